@@ -1,0 +1,119 @@
+"""The values the resolver works on: what the build graph declares, and the instance graph it resolves to.
+
+Plain frozen dataclasses with no Pants imports, so resolution can be tested fast and directly. Addresses are
+strings in Pants' spec form (`devices:console`, `targets/unix:console`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping, Optional, Tuple
+
+
+@dataclass(frozen=True)
+class KeySpec:
+    """A key declaration: a named, typed value fixed at configure time and overridable at boot."""
+
+    name: str
+    type: str
+    default: Optional[str]
+    declared_by: str
+
+
+@dataclass(frozen=True)
+class Device:
+    """A device signature: a C header declaring `struct <name>` (an ops table and a state pointer)."""
+
+    address: str
+    name: str
+    header: str
+
+
+@dataclass(frozen=True)
+class Implementation:
+    """A functor: provides one device, given the devices it requires (ordered parameters)."""
+
+    address: str
+    provides: str
+    requires: Tuple[Tuple[str, str], ...]
+    abis: Tuple[str, ...]
+    connect: str
+    keys: Tuple[KeySpec, ...] = ()
+
+    def supports(self, abi: str) -> bool:
+        return abi in self.abis
+
+
+@dataclass(frozen=True)
+class Abi:
+    """A target ABI and its default implementation for each base device (device address -> implementation)."""
+
+    name: str
+    address: str
+    defaults: Tuple[Tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Unikernel:
+    """The application functor: the devices its start function takes, and how the user pinned them."""
+
+    address: str
+    start: str
+    devices: Tuple[Tuple[str, str], ...]
+    bindings: Tuple[Tuple[str, str], ...] = ()
+    keys: Tuple[KeySpec, ...] = ()
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """Everything resolution may choose from.
+
+    `other_targets` maps addresses that appear in bindings or ABI defaults but are not implementations to their
+    target type alias, so a wrong binding can say what it points at.
+    """
+
+    devices: Mapping[str, Device]
+    implementations: Mapping[str, Implementation]
+    other_targets: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class Instance:
+    """One node of the resolved graph: an implementation applied to resolved arguments.
+
+    `name` is the C variable the generated code connects; `paths` are every route from the unikernel that reached
+    this node (more than one when the node is shared).
+    """
+
+    name: str
+    implementation: str
+    device: str
+    connect: str
+    args: Tuple[str, ...]
+    paths: Tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ResolvedKey:
+    name: str
+    type: str
+    value: str
+    declared_by: str
+
+
+@dataclass(frozen=True)
+class ResolvedGraph:
+    """Instances in dependency order (every argument before its user), the start call, and the keys."""
+
+    unikernel: str
+    abi: str
+    start: str
+    instances: Tuple[Instance, ...]
+    start_args: Tuple[str, ...]
+    keys: Tuple[ResolvedKey, ...]
+
+    def instance(self, name: str) -> Instance:
+        for candidate in self.instances:
+            if candidate.name == name:
+                return candidate
+        raise KeyError(name)

@@ -1,0 +1,225 @@
+"""Resolve a unikernel's functor graph: which implementation provides each device, as a DAG of shared instances.
+
+For each device parameter, in order: an explicit binding wins, else the ABI's default, else the one
+implementation in the catalogue that provides the device and supports the ABI. An implementation applied to the
+same resolved arguments is one instance (functoria's sharing), so a device is never connected twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Dict, List, Mapping, Set, Tuple
+
+from mirage.graph.errors import ResolutionError
+from mirage.graph.keys import resolve_keys
+from mirage.graph.model import (
+    Abi,
+    Catalogue,
+    Implementation,
+    Instance,
+    KeySpec,
+    ResolvedGraph,
+    Unikernel,
+)
+
+
+def resolve_instances(
+    unikernel: Unikernel,
+    abi: Abi,
+    catalogue: Catalogue,
+    configured_keys: Mapping[str, str] = {},
+) -> ResolvedGraph:
+    resolver = _Resolver(unikernel, abi, catalogue)
+    start_args = tuple(
+        resolver.resolve_parameter((param,), device, stack=()) for param, device in unikernel.devices
+    )
+    resolver.check_bindings_used()
+    key_specs: List[KeySpec] = list(unikernel.keys)
+    for node in resolver.nodes:
+        key_specs.extend(catalogue.implementations[node.implementation].keys)
+    keys = resolve_keys(unikernel.address, key_specs, configured_keys)
+    return ResolvedGraph(
+        unikernel=unikernel.address,
+        abi=abi.name,
+        start=unikernel.start,
+        instances=tuple(node.freeze() for node in resolver.nodes),
+        start_args=start_args,
+        keys=keys,
+    )
+
+
+@dataclass
+class _Node:
+    name: str
+    implementation: str
+    device: str
+    connect: str
+    args: Tuple[str, ...]
+    paths: List[str] = field(default_factory=list)
+
+    def freeze(self) -> Instance:
+        return Instance(
+            name=self.name,
+            implementation=self.implementation,
+            device=self.device,
+            connect=self.connect,
+            args=self.args,
+            paths=tuple(self.paths),
+        )
+
+
+class _Resolver:
+    def __init__(self, unikernel: Unikernel, abi: Abi, catalogue: Catalogue) -> None:
+        self.unikernel = unikernel
+        self.abi = abi
+        self.catalogue = catalogue
+        self.bindings: Dict[str, str] = dict(unikernel.bindings)
+        self.defaults: Dict[str, str] = dict(abi.defaults)
+        self.nodes: List[_Node] = []
+        self._by_identity: Dict[Tuple[str, Tuple[str, ...]], _Node] = {}
+        self._names: Set[str] = set()
+        self._visited_paths: List[str] = []
+
+    # --- messages -------------------------------------------------------------------------------------------
+
+    def _route(self, path: Tuple[str, ...]) -> str:
+        return " -> ".join((self.unikernel.address, *path))
+
+    def _fail(self, path: Tuple[str, ...], problem: str, fix: str) -> ResolutionError:
+        return ResolutionError(
+            f"{self.unikernel.address} (abi {self.abi.name}): {problem}\n"
+            f"  path: {self._route(path)}\n"
+            f"  fix: {fix}"
+        )
+
+    def _binding_fix(self, path: Tuple[str, ...], what: str = "<implementation address>") -> str:
+        return f'bindings={{"{".".join(path)}": "{what}"}} on {self.unikernel.address}'
+
+    # --- resolution -----------------------------------------------------------------------------------------
+
+    def resolve_parameter(self, path: Tuple[str, ...], device: str, stack: Tuple[str, ...]) -> str:
+        """Resolve the device expected at `path` and return the name of its instance."""
+        dotted = ".".join(path)
+        self._visited_paths.append(dotted)
+        if device not in self.catalogue.devices:
+            kind = self.catalogue.other_targets.get(device)
+            raise self._fail(
+                path,
+                f"`{device}` is expected to be a device but is "
+                + (f"a `{kind}` target." if kind else "not a known target."),
+                "name a `device` target here.",
+            )
+        implementation = self._choose(path, device)
+        if implementation.address in stack:
+            cycle = " -> ".join((*stack[stack.index(implementation.address) :], implementation.address))
+            raise self._fail(
+                path,
+                f"cycle between implementations: {cycle}.",
+                "an implementation may not require, directly or through others, the device it provides; "
+                f"bind one step of the cycle to a different implementation with {self._binding_fix(path)}.",
+            )
+        inner_stack = (*stack, implementation.address)
+        args = tuple(
+            self.resolve_parameter((*path, param), required, inner_stack)
+            for param, required in implementation.requires
+        )
+        return self._instance(implementation, args, dotted).name
+
+    def _choose(self, path: Tuple[str, ...], device: str) -> Implementation:
+        dotted = ".".join(path)
+        if dotted in self.bindings:
+            address = self.bindings[dotted]
+            origin = f"the binding `{dotted}` of {self.unikernel.address}"
+            return self._checked(path, device, address, origin, fix=self._binding_fix(path))
+        if device in self.defaults:
+            address = self.defaults[device]
+            origin = f"the default for {device} in abi `{self.abi.name}` ({self.abi.address})"
+            fix = f"fix the `defaults` of {self.abi.address}, or override it with {self._binding_fix(path)}"
+            return self._checked(path, device, address, origin, fix=fix)
+        providers = sorted(
+            (impl for impl in self.catalogue.implementations.values() if impl.provides == device),
+            key=lambda impl: impl.address,
+        )
+        candidates = [impl for impl in providers if impl.supports(self.abi.name)]
+        if len(candidates) == 1:
+            return candidates[0]
+        if not candidates:
+            others = "".join(
+                f"\n    {impl.address} (abis: {', '.join(impl.abis) or 'none'})" for impl in providers
+            )
+            problem = f"no implementation of {device} supports abi `{self.abi.name}`." + (
+                f" Implementations of {device} exist for other ABIs:{others}" if providers else ""
+            )
+            return_fix = (
+                f"add an `implementation` with provides=\"{device}\" and `{self.abi.name}` in its `abis`, "
+                f"or add one to the `defaults` of {self.abi.address}."
+            )
+            raise self._fail(path, problem, return_fix)
+        listing = "".join(f"\n    {impl.address}" for impl in candidates)
+        raise self._fail(
+            path,
+            f"{len(candidates)} implementations of {device} support abi `{self.abi.name}`:{listing}",
+            f"choose one with {self._binding_fix(path, candidates[0].address)}, or set it in the `defaults` "
+            f"of {self.abi.address}.",
+        )
+
+    def _checked(self, path: Tuple[str, ...], device: str, address: str, origin: str, fix: str) -> Implementation:
+        implementation = self.catalogue.implementations.get(address)
+        if implementation is None:
+            kind = self.catalogue.other_targets.get(address)
+            what = f"a `{kind}` target" if kind else "not a known target"
+            raise self._fail(
+                path, f"{origin} names {address}, which is {what}, not an `implementation`.", fix
+            )
+        if implementation.provides != device:
+            raise self._fail(
+                path,
+                f"{origin} names {address}, which provides {implementation.provides}, but {device} is expected.",
+                fix,
+            )
+        if not implementation.supports(self.abi.name):
+            raise self._fail(
+                path,
+                f"{origin} names {address}, which does not support abi `{self.abi.name}` "
+                f"(its abis: {', '.join(implementation.abis) or 'none'}).",
+                f"add `{self.abi.name}` to the `abis` of {address} if it works there, or {fix}",
+            )
+        return implementation
+
+    def _instance(self, implementation: Implementation, args: Tuple[str, ...], dotted: str) -> _Node:
+        identity = (implementation.address, args)
+        node = self._by_identity.get(identity)
+        if node is None:
+            node = _Node(
+                name=self._fresh_name(dotted),
+                implementation=implementation.address,
+                device=implementation.provides,
+                connect=implementation.connect,
+                args=args,
+            )
+            self._by_identity[identity] = node
+            # Arguments were created first, so appending keeps the list in dependency order.
+            self.nodes.append(node)
+        node.paths.append(dotted)
+        return node
+
+    def _fresh_name(self, dotted: str) -> str:
+        base = dotted.replace(".", "_").replace("-", "_")
+        name, suffix = base, 1
+        while name in self._names:
+            name, suffix = f"{base}_{suffix}", suffix + 1
+        self._names.add(name)
+        return name
+
+    def check_bindings_used(self) -> None:
+        visited = set(self._visited_paths)
+        for dotted in sorted(self.bindings):
+            if dotted not in visited:
+                known = ", ".join(sorted(visited)) or "none"
+                raise ResolutionError(
+                    f"{self.unikernel.address} (abi {self.abi.name}): the binding `{dotted}` names no device "
+                    f"parameter of this unikernel's graph.\n"
+                    f"  parameters: {known}\n"
+                    f"  fix: use one of these paths (parameters joined by `.`) as the key in `bindings`."
+                )
+

@@ -1,0 +1,334 @@
+from __future__ import annotations
+
+import re
+from typing import Dict, Iterable, Mapping, Tuple
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mirage.graph.errors import MirageConfigError, ResolutionError
+from mirage.graph.keys import parse_key_declarations
+from mirage.graph.model import Abi, Catalogue, Device, Implementation, ResolvedGraph, Unikernel
+from mirage.graph.resolve import resolve_instances
+
+DEVICES = ("console", "mclock", "time", "netif", "ethernet", "arp", "ipv4", "stack")
+
+
+def device(name: str) -> str:
+    return f"devices:{name}"
+
+
+def impl(
+    address: str,
+    provides: str,
+    requires: Iterable[Tuple[str, str]] = (),
+    abis: Iterable[str] = ("unix",),
+    keys: Mapping[str, str] = {},
+) -> Implementation:
+    return Implementation(
+        address=address,
+        provides=device(provides),
+        requires=tuple((param, device(dev)) for param, dev in requires),
+        abis=tuple(abis),
+        connect=address.replace("/", "_").replace(":", "_") + "_connect",
+        keys=parse_key_declarations(keys, address),
+    )
+
+
+def catalogue(*impls: Implementation, others: Mapping[str, str] = {}) -> Catalogue:
+    return Catalogue(
+        devices={device(name): Device(device(name), name, f"devices/{name}.h") for name in DEVICES},
+        implementations={i.address: i for i in impls},
+        other_targets=dict(others),
+    )
+
+
+def app(
+    devices: Iterable[Tuple[str, str]],
+    bindings: Mapping[str, str] = {},
+    keys: Mapping[str, str] = {},
+) -> Unikernel:
+    return Unikernel(
+        address="examples/app:image",
+        start="app_start",
+        devices=tuple((param, device(dev)) for param, dev in devices),
+        bindings=tuple(bindings.items()),
+        keys=parse_key_declarations(keys, "examples/app:image"),
+    )
+
+
+UNIX = Abi(name="unix", address="targets/unix:unix")
+
+
+def stack_catalogue() -> Catalogue:
+    return catalogue(
+        impl("lib/net:netif_tap", "netif", abis=("unix", "hvt")),
+        impl("lib/net:ethernet", "ethernet", [("netif", "netif")], abis=("unix", "hvt")),
+        impl("lib/net:arp", "arp", [("ethernet", "ethernet"), ("time", "time")], abis=("unix", "hvt")),
+        impl(
+            "lib/net:ipv4",
+            "ipv4",
+            [("ethernet", "ethernet"), ("arp", "arp")],
+            abis=("unix", "hvt"),
+            keys={"ipv4": "string=10.0.0.2/24"},
+        ),
+        impl("lib/net:stack", "stack", [("netif", "netif"), ("ipv4", "ipv4")], abis=("unix", "hvt")),
+        impl("targets/unix:time", "time"),
+        impl("targets/hvt:time", "time", abis=("hvt",)),
+        impl("targets/unix:console", "console"),
+    )
+
+
+def names_by_impl(graph: ResolvedGraph) -> Dict[str, str]:
+    return {i.implementation: i.name for i in graph.instances}
+
+
+def test_unique_candidate_is_chosen_and_start_gets_devices_in_order() -> None:
+    graph = resolve_instances(app([("console", "console"), ("time", "time")]), UNIX, stack_catalogue())
+    assert [i.implementation for i in graph.instances] == ["targets/unix:console", "targets/unix:time"]
+    assert graph.start_args == ("console", "time")
+    assert graph.start == "app_start"
+
+
+def test_shared_instance_is_connected_once_and_in_dependency_order() -> None:
+    graph = resolve_instances(app([("stack", "stack")]), UNIX, stack_catalogue())
+    order = [i.implementation for i in graph.instances]
+    # One netif although the stack reaches it three ways (stack, ethernet for arp, ethernet for ipv4).
+    assert order.count("lib/net:netif_tap") == 1
+    assert order.count("lib/net:ethernet") == 1
+    netif = graph.instances[order.index("lib/net:netif_tap")]
+    assert netif.paths == ("stack.netif", "stack.ipv4.ethernet.netif", "stack.ipv4.arp.ethernet.netif")
+    for position, instance in enumerate(graph.instances):
+        earlier = {i.name for i in graph.instances[:position]}
+        assert set(instance.args) <= earlier, f"{instance.name} connected before its arguments"
+    assert graph.instances[-1].implementation == "lib/net:stack"
+
+
+def test_abi_default_wins_over_unique_candidate_and_binding_wins_over_default() -> None:
+    cat = catalogue(
+        impl("targets/unix:console", "console"),
+        impl("lib/log:console_prefix", "console", [("inner", "console")], abis=("unix",)),
+    )
+    abi = Abi(name="unix", address="targets/unix:unix", defaults=((device("console"), "targets/unix:console"),))
+    graph = resolve_instances(app([("console", "console")]), abi, cat)
+    assert [i.implementation for i in graph.instances] == ["targets/unix:console"]
+
+    bound = app([("console", "console")], bindings={"console": "lib/log:console_prefix"})
+    graph = resolve_instances(bound, abi, cat)
+    assert [i.implementation for i in graph.instances] == ["targets/unix:console", "lib/log:console_prefix"]
+    assert graph.instances[1].args == ("console_inner",)
+
+
+def test_binding_on_a_nested_path_only_changes_that_path() -> None:
+    cat = catalogue(
+        impl("targets/unix:console", "console"),
+        impl("targets/unix:console_stderr", "console"),
+        impl("lib/log:tee", "console", [("left", "console"), ("right", "console")]),
+    )
+    abi = Abi(name="unix", address="targets/unix:unix", defaults=((device("console"), "targets/unix:console"),))
+    graph = resolve_instances(
+        app([("console", "console")], bindings={"console": "lib/log:tee", "console.right": "targets/unix:console_stderr"}),
+        abi,
+        cat,
+    )
+    tee = graph.instance("console")
+    assert [graph.instance(arg).implementation for arg in tee.args] == [
+        "targets/unix:console",
+        "targets/unix:console_stderr",
+    ]
+
+
+def test_keys_merge_defaults_and_configured_values() -> None:
+    graph = resolve_instances(
+        app([("stack", "stack")], keys={"message": "string=Hello World!", "count": "int=4"}),
+        UNIX,
+        stack_catalogue(),
+        configured_keys={"count": "2"},
+    )
+    assert {k.name: (k.type, k.value) for k in graph.keys} == {
+        "count": ("int", "2"),
+        "message": ("string", "Hello World!"),
+        "ipv4": ("string", "10.0.0.2/24"),
+    }
+
+
+def test_same_graph_resolves_to_equal_values() -> None:
+    one = resolve_instances(app([("stack", "stack")]), UNIX, stack_catalogue())
+    two = resolve_instances(app([("stack", "stack")]), UNIX, stack_catalogue())
+    assert one == two
+
+
+# --- every error names the unikernel, the path and a fix ---------------------------------------------------------
+
+
+def assert_error(excinfo: pytest.ExceptionInfo, *fragments: str) -> None:
+    message = str(excinfo.value)
+    assert message.startswith("examples/app:image"), message
+    for fragment in fragments:
+        assert fragment in message, f"{fragment!r} not in:\n{message}"
+
+
+def test_missing_implementation_lists_other_abis() -> None:
+    with pytest.raises(ResolutionError) as excinfo:
+        resolve_instances(app([("time", "time")]), Abi("spt", "targets/spt:spt"), stack_catalogue())
+    assert_error(
+        excinfo,
+        "no implementation of devices:time supports abi `spt`",
+        "targets/unix:time (abis: unix)",
+        "path: examples/app:image -> time",
+        "fix: add an `implementation`",
+    )
+
+
+def test_missing_implementation_deep_in_the_graph_shows_the_path() -> None:
+    cat = stack_catalogue()
+    without_time = catalogue(*(i for i in cat.implementations.values() if i.provides != device("time")))
+    with pytest.raises(ResolutionError) as excinfo:
+        resolve_instances(app([("stack", "stack")]), UNIX, without_time)
+    assert_error(excinfo, "path: examples/app:image -> stack -> ipv4 -> arp -> time")
+
+
+def test_ambiguity_lists_candidates_and_the_binding_that_fixes_it() -> None:
+    cat = catalogue(impl("targets/unix:console", "console"), impl("lib/log:console_null", "console"))
+    with pytest.raises(ResolutionError) as excinfo:
+        resolve_instances(app([("console", "console")]), UNIX, cat)
+    assert_error(
+        excinfo,
+        "2 implementations of devices:console support abi `unix`",
+        "lib/log:console_null",
+        "targets/unix:console",
+        'bindings={"console": "lib/log:console_null"}',
+    )
+
+
+def test_cycle_is_reported_with_the_implementations_involved() -> None:
+    cat = catalogue(
+        impl("lib/a:ethernet", "ethernet", [("arp", "arp")]),
+        impl("lib/a:arp", "arp", [("ethernet", "ethernet")]),
+    )
+    with pytest.raises(ResolutionError) as excinfo:
+        resolve_instances(app([("ethernet", "ethernet")]), UNIX, cat)
+    assert_error(
+        excinfo,
+        "cycle between implementations: lib/a:ethernet -> lib/a:arp -> lib/a:ethernet",
+        "path: examples/app:image -> ethernet -> arp -> ethernet",
+    )
+
+
+def test_binding_to_a_target_that_is_not_an_implementation() -> None:
+    cat = catalogue(impl("targets/unix:console", "console"), others={"devices:console": "device"})
+    with pytest.raises(ResolutionError) as excinfo:
+        resolve_instances(app([("console", "console")], bindings={"console": "devices:console"}), UNIX, cat)
+    assert_error(excinfo, "names devices:console, which is a `device` target, not an `implementation`")
+
+
+def test_binding_whose_device_does_not_match() -> None:
+    with pytest.raises(ResolutionError) as excinfo:
+        resolve_instances(
+            app([("console", "console")], bindings={"console": "targets/unix:time"}), UNIX, stack_catalogue()
+        )
+    assert_error(excinfo, "provides devices:time, but devices:console is expected", 'bindings={"console"')
+
+
+def test_abi_default_whose_device_does_not_match_names_the_abi() -> None:
+    abi = Abi("unix", "targets/unix:unix", defaults=((device("console"), "targets/unix:time"),))
+    with pytest.raises(ResolutionError) as excinfo:
+        resolve_instances(app([("console", "console")]), abi, stack_catalogue())
+    assert_error(excinfo, "the default for devices:console in abi `unix` (targets/unix:unix)", "fix the `defaults`")
+
+
+def test_binding_to_an_implementation_for_another_abi() -> None:
+    with pytest.raises(ResolutionError) as excinfo:
+        resolve_instances(app([("time", "time")], bindings={"time": "targets/hvt:time"}), UNIX, stack_catalogue())
+    assert_error(excinfo, "targets/hvt:time, which does not support abi `unix` (its abis: hvt)", "add `unix`")
+
+
+def test_unknown_binding_name_lists_the_parameters() -> None:
+    with pytest.raises(ResolutionError) as excinfo:
+        resolve_instances(
+            app([("console", "console")], bindings={"consol": "targets/unix:console"}), UNIX, stack_catalogue()
+        )
+    assert_error(excinfo, "the binding `consol` names no device parameter", "parameters: console")
+
+
+def test_required_device_that_is_not_a_device() -> None:
+    cat = catalogue(impl("lib/a:arp", "arp", [("eth", "nonexistent")]), others={"devices:nonexistent": "file"})
+    with pytest.raises(ResolutionError) as excinfo:
+        resolve_instances(app([("arp", "arp")]), UNIX, cat)
+    assert_error(excinfo, "`devices:nonexistent` is expected to be a device but is a `file` target")
+
+
+def test_missing_key_names_the_declaring_target_and_the_option() -> None:
+    with pytest.raises(MirageConfigError) as excinfo:
+        resolve_instances(app([("console", "console")], keys={"greeting": "string"}), UNIX, stack_catalogue())
+    assert_error(excinfo, "missing key `greeting` (string, declared by examples/app:image)", "--mirage-keys")
+
+
+def test_malformed_configured_key_value() -> None:
+    with pytest.raises(MirageConfigError) as excinfo:
+        resolve_instances(
+            app([("console", "console")], keys={"count": "int=4"}),
+            UNIX,
+            stack_catalogue(),
+            configured_keys={"count": "four"},
+        )
+    assert_error(excinfo, "malformed value `four` for key `count`", "decimal 64-bit integer")
+
+
+def test_key_declared_with_two_types() -> None:
+    with pytest.raises(MirageConfigError) as excinfo:
+        resolve_instances(app([("stack", "stack")], keys={"ipv4": "int=1"}), UNIX, stack_catalogue())
+    assert_error(excinfo, "key `ipv4` is declared as int by examples/app:image and as string by lib/net:ipv4")
+
+
+@pytest.mark.parametrize(
+    "declaration, problem",
+    [
+        ("int=abc", "malformed default `abc`"),
+        ("bool=yes", "expected true or false"),
+        ("float=1.0", "unknown type `float`"),
+        ("int=99999999999999999999", "64-bit integer"),
+    ],
+)
+def test_malformed_key_declarations(declaration: str, problem: str) -> None:
+    with pytest.raises(MirageConfigError, match=re.escape(problem)):
+        parse_key_declarations({"k": declaration}, "examples/app:image")
+
+
+def test_malformed_key_name() -> None:
+    with pytest.raises(MirageConfigError, match="invalid key name"):
+        parse_key_declarations({"Bad Name": "int=1"}, "examples/app:image")
+
+
+# --- properties over random layered graphs --------------------------------------------------------------------
+
+
+@st.composite
+def layered_catalogues(draw: st.DrawFn) -> Tuple[Catalogue, Unikernel]:
+    """Devices d0..dN; every implementation of dI requires only devices dJ with J > I, so graphs are acyclic."""
+    depth = draw(st.integers(min_value=1, max_value=len(DEVICES)))
+    names = DEVICES[:depth]
+    impls = []
+    for index, name in enumerate(names):
+        deeper = names[index + 1 :]
+        params = draw(st.lists(st.sampled_from(deeper), max_size=3)) if deeper else []
+        impls.append(impl(f"lib/{name}:impl", name, [(f"p{n}", dev) for n, dev in enumerate(params)]))
+    wanted = draw(st.lists(st.sampled_from(names), min_size=1, max_size=4))
+    return catalogue(*impls), app([(f"d{n}", dev) for n, dev in enumerate(wanted)])
+
+
+@settings(max_examples=200, deadline=None)
+@given(layered_catalogues())
+def test_property_one_instance_per_implementation_in_dependency_order(case: Tuple[Catalogue, Unikernel]) -> None:
+    cat, unikernel = case
+    graph = resolve_instances(unikernel, UNIX, cat)
+    # Each implementation here has exactly one way to resolve its arguments, so sharing leaves one instance each.
+    implementations = [i.implementation for i in graph.instances]
+    assert len(implementations) == len(set(implementations))
+    seen: set = set()
+    for instance in graph.instances:
+        assert set(instance.args) <= seen
+        seen.add(instance.name)
+    assert set(graph.start_args) <= seen
+    assert len({i.name for i in graph.instances}) == len(graph.instances)
