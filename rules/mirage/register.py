@@ -1,9 +1,25 @@
-"""The mirage Pants plugin: MirageOS-style unikernels as build targets."""
+"""The mirage Pants plugin: MirageOS-style unikernels as build targets. This module only aggregates."""
+
+from mirage import dependency_inference
+from mirage import target_types as mirage_target_types
+from mirage.goals import package, run
+from mirage.util_rules import build_options, catalogue, compile, image, link, resolution, toolchain
 
 
 def rules():
-    return []
+    return [
+        *build_options.rules(),
+        *catalogue.rules(),
+        *compile.rules(),
+        *dependency_inference.rules(),
+        *image.rules(),
+        *link.rules(),
+        *package.rules(),
+        *resolution.rules(),
+        *run.rules(),
+        *toolchain.rules(),
+    ]
 
 
 def target_types():
-    return []
+    return mirage_target_types.target_types()

@@ -1,0 +1,77 @@
+"""Generate `main.c`: connect every instance in dependency order, then call the application's start function.
+
+Boring on purpose, as functoria's output is: one static variable per instance, named after its first path, and
+the same graph always renders to the same bytes.
+"""
+
+from __future__ import annotations
+
+import pkgutil
+from typing import Mapping
+
+import jinja2
+
+from mirage.graph.model import Device, Instance, ResolvedGraph
+
+
+def c_string(value: str) -> str:
+    """A C string literal for `value`, escaping what C needs and anything outside printable ASCII."""
+    out = []
+    for byte in value.encode("utf-8"):
+        char = chr(byte)
+        if char in ('"', "\\"):
+            out.append("\\" + char)
+        elif 0x20 <= byte < 0x7F and char != "?":  # "?" is escaped so no trigraph can form
+            out.append(char)
+        else:
+            out.append(f"\\{byte:03o}")
+    return '"' + "".join(out) + '"'
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+    )
+    env.filters["c_string"] = c_string
+    return env
+
+
+def render_main_c(graph: ResolvedGraph, devices: Mapping[str, Device]) -> str:
+    by_name = {instance.name: instance for instance in graph.instances}
+
+    def device_name(instance: Instance) -> str:
+        return devices[instance.device].name
+
+    def params(instance: Instance) -> str:
+        return ", ".join(
+            [f"struct {device_name(instance)} *self"]
+            + [f"struct {device_name(by_name[arg])} *{arg}" for arg in instance.args]
+        )
+
+    def args(instance: Instance) -> str:
+        return ", ".join(f"&dev_{name}" for name in (instance.name, *instance.args))
+
+    def route(instance: Instance) -> str:
+        return " -> ".join((graph.unikernel, *instance.paths[0].split(".")))
+
+    start_params = ", ".join(
+        f"struct {device_name(by_name[arg])} *{arg}" for arg in graph.start_args
+    ) or "void"
+    headers = sorted({devices[instance.device].header for instance in graph.instances})
+    template_text = pkgutil.get_data(__name__, "templates/main.c.j2")
+    assert template_text is not None, "the main.c template is missing from the plugin"
+    template = _environment().from_string(template_text.decode("utf-8"))
+    return template.render(
+        graph=graph,
+        headers=headers,
+        params=params,
+        args=args,
+        route=route,
+        device_name=device_name,
+        start_params=start_params,
+        start_args=", ".join(f"&dev_{name}" for name in graph.start_args),
+    )

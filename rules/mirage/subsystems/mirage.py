@@ -1,0 +1,41 @@
+"""The `[mirage]` options: defaults that unikernel target fields override."""
+
+from __future__ import annotations
+
+from pants.core.util_rules.search_paths import ExecutableSearchPathsOptionMixin
+from pants.option.option_types import DictOption, StrOption
+from pants.option.subsystem import Subsystem
+from pants.util.strutil import softwrap
+
+
+class MirageSubsystem(Subsystem):
+    options_scope = "mirage"
+    help = "Options for building MirageOS-style unikernels."
+
+    abi = StrOption(
+        default="unix",
+        help=softwrap(
+            """
+            The ABI a `unikernel` builds for when its `abi` field is not set (like `mirage configure -t`).
+            """
+        ),
+    )
+    keys = DictOption[str](
+        default={},
+        help=softwrap(
+            """
+            Configure-time key values, by key name, for every unikernel that declares the key, for example
+            `--mirage-keys="{'message': 'Hi', 'count': '2'}"`. They override the defaults in BUILD files and
+            are part of the cache key; a runtime argument `--name=value` overrides them again at boot.
+            """
+        ),
+    )
+
+    class EnvironmentAware(ExecutableSearchPathsOptionMixin, Subsystem.EnvironmentAware):
+        env_vars_used_by_options = ("PATH",)
+        executable_search_paths_help = softwrap(
+            """
+            Where to look for the C toolchain (the compiler named by each `abi` target, and the assembler and
+            linker it drives). Only these directories are on the compiler's PATH.
+            """
+        )

@@ -1,0 +1,389 @@
+"""Target types: `device`, `implementation`, `abi`, `unikernel`, and `c_library` for portable C code."""
+
+from __future__ import annotations
+
+import re
+from typing import ClassVar, Dict, Optional, Tuple
+
+from pants.core.goals.package import OutputPathField
+from pants.engine.addresses import Address
+from pants.engine.target import (
+    COMMON_TARGET_FIELDS,
+    Dependencies,
+    DictStringToStringField,
+    InvalidFieldException,
+    MultipleSourcesField,
+    SingleSourceField,
+    StringField,
+    StringSequenceField,
+    Target,
+)
+from pants.util.frozendict import FrozenDict
+from pants.util.strutil import softwrap
+
+from mirage.graph.errors import MirageConfigError
+from mirage.graph.keys import KEY_DECLARATION_HELP, parse_key_declarations
+from mirage.graph.names import identifier_problem
+
+C_SOURCE_EXTENSIONS = (".c", ".h", ".S")
+_C_SYMBOL_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,126}$")
+
+
+def _check_c_symbol(alias: str, value: Optional[str], address: Address, what: str) -> Optional[str]:
+    if value is not None and not _C_SYMBOL_RE.match(value):
+        raise InvalidFieldException(
+            f"The `{alias}` field of {address} is `{value}`, which is not a C function name. "
+            f"Give the name of the {what} as it is defined in the C sources."
+        )
+    return value
+
+
+class _IdentifierKeyedDictField(DictStringToStringField):
+    """A dict whose keys become names in generated C (device parameters)."""
+
+    key_description: ClassVar[str] = "parameter name"
+
+    @classmethod
+    def compute_value(
+        cls, raw_value: Optional[Dict[str, str]], address: Address
+    ) -> Optional[FrozenDict[str, str]]:
+        value = super().compute_value(raw_value, address)
+        for name in value or {}:
+            problem = identifier_problem(name)
+            if problem:
+                raise InvalidFieldException(
+                    f"The `{cls.alias}` field of {address} has the {cls.key_description} `{name}`: {problem}."
+                )
+        return value
+
+
+class _KeysField(DictStringToStringField):
+    alias = "keys"
+    help = softwrap(
+        f"""
+        Configure-time keys this target declares, by name. A key has a configure-time value (its default here, or
+        `[mirage].keys`) and can be overridden at boot with the runtime argument `--<name>=<value>`.
+        C code reads keys with `mirage_key_string("name")`, `mirage_key_int(...)` or `mirage_key_bool(...)`.
+        {KEY_DECLARATION_HELP}
+        """
+    )
+
+    @classmethod
+    def compute_value(
+        cls, raw_value: Optional[Dict[str, str]], address: Address
+    ) -> Optional[FrozenDict[str, str]]:
+        value = super().compute_value(raw_value, address)
+        try:
+            parse_key_declarations(value or {}, str(address))
+        except MirageConfigError as e:
+            raise InvalidFieldException(f"The `{cls.alias}` field of {e}") from None
+        return value
+
+
+# --- device --------------------------------------------------------------------------------------------------
+
+
+class DeviceSourceField(SingleSourceField):
+    expected_file_extensions = (".h",)
+    required = True
+    help = softwrap(
+        """
+        The C header that declares the device's interface: `struct <device name>` holding an ops table and a
+        state pointer, plus the ops table's type. Implementations and applications include it by its path from
+        the repository root, for example `#include "devices/console.h"`.
+        """
+    )
+
+
+class DeviceDependenciesField(Dependencies):
+    help = "Other devices or C libraries whose headers this device's header includes."
+
+
+class DeviceTarget(Target):
+    alias = "device"
+    core_fields = (*COMMON_TARGET_FIELDS, DeviceSourceField, DeviceDependenciesField)
+    help = softwrap(
+        """
+        A device signature, like a MirageOS module type (CONSOLE, MCLOCK, NETWORK, ...). The target's name is the
+        device's name and the name of its C struct, so it must be a C identifier.
+        """
+    )
+
+    def validate(self) -> None:
+        problem = identifier_problem(self.address.target_name)
+        if problem:
+            raise InvalidFieldException(
+                f"The device {self.address} cannot be named `{self.address.target_name}`: {problem}. "
+                "A device's target name is its C struct name; rename the target."
+            )
+
+
+# --- implementation ------------------------------------------------------------------------------------------
+
+
+class ImplementationSourcesField(MultipleSourcesField):
+    expected_file_extensions = C_SOURCE_EXTENSIONS
+    required = True
+    help = "The implementation's C sources and private headers (`.c`, `.h`, `.S`)."
+
+
+class ImplementationProvidesField(StringField):
+    alias = "provides"
+    required = True
+    help = "The address of the `device` this implementation provides, for example `//devices:console`."
+
+
+class ImplementationRequiresField(_IdentifierKeyedDictField):
+    alias = "requires"
+    help = softwrap(
+        """
+        The devices this implementation is a functor over, as ordered parameters: parameter name -> device
+        address, for example `{"netif": "//devices:netif", "time": "//devices:sleep"}`. The connect function
+        receives the resolved devices in this order, after the device it fills in.
+        """
+    )
+
+
+class ImplementationConnectField(StringField):
+    alias = "connect"
+    required = True
+    help = softwrap(
+        """
+        The C function that initialises the device: `int connect(struct <provided> *self, struct <required> *p,
+        ...)` with one pointer per entry of `requires`, in order. It returns 0 on success; anything else stops the
+        boot with a message that names the instance.
+        """
+    )
+
+    @classmethod
+    def compute_value(cls, raw_value: Optional[str], address: Address) -> Optional[str]:
+        return _check_c_symbol(cls.alias, super().compute_value(raw_value, address), address, "connect function")
+
+
+class ImplementationAbisField(StringSequenceField):
+    alias = "abis"
+    required = True
+    help = "The names of the ABIs this implementation works on, for example `[\"unix\"]` or `[\"hvt\", \"spt\"]`."
+
+
+class ImplementationKeysField(_KeysField):
+    pass
+
+
+class ImplementationDependenciesField(Dependencies):
+    help = "C libraries this implementation uses. Devices named in `provides` and `requires` are added for you."
+
+
+class ImplementationTarget(Target):
+    alias = "implementation"
+    core_fields = (
+        *COMMON_TARGET_FIELDS,
+        ImplementationSourcesField,
+        ImplementationProvidesField,
+        ImplementationRequiresField,
+        ImplementationConnectField,
+        ImplementationAbisField,
+        ImplementationKeysField,
+        ImplementationDependenciesField,
+    )
+    help = softwrap(
+        """
+        An implementation of a device, like a MirageOS functor: C sources that provide one device given the devices
+        they require, on the ABIs listed. Resolution picks it for a unikernel through a binding, an ABI default, or
+        because it is the only implementation of its device for that ABI.
+        """
+    )
+
+
+# --- C library -----------------------------------------------------------------------------------------------
+
+
+class CLibrarySourcesField(MultipleSourcesField):
+    expected_file_extensions = C_SOURCE_EXTENSIONS
+    required = True
+    help = "The library's C sources and headers (`.c`, `.h`, `.S`)."
+
+
+class CLibraryDependenciesField(Dependencies):
+    help = "Other C libraries or devices whose headers this library includes."
+
+
+class CLibraryTarget(Target):
+    alias = "c_library"
+    core_fields = (*COMMON_TARGET_FIELDS, CLibrarySourcesField, CLibraryDependenciesField)
+    help = softwrap(
+        """
+        Portable C code that is not a device implementation (the mirage runtime, parsers, protocol code). It is
+        compiled once per ABI and linked into every image whose graph depends on it.
+        """
+    )
+
+
+# --- abi -----------------------------------------------------------------------------------------------------
+
+
+class AbiSourcesField(MultipleSourcesField):
+    expected_file_extensions = (*C_SOURCE_EXTENSIONS, ".ld")
+    help = softwrap(
+        """
+        The ABI's startup sources (`.c`, `.S`, `.h`), which call `mirage_main(argc, argv)`, and at most one
+        linker script (`.ld`).
+        """
+    )
+
+
+class AbiDefaultsField(DictStringToStringField):
+    alias = "defaults"
+    help = softwrap(
+        """
+        The implementation of each base device on this ABI: device address -> implementation address. A
+        unikernel's `bindings` override these.
+        """
+    )
+
+
+class AbiCompilerField(StringField):
+    alias = "compiler"
+    default = "gcc"
+    help = "The C compiler's program name, found on `[mirage].toolchain_search_paths`. It also drives the link."
+
+
+class AbiCflagsField(StringSequenceField):
+    alias = "cflags"
+    default = ()
+    help = "Flags for compiling every C source of an image on this ABI, after the reproducibility flags."
+
+
+class AbiLdflagsField(StringSequenceField):
+    alias = "ldflags"
+    default = ()
+    help = "Flags for linking an image on this ABI."
+
+
+class AbiRunnerField(StringField):
+    alias = "runner"
+    default = "exec"
+    valid_choices = ("exec",)
+    help = "How `pants run` boots an image: `exec` runs it as a host program."
+
+
+class AbiDependenciesField(Dependencies):
+    help = "C libraries every image on this ABI links (the mirage runtime)."
+
+
+class AbiTarget(Target):
+    alias = "abi"
+    core_fields = (
+        *COMMON_TARGET_FIELDS,
+        AbiSourcesField,
+        AbiDefaultsField,
+        AbiCompilerField,
+        AbiCflagsField,
+        AbiLdflagsField,
+        AbiRunnerField,
+        AbiDependenciesField,
+    )
+    help = softwrap(
+        """
+        A target ABI, like a MirageOS target (`-t unix`, `-t hvt`): the toolchain and flags, the startup object
+        and linker script every image links against, how to boot an image, and the default implementations of
+        the base devices. The target's name is the ABI name that `unikernel(abi=...)` uses; it must be unique.
+        """
+    )
+
+
+# --- unikernel -----------------------------------------------------------------------------------------------
+
+
+class UnikernelSourcesField(MultipleSourcesField):
+    expected_file_extensions = (".c", ".h")
+    required = True
+    help = "The application's C sources and headers."
+
+
+class UnikernelStartField(StringField):
+    alias = "start"
+    required = True
+    help = softwrap(
+        """
+        The application's start function: `int start(struct <device> *p, ...)` with one pointer per entry of
+        `devices`, in order. Its return value is the unikernel's exit code.
+        """
+    )
+
+    @classmethod
+    def compute_value(cls, raw_value: Optional[str], address: Address) -> Optional[str]:
+        return _check_c_symbol(cls.alias, super().compute_value(raw_value, address), address, "start function")
+
+
+class UnikernelDevicesField(_IdentifierKeyedDictField):
+    alias = "devices"
+    help = softwrap(
+        """
+        The devices the application takes, as ordered parameters of its start function: parameter name -> device
+        address, for example `{"console": "//devices:console", "time": "//devices:sleep"}`.
+        """
+    )
+
+
+class UnikernelBindingsField(DictStringToStringField):
+    alias = "bindings"
+    help = softwrap(
+        """
+        Pin implementations: path -> implementation address. A path is a device parameter of `devices`, or a
+        parameter of the implementation chosen for it, joined by `.` (for example `stack.netif`). Bindings win
+        over the ABI's defaults.
+        """
+    )
+
+
+class UnikernelKeysField(_KeysField):
+    pass
+
+
+class UnikernelAbiField(StringField):
+    alias = "abi"
+    help = softwrap(
+        """
+        The ABI to build for, by name (the name of an `abi` target). Defaults to `[mirage].abi`. Use
+        `parametrize("unix", "hvt")` to build one image per ABI.
+        """
+    )
+
+
+class UnikernelDependenciesField(Dependencies):
+    help = "C libraries the application uses. The implementations resolution chooses are added for you."
+
+
+class UnikernelOutputPathField(OutputPathField):
+    help = softwrap(
+        """
+        Where the image goes under `dist/`, without the ABI suffix; the image is named `<path>.<abi>`, as MirageOS
+        names them. Defaults to `<folder with dots>/<target name>`, for example `examples.hello/image.unix`.
+        """
+    )
+
+
+class UnikernelTarget(Target):
+    alias = "unikernel"
+    core_fields = (
+        *COMMON_TARGET_FIELDS,
+        UnikernelSourcesField,
+        UnikernelStartField,
+        UnikernelDevicesField,
+        UnikernelBindingsField,
+        UnikernelKeysField,
+        UnikernelAbiField,
+        UnikernelDependenciesField,
+        UnikernelOutputPathField,
+    )
+    help = softwrap(
+        """
+        A single-purpose machine image: the application (a functor over `devices`), composed with the
+        implementations resolution chooses for its ABI. `pants package` links it; `pants run` boots it.
+        """
+    )
+
+
+def target_types() -> Tuple[type, ...]:
+    return (DeviceTarget, ImplementationTarget, CLibraryTarget, AbiTarget, UnikernelTarget)

@@ -1,0 +1,143 @@
+"""Gather every device, implementation and ABI in the repository into the resolver's catalogue."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable
+
+from pants.engine.addresses import Address, Addresses, UnparsedAddressInputs
+from pants.engine.internals.selectors import Get, MultiGet
+from pants.engine.rules import collect_rules, rule
+from pants.engine.target import AllTargets, InvalidFieldException, InvalidTargetException, Target
+from pants.util.frozendict import FrozenDict
+from pants.util.logging import LogLevel
+
+from mirage.graph.keys import parse_key_declarations
+from mirage.graph.model import Abi, Catalogue, Device, Implementation
+from mirage.target_types import (
+    AbiDefaultsField,
+    AbiTarget,
+    DeviceSourceField,
+    DeviceTarget,
+    ImplementationAbisField,
+    ImplementationConnectField,
+    ImplementationKeysField,
+    ImplementationProvidesField,
+    ImplementationRequiresField,
+    ImplementationTarget,
+)
+
+
+@dataclass(frozen=True)
+class MirageCatalogue:
+    catalogue: Catalogue
+    abis: FrozenDict[str, Abi]
+    # The resolver speaks in address specs; rules turn its answers back into Addresses with this.
+    addresses: FrozenDict[str, Address]
+
+    def abi(self, name: str, wanted_by: Address) -> Abi:
+        abi = self.abis.get(name)
+        if abi is None:
+            known = ", ".join(sorted(self.abis)) or "none"
+            raise InvalidFieldException(
+                f"{wanted_by} asks for abi `{name}`, but no `abi` target has that name (known ABIs: {known}). "
+                "Set the unikernel's `abi` field or `[mirage].abi` to one of them."
+            )
+        return abi
+
+
+def _address_inputs(values: Iterable[str], owner: Address, field_alias: str) -> UnparsedAddressInputs:
+    return UnparsedAddressInputs(
+        values, owning_address=owner, description_of_origin=f"the `{field_alias}` field of {owner}"
+    )
+
+
+def _implementation(target: Target, resolved: Addresses) -> Implementation:
+    """`resolved` is the `provides` address followed by the `requires` addresses, in order."""
+    requires = target[ImplementationRequiresField].value or FrozenDict()
+    return Implementation(
+        address=target.address.spec,
+        provides=resolved[0].spec,
+        requires=tuple((param, address.spec) for param, address in zip(requires.keys(), resolved[1:])),
+        abis=tuple(target[ImplementationAbisField].value or ()),
+        connect=target[ImplementationConnectField].value,
+        keys=parse_key_declarations(target[ImplementationKeysField].value or {}, target.address.spec),
+    )
+
+
+def _abi(target: Target, resolved: Addresses) -> Abi:
+    """`resolved` is the `defaults` keys followed by its values."""
+    half = len(resolved) // 2
+    return Abi(
+        name=target.address.target_name,
+        address=target.address.spec,
+        defaults=tuple((d.spec, i.spec) for d, i in zip(resolved[:half], resolved[half:])),
+    )
+
+
+@rule(desc="Gather devices, implementations and ABIs", level=LogLevel.DEBUG)
+async def gather_catalogue(all_targets: AllTargets) -> MirageCatalogue:
+    kinds = FrozenDict({t.address.spec: t.alias for t in all_targets})
+    devices = {
+        t.address.spec: Device(address=t.address.spec, name=t.address.target_name, header=t[DeviceSourceField].file_path)
+        for t in all_targets
+        if t.has_field(DeviceSourceField)
+    }
+    implementation_targets = [t for t in all_targets if isinstance(t, ImplementationTarget)]
+    abi_targets = [t for t in all_targets if isinstance(t, AbiTarget)]
+    resolved = await MultiGet(
+        *(
+            Get(
+                Addresses,
+                UnparsedAddressInputs,
+                _address_inputs(
+                    [t[ImplementationProvidesField].value, *(t[ImplementationRequiresField].value or {}).values()],
+                    t.address,
+                    "provides` or `requires",
+                ),
+            )
+            for t in implementation_targets
+        ),
+        *(
+            Get(
+                Addresses,
+                UnparsedAddressInputs,
+                _address_inputs(
+                    [*(t[AbiDefaultsField].value or {}).keys(), *(t[AbiDefaultsField].value or {}).values()],
+                    t.address,
+                    "defaults",
+                ),
+            )
+            for t in abi_targets
+        ),
+    )
+    implementations = tuple(
+        _implementation(t, r) for t, r in zip(implementation_targets, resolved[: len(implementation_targets)])
+    )
+    abis = tuple(_abi(t, r) for t, r in zip(abi_targets, resolved[len(implementation_targets) :]))
+
+    by_name: dict = {}
+    for abi in abis:
+        if abi.name in by_name:
+            raise InvalidTargetException(
+                f"Two `abi` targets are named `{abi.name}`: {by_name[abi.name].address} and {abi.address}. "
+                "An abi's target name is its ABI name; rename one of them."
+            )
+        by_name[abi.name] = abi
+
+    catalogue = Catalogue(
+        devices=FrozenDict(devices),
+        implementations=FrozenDict({i.address: i for i in implementations}),
+        other_targets=FrozenDict(
+            {address: alias for address, alias in kinds.items() if alias != ImplementationTarget.alias}
+        ),
+    )
+    return MirageCatalogue(
+        catalogue=catalogue,
+        abis=FrozenDict(by_name),
+        addresses=FrozenDict({t.address.spec: t.address for t in all_targets}),
+    )
+
+
+def rules():
+    return collect_rules()

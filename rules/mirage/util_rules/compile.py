@@ -1,0 +1,192 @@
+"""Compile C: one process per source file, per ABI and flag set, so Pants caches each object on its own."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Tuple
+
+from pants.core.util_rules.source_files import SourceFiles, SourceFilesRequest
+from pants.engine.addresses import Address
+from pants.engine.fs import Digest, DigestSubset, MergeDigests, PathGlobs
+from pants.engine.internals.selectors import Get, MultiGet
+from pants.engine.process import FallibleProcessResult, Process
+from pants.engine.rules import collect_rules, rule
+from pants.engine.target import (
+    SourcesField,
+    TransitiveTargets,
+    TransitiveTargetsRequest,
+    WrappedTarget,
+    WrappedTargetRequest,
+)
+from pants.util.logging import LogLevel
+
+from mirage.target_types import (
+    AbiCflagsField,
+    AbiCompilerField,
+    CLibraryTarget,
+    DeviceTarget,
+)
+from mirage.util_rules.toolchain import Toolchain, ToolchainRequest
+
+COMPILED_EXTENSIONS = (".c", ".S")
+
+# Flags every compile gets, before the ABI's own: sources are named by repository path (`#include
+# "devices/console.h"`), and nothing that depends on the sandbox's location or the time reaches the object.
+BASE_CFLAGS = (
+    "-std=c11",
+    "-I.",
+    "-ffile-prefix-map={chroot}=.",
+    "-fno-ident",
+    "-Wdate-time",
+    "-Werror=date-time",
+)
+
+
+class CompileError(Exception):
+    """A C source did not compile; the message carries the compiler's own diagnostics (file:line)."""
+
+
+@dataclass(frozen=True)
+class AbiCompileSettings:
+    address: Address
+    toolchain: Toolchain
+    cflags: Tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class AbiCompileSettingsRequest:
+    abi: Address
+
+
+@rule(desc="Read an ABI's compile settings", level=LogLevel.DEBUG)
+async def abi_compile_settings(request: AbiCompileSettingsRequest) -> AbiCompileSettings:
+    wrapped = await Get(
+        WrappedTarget, WrappedTargetRequest(request.abi, description_of_origin="mirage compile settings")
+    )
+    toolchain = await Get(Toolchain, ToolchainRequest(wrapped.target[AbiCompilerField].value))
+    return AbiCompileSettings(
+        address=request.abi, toolchain=toolchain, cflags=tuple(wrapped.target[AbiCflagsField].value or ())
+    )
+
+
+@dataclass(frozen=True)
+class CompileCSourceRequest:
+    """Compile `source` found in `input_digest` (which holds every header it may include)."""
+
+    input_digest: Digest
+    source: str
+    settings: AbiCompileSettings
+    owner: str
+
+
+@dataclass(frozen=True)
+class CompiledObject:
+    digest: Digest
+    path: str
+
+
+def object_path(source: str) -> str:
+    return f"{source}.o"
+
+
+@rule(desc="Compile a C source", level=LogLevel.DEBUG)
+async def compile_c_source(request: CompileCSourceRequest) -> CompiledObject:
+    output = object_path(request.source)
+    settings = request.settings
+    result = await Get(
+        FallibleProcessResult,
+        Process(
+            argv=(
+                settings.toolchain.compiler,
+                *BASE_CFLAGS,
+                f"-frandom-seed={request.source}",
+                *settings.cflags,
+                "-c",
+                request.source,
+                "-o",
+                output,
+            ),
+            input_digest=request.input_digest,
+            output_files=(output,),
+            env=settings.toolchain.env,
+            description=f"Compile {request.source} for {request.owner} (abi {settings.address.target_name})",
+            level=LogLevel.DEBUG,
+        ),
+    )
+    if result.exit_code != 0:
+        diagnostics = (result.stdout + result.stderr).decode(errors="replace").strip()
+        raise CompileError(
+            f"Compiling {request.source} (from {request.owner}) for abi `{settings.address.target_name}` failed:\n"
+            f"{diagnostics}\n"
+            f"Fix the error in {request.source} at the line shown above."
+        )
+    return CompiledObject(digest=result.output_digest, path=output)
+
+
+@dataclass(frozen=True)
+class CompileTargetRequest:
+    """Compile every `.c`/`.S` source of one target for one ABI."""
+
+    address: Address
+    abi: Address
+
+
+@dataclass(frozen=True)
+class CompiledTarget:
+    digest: Digest
+    objects: Tuple[str, ...]
+
+
+def _exports_headers(target) -> bool:
+    # Devices and C libraries export headers; implementations and applications keep theirs private.
+    return isinstance(target, (DeviceTarget, CLibraryTarget)) and target.has_field(SourcesField)
+
+
+@dataclass(frozen=True)
+class HeaderClosureRequest:
+    """The exported headers (of devices and C libraries) reachable from `roots`."""
+
+    roots: Tuple[Address, ...]
+
+
+@dataclass(frozen=True)
+class HeaderClosure:
+    digest: Digest
+
+
+@rule(desc="Gather the headers a compile may include", level=LogLevel.DEBUG)
+async def header_closure(request: HeaderClosureRequest) -> HeaderClosure:
+    closure = await Get(TransitiveTargets, TransitiveTargetsRequest(request.roots))
+    headers = await Get(
+        SourceFiles,
+        SourceFilesRequest([t[SourcesField] for t in closure.closure if _exports_headers(t)]),
+    )
+    return HeaderClosure(headers.snapshot.digest)
+
+
+@rule(desc="Compile a target's C sources", level=LogLevel.DEBUG)
+async def compile_target(request: CompileTargetRequest) -> CompiledTarget:
+    settings, wrapped, headers = await MultiGet(
+        Get(AbiCompileSettings, AbiCompileSettingsRequest(request.abi)),
+        Get(WrappedTarget, WrappedTargetRequest(request.address, description_of_origin="mirage compile")),
+        Get(HeaderClosure, HeaderClosureRequest((request.address, request.abi))),
+    )
+    target = wrapped.target
+    own = await Get(SourceFiles, SourceFilesRequest([target[SourcesField]]))
+    sources = sorted(f for f in own.snapshot.files if f.endswith(COMPILED_EXTENSIONS))
+    own_headers = [f for f in own.snapshot.files if not f.endswith(COMPILED_EXTENSIONS)]
+    # Each object's inputs are its source and the headers only, so editing one file recompiles one object.
+    per_source = await MultiGet(
+        Get(Digest, DigestSubset(own.snapshot.digest, PathGlobs([source, *own_headers]))) for source in sources
+    )
+    inputs = await MultiGet(Get(Digest, MergeDigests([subset, headers.digest])) for subset in per_source)
+    objects = await MultiGet(
+        Get(CompiledObject, CompileCSourceRequest(digest, source, settings, owner=target.address.spec))
+        for digest, source in zip(inputs, sources)
+    )
+    digest = await Get(Digest, MergeDigests(o.digest for o in objects))
+    return CompiledTarget(digest=digest, objects=tuple(o.path for o in objects))
+
+
+def rules():
+    return collect_rules()

@@ -1,0 +1,166 @@
+"""Build a unikernel image: resolve, generate main.c, compile everything for the ABI, link, record provenance."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Optional
+
+from pants.core.util_rules.source_files import SourceFiles, SourceFilesRequest
+from pants.engine.addresses import Address
+from pants.engine.fs import CreateDigest, Digest, FileContent, MergeDigests
+from pants.engine.internals.selectors import Get, MultiGet
+from pants.engine.rules import collect_rules, rule
+from pants.engine.target import (
+    TransitiveTargets,
+    TransitiveTargetsRequest,
+    WrappedTarget,
+    WrappedTargetRequest,
+)
+from pants.util.logging import LogLevel
+
+from mirage.codegen.main_c import render_main_c
+from mirage.graph.model import ResolvedGraph
+from mirage.target_types import AbiLdflagsField, AbiSourcesField, CLibraryTarget
+from mirage.util_rules.compile import (
+    AbiCompileSettings,
+    AbiCompileSettingsRequest,
+    CompileCSourceRequest,
+    CompiledObject,
+    CompiledTarget,
+    CompileTargetRequest,
+    HeaderClosure,
+    HeaderClosureRequest,
+)
+from mirage.util_rules.link import LinkedImage, LinkImageRequest
+from mirage.util_rules.resolution import ResolvedUnikernel, ResolveUnikernelRequest
+
+
+@dataclass(frozen=True)
+class BuildImageRequest:
+    """Build the unikernel at `address` into the file `file_name` (no folders: the package goal adds them)."""
+
+    address: Address
+    file_name: str
+
+
+@dataclass(frozen=True)
+class BuiltImage:
+    """The image, its generated main.c and its provenance record, at `<output>`, `.main.c`, `.provenance.json`."""
+
+    digest: Digest
+    image: str
+    main_c: str
+    provenance: str
+    abi: str
+
+
+def generated_main_c_path(address: Address) -> str:
+    # Under a folder no source can live in, so the generated file never shadows a user's main.c.
+    return f"__mirage__/{address.spec_path or '_root'}/{address.target_name}/main.c"
+
+
+def provenance_record(
+    graph: ResolvedGraph,
+    toolchain_fingerprint: str,
+    compiled: dict,
+    main_c_digest: str,
+) -> str:
+    """What went into the image, in a stable order: enough to tell why two images differ."""
+    record = {
+        "unikernel": graph.unikernel,
+        "abi": graph.abi,
+        "start": graph.start,
+        "instances": [
+            {
+                "name": i.name,
+                "implementation": i.implementation,
+                "device": i.device,
+                "args": list(i.args),
+                "paths": list(i.paths),
+            }
+            for i in graph.instances
+        ],
+        "keys": {k.name: {"type": k.type, "value": k.value, "declared_by": k.declared_by} for k in graph.keys},
+        "toolchain_fingerprint": toolchain_fingerprint,
+        "inputs": {"generated main.c": main_c_digest, **dict(sorted(compiled.items()))},
+    }
+    return json.dumps(record, indent=2, sort_keys=False) + "\n"
+
+
+@rule(desc="Build a unikernel image", level=LogLevel.DEBUG)
+async def build_image(request: BuildImageRequest) -> BuiltImage:
+    resolved, closure = await MultiGet(
+        Get(ResolvedUnikernel, ResolveUnikernelRequest(request.address)),
+        Get(TransitiveTargets, TransitiveTargetsRequest([request.address])),
+    )
+    abi_address = resolved.abi_address
+    chosen = set(resolved.implementation_addresses)
+    libraries = [t.address for t in closure.closure if isinstance(t, CLibraryTarget)]
+    abi_closure = await Get(TransitiveTargets, TransitiveTargetsRequest([abi_address]))
+    libraries += [t.address for t in abi_closure.closure if isinstance(t, CLibraryTarget)]
+    to_compile = sorted({request.address, abi_address, *chosen, *libraries})
+
+    main_c_text = render_main_c(resolved.graph, resolved.catalogue.devices)
+    main_c_path = generated_main_c_path(request.address)
+    settings, abi_target, headers, main_c_digest, *compiled = await MultiGet(
+        Get(AbiCompileSettings, AbiCompileSettingsRequest(abi_address)),
+        Get(WrappedTarget, WrappedTargetRequest(abi_address, description_of_origin="mirage image")),
+        Get(HeaderClosure, HeaderClosureRequest((request.address, abi_address))),
+        Get(Digest, CreateDigest([FileContent(main_c_path, main_c_text.encode("utf-8"))])),
+        *(Get(CompiledTarget, CompileTargetRequest(address, abi_address)) for address in to_compile),
+    )
+    main_input = await Get(Digest, MergeDigests([main_c_digest, headers.digest]))
+    main_object = await Get(
+        CompiledObject, CompileCSourceRequest(main_input, main_c_path, settings, owner=request.address.spec)
+    )
+
+    abi_sources = await Get(SourceFiles, SourceFilesRequest([abi_target.target[AbiSourcesField]]))
+    scripts = [f for f in abi_sources.snapshot.files if f.endswith(".ld")]
+    linker_script: Optional[str] = scripts[0] if scripts else None
+    objects = (main_object.path, *(path for target in compiled for path in target.objects))
+    link_input = await Get(
+        Digest,
+        MergeDigests([main_object.digest, abi_sources.snapshot.digest, *(t.digest for t in compiled)]),
+    )
+    linked = await Get(
+        LinkedImage,
+        LinkImageRequest(
+            input_digest=link_input,
+            objects=objects,
+            linker_script=linker_script,
+            ldflags=tuple(abi_target.target[AbiLdflagsField].value or ()),
+            toolchain=settings.toolchain,
+            output=request.file_name,
+            owner=request.address.spec,
+        ),
+    )
+
+    provenance = provenance_record(
+        resolved.graph,
+        settings.toolchain.fingerprint,
+        {address.spec: target.digest.fingerprint for address, target in zip(to_compile, compiled)},
+        main_c_digest.fingerprint,
+    )
+    image_name = request.file_name
+    extras = await Get(
+        Digest,
+        CreateDigest(
+            [
+                FileContent(f"{image_name}.main.c", main_c_text.encode("utf-8")),
+                FileContent(f"{image_name}.provenance.json", provenance.encode("utf-8")),
+            ]
+        ),
+    )
+    digest = await Get(Digest, MergeDigests([linked.digest, extras]))
+    return BuiltImage(
+        digest=digest,
+        image=image_name,
+        main_c=f"{image_name}.main.c",
+        provenance=f"{image_name}.provenance.json",
+        abi=resolved.graph.abi,
+    )
+
+
+def rules():
+    return collect_rules()

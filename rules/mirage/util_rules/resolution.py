@@ -1,0 +1,78 @@
+"""Resolve a unikernel target's functor graph: the rule around the pure resolver."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Tuple
+
+from pants.engine.addresses import Address, Addresses, UnparsedAddressInputs
+from pants.engine.internals.selectors import Get, MultiGet
+from pants.engine.rules import collect_rules, rule
+from pants.engine.target import WrappedTarget, WrappedTargetRequest
+from pants.util.frozendict import FrozenDict
+from pants.util.logging import LogLevel
+
+from mirage.graph.keys import parse_key_declarations
+from mirage.graph.model import Catalogue, ResolvedGraph, Unikernel
+from mirage.graph.resolve import resolve_instances
+from mirage.target_types import (
+    UnikernelBindingsField,
+    UnikernelDevicesField,
+    UnikernelKeysField,
+    UnikernelStartField,
+)
+from mirage.util_rules.build_options import UnikernelBuildOptions, UnikernelBuildOptionsRequest
+from mirage.util_rules.catalogue import MirageCatalogue
+
+
+@dataclass(frozen=True)
+class ResolveUnikernelRequest:
+    address: Address
+
+
+@dataclass(frozen=True)
+class ResolvedUnikernel:
+    graph: ResolvedGraph
+    catalogue: Catalogue
+    abi_address: Address
+    implementation_addresses: Tuple[Address, ...]
+
+
+@rule(desc="Resolve the unikernel's device graph", level=LogLevel.DEBUG)
+async def resolve_unikernel(request: ResolveUnikernelRequest) -> ResolvedUnikernel:
+    wrapped, options, catalogue = await MultiGet(
+        Get(WrappedTarget, WrappedTargetRequest(request.address, description_of_origin="mirage resolution")),
+        Get(UnikernelBuildOptions, UnikernelBuildOptionsRequest(request.address)),
+        Get(MirageCatalogue),
+    )
+    target = wrapped.target
+    devices = target[UnikernelDevicesField].value or FrozenDict()
+    bindings = target[UnikernelBindingsField].value or FrozenDict()
+    origin = f"the `devices` or `bindings` field of {target.address}"
+    device_addresses, binding_addresses = await MultiGet(
+        Get(Addresses, UnparsedAddressInputs(devices.values(), owning_address=target.address,
+                                             description_of_origin=origin)),
+        Get(Addresses, UnparsedAddressInputs(bindings.values(), owning_address=target.address,
+                                             description_of_origin=origin)),
+    )
+    unikernel = Unikernel(
+        address=target.address.spec,
+        start=target[UnikernelStartField].value,
+        devices=tuple((param, a.spec) for param, a in zip(devices.keys(), device_addresses)),
+        bindings=tuple((path, a.spec) for path, a in zip(bindings.keys(), binding_addresses)),
+        keys=parse_key_declarations(target[UnikernelKeysField].value or {}, target.address.spec),
+    )
+    abi = catalogue.abi(options.abi, target.address)
+    graph = resolve_instances(unikernel, abi, catalogue.catalogue, options.configured_keys)
+    return ResolvedUnikernel(
+        graph=graph,
+        catalogue=catalogue.catalogue,
+        abi_address=catalogue.addresses[abi.address],
+        implementation_addresses=tuple(
+            sorted({catalogue.addresses[instance.implementation] for instance in graph.instances})
+        ),
+    )
+
+
+def rules():
+    return collect_rules()
