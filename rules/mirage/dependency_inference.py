@@ -1,6 +1,6 @@
 """Make the resolved functor graph part of the build graph.
 
-A unikernel depends on its ABI and on the implementations resolution chose for it; an implementation on the
+A unikernel depends on its ABI, the devices it takes, and the implementations resolution chose for it; an implementation on the
 devices it provides and requires. So `pants dependencies`, `peek`, `dependents` and `--changed-since` all see the
 graph that is linked.
 """
@@ -39,7 +39,9 @@ class InferUnikernelDependencies(InferDependenciesRequest):
 @rule(desc="Infer a unikernel's dependencies from its resolved device graph")
 async def infer_unikernel_dependencies(request: InferUnikernelDependencies) -> InferredDependencies:
     resolved = await Get(ResolvedUnikernel, ResolveUnikernelRequest(request.field_set.address))
-    return InferredDependencies([resolved.abi_address, *resolved.implementation_addresses])
+    return InferredDependencies(
+        [resolved.abi_address, *resolved.device_addresses, *resolved.implementation_addresses]
+    )
 
 
 @dataclass(frozen=True)

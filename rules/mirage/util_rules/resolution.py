@@ -35,6 +35,7 @@ class ResolvedUnikernel:
     graph: ResolvedGraph
     catalogue: Catalogue
     abi_address: Address
+    device_addresses: Tuple[Address, ...]
     implementation_addresses: Tuple[Address, ...]
 
 
@@ -68,6 +69,7 @@ async def resolve_unikernel(request: ResolveUnikernelRequest) -> ResolvedUnikern
         graph=graph,
         catalogue=catalogue.catalogue,
         abi_address=catalogue.addresses[abi.address],
+        device_addresses=tuple(device_addresses),
         implementation_addresses=tuple(
             sorted({catalogue.addresses[instance.implementation] for instance in graph.instances})
         ),

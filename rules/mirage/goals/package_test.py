@@ -1,0 +1,227 @@
+"""Rule tests of `package` with real gcc: a working image, and a clear error for each kind of bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from textwrap import dedent
+
+import pytest
+from pants.engine.addresses import Address
+from pants.engine.internals.scheduler import ExecutionError
+from pants.engine.target import InvalidFieldException
+from pants.testutil.rule_runner import engine_error
+
+from mirage.graph.errors import ResolutionError
+from mirage.testutil import mirage_rule_runner, package, repo_files
+from mirage.util_rules.link import LinkError
+
+HELLO = Address("examples/hello", target_name="image")
+
+
+def hello_files(build: str | None = None, source: str | None = None) -> dict:
+    files = repo_files("examples/hello")
+    if build is not None:
+        files["examples/hello/BUILD"] = dedent(build)
+    if source is not None:
+        files["examples/hello/hello.c"] = dedent(source)
+    return files
+
+
+def test_package_hello_and_run_it() -> None:
+    rule_runner = mirage_rule_runner(hello_files())
+    built = package(rule_runner, HELLO)
+    relpaths = [a.relpath for a in built.artifacts]
+    assert relpaths == [
+        "examples.hello/image.unix",
+        "examples.hello/image.unix.main.c",
+        "examples.hello/image.unix.provenance.json",
+    ]
+    rule_runner.write_digest(built.digest)
+    image = os.path.join(rule_runner.build_root, relpaths[0])
+    run = subprocess.run([image, "--count=2", "--message=hi there"], capture_output=True, timeout=30)
+    assert (run.returncode, run.stdout) == (0, b"hi there\nhi there\n")
+
+    with open(os.path.join(rule_runner.build_root, relpaths[2])) as f:
+        provenance = json.load(f)
+    assert provenance["abi"] == "unix"
+    assert [i["implementation"] for i in provenance["instances"]] == ["targets/unix:console", "targets/unix:sleep"]
+    assert provenance["keys"]["count"]["value"] == "4"
+
+
+def test_configure_time_key_option_changes_the_default() -> None:
+    rule_runner = mirage_rule_runner(hello_files(), options=("--mirage-keys={'count': '1', 'message': 'once'}",))
+    built = package(rule_runner, HELLO)
+    rule_runner.write_digest(built.digest)
+    run = subprocess.run(
+        [os.path.join(rule_runner.build_root, built.artifacts[0].relpath)], capture_output=True, timeout=30
+    )
+    assert (run.returncode, run.stdout) == (0, b"once\n")
+
+
+def test_failing_connect_stops_the_boot_and_names_the_instance() -> None:
+    failing = {
+        "lib/broken/BUILD": dedent(
+            """\
+            implementation(
+                name="console",
+                sources=["console.c"],
+                provides="//devices:console",
+                connect="broken_console_connect",
+                abis=["unix"],
+            )
+            """
+        ),
+        "lib/broken/console.c": dedent(
+            """\
+            #include "devices/console.h"
+            int broken_console_connect(struct console *self) { (void)self; return -19; }
+            """
+        ),
+    }
+    build = """\
+        unikernel(
+            name="image",
+            sources=["hello.c"],
+            start="hello_start",
+            devices={"console": "//devices:console", "time": "//devices:sleep"},
+            bindings={"console": "//lib/broken:console"},
+            keys={"message": "string=Hello World!", "count": "int=4"},
+        )
+        """
+    rule_runner = mirage_rule_runner({**hello_files(build=build), **failing})
+    built = package(rule_runner, HELLO)
+    rule_runner.write_digest(built.digest)
+    run = subprocess.run(
+        [os.path.join(rule_runner.build_root, built.artifacts[0].relpath)], capture_output=True, timeout=30
+    )
+    assert run.returncode == 3
+    assert b"connecting examples/hello:image -> console failed: lib/broken:console" in run.stderr
+    assert b"returned -19" in run.stderr
+    assert run.stdout == b""
+
+
+# --- bad input: every case ends in a message naming the target and the fix -------------------------------------
+
+
+def test_unknown_abi_name() -> None:
+    rule_runner = mirage_rule_runner(hello_files(), options=("--mirage-abi=nonesuch",))
+    with engine_error(InvalidFieldException, contains="asks for abi `nonesuch`, but no `abi` target has that name"):
+        package(rule_runner, HELLO)
+
+
+def test_missing_start_function_field() -> None:
+    build = """\
+        unikernel(name="image", sources=["hello.c"], devices={"console": "//devices:console"})
+        """
+    rule_runner = mirage_rule_runner(hello_files(build=build))
+    with pytest.raises(ExecutionError, match="The 'start' field in target examples/hello:image must be defined"):
+        rule_runner.get_target(HELLO)
+
+
+def test_start_function_missing_from_the_sources_fails_the_link_with_a_hint() -> None:
+    build = """\
+        unikernel(name="image", sources=["hello.c"], start="main_start", devices={"console": "//devices:console"})
+        """
+    source = """\
+        #include "devices/console.h"
+        int hello_start(struct console *console) { (void)console; return 0; }
+        """
+    rule_runner = mirage_rule_runner(hello_files(build=build, source=source))
+    with engine_error(LinkError, contains="undefined reference to `main_start'"):
+        package(rule_runner, HELLO)
+
+
+def test_sources_with_the_wrong_extension() -> None:
+    build = """\
+        unikernel(name="image", sources=["hello.cc"], start="hello_start")
+        """
+    files = hello_files(build=build)
+    files["examples/hello/hello.cc"] = "int x;\n"
+    rule_runner = mirage_rule_runner(files)
+    with engine_error(InvalidFieldException, contains="hello.cc"):
+        package(rule_runner, HELLO)
+
+
+def test_compile_error_shows_the_users_file_and_line() -> None:
+    source = """\
+        #include "devices/console.h"
+        #include "devices/sleep.h"
+
+        int hello_start(struct console *console, struct sleep *time)
+        {
+            return console_write(console, "x") + undeclared_thing;
+        }
+        """
+    rule_runner = mirage_rule_runner(hello_files(source=source))
+    with pytest.raises(ExecutionError) as excinfo:
+        package(rule_runner, HELLO)
+    message = str(excinfo.value)
+    assert "CompileError" in message
+    assert "Compiling examples/hello/hello.c (from examples/hello:image) for abi `unix` failed" in message
+    assert "examples/hello/hello.c:6:" in message
+    assert "undeclared_thing" in message
+
+
+def test_resolution_error_reaches_the_user_unchanged() -> None:
+    build = """\
+        unikernel(
+            name="image",
+            sources=["hello.c"],
+            start="hello_start",
+            devices={"console": "//devices:console", "time": "//devices:sleep"},
+            bindings={"time": "//devices:sleep"},
+            keys={"message": "string=Hello World!", "count": "int=4"},
+        )
+        """
+    rule_runner = mirage_rule_runner(hello_files(build=build))
+    with engine_error(
+        ResolutionError,
+        contains="names devices:sleep, which is a `device` target, not an `implementation`",
+    ):
+        package(rule_runner, HELLO)
+
+
+def test_binding_to_an_address_that_does_not_exist() -> None:
+    build = """\
+        unikernel(
+            name="image",
+            sources=["hello.c"],
+            start="hello_start",
+            devices={"console": "//devices:console"},
+            bindings={"console": "//lib/nowhere:console"},
+        )
+        """
+    rule_runner = mirage_rule_runner(hello_files(build=build))
+    with pytest.raises(ExecutionError, match="the `devices` or `bindings` field of examples/hello:image"):
+        package(rule_runner, HELLO)
+
+
+def test_malformed_key_declaration_in_build() -> None:
+    build = """\
+        unikernel(name="image", sources=["hello.c"], start="hello_start", keys={"count": "int=four"})
+        """
+    rule_runner = mirage_rule_runner(hello_files(build=build))
+    with pytest.raises(ExecutionError, match="The `keys` field of examples/hello:image: key `count`: malformed"):
+        rule_runner.get_target(HELLO)
+
+
+def test_device_parameter_that_is_not_a_c_identifier() -> None:
+    build = """\
+        unikernel(name="image", sources=["hello.c"], start="hello_start", devices={"my console": "//devices:console"})
+        """
+    rule_runner = mirage_rule_runner(hello_files(build=build))
+    with pytest.raises(ExecutionError, match="has the parameter name `my console`"):
+        rule_runner.get_target(HELLO)
+
+
+def test_connect_field_that_is_not_a_c_name() -> None:
+    files = {
+        "lib/odd/BUILD": 'implementation(name="c", sources=["c.c"], provides="//devices:console", '
+        'connect="odd-connect", abis=["unix"])\n',
+        "lib/odd/c.c": "int x;\n",
+    }
+    rule_runner = mirage_rule_runner(files)
+    with pytest.raises(ExecutionError, match="`odd-connect`, which is not a C function name"):
+        rule_runner.get_target(Address("lib/odd", target_name="c"))
