@@ -1,0 +1,48 @@
+"""Compile rules with real gcc: one object per source, and headers stay private to the target that owns them."""
+
+from __future__ import annotations
+
+from textwrap import dedent
+
+import pytest
+from pants.engine.addresses import Address
+from pants.engine.internals.scheduler import ExecutionError
+
+from mirage.testutil import mirage_rule_runner
+from mirage.util_rules.compile import CompiledTarget, CompileTargetRequest
+
+UNIX = Address("targets/unix", target_name="unix")
+
+LIBRARY = {
+    "lib/util/BUILD": 'c_library(name="util", sources=["*.c", "*.h"])\n',
+    "lib/util/util.h": "int util_twice(int x);\n",
+    "lib/util/twice.c": '#include "lib/util/util.h"\nint util_twice(int x) { return 2 * x; }\n',
+    "lib/util/thrice.c": '#include "lib/util/util.h"\nint util_thrice(int x);\nint util_thrice(int x) { return 3 * x; }\n',
+}
+
+
+def test_each_source_becomes_one_object() -> None:
+    rule_runner = mirage_rule_runner(LIBRARY)
+    compiled = rule_runner.request(CompiledTarget, [CompileTargetRequest(Address("lib/util", target_name="util"), UNIX)])
+    assert compiled.objects == ("lib/util/thrice.c.o", "lib/util/twice.c.o")
+
+
+def test_an_implementations_private_header_is_not_visible_to_others() -> None:
+    files = {
+        "lib/impl/BUILD": dedent(
+            """\
+            implementation(name="console", sources=["impl.c", "private.h"], provides="//devices:console",
+                           connect="impl_connect", abis=["unix"])
+            c_library(name="user", sources=["user.c"], dependencies=[":console"])
+            """
+        ),
+        "lib/impl/private.h": "#define PRIVATE 1\n",
+        "lib/impl/impl.c": '#include "lib/impl/private.h"\n#include "devices/console.h"\n'
+        "int impl_connect(struct console *self) { (void)self; return PRIVATE - 1; }\n",
+        "lib/impl/user.c": '#include "lib/impl/private.h"\nint user(void) { return PRIVATE; }\n',
+    }
+    rule_runner = mirage_rule_runner(files)
+    compiled = rule_runner.request(CompiledTarget, [CompileTargetRequest(Address("lib/impl", target_name="console"), UNIX)])
+    assert compiled.objects == ("lib/impl/impl.c.o",)
+    with pytest.raises(ExecutionError, match="lib/impl/private.h: No such file"):
+        rule_runner.request(CompiledTarget, [CompileTargetRequest(Address("lib/impl", target_name="user"), UNIX)])

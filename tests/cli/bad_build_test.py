@@ -1,0 +1,40 @@
+"""A wrong BUILD file ends in a message that names the target and the fix, never a Python traceback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cli.checkout import make_checkout, run_pants
+
+HELLO_BUILD = "examples/hello/BUILD"
+
+
+@pytest.mark.parametrize(
+    "old, new, expected",
+    [
+        ('"time": "//devices:sleep",', '"time": "//devices:sleep",\n    },\n    bindings={"time": "//devices:sleep"', "which is a `device` target, not an `implementation`"),
+        ('start="hello_start",', 'start="hello_start",\n    abi="nonesuch",', "asks for abi `nonesuch`, but no `abi` target has that name"),
+        ('"count": "int=4",', '"count": "int=four",', "key `count`: malformed default `four`"),
+    ],
+    ids=["binding-to-device", "unknown-abi", "malformed-key"],
+)
+def test_bad_build_file_gives_a_clear_error_without_traceback(tmp_path: Path, old: str, new: str, expected: str) -> None:
+    checkout = make_checkout(tmp_path / "repo")
+    build = checkout / HELLO_BUILD
+    text = build.read_text()
+    assert old in text
+    build.write_text(text.replace(old, new))
+    result = run_pants(checkout, ["package", "examples/hello:image"], check=False)
+    assert result.returncode != 0
+    assert expected in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_help_documents_every_target_type(tmp_path: Path) -> None:
+    checkout = make_checkout(tmp_path / "repo")
+    for alias, field in [("unikernel", "bindings"), ("device", "source"), ("implementation", "requires"), ("abi", "defaults")]:
+        result = run_pants(checkout, ["help", alias])
+        assert f"`{alias}` target" in result.stdout
+        assert field in result.stdout

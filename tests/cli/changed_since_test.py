@@ -1,0 +1,34 @@
+"""`--changed-since` sees the resolved graph: editing an implementation marks exactly the images that use it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cli.checkout import git, make_checkout, run_pants
+
+
+def changed_targets(checkout: Path) -> set:
+    result = run_pants(checkout, ["--changed-since=HEAD", "--changed-dependents=transitive", "list"])
+    return set(result.stdout.split())
+
+
+def test_editing_an_implementation_marks_the_images_that_use_it(tmp_path: Path) -> None:
+    checkout = make_checkout(tmp_path / "repo")
+    git(checkout, "init", "-q")
+    git(checkout, "add", "-A")
+    git(checkout, "commit", "-q", "-m", "base")
+
+    # hello sleeps through targets/unix:sleep, so editing it marks hello.
+    with (checkout / "targets/unix/sleep.c").open("a") as f:
+        f.write("/* edited */\n")
+    changed = changed_targets(checkout)
+    assert "targets/unix:sleep" in changed
+    assert "examples/hello:image" in changed
+
+    # hello does not use the wall clock: editing it must not mark hello.
+    git(checkout, "checkout", "--", ".")
+    with (checkout / "targets/unix/pclock.c").open("a") as f:
+        f.write("/* edited */\n")
+    changed = changed_targets(checkout)
+    assert "targets/unix:pclock" in changed
+    assert "examples/hello:image" not in changed
