@@ -34,7 +34,13 @@ def test_bad_build_file_gives_a_clear_error_without_traceback(tmp_path: Path, ol
 
 def test_help_documents_every_target_type(tmp_path: Path) -> None:
     checkout = make_checkout(tmp_path / "repo")
-    for alias, field in [("unikernel", "bindings"), ("device", "source"), ("implementation", "requires"), ("abi", "defaults")]:
-        result = run_pants(checkout, ["help", alias])
-        assert f"`{alias}` target" in result.stdout
-        assert field in result.stdout
+    result = run_pants(checkout, ["help", "unikernel", "device", "implementation", "abi", "c_library"])
+    for alias, field in [
+        ("unikernel", "bindings"),
+        ("device", "source"),
+        ("implementation", "requires"),
+        ("abi", "defaults"),
+        ("c_library", "sources"),
+    ]:
+        section = result.stdout.split(f"`{alias}` target", 1)[1]
+        assert field in section, f"`pants help {alias}` does not document `{field}`"
