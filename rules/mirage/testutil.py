@@ -8,6 +8,7 @@ from typing import Dict, Mapping
 from pants.core.goals.package import BuiltPackage
 from pants.core.util_rules import source_files, system_binaries
 from pants.engine.addresses import Address
+from pants.engine.internals.parametrize import Parametrize
 from pants.engine.rules import QueryRule
 from pants.testutil.rule_runner import RuleRunner
 
@@ -42,6 +43,7 @@ def mirage_rule_runner(extra_files: Mapping[str, str] = {}, options: tuple = ())
             QueryRule(ResolvedUnikernel, [ResolveUnikernelRequest]),
         ],
         target_types=register.target_types(),
+        objects={"parametrize": Parametrize},
     )
     rule_runner.set_options(list(options), env_inherit={"PATH"})
     rule_runner.write_files({**repo_files(*REPO_FOLDERS), **extra_files})

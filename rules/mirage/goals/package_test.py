@@ -225,3 +225,36 @@ def test_connect_field_that_is_not_a_c_name() -> None:
     rule_runner = mirage_rule_runner(files)
     with pytest.raises(ExecutionError, match="`odd-connect`, which is not a C function name"):
         rule_runner.get_target(Address("lib/odd", target_name="c"))
+
+
+def test_parametrized_abi_gives_one_image_per_abi_named_after_it() -> None:
+    # A second ABI: the unix one at -O0, sharing the unix implementations.
+    unix = repo_files("targets/unix")
+    unix_build = unix["targets/unix/BUILD"].replace('abis=["unix"]', 'abis=["unix", "unix_debug"]')
+    unix_build += dedent(
+        """
+        abi(
+            name="unix_debug",
+            sources=["start.c"],
+            cflags=["-O0", "-g"],
+            ldflags=["-static", "-no-pie", "-Wl,--build-id=none"],
+            defaults={"//devices:console": ":console", "//devices:sleep": ":sleep"},
+            dependencies=["//lib/runtime"],
+        )
+        """
+    )
+    build = hello_files()["examples/hello/BUILD"].replace(
+        'start="hello_start",', 'start="hello_start",\n    abi=parametrize("unix", "unix_debug"),'
+    )
+    rule_runner = mirage_rule_runner({**hello_files(build=build), "targets/unix/BUILD": unix_build})
+    images = {}
+    for abi in ("unix", "unix_debug"):
+        built = package(rule_runner, Address("examples/hello", target_name="image", parameters={"abi": abi}))
+        rule_runner.write_digest(built.digest)
+        images[abi] = built.artifacts[0].relpath
+    assert images == {"unix": "examples.hello/image.unix", "unix_debug": "examples.hello/image.unix_debug"}
+    for relpath in images.values():
+        run = subprocess.run(
+            [os.path.join(rule_runner.build_root, relpath), "--count=1"], capture_output=True, timeout=30
+        )
+        assert (run.returncode, run.stdout) == (0, b"Hello World!\n")

@@ -66,7 +66,10 @@ def provenance_record(
     compiled: dict,
     main_c_digest: str,
 ) -> str:
-    """What went into the image, in a stable order: enough to tell why two images differ."""
+    """What went into the image, in a stable order: enough to tell why two images differ.
+
+    `compiled` maps each compiled target to the digest of its objects, which covers its sources and flags.
+    """
     record = {
         "unikernel": graph.unikernel,
         "abi": graph.abi,
@@ -83,7 +86,8 @@ def provenance_record(
         ],
         "keys": {k.name: {"type": k.type, "value": k.value, "declared_by": k.declared_by} for k in graph.keys},
         "toolchain_fingerprint": toolchain_fingerprint,
-        "inputs": {"generated main.c": main_c_digest, **dict(sorted(compiled.items()))},
+        "generated_main_c": main_c_digest,
+        "objects": dict(sorted(compiled.items())),
     }
     return json.dumps(record, indent=2, sort_keys=False) + "\n"
 
