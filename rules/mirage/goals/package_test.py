@@ -29,6 +29,13 @@ def hello_files(build: str | None = None, source: str | None = None) -> dict:
     return files
 
 
+def run_image(rule_runner, built, *args: str) -> subprocess.CompletedProcess:
+    """Write the package under the build root and boot its image with `args`."""
+    rule_runner.write_digest(built.digest)
+    image = os.path.join(rule_runner.build_root, built.artifacts[0].relpath)
+    return subprocess.run([image, *args], capture_output=True, timeout=30)
+
+
 def test_package_hello_and_run_it() -> None:
     rule_runner = mirage_rule_runner(hello_files())
     built = package(rule_runner, HELLO)
@@ -38,9 +45,7 @@ def test_package_hello_and_run_it() -> None:
         "examples.hello/image.unix.main.c",
         "examples.hello/image.unix.provenance.json",
     ]
-    rule_runner.write_digest(built.digest)
-    image = os.path.join(rule_runner.build_root, relpaths[0])
-    run = subprocess.run([image, "--count=2", "--message=hi there"], capture_output=True, timeout=30)
+    run = run_image(rule_runner, built, "--count=2", "--message=hi there")
     assert (run.returncode, run.stdout) == (0, b"hi there\nhi there\n")
 
     with open(os.path.join(rule_runner.build_root, relpaths[2])) as f:
@@ -53,10 +58,7 @@ def test_package_hello_and_run_it() -> None:
 def test_configure_time_key_option_changes_the_default() -> None:
     rule_runner = mirage_rule_runner(hello_files(), options=("--mirage-keys={'count': '1', 'message': 'once'}",))
     built = package(rule_runner, HELLO)
-    rule_runner.write_digest(built.digest)
-    run = subprocess.run(
-        [os.path.join(rule_runner.build_root, built.artifacts[0].relpath)], capture_output=True, timeout=30
-    )
+    run = run_image(rule_runner, built)
     assert (run.returncode, run.stdout) == (0, b"once\n")
 
 
@@ -92,10 +94,7 @@ def test_failing_connect_stops_the_boot_and_names_the_instance() -> None:
         """
     rule_runner = mirage_rule_runner({**hello_files(build=build), **failing})
     built = package(rule_runner, HELLO)
-    rule_runner.write_digest(built.digest)
-    run = subprocess.run(
-        [os.path.join(rule_runner.build_root, built.artifacts[0].relpath)], capture_output=True, timeout=30
-    )
+    run = run_image(rule_runner, built)
     assert run.returncode == 3
     assert b"connecting examples/hello:image -> console failed: lib/broken:console" in run.stderr
     assert b"returned -19" in run.stderr
@@ -250,11 +249,7 @@ def test_parametrized_abi_gives_one_image_per_abi_named_after_it() -> None:
     images = {}
     for abi in ("unix", "unix_debug"):
         built = package(rule_runner, Address("examples/hello", target_name="image", parameters={"abi": abi}))
-        rule_runner.write_digest(built.digest)
         images[abi] = built.artifacts[0].relpath
-    assert images == {"unix": "examples.hello/image.unix", "unix_debug": "examples.hello/image.unix_debug"}
-    for relpath in images.values():
-        run = subprocess.run(
-            [os.path.join(rule_runner.build_root, relpath), "--count=1"], capture_output=True, timeout=30
-        )
+        run = run_image(rule_runner, built, "--count=1")
         assert (run.returncode, run.stdout) == (0, b"Hello World!\n")
+    assert images == {"unix": "examples.hello/image.unix", "unix_debug": "examples.hello/image.unix_debug"}
