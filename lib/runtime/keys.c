@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "lib/runtime/boot.h"
-#include "lib/runtime/platform.h"
+#include "lib/runtime/abi_hooks.h"
 
 /* The table generated main.c hands over at boot; owned by this file. */
 static struct mirage_key *key_table;

@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "lib/runtime/boot.h"
-#include "lib/runtime/platform.h"
+#include "lib/runtime/abi_hooks.h"
 
 enum { LOG_LINE_MAX = 512 };
 

@@ -2,8 +2,17 @@
 
 from mirage import dependency_inference
 from mirage import target_types as mirage_target_types
-from mirage.goals import package, run
-from mirage.util_rules import build_options, catalogue, compile, image, link, resolution, toolchain
+from mirage.goals import package, package_host_program, run
+from mirage.util_rules import (
+    build_options,
+    catalogue,
+    compile,
+    host_program,
+    image,
+    link,
+    resolution,
+    toolchain,
+)
 
 
 def rules():
@@ -12,9 +21,11 @@ def rules():
         *catalogue.rules(),
         *compile.rules(),
         *dependency_inference.rules(),
+        *host_program.rules(),
         *image.rules(),
         *link.rules(),
         *package.rules(),
+        *package_host_program.rules(),
         *resolution.rules(),
         *run.rules(),
         *toolchain.rules(),

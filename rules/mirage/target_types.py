@@ -170,6 +170,19 @@ class ImplementationKeysField(_KeysField):
     pass
 
 
+class ImplementationPlatformDeviceField(StringField):
+    alias = "platform_device"
+    valid_choices = ("net", "block")
+    help = softwrap(
+        """
+        Set on implementations whose device the host attaches at boot (a tap interface, a disk file). Each instance
+        becomes an entry of the image's manifest, named after the instance, and its connect function receives
+        that name as a last argument (`const char *name`). The tender refuses to boot when the host resource for
+        an entry is missing.
+        """
+    )
+
+
 class ImplementationDependenciesField(Dependencies):
     help = "C libraries this implementation uses. Devices named in `provides` and `requires` are added for you."
 
@@ -184,6 +197,7 @@ class ImplementationTarget(Target):
         ImplementationConnectField,
         ImplementationAbisField,
         ImplementationKeysField,
+        ImplementationPlatformDeviceField,
         ImplementationDependenciesField,
     )
     help = softwrap(
@@ -263,8 +277,18 @@ class AbiLdflagsField(StringSequenceField):
 class AbiRunnerField(StringField):
     alias = "runner"
     default = "exec"
-    valid_choices = ("exec",)
-    help = "How `pants run` boots an image: `exec` runs it as a host program."
+    valid_choices = ("exec", "tender")
+    help = softwrap(
+        """
+        How `pants run` boots an image: `exec` runs it as a host program; `tender` builds the ABI's `tender` and
+        runs `tender [--mem=...] [--net:NAME=TAP]... [--block:NAME=FILE]... IMAGE BOOT-ARGS...`.
+        """
+    )
+
+
+class AbiTenderField(StringField):
+    alias = "tender"
+    help = "The `host_program` that boots images of this ABI (required when `runner` is `tender`)."
 
 
 class AbiDependenciesField(Dependencies):
@@ -281,6 +305,7 @@ class AbiTarget(Target):
         AbiCflagsField,
         AbiLdflagsField,
         AbiRunnerField,
+        AbiTenderField,
         AbiDependenciesField,
     )
     help = softwrap(
@@ -385,5 +410,52 @@ class UnikernelTarget(Target):
     )
 
 
+# --- host program --------------------------------------------------------------------------------------------
+
+
+class HostProgramSourcesField(MultipleSourcesField):
+    expected_file_extensions = (".c", ".h")
+    required = True
+    help = "The program's C sources and headers."
+
+
+class HostProgramLibrariesField(StringSequenceField):
+    alias = "libraries"
+    default = ()
+    help = "Host libraries to link, by name (`seccomp` links `-lseccomp`)."
+
+
+class HostProgramAbiField(StringField):
+    alias = "abi"
+    default = "host"
+    help = "The ABI the program is built for: the build host's own, `host`."
+
+
+class HostProgramDependenciesField(Dependencies):
+    help = "C libraries the program uses."
+
+
+class HostProgramOutputPathField(OutputPathField):
+    pass
+
+
+class HostProgramTarget(Target):
+    alias = "host_program"
+    core_fields = (
+        *COMMON_TARGET_FIELDS,
+        HostProgramSourcesField,
+        HostProgramLibrariesField,
+        HostProgramAbiField,
+        HostProgramDependenciesField,
+        HostProgramOutputPathField,
+    )
+    help = softwrap(
+        """
+        A C program for the build host, such as an ABI's tender (the program that loads and boots its images).
+        `pants package` builds it; an `abi` with `runner="tender"` builds and uses it for `pants run`.
+        """
+    )
+
+
 def target_types() -> Tuple[type, ...]:
-    return (DeviceTarget, ImplementationTarget, CLibraryTarget, AbiTarget, UnikernelTarget)
+    return (DeviceTarget, ImplementationTarget, CLibraryTarget, AbiTarget, UnikernelTarget, HostProgramTarget)

@@ -5,7 +5,7 @@
 #include <unistd.h>
 
 #include "lib/runtime/boot.h"
-#include "lib/runtime/platform.h"
+#include "lib/runtime/abi_hooks.h"
 
 void mirage_platform_log(const char *text, size_t len)
 {

@@ -14,6 +14,10 @@ import jinja2
 from mirage.graph.model import Device, Instance, ResolvedGraph
 
 
+# enum mirage_device_type in lib/platform/image_notes.h.
+MANIFEST_DEVICE_TYPES = {"net": "MIRAGE_DEVICE_NET", "block": "MIRAGE_DEVICE_BLOCK"}
+
+
 def c_string(value: str) -> str:
     """A C string literal for `value`, escaping what C needs and anything outside printable ASCII."""
     out = []
@@ -50,10 +54,15 @@ def render_main_c(graph: ResolvedGraph, devices: Mapping[str, Device]) -> str:
         return ", ".join(
             [f"struct {device_name(instance)} *self"]
             + [f"struct {device_name(by_name[arg])} *{arg}" for arg in instance.args]
+            + (["const char *name"] if instance.platform_device else [])
         )
 
     def args(instance: Instance) -> str:
-        return ", ".join(f"&dev_{name}" for name in (instance.name, *instance.args))
+        # A device the host attaches also gets its manifest name, so it can ask the platform for it.
+        return ", ".join(
+            [f"&dev_{name}" for name in (instance.name, *instance.args)]
+            + ([c_string(instance.name)] if instance.platform_device else [])
+        )
 
     def route(instance: Instance) -> str:
         return " -> ".join((graph.unikernel, *instance.paths[0].split(".")))
@@ -74,4 +83,6 @@ def render_main_c(graph: ResolvedGraph, devices: Mapping[str, Device]) -> str:
         device_name=device_name,
         start_params=start_params,
         start_args=", ".join(f"&dev_{name}" for name in graph.start_args),
+        manifest=graph.manifest,
+        manifest_type=MANIFEST_DEVICE_TYPES,
     )

@@ -48,3 +48,30 @@ def test_same_graph_renders_the_same_bytes() -> None:
 def test_c_string_escapes_non_ascii_and_control_bytes() -> None:
     assert c_string("é\t") == '"\\303\\251\\011"'
     assert c_string("plain text") == '"plain text"'
+
+
+def test_attached_devices_get_a_manifest_note_and_their_name() -> None:
+    devices = {**DEVICES, "devices:block": Device("devices:block", "block", "devices/block.h")}
+    graph = ResolvedGraph(
+        unikernel="examples/app:image",
+        abi="hvt",
+        start="app_start",
+        instances=(
+            Instance("storage", "lib/platform/devices:block", "devices:block", "platform_block_connect", (), ("storage",), "block"),
+            Instance("console", "targets/unix:console", "devices:console", "unix_console_connect", (), ("console",)),
+        ),
+        start_args=("console", "storage"),
+        keys=(),
+    )
+    text = render_main_c(graph, devices)
+    assert '#include "lib/platform/image_notes.h"' in text
+    assert '__attribute__((section(".note.mirage.manifest"), aligned(4), used))' in text
+    assert '{ "storage", MIRAGE_DEVICE_BLOCK, 0 },' in text
+    assert "int platform_block_connect(struct block *self, const char *name);" in text
+    assert 'rc = platform_block_connect(&dev_storage, "storage");' in text
+    assert "MIRAGE_MANIFEST_VERSION,\n        1," in text
+
+
+def test_no_manifest_without_attached_devices() -> None:
+    text = render_main_c(GRAPH, DEVICES)
+    assert "manifest" not in text

@@ -6,19 +6,53 @@ import os
 
 from pants.core.goals.package import BuiltPackage, PackageFieldSet
 from pants.core.goals.run import RunRequest
-from pants.engine.internals.selectors import Get
+from pants.engine.addresses import Addresses, UnparsedAddressInputs
+from pants.engine.fs import Digest, MergeDigests
+from pants.engine.internals.selectors import Get, MultiGet
 from pants.engine.rules import collect_rules, rule
+from pants.engine.target import InvalidFieldException, WrappedTarget, WrappedTargetRequest
 
 from mirage.goals.package import UnikernelFieldSet
+from mirage.goals.package_host_program import HostProgramFieldSet
+from mirage.subsystems.mirage import MirageSubsystem
+from mirage.target_types import AbiRunnerField, AbiTenderField
+from mirage.util_rules.resolution import ResolvedUnikernel, ResolveUnikernelRequest
 
 
 @rule
-async def run_unikernel(field_set: UnikernelFieldSet) -> RunRequest:
-    package = await Get(BuiltPackage, PackageFieldSet, field_set)
-    image = package.artifacts[0].relpath
-    assert image is not None
-    # The `exec` runner: the image is a host program; `pants run ... -- --key=value` appends boot arguments.
-    return RunRequest(digest=package.digest, args=(os.path.join("{chroot}", image),))
+async def run_unikernel(field_set: UnikernelFieldSet, mirage: MirageSubsystem) -> RunRequest:
+    package, resolved = await MultiGet(
+        Get(BuiltPackage, PackageFieldSet, field_set),
+        Get(ResolvedUnikernel, ResolveUnikernelRequest(field_set.address)),
+    )
+    image = os.path.join("{chroot}", package.artifacts[0].relpath or "")
+    abi = await Get(WrappedTarget, WrappedTargetRequest(resolved.abi_address, description_of_origin="mirage run"))
+    if abi.target[AbiRunnerField].value == "exec":
+        # The image is a host program; `pants run ... -- --key=value` appends boot arguments.
+        return RunRequest(digest=package.digest, args=(image,))
+
+    tender_spec = abi.target[AbiTenderField].value
+    if not tender_spec:
+        raise InvalidFieldException(
+            f"The abi {abi.target.address} has runner=\"tender\" but no `tender` field. Set it to the address of "
+            "the `host_program` that boots its images."
+        )
+    tender_address = await Get(
+        Addresses,
+        UnparsedAddressInputs(
+            [tender_spec],
+            owning_address=abi.target.address,
+            description_of_origin=f"the `tender` field of {abi.target.address}",
+        ),
+    )
+    tender_target = await Get(
+        WrappedTarget, WrappedTargetRequest(tender_address[0], description_of_origin="mirage run")
+    )
+    tender = await Get(BuiltPackage, PackageFieldSet, HostProgramFieldSet.create(tender_target.target))
+    digest = await Get(Digest, MergeDigests([package.digest, tender.digest]))
+    tender_path = os.path.join("{chroot}", tender.artifacts[0].relpath or "")
+    # Boot arguments from `pants run ... -- ARGS` land after the image, where the tender expects them.
+    return RunRequest(digest=digest, args=(tender_path, *mirage.tender_arguments(), image))
 
 
 def rules():

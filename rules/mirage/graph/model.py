@@ -39,6 +39,7 @@ class Implementation:
     abis: Tuple[str, ...]
     connect: str
     keys: Tuple[KeySpec, ...] = ()
+    platform_device: Optional[str] = None
 
     def supports(self, abi: str) -> bool:
         return abi in self.abis
@@ -82,7 +83,8 @@ class Instance:
     """One node of the resolved graph: an implementation applied to resolved arguments.
 
     `name` is the C variable the generated code connects; `paths` are every route from the unikernel that reached
-    this node (more than one when the node is shared).
+    this node (more than one when the node is shared). `platform_device` ("net", "block") marks an instance the
+    host attaches: it is an entry of the image's manifest, under its name.
     """
 
     name: str
@@ -91,6 +93,7 @@ class Instance:
     connect: str
     args: Tuple[str, ...]
     paths: Tuple[str, ...]
+    platform_device: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -111,6 +114,10 @@ class ResolvedGraph:
     instances: Tuple[Instance, ...]
     start_args: Tuple[str, ...]
     keys: Tuple[ResolvedKey, ...]
+
+    @property
+    def manifest(self) -> Tuple[Instance, ...]:
+        return tuple(i for i in self.instances if i.platform_device is not None)
 
     def instance(self, name: str) -> Instance:
         for candidate in self.instances:

@@ -8,7 +8,7 @@ same resolved arguments is one instance (functoria's sharing), so a device is ne
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, List, Mapping, Set, Tuple
+from typing import Dict, List, Mapping, Optional, Set, Tuple
 
 from mirage.graph.errors import ResolutionError
 from mirage.graph.keys import resolve_keys
@@ -23,6 +23,10 @@ from mirage.graph.model import (
 )
 
 
+# The size of the manifest note (MIRAGE_MANIFEST_MAX_DEVICES in lib/platform/image_notes.h).
+MANIFEST_MAX_DEVICES = 16
+
+
 def resolve_instances(
     unikernel: Unikernel,
     abi: Abi,
@@ -34,6 +38,7 @@ def resolve_instances(
         resolver.resolve_parameter((param,), device, stack=()) for param, device in unikernel.devices
     )
     resolver.check_bindings_used()
+    resolver.check_manifest_size()
     key_specs: List[KeySpec] = list(unikernel.keys)
     for node in resolver.nodes:
         key_specs.extend(catalogue.implementations[node.implementation].keys)
@@ -55,6 +60,7 @@ class _Node:
     device: str
     connect: str
     args: Tuple[str, ...]
+    platform_device: Optional[str]
     paths: List[str] = field(default_factory=list)
 
     def freeze(self) -> Instance:
@@ -65,6 +71,7 @@ class _Node:
             connect=self.connect,
             args=self.args,
             paths=tuple(self.paths),
+            platform_device=self.platform_device,
         )
 
 
@@ -196,6 +203,7 @@ class _Resolver:
                 device=implementation.provides,
                 connect=implementation.connect,
                 args=args,
+                platform_device=implementation.platform_device,
             )
             self._by_identity[identity] = node
             # Arguments were created first, so appending keeps the list in dependency order.
@@ -210,6 +218,16 @@ class _Resolver:
             name, suffix = f"{base}_{suffix}", suffix + 1
         self._names.add(name)
         return name
+
+    def check_manifest_size(self) -> None:
+        attached = [node for node in self.nodes if node.platform_device is not None]
+        if len(attached) > MANIFEST_MAX_DEVICES:
+            names = ", ".join(node.name for node in attached)
+            raise ResolutionError(
+                f"{self.unikernel.address} (abi {self.abi.name}): {len(attached)} devices need host resources "
+                f"({names}), but an image's manifest holds at most {MANIFEST_MAX_DEVICES}.\n"
+                "  fix: share devices between paths (bind them to the same implementation) or use fewer."
+            )
 
     def check_bindings_used(self) -> None:
         visited = set(self._visited_paths)

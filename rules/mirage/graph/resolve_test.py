@@ -332,3 +332,26 @@ def test_property_one_instance_per_implementation_in_dependency_order(case: Tupl
         seen.add(instance.name)
     assert set(graph.start_args) <= seen
     assert len({i.name for i in graph.instances}) == len(graph.instances)
+
+
+def test_attached_devices_are_marked_and_limited_to_the_manifest_size() -> None:
+    cat = catalogue(
+        Implementation("lib/p:netif", device("netif"), (), ("unix",), "netif_connect", (), platform_device="net"),
+        impl("lib/net:ethernet", "ethernet", [("netif", "netif")]),
+    )
+    graph = resolve_instances(app([("eth", "ethernet"), ("net", "netif")]), UNIX, cat)
+    assert [i.name for i in graph.manifest] == ["eth_netif"]
+    assert graph.manifest[0].platform_device == "net"
+
+    many = app([(f"n{i}", "ethernet") for i in range(17)], bindings={})
+    # Each parameter gets its own ethernet, but all share the one netif: still one manifest entry.
+    assert len(resolve_instances(many, UNIX, cat).manifest) == 1
+
+    # Seventeen distinct attached instances (different implementations) overflow the manifest note.
+    netifs = [
+        Implementation(f"lib/p:netif{n}", device("netif"), (), ("unix",), f"netif{n}_connect", (), platform_device="net")
+        for n in range(17)
+    ]
+    bound = app([(f"n{n}", "netif") for n in range(17)], bindings={f"n{n}": f"lib/p:netif{n}" for n in range(17)})
+    with pytest.raises(ResolutionError, match="17 devices need host resources .* at most 16"):
+        resolve_instances(bound, UNIX, catalogue(*netifs))

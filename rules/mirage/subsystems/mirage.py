@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pants.core.util_rules.search_paths import ExecutableSearchPathsOptionMixin
-from pants.option.option_types import DictOption, StrOption
+from pants.option.option_types import DictOption, IntOption, StrOption
 from pants.option.subsystem import Subsystem
 from pants.util.strutil import softwrap
 
@@ -30,6 +30,37 @@ class MirageSubsystem(Subsystem):
             """
         ),
     )
+
+    mem = IntOption(
+        default=None,
+        help="Guest memory in MiB for `pants run` on an ABI with a tender (the tender's own default otherwise).",
+    )
+    net = DictOption[str](
+        default={},
+        help=softwrap(
+            """
+            For `pants run` on an ABI with a tender: the host tap interface for each network device of the image's
+            manifest, by device name, for example `--mirage-net="{'service': 'tap0'}"`.
+            """
+        ),
+    )
+    block = DictOption[str](
+        default={},
+        help=softwrap(
+            """
+            For `pants run` on an ABI with a tender: the disk file for each block device of the image's manifest,
+            by device name, for example `--mirage-block="{'storage': 'disk.img'}"`.
+            """
+        ),
+    )
+
+    def tender_arguments(self) -> tuple:
+        """The tender's own arguments, which go before the image on its command line."""
+        return (
+            *((f"--mem={self.mem}",) if self.mem is not None else ()),
+            *(f"--net:{name}={tap}" for name, tap in sorted(self.net.items())),
+            *(f"--block:{name}={path}" for name, path in sorted(self.block.items())),
+        )
 
     class EnvironmentAware(ExecutableSearchPathsOptionMixin, Subsystem.EnvironmentAware):
         env_vars_used_by_options = ("PATH",)

@@ -22,6 +22,7 @@ from mirage.target_types import (
     ImplementationAbisField,
     ImplementationConnectField,
     ImplementationKeysField,
+    ImplementationPlatformDeviceField,
     ImplementationProvidesField,
     ImplementationRequiresField,
     ImplementationTarget,
@@ -62,6 +63,7 @@ def _implementation(target: Target, resolved: Addresses) -> Implementation:
         abis=tuple(target[ImplementationAbisField].value or ()),
         connect=target[ImplementationConnectField].value,
         keys=parse_key_declarations(target[ImplementationKeysField].value or {}, target.address.spec),
+        platform_device=target[ImplementationPlatformDeviceField].value,
     )
 
 

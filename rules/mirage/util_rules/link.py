@@ -27,6 +27,7 @@ class LinkImageRequest:
     toolchain: Toolchain
     output: str
     owner: str
+    libraries: Tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ async def link_image(request: LinkImageRequest) -> LinkedImage:
                 request.output,
                 # Sorted so the link order, and so the image, does not depend on how the graph was walked.
                 *sorted(request.objects),
+                *(f"-l{library}" for library in request.libraries),
             ),
             input_digest=request.input_digest,
             output_files=(request.output,),

@@ -1,6 +1,6 @@
-/* platform.h: the calls the portable runtime needs from an ABI's startup object. */
-#ifndef MIRAGE_RUNTIME_PLATFORM_H
-#define MIRAGE_RUNTIME_PLATFORM_H
+/* abi_hooks.h: the two calls the portable runtime needs from every ABI (unix startup, or lib/platform). */
+#ifndef MIRAGE_RUNTIME_ABI_HOOKS_H
+#define MIRAGE_RUNTIME_ABI_HOOKS_H
 
 #include <stddef.h>
 

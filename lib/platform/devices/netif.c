@@ -1,0 +1,45 @@
+/* netif.c: the network interface device over the platform interface; the manifest names it. */
+#include <stdint.h>
+
+#include "devices/netif.h"
+#include "lib/platform/platform.h"
+
+static platform_handle_t handle_of(const struct netif *self)
+{
+    return (platform_handle_t)(uintptr_t)self->state;
+}
+
+static int net_write(struct netif *self, const uint8_t *frame, size_t len)
+{
+    return platform_net_write(handle_of(self), frame, len) == PLATFORM_OK ? 0 : -1;
+}
+
+static int net_read(struct netif *self, uint8_t *buf, size_t size, size_t *len)
+{
+    switch (platform_net_read(handle_of(self), buf, size, len)) {
+    case PLATFORM_OK:
+        return 0;
+    case PLATFORM_AGAIN:
+        return NETIF_AGAIN;
+    default:
+        return -1;
+    }
+}
+
+static const struct netif_ops ops = { .write = net_write, .read = net_read };
+
+/* `name` is the instance's manifest entry, which the tender mapped to a host interface. */
+int platform_netif_connect(struct netif *self, const char *name)
+{
+    platform_handle_t handle;
+    struct platform_net_info info;
+    if (platform_net_acquire(name, &handle, &info) != PLATFORM_OK || handle >= 64)
+        return -1;
+    self->ops = &ops;
+    self->state = (void *)(uintptr_t)handle;
+    for (size_t i = 0; i < sizeof(self->mac); i++)
+        self->mac[i] = info.mac_address[i];
+    self->mtu = (uint32_t)info.mtu;
+    self->ready_mask = UINT64_C(1) << handle;
+    return 0;
+}

@@ -1,0 +1,37 @@
+"""`pants package` on a host program: `dist/<folder with dots>/<target name>`."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from pants.core.goals.package import BuiltPackage, BuiltPackageArtifact, PackageFieldSet
+from pants.engine.fs import AddPrefix, Digest
+from pants.engine.internals.selectors import Get
+from pants.engine.rules import collect_rules, rule
+from pants.engine.unions import UnionRule
+from pants.util.logging import LogLevel
+
+from mirage.target_types import HostProgramOutputPathField, HostProgramSourcesField
+from mirage.util_rules.host_program import BuildHostProgramRequest, BuiltHostProgram
+
+
+@dataclass(frozen=True)
+class HostProgramFieldSet(PackageFieldSet):
+    required_fields = (HostProgramSourcesField,)
+
+    sources: HostProgramSourcesField
+    output_path: HostProgramOutputPathField
+
+
+@rule(desc="Package a host program", level=LogLevel.DEBUG)
+async def package_host_program(field_set: HostProgramFieldSet) -> BuiltPackage:
+    relpath = field_set.output_path.value_or_default(file_ending=None)
+    folder, file_name = os.path.split(relpath)
+    program = await Get(BuiltHostProgram, BuildHostProgramRequest(field_set.address, file_name))
+    digest = await Get(Digest, AddPrefix(program.digest, folder)) if folder else program.digest
+    return BuiltPackage(digest, (BuiltPackageArtifact(relpath),))
+
+
+def rules():
+    return [*collect_rules(), UnionRule(PackageFieldSet, HostProgramFieldSet)]

@@ -1,0 +1,91 @@
+/* hvt_abi.h: the interface between an hvt guest and the hvt tender, version 1.
+ *
+ * The tender loads the image's PT_LOAD segments at their physical addresses (images are linked at 1 MiB), builds
+ * identity-mapped page tables for all guest memory, and enters the guest in 64-bit long mode at the ELF entry
+ * with %rdi = the guest-physical address of a struct hvt_boot_info and %rsp = the top of guest memory.
+ *
+ * A hypercall is `outl %eax, $(HVT_HYPERCALL_PIO_BASE + number)` where %eax holds the guest-physical address of
+ * the call's argument struct (below 4 GiB). Every address and length inside it is checked by the tender against
+ * guest memory before use; a bad one stops the guest. */
+#ifndef MIRAGE_TARGETS_HVT_ABI_H
+#define MIRAGE_TARGETS_HVT_ABI_H
+
+#include <stdint.h>
+
+#include "lib/platform/boot_devices.h"
+
+#define HVT_ABI_VERSION 1
+#define HVT_GUEST_LOAD_ADDRESS 0x100000u
+#define HVT_HYPERCALL_PIO_BASE 0x500u
+#define HVT_CMDLINE_SIZE 8192u
+
+enum hvt_hypercall {
+    HVT_HYPERCALL_WALLTIME = 1,
+    HVT_HYPERCALL_PUTS = 2,
+    HVT_HYPERCALL_POLL = 3,
+    HVT_HYPERCALL_BLOCK_WRITE = 4,
+    HVT_HYPERCALL_BLOCK_READ = 5,
+    HVT_HYPERCALL_NET_WRITE = 6,
+    HVT_HYPERCALL_NET_READ = 7,
+    HVT_HYPERCALL_HALT = 8,
+    HVT_HYPERCALL_MAX = 9,
+};
+
+/* Filled by the tender at the address it passes in %rdi. */
+struct hvt_boot_info {
+    uint64_t mem_size;   /* bytes of guest memory, from guest-physical 0 */
+    uint64_t kernel_end; /* first byte after the loaded image, page aligned */
+    uint64_t cmdline;    /* guest-physical address of the NUL-terminated boot arguments */
+    uint64_t tsc_freq;   /* TSC ticks per second */
+    struct mirage_boot_devices devices;
+};
+
+/* Results in `ret` fields use the platform interface's codes (PLATFORM_OK, PLATFORM_AGAIN, ...). */
+
+struct hvt_hc_walltime {
+    uint64_t nsecs; /* out: ns since the epoch */
+};
+
+struct hvt_hc_puts {
+    uint64_t data; /* in: guest-physical address */
+    uint64_t len;  /* in */
+};
+
+struct hvt_hc_poll {
+    uint64_t timeout_nsecs; /* in: how long to block at most */
+    uint64_t ready_set;     /* out: bit n = net handle n has data */
+    int32_t ret;            /* out: 1 if any is ready, else 0 */
+    uint32_t reserved;
+};
+
+struct hvt_hc_block {
+    uint64_t handle; /* in */
+    uint64_t offset; /* in: bytes, a multiple of the block size */
+    uint64_t data;   /* in: guest-physical address */
+    uint64_t len;    /* in: bytes, a multiple of the block size */
+    int32_t ret;     /* out */
+    uint32_t reserved;
+};
+
+struct hvt_hc_net_write {
+    uint64_t handle; /* in */
+    uint64_t data;   /* in: guest-physical address */
+    uint64_t len;    /* in */
+    int32_t ret;     /* out */
+    uint32_t reserved;
+};
+
+struct hvt_hc_net_read {
+    uint64_t handle; /* in */
+    uint64_t data;   /* in: guest-physical address of the buffer */
+    uint64_t len;    /* in: buffer size; out: frame size */
+    int32_t ret;     /* out: PLATFORM_AGAIN when no frame is waiting */
+    uint32_t reserved;
+};
+
+struct hvt_hc_halt {
+    int32_t exit_status; /* in: the unikernel's exit code; 255 + abort flag below means abort */
+    uint32_t aborted;    /* in: 1 when platform_abort() was called */
+};
+
+#endif

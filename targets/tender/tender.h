@@ -1,0 +1,72 @@
+/* tender.h: what the hvt and spt tenders share: argument parsing, checked ELF loading, the image's notes, and
+ * attaching the manifest's devices to host resources. Host code (hosted C11, Linux). */
+#ifndef MIRAGE_TARGETS_TENDER_H
+#define MIRAGE_TARGETS_TENDER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/platform/boot_devices.h"
+#include "lib/platform/image_notes.h"
+
+/* Exit codes of a tender that did not run the guest to its end (the guest's own exit code passes through). */
+#define TENDER_EXIT_ERROR 125 /* bad arguments, bad image, missing device, host failure */
+#define TENDER_EXIT_ABORT 126 /* the guest called platform_abort() or broke the hypercall rules */
+
+#define TENDER_MAX_SEGMENTS 8
+#define TENDER_DEFAULT_MEM_MIB 32
+
+struct tender_device_arg {
+    char name[MIRAGE_MANIFEST_NAME_SIZE];
+    uint32_t type;         /* enum mirage_device_type */
+    const char *resource;  /* net: a tap interface name; block: a file path */
+};
+
+struct tender_args {
+    uint64_t mem_size;     /* bytes, from --mem=<MiB> */
+    const char *image;     /* the image path */
+    struct tender_device_arg devices[MIRAGE_MANIFEST_MAX_DEVICES];
+    uint32_t device_count;
+    char cmdline[8192];    /* the boot arguments after the image, joined by single spaces */
+};
+
+/* Parse `tender [--mem=MiB] [--net:NAME=TAP]... [--block:NAME=FILE]... IMAGE [BOOT ARGS...]`. On a bad argument
+ * prints one line naming it and the usage, and exits TENDER_EXIT_ERROR. */
+void tender_parse_args(int argc, char **argv, const char *tender_name, struct tender_args *out);
+
+struct tender_segment {
+    uint64_t address;  /* guest address (p_paddr == p_vaddr) */
+    uint64_t mem_size; /* bytes in memory */
+    uint32_t flags;    /* PF_R | PF_W | PF_X */
+};
+
+struct tender_image {
+    uint64_t entry;
+    uint64_t end;      /* first guest address after the highest segment, page aligned */
+    struct tender_segment segments[TENDER_MAX_SEGMENTS];
+    uint32_t segment_count;
+    struct mirage_abi_note_desc abi;
+    struct mirage_manifest_desc manifest; /* count 0 when the image has no manifest note */
+};
+
+/* Read the ELF image at `path`, check every header, offset and size against the file and against guest memory
+ * [min_address, mem_size), refuse W+X segments and images for another ABI (`want_abi`) or ABI version, and copy
+ * the PT_LOAD segments to `guest_base + address` (zeroing .bss). On error prints one line that names the image
+ * and the problem, and exits TENDER_EXIT_ERROR. */
+void tender_load_elf(const char *path, uint8_t *guest_base, uint64_t min_address, uint64_t mem_size,
+                     uint32_t want_abi, uint32_t want_version, struct tender_image *out);
+
+/* Open the host resource for every manifest entry from the --net/--block arguments: tap interfaces (O_NONBLOCK,
+ * IFF_TAP | IFF_NO_PI) and block files (O_RDWR, size a multiple of 512). Refuses with one line naming the device
+ * when a manifest device has no argument, or an argument names no manifest device or the wrong type. Fills
+ * `out` (host_fd set, handles = table indexes). */
+void tender_attach_devices(const struct mirage_manifest_desc *manifest, const struct tender_args *args,
+                           struct mirage_boot_devices *out);
+
+/* Print "<tender>: <message>" as one line to stderr and exit with `status`. */
+_Noreturn void tender_fail(int status, const char *format, ...) __attribute__((format(printf, 2, 3)));
+
+/* Set the tender's name used as the prefix of tender_fail messages (argv[0]'s basename by default). */
+void tender_set_name(const char *name);
+
+#endif
