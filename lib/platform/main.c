@@ -17,6 +17,8 @@ static char cmdline_copy[CMDLINE_MAX];
 static char *argv_table[ARGS_MAX + 1];
 static char image_name[] = "unikernel";
 
+/* Split on spaces; a backslash makes the next character (a space or a backslash) part of the argument, which is
+ * how tenders pass arguments that contain spaces (targets/tender/args.c). */
 static int split_cmdline(const char *cmdline)
 {
     size_t len = strnlen(cmdline, CMDLINE_MAX);
@@ -26,20 +28,24 @@ static int split_cmdline(const char *cmdline)
         mirage_log("mirage: the boot command line is longer than 8191 bytes", "", "", "");
         return -1;
     }
-    memcpy(cmdline_copy, cmdline, len + 1);
     argv_table[argc++] = image_name;
-    for (char *cursor = cmdline_copy; *cursor != '\0';) {
-        while (*cursor == ' ')
-            *cursor++ = '\0';
-        if (*cursor == '\0')
+    size_t in = 0, out = 0;
+    while (in < len) {
+        while (in < len && cmdline[in] == ' ')
+            in++;
+        if (in == len)
             break;
         if (argc == ARGS_MAX) {
             mirage_log("mirage: more than 63 boot arguments", "", "", "");
             return -1;
         }
-        argv_table[argc++] = cursor;
-        while (*cursor != ' ' && *cursor != '\0')
-            cursor++;
+        argv_table[argc++] = &cmdline_copy[out];
+        while (in < len && cmdline[in] != ' ') {
+            if (cmdline[in] == '\\' && in + 1 < len)
+                in++;
+            cmdline_copy[out++] = cmdline[in++];
+        }
+        cmdline_copy[out++] = '\0';
     }
     argv_table[argc] = NULL;
     return argc;

@@ -1,0 +1,44 @@
+/* spt_abi.h: the interface between an spt guest and the spt tender (targets/spt/tender), version 1.
+ *
+ * The guest runs inside the tender's Linux process. The tender maps guest memory [SPT_GUEST_LOAD_ADDRESS,
+ * mem_size) at the same host addresses (guest address == host address), loads the image's segments there with
+ * their own protections (W^X), and lays out the rest of guest memory, from low to high:
+ *
+ *   image | boot info + command line (read-only) | heap | guard page (no access) | stack (SPT_STACK_SIZE)
+ *
+ * It then installs a seccomp filter and jumps to the ELF entry with %rdi = the address of a struct
+ * spt_boot_info and %rsp = mem_size (16-byte aligned). From then on the guest may only make these system calls,
+ * anything else kills the process with SIGSYS:
+ *   write(1, ...)                    the console
+ *   read/write(fd, ...)              fd = a net device's host_fd (a tap, non-blocking)
+ *   pread64/pwrite64(fd, ...)        fd = a block device's host_fd
+ *   ppoll(...)                       waiting for the net devices or a timeout
+ *   clock_gettime(CLOCK_MONOTONIC or CLOCK_REALTIME, ...)
+ *   getrandom(..., ..., 0)
+ *   exit_group(status)               status is the tender's exit code; SPT_EXIT_ABORT for platform_abort() */
+#ifndef MIRAGE_TARGETS_SPT_ABI_H
+#define MIRAGE_TARGETS_SPT_ABI_H
+
+#include <stdint.h>
+
+#include "lib/platform/boot_devices.h"
+
+#define SPT_ABI_VERSION 1
+#define SPT_GUEST_LOAD_ADDRESS 0x100000u
+#define SPT_PAGE_SIZE 0x1000u
+#define SPT_STACK_SIZE 0x80000u /* 512 KiB, below which a guard page stops an overflow */
+#define SPT_CMDLINE_SIZE 8192u
+
+/* The exit status of a guest that called platform_abort(); equal to the tenders' TENDER_EXIT_ABORT. */
+#define SPT_EXIT_ABORT 126
+
+/* Written by the tender just after the image; read-only for the guest. Addresses are guest (= host) addresses. */
+struct spt_boot_info {
+    uint64_t mem_size;   /* guest memory ends here (exclusive) */
+    uint64_t heap_start; /* first byte of the heap, page aligned */
+    uint64_t heap_size;  /* bytes, up to the guard page below the stack */
+    uint64_t cmdline;    /* address of the NUL-terminated boot arguments, at most SPT_CMDLINE_SIZE bytes */
+    struct mirage_boot_devices devices; /* handles are indexes in this table */
+};
+
+#endif
