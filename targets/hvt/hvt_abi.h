@@ -1,8 +1,10 @@
 /* hvt_abi.h: the interface between an hvt guest and the hvt tender, version 1.
  *
  * The tender loads the image's PT_LOAD segments at their physical addresses (images are linked at 1 MiB), builds
- * identity-mapped page tables for all guest memory, and enters the guest in 64-bit long mode at the ELF entry
- * with %rdi = the guest-physical address of a struct hvt_boot_info and %rsp = the top of guest memory.
+ * identity-mapped page tables for all guest memory, and enters the guest in 64-bit long mode at CPL 0 at the ELF
+ * entry with %rdi = the guest-physical address of a struct hvt_boot_info and %rsp = the top of guest memory.
+ * Every mapping is user-accessible, so the guest may run at CPL 3 (targets/hvt/start.S does); the image's pages
+ * keep their segment's permissions (text R+X, rodata R, data R+W), heap and stack are R+W, page 0 is unmapped.
  *
  * A hypercall is `outl %eax, $(HVT_HYPERCALL_PIO_BASE + number)` where %eax holds the guest-physical address of
  * the call's argument struct (below 4 GiB). Every address and length inside it is checked by the tender against

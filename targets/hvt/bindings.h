@@ -1,0 +1,28 @@
+/* bindings.h: what the hvt binding's files tell each other at boot; the rest goes through lib/platform/platform.h. */
+#ifndef MIRAGE_TARGETS_HVT_BINDINGS_H
+#define MIRAGE_TARGETS_HVT_BINDINGS_H
+
+#include <stdint.h>
+
+#include "lib/platform/boot_devices.h"
+#include "targets/hvt/hvt_abi.h"
+
+/* Bytes at the top of guest memory kept for the boot stack; the heap ends below them. */
+#define HVT_STACK_RESERVE (512u * 1024u)
+
+/* Called from start.S on the boot stack with the tender's boot info; never returns. */
+_Noreturn void hvt_start(const struct hvt_boot_info *boot_info);
+
+/* Start the monotonic clock from the TSC, which ticks `tsc_freq` times a second. */
+void hvt_clock_init(uint64_t tsc_freq);
+
+/* Keep the tender's table of attached devices; handles are its indexes. */
+void hvt_devices_init(const struct mirage_boot_devices *devices);
+
+/* The attached device `handle` if it exists and has `type` (enum mirage_device_type), else NULL. */
+const struct mirage_boot_device *hvt_device_get(uint64_t handle, uint32_t type);
+
+/* The index of the attached device called `name` with `type`, or -1. */
+int64_t hvt_device_find(const char *name, uint32_t type);
+
+#endif

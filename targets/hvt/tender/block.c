@@ -1,0 +1,63 @@
+/* block.c: the block hypercalls: whole-block reads and writes of the attached file, checked against its size. */
+#include <errno.h>
+#include <stdbool.h>
+#include <unistd.h>
+
+#include "lib/platform/platform.h"
+#include "targets/hvt/tender/hvt_tender.h"
+
+static const struct mirage_boot_device *block_device(const struct hvt_guest *guest, uint64_t handle)
+{
+    if (handle >= guest->devices.count || guest->devices.devices[handle].type != MIRAGE_DEVICE_BLOCK)
+        return NULL;
+    return &guest->devices.devices[handle];
+}
+
+static bool request_is_valid(const struct mirage_boot_device *device, uint64_t offset, uint64_t len)
+{
+    if (device == NULL || device->block_size == 0)
+        return false;
+    if (offset % device->block_size != 0 || len % device->block_size != 0)
+        return false;
+    return offset <= device->capacity && len <= device->capacity - offset; /* no offset + len to overflow */
+}
+
+/* Moves all `len` bytes or reports failure; a short transfer on a regular file means an I/O error. */
+static bool transfer(int fd, uint8_t *data, uint64_t len, uint64_t offset, bool writing)
+{
+    while (len > 0) {
+        ssize_t done = writing ? pwrite(fd, data, len, (off_t)offset) : pread(fd, data, len, (off_t)offset);
+        if (done < 0 && errno == EINTR)
+            continue;
+        if (done <= 0)
+            return false;
+        data += done;
+        len -= (uint64_t)done;
+        offset += (uint64_t)done;
+    }
+    return true;
+}
+
+static void hypercall_block(struct hvt_guest *guest, uint64_t argument, bool writing, const char *name)
+{
+    struct hvt_hc_block call;
+    hvt_guest_read(&guest->vm, argument, &call, sizeof call, name);
+    uint8_t *data = hvt_guest_range(&guest->vm, call.data, call.len, name);
+    const struct mirage_boot_device *device = block_device(guest, call.handle);
+    if (!request_is_valid(device, call.offset, call.len))
+        call.ret = PLATFORM_INVALID;
+    else
+        call.ret = transfer((int)device->host_fd, data, call.len, call.offset, writing) ? PLATFORM_OK
+                                                                                       : PLATFORM_UNSPECIFIED;
+    hvt_guest_write(&guest->vm, argument, &call, sizeof call, name);
+}
+
+void hvt_hypercall_block_write(struct hvt_guest *guest, uint64_t argument)
+{
+    hypercall_block(guest, argument, true, "BLOCK_WRITE");
+}
+
+void hvt_hypercall_block_read(struct hvt_guest *guest, uint64_t argument)
+{
+    hypercall_block(guest, argument, false, "BLOCK_READ");
+}

@@ -1,0 +1,75 @@
+/* hvt_tender.h: what the hvt tender's files share: the VM, the guest's low-memory layout, and the hypercall
+ * handlers' context. Host code (hosted C11, Linux, KVM). */
+#ifndef MIRAGE_TARGETS_HVT_TENDER_H
+#define MIRAGE_TARGETS_HVT_TENDER_H
+
+#include <linux/kvm.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/platform/boot_devices.h"
+#include "targets/hvt/hvt_abi.h"
+#include "targets/tender/tender.h"
+
+/* Guest-physical layout below the image (HVT_GUEST_LOAD_ADDRESS). Page 0 stays unmapped so that a NULL
+ * dereference in the guest faults. */
+#define HVT_GDT_ADDRESS 0x1000u
+#define HVT_BOOT_INFO_ADDRESS 0x2000u
+#define HVT_CMDLINE_ADDRESS 0x3000u /* HVT_CMDLINE_SIZE bytes */
+#define HVT_PAGE_TABLES_ADDRESS 0x10000u /* up to HVT_GUEST_LOAD_ADDRESS */
+
+/* Hypercall arguments are 32-bit guest-physical addresses, so memory ends at 4 GiB. */
+#define HVT_MAX_MEM_SIZE (4ull << 30)
+/* Memory the guest needs above its image for a heap and the boot stack (its stack reserve is 512 KiB). */
+#define HVT_MIN_FREE_MEMORY (1ull << 20)
+
+struct hvt_vm {
+    int kvm_fd;
+    int vm_fd;
+    int vcpu_fd;
+    struct kvm_run *run; /* the vCPU's shared run area */
+    uint8_t *mem;        /* guest-physical 0 in the tender's address space */
+    uint64_t mem_size;
+};
+
+/* What hypercall handlers work on: guest memory and the attached devices with their host descriptors (the copy
+ * in the guest's boot info has host_fd = -1). */
+struct hvt_guest {
+    struct hvt_vm vm;
+    struct mirage_boot_devices devices;
+};
+
+/* kvm.c: open /dev/kvm, create the VM and its memory (one slot at guest-physical 0), then the single vCPU. */
+void hvt_vm_create(struct hvt_vm *vm, uint64_t mem_size);
+void hvt_vcpu_create(struct hvt_vm *vm);
+/* The vCPU's TSC frequency in Hz. */
+uint64_t hvt_vcpu_tsc_freq(const struct hvt_vm *vm);
+
+/* boot_info.c: write struct hvt_boot_info and the command line into low guest memory; returns its address. */
+uint64_t hvt_boot_info_write(const struct hvt_vm *vm, const struct tender_image *image, const char *cmdline,
+                             const struct mirage_boot_devices *devices, uint64_t tsc_freq);
+
+/* cpu_setup.c: page tables, GDT and registers for entering the image in 64-bit mode. */
+void hvt_cpu_setup(const struct hvt_vm *vm, const struct tender_image *image, uint64_t boot_info_address);
+
+/* guest_memory.c: the one check every guest-supplied address goes through. Returns the host address of guest
+ * range [address, address + len), or stops the tender (TENDER_EXIT_ABORT) with one line naming `hypercall`. */
+void *hvt_guest_range(const struct hvt_vm *vm, uint64_t address, uint64_t len, const char *hypercall);
+/* Copy a hypercall's argument struct in from, or its results out to, checked guest memory. */
+void hvt_guest_read(const struct hvt_vm *vm, uint64_t address, void *out, size_t size, const char *hypercall);
+void hvt_guest_write(const struct hvt_vm *vm, uint64_t address, const void *in, size_t size, const char *hypercall);
+
+/* hypercalls.c: handle hypercall `number` whose argument struct is at `argument`; HALT does not return. */
+void hvt_hypercall_dispatch(struct hvt_guest *guest, uint32_t number, uint64_t argument);
+
+/* net.c and block.c: the device hypercalls. */
+void hvt_hypercall_poll(struct hvt_guest *guest, uint64_t argument);
+void hvt_hypercall_net_write(struct hvt_guest *guest, uint64_t argument);
+void hvt_hypercall_net_read(struct hvt_guest *guest, uint64_t argument);
+void hvt_hypercall_block_write(struct hvt_guest *guest, uint64_t argument);
+void hvt_hypercall_block_read(struct hvt_guest *guest, uint64_t argument);
+
+/* run.c: run the vCPU until the guest halts (exits with its status) or breaks (reports it and exits). */
+_Noreturn void hvt_run(struct hvt_guest *guest);
+
+#endif
