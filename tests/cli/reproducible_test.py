@@ -1,4 +1,4 @@
-"""Two checkouts in different directories, Pants caches off: the hello image is byte-identical."""
+"""Two checkouts in different directories, Pants caches off: hello's images for every ABI are byte-identical."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ from pathlib import Path
 
 from cli.checkout import make_checkout, run_pants
 
-OUTPUTS = ("image.unix", "image.unix.main.c", "image.unix.provenance.json")
+OUTPUTS = tuple(
+    f"image.{abi}{suffix}" for abi in ("unix", "hvt", "spt") for suffix in ("", ".main.c", ".provenance.json")
+)
 
 
 def test_hello_builds_bit_for_bit_identical_from_two_directories(tmp_path: Path) -> None:

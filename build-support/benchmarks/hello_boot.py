@@ -1,0 +1,98 @@
+#!/usr/bin/env python3
+"""Benchmark: hello's image size and median process-start-to-exit time on hvt and spt, beside Solo5's.
+
+    build-support/benchmarks/hello_boot.py [--runs 50] [--solo5 DIR]
+
+Packages hello and the tenders with ./pants, then times `tender image --count=1` from process start to exit.
+With --solo5 DIR (holding solo5-hvt, solo5-spt, test_hello.hvt, test_hello.spt), times Solo5's hello in the same
+run and prints the ratios. hvt rows are skipped, with the reason, where /dev/kvm cannot create a VM.
+"""
+
+from __future__ import annotations
+
+import argparse
+import fcntl
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import List, Optional, Sequence
+
+REPO = Path(__file__).resolve().parents[2]
+TARGETS = [
+    "examples/hello:image@abi=hvt",
+    "examples/hello:image@abi=spt",
+    "targets/hvt/tender",
+    "targets/spt/tender",
+]
+
+
+def kvm_problem() -> Optional[str]:
+    try:
+        fd = os.open("/dev/kvm", os.O_RDWR | os.O_CLOEXEC)
+    except OSError as e:
+        return f"cannot open /dev/kvm: {e.strerror}"
+    try:
+        os.close(fcntl.ioctl(fd, 0xAE01, 0))  # KVM_CREATE_VM
+    except OSError as e:
+        return f"KVM_CREATE_VM failed: {e.strerror}"
+    finally:
+        os.close(fd)
+    return None
+
+
+def stripped_size(path: Path) -> int:
+    with tempfile.TemporaryDirectory() as scratch:
+        copy = Path(scratch) / path.name
+        shutil.copy(path, copy)
+        subprocess.run(["strip", str(copy)], check=True)
+        return copy.stat().st_size
+
+
+def median_ms(argv: Sequence[str], runs: int) -> float:
+    times: List[float] = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        result = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        times.append(time.perf_counter() - started)
+        if result.returncode != 0:
+            sys.exit(f"{' '.join(argv)} exited {result.returncode}")
+    return statistics.median(times) * 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, default=50)
+    parser.add_argument("--solo5", type=Path, help="folder with solo5-hvt, solo5-spt, test_hello.hvt, test_hello.spt")
+    args = parser.parse_args()
+
+    subprocess.run(["./pants", "package", *TARGETS], cwd=REPO, check=True, capture_output=True)
+    dist = REPO / "dist"
+    kvm = kvm_problem()
+    print(f"{'abi':<5} {'image':<28} {'bytes':>8} {'stripped':>9} {'median ms':>10}   vs Solo5")
+    for abi in ("hvt", "spt"):
+        if abi == "hvt" and kvm:
+            print(f"{abi:<5} skipped: {kvm}")
+            continue
+        ours = dist / f"examples.hello/image.{abi}"
+        ours_ms = median_ms([str(dist / f"targets.{abi}.tender/tender"), str(ours), "--count=1"], args.runs)
+        ours_size, ours_stripped = ours.stat().st_size, stripped_size(ours)
+        comparison = ""
+        if args.solo5:
+            theirs = args.solo5 / f"test_hello.{abi}"
+            theirs_ms = median_ms([str(args.solo5 / f"solo5-{abi}"), str(theirs), "Hello_Solo5"], args.runs)
+            theirs_size, theirs_stripped = theirs.stat().st_size, stripped_size(theirs)
+            print(f"{abi:<5} {'solo5 test_hello':<28} {theirs_size:>8} {theirs_stripped:>9} {theirs_ms:>10.2f}")
+            comparison = (
+                f"   time {ours_ms / theirs_ms:.2f}x, size {ours_size / theirs_size:.2f}x "
+                f"(stripped {ours_stripped / theirs_stripped:.2f}x)"
+            )
+        print(f"{abi:<5} {'mirage hello':<28} {ours_size:>8} {ours_stripped:>9} {ours_ms:>10.2f}{comparison}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,87 @@
+"""Boot packaged freestanding images in their tenders, as a user would from a shell."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import resource
+import struct
+import subprocess
+from dataclasses import dataclass
+from typing import Optional, Sequence
+
+import pytest
+
+TENDERS = {"hvt": "targets.hvt.tender/tender", "spt": "targets.spt.tender/tender"}
+TENDER_EXIT_ERROR = 125
+TENDER_EXIT_ABORT = 126
+
+_KVM_CREATE_VM = 0xAE01
+
+
+def kvm_problem() -> Optional[str]:
+    """Why KVM cannot run a guest here, or None."""
+    try:
+        fd = os.open("/dev/kvm", os.O_RDWR | os.O_CLOEXEC)
+    except OSError as e:
+        return f"cannot open /dev/kvm: {e.strerror}"
+    try:
+        vm = fcntl.ioctl(fd, _KVM_CREATE_VM, 0)
+        os.close(vm)
+    except OSError as e:
+        return f"KVM_CREATE_VM failed: {e.strerror}"
+    finally:
+        os.close(fd)
+    return None
+
+
+def require_abi(abi: str) -> None:
+    if abi == "hvt":
+        problem = kvm_problem()
+        if problem:
+            pytest.skip(f"hvt needs a working /dev/kvm on this machine: {problem}")
+
+
+@dataclass(frozen=True)
+class Boot:
+    returncode: int
+    stdout: str
+    stderr: str
+    cpu_seconds: float
+
+
+def boot(abi: str, image: str, *args: str, tender_args: Sequence[str] = (), timeout: float = 60) -> Boot:
+    """Run `tender [tender_args] image [args]`; return what a user sees, and the CPU time it used."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    result = subprocess.run(
+        [TENDERS[abi], *tender_args, image, *args], capture_output=True, text=True, timeout=timeout
+    )
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return Boot(result.returncode, result.stdout, result.stderr, cpu)
+
+
+def image(path: str, abi: str) -> str:
+    """The packaged image `<folder>/<name>.<abi>`, e.g. image("examples.hello/image", "hvt")."""
+    return f"{path}.{abi}"
+
+
+PF_X, PF_W = 1, 2
+PT_LOAD = 1
+
+
+def make_writable_and_executable(source: str, destination: str) -> None:
+    """Copy an ELF image, marking its executable PT_LOAD segment writable too (W+X), which tenders must refuse."""
+    data = bytearray(open(source, "rb").read())
+    phoff, = struct.unpack_from("<Q", data, 0x20)
+    phentsize, phnum = struct.unpack_from("<HH", data, 0x36)
+    for index in range(phnum):
+        offset = phoff + index * phentsize
+        p_type, p_flags = struct.unpack_from("<II", data, offset)
+        if p_type == PT_LOAD and p_flags & PF_X:
+            struct.pack_into("<I", data, offset + 4, p_flags | PF_W)
+            break
+    else:
+        raise AssertionError(f"{source} has no executable PT_LOAD segment")
+    with open(destination, "wb") as f:
+        f.write(data)

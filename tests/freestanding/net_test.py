@@ -1,0 +1,67 @@
+"""A network device through a real tap interface, inside a network namespace the test creates and removes."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from typing import Iterator
+
+import pytest
+
+from freestanding.boot import TENDERS, require_abi
+
+# Runs inside the namespace: answer the guest's broadcast with a frame to its MAC, and print what it sent.
+PEER = r"""
+import socket, sys
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x88b5))
+s.bind((sys.argv[1], 0x88b5))
+s.settimeout(10)
+print("ready", flush=True)
+frame = s.recv(2048)
+reply = frame[6:12] + bytes.fromhex("020000000001") + b"\x88\xb5" + b"pong from the host"
+s.send(reply)
+print(frame[14:].decode(), flush=True)
+"""
+
+
+@pytest.fixture
+def namespace() -> Iterator[str]:
+    if os.geteuid() != 0 or shutil.which("ip") is None:
+        pytest.skip("needs root and ip(8) to create a network namespace with a tap interface")
+    name = f"mirage-net-test-{os.getpid()}"
+    subprocess.run(["ip", "netns", "add", name], check=True)
+    try:
+        subprocess.run(["ip", "netns", "exec", name, "ip", "tuntap", "add", "dev", "tap0", "mode", "tap"], check=True)
+        subprocess.run(["ip", "netns", "exec", name, "ip", "link", "set", "tap0", "up"], check=True)
+        yield name
+    finally:
+        subprocess.run(["ip", "netns", "del", name], check=False)
+
+
+@pytest.mark.parametrize("abi", ["hvt", "spt"])
+def test_frames_cross_the_tender_both_ways(abi: str, namespace: str) -> None:
+    require_abi(abi)
+    peer = subprocess.Popen(
+        ["ip", "netns", "exec", namespace, sys.executable, "-c", PEER, "tap0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert peer.stdout is not None
+        assert peer.stdout.readline().strip() == "ready"
+        guest = subprocess.run(
+            ["ip", "netns", "exec", namespace, TENDERS[abi], "--net:service=tap0", f"tests.guests/net_ping.{abi}"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        out, err = peer.communicate(timeout=15)
+    finally:
+        peer.kill()
+    assert guest.returncode == 0, guest.stdout + guest.stderr
+    assert "net_ping: sent from" in guest.stdout and "mtu 1500" in guest.stdout
+    assert "net_ping: got pong from the host" in guest.stdout
+    assert out.strip() == "ping from mirage", err
