@@ -85,3 +85,20 @@ def make_writable_and_executable(source: str, destination: str) -> None:
         raise AssertionError(f"{source} has no executable PT_LOAD segment")
     with open(destination, "wb") as f:
         f.write(data)
+
+
+def patch_image(source: str, destination: str, marker: bytes, offset: int, value: int) -> None:
+    """Copy an image, overwriting the 32-bit field `offset` bytes after the only occurrence of `marker`."""
+    data = bytearray(open(source, "rb").read())
+    at = data.find(marker)
+    assert at >= 0 and data.find(marker, at + 1) < 0, f"{marker!r} is not unique in {source}"
+    struct.pack_into("<I", data, at + offset, value)
+    with open(destination, "wb") as f:
+        f.write(data)
+
+
+# The ABI note's header and owner (lib/platform/image_notes.h): namesz 7, descsz 8, MIRAGE_NOTE_TYPE_ABI, "MIRAGE".
+ABI_NOTE = struct.pack("<III", 7, 8, 0x4D490001) + b"MIRAGE\0\0"
+# The manifest note's type and owner; its description follows: version, count, then {char name[64]; u32 type}.
+MANIFEST_NOTE = struct.pack("<I", 0x4D490002) + b"MIRAGE\0\0"
+FIRST_ENTRY_TYPE = len(MANIFEST_NOTE) + 8 + 64

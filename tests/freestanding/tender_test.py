@@ -10,12 +10,16 @@ from pathlib import Path
 import pytest
 
 from freestanding.boot import (
+    ABI_NOTE,
+    FIRST_ENTRY_TYPE,
+    MANIFEST_NOTE,
     TENDER_EXIT_ABORT,
     TENDER_EXIT_ERROR,
     TENDERS,
     boot,
     image,
     make_writable_and_executable,
+    patch_image,
     require_abi,
 )
 
@@ -160,3 +164,24 @@ def test_hvt_without_usable_kvm_says_so_in_one_line() -> None:
         pytest.skip(f"could not hide /dev/kvm here: {result.stderr.strip()}")
     assert result.returncode == TENDER_EXIT_ERROR
     assert "/dev/kvm" in one_line(result.stderr)
+
+
+@pytest.mark.parametrize("abi", ABIS)
+def test_image_for_another_abi_version_is_refused(abi: str, tmp_path: Path) -> None:
+    require_abi(abi)
+    bad = tmp_path / "version.img"
+    patch_image(image(HELLO, abi), str(bad), ABI_NOTE, len(ABI_NOTE) + 4, 99)
+    result = boot(abi, str(bad))
+    assert result.returncode == TENDER_EXIT_ERROR
+    assert "version" in one_line(result.stderr)
+
+
+@pytest.mark.parametrize("abi", ABIS)
+def test_manifest_entry_of_unknown_type_is_refused(abi: str, tmp_path: Path) -> None:
+    require_abi(abi)
+    bad = tmp_path / "manifest.img"
+    patch_image(image(BLOCK, abi), str(bad), MANIFEST_NOTE, FIRST_ENTRY_TYPE, 99)
+    result = boot(abi, str(bad), tender_args=[f"--block:storage={tmp_path / 'disk.img'}"])
+    assert result.returncode == TENDER_EXIT_ERROR
+    line = one_line(result.stderr)
+    assert "storage" in line and "99" in line
