@@ -14,6 +14,9 @@ struct netif_ops {
     int (*write)(struct netif *self, const uint8_t *frame, size_t len);
     /* Receive one frame into `buf`; returns 0 with `*len` set, NETIF_AGAIN, or a negative error code. */
     int (*read)(struct netif *self, uint8_t *buf, size_t size, size_t *len);
+    /* Block until a frame may be waiting or `timeout_ns` has passed; returns 1 if one may be, 0 on timeout, or a
+     * negative error code. The event loop of a single-threaded unikernel sleeps here. */
+    int (*wait)(struct netif *self, uint64_t timeout_ns);
 };
 
 struct netif {
@@ -21,7 +24,6 @@ struct netif {
     void *state;
     uint8_t mac[6];
     uint32_t mtu;
-    uint64_t ready_mask; /* the bit platform_yield sets when this interface has frames; 0 if not known */
 };
 
 static inline int netif_write(struct netif *self, const uint8_t *frame, size_t len)
@@ -32,6 +34,11 @@ static inline int netif_write(struct netif *self, const uint8_t *frame, size_t l
 static inline int netif_read(struct netif *self, uint8_t *buf, size_t size, size_t *len)
 {
     return self->ops->read(self, buf, size, len);
+}
+
+static inline int netif_wait(struct netif *self, uint64_t timeout_ns)
+{
+    return self->ops->wait(self, timeout_ns);
 }
 
 #endif

@@ -26,7 +26,15 @@ static int net_read(struct netif *self, uint8_t *buf, size_t size, size_t *len)
     }
 }
 
-static const struct netif_ops ops = { .write = net_write, .read = net_read };
+static int net_wait(struct netif *self, uint64_t timeout_ns)
+{
+    uint64_t now = platform_clock_monotonic();
+    uint64_t deadline = timeout_ns > UINT64_MAX - now ? UINT64_MAX : now + timeout_ns;
+    uint64_t ready = 0;
+    return platform_yield(deadline, &ready) && (ready & (UINT64_C(1) << handle_of(self))) != 0 ? 1 : 0;
+}
+
+static const struct netif_ops ops = { .write = net_write, .read = net_read, .wait = net_wait };
 
 /* `name` is the instance's manifest entry, which the tender mapped to a host interface. */
 int platform_netif_connect(struct netif *self, const char *name)
@@ -40,6 +48,5 @@ int platform_netif_connect(struct netif *self, const char *name)
     for (size_t i = 0; i < sizeof(self->mac); i++)
         self->mac[i] = info.mac_address[i];
     self->mtu = (uint32_t)info.mtu;
-    self->ready_mask = UINT64_C(1) << handle;
     return 0;
 }
