@@ -209,6 +209,36 @@ class ImplementationTarget(Target):
     )
 
 
+# --- crunch --------------------------------------------------------------------------------------------------
+
+
+class CrunchSourcesField(MultipleSourcesField):
+    required = True
+    help = "The files to bake into the image. Each is a key, named by its path relative to this BUILD file."
+
+
+class CrunchProvidesField(ImplementationProvidesField):
+    required = False
+    default = "//devices:kv"
+    help = "The device the generated code provides: the read-only key-value device."
+
+
+class CrunchDependenciesField(ImplementationDependenciesField):
+    help = "Not needed: the kv device is added for you."
+
+
+class CrunchTarget(Target):
+    alias = "crunch"
+    core_fields = (*COMMON_TARGET_FIELDS, CrunchSourcesField, CrunchProvidesField, CrunchDependenciesField)
+    help = softwrap(
+        """
+        Files baked into the image as a read-only key-value device, like MirageOS's crunch: an implementation of
+        `//devices:kv` for every ABI, generated at build time, so editing a file rebuilds the images that use it.
+        Bind a unikernel's kv parameter to it, for example `bindings={"zone": ":zone"}`.
+        """
+    )
+
+
 # --- C library -----------------------------------------------------------------------------------------------
 
 
@@ -458,4 +488,12 @@ class HostProgramTarget(Target):
 
 
 def target_types() -> Tuple[type, ...]:
-    return (DeviceTarget, ImplementationTarget, CLibraryTarget, AbiTarget, UnikernelTarget, HostProgramTarget)
+    return (
+        DeviceTarget,
+        ImplementationTarget,
+        CrunchTarget,
+        CLibraryTarget,
+        AbiTarget,
+        UnikernelTarget,
+        HostProgramTarget,
+    )

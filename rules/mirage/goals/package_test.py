@@ -256,3 +256,56 @@ def test_parametrized_abi_gives_one_image_per_abi_named_after_it() -> None:
         run = run_image(rule_runner, built, "--count=1")
         assert (run.returncode, run.stdout) == (0, b"Hello World!\n")
     assert images == {"unix": "examples.hello/image.unix", "unix_debug": "examples.hello/image.unix_debug"}
+
+
+def test_crunch_files_become_a_kv_device_and_edits_rebuild_the_image() -> None:
+    files = {
+        "examples/kv/BUILD": dedent(
+            """\
+            crunch(name="files", sources=["data/*"])
+            unikernel(
+                name="image",
+                sources=["show.c"],
+                start="show_start",
+                devices={"console": "//devices:console", "files": "//devices:kv"},
+                bindings={"files": ":files"},
+            )
+            """
+        ),
+        "examples/kv/data/greeting.txt": "hello from a baked file\n",
+        "examples/kv/data/zeros.bin": "\0\0\0",
+        "examples/kv/show.c": dedent(
+            """\
+            #include <string.h>
+            #include "devices/console.h"
+            #include "devices/kv.h"
+
+            int show_start(struct console *console, struct kv *files)
+            {
+                const unsigned char *value;
+                size_t len;
+                for (size_t i = 0; kv_key_at(files, i) != NULL; i++) {
+                    const char *key = kv_key_at(files, i);
+                    console_write(console, key, strlen(key));
+                    console_write(console, "\\n", 1);
+                }
+                if (kv_get(files, "data/zeros.bin", &value, &len) != 0 || len != 3 || value[1] != 0)
+                    return 4;
+                if (kv_get(files, "missing", &value, &len) != KV_NOT_FOUND)
+                    return 5;
+                if (kv_get(files, "data/greeting.txt", &value, &len) != 0)
+                    return 6;
+                console_write(console, (const char *)value, len);
+                return 0;
+            }
+            """
+        ),
+    }
+    rule_runner = mirage_rule_runner(files)
+    address = Address("examples/kv", target_name="image")
+    run = run_image(rule_runner, package(rule_runner, address))
+    assert (run.returncode, run.stdout) == (0, b"data/greeting.txt\ndata/zeros.bin\nhello from a baked file\n")
+
+    rule_runner.write_files({"examples/kv/data/greeting.txt": "edited\n"})
+    run = run_image(rule_runner, package(rule_runner, address))
+    assert run.stdout.endswith(b"edited\n")

@@ -10,6 +10,10 @@ from dataclasses import dataclass
 from typing import Mapping, Optional, Tuple
 
 
+# In an implementation's `abis`: portable code generated for whatever ABI the image is built for (crunch).
+ANY_ABI = "*"
+
+
 @dataclass(frozen=True)
 class KeySpec:
     """A key declaration: a named, typed value fixed at configure time and overridable at boot."""
@@ -42,7 +46,7 @@ class Implementation:
     platform_device: Optional[str] = None
 
     def supports(self, abi: str) -> bool:
-        return abi in self.abis
+        return abi in self.abis or ANY_ABI in self.abis
 
 
 @dataclass(frozen=True)

@@ -13,10 +13,12 @@ from pants.util.frozendict import FrozenDict
 from pants.util.logging import LogLevel
 
 from mirage.graph.keys import parse_key_declarations
-from mirage.graph.model import Abi, Catalogue, Device, Implementation
+from mirage.codegen.crunch_c import crunch_connect_function
+from mirage.graph.model import ANY_ABI, Abi, Catalogue, Device, Implementation
 from mirage.target_types import (
     AbiDefaultsField,
     AbiTarget,
+    CrunchTarget,
     DeviceSourceField,
     DeviceTarget,
     ImplementationAbisField,
@@ -55,6 +57,14 @@ def _address_inputs(values: Iterable[str], owner: Address, field_alias: str) -> 
 
 def _implementation(target: Target, resolved: Addresses) -> Implementation:
     """`resolved` is the `provides` address followed by the `requires` addresses, in order."""
+    if isinstance(target, CrunchTarget):
+        return Implementation(
+            address=target.address.spec,
+            provides=resolved[0].spec,
+            requires=(),
+            abis=(ANY_ABI,),
+            connect=crunch_connect_function(target.address.spec),
+        )
     requires = target[ImplementationRequiresField].value or FrozenDict()
     return Implementation(
         address=target.address.spec,
@@ -85,7 +95,7 @@ async def gather_catalogue(all_targets: AllTargets) -> MirageCatalogue:
         for t in all_targets
         if t.has_field(DeviceSourceField)
     }
-    implementation_targets = [t for t in all_targets if isinstance(t, ImplementationTarget)]
+    implementation_targets = [t for t in all_targets if isinstance(t, (ImplementationTarget, CrunchTarget))]
     abi_targets = [t for t in all_targets if isinstance(t, AbiTarget)]
     resolved = await MultiGet(
         *(
@@ -93,7 +103,10 @@ async def gather_catalogue(all_targets: AllTargets) -> MirageCatalogue:
                 Addresses,
                 UnparsedAddressInputs,
                 _address_inputs(
-                    [t[ImplementationProvidesField].value, *(t[ImplementationRequiresField].value or {}).values()],
+                    [
+                        t[ImplementationProvidesField].value,
+                        *((t.get(ImplementationRequiresField).value or {}).values()),
+                    ],
                     t.address,
                     "provides` or `requires",
                 ),
@@ -131,7 +144,11 @@ async def gather_catalogue(all_targets: AllTargets) -> MirageCatalogue:
         devices=FrozenDict(devices),
         implementations=FrozenDict({i.address: i for i in implementations}),
         other_targets=FrozenDict(
-            {address: alias for address, alias in kinds.items() if alias != ImplementationTarget.alias}
+            {
+                address: alias
+                for address, alias in kinds.items()
+                if alias not in (ImplementationTarget.alias, CrunchTarget.alias)
+            }
         ),
     )
     return MirageCatalogue(

@@ -24,8 +24,10 @@ from mirage.target_types import (
     AbiCflagsField,
     AbiCompilerField,
     CLibraryTarget,
+    CrunchTarget,
     DeviceTarget,
 )
+from mirage.util_rules.crunch import CrunchSource, CrunchSourceRequest
 from mirage.util_rules.toolchain import Toolchain, ToolchainRequest
 
 COMPILED_EXTENSIONS = (".c", ".S")
@@ -172,12 +174,18 @@ async def compile_target(request: CompileTargetRequest) -> CompiledTarget:
         Get(HeaderClosure, HeaderClosureRequest((request.address, request.abi))),
     )
     target = wrapped.target
-    own = await Get(SourceFiles, SourceFilesRequest([target[SourcesField]]))
-    sources = sorted(f for f in own.snapshot.files if f.endswith(COMPILED_EXTENSIONS))
-    own_headers = [f for f in own.snapshot.files if not f.endswith(COMPILED_EXTENSIONS)]
+    if isinstance(target, CrunchTarget):
+        # Its files are data: what gets compiled is the C source generated from them.
+        crunch = await Get(CrunchSource, CrunchSourceRequest(target.address))
+        own_digest, own_files = crunch.digest, (crunch.path,)
+    else:
+        own = await Get(SourceFiles, SourceFilesRequest([target[SourcesField]]))
+        own_digest, own_files = own.snapshot.digest, own.snapshot.files
+    sources = sorted(f for f in own_files if f.endswith(COMPILED_EXTENSIONS))
+    own_headers = [f for f in own_files if not f.endswith(COMPILED_EXTENSIONS)]
     # Each object's inputs are its source and the headers only, so editing one file recompiles one object.
     per_source = await MultiGet(
-        Get(Digest, DigestSubset(own.snapshot.digest, PathGlobs([source, *own_headers]))) for source in sources
+        Get(Digest, DigestSubset(own_digest, PathGlobs([source, *own_headers]))) for source in sources
     )
     inputs = await MultiGet(Get(Digest, MergeDigests([subset, headers.digest])) for subset in per_source)
     objects = await MultiGet(
