@@ -34,13 +34,17 @@ def test_bad_build_file_gives_a_clear_error_without_traceback(tmp_path: Path, ol
 
 def test_help_documents_every_target_type(tmp_path: Path) -> None:
     checkout = make_checkout(tmp_path / "repo")
-    result = run_pants(checkout, ["help", "unikernel", "device", "implementation", "abi", "c_library"])
+    result = run_pants(
+        checkout, ["help", "unikernel", "device", "implementation", "abi", "c_library", "crunch", "host_program"]
+    )
     for alias, field in [
         ("unikernel", "bindings"),
         ("device", "source"),
         ("implementation", "requires"),
         ("abi", "defaults"),
         ("c_library", "sources"),
+        ("crunch", "provides"),
+        ("host_program", "libraries"),
     ]:
         section = result.stdout.split(f"`{alias}` target", 1)[1]
         assert field in section, f"`pants help {alias}` does not document `{field}`"
