@@ -1,0 +1,83 @@
+/* ipv4.h: the IPv4 device (RFC 791): checked datagrams in, dispatched by protocol; datagrams out, routed on-link
+ * or through the gateway. No fragmentation: fragments are counted and dropped (MirageOS IPV4). */
+#ifndef MIRAGE_DEVICES_IPV4_H
+#define MIRAGE_DEVICES_IPV4_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define IPV4_HEADER_SIZE 20 /* what write puts in front of the payload: no options */
+#define IPV4_PROTOCOL_ICMP 1
+#define IPV4_PROTOCOL_UDP 17
+#define IPV4_BROADCAST UINT32_C(0xffffffff)
+
+enum ipv4_error {
+    IPV4_ERROR_SEND = -1,     /* the layer below failed the write */
+    IPV4_ERROR_TOO_BIG = -2,  /* the payload does not fit one unfragmented datagram */
+    IPV4_ERROR_NO_ROUTE = -3, /* off-link destination and no gateway */
+    IPV4_ERROR_FULL = -4,     /* listen: the protocol has a listener already, or the table is full */
+    IPV4_ERROR_QUEUE_FULL = -5, /* the next hop is being resolved and no room is left to hold the datagram */
+};
+
+struct ipv4;
+
+/* Called with the payload of each datagram of a listened protocol addressed to us (or broadcast). Addresses are
+ * in host byte order; `payload` points into the receive buffer and is valid only during the call. */
+typedef void (*ipv4_handler)(void *context, uint32_t source, uint32_t destination, const uint8_t *payload,
+                             size_t len);
+
+struct ipv4_counters {
+    uint64_t received;       /* datagrams handed to input */
+    uint64_t delivered;      /* handed to a listener */
+    uint64_t malformed;      /* dropped: short, bad version, IHL or total length */
+    uint64_t bad_checksum;   /* dropped: header checksum */
+    uint64_t fragments;      /* dropped: a fragment (MF set or offset != 0); reassembly is not supported */
+    uint64_t not_for_us;     /* dropped: another destination, or a broadcast/multicast source */
+    uint64_t no_listener;    /* dropped: a protocol nobody listens to */
+    uint64_t sent;           /* datagrams written (or held for ARP) */
+    uint64_t send_errors;    /* writes that failed: no route, too big, ARP queue full, link error */
+};
+
+struct ipv4_ops {
+    /* Hand datagrams of `protocol` to `handler`; returns 0 or IPV4_ERROR_FULL. */
+    int (*listen)(struct ipv4 *self, uint8_t protocol, ipv4_handler handler, void *context);
+    /* Check one datagram (the Ethernet payload) in place and dispatch its payload. */
+    void (*input)(struct ipv4 *self, const uint8_t *packet, size_t len);
+    /* The payload area of the transmit datagram (`*capacity` bytes): build the payload there, then write it. Shared
+     * with the layers below: valid until the next write. */
+    uint8_t *(*tx_payload)(struct ipv4 *self, size_t *capacity);
+    /* Send the first `len` bytes of the transmit payload to `destination` (host byte order) as `protocol`, from
+     * our address, TTL 64, don't-fragment; returns 0 (sent, or held while ARP resolves) or a negative ipv4_error. */
+    int (*write)(struct ipv4 *self, uint32_t destination, uint8_t protocol, size_t len);
+};
+
+struct ipv4 {
+    const struct ipv4_ops *ops;
+    void *state;
+    uint32_t address; /* ours, host byte order */
+    uint32_t netmask; /* host byte order, from the prefix length */
+    uint32_t gateway; /* host byte order; 0: none */
+    struct ipv4_counters counters;
+};
+
+static inline int ipv4_listen(struct ipv4 *self, uint8_t protocol, ipv4_handler handler, void *context)
+{
+    return self->ops->listen(self, protocol, handler, context);
+}
+
+static inline void ipv4_input(struct ipv4 *self, const uint8_t *packet, size_t len)
+{
+    self->ops->input(self, packet, len);
+}
+
+static inline uint8_t *ipv4_tx_payload(struct ipv4 *self, size_t *capacity)
+{
+    return self->ops->tx_payload(self, capacity);
+}
+
+static inline int ipv4_write(struct ipv4 *self, uint32_t destination, uint8_t protocol, size_t len)
+{
+    return self->ops->write(self, destination, protocol, len);
+}
+
+#endif

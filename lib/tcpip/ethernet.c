@@ -1,0 +1,130 @@
+/* ethernet.c: Ethernet II framing over a network interface: dispatch by EtherType, one transmit frame buffer. */
+#include <stdint.h>
+#include <string.h>
+
+#include "devices/ethernet.h"
+#include "devices/netif.h"
+#include "lib/tcpip/wire.h"
+
+enum {
+    ETHERNET_MTU_MAX = 1500,
+    ETHERNET_MTU_MIN = 68,       /* what IPv4 requires of a link (RFC 791) */
+    ETHERNET_PAYLOAD_MIN = 46,   /* shorter payloads are padded to the 60-byte minimum frame */
+    ETHERNET_LISTENERS_MAX = 4,
+    ETHERNET_INSTANCES_MAX = 2,
+    /* Frames start 2 bytes into their buffer so the headers after the Ethernet one are 4-byte aligned. */
+    ETHERNET_FRAME_OFFSET = 2,
+};
+
+static const uint8_t broadcast_address[ETHERNET_ADDRESS_SIZE] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+
+struct ethernet_listener {
+    uint16_t ethertype; /* 0: free */
+    ethernet_handler handler;
+    void *context;
+};
+
+struct ethernet_state {
+    struct netif *netif;
+    struct ethernet_listener listeners[ETHERNET_LISTENERS_MAX];
+    _Alignas(8) uint8_t tx[ETHERNET_FRAME_OFFSET + ETHERNET_HEADER_SIZE + ETHERNET_MTU_MAX];
+};
+
+static struct ethernet_state instances[ETHERNET_INSTANCES_MAX];
+static size_t instances_used;
+
+static int ethernet_listen_impl(struct ethernet *self, uint16_t ethertype, ethernet_handler handler, void *context)
+{
+    struct ethernet_state *state = self->state;
+    struct ethernet_listener *free_slot = NULL;
+    if (ethertype == 0 || handler == NULL)
+        return ETHERNET_ERROR_FULL;
+    for (size_t i = 0; i < ETHERNET_LISTENERS_MAX; i++) {
+        if (state->listeners[i].ethertype == ethertype)
+            return ETHERNET_ERROR_FULL;
+        if (state->listeners[i].ethertype == 0 && free_slot == NULL)
+            free_slot = &state->listeners[i];
+    }
+    if (free_slot == NULL)
+        return ETHERNET_ERROR_FULL;
+    free_slot->handler = handler;
+    free_slot->context = context;
+    free_slot->ethertype = ethertype;
+    return 0;
+}
+
+static void ethernet_input_impl(struct ethernet *self, const uint8_t *frame, size_t len)
+{
+    struct ethernet_state *state = self->state;
+    self->counters.received++;
+    if (len < ETHERNET_HEADER_SIZE) {
+        self->counters.malformed++;
+        return;
+    }
+    if (memcmp(frame, self->mac, ETHERNET_ADDRESS_SIZE) != 0 &&
+        memcmp(frame, broadcast_address, ETHERNET_ADDRESS_SIZE) != 0) {
+        self->counters.not_for_us++;
+        return;
+    }
+    uint16_t ethertype = wire_get16(frame + 12);
+    for (size_t i = 0; i < ETHERNET_LISTENERS_MAX; i++) {
+        const struct ethernet_listener *listener = &state->listeners[i];
+        if (listener->ethertype == ethertype) {
+            self->counters.delivered++;
+            listener->handler(listener->context, frame + ETHERNET_ADDRESS_SIZE, frame + ETHERNET_HEADER_SIZE,
+                              len - ETHERNET_HEADER_SIZE);
+            return;
+        }
+    }
+    self->counters.no_listener++;
+}
+
+static uint8_t *ethernet_tx_payload_impl(struct ethernet *self, size_t *capacity)
+{
+    struct ethernet_state *state = self->state;
+    *capacity = self->mtu;
+    return state->tx + ETHERNET_FRAME_OFFSET + ETHERNET_HEADER_SIZE;
+}
+
+static int ethernet_write_impl(struct ethernet *self, const uint8_t destination[ETHERNET_ADDRESS_SIZE],
+                               uint16_t ethertype, size_t len)
+{
+    struct ethernet_state *state = self->state;
+    uint8_t *frame = state->tx + ETHERNET_FRAME_OFFSET;
+    if (len > self->mtu)
+        return ETHERNET_ERROR_TOO_BIG;
+    if (len < ETHERNET_PAYLOAD_MIN) {
+        memset(frame + ETHERNET_HEADER_SIZE + len, 0, ETHERNET_PAYLOAD_MIN - len);
+        len = ETHERNET_PAYLOAD_MIN;
+    }
+    memcpy(frame, destination, ETHERNET_ADDRESS_SIZE);
+    memcpy(frame + ETHERNET_ADDRESS_SIZE, self->mac, ETHERNET_ADDRESS_SIZE);
+    wire_put16(frame + 12, ethertype);
+    if (netif_write(state->netif, frame, ETHERNET_HEADER_SIZE + len) != 0) {
+        self->counters.send_errors++;
+        return ETHERNET_ERROR_SEND;
+    }
+    self->counters.sent++;
+    return 0;
+}
+
+static const struct ethernet_ops ops = {
+    .listen = ethernet_listen_impl,
+    .input = ethernet_input_impl,
+    .tx_payload = ethernet_tx_payload_impl,
+    .write = ethernet_write_impl,
+};
+
+int ethernet_connect(struct ethernet *self, struct netif *netif)
+{
+    if (instances_used == ETHERNET_INSTANCES_MAX || netif->mtu < ETHERNET_MTU_MIN)
+        return -1;
+    struct ethernet_state *state = &instances[instances_used++];
+    state->netif = netif;
+    memset(self, 0, sizeof(*self));
+    self->ops = &ops;
+    self->state = state;
+    memcpy(self->mac, netif->mac, ETHERNET_ADDRESS_SIZE);
+    self->mtu = netif->mtu < ETHERNET_MTU_MAX ? netif->mtu : ETHERNET_MTU_MAX;
+    return 0;
+}

@@ -1,0 +1,263 @@
+/* ipv4.c: IPv4 (RFC 791) over Ethernet and ARP: header checks, dispatch by protocol, on-link or gateway routing.
+ * Fragments are dropped and counted: the stack never sends them and does not reassemble them. */
+#include <stdint.h>
+#include <string.h>
+
+#include "devices/arp.h"
+#include "devices/ethernet.h"
+#include "devices/ipv4.h"
+#include "lib/runtime/mirage.h"
+#include "lib/tcpip/wire.h"
+
+enum {
+    IPV4_VERSION = 4,
+    IPV4_DEFAULT_TTL = 64,
+    IPV4_FLAG_DONT_FRAGMENT = 0x4000,
+    IPV4_FRAGMENT_BITS = 0x3fff, /* more-fragments flag and fragment offset */
+    IPV4_LISTENERS_MAX = 4,
+    IPV4_INSTANCES_MAX = 2,
+};
+
+enum ipv4_connect_error {
+    IPV4_CONNECT_BAD_ADDRESS = -2, /* the `ipv4` key is not a.b.c.d/prefix */
+    IPV4_CONNECT_BAD_GATEWAY = -3, /* the `ipv4-gateway` key is neither empty nor a.b.c.d */
+    IPV4_CONNECT_NO_ROOM = -4,
+};
+
+struct ipv4_listener {
+    uint8_t protocol; /* 0: free */
+    ipv4_handler handler;
+    void *context;
+};
+
+struct ipv4_state {
+    struct ipv4 *self;
+    struct ethernet *ethernet;
+    struct arp *arp;
+    uint32_t subnet_broadcast; /* 0 on /31 and /32 links */
+    uint16_t next_id;
+    struct ipv4_listener listeners[IPV4_LISTENERS_MAX];
+};
+
+static struct ipv4_state instances[IPV4_INSTANCES_MAX];
+static size_t instances_used;
+
+static const uint8_t broadcast_mac[ETHERNET_ADDRESS_SIZE] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+
+/* Parse a dotted quad at `text`; returns the character after it, or NULL. */
+static const char *parse_address(const char *text, uint32_t *address)
+{
+    uint32_t value = 0;
+    for (int part = 0; part < 4; part++) {
+        if (part > 0 && *text++ != '.')
+            return NULL;
+        if (*text < '0' || *text > '9')
+            return NULL;
+        uint32_t octet = 0;
+        for (int digits = 0; *text >= '0' && *text <= '9'; digits++, text++) {
+            octet = octet * 10 + (uint32_t)(*text - '0');
+            if (digits == 3 || octet > 255)
+                return NULL;
+        }
+        value = value << 8 | octet;
+    }
+    *address = value;
+    return text;
+}
+
+/* "a.b.c.d/prefix" */
+static int parse_cidr(const char *text, uint32_t *address, uint32_t *netmask)
+{
+    text = parse_address(text, address);
+    if (text == NULL || *text++ != '/' || *text < '0' || *text > '9')
+        return -1;
+    unsigned prefix = 0;
+    for (int digits = 0; *text >= '0' && *text <= '9'; digits++, text++) {
+        prefix = prefix * 10 + (unsigned)(*text - '0');
+        if (digits == 2 || prefix > 32)
+            return -1;
+    }
+    if (*text != '\0' || *address == 0)
+        return -1;
+    *netmask = prefix == 0 ? 0 : UINT32_C(0xffffffff) << (32 - prefix);
+    return 0;
+}
+
+static int ipv4_listen_impl(struct ipv4 *self, uint8_t protocol, ipv4_handler handler, void *context)
+{
+    struct ipv4_state *state = self->state;
+    struct ipv4_listener *free_slot = NULL;
+    if (protocol == 0 || handler == NULL)
+        return IPV4_ERROR_FULL;
+    for (size_t i = 0; i < IPV4_LISTENERS_MAX; i++) {
+        if (state->listeners[i].protocol == protocol)
+            return IPV4_ERROR_FULL;
+        if (state->listeners[i].protocol == 0 && free_slot == NULL)
+            free_slot = &state->listeners[i];
+    }
+    if (free_slot == NULL)
+        return IPV4_ERROR_FULL;
+    free_slot->handler = handler;
+    free_slot->context = context;
+    free_slot->protocol = protocol;
+    return 0;
+}
+
+static int is_broadcast(const struct ipv4_state *state, uint32_t address)
+{
+    return address == IPV4_BROADCAST || (state->subnet_broadcast != 0 && address == state->subnet_broadcast);
+}
+
+static void ipv4_input_impl(struct ipv4 *self, const uint8_t *packet, size_t len)
+{
+    struct ipv4_state *state = self->state;
+    self->counters.received++;
+    if (len < IPV4_HEADER_SIZE) {
+        self->counters.malformed++;
+        return;
+    }
+    size_t header_len = (size_t)(packet[0] & 0x0f) * 4;
+    size_t total_len = wire_get16(packet + 2);
+    /* The total length may be shorter than the frame (Ethernet pads short frames), never longer. */
+    if (packet[0] >> 4 != IPV4_VERSION || header_len < IPV4_HEADER_SIZE || header_len > len || total_len < header_len ||
+        total_len > len) {
+        self->counters.malformed++;
+        return;
+    }
+    if (checksum_finish(checksum_add(0, packet, header_len)) != 0) {
+        self->counters.bad_checksum++;
+        return;
+    }
+    if ((wire_get16(packet + 6) & IPV4_FRAGMENT_BITS) != 0) {
+        self->counters.fragments++;
+        return;
+    }
+    uint32_t source = wire_get32(packet + 12);
+    uint32_t destination = wire_get32(packet + 16);
+    if ((destination != self->address && !is_broadcast(state, destination)) || is_broadcast(state, source) ||
+        (source >> 28) == 0xe) {
+        self->counters.not_for_us++;
+        return;
+    }
+    uint8_t protocol = packet[9];
+    for (size_t i = 0; i < IPV4_LISTENERS_MAX; i++) {
+        const struct ipv4_listener *listener = &state->listeners[i];
+        if (listener->protocol == protocol) {
+            self->counters.delivered++;
+            listener->handler(listener->context, source, destination, packet + header_len, total_len - header_len);
+            return;
+        }
+    }
+    self->counters.no_listener++;
+}
+
+static void ipv4_receive(void *context, const uint8_t source[ETHERNET_ADDRESS_SIZE], const uint8_t *packet, size_t len)
+{
+    struct ipv4_state *state = context;
+    (void)source;
+    ipv4_input_impl(state->self, packet, len);
+}
+
+static uint8_t *ipv4_tx_payload_impl(struct ipv4 *self, size_t *capacity)
+{
+    struct ipv4_state *state = self->state;
+    size_t link_capacity;
+    uint8_t *packet = ethernet_tx_payload(state->ethernet, &link_capacity);
+    *capacity = link_capacity - IPV4_HEADER_SIZE;
+    return packet + IPV4_HEADER_SIZE;
+}
+
+static int ipv4_write_impl(struct ipv4 *self, uint32_t destination, uint8_t protocol, size_t len)
+{
+    struct ipv4_state *state = self->state;
+    size_t link_capacity;
+    uint8_t *packet = ethernet_tx_payload(state->ethernet, &link_capacity);
+    int rc;
+    if (len > link_capacity - IPV4_HEADER_SIZE) {
+        rc = IPV4_ERROR_TOO_BIG;
+        goto failed;
+    }
+    size_t total_len = IPV4_HEADER_SIZE + len;
+    packet[0] = IPV4_VERSION << 4 | IPV4_HEADER_SIZE / 4;
+    packet[1] = 0;
+    wire_put16(packet + 2, (uint16_t)total_len);
+    wire_put16(packet + 4, state->next_id++);
+    wire_put16(packet + 6, IPV4_FLAG_DONT_FRAGMENT);
+    packet[8] = IPV4_DEFAULT_TTL;
+    packet[9] = protocol;
+    wire_put16(packet + 10, 0);
+    wire_put32(packet + 12, self->address);
+    wire_put32(packet + 16, destination);
+    wire_put16(packet + 10, checksum_finish(checksum_add(0, packet, IPV4_HEADER_SIZE)));
+
+    if (is_broadcast(state, destination)) {
+        rc = ethernet_write(state->ethernet, broadcast_mac, ETHERTYPE_IPV4, total_len) == 0 ? 0 : IPV4_ERROR_SEND;
+    } else {
+        uint32_t next_hop = ((destination ^ self->address) & self->netmask) == 0 ? destination : self->gateway;
+        if (next_hop == 0) {
+            rc = IPV4_ERROR_NO_ROUTE;
+            goto failed;
+        }
+        switch (arp_output(state->arp, next_hop, ETHERTYPE_IPV4, total_len)) {
+        case 0:
+        case ARP_PENDING:
+            rc = 0;
+            break;
+        case ARP_ERROR_QUEUE_FULL:
+            rc = IPV4_ERROR_QUEUE_FULL;
+            break;
+        case ARP_ERROR_TOO_BIG:
+            rc = IPV4_ERROR_TOO_BIG;
+            break;
+        default:
+            rc = IPV4_ERROR_SEND;
+            break;
+        }
+    }
+    if (rc == 0) {
+        self->counters.sent++;
+        return 0;
+    }
+failed:
+    self->counters.send_errors++;
+    return rc;
+}
+
+static const struct ipv4_ops ops = {
+    .listen = ipv4_listen_impl,
+    .input = ipv4_input_impl,
+    .tx_payload = ipv4_tx_payload_impl,
+    .write = ipv4_write_impl,
+};
+
+int ipv4_connect(struct ipv4 *self, struct ethernet *ethernet, struct arp *arp)
+{
+    uint32_t address, netmask, gateway = 0;
+    if (parse_cidr(mirage_key_string("ipv4"), &address, &netmask) != 0)
+        return IPV4_CONNECT_BAD_ADDRESS;
+    const char *gateway_text = mirage_key_string("ipv4-gateway");
+    if (gateway_text[0] != '\0') {
+        const char *end = parse_address(gateway_text, &gateway);
+        if (end == NULL || *end != '\0')
+            return IPV4_CONNECT_BAD_GATEWAY;
+    }
+    if (instances_used == IPV4_INSTANCES_MAX || ethernet->mtu < IPV4_HEADER_SIZE)
+        return IPV4_CONNECT_NO_ROOM;
+    struct ipv4_state *state = &instances[instances_used++];
+    memset(self, 0, sizeof(*self));
+    state->self = self;
+    state->ethernet = ethernet;
+    state->arp = arp;
+    state->subnet_broadcast = netmask >= UINT32_C(0xfffffffe) ? 0 : address | ~netmask;
+    self->ops = &ops;
+    self->state = state;
+    self->address = address;
+    self->netmask = netmask;
+    self->gateway = gateway;
+    int rc = ethernet_listen(ethernet, ETHERTYPE_IPV4, ipv4_receive, state);
+    if (rc != 0)
+        return rc;
+    /* The announcement is best effort: a lost gratuitous ARP only delays our peers' first resolution. */
+    arp_set_address(arp, address);
+    return 0;
+}

@@ -1,0 +1,157 @@
+/* stack.c: the direct stack (devices/stack.h) over the lib/tcpip layers: UDP for applications and the event loop
+ * that reads frames from the network interface and runs the timers. */
+#include <stdint.h>
+#include <string.h>
+
+#include "devices/arp.h"
+#include "devices/ethernet.h"
+#include "devices/icmp.h"
+#include "devices/ipv4.h"
+#include "devices/mclock.h"
+#include "devices/netif.h"
+#include "devices/stack.h"
+#include "devices/udp.h"
+
+#define STACK_TIMER_PERIOD_NS UINT64_C(1000000000) /* the longest the loop goes without running ARP's timers */
+
+enum {
+    STACK_LISTENERS_MAX = 16,
+    STACK_INSTANCES_MAX = 2,
+    STACK_READ_BURST = 64,        /* frames read before the clock is looked at again */
+    STACK_FRAME_OFFSET = 2,       /* so the IPv4 header lands 4-byte aligned */
+    STACK_RX_BUFFER_SIZE = 9216,  /* a jumbo frame: the netif may need room for its whole MTU */
+    STACK_ERROR_INVALID = -10,    /* udp_listen: port 0 or no handler */
+    STACK_ERROR_FULL = -11,       /* udp_listen: the port is taken or the table is full */
+    STACK_ERROR_TOO_BIG = -12,    /* udp_send: the payload does not fit one datagram */
+    STACK_ERROR_SEND = -13,       /* udp_send: the datagram could not go out (no route, ARP queue full, link) */
+};
+
+struct stack_listener {
+    struct stack *stack;
+    uint16_t port; /* 0: free */
+    stack_udp_handler handler;
+    void *context;
+};
+
+struct stack_state {
+    struct netif *netif;
+    struct ethernet *ethernet;
+    struct arp *arp;
+    struct udp *udp;
+    struct mclock *clock;
+    struct stack_listener listeners[STACK_LISTENERS_MAX];
+    _Alignas(8) uint8_t rx[STACK_FRAME_OFFSET + STACK_RX_BUFFER_SIZE];
+};
+
+static struct stack_state instances[STACK_INSTANCES_MAX];
+static size_t instances_used;
+
+static void deliver(void *context, const struct udp_datagram *datagram)
+{
+    struct stack_listener *listener = context;
+    struct stack_udp_peer from = { .address = datagram->source, .port = datagram->source_port };
+    listener->handler(listener->context, listener->stack, datagram->destination_port, &from, datagram->payload,
+                      datagram->len);
+}
+
+static int stack_udp_listen_impl(struct stack *self, uint16_t port, stack_udp_handler handler, void *context)
+{
+    struct stack_state *state = self->state;
+    struct stack_listener *free_slot = NULL;
+    if (port == 0 || handler == NULL)
+        return STACK_ERROR_INVALID;
+    for (size_t i = 0; i < STACK_LISTENERS_MAX; i++) {
+        if (state->listeners[i].port == 0) {
+            free_slot = &state->listeners[i];
+            break;
+        }
+    }
+    if (free_slot == NULL)
+        return STACK_ERROR_FULL;
+    free_slot->stack = self;
+    free_slot->handler = handler;
+    free_slot->context = context;
+    if (udp_listen(state->udp, port, deliver, free_slot) != 0)
+        return STACK_ERROR_FULL;
+    free_slot->port = port;
+    return 0;
+}
+
+static int stack_udp_send_impl(struct stack *self, uint16_t local_port, const struct stack_udp_peer *to,
+                               const uint8_t *payload, size_t len)
+{
+    struct stack_state *state = self->state;
+    size_t capacity;
+    uint8_t *buffer = udp_tx_payload(state->udp, &capacity);
+    if (len > capacity)
+        return STACK_ERROR_TOO_BIG;
+    /* The one copy on the way out: the payload into the frame, behind the room for the headers. */
+    memmove(buffer, payload, len);
+    return udp_write(state->udp, local_port, to->address, to->port, len) == 0 ? 0 : STACK_ERROR_SEND;
+}
+
+static int stack_run_impl(struct stack *self, uint64_t timeout_ns)
+{
+    struct stack_state *state = self->state;
+    uint8_t *frame = state->rx + STACK_FRAME_OFFSET;
+    uint64_t now = mclock_elapsed_ns(state->clock);
+    uint64_t deadline = timeout_ns > UINT64_MAX - now ? UINT64_MAX : now + timeout_ns;
+    uint64_t timers_due = now;
+
+    for (;;) {
+        int drained = 0;
+        for (int i = 0; i < STACK_READ_BURST; i++) {
+            size_t len = 0;
+            int rc = netif_read(state->netif, frame, STACK_RX_BUFFER_SIZE, &len);
+            if (rc == NETIF_AGAIN) {
+                drained = 1;
+                break;
+            }
+            if (rc < 0)
+                return rc;
+            if (len > STACK_RX_BUFFER_SIZE) /* a netif that lies about the length must not make us read past */
+                continue;
+            ethernet_input(state->ethernet, frame, len);
+        }
+        now = mclock_elapsed_ns(state->clock);
+        if (now >= timers_due) {
+            uint64_t next = arp_tick(state->arp);
+            timers_due = now + (next < STACK_TIMER_PERIOD_NS ? next : STACK_TIMER_PERIOD_NS);
+        }
+        if (now >= deadline)
+            return 0;
+        if (!drained)
+            continue;
+        uint64_t wait = deadline - now;
+        if (timers_due - now < wait)
+            wait = timers_due - now;
+        int rc = netif_wait(state->netif, wait);
+        if (rc < 0)
+            return rc;
+    }
+}
+
+static const struct stack_ops ops = {
+    .udp_listen = stack_udp_listen_impl,
+    .udp_send = stack_udp_send_impl,
+    .run = stack_run_impl,
+};
+
+/* `icmp` is a parameter so that ping is answered: connecting it registers it with IPv4. */
+int direct_stack_connect(struct stack *self, struct netif *netif, struct ethernet *ethernet, struct arp *arp,
+                         struct ipv4 *ipv4, struct icmp *icmp, struct udp *udp, struct mclock *clock)
+{
+    (void)icmp;
+    if (instances_used == STACK_INSTANCES_MAX || (size_t)netif->mtu + ETHERNET_HEADER_SIZE > STACK_RX_BUFFER_SIZE)
+        return -1;
+    struct stack_state *state = &instances[instances_used++];
+    state->netif = netif;
+    state->ethernet = ethernet;
+    state->arp = arp;
+    state->udp = udp;
+    state->clock = clock;
+    self->ops = &ops;
+    self->state = state;
+    self->ipv4_address = ipv4->address;
+    return 0;
+}

@@ -1,0 +1,307 @@
+"""The direct stack (lib/tcpip) end to end: the udp_echo guest on a tap in a network namespace, probed from the host
+side with ping, UDP sockets and hand-made frames on a raw AF_PACKET socket."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from typing import Iterator, List
+
+import pytest
+
+from freestanding.boot import TENDERS, require_abi
+
+GUEST = "10.0.0.2"
+HOST = "10.0.0.1"
+IMAGE = "tests.guests/udp_echo"
+
+# Runs inside the namespace: `probe.py <command> <arguments as JSON>`; prints one JSON result. Frames are built by
+# hand so that the malformed ones are exactly as malformed as the test says.
+PROBE = r"""
+import json, socket, struct, sys, time
+
+GUEST, HOST = "10.0.0.2", "10.0.0.1"
+
+def checksum(data):
+    if len(data) % 2:
+        data += b"\0"
+    total = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    while total >> 16:
+        total = (total & 0xffff) + (total >> 16)
+    return ~total & 0xffff
+
+def ipv4_header(payload_len, protocol=17, flags_fragment=0x4000, ihl=5, total=None, fix_checksum=True, source=HOST):
+    header = struct.pack("!BBHHHBBH4s4s", 4 << 4 | ihl, 0, 20 + payload_len if total is None else total, 1,
+                         flags_fragment, 64, protocol, 0, socket.inet_aton(source), socket.inet_aton(GUEST))
+    value = checksum(header) if fix_checksum else 0x1234
+    return header[:10] + struct.pack("!H", value) + header[12:]
+
+def udp(source_port, payload, zero_checksum=False, bad_checksum=False, source=HOST):
+    length = 8 + len(payload)
+    header = struct.pack("!HHHH", source_port, 7, length, 0)
+    pseudo = socket.inet_aton(source) + socket.inet_aton(GUEST) + struct.pack("!BBH", 0, 17, length)
+    value = 0 if zero_checksum else (checksum(pseudo + header + payload) or 0xffff)
+    if bad_checksum:
+        value ^= 0x0101
+    return header[:6] + struct.pack("!H", value) + payload
+
+def udp_socket(address=HOST):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind((address, 0))
+    s.settimeout(1.0)
+    return s
+
+def echo(payload, timeout=1.0, source=HOST):
+    s = udp_socket(source)
+    s.settimeout(timeout)
+    s.sendto(payload, (GUEST, 7))
+    try:
+        data, peer = s.recvfrom(65536)
+        return {"reply": data.hex(), "peer": list(peer)}
+    except socket.timeout:
+        return {"reply": None}
+
+def raw_socket():
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0003))
+    s.bind(("tap0", 0))
+    return s
+
+def send_frames(guest_mac, bodies, ours=None):
+    # bodies: (ethertype, payload bytes) pairs, sent from tap0 (or the address `ours`) to the guest.
+    s = raw_socket()
+    ours = ours or s.getsockname()[4]
+    for ethertype, body in bodies:
+        s.send(bytes.fromhex(guest_mac.replace(":", "")) + ours + struct.pack("!H", ethertype) + body)
+
+def reply_on(s, timeout):
+    s.settimeout(timeout)
+    try:
+        return s.recv(65536).hex()
+    except socket.timeout:
+        return None
+
+command, args = sys.argv[1], json.loads(sys.argv[2])
+if command == "echo":
+    print(json.dumps(echo(bytes.fromhex(args["payload"]), args.get("timeout", 1.0), args.get("source", HOST))))
+elif command == "reply_mac":
+    # The source address of the frame that carries the echo back: the guest's MAC as the wire sees it.
+    raw = raw_socket()
+    raw.settimeout(2.0)
+    result = echo(b"which mac")
+    deadline = time.monotonic() + 2
+    mac = None
+    while mac is None and time.monotonic() < deadline:
+        frame = raw.recv(65536)
+        if frame[12:14] == b"\x08\x00" and frame[26:30] == socket.inet_aton(GUEST) and frame[23] == 17:
+            mac = ":".join("%02x" % b for b in frame[6:12])
+    print(json.dumps({"mac": mac, "echoed": result["reply"] == b"which mac".hex()}))
+elif command == "udp_raw":
+    # One hand-made UDP datagram to the guest's echo port, from a socket's port so a reply can be caught.
+    s = udp_socket()
+    port = s.getsockname()[1]
+    payload = b"raw datagram"
+    segment = udp(port, payload, args.get("zero_checksum", False), args.get("bad_checksum", False))
+    flags_fragment = args.get("flags_fragment", 0x4000)
+    send_frames(args["mac"], [(0x0800, ipv4_header(len(segment), flags_fragment=flags_fragment) + segment)])
+    data = reply_on(s, args.get("timeout", 1.0))
+    print(json.dumps({"reply": data, "expected": payload.hex()}))
+elif command == "resolve_then_flush":
+    # A datagram from a peer the guest has never heard of: its echo must wait for an ARP exchange, then go out.
+    peer_ip, peer_mac = "10.0.0.99", bytes.fromhex("020000000099")
+    guest_mac = bytes.fromhex(args["mac"].replace(":", ""))
+    raw = raw_socket()
+    segment = udp(5555, b"queued", source=peer_ip)
+    send_frames(args["mac"], [(0x0800, ipv4_header(len(segment), source=peer_ip) + segment)], ours=peer_mac)
+    def sniff(match, seconds=2.0):
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            frame = reply_on(raw, max(deadline - time.monotonic(), 0.01))
+            if frame is not None and match(bytes.fromhex(frame)):
+                return True
+        return False
+    asked = sniff(lambda f: f[6:12] == guest_mac and f[12:14] == b"\x08\x06" and f[20:22] == b"\x00\x01"
+                  and f[38:42] == socket.inet_aton(peer_ip))
+    answer = struct.pack("!HHBBH", 1, 0x0800, 6, 4, 2) + peer_mac + socket.inet_aton(peer_ip) + guest_mac + \
+        socket.inet_aton(GUEST)
+    send_frames(args["mac"], [(0x0806, answer)], ours=peer_mac)
+    flushed = sniff(lambda f: f[0:6] == peer_mac and f[12:14] == b"\x08\x00" and f[30:34] == socket.inet_aton(peer_ip)
+                    and f[36:38] == struct.pack("!H", 5555) and f[42:].startswith(b"queued"))
+    print(json.dumps({"asked": asked, "flushed": flushed}))
+elif command == "malformed":
+    segment = udp(40000, b"malformed")
+    good = ipv4_header(len(segment)) + segment
+    bodies = [
+        (0x0800, good[:10]),                                           # truncated IPv4 header
+        (0x0800, ipv4_header(len(segment), fix_checksum=False) + segment),  # bad header checksum
+        (0x0800, ipv4_header(len(segment), ihl=4) + segment),          # IHL < 5
+        (0x0800, ipv4_header(len(segment), ihl=15) + segment[:8]),     # IHL beyond the packet
+        (0x0800, bytes([0x65]) + good[1:]),                            # version 6 in an IPv4 frame
+        (0x0800, ipv4_header(len(segment), total=2000) + segment),     # total length beyond the frame
+        (0x0800, ipv4_header(len(segment), total=12) + segment),       # total length below the header
+        (0x0800, ipv4_header(4) + segment[:4]),                        # truncated UDP header
+        (0x0800, ipv4_header(len(segment)) + segment[:4] + b"\xff\xff" + segment[6:]),  # UDP length too big
+        (0x0800, ipv4_header(len(segment)) + segment[:4] + b"\x00\x03" + segment[6:]),  # UDP length below 8
+        (0x0800, ipv4_header(4, protocol=1) + b"\x08\x00"),            # truncated ICMP
+        (0x0800, ipv4_header(8, protocol=1) + b"\x08\x00\x00\x00\x00\x01\x00\x01"),  # ICMP bad checksum
+        (0x0800, ipv4_header(8, protocol=99) + bytes(8)),              # unknown protocol
+        (0x0806, bytes(10)),                                           # truncated ARP
+        (0x0806, bytes.fromhex("0001080006040009") + bytes(20)),       # ARP with an unknown operation
+        (0x0800, b""),                                                 # an empty payload
+        (0x88b5, b"unknown ethertype"),
+    ]
+    send_frames(args["mac"], bodies)
+    print(json.dumps({"sent": len(bodies)}))
+"""
+
+
+@dataclass
+class Guest:
+    abi: str
+    namespace: str
+    process: subprocess.Popen
+    console: str  # path of the file the tender's output goes to
+
+    def run(self, *argv: str, timeout: float = 20) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            ["ip", "netns", "exec", self.namespace, *argv], capture_output=True, text=True, timeout=timeout
+        )
+
+    def probe(self, command: str, **args: object) -> dict:
+        result = self.run(sys.executable, "-c", PROBE, command, json.dumps(args))
+        assert result.returncode == 0, result.stderr
+        return json.loads(result.stdout)
+
+    def output(self) -> str:
+        with open(self.console) as f:
+            return f.read()
+
+    def assert_alive(self) -> None:
+        assert self.process.poll() is None, f"the guest stopped ({self.process.returncode}):\n{self.output()}"
+
+    def mac(self) -> str:
+        neighbours = self.run("ip", "neigh", "show", GUEST, "dev", "tap0").stdout.split()
+        assert "lladdr" in neighbours, f"no neighbour entry for {GUEST}: {neighbours}"
+        return neighbours[neighbours.index("lladdr") + 1]
+
+    def echoes(self, payload: bytes) -> bool:
+        return self.probe("echo", payload=payload.hex())["reply"] == payload.hex()
+
+
+def setup_namespace(name: str) -> None:
+    for argv in (
+        ["ip", "netns", "add", name],
+        ["ip", "netns", "exec", name, "ip", "link", "set", "lo", "up"],
+        ["ip", "netns", "exec", name, "ip", "tuntap", "add", "dev", "tap0", "mode", "tap"],
+        ["ip", "netns", "exec", name, "ip", "addr", "add", f"{HOST}/24", "dev", "tap0"],
+        ["ip", "netns", "exec", name, "ip", "link", "set", "tap0", "up"],
+    ):
+        subprocess.run(argv, check=True, capture_output=True, timeout=10)
+
+
+@pytest.fixture(scope="module", params=["hvt", "spt"])
+def guest(request: pytest.FixtureRequest) -> Iterator[Guest]:
+    abi = request.param
+    if os.geteuid() != 0 or shutil.which("ip") is None:
+        pytest.skip("needs root and ip(8) to create a network namespace with a tap interface")
+    require_abi(abi)
+    namespace = f"mirage-stack-test-{os.getpid()}-{abi}"
+    console = tempfile.NamedTemporaryFile(prefix=f"udp_echo-{abi}-", suffix=".out", delete=False)
+    process = None
+    try:
+        setup_namespace(namespace)
+        process = subprocess.Popen(
+            ["ip", "netns", "exec", namespace, TENDERS[abi], "--net:stack_netif=tap0", f"{IMAGE}.{abi}",
+             f"--ipv4={GUEST}/24", f"--ipv4-gateway={HOST}"],
+            stdout=console,
+            stderr=subprocess.STDOUT,
+        )
+        started = Guest(abi, namespace, process, console.name)
+        deadline = time.monotonic() + 15
+        while "udp_echo: listening on" not in started.output():
+            started.assert_alive()
+            assert time.monotonic() < deadline, f"the guest did not come up:\n{started.output()}"
+            time.sleep(0.05)
+        yield started
+    finally:
+        if process is not None:
+            process.kill()
+            process.wait(timeout=10)
+        subprocess.run(["ip", "netns", "del", namespace], check=False, capture_output=True, timeout=10)
+        console.close()
+        os.unlink(console.name)
+
+
+def test_guest_prints_its_address(guest: Guest) -> None:
+    assert f"udp_echo: listening on {GUEST}:7" in guest.output()
+
+
+def test_ping_is_answered(guest: Guest) -> None:
+    result = guest.run("ping", "-c", "3", "-W", "2", GUEST)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "3 received" in result.stdout
+
+
+def test_udp_datagram_comes_back_equal(guest: Guest) -> None:
+    for payload in (b"hello, unikernel", b"odd", b"", bytes(range(256)) * 5, b"x" * 1472):
+        result = guest.probe("echo", payload=payload.hex())
+        assert result["reply"] == payload.hex(), f"{len(payload)} bytes: {result}"
+        assert result["peer"] == [GUEST, 7]
+
+
+def test_arp_resolved_the_guest_to_the_mac_it_sends_from(guest: Guest) -> None:
+    result = guest.probe("reply_mac")
+    assert result["echoed"]
+    neighbours = guest.run("ip", "neigh", "show", GUEST, "dev", "tap0").stdout
+    assert result["mac"] is not None and f"lladdr {result['mac']}" in neighbours, neighbours
+    assert "FAILED" not in neighbours and "INCOMPLETE" not in neighbours, neighbours
+
+
+def test_zero_udp_checksum_is_accepted_and_a_bad_one_dropped(guest: Guest) -> None:
+    mac = guest.mac()
+    accepted = guest.probe("udp_raw", mac=mac, zero_checksum=True)
+    assert accepted["reply"] == accepted["expected"]
+    checked = guest.probe("udp_raw", mac=mac)
+    assert checked["reply"] == checked["expected"]
+    assert guest.probe("udp_raw", mac=mac, bad_checksum=True, timeout=0.5)["reply"] is None
+
+
+def test_reply_to_an_unknown_peer_waits_for_arp_then_goes_out(guest: Guest) -> None:
+    result = guest.probe("resolve_then_flush", mac=guest.mac())
+    assert result == {"asked": True, "flushed": True}
+
+
+def test_reply_off_link_goes_through_the_gateway(guest: Guest) -> None:
+    # The host side takes an address outside 10.0.0.0/24; the guest can only reach it through --ipv4-gateway.
+    added = guest.run("ip", "addr", "add", "192.168.77.1/32", "dev", "tap0")
+    assert added.returncode == 0, added.stderr
+    try:
+        payload = b"via the gateway"
+        assert guest.probe("echo", payload=payload.hex(), source="192.168.77.1")["reply"] == payload.hex()
+    finally:
+        guest.run("ip", "addr", "del", "192.168.77.1/32", "dev", "tap0")
+
+
+def test_fragments_are_dropped_and_the_guest_goes_on(guest: Guest) -> None:
+    mac = guest.mac()
+    # A first fragment (more-fragments set) and a later one (offset 8 x 8 bytes), each otherwise well formed.
+    for flags_fragment in (0x2000, 0x0008):
+        assert guest.probe("udp_raw", mac=mac, flags_fragment=flags_fragment, timeout=0.5)["reply"] is None
+    # Over the MTU: the host's stack fragments it.
+    assert guest.probe("echo", payload=(b"f" * 3000).hex(), timeout=0.5)["reply"] is None
+    guest.assert_alive()
+    assert guest.echoes(b"after fragments")
+
+
+def test_malformed_frames_do_not_stop_the_guest(guest: Guest) -> None:
+    mac = guest.mac()
+    for _ in range(3):
+        assert guest.probe("malformed", mac=mac)["sent"] > 0
+    guest.assert_alive()
+    assert guest.echoes(b"after malformed frames")
+    assert guest.run("ping", "-c", "1", "-W", "2", GUEST).returncode == 0
