@@ -1,0 +1,114 @@
+"""Start the DNS unikernel and NSD as a user would, each on its own loopback port, and stop them afterwards."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import tempfile
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator, List, Tuple
+
+ZONE_FILE = "examples/dns/example.org.zone"
+ORIGIN = "example.org"
+
+
+def free_udp_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def read_line(process: subprocess.Popen, deadline: float) -> str:
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    if not line and time.monotonic() > deadline:
+        raise AssertionError("the server printed nothing before its deadline")
+    return line
+
+
+@contextmanager
+def unix_dns_server(*args: str) -> Iterator[Tuple[int, List[str]]]:
+    """Run examples.dns/image.unix on 127.0.0.1 and a free port; yield the port and its console lines."""
+    port = free_udp_port()
+    process = subprocess.Popen(
+        ["examples.dns/image.unix", f"--port={port}", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    lines: List[str] = []
+    try:
+        lines.append(read_line(process, time.monotonic() + 10))
+        assert lines[0].startswith("dns: serving example.org."), lines
+        yield port, lines
+        assert process.poll() is None, f"the server died: {process.stdout.read() if process.stdout else ''}"
+    finally:
+        process.kill()
+        process.wait(timeout=10)
+
+
+@contextmanager
+def nsd_server() -> Iterator[int]:
+    """NSD with one server process and rate limiting off, serving the same zone file on 127.0.0.1."""
+    port = free_udp_port()
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = Path(scratch)
+        (folder / "example.org.zone").write_bytes(Path(ZONE_FILE).read_bytes())
+        (folder / "nsd.conf").write_text(
+            f"""server:
+    ip-address: 127.0.0.1
+    port: {port}
+    server-count: 1
+    username: ""
+    chroot: ""
+    zonesdir: "{folder}"
+    database: ""
+    zonelistfile: "{folder}/zone.list"
+    xfrdfile: "{folder}/xfrd.state"
+    pidfile: "{folder}/nsd.pid"
+    logfile: "{folder}/nsd.log"
+    rrl-ratelimit: 0
+    # Our server gives minimal responses (no apex NS in the authority of positive answers); so does NSD here.
+    minimal-responses: yes
+    verbosity: 0
+remote-control:
+    control-enable: no
+zone:
+    name: {ORIGIN}
+    zonefile: "{folder}/example.org.zone"
+"""
+        )
+        process = subprocess.Popen(["nsd", "-d", "-c", str(folder / "nsd.conf")], stderr=subprocess.PIPE, text=True)
+        try:
+            wait_until_answering(port, process)
+            yield port
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def wait_until_answering(port: int, process: subprocess.Popen) -> None:
+    import dns.message
+    import dns.query
+
+    deadline = time.monotonic() + 15
+    query = dns.message.make_query(f"{ORIGIN}.", "SOA")
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"nsd exited: {process.stderr.read() if process.stderr else ''}")
+        try:
+            dns.query.udp(query, "127.0.0.1", port=port, timeout=0.2)
+            return
+        except Exception:
+            time.sleep(0.05)
+    raise AssertionError("nsd did not answer within 15 s")
+
+
+def environment() -> dict:
+    return dict(os.environ)
