@@ -18,6 +18,7 @@ enum {
     MAX_LISTENERS = 8,
     BATCH = 64,           /* datagrams read (and replies written) per system call */
     DATAGRAM_MAX = 65536, /* the largest UDP payload */
+    SOCKET_BUFFER_BYTES = 4 << 20,
 };
 
 struct listener {
@@ -71,14 +72,27 @@ static int flush_replies(struct socket_stack *s)
     return 0;
 }
 
+/* Room for bursts: the kernel's default buffers drop datagrams under load. FORCE works for root beyond
+ * net.core.rmem_max; the plain options are the fallback. Best effort: the defaults still work. */
+static void set_buffer_sizes(int fd)
+{
+    int size = SOCKET_BUFFER_BYTES;
+    if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) != 0)
+        (void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+    if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof(size)) != 0)
+        (void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+}
+
 static int socket_udp_listen(struct stack *self, uint16_t port, stack_udp_handler handler, void *context)
 {
     struct socket_stack *s = self->state;
     if (s->listener_count == MAX_LISTENERS || listener_for_port(s, port) != NULL)
         return -EADDRINUSE;
-    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    /* Blocking, so a full send buffer makes sendmmsg wait instead of dropping replies; reads use MSG_DONTWAIT. */
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return -errno;
+    set_buffer_sizes(fd);
     struct sockaddr_in address = { .sin_family = AF_INET, .sin_port = htons(port), .sin_addr = s->bind_address };
     if (bind(fd, (struct sockaddr *)&address, sizeof(address)) != 0) {
         int error = errno;
