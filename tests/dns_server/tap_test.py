@@ -1,5 +1,5 @@
-"""The DNS unikernel on hvt and spt: the direct stack (netif -> ethernet -> arp -> ipv4 -> udp) on a tap
-interface inside a network namespace the test creates and removes, queried with dig from inside it."""
+"""The DNS unikernel on its direct stack (netif -> ethernet -> arp -> ipv4 -> udp) on a tap interface, on hvt,
+spt and unix, inside a network namespace the test creates and removes, queried with dig from inside it."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import os
 import shutil
 import subprocess
 import time
-from typing import Iterator
+from typing import Iterator, List
 
 import pytest
 
@@ -44,14 +44,19 @@ def dig(namespace: str, *args: str) -> subprocess.CompletedProcess:
     )
 
 
-@pytest.mark.parametrize("abi", ["hvt", "spt"])
+def server_command(abi: str) -> List[str]:
+    boot_arguments = [f"--ipv4={GUEST_ADDRESS}/24", "--port=53"]
+    if abi == "unix":
+        # The unix image is its own program; its netif opens the tap the `tap` key names.
+        return ["examples.dns/direct.unix", "--tap=tap0", *boot_arguments]
+    return [TENDERS[abi], "--net:stack_netif=tap0", f"examples.dns/image.{abi}", *boot_arguments]
+
+
+@pytest.mark.parametrize("abi", ["hvt", "spt", "unix"])
 def test_dig_gets_answers_from_the_unikernel_on_a_tap(abi: str, namespace: str) -> None:
     require_abi(abi)
     server = subprocess.Popen(
-        [
-            "ip", "netns", "exec", namespace, TENDERS[abi], "--net:stack_netif=tap0",
-            f"examples.dns/image.{abi}", f"--ipv4={GUEST_ADDRESS}/24", "--port=53",
-        ],
+        ["ip", "netns", "exec", namespace, *server_command(abi)],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
