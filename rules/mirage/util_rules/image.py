@@ -100,9 +100,8 @@ async def build_image(request: BuildImageRequest) -> BuiltImage:
     )
     abi_address = resolved.abi_address
     chosen = set(resolved.implementation_addresses)
+    # The closure holds the ABI (an inferred dependency), so it also holds the libraries every image links.
     libraries = [t.address for t in closure.closure if isinstance(t, CLibraryTarget)]
-    abi_closure = await Get(TransitiveTargets, TransitiveTargetsRequest([abi_address]))
-    libraries += [t.address for t in abi_closure.closure if isinstance(t, CLibraryTarget)]
     to_compile = sorted({request.address, abi_address, *chosen, *libraries})
 
     main_c_text = render_main_c(resolved.graph, resolved.catalogue.devices)
