@@ -2,6 +2,7 @@
 #ifndef MIRAGE_TARGETS_HVT_BINDINGS_H
 #define MIRAGE_TARGETS_HVT_BINDINGS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "lib/platform/boot_devices.h"
@@ -24,5 +25,13 @@ const struct mirage_boot_device *hvt_device_get(uint64_t handle, uint32_t type);
 
 /* The index of the attached device called `name` with `type`, or -1. */
 int64_t hvt_device_find(const char *name, uint32_t type);
+
+/* platform_yield's network half: send every acquired net device's queued frames and, unless one has frames
+ * received ahead, block up to `timeout_nsecs` until one has data. Sets `*ready_set` (bit n = net handle n) and
+ * returns true; returns false, doing nothing, when no net device was acquired. */
+bool hvt_net_wait(uint64_t timeout_nsecs, uint64_t *ready_set);
+
+/* Send every net device's queued frames now (before the unikernel halts). */
+void hvt_net_flush(void);
 
 #endif

@@ -1,5 +1,6 @@
 /* exit.c: ending the unikernel with the HALT hypercall, normally or as an abort. */
 #include "lib/platform/platform.h"
+#include "targets/hvt/bindings.h"
 #include "targets/hvt/hypercall.h"
 
 static _Noreturn void halt(int status, uint32_t aborted)
@@ -15,6 +16,8 @@ static _Noreturn void halt(int status, uint32_t aborted)
 
 _Noreturn void platform_exit(int status)
 {
+    /* Frames written just before exiting (a last reply) are still queued in the net binding. */
+    hvt_net_flush();
     halt(status, 0);
 }
 

@@ -1,4 +1,4 @@
-/* hvt_abi.h: the interface between an hvt guest and the hvt tender, version 1.
+/* hvt_abi.h: the interface between an hvt guest and the hvt tender, version 2 (version 1 plus NET_EXCHANGE).
  *
  * The tender loads the image's PT_LOAD segments at their physical addresses (images are linked at 1 MiB), builds
  * identity-mapped page tables for all guest memory, and enters the guest in 64-bit long mode at CPL 0 at the ELF
@@ -8,7 +8,10 @@
  *
  * A hypercall is `outl %eax, $(HVT_HYPERCALL_PIO_BASE + number)` where %eax holds the guest-physical address of
  * the call's argument struct (below 4 GiB). Every address and length inside it is checked by the tender against
- * guest memory before use; a bad one stops the guest. */
+ * guest memory before use; a bad one stops the guest.
+ *
+ * A hypercall is a VM exit, the dominant cost of a frame on nested KVM (tens of microseconds), so the network moves
+ * frames in batches: NET_EXCHANGE sends and receives many frames in one exit, and can wait like POLL. */
 #ifndef MIRAGE_TARGETS_HVT_ABI_H
 #define MIRAGE_TARGETS_HVT_ABI_H
 
@@ -16,7 +19,7 @@
 
 #include "lib/platform/boot_devices.h"
 
-#define HVT_ABI_VERSION 1
+#define HVT_ABI_VERSION 2
 #define HVT_GUEST_LOAD_ADDRESS 0x100000u
 #define HVT_HYPERCALL_PIO_BASE 0x500u
 #define HVT_CMDLINE_SIZE 8192u
@@ -30,7 +33,8 @@ enum hvt_hypercall {
     HVT_HYPERCALL_NET_WRITE = 6,
     HVT_HYPERCALL_NET_READ = 7,
     HVT_HYPERCALL_HALT = 8,
-    HVT_HYPERCALL_MAX = 9,
+    HVT_HYPERCALL_NET_EXCHANGE = 9,
+    HVT_HYPERCALL_MAX = 10,
 };
 
 /* Filled by the tender at the address it passes in %rdi. */
@@ -83,6 +87,32 @@ struct hvt_hc_net_read {
     uint64_t len;    /* in: buffer size; out: frame size */
     int32_t ret;     /* out: PLATFORM_AGAIN when no frame is waiting */
     uint32_t reserved;
+};
+
+/* Frames per direction in one NET_EXCHANGE at most. */
+#define HVT_NET_EXCHANGE_MAX_FRAMES 64u
+
+/* One frame or receive buffer of a NET_EXCHANGE. */
+struct hvt_net_frame {
+    uint64_t data; /* in: guest-physical address */
+    uint64_t len;  /* transmit: in: the frame's size; receive: in: the buffer's size, out: the frame's size */
+};
+
+/* Send `transmit_count` frames in order, then receive up to `receive_count` waiting frames without blocking. If
+ * none was received (or none was asked for) and `timeout_nsecs` is nonzero, wait like POLL for any net device, then
+ * receive from this one if it became ready. A frame the host refuses is dropped and counted; a waiting frame
+ * longer than its buffer is dropped. */
+struct hvt_hc_net_exchange {
+    uint64_t handle;          /* in */
+    uint64_t transmit;        /* in: guest-physical address of transmit_count struct hvt_net_frame */
+    uint64_t receive;         /* in: guest-physical address of receive_count struct hvt_net_frame */
+    uint64_t timeout_nsecs;   /* in: how long to block at most when nothing was received; 0: never block */
+    uint32_t transmit_count;  /* in: at most HVT_NET_EXCHANGE_MAX_FRAMES */
+    uint32_t receive_count;   /* in: buffers, at most HVT_NET_EXCHANGE_MAX_FRAMES; out: frames received */
+    uint32_t transmit_failed; /* out: frames the host refused */
+    int32_t ret;              /* out: PLATFORM_INVALID (bad handle, count or frame size: nothing was done) or
+                                 PLATFORM_UNSPECIFIED (receiving failed before any frame) */
+    uint64_t ready_set;       /* out: bit n = net handle n may have frames waiting beyond those received */
 };
 
 struct hvt_hc_halt {

@@ -1,9 +1,113 @@
-/* net.c: network devices: look one up by its manifest name, and move Ethernet frames through the tender. */
+/* net.c: network devices: look one up by its manifest name, and move Ethernet frames through the tender in batches.
+ *
+ * An exit costs far more than a frame (tens of microseconds on nested KVM), so frames travel in NET_EXCHANGE
+ * batches: writes are copied into a transmit queue and sent with the next exchange; reads are served from a receive
+ * ring that one exchange fills; platform_yield's exchange sends, waits and receives in a single exit. */
+#include <stdbool.h>
+#include <string.h>
+
 #include "lib/platform/platform.h"
 #include "targets/hvt/bindings.h"
 #include "targets/hvt/hypercall.h"
 
 #define ETHERNET_HEADER_SIZE 14
+
+enum {
+    NET_QUEUES = 4,                    /* net devices a unikernel may acquire */
+    NET_RX_FRAMES = 32,                /* frames one exchange receives at most */
+    NET_RX_ARENA_SIZE = 48 * 1024,     /* NET_RX_FRAMES buffers at MTU 1500; fewer for larger MTUs */
+    NET_TX_FRAMES = 64,                /* frames queued for sending at most */
+    NET_TX_ARENA_SIZE = 32 * 1024,     /* queued frames, packed */
+    NET_BUFFER_ALIGNMENT = 64,
+};
+
+_Static_assert(NET_RX_FRAMES <= HVT_NET_EXCHANGE_MAX_FRAMES && NET_TX_FRAMES <= HVT_NET_EXCHANGE_MAX_FRAMES,
+               "an exchange carries at most HVT_NET_EXCHANGE_MAX_FRAMES frames each way");
+
+/* The batching state of one acquired net device. */
+struct net_queue {
+    platform_handle_t handle;
+    size_t frame_max; /* mtu + 14 */
+    /* Frames to send, packed into tx_arena in write order. */
+    struct hvt_net_frame tx[NET_TX_FRAMES];
+    uint32_t tx_count;
+    size_t tx_used;
+    /* Frames received ahead: rx[rx_next, rx_count) are unread; buffers are rx_slots slots of rx_slot_size bytes. */
+    struct hvt_net_frame rx[NET_RX_FRAMES];
+    uint32_t rx_count;
+    uint32_t rx_next;
+    uint32_t rx_slots;
+    size_t rx_slot_size;
+    /* The last exchange found no frame left on the host, so the next read of an empty ring may answer
+     * PLATFORM_AGAIN without asking: the caller yields next, and the yield's exchange waits for frames. */
+    bool drained;
+    _Alignas(NET_BUFFER_ALIGNMENT) uint8_t tx_arena[NET_TX_ARENA_SIZE];
+    _Alignas(NET_BUFFER_ALIGNMENT) uint8_t rx_arena[NET_RX_ARENA_SIZE];
+};
+
+static struct net_queue queues[NET_QUEUES];
+static uint32_t queues_used;
+static struct net_queue *queue_by_handle[MIRAGE_MANIFEST_MAX_DEVICES];
+
+static size_t align_up(size_t value, size_t alignment)
+{
+    return (value + alignment - 1) / alignment * alignment;
+}
+
+static uint64_t guest_address(const void *pointer)
+{
+    return (uint64_t)(uintptr_t)pointer;
+}
+
+static struct net_queue *queue_get(platform_handle_t handle)
+{
+    if (hvt_device_get(handle, MIRAGE_DEVICE_NET) == NULL)
+        return NULL;
+    return queue_by_handle[handle];
+}
+
+static bool has_unread_frames(const struct net_queue *queue)
+{
+    return queue->rx_next < queue->rx_count;
+}
+
+/* One NET_EXCHANGE: send the queued frames and, if every received frame has been read, refill the receive ring;
+ * when nothing arrives, block up to `timeout_nsecs` for any net device. Sets `*ready_set` to the tender's. */
+static platform_result_t exchange(struct net_queue *queue, uint64_t timeout_nsecs, uint64_t *ready_set)
+{
+    bool refill = !has_unread_frames(queue);
+    if (refill) {
+        for (uint32_t i = 0; i < queue->rx_slots; i++)
+            queue->rx[i] = (struct hvt_net_frame){
+                .data = guest_address(queue->rx_arena + i * queue->rx_slot_size),
+                .len = queue->rx_slot_size,
+            };
+    }
+    struct hvt_hc_net_exchange call = {
+        .handle = queue->handle,
+        .transmit = guest_address(queue->tx),
+        .receive = guest_address(queue->rx),
+        .timeout_nsecs = refill ? timeout_nsecs : 0, /* never wait while holding unread frames */
+        .transmit_count = queue->tx_count,
+        .receive_count = refill ? queue->rx_slots : 0,
+    };
+    hvt_hypercall(HVT_HYPERCALL_NET_EXCHANGE, &call);
+    /* Sent or dropped: a frame the host refused is lost like one lost on the wire. */
+    queue->tx_count = 0;
+    queue->tx_used = 0;
+    if (refill) {
+        queue->rx_next = 0;
+        queue->rx_count = call.receive_count <= queue->rx_slots ? call.receive_count : 0;
+        queue->drained = call.ret == PLATFORM_OK && (call.ready_set & (UINT64_C(1) << queue->handle)) == 0;
+    }
+    /* Another device the tender saw ready must be asked on its next read, not answered from its drained hint. */
+    for (uint32_t i = 0; i < queues_used; i++) {
+        if (&queues[i] != queue && (call.ready_set & (UINT64_C(1) << queues[i].handle)) != 0)
+            queues[i].drained = false;
+    }
+    *ready_set = call.ready_set;
+    return (platform_result_t)call.ret;
+}
 
 platform_result_t platform_net_acquire(const char *name, platform_handle_t *handle, struct platform_net_info *info)
 {
@@ -11,6 +115,20 @@ platform_result_t platform_net_acquire(const char *name, platform_handle_t *hand
     if (index < 0)
         return PLATFORM_INVALID;
     const struct mirage_boot_device *device = hvt_device_get((uint64_t)index, MIRAGE_DEVICE_NET);
+    struct net_queue *queue = queue_by_handle[index];
+    if (queue == NULL) {
+        size_t frame_max = (size_t)device->mtu + ETHERNET_HEADER_SIZE;
+        size_t slot_size = align_up(frame_max, NET_BUFFER_ALIGNMENT);
+        if (queues_used == NET_QUEUES || slot_size > NET_RX_ARENA_SIZE || slot_size > NET_TX_ARENA_SIZE)
+            return PLATFORM_INVALID;
+        queue = &queues[queues_used++];
+        queue->handle = (platform_handle_t)index;
+        queue->frame_max = frame_max;
+        queue->rx_slot_size = slot_size;
+        queue->rx_slots = NET_RX_ARENA_SIZE / slot_size < NET_RX_FRAMES ? NET_RX_ARENA_SIZE / slot_size
+                                                                        : NET_RX_FRAMES;
+        queue_by_handle[index] = queue;
+    }
     for (int i = 0; i < 6; i++)
         info->mac_address[i] = device->mac[i];
     info->mtu = device->mtu;
@@ -18,31 +136,93 @@ platform_result_t platform_net_acquire(const char *name, platform_handle_t *hand
     return PLATFORM_OK;
 }
 
+/* Queues the frame (the caller reuses `buf`); PLATFORM_OK means it will be sent, not that the host took it. */
 platform_result_t platform_net_write(platform_handle_t handle, const uint8_t *buf, size_t size)
 {
-    const struct mirage_boot_device *device = hvt_device_get(handle, MIRAGE_DEVICE_NET);
-    if (device == NULL || size > (size_t)device->mtu + ETHERNET_HEADER_SIZE)
+    struct net_queue *queue = queue_get(handle);
+    if (queue == NULL || size > queue->frame_max)
         return PLATFORM_INVALID;
-    struct hvt_hc_net_write call = {
-        .handle = handle,
-        .data = (uint64_t)(uintptr_t)buf,
-        .len = size,
-    };
-    hvt_hypercall(HVT_HYPERCALL_NET_WRITE, &call);
-    return (platform_result_t)call.ret;
+    size_t slot = align_up(size, NET_BUFFER_ALIGNMENT);
+    if (queue->tx_count == NET_TX_FRAMES || slot > NET_TX_ARENA_SIZE - queue->tx_used) {
+        uint64_t ready_set;
+        platform_result_t result = exchange(queue, 0, &ready_set);
+        if (result == PLATFORM_INVALID)
+            return result;
+    }
+    uint8_t *copy = queue->tx_arena + queue->tx_used;
+    memcpy(copy, buf, size);
+    queue->tx[queue->tx_count++] = (struct hvt_net_frame){.data = guest_address(copy), .len = size};
+    queue->tx_used += slot;
+    return PLATFORM_OK;
 }
 
 platform_result_t platform_net_read(platform_handle_t handle, uint8_t *buf, size_t size, size_t *read_size)
 {
-    if (hvt_device_get(handle, MIRAGE_DEVICE_NET) == NULL)
+    struct net_queue *queue = queue_get(handle);
+    if (queue == NULL)
         return PLATFORM_INVALID;
-    struct hvt_hc_net_read call = {
-        .handle = handle,
-        .data = (uint64_t)(uintptr_t)buf,
-        .len = size,
-    };
-    hvt_hypercall(HVT_HYPERCALL_NET_READ, &call);
-    if (call.ret == PLATFORM_OK)
-        *read_size = (size_t)call.len;
-    return (platform_result_t)call.ret;
+    if (!has_unread_frames(queue)) {
+        /* Only once in a row, so a caller that polls without yielding still reaches the tender. */
+        if (queue->drained) {
+            queue->drained = false;
+            return PLATFORM_AGAIN;
+        }
+        uint64_t ready_set;
+        platform_result_t result = exchange(queue, 0, &ready_set);
+        if (result != PLATFORM_OK)
+            return result;
+        if (!has_unread_frames(queue))
+            return PLATFORM_AGAIN;
+    }
+    /* Frame i is in slot i. The tender keeps frames within their buffers; checked anyway, as every length is. */
+    uint32_t slot = queue->rx_next++;
+    uint64_t len = queue->rx[slot].len;
+    if (len > queue->rx_slot_size || len > size)
+        return PLATFORM_INVALID; /* the frame is dropped: `buf` is smaller than the frame */
+    memcpy(buf, queue->rx_arena + slot * queue->rx_slot_size, (size_t)len);
+    *read_size = (size_t)len;
+    return PLATFORM_OK;
+}
+
+/* The handles whose receive ring holds unread frames. */
+static uint64_t unread_set(void)
+{
+    uint64_t set = 0;
+    for (uint32_t i = 0; i < queues_used; i++) {
+        if (has_unread_frames(&queues[i]))
+            set |= UINT64_C(1) << queues[i].handle;
+    }
+    return set;
+}
+
+bool hvt_net_wait(uint64_t timeout_nsecs, uint64_t *ready_set)
+{
+    uint64_t tender_ready;
+    if (queues_used == 0)
+        return false;
+    /* Frames already received are ready now; queued writes go with the exchange of the read that finds none. */
+    uint64_t ready = unread_set();
+    if (ready != 0) {
+        *ready_set = ready;
+        return true;
+    }
+    /* Every device's queued frames go out; the last device's exchange also waits (for any device) if none is ready. */
+    for (uint32_t i = 0; i + 1 < queues_used; i++) {
+        if (queues[i].tx_count > 0 || !queues[i].drained) {
+            (void)exchange(&queues[i], 0, &tender_ready);
+            ready |= tender_ready | unread_set();
+        }
+    }
+    (void)exchange(&queues[queues_used - 1], ready == 0 ? timeout_nsecs : 0, &tender_ready);
+    *ready_set = ready | tender_ready | unread_set();
+    return true;
+}
+
+void hvt_net_flush(void)
+{
+    uint64_t ready_set;
+    for (uint32_t i = 0; i < queues_used; i++) {
+        if (queues[i].tx_count > 0)
+            (void)exchange(&queues[i], 0, &ready_set);
+    }
 }

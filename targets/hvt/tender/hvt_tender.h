@@ -66,6 +66,7 @@ void hvt_hypercall_dispatch(struct hvt_guest *guest, uint32_t number, uint64_t a
 void hvt_hypercall_poll(struct hvt_guest *guest, uint64_t argument);
 void hvt_hypercall_net_write(struct hvt_guest *guest, uint64_t argument);
 void hvt_hypercall_net_read(struct hvt_guest *guest, uint64_t argument);
+void hvt_hypercall_net_exchange(struct hvt_guest *guest, uint64_t argument);
 void hvt_hypercall_block_write(struct hvt_guest *guest, uint64_t argument);
 void hvt_hypercall_block_read(struct hvt_guest *guest, uint64_t argument);
 

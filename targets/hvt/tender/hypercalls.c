@@ -53,6 +53,7 @@ static const struct {
     [HVT_HYPERCALL_NET_WRITE] = {hvt_hypercall_net_write},
     [HVT_HYPERCALL_NET_READ] = {hvt_hypercall_net_read},
     [HVT_HYPERCALL_HALT] = {hypercall_halt},
+    [HVT_HYPERCALL_NET_EXCHANGE] = {hvt_hypercall_net_exchange},
 };
 
 void hvt_hypercall_dispatch(struct hvt_guest *guest, uint32_t number, uint64_t argument)
