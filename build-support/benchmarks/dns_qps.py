@@ -25,9 +25,10 @@ from typing import Iterator, List, Sequence
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests"))
+sys.path.insert(0, str(REPO / "build-support"))
 
 from dns_server.servers import free_udp_port, nsd_server  # noqa: E402
-from freestanding.boot import kvm_problem  # noqa: E402
+from probes.kvm import kvm_problem  # noqa: E402
 
 QUERIES = REPO / "tests/dns_server/queries.txt"
 

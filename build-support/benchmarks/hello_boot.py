@@ -11,8 +11,6 @@ run and prints the ratios. hvt rows are skipped, with the reason, where /dev/kvm
 from __future__ import annotations
 
 import argparse
-import fcntl
-import os
 import shutil
 import statistics
 import subprocess
@@ -20,29 +18,19 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import List, Optional, Sequence
+from typing import List, Sequence
 
 REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "build-support"))
+
+from probes.kvm import kvm_problem  # noqa: E402
+
 TARGETS = [
     "examples/hello:image@abi=hvt",
     "examples/hello:image@abi=spt",
     "targets/hvt/tender",
     "targets/spt/tender",
 ]
-
-
-def kvm_problem() -> Optional[str]:
-    try:
-        fd = os.open("/dev/kvm", os.O_RDWR | os.O_CLOEXEC)
-    except OSError as e:
-        return f"cannot open /dev/kvm: {e.strerror}"
-    try:
-        os.close(fcntl.ioctl(fd, 0xAE01, 0))  # KVM_CREATE_VM
-    except OSError as e:
-        return f"KVM_CREATE_VM failed: {e.strerror}"
-    finally:
-        os.close(fd)
-    return None
 
 
 def stripped_size(path: Path) -> int:

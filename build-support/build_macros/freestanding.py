@@ -1,4 +1,5 @@
 # BUILD-file prelude (see `build_file_prelude_globs` in pants.toml): what every freestanding ABI shares.
+# Pants evaluates it like a BUILD file, so target types such as `abi` are in scope.
 
 
 def freestanding_abi(name, description, linker_script, **kwargs):

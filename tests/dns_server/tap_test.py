@@ -64,7 +64,7 @@ def test_dig_gets_answers_from_the_unikernel_on_a_tap(abi: str, namespace: str) 
     try:
         assert server.stdout is not None
         banner = server.stdout.readline()
-        assert banner.startswith(f"dns: serving example.org. ") and f"on {GUEST_ADDRESS} port 53" in banner, banner
+        assert banner.startswith("dns: serving example.org. ") and f"on {GUEST_ADDRESS} port 53" in banner, banner
         deadline = time.monotonic() + 10
         while True:
             answer = dig(namespace, "www.example.org", "A", "+short")

@@ -2,38 +2,18 @@
 
 from __future__ import annotations
 
-import fcntl
-import os
 import resource
 import struct
 import subprocess
 from dataclasses import dataclass
-from typing import Optional, Sequence
+from typing import Sequence
 
 import pytest
+from probes.kvm import kvm_problem
 
 TENDERS = {"hvt": "targets.hvt.tender/tender", "spt": "targets.spt.tender/tender"}
 TENDER_EXIT_ERROR = 125
 TENDER_EXIT_ABORT = 126
-
-_KVM_CREATE_VM = 0xAE01
-
-
-def kvm_problem() -> Optional[str]:
-    """Why KVM cannot run a guest here, or None."""
-    try:
-        fd = os.open("/dev/kvm", os.O_RDWR | os.O_CLOEXEC)
-    except OSError as e:
-        return f"cannot open /dev/kvm: {e.strerror}"
-    try:
-        vm = fcntl.ioctl(fd, _KVM_CREATE_VM, 0)
-        os.close(vm)
-    except OSError as e:
-        return f"KVM_CREATE_VM failed: {e.strerror}"
-    finally:
-        os.close(fd)
-    return None
-
 
 def require_abi(abi: str) -> None:
     if abi == "hvt":

@@ -11,7 +11,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
-from typing import Iterator, List
+from typing import Iterator
 
 import pytest
 

@@ -20,7 +20,6 @@ from mirage.target_types import (
     AbiTarget,
     CrunchTarget,
     DeviceSourceField,
-    DeviceTarget,
     ImplementationAbisField,
     ImplementationConnectField,
     ImplementationKeysField,
