@@ -3,8 +3,6 @@ spt and unix, inside a network namespace the test creates and removes, queried w
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 import time
 from typing import Iterator, List
@@ -12,27 +10,15 @@ from typing import Iterator, List
 import pytest
 
 from freestanding.boot import TENDERS, require_abi
+from netns import tap_namespace
 
 GUEST_ADDRESS = "10.0.0.2"
 
 
 @pytest.fixture
 def namespace() -> Iterator[str]:
-    if os.geteuid() != 0 or shutil.which("ip") is None:
-        pytest.skip("needs root and ip(8) to create a network namespace with a tap interface")
-    name = f"mirage-dns-test-{os.getpid()}"
-    subprocess.run(["ip", "netns", "add", name], check=True)
-    try:
-        for command in (
-            ["ip", "tuntap", "add", "dev", "tap0", "mode", "tap"],
-            ["ip", "address", "add", "10.0.0.1/24", "dev", "tap0"],
-            ["ip", "link", "set", "tap0", "up"],
-            ["ip", "link", "set", "lo", "up"],
-        ):
-            subprocess.run(["ip", "netns", "exec", name, *command], check=True)
+    with tap_namespace("dns-test", host_address="10.0.0.1/24") as name:
         yield name
-    finally:
-        subprocess.run(["ip", "netns", "del", name], check=False)
 
 
 def dig(namespace: str, *args: str) -> subprocess.CompletedProcess:

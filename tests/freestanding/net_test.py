@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 import sys
 from typing import Iterator
@@ -11,6 +9,7 @@ from typing import Iterator
 import pytest
 
 from freestanding.boot import TENDERS, require_abi
+from netns import tap_namespace
 
 # Runs inside the namespace: answer the guest's broadcast with a frame to its MAC, and print what it sent.
 PEER = r"""
@@ -28,16 +27,8 @@ print(frame[14:].decode(), flush=True)
 
 @pytest.fixture
 def namespace() -> Iterator[str]:
-    if os.geteuid() != 0 or shutil.which("ip") is None:
-        pytest.skip("needs root and ip(8) to create a network namespace with a tap interface")
-    name = f"mirage-net-test-{os.getpid()}"
-    subprocess.run(["ip", "netns", "add", name], check=True)
-    try:
-        subprocess.run(["ip", "netns", "exec", name, "ip", "tuntap", "add", "dev", "tap0", "mode", "tap"], check=True)
-        subprocess.run(["ip", "netns", "exec", name, "ip", "link", "set", "tap0", "up"], check=True)
+    with tap_namespace("net-test") as name:
         yield name
-    finally:
-        subprocess.run(["ip", "netns", "del", name], check=False)
 
 
 @pytest.mark.parametrize("abi", ["hvt", "spt"])

@@ -5,17 +5,18 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Iterator
 
 import pytest
 
 from freestanding.boot import TENDERS, require_abi
+from netns import tap_namespace
 
 GUEST = "10.0.0.2"
 HOST = "10.0.0.1"
@@ -193,28 +194,15 @@ class Guest:
         return self.probe("echo", payload=payload.hex())["reply"] == payload.hex()
 
 
-def setup_namespace(name: str) -> None:
-    for argv in (
-        ["ip", "netns", "add", name],
-        ["ip", "netns", "exec", name, "ip", "link", "set", "lo", "up"],
-        ["ip", "netns", "exec", name, "ip", "tuntap", "add", "dev", "tap0", "mode", "tap"],
-        ["ip", "netns", "exec", name, "ip", "addr", "add", f"{HOST}/24", "dev", "tap0"],
-        ["ip", "netns", "exec", name, "ip", "link", "set", "tap0", "up"],
-    ):
-        subprocess.run(argv, check=True, capture_output=True, timeout=10)
-
-
 @pytest.fixture(scope="module", params=["hvt", "spt"])
 def guest(request: pytest.FixtureRequest) -> Iterator[Guest]:
     abi = request.param
-    if os.geteuid() != 0 or shutil.which("ip") is None:
-        pytest.skip("needs root and ip(8) to create a network namespace with a tap interface")
     require_abi(abi)
-    namespace = f"mirage-stack-test-{os.getpid()}-{abi}"
+    cleanup = ExitStack()
     console = tempfile.NamedTemporaryFile(prefix=f"udp_echo-{abi}-", suffix=".out", delete=False)
     process = None
     try:
-        setup_namespace(namespace)
+        namespace = cleanup.enter_context(tap_namespace(f"stack-{abi}", host_address=f"{HOST}/24"))
         process = subprocess.Popen(
             ["ip", "netns", "exec", namespace, TENDERS[abi], "--net:stack_netif=tap0", f"{IMAGE}.{abi}",
              f"--ipv4={GUEST}/24", f"--ipv4-gateway={HOST}"],
@@ -232,7 +220,7 @@ def guest(request: pytest.FixtureRequest) -> Iterator[Guest]:
         if process is not None:
             process.kill()
             process.wait(timeout=10)
-        subprocess.run(["ip", "netns", "del", namespace], check=False, capture_output=True, timeout=10)
+        cleanup.close()
         console.close()
         os.unlink(console.name)
 
