@@ -5,21 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pants.engine.addresses import Address
-from pants.engine.fs import Digest, MergeDigests
+from pants.engine.fs import Digest
 from pants.engine.internals.selectors import Get, MultiGet
 from pants.engine.rules import collect_rules, rule
 from pants.engine.target import TransitiveTargets, TransitiveTargetsRequest, WrappedTarget, WrappedTargetRequest
 from pants.util.logging import LogLevel
 
-from mirage.target_types import AbiLdflagsField, CLibraryTarget, HostProgramAbiField, HostProgramLibrariesField
+from mirage.target_types import CLibraryTarget, HostProgramAbiField, HostProgramLibrariesField
 from mirage.util_rules.catalogue import MirageCatalogue
-from mirage.util_rules.compile import (
-    AbiCompileSettings,
-    AbiCompileSettingsRequest,
-    CompiledTarget,
-    CompileTargetRequest,
-)
-from mirage.util_rules.link import LinkedImage, LinkImageRequest
+from mirage.util_rules.link import LinkedTargets, LinkTargetsRequest
 
 
 @dataclass(frozen=True)
@@ -44,26 +38,18 @@ async def build_host_program(request: BuildHostProgramRequest) -> BuiltHostProgr
     target = wrapped.target
     abi_address = catalogue.addresses[catalogue.abi(target[HostProgramAbiField].value, target.address).address]
     to_compile = sorted({request.address, *(t.address for t in closure.closure if isinstance(t, CLibraryTarget))})
-    settings, abi_target, *compiled = await MultiGet(
-        Get(AbiCompileSettings, AbiCompileSettingsRequest(abi_address)),
-        Get(WrappedTarget, WrappedTargetRequest(abi_address, description_of_origin="mirage host program")),
-        *(Get(CompiledTarget, CompileTargetRequest(address, abi_address)) for address in to_compile),
-    )
-    objects_digest = await Get(Digest, MergeDigests(c.digest for c in compiled))
     linked = await Get(
-        LinkedImage,
-        LinkImageRequest(
-            input_digest=objects_digest,
-            objects=tuple(path for c in compiled for path in c.objects),
-            linker_script=None,
-            ldflags=tuple(abi_target.target[AbiLdflagsField].value or ()),
-            toolchain=settings.toolchain,
+        LinkedTargets,
+        LinkTargetsRequest(
+            targets=tuple(to_compile),
+            abi=abi_address,
+            extra_objects=(),
             output=request.file_name,
             owner=request.address.spec,
             libraries=tuple(target[HostProgramLibrariesField].value or ()),
         ),
     )
-    return BuiltHostProgram(digest=linked.digest, path=linked.path)
+    return BuiltHostProgram(digest=linked.image.digest, path=linked.image.path)
 
 
 def rules():

@@ -4,35 +4,25 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Optional
-
-from pants.core.util_rules.source_files import SourceFiles, SourceFilesRequest
 from pants.engine.addresses import Address
 from pants.engine.fs import CreateDigest, Digest, FileContent, MergeDigests
 from pants.engine.internals.selectors import Get, MultiGet
 from pants.engine.rules import collect_rules, rule
-from pants.engine.target import (
-    TransitiveTargets,
-    TransitiveTargetsRequest,
-    WrappedTarget,
-    WrappedTargetRequest,
-)
+from pants.engine.target import TransitiveTargets, TransitiveTargetsRequest
 from pants.util.logging import LogLevel
 
 from mirage.codegen.main_c import render_main_c
 from mirage.graph.model import ResolvedGraph
-from mirage.target_types import AbiLdflagsField, AbiSourcesField, CLibraryTarget
+from mirage.target_types import CLibraryTarget
 from mirage.util_rules.compile import (
     AbiCompileSettings,
     AbiCompileSettingsRequest,
     CompileCSourceRequest,
     CompiledObject,
-    CompiledTarget,
-    CompileTargetRequest,
     HeaderClosure,
     HeaderClosureRequest,
 )
-from mirage.util_rules.link import LinkedImage, LinkImageRequest
+from mirage.util_rules.link import LinkedTargets, LinkTargetsRequest
 from mirage.util_rules.resolution import ResolvedUnikernel, ResolveUnikernelRequest
 
 
@@ -102,47 +92,33 @@ async def build_image(request: BuildImageRequest) -> BuiltImage:
     chosen = set(resolved.implementation_addresses)
     # The closure holds the ABI (an inferred dependency), so it also holds the libraries every image links.
     libraries = [t.address for t in closure.closure if isinstance(t, CLibraryTarget)]
-    to_compile = sorted({request.address, abi_address, *chosen, *libraries})
+    to_compile = tuple(sorted({request.address, abi_address, *chosen, *libraries}))
 
     main_c_text = render_main_c(resolved.graph, resolved.catalogue.devices)
     main_c_path = generated_main_c_path(request.address)
-    settings, abi_target, headers, main_c_digest, *compiled = await MultiGet(
+    settings, headers, main_c_digest = await MultiGet(
         Get(AbiCompileSettings, AbiCompileSettingsRequest(abi_address)),
-        Get(WrappedTarget, WrappedTargetRequest(abi_address, description_of_origin="mirage image")),
         Get(HeaderClosure, HeaderClosureRequest((request.address, abi_address))),
         Get(Digest, CreateDigest([FileContent(main_c_path, main_c_text.encode("utf-8"))])),
-        *(Get(CompiledTarget, CompileTargetRequest(address, abi_address)) for address in to_compile),
     )
     main_input = await Get(Digest, MergeDigests([main_c_digest, headers.digest]))
     main_object = await Get(
         CompiledObject, CompileCSourceRequest(main_input, main_c_path, settings, owner=request.address.spec)
     )
-
-    abi_sources = await Get(SourceFiles, SourceFilesRequest([abi_target.target[AbiSourcesField]]))
-    scripts = [f for f in abi_sources.snapshot.files if f.endswith(".ld")]
-    linker_script: Optional[str] = scripts[0] if scripts else None
-    objects = (main_object.path, *(path for target in compiled for path in target.objects))
-    link_input = await Get(
-        Digest,
-        MergeDigests([main_object.digest, abi_sources.snapshot.digest, *(t.digest for t in compiled)]),
-    )
     linked = await Get(
-        LinkedImage,
-        LinkImageRequest(
-            input_digest=link_input,
-            objects=objects,
-            linker_script=linker_script,
-            ldflags=tuple(abi_target.target[AbiLdflagsField].value or ()),
-            toolchain=settings.toolchain,
+        LinkedTargets,
+        LinkTargetsRequest(
+            targets=to_compile,
+            abi=abi_address,
+            extra_objects=(main_object,),
             output=request.file_name,
             owner=request.address.spec,
         ),
     )
-
     provenance = provenance_record(
         resolved.graph,
-        settings.toolchain.fingerprint,
-        {address.spec: target.digest.fingerprint for address, target in zip(to_compile, compiled)},
+        linked.toolchain_fingerprint,
+        dict(linked.object_fingerprints),
         main_c_digest.fingerprint,
     )
     image_name = request.file_name
@@ -155,7 +131,7 @@ async def build_image(request: BuildImageRequest) -> BuiltImage:
             ]
         ),
     )
-    digest = await Get(Digest, MergeDigests([linked.digest, extras]))
+    digest = await Get(Digest, MergeDigests([linked.image.digest, extras]))
     return BuiltImage(
         digest=digest,
         image=image_name,

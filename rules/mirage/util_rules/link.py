@@ -1,16 +1,29 @@
-"""Link an image: the ABI's startup object, every compiled object, and the ABI's linker script."""
+"""Link an image: compile a set of targets for an ABI, then link their objects with the ABI's flags and linker
+script (its startup object is one of the targets)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Optional, Tuple
 
-from pants.engine.fs import Digest
-from pants.engine.internals.selectors import Get
+from pants.core.util_rules.source_files import SourceFiles, SourceFilesRequest
+from pants.engine.addresses import Address
+from pants.engine.fs import Digest, MergeDigests
+from pants.engine.internals.selectors import Get, MultiGet
 from pants.engine.process import FallibleProcessResult, Process
 from pants.engine.rules import collect_rules, rule
 from pants.util.logging import LogLevel
 
+from pants.engine.target import WrappedTarget, WrappedTargetRequest
+
+from mirage.target_types import AbiLdflagsField, AbiSourcesField
+from mirage.util_rules.compile import (
+    AbiCompileSettings,
+    AbiCompileSettingsRequest,
+    CompiledObject,
+    CompiledTarget,
+    CompileTargetRequest,
+)
 from mirage.util_rules.toolchain import Toolchain
 
 
@@ -67,6 +80,63 @@ async def link_image(request: LinkImageRequest) -> LinkedImage:
             "than in the C sources."
         )
     return LinkedImage(digest=result.output_digest, path=request.output)
+
+
+@dataclass(frozen=True)
+class LinkTargetsRequest:
+    """Compile `targets` for `abi` and link them, with `extra_objects` (generated code), into `output`."""
+
+    targets: Tuple[Address, ...]
+    abi: Address
+    extra_objects: Tuple[CompiledObject, ...]
+    output: str
+    owner: str
+    libraries: Tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class LinkedTargets:
+    image: LinkedImage
+    # Each compiled target's address and the fingerprint of its objects, which covers its sources and flags.
+    object_fingerprints: Tuple[Tuple[str, str], ...]
+    toolchain_fingerprint: str
+
+
+@rule(desc="Compile and link targets", level=LogLevel.DEBUG)
+async def link_targets(request: LinkTargetsRequest) -> LinkedTargets:
+    settings, abi, *compiled = await MultiGet(
+        Get(AbiCompileSettings, AbiCompileSettingsRequest(request.abi)),
+        Get(WrappedTarget, WrappedTargetRequest(request.abi, description_of_origin="mirage link")),
+        *(Get(CompiledTarget, CompileTargetRequest(address, request.abi)) for address in request.targets),
+    )
+    abi_sources = await Get(SourceFiles, SourceFilesRequest([abi.target[AbiSourcesField]]))
+    scripts = [f for f in abi_sources.snapshot.files if f.endswith(".ld")]
+    link_input = await Get(
+        Digest,
+        MergeDigests(
+            [abi_sources.snapshot.digest, *(o.digest for o in request.extra_objects), *(t.digest for t in compiled)]
+        ),
+    )
+    image = await Get(
+        LinkedImage,
+        LinkImageRequest(
+            input_digest=link_input,
+            objects=(*(o.path for o in request.extra_objects), *(p for t in compiled for p in t.objects)),
+            linker_script=scripts[0] if scripts else None,
+            ldflags=tuple(abi.target[AbiLdflagsField].value or ()),
+            toolchain=settings.toolchain,
+            output=request.output,
+            owner=request.owner,
+            libraries=request.libraries,
+        ),
+    )
+    return LinkedTargets(
+        image=image,
+        object_fingerprints=tuple(
+            (address.spec, target.digest.fingerprint) for address, target in zip(request.targets, compiled)
+        ),
+        toolchain_fingerprint=settings.toolchain.fingerprint,
+    )
 
 
 def rules():
