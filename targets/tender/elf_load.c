@@ -47,6 +47,8 @@ static const char *abi_name(uint32_t abi)
         return "hvt";
     case MIRAGE_ABI_SPT:
         return "spt";
+    case MIRAGE_ABI_VIRTIO:
+        return "virtio";
     default:
         return "unknown";
     }

@@ -1,0 +1,98 @@
+/* cpu_tables.c: the stacks, the TSS and the IDT: exceptions on their own stack, the timer, and the CPL 3 gate. */
+/* CPL 0 code (see start.S): no SSE, and no stack protector (the target pragma resets its guard). */
+#pragma GCC target("general-regs-only")
+#pragma GCC optimize("no-stack-protector")
+#include <stdint.h>
+
+#include "targets/virtio/bindings.h"
+
+#define GDT_TSS_OFFSET 48
+#define IDT_ENTRIES 256
+#define GATE_INTERRUPT_DPL0 0x8e
+#define GATE_INTERRUPT_DPL3 0xee
+#define EXCEPTION_IST 1
+
+struct tss {
+    uint32_t reserved0;
+    uint64_t rsp[3];
+    uint64_t reserved1;
+    uint64_t ist[7];
+    uint64_t reserved2;
+    uint16_t reserved3;
+    uint16_t io_map_base;
+} __attribute__((packed));
+
+struct idt_gate {
+    uint16_t offset_low;
+    uint16_t selector;
+    uint8_t ist;
+    uint8_t type;
+    uint16_t offset_middle;
+    uint32_t offset_high;
+    uint32_t reserved;
+};
+
+struct descriptor_pointer {
+    uint16_t limit;
+    uint64_t base;
+} __attribute__((packed));
+
+extern uint8_t virtio_gdt[];
+extern const uint8_t virtio_exception_stubs[];
+extern const uint8_t virtio_gate[], virtio_interrupt[], virtio_spurious_interrupt[];
+
+__attribute__((aligned(VIRTIO_PAGE_SIZE))) uint8_t virtio_stacks[VIRTIO_EXCEPTION_STACK_TOP];
+static struct tss tss;
+static struct idt_gate idt[IDT_ENTRIES];
+
+static void set_gate(unsigned vector, const void *handler, uint8_t type, uint8_t ist)
+{
+    uint64_t address = (uint64_t)(uintptr_t)handler;
+    idt[vector] = (struct idt_gate){
+        .offset_low = (uint16_t)address,
+        .selector = GDT_KERNEL_CODE,
+        .ist = ist,
+        .type = type,
+        .offset_middle = (uint16_t)(address >> 16),
+        .offset_high = (uint32_t)(address >> 32),
+    };
+}
+
+void virtio_cpu_tables_init(void)
+{
+    uint64_t tss_address = (uint64_t)(uintptr_t)&tss;
+    uint8_t *descriptor = virtio_gdt + GDT_TSS_OFFSET;
+
+    tss.rsp[0] = (uint64_t)(uintptr_t)(virtio_stacks + VIRTIO_INTERRUPT_STACK_TOP);
+    tss.ist[EXCEPTION_IST - 1] = (uint64_t)(uintptr_t)(virtio_stacks + VIRTIO_EXCEPTION_STACK_TOP);
+    tss.io_map_base = sizeof tss; /* no I/O bitmap: CPL 3 does port I/O through the gates */
+    /* The descriptor's base is split over three fields. */
+    descriptor[2] = (uint8_t)tss_address;
+    descriptor[3] = (uint8_t)(tss_address >> 8);
+    descriptor[4] = (uint8_t)(tss_address >> 16);
+    descriptor[7] = (uint8_t)(tss_address >> 24);
+    descriptor[8] = (uint8_t)(tss_address >> 32);
+    descriptor[9] = (uint8_t)(tss_address >> 40);
+    descriptor[10] = (uint8_t)(tss_address >> 48);
+    descriptor[11] = (uint8_t)(tss_address >> 56);
+    __asm__ __volatile__("ltr %w0" : : "r"(GDT_TSS));
+
+    for (unsigned vector = 0; vector < VIRTIO_EXCEPTION_VECTORS; vector++)
+        set_gate(vector, virtio_exception_stubs + vector * VIRTIO_EXCEPTION_STUB_SIZE, GATE_INTERRUPT_DPL0,
+                 EXCEPTION_IST);
+    /* Every other vector stays not present: only the timer is unmasked, and a stray interrupt is reported as the
+     * #NP fault it raises, naming its vector. Fewer gates also means less CPL 0 code for PVM to emulate. */
+    set_gate(VIRTIO_TIMER_VECTOR, virtio_interrupt, GATE_INTERRUPT_DPL0, 0);
+    set_gate(VIRTIO_GATE_VECTOR, virtio_gate, GATE_INTERRUPT_DPL3, 0);
+    set_gate(VIRTIO_SPURIOUS_VECTOR, virtio_spurious_interrupt, GATE_INTERRUPT_DPL0, 0);
+
+    struct descriptor_pointer pointer = {.limit = sizeof idt - 1, .base = (uint64_t)(uintptr_t)idt};
+    __asm__ __volatile__("lidt %0" : : "m"(pointer));
+}
+
+bool virtio_is_guard_page(uintptr_t address)
+{
+    uintptr_t base = (uintptr_t)virtio_stacks;
+    return address == base || address == base + VIRTIO_BOOT_STACK_TOP ||
+           address == base + VIRTIO_INTERRUPT_STACK_TOP;
+}

@@ -1,0 +1,28 @@
+/* main.c: the virtio runner: check a virtio image and its devices, then boot it in QEMU and pass its exit code on. */
+#include <stdio.h>
+
+#include "targets/virtio/runner/runner.h"
+
+int main(int argc, char **argv)
+{
+    static struct runner_options options;
+    static struct mirage_manifest_desc manifest;
+    static struct qemu_command command;
+
+    tender_set_name("runner");
+    runner_parse_args(argc, argv, &options);
+    runner_check_image(&options, &manifest);
+
+    bool use_kvm = options.accel == RUNNER_ACCEL_KVM;
+    if (options.accel == RUNNER_ACCEL_AUTO)
+        use_kvm = runner_kvm_problem() == NULL;
+    else if (use_kvm && runner_kvm_problem() != NULL)
+        tender_fail(TENDER_EXIT_ERROR, "--accel=kvm: %s (use --accel=tcg or --accel=auto)", runner_kvm_problem());
+
+    runner_build_command(&options, use_kvm, &manifest, &command);
+    if (options.print_command) {
+        runner_print_command(&command);
+        return 0;
+    }
+    return runner_run(&command);
+}

@@ -1,0 +1,170 @@
+/* qemu_command.c: the QEMU command line for a virtio image: the machine, the exit device, the serial console,
+ * the kernel and its boot arguments, and one virtio device per manifest entry at the place pvh_abi.h gives it. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "targets/virtio/pvh_abi.h"
+#include "targets/virtio/runner/runner.h"
+
+static void add(struct qemu_command *command, const char *format, ...) __attribute__((format(printf, 2, 3)));
+
+static void add(struct qemu_command *command, const char *format, ...)
+{
+    va_list args;
+    char *text = NULL;
+
+    if (command->argc == RUNNER_MAX_QEMU_ARGS)
+        tender_fail(TENDER_EXIT_ERROR, "the QEMU command line has more than %d arguments", RUNNER_MAX_QEMU_ARGS);
+    va_start(args, format);
+    int length = vasprintf(&text, format, args);
+    va_end(args);
+    if (length < 0)
+        tender_fail(TENDER_EXIT_ERROR, "out of memory building the QEMU command line");
+    command->argv[command->argc++] = text;
+    command->argv[command->argc] = NULL;
+}
+
+/* QEMU's option syntax ends a value at a comma; a literal comma is written twice. */
+static char *option_value(const char *value)
+{
+    size_t commas = 0;
+    for (const char *c = value; *c != '\0'; c++)
+        commas += *c == ',';
+    char *escaped = malloc(strlen(value) + commas + 1);
+    if (escaped == NULL)
+        tender_fail(TENDER_EXIT_ERROR, "out of memory building the QEMU command line");
+    char *out = escaped;
+    for (const char *c = value; *c != '\0'; c++) {
+        *out++ = *c;
+        if (*c == ',')
+            *out++ = ',';
+    }
+    *out = '\0';
+    return escaped;
+}
+
+/* Where manifest entry `index` goes: virtio-mmio transport `index` on microvm, PCI slot 4 + `index` on pc. */
+static void add_device(struct qemu_command *command, enum runner_machine machine, const char *kind, const char *backend,
+                       uint32_t index)
+{
+    if (machine == RUNNER_MICROVM)
+        add(command, "virtio-%s-device,%s,bus=virtio-mmio-bus.%u", kind, backend, index);
+    else
+        add(command, "virtio-%s-pci,%s,addr=0x%x", kind, backend, VIRTIO_PCI_FIRST_SLOT + index);
+}
+
+static void add_net(struct qemu_command *command, enum runner_machine machine, uint32_t index,
+                    const struct tender_device_arg *arg)
+{
+    const char *resource = arg->resource;
+
+    add(command, "-netdev");
+    if (strncmp(resource, "user:", 5) == 0)
+        add(command, "user,id=net%u%s%s", index, resource[5] != '\0' ? "," : "", resource + 5);
+    else {
+        const char *tap = strncmp(resource, "tap:", 4) == 0 ? resource + 4 : resource;
+        if (*tap == '\0')
+            tender_fail(TENDER_EXIT_ERROR, "--net:%s=%s: name the tap interface, e.g. tap:tap0", arg->name, resource);
+        add(command, "tap,id=net%u,ifname=%s,script=no,downscript=no", index, option_value(tap));
+    }
+    char backend[32];
+    snprintf(backend, sizeof backend, "netdev=net%u", index);
+    add(command, "-device");
+    add_device(command, machine, "net", backend, index);
+}
+
+static void add_block(struct qemu_command *command, enum runner_machine machine, uint32_t index, const char *file)
+{
+    add(command, "-drive");
+    add(command, "file=%s,format=raw,if=none,id=blk%u", option_value(file), index);
+    char backend[32];
+    snprintf(backend, sizeof backend, "drive=blk%u", index);
+    add(command, "-device");
+    add_device(command, machine, "blk", backend, index);
+}
+
+void runner_build_command(const struct runner_options *options, bool use_kvm,
+                          const struct mirage_manifest_desc *manifest, struct qemu_command *out)
+{
+    const struct tender_args *args = &options->tender;
+
+    memset(out, 0, sizeof(*out));
+    add(out, RUNNER_QEMU);
+    add(out, "-M");
+    /* microvm: the PIT and RTC for clock calibration and the wall clock without kvmclock, and our command line
+     * exactly as given (QEMU would otherwise append virtio_mmio.device=... for Linux). */
+    add(out, options->machine == RUNNER_MICROVM ? "microvm,pit=on,rtc=on,isa-serial=on,auto-kernel-cmdline=off" : "pc");
+    if (options->machine == RUNNER_MICROVM) {
+        /* Modern (version 2) virtio-mmio transports, the only ones the drivers accept; microvm defaults to legacy. */
+        add(out, "-global");
+        add(out, "virtio-mmio.force-legacy=false");
+    }
+    add(out, "-accel");
+    add(out, use_kvm ? "kvm" : "tcg");
+    add(out, "-cpu");
+    /* IA32_ARCH_CAPABILITIES off: KVM on PVM (nested, as on our CI machines) refuses QEMU's write of that MSR. */
+    add(out, use_kvm ? "host,-arch-capabilities" : "max");
+    add(out, "-m");
+    add(out, "%lluM", (unsigned long long)(args->mem_size >> 20));
+    add(out, "-nodefaults");
+    add(out, "-no-user-config");
+    add(out, "-nographic");
+    add(out, "-serial");
+    add(out, "stdio");
+    add(out, "-no-reboot");
+    add(out, "-device");
+    add(out, "isa-debug-exit,iobase=0x%x,iosize=4", VIRTIO_EXIT_PORT);
+    add(out, "-kernel");
+    add(out, "%s", args->image);
+    if (args->cmdline[0] != '\0') {
+        add(out, "-append");
+        add(out, "%s", args->cmdline);
+    }
+    for (uint32_t i = 0; i < manifest->count && i < MIRAGE_MANIFEST_MAX_DEVICES; i++) {
+        const struct tender_device_arg *arg = NULL;
+        for (uint32_t j = 0; j < args->device_count && arg == NULL; j++) {
+            if (strcmp(args->devices[j].name, manifest->entries[i].name) == 0)
+                arg = &args->devices[j];
+        }
+        if (arg == NULL) /* runner_check_image refused this already */
+            tender_fail(TENDER_EXIT_ERROR, "no argument for device '%.63s'", manifest->entries[i].name);
+        if (manifest->entries[i].type == MIRAGE_DEVICE_NET)
+            add_net(out, options->machine, i, arg);
+        else
+            add_block(out, options->machine, i, arg->resource);
+    }
+}
+
+/* Single quotes around anything but plain characters, so the line can be pasted into a shell. */
+static void print_shell_word(const char *word)
+{
+    bool plain = *word != '\0';
+    for (const char *c = word; *c != '\0'; c++) {
+        if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_=.,:/+@%", *c))
+            plain = false;
+    }
+    if (plain) {
+        fputs(word, stdout);
+        return;
+    }
+    putchar('\'');
+    for (const char *c = word; *c != '\0'; c++) {
+        if (*c == '\'')
+            fputs("'\\''", stdout);
+        else
+            putchar(*c);
+    }
+    putchar('\'');
+}
+
+void runner_print_command(const struct qemu_command *command)
+{
+    for (int i = 0; i < command->argc; i++) {
+        if (i > 0)
+            putchar(' ');
+        print_shell_word(command->argv[i]);
+    }
+    putchar('\n');
+}

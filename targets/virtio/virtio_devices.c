@@ -1,0 +1,108 @@
+/* virtio_devices.c: match the image's manifest to virtio-mmio transports, and answer the yield code's questions
+ * about network devices.
+ *
+ * The runner puts manifest entry i on transport i (targets/virtio/pvh_abi.h): QEMU's microvm machine has
+ * VIRTIO_MMIO_TRANSPORTS of them from VIRTIO_MMIO_BASE, mapped uncached by paging.c. */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "lib/platform/image_notes.h"
+#include "targets/virtio/manifest.h"
+#include "targets/virtio/pvh_abi.h"
+#include "targets/virtio/virtio.h"
+
+static struct virtio_mmio transports[MIRAGE_MANIFEST_MAX_DEVICES];
+
+static uint32_t virtio_id_of(uint32_t manifest_type)
+{
+    switch (manifest_type) {
+    case MIRAGE_DEVICE_NET:
+        return VIRTIO_DEVICE_ID_NET;
+    case MIRAGE_DEVICE_BLOCK:
+        return VIRTIO_DEVICE_ID_BLOCK;
+    default:
+        return 0;
+    }
+}
+
+_Static_assert(MIRAGE_MANIFEST_MAX_DEVICES <= VIRTIO_MMIO_TRANSPORTS, "every manifest entry has a transport");
+
+struct virtio_mmio *virtio_devices_find(const char *name, uint32_t type, platform_handle_t *index,
+                                        virtio_result_t *result)
+{
+    *result = VIRTIO_ERROR_NOT_FOUND;
+    const struct mirage_manifest_desc *manifest = virtio_manifest();
+    uint32_t device_id = virtio_id_of(type);
+    if (manifest == NULL || device_id == 0)
+        return NULL;
+    uint32_t count = manifest->count <= MIRAGE_MANIFEST_MAX_DEVICES ? manifest->count : MIRAGE_MANIFEST_MAX_DEVICES;
+    for (uint32_t entry = 0; entry < count; entry++) {
+        const struct mirage_manifest_entry *candidate = &manifest->entries[entry];
+        if (candidate->type != type || strncmp(candidate->name, name, MIRAGE_MANIFEST_NAME_SIZE) != 0)
+            continue;
+        struct virtio_mmio *transport = &transports[entry];
+        if (transport->base == 0) {
+            uintptr_t base = (uintptr_t)VIRTIO_MMIO_BASE + (uintptr_t)entry * VIRTIO_MMIO_STRIDE;
+            if (!virtio_mmio_probe(base, transport)) {
+                transport->base = 0;
+                return NULL;
+            }
+        }
+        if (transport->device_id != device_id)
+            return NULL;
+        *index = entry;
+        *result = VIRTIO_OK;
+        return transport;
+    }
+    return NULL;
+}
+
+static const char *describe(virtio_result_t result)
+{
+    switch (result) {
+    case VIRTIO_OK:
+        return "ok";
+    case VIRTIO_ERROR_NOT_FOUND:
+        return "not in the manifest, or no device of that type on its virtio-mmio transport";
+    case VIRTIO_ERROR_LEGACY:
+        return "legacy virtio-mmio transport (run QEMU with -global virtio-mmio.force-legacy=false)";
+    case VIRTIO_ERROR_RESET:
+        return "the device did not reset";
+    case VIRTIO_ERROR_FEATURES_MISSING:
+        return "the device does not offer VIRTIO_F_VERSION_1";
+    case VIRTIO_ERROR_FEATURES_REFUSED:
+        return "the device refused the negotiated features";
+    case VIRTIO_ERROR_QUEUE_MISSING:
+        return "the device lacks a virtqueue";
+    case VIRTIO_ERROR_QUEUE_IN_USE:
+        return "a virtqueue was already live after reset";
+    case VIRTIO_ERROR_QUEUE_MEMORY:
+        return "out of static virtqueue memory";
+    case VIRTIO_ERROR_DEVICE_FAILED:
+        return "the device needs a reset";
+    case VIRTIO_ERROR_TOO_MANY:
+        return "more devices of this kind than the drivers support";
+    }
+    return "unknown error";
+}
+
+void virtio_devices_report(const char *kind, const char *name, virtio_result_t result)
+{
+    char line[200];
+    int len = snprintf(line, sizeof(line), "virtio: %s device '%s': %s\n", kind, name, describe(result));
+    if (len > 0)
+        platform_console_write(line, (size_t)len < sizeof(line) ? (size_t)len : sizeof(line) - 1);
+}
+
+bool virtio_devices_pending(void)
+{
+    return virtio_net_acquired_set() != 0;
+}
+
+bool virtio_poll(uint64_t *ready_set)
+{
+    *ready_set = virtio_net_ready_set();
+    return *ready_set != 0;
+}

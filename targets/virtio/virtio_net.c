@@ -1,0 +1,180 @@
+/* virtio_net.c: the virtio-net driver (virtio 1.1, 5.1): a receive queue kept full of buffers, a transmit queue
+ * of copies, each buffer tied to one descriptor, and every frame prefixed by the 12-byte virtio_net_hdr. */
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "targets/virtio/virtio.h"
+
+enum {
+    NET_RECEIVE_QUEUE = 0,
+    NET_TRANSMIT_QUEUE = 1,
+    NET_MTU = 1500,
+    ETHERNET_HEADER_SIZE = 14,
+    NET_FRAME_MAX = NET_MTU + ETHERNET_HEADER_SIZE,
+    /* With VIRTIO_F_VERSION_1 the header always has num_buffers: 12 bytes. All zero on transmit: no offloads. */
+    NET_HEADER_SIZE = 12,
+    /* Without VIRTIO_NET_F_MRG_RXBUF or GSO a receive buffer holds a whole frame and its header (1526 bytes). */
+    NET_BUFFER_SIZE = 1536,
+    NET_BUFFER_ALIGNMENT = 64,
+    NET_MAC_OFFSET = 0, /* in the configuration space */
+    /* How long a write waits for the device to finish with a transmit buffer when all are in flight. */
+    NET_TRANSMIT_WAIT_NS = 100 * 1000 * 1000,
+};
+
+_Static_assert(NET_BUFFER_SIZE >= NET_HEADER_SIZE + NET_FRAME_MAX, "a receive buffer holds a whole frame");
+
+struct virtio_net {
+    struct virtio_mmio *transport;
+    struct virtqueue *receive;
+    struct virtqueue *transmit;
+    uint8_t mac[6];
+    uint64_t receive_dropped; /* frames too short to be Ethernet, or longer than the reader's buffer */
+    _Alignas(NET_BUFFER_ALIGNMENT) uint8_t receive_buffers[VIRTQUEUE_SIZE_MAX][NET_BUFFER_SIZE];
+    _Alignas(NET_BUFFER_ALIGNMENT) uint8_t transmit_buffers[VIRTQUEUE_SIZE_MAX][NET_BUFFER_SIZE];
+};
+
+static struct virtio_net nets[VIRTIO_NET_DEVICES_MAX];
+static uint32_t nets_started;
+
+/* Hand one free descriptor and its buffer to the device for receiving. */
+static bool post_receive_buffer(struct virtio_net *net)
+{
+    if (virtqueue_free_count(net->receive) == 0)
+        return false;
+    uint16_t head = virtqueue_next_head(net->receive);
+    struct virtqueue_buffer buffer = {
+        .address = virtio_device_address(net->receive_buffers[head]),
+        .len = NET_BUFFER_SIZE,
+        .device_writes = true,
+    };
+    return virtqueue_add(net->receive, &buffer, 1, &head);
+}
+
+/* A locally administered unicast address, for a device that has none to offer. */
+static void random_mac(uint8_t mac[6])
+{
+    if (platform_entropy(mac, 6) != PLATFORM_OK)
+        memset(mac, 0x5a, 6);
+    mac[0] = (uint8_t)((mac[0] & 0xfe) | 0x02);
+}
+
+virtio_result_t virtio_net_start(struct virtio_mmio *transport, struct virtio_net **started)
+{
+    if (nets_started == VIRTIO_NET_DEVICES_MAX)
+        return VIRTIO_ERROR_TOO_MANY;
+    struct virtio_net *net = &nets[nets_started];
+    net->transport = transport;
+    virtio_result_t result = virtio_mmio_negotiate(transport, VIRTIO_F_VERSION_1, VIRTIO_NET_F_MAC);
+    if (result == VIRTIO_OK)
+        result = virtio_mmio_queue_setup(transport, NET_RECEIVE_QUEUE, &net->receive);
+    if (result == VIRTIO_OK)
+        result = virtio_mmio_queue_setup(transport, NET_TRANSMIT_QUEUE, &net->transmit);
+    if (result != VIRTIO_OK) {
+        virtio_mmio_fail(transport);
+        return result;
+    }
+    while (post_receive_buffer(net))
+        continue;
+    if ((transport->features & VIRTIO_NET_F_MAC) != 0) {
+        for (uint32_t i = 0; i < 6; i++)
+            net->mac[i] = virtio_mmio_config8(transport, NET_MAC_OFFSET + i);
+    } else {
+        random_mac(net->mac);
+    }
+    result = virtio_mmio_driver_ok(transport);
+    if (result != VIRTIO_OK)
+        return result;
+    /* Notifications only after DRIVER_OK. */
+    virtio_mmio_notify(transport, NET_RECEIVE_QUEUE, net->receive);
+    nets_started++;
+    *started = net;
+    return VIRTIO_OK;
+}
+
+void virtio_net_info(const struct virtio_net *net, struct platform_net_info *info)
+{
+    memcpy(info->mac_address, net->mac, 6);
+    info->mtu = NET_MTU;
+}
+
+/* Take back the transmit buffers the device is done with; the device writes nothing into them. */
+static void reclaim_transmitted(struct virtio_net *net)
+{
+    uint16_t head;
+    uint32_t len;
+    while (virtqueue_take(net->transmit, &head, &len) != VIRTQUEUE_EMPTY)
+        continue;
+}
+
+platform_result_t virtio_net_send(struct virtio_net *net, const uint8_t *frame, size_t size)
+{
+    if (size == 0 || size > NET_FRAME_MAX)
+        return PLATFORM_INVALID;
+    reclaim_transmitted(net);
+    if (virtqueue_free_count(net->transmit) == 0) {
+        uint64_t deadline = platform_clock_monotonic() + NET_TRANSMIT_WAIT_NS;
+        while (virtqueue_free_count(net->transmit) == 0) {
+            if (platform_clock_monotonic() > deadline)
+                return PLATFORM_UNSPECIFIED;
+            __builtin_ia32_pause();
+            reclaim_transmitted(net);
+        }
+    }
+    uint16_t head = virtqueue_next_head(net->transmit);
+    uint8_t *buffer = net->transmit_buffers[head];
+    memset(buffer, 0, NET_HEADER_SIZE);
+    memcpy(buffer + NET_HEADER_SIZE, frame, size);
+    struct virtqueue_buffer chain = {
+        .address = virtio_device_address(buffer),
+        .len = (uint32_t)(NET_HEADER_SIZE + size),
+        .device_writes = false,
+    };
+    if (!virtqueue_add(net->transmit, &chain, 1, &head))
+        return PLATFORM_UNSPECIFIED;
+    virtio_mmio_notify(net->transport, NET_TRANSMIT_QUEUE, net->transmit);
+    return PLATFORM_OK;
+}
+
+platform_result_t virtio_net_receive(struct virtio_net *net, uint8_t *buf, size_t size, size_t *read_size)
+{
+    platform_result_t result = PLATFORM_AGAIN;
+    bool posted = false;
+    /* Bounded, so a device returning a flood of bad entries cannot hold the reader. */
+    for (uint16_t attempt = 0; attempt < virtqueue_size(net->receive); attempt++) {
+        uint16_t head;
+        uint32_t len;
+        virtqueue_take_t taken = virtqueue_take(net->receive, &head, &len);
+        if (taken == VIRTQUEUE_EMPTY)
+            break;
+        if (taken == VIRTQUEUE_BAD_ID)
+            continue;
+        /* The length was checked against the buffer (a bad one comes back as VIRTQUEUE_BAD_LENGTH). */
+        if (taken == VIRTQUEUE_TAKEN && len >= NET_HEADER_SIZE + ETHERNET_HEADER_SIZE) {
+            size_t frame_size = len - NET_HEADER_SIZE;
+            if (frame_size <= size) {
+                memcpy(buf, net->receive_buffers[head] + NET_HEADER_SIZE, frame_size);
+                *read_size = frame_size;
+                result = PLATFORM_OK;
+            } else {
+                net->receive_dropped++;
+                result = PLATFORM_INVALID; /* the frame is dropped: `buf` is smaller than the frame */
+            }
+        } else if (taken == VIRTQUEUE_TAKEN) {
+            net->receive_dropped++;
+        }
+        /* The buffer goes back to the device once its frame is copied out (or dropped). */
+        posted |= post_receive_buffer(net);
+        if (result != PLATFORM_AGAIN)
+            break;
+    }
+    /* An empty poll costs no exit: only new buffers are worth telling the device about. */
+    if (posted)
+        virtio_mmio_notify(net->transport, NET_RECEIVE_QUEUE, net->receive);
+    return result;
+}
+
+bool virtio_net_has_frame(const struct virtio_net *net)
+{
+    return virtqueue_has_used(net->receive);
+}
