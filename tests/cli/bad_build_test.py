@@ -15,7 +15,7 @@ HELLO_BUILD = "examples/hello/BUILD"
     "old, new, expected",
     [
         ('"time": "//devices:sleep",', '"time": "//devices:sleep",\n    },\n    bindings={"time": "//devices:sleep"', "which is a `device` target, not an `implementation`"),
-        ('abi=parametrize("unix", "hvt", "spt"),', 'abi="nonesuch",', "asks for abi `nonesuch`, but no `abi` target has that name"),
+        ('abi=parametrize("unix", "hvt", "spt", "virtio"),', 'abi="nonesuch",', "asks for abi `nonesuch`, but no `abi` target has that name"),
         ('"count": "int=4",', '"count": "int=four",', "key `count`: malformed default `four`"),
     ],
     ids=["binding-to-device", "unknown-abi", "malformed-key"],

@@ -8,7 +8,7 @@ from pathlib import Path
 from cli.checkout import make_checkout, run_pants
 
 OUTPUTS = tuple(
-    f"image.{abi}{suffix}" for abi in ("unix", "hvt", "spt") for suffix in ("", ".main.c", ".provenance.json")
+    f"image.{abi}{suffix}" for abi in ("unix", "hvt", "spt", "virtio") for suffix in ("", ".main.c", ".provenance.json")
 )
 
 

@@ -1,5 +1,5 @@
 """The DNS unikernel on its direct stack (netif -> ethernet -> arp -> ipv4 -> udp) on a tap interface, on hvt,
-spt and unix, inside a network namespace the test creates and removes, queried with dig from inside it."""
+spt, virtio (QEMU) and unix, inside a network namespace the test creates and removes, queried with dig from inside it."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ def server_command(abi: str) -> List[str]:
     return [TENDERS[abi], "--net:stack_netif=tap0", f"examples.dns/image.{abi}", *boot_arguments]
 
 
-@pytest.mark.parametrize("abi", ["hvt", "spt", "unix"])
+@pytest.mark.parametrize("abi", ["hvt", "spt", "virtio", "unix"])
 def test_dig_gets_answers_from_the_unikernel_on_a_tap(abi: str, namespace: str) -> None:
     require_abi(abi)
     server = subprocess.Popen(

@@ -31,7 +31,7 @@ def namespace() -> Iterator[str]:
         yield name
 
 
-@pytest.mark.parametrize("abi", ["hvt", "spt"])
+@pytest.mark.parametrize("abi", ["hvt", "spt", "virtio"])
 def test_frames_cross_the_tender_both_ways(abi: str, namespace: str) -> None:
     require_abi(abi)
     peer = subprocess.Popen(
