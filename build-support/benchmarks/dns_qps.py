@@ -3,8 +3,8 @@
 
     build-support/benchmarks/dns_qps.py [--seconds 10] [--clients 4]
 
-Packages examples/dns for unix (socket stack) and, where /dev/kvm works, hvt (direct stack on a tap in a network
-namespace this script creates and removes). Runs dnsperf against each server and against NSD serving the same zone
+Packages examples/dns for unix (socket stack) and, where /dev/kvm works, hvt and virtio under QEMU with KVM (direct
+stack on a tap in a network namespace this script creates and removes). Runs dnsperf against each server and against NSD serving the same zone
 with rate limiting off, in the same run; prints queries/s, the ratio to NSD, and latency percentiles from a
 rate-limited dnsperf pass at 2,000 queries/s.
 """
@@ -84,9 +84,16 @@ def unix_server() -> Iterator[int]:
         process.wait()
 
 
+# How each freestanding ABI's image is started on a tap in the namespace.
+BOOTERS = {
+    "hvt": ["dist/targets.hvt.tender/tender"],
+    "virtio": ["dist/targets.virtio.runner/runner", "--accel=kvm"],
+}
+
+
 @contextmanager
-def hvt_server() -> Iterator[str]:
-    name = f"mirage-dns-bench-{os.getpid()}"
+def tap_server(abi: str) -> Iterator[str]:
+    name = f"mirage-dns-bench-{abi}-{os.getpid()}"
     subprocess.run(["ip", "netns", "add", name], check=True)
     process = None
     try:
@@ -95,8 +102,9 @@ def hvt_server() -> Iterator[str]:
                         ["ip", "link", "set", "tap0", "up"]):
             subprocess.run(["ip", "netns", "exec", name, *command], check=True)
         process = subprocess.Popen(
-            ["ip", "netns", "exec", name, str(REPO / "dist/targets.hvt.tender/tender"), "--net:stack_netif=tap0",
-             str(REPO / "dist/examples.dns/image.hvt"), "--ipv4=10.0.0.2/24", "--port=53"],
+            ["ip", "netns", "exec", name, *(str(REPO / BOOTERS[abi][0]), *BOOTERS[abi][1:]),
+             "--net:stack_netif=tap0", str(REPO / f"dist/examples.dns/image.{abi}"), "--ipv4=10.0.0.2/24",
+             "--port=53"],
             stdout=subprocess.PIPE, text=True,
         )
         assert process.stdout is not None and process.stdout.readline().startswith("dns: serving")
@@ -115,7 +123,8 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=4)
     args = parser.parse_args()
     subprocess.run(
-        ["./pants", "package", "examples/dns:image@abi=unix", "examples/dns:image@abi=hvt", "targets/hvt/tender"],
+        ["./pants", "package", "examples/dns:image@abi=unix", "examples/dns:image@abi=hvt",
+         "examples/dns:image@abi=virtio", "targets/hvt/tender", "targets/virtio/runner"],
         cwd=REPO, check=True, capture_output=True,
     )
     os.chdir(REPO)
@@ -133,11 +142,13 @@ def main() -> None:
         if problem:
             print(f"mirage hvt           skipped: {problem}")
             return
-        with hvt_server() as namespace:
-            prefix = ("ip", "netns", "exec", namespace)
-            hvt = dnsperf(prefix, "10.0.0.2", 53, queries, args.seconds, args.clients)
-            hvt_latency = latencies_ms(prefix, "10.0.0.2", 53, queries)
-        print(f"mirage hvt (tap)     {hvt:>10.0f} q/s  {hvt / nsd:5.2f}x  {percentiles(hvt_latency)}")
+        for abi in ("hvt", "virtio"):
+            with tap_server(abi) as namespace:
+                prefix = ("ip", "netns", "exec", namespace)
+                rate = dnsperf(prefix, "10.0.0.2", 53, queries, args.seconds, args.clients)
+                latency = latencies_ms(prefix, "10.0.0.2", 53, queries)
+            label = f"mirage {abi} (tap)"
+            print(f"{label:<20} {rate:>10.0f} q/s  {rate / nsd:5.2f}x  {percentiles(latency)}")
 
 
 if __name__ == "__main__":
