@@ -2,21 +2,4 @@
 #include "lib/platform/image_notes.h"
 #include "targets/hvt/hvt_abi.h"
 
-struct hvt_abi_note {
-    struct mirage_note_header header;
-    struct mirage_abi_note_desc desc;
-};
-
-/* The assembler gives sections named .note* the SHT_NOTE type; hvt.ld keeps it and puts it in the PT_NOTE. */
-__attribute__((section(".note.mirage.abi"), aligned(4), used)) static const struct hvt_abi_note hvt_abi_note = {
-    .header = {
-        .name_size = MIRAGE_NOTE_NAME_SIZE,
-        .desc_size = sizeof(struct mirage_abi_note_desc),
-        .type = MIRAGE_NOTE_TYPE_ABI,
-        .name = MIRAGE_NOTE_NAME,
-    },
-    .desc = {
-        .abi = MIRAGE_ABI_HVT,
-        .version = HVT_ABI_VERSION,
-    },
-};
+MIRAGE_ABI_NOTE(MIRAGE_ABI_HVT, HVT_ABI_VERSION);

@@ -3,37 +3,20 @@
 #include <stdbool.h>
 
 #include "lib/platform/platform.h"
+#include "lib/platform/x86_rdrand.h"
 #include "targets/virtio/bindings.h"
 #include "targets/virtio/port_io.h"
 
-/* Intel's guidance: a healthy DRNG fails 10 attempts in a row with negligible probability. */
-#define RDRAND_RETRIES 10
 #define JITTER_SAMPLES 64
 #define CMOS_DATA 0x71
 
+/* CPUID exits to the host: ask once. */
 static bool cpu_has_rdrand(void)
 {
     static int known = -1;
-    if (known < 0) {
-        uint32_t eax = 1, ebx, ecx = 0, edx;
-        __asm__ __volatile__("cpuid" : "+a"(eax), "=b"(ebx), "+c"(ecx), "=d"(edx));
-        known = (ecx >> 30) & 1; /* CPUID.01H:ECX.RDRAND[bit 30] */
-    }
+    if (known < 0)
+        known = x86_has_rdrand() ? 1 : 0;
     return known == 1;
-}
-
-static bool rdrand64(uint64_t *out)
-{
-    for (int attempt = 0; attempt < RDRAND_RETRIES; attempt++) {
-        uint64_t value;
-        uint8_t ok;
-        __asm__ __volatile__("rdrand %0; setc %1" : "=r"(value), "=qm"(ok) : : "cc");
-        if (ok) {
-            *out = value;
-            return true;
-        }
-    }
-    return false;
 }
 
 static inline uint64_t read_tsc(void)
@@ -71,7 +54,7 @@ platform_result_t platform_entropy(void *buf, size_t len)
         uint64_t value;
         if (!rdrand)
             value = jitter64();
-        else if (!rdrand64(&value))
+        else if (!x86_rdrand64(&value))
             return PLATFORM_UNSPECIFIED;
         size_t chunk = len < sizeof value ? len : sizeof value;
         for (size_t i = 0; i < chunk; i++)
