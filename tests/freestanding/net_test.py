@@ -52,7 +52,7 @@ def test_frames_cross_the_tender_both_ways(abi: str, namespace: str) -> None:
         out, err = peer.communicate(timeout=15)
     finally:
         peer.kill()
-    assert guest.returncode == 0, guest.stdout + guest.stderr
+    assert guest.returncode == 0, f"guest: {guest.stdout}{guest.stderr}\npeer: {out}{err}"
     assert "net_ping: sent from" in guest.stdout and "mtu 1500" in guest.stdout
     assert "net_ping: got pong from the host" in guest.stdout
     assert out.strip() == "ping from mirage", err

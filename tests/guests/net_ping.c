@@ -1,5 +1,6 @@
-/* net_ping.c: send one broadcast frame on the network device, then wait up to 5 s for a frame of the same
- * EtherType and print its payload: enough to show frames cross the tender both ways. */
+/* net_ping.c: broadcast a frame on the network device (again every 500 ms, in case the host was not listening
+ * yet), wait up to 5 s for a frame of the same EtherType and print its payload: enough to show frames cross the
+ * tender both ways. */
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -13,6 +14,7 @@ enum {
     HEADER_SIZE = 14,
     FRAME_MAX = 1514,
     WAIT_STEPS = 5000,
+    RESEND_EVERY_STEPS = 500,
 };
 
 static uint8_t frame[FRAME_MAX];
@@ -22,17 +24,24 @@ static void say(struct console *console, const char *text)
     console_write(console, text, strlen(text));
 }
 
+static int send_ping(struct netif *service, const char *payload, size_t len)
+{
+    static uint8_t ping[FRAME_MAX];
+
+    memset(ping, 0xff, 6);
+    memcpy(ping + 6, service->mac, 6);
+    ping[12] = ETHERTYPE_LOCAL_EXPERIMENT >> 8;
+    ping[13] = ETHERTYPE_LOCAL_EXPERIMENT & 0xff;
+    memcpy(ping + HEADER_SIZE, payload, len);
+    return netif_write(service, ping, HEADER_SIZE + len);
+}
+
 int net_ping_start(struct console *console, struct netif *service, struct sleep *time)
 {
     static const char payload[] = "ping from mirage";
     char line[160];
 
-    memset(frame, 0xff, 6);
-    memcpy(frame + 6, service->mac, 6);
-    frame[12] = ETHERTYPE_LOCAL_EXPERIMENT >> 8;
-    frame[13] = ETHERTYPE_LOCAL_EXPERIMENT & 0xff;
-    memcpy(frame + HEADER_SIZE, payload, sizeof(payload) - 1);
-    if (netif_write(service, frame, HEADER_SIZE + sizeof(payload) - 1) != 0) {
+    if (send_ping(service, payload, sizeof(payload) - 1) != 0) {
         say(console, "net_ping: sending failed\n");
         return 1;
     }
@@ -46,6 +55,11 @@ int net_ping_start(struct console *console, struct netif *service, struct sleep 
         int rc = netif_read(service, frame, sizeof(frame), &len);
         if (rc == NETIF_AGAIN) {
             sleep_ns(time, UINT64_C(1000000));
+            if (step % RESEND_EVERY_STEPS == RESEND_EVERY_STEPS - 1 &&
+                send_ping(service, payload, sizeof(payload) - 1) != 0) {
+                say(console, "net_ping: sending failed\n");
+                return 1;
+            }
             continue;
         }
         if (rc != 0) {
