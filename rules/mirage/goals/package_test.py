@@ -14,7 +14,7 @@ from pants.engine.internals.scheduler import ExecutionError
 from pants.engine.target import InvalidFieldException
 from pants.testutil.rule_runner import engine_error
 
-from mirage.graph.errors import ResolutionError
+from mirage.graph.errors import MirageConfigError, ResolutionError
 from mirage.testutil import mirage_rule_runner, package, repo_files
 from mirage.util_rules.link import LinkError
 
@@ -309,3 +309,9 @@ def test_crunch_files_become_a_kv_device_and_edits_rebuild_the_image() -> None:
     rule_runner.write_files({"examples/kv/data/greeting.txt": "edited\n"})
     run = run_image(rule_runner, package(rule_runner, address))
     assert run.stdout.endswith(b"edited\n")
+
+
+def test_configure_time_key_with_a_typo_is_refused() -> None:
+    rule_runner = mirage_rule_runner(hello_files(), options=("--mirage-keys={'cuont': '1'}",))
+    with engine_error(MirageConfigError, contains="`[mirage].keys` sets `cuont`, which no unikernel"):
+        package(rule_runner, HELLO)

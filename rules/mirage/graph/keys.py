@@ -57,6 +57,18 @@ def key_value_problem(key_type: str, value: str) -> Optional[str]:
     return None
 
 
+def check_configured_keys(configured: Mapping[str, str], declared: Iterable[str]) -> None:
+    """Every configure-time value must name a key some target declares: a typo is an error, not a no-op."""
+    known = set(declared)
+    unknown = sorted(name for name in configured if name not in known)
+    if unknown:
+        listing = ", ".join(sorted(known)) or "none"
+        raise MirageConfigError(
+            f"`[mirage].keys` sets {', '.join(f'`{name}`' for name in unknown)}, which no unikernel or "
+            f"implementation declares. Declared keys: {listing}. Fix the name, or declare the key in a `keys` field."
+        )
+
+
 def resolve_keys(
     unikernel: str, specs: Iterable[KeySpec], configured: Mapping[str, str]
 ) -> Tuple[ResolvedKey, ...]:

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mirage.graph.errors import MirageConfigError, ResolutionError
-from mirage.graph.keys import parse_key_declarations
+from mirage.graph.keys import check_configured_keys, parse_key_declarations
 from mirage.graph.model import Abi, Catalogue, Device, Implementation, ResolvedGraph, Unikernel
 from mirage.graph.resolve import resolve_instances
 
@@ -355,3 +355,12 @@ def test_attached_devices_are_marked_and_limited_to_the_manifest_size() -> None:
     bound = app([(f"n{n}", "netif") for n in range(17)], bindings={f"n{n}": f"lib/p:netif{n}" for n in range(17)})
     with pytest.raises(ResolutionError, match="17 devices need host resources .* at most 16"):
         resolve_instances(bound, UNIX, catalogue(*netifs))
+
+
+def test_configured_key_that_nothing_declares_is_an_error() -> None:
+    check_configured_keys({"count": "2"}, ["count", "message"])
+    with pytest.raises(MirageConfigError) as excinfo:
+        check_configured_keys({"cuont": "2", "count": "3"}, ["count", "message"])
+    message = str(excinfo.value)
+    assert "`[mirage].keys` sets `cuont`, which no unikernel or implementation declares" in message
+    assert "Declared keys: count, message" in message

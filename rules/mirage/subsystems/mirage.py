@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pants.core.util_rules.search_paths import ExecutableSearchPathsOptionMixin
-from pants.option.option_types import DictOption, IntOption, StrOption
+from pants.option.option_types import DictOption, IntOption, StrListOption, StrOption
 from pants.option.subsystem import Subsystem
 from pants.util.strutil import softwrap
 
@@ -54,9 +54,22 @@ class MirageSubsystem(Subsystem):
         ),
     )
 
+    tender_args = StrListOption(
+        default=[],
+        help=softwrap(
+            """
+            More arguments for the tender (or runner) of `pants run`, before the image: for example
+            `--mirage-tender-args="['--print-command']"` shows the QEMU command line the virtio runner would use
+            (its image path is Pants' temporary copy: run the runner on `dist/` to keep one), and
+            `['--accel=tcg']` forces QEMU's emulator.
+            """
+        ),
+    )
+
     def tender_arguments(self) -> tuple:
         """The tender's own arguments, which go before the image on its command line."""
         return (
+            *self.tender_args,
             *((f"--mem={self.mem}",) if self.mem is not None else ()),
             *(f"--net:{name}={tap}" for name, tap in sorted(self.net.items())),
             *(f"--block:{name}={path}" for name, path in sorted(self.block.items())),

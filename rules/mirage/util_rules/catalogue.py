@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable
+from typing import FrozenSet, Iterable
 
 from pants.engine.addresses import Address, Addresses, UnparsedAddressInputs
 from pants.engine.internals.selectors import Get, MultiGet
@@ -27,6 +27,7 @@ from mirage.target_types import (
     ImplementationProvidesField,
     ImplementationRequiresField,
     ImplementationTarget,
+    UnikernelKeysField,
 )
 
 
@@ -36,6 +37,8 @@ class MirageCatalogue:
     abis: FrozenDict[str, Abi]
     # The resolver speaks in address specs; rules turn its answers back into Addresses with this.
     addresses: FrozenDict[str, Address]
+    # Every key name any unikernel or implementation declares, to catch typos in `[mirage].keys`.
+    declared_keys: FrozenSet[str]
 
     def abi(self, name: str, wanted_by: Address) -> Abi:
         abi = self.abis.get(name)
@@ -154,6 +157,10 @@ async def gather_catalogue(all_targets: AllTargets) -> MirageCatalogue:
         catalogue=catalogue,
         abis=FrozenDict(by_name),
         addresses=FrozenDict({t.address.spec: t.address for t in all_targets}),
+        declared_keys=frozenset(
+            [spec.name for implementation in implementations for spec in implementation.keys]
+            + [name for t in all_targets if t.has_field(UnikernelKeysField) for name in t[UnikernelKeysField].value or {}]
+        ),
     )
 
 

@@ -12,7 +12,7 @@ from pants.engine.target import WrappedTarget, WrappedTargetRequest
 from pants.util.frozendict import FrozenDict
 from pants.util.logging import LogLevel
 
-from mirage.graph.keys import parse_key_declarations
+from mirage.graph.keys import check_configured_keys, parse_key_declarations
 from mirage.graph.model import Catalogue, ResolvedGraph, Unikernel
 from mirage.graph.resolve import resolve_instances
 from mirage.target_types import (
@@ -63,6 +63,7 @@ async def resolve_unikernel(request: ResolveUnikernelRequest) -> ResolvedUnikern
         bindings=tuple((path, a.spec) for path, a in zip(bindings.keys(), binding_addresses)),
         keys=parse_key_declarations(target[UnikernelKeysField].value or {}, target.address.spec),
     )
+    check_configured_keys(options.configured_keys, catalogue.declared_keys)
     abi = catalogue.abi(options.abi, target.address)
     graph = resolve_instances(unikernel, abi, catalogue.catalogue, options.configured_keys)
     return ResolvedUnikernel(
