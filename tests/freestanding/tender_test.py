@@ -185,3 +185,19 @@ def test_manifest_entry_of_unknown_type_is_refused(abi: str, tmp_path: Path) -> 
     assert result.returncode == TENDER_EXIT_ERROR
     line = one_line(result.stderr)
     assert "storage" in line and "99" in line
+
+
+def test_hvt_guest_that_faults_is_reported_in_one_line() -> None:
+    require_abi("hvt")
+    result = boot("hvt", image(MISBEHAVE, "hvt"), "--action=fault")
+    assert result.returncode == TENDER_EXIT_ABORT
+    assert "misbehave: about to fault" in result.stdout
+    assert "RIP 0x" in one_line(result.stderr)
+
+
+def test_spt_guest_that_faults_dies_by_sigsegv() -> None:
+    result = subprocess.run(
+        [TENDERS["spt"], image(MISBEHAVE, "spt"), "--action=fault"], capture_output=True, text=True, timeout=30
+    )
+    assert result.stdout == "misbehave: about to fault\n"
+    assert result.returncode == -11, f"expected death by SIGSEGV, got {result.returncode}: {result.stderr}"

@@ -13,7 +13,7 @@ from probes.kvm import kvm_problem
 
 RUNNER = "targets.virtio.runner/runner"
 HELLO = "examples.hello/image.virtio"
-MISBEHAVE = "tests.virtio.guests/misbehave.virtio"
+MISBEHAVE = "tests.guests/misbehave.virtio"
 TENDER_EXIT_ERROR = 125
 TENDER_EXIT_ABORT = 126
 
