@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import ClassVar, Dict, Optional, Tuple
+from typing import ClassVar, Dict, Optional, Sequence, Tuple
 
 from pants.core.goals.package import OutputPathField
 from pants.engine.addresses import Address
@@ -270,10 +270,19 @@ class AbiSourcesField(MultipleSourcesField):
     expected_file_extensions = (*C_SOURCE_EXTENSIONS, ".ld")
     help = softwrap(
         """
-        The ABI's startup sources (`.c`, `.S`, `.h`), which call `mirage_main(argc, argv)`, and at most one
-        linker script (`.ld`).
+        The ABI's startup sources (`.c`, `.S`, `.h`), which call `mirage_main(argc, argv)` (hosted ABIs) or
+        `platform_main()` (freestanding ABIs, see lib/platform), and at most one linker script (`.ld`).
         """
     )
+
+    def validate_resolved_files(self, files: Sequence[str]) -> None:
+        super().validate_resolved_files(files)
+        scripts = sorted(f for f in files if f.endswith(".ld"))
+        if len(scripts) > 1:
+            raise InvalidFieldException(
+                f"The `{self.alias}` field of {self.address} has {len(scripts)} linker scripts ({', '.join(scripts)}); "
+                "an ABI links with one. Remove the others from `sources`."
+            )
 
 
 class AbiDefaultsField(DictStringToStringField):

@@ -315,3 +315,13 @@ def test_configure_time_key_with_a_typo_is_refused() -> None:
     rule_runner = mirage_rule_runner(hello_files(), options=("--mirage-keys={'cuont': '1'}",))
     with engine_error(MirageConfigError, contains="`[mirage].keys` sets `cuont`, which no unikernel"):
         package(rule_runner, HELLO)
+
+
+def test_abi_with_two_linker_scripts_is_refused() -> None:
+    unix = repo_files("targets/unix")
+    build = unix["targets/unix/BUILD"].replace('sources=["start.c"],', 'sources=["start.c", "a.ld", "b.ld"],')
+    rule_runner = mirage_rule_runner(
+        {**hello_files(), "targets/unix/BUILD": build, "targets/unix/a.ld": "", "targets/unix/b.ld": ""}
+    )
+    with engine_error(InvalidFieldException, contains="has 2 linker scripts (targets/unix/a.ld, targets/unix/b.ld)"):
+        package(rule_runner, HELLO)
