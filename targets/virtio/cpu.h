@@ -16,6 +16,8 @@
 
 #define VIRTIO_EXCEPTION_VECTORS 32
 #define VIRTIO_TIMER_VECTOR 0x40
+/* The virtio-mmio devices' interrupts, all on one vector (interrupts.c). */
+#define VIRTIO_DEVICE_VECTOR 0x41
 /* CPL 3 asks CPL 0 for what it may not do with `int3` (the one software interrupt KVM on PVM delivers from CPL 3;
  * `int $0x80` and others raise #UD there), %ecx saying what: port I/O with %dx the port and %al / %eax the value
  * (port_io.h), waiting for an interrupt (timer.c), or switching to the final page tables (paging.c). */

@@ -1,4 +1,5 @@
-/* cpu_tables.c: the stacks, the TSS and the IDT: exceptions on their own stack, the timer, and the CPL 3 gate. */
+/* cpu_tables.c: the stacks, the TSS and the IDT: exceptions on their own stack, the timer, the devices' interrupt
+ * and the CPL 3 gate. */
 /* CPL 0 code (see start.S): no SSE, and no stack protector (the target pragma resets its guard). */
 #pragma GCC target("general-regs-only")
 #pragma GCC optimize("no-stack-protector")
@@ -39,7 +40,7 @@ struct descriptor_pointer {
 
 extern uint8_t virtio_gdt[];
 extern const uint8_t virtio_exception_stubs[];
-extern const uint8_t virtio_gate[], virtio_interrupt[], virtio_spurious_interrupt[];
+extern const uint8_t virtio_gate[], virtio_interrupt[], virtio_device_interrupt[], virtio_spurious_interrupt[];
 
 __attribute__((aligned(VIRTIO_PAGE_SIZE))) uint8_t virtio_stacks[VIRTIO_EXCEPTION_STACK_TOP];
 static struct tss tss;
@@ -80,9 +81,11 @@ void virtio_cpu_tables_init(void)
     for (unsigned vector = 0; vector < VIRTIO_EXCEPTION_VECTORS; vector++)
         set_gate(vector, virtio_exception_stubs + vector * VIRTIO_EXCEPTION_STUB_SIZE, GATE_INTERRUPT_DPL0,
                  EXCEPTION_IST);
-    /* Every other vector stays not present: only the timer is unmasked, and a stray interrupt is reported as the
-     * #NP fault it raises, naming its vector. Fewer gates also means less CPL 0 code for PVM to emulate. */
+    /* Every other vector stays not present: only the timer and the devices' IOAPIC pins are unmasked, and a stray
+     * interrupt is reported as the #NP fault it raises, naming its vector. Fewer gates also means less CPL 0 code
+     * for PVM to emulate. */
     set_gate(VIRTIO_TIMER_VECTOR, virtio_interrupt, GATE_INTERRUPT_DPL0, 0);
+    set_gate(VIRTIO_DEVICE_VECTOR, virtio_device_interrupt, GATE_INTERRUPT_DPL0, 0);
     set_gate(VIRTIO_GATE_VECTOR, virtio_gate, GATE_INTERRUPT_DPL3, 0);
     set_gate(VIRTIO_SPURIOUS_VECTOR, virtio_spurious_interrupt, GATE_INTERRUPT_DPL0, 0);
 

@@ -70,3 +70,27 @@ uint64_t virtio_net_ready_set(void)
     }
     return set;
 }
+
+bool virtio_net_interrupts_on(void)
+{
+    bool ready = false;
+    for (uint32_t handle = 0; handle < MIRAGE_MANIFEST_MAX_DEVICES; handle++) {
+        if (net_by_handle[handle] != NULL && !virtio_net_can_interrupt(net_by_handle[handle]))
+            return false;
+    }
+    for (uint32_t handle = 0; handle < MIRAGE_MANIFEST_MAX_DEVICES; handle++) {
+        if (net_by_handle[handle] != NULL)
+            ready |= virtio_net_interrupts(net_by_handle[handle], true);
+    }
+    if (ready)
+        virtio_net_interrupts_off();
+    return !ready;
+}
+
+void virtio_net_interrupts_off(void)
+{
+    for (uint32_t handle = 0; handle < MIRAGE_MANIFEST_MAX_DEVICES; handle++) {
+        if (net_by_handle[handle] != NULL)
+            (void)virtio_net_interrupts(net_by_handle[handle], false);
+    }
+}

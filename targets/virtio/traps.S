@@ -2,6 +2,9 @@
 #include "targets/virtio/cpu.h"
 
 #define LAPIC_EOI 0xfee000b0
+/* virtio-mmio registers (virtio_mmio.c). */
+#define MMIO_INTERRUPT_STATUS 0x60
+#define MMIO_INTERRUPT_ACK 0x64
 
     /* One 16-byte stub per vector: push a zero where the CPU pushes no error code, then the vector. */
     .macro exception_stub vector, has_error
@@ -114,6 +117,31 @@ virtio_interrupt:
     popq %rax
     iretq
     .size virtio_interrupt, . - virtio_interrupt
+
+    /* A virtio-mmio device's interrupt (interrupts.c routes it, edge-triggered): acknowledge every transport in
+     * virtio_interrupt_transports (a zero-ended list), so its line drops and the next buffer raises it again,
+     * then the local APIC; the gate's hlt then returns and the caller polls the queues. */
+    .globl virtio_device_interrupt
+    .type virtio_device_interrupt, @function
+virtio_device_interrupt:
+    pushq %rax
+    pushq %rcx
+    pushq %rdx
+    leaq virtio_interrupt_transports(%rip), %rdx
+1:  movq (%rdx), %rcx
+    testq %rcx, %rcx
+    jz 2f
+    movl MMIO_INTERRUPT_STATUS(%rcx), %eax
+    movl %eax, MMIO_INTERRUPT_ACK(%rcx)
+    addq $8, %rdx
+    jmp 1b
+2:  movl $LAPIC_EOI, %eax
+    movl $0, (%rax)
+    popq %rdx
+    popq %rcx
+    popq %rax
+    iretq
+    .size virtio_device_interrupt, . - virtio_device_interrupt
 
     /* The spurious vector needs no EOI. */
     .globl virtio_spurious_interrupt

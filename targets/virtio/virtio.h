@@ -2,8 +2,8 @@
  * virtio-net and virtio-blk, and the two calls the rest of the ABI (yield) makes into them.
  *
  * Everything follows the OASIS virtio 1.1 specification, modern devices only (virtio-mmio version 2). The boot
- * code identity-maps memory, so a guest virtual address is the address the device uses; the drivers poll and
- * ask devices not to interrupt. */
+ * code identity-maps memory, so a guest virtual address is the address the device uses; the drivers poll, and ask
+ * a net device to interrupt only while the unikernel sleeps (interrupts.c routes its line). */
 #ifndef MIRAGE_TARGETS_VIRTIO_VIRTIO_H
 #define MIRAGE_TARGETS_VIRTIO_VIRTIO_H
 
@@ -17,8 +17,13 @@
 
 /* ---- Calls for the rest of the ABI ---- */
 
-/* Whether a network device is in use, so that platform_yield should wake up often to call virtio_poll. */
+/* Whether a network device is in use, so that platform_yield must wake for its frames. */
 bool virtio_devices_pending(void);
+
+/* Before sleeping: ask every net device in use to interrupt on its next frame. False when one cannot (its line is
+ * not routed) or a frame is already waiting; then platform_yield polls instead. After sleeping, they stop. */
+bool virtio_devices_interrupts_on(void);
+void virtio_devices_interrupts_off(void);
 
 /* Without blocking: set `*ready_set` to the net handles with a received frame waiting (bit n = handle n) and
  * return whether there is any. */
@@ -105,6 +110,10 @@ bool virtqueue_add(struct virtqueue *queue, const struct virtqueue_buffer *buffe
 /* Whether the device asks to be notified of new buffers (it may process them without, if it says so). */
 bool virtqueue_needs_notification(const struct virtqueue *queue);
 
+/* Ask the device to interrupt when it returns a chain (`enable`), or not to (the default); when enabling, whether a
+ * chain is already waiting, which then raises no interrupt. */
+bool virtqueue_interrupts(struct virtqueue *queue, bool enable);
+
 /* Whether the device has returned a chain not yet taken. */
 bool virtqueue_has_used(const struct virtqueue *queue);
 
@@ -167,10 +176,23 @@ void virtio_net_info(const struct virtio_net *net, struct platform_net_info *inf
 platform_result_t virtio_net_send(struct virtio_net *net, const uint8_t *frame, size_t size);
 platform_result_t virtio_net_receive(struct virtio_net *net, uint8_t *buf, size_t size, size_t *read_size);
 bool virtio_net_has_frame(const struct virtio_net *net);
+/* Whether the device's interrupt is routed; then ask it to interrupt on a frame or not, as virtqueue_interrupts. */
+bool virtio_net_can_interrupt(const struct virtio_net *net);
+bool virtio_net_interrupts(struct virtio_net *net, bool enable);
 
 /* The net handles acquired (bit n = handle n), and those of them with a frame waiting (net.c). */
 uint64_t virtio_net_acquired_set(void);
 uint64_t virtio_net_ready_set(void);
+/* Every acquired net device interrupting on its next frame, as virtio_devices_interrupts_on (net.c). */
+bool virtio_net_interrupts_on(void);
+void virtio_net_interrupts_off(void);
+
+/* ---- Device interrupts (interrupts.c) ---- */
+
+/* Route the interrupt line of the virtio-mmio transport at `transport->base` through microvm's second IOAPIC to
+ * VIRTIO_DEVICE_VECTOR, whose handler (traps.S) acknowledges the device; false if that IOAPIC is missing or the
+ * handler's list is full, and the driver keeps polling. */
+bool virtio_interrupt_route(const struct virtio_mmio *transport);
 
 /* ---- virtio-blk (virtio_blk.c) ---- */
 

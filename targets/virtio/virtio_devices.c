@@ -101,6 +101,16 @@ bool virtio_devices_pending(void)
     return virtio_net_acquired_set() != 0;
 }
 
+bool virtio_devices_interrupts_on(void)
+{
+    return virtio_net_interrupts_on();
+}
+
+void virtio_devices_interrupts_off(void)
+{
+    virtio_net_interrupts_off();
+}
+
 bool virtio_poll(uint64_t *ready_set)
 {
     *ready_set = virtio_net_ready_set();

@@ -30,6 +30,7 @@ struct virtio_net {
     struct virtqueue *transmit;
     uint8_t mac[6];
     uint64_t receive_dropped; /* frames too short to be Ethernet, or longer than the reader's buffer */
+    bool can_interrupt;       /* its line is routed (interrupts.c) */
     _Alignas(NET_BUFFER_ALIGNMENT) uint8_t receive_buffers[VIRTQUEUE_SIZE_MAX][NET_BUFFER_SIZE];
     _Alignas(NET_BUFFER_ALIGNMENT) uint8_t transmit_buffers[VIRTQUEUE_SIZE_MAX][NET_BUFFER_SIZE];
 };
@@ -87,6 +88,8 @@ virtio_result_t virtio_net_start(struct virtio_mmio *transport, struct virtio_ne
         return result;
     /* Notifications only after DRIVER_OK. */
     virtio_mmio_notify(transport, NET_RECEIVE_QUEUE, net->receive);
+    /* The receive queue interrupts only while the unikernel sleeps (platform_yield); without a route it polls. */
+    net->can_interrupt = virtio_interrupt_route(transport);
     nets_started++;
     *started = net;
     return VIRTIO_OK;
@@ -177,4 +180,14 @@ platform_result_t virtio_net_receive(struct virtio_net *net, uint8_t *buf, size_
 bool virtio_net_has_frame(const struct virtio_net *net)
 {
     return virtqueue_has_used(net->receive);
+}
+
+bool virtio_net_can_interrupt(const struct virtio_net *net)
+{
+    return net->can_interrupt;
+}
+
+bool virtio_net_interrupts(struct virtio_net *net, bool enable)
+{
+    return virtqueue_interrupts(net->receive, enable);
 }

@@ -8,7 +8,7 @@
 enum {
     VIRTQ_DESC_F_NEXT = 1,
     VIRTQ_DESC_F_WRITE = 2,
-    VIRTQ_AVAIL_F_NO_INTERRUPT = 1, /* the drivers poll */
+    VIRTQ_AVAIL_F_NO_INTERRUPT = 1, /* set except while the driver sleeps on the queue */
     VIRTQ_USED_F_NO_NOTIFY = 1,
     VIRTQUEUE_RINGS_ALIGNMENT = 4096,
 };
@@ -164,6 +164,17 @@ bool virtqueue_needs_notification(const struct virtqueue *queue)
     /* The index store must reach the device before its flags are read, or a notification could be missed. */
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
     return (SHARED(queue->rings->used.flags) & VIRTQ_USED_F_NO_NOTIFY) == 0;
+}
+
+bool virtqueue_interrupts(struct virtqueue *queue, bool enable)
+{
+    SHARED(queue->rings->avail.flags) = enable ? 0 : VIRTQ_AVAIL_F_NO_INTERRUPT;
+    if (!enable)
+        return false;
+    /* The flag must reach the device before the used index is read: a chain the device returns after this read
+     * sees the flag clear and interrupts. */
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    return virtqueue_has_used(queue);
 }
 
 bool virtqueue_has_used(const struct virtqueue *queue)

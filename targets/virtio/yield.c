@@ -1,10 +1,11 @@
 /* yield.c: block until a deadline on the monotonic clock or until a virtio device has data: poll the devices,
- * then sleep on the APIC timer, waking at least every millisecond while a device is attached. */
+ * then sleep on the APIC timer until the deadline or a net device's interrupt. A net device whose interrupt cannot
+ * be routed (interrupts.c) is polled instead, waking at least every millisecond. */
 #include "lib/platform/platform.h"
 #include "targets/virtio/bindings.h"
 #include "targets/virtio/virtio.h"
 
-/* The drivers poll (no device interrupts yet), so a device's data waits at most this long. */
+/* Without device interrupts, a device's data waits at most this long. */
 #define DEVICE_POLL_NSECS UINT64_C(1000000)
 
 bool platform_yield(uint64_t deadline, uint64_t *ready_set)
@@ -17,8 +18,17 @@ bool platform_yield(uint64_t deadline, uint64_t *ready_set)
         if (now >= deadline)
             return false;
         uint64_t wake = deadline;
-        if (virtio_devices_pending() && deadline - now > DEVICE_POLL_NSECS)
-            wake = now + DEVICE_POLL_NSECS;
+        bool interrupts = false;
+        if (virtio_devices_pending()) {
+            interrupts = virtio_devices_interrupts_on();
+            /* Not on: a frame came in meanwhile (poll again), or some device cannot interrupt (sleep briefly). */
+            if (!interrupts && virtio_poll(ready_set) && *ready_set != 0)
+                return true;
+            if (!interrupts && deadline - now > DEVICE_POLL_NSECS)
+                wake = now + DEVICE_POLL_NSECS;
+        }
         virtio_timer_sleep_until(wake);
+        if (interrupts)
+            virtio_devices_interrupts_off();
     }
 }
