@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import itertools
 import os
-import shutil
 import subprocess
 from contextlib import contextmanager
 from typing import Iterator, Optional
 
-import pytest
+from probes.capabilities import missing, require
 
 _serial = itertools.count()
 
@@ -20,14 +19,12 @@ _serial = itertools.count()
 @contextmanager
 def tap_namespace(purpose: str, host_address: Optional[str] = None) -> Iterator[str]:
     """Yield the name of a fresh namespace holding an up `tap0` (with `host_address`, e.g. 10.0.0.1/24, if given)."""
-    if os.geteuid() != 0 or shutil.which("ip") is None:
-        pytest.skip("needs root and ip(8) to create a network namespace with a tap interface")
-    if not os.path.exists("/dev/net/tun"):
-        pytest.skip("needs /dev/net/tun to create a tap interface")
+    require("netns", f"{purpose} needs a network namespace")
+    require("tap", f"{purpose} needs a tap interface")
     name = f"mirage-{purpose}-{os.getpid()}-{next(_serial)}"
     created = subprocess.run(["ip", "netns", "add", name], capture_output=True, text=True, timeout=10)
     if created.returncode != 0:
-        pytest.skip(f"this machine cannot create a network namespace: {created.stderr.strip()}")
+        missing("netns", f"ip netns add failed: {created.stderr.strip()}", f"{purpose} needs a network namespace")
     try:
         commands = [
             ["ip", "link", "set", "lo", "up"],

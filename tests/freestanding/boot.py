@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import resource
-import shutil
 import struct
 import subprocess
 from dataclasses import dataclass
 from typing import Sequence
 
-import pytest
-from probes.kvm import kvm_problem
+from probes.capabilities import require
 
 # What boots each freestanding ABI's images; the virtio runner starts QEMU (with KVM where it works).
 TENDERS = {
@@ -23,13 +20,11 @@ TENDER_EXIT_ERROR = 125
 TENDER_EXIT_ABORT = 126
 
 def require_abi(abi: str) -> None:
-    """Skip, with the reason, where this machine cannot boot `abi` images."""
+    """Skip, with the reason, where this machine cannot boot `abi` images (fail where it declares it can)."""
     if abi == "hvt":
-        problem = kvm_problem()
-        if problem:
-            pytest.skip(f"hvt needs a working /dev/kvm on this machine: {problem}")
-    if abi == "virtio" and shutil.which("qemu-system-x86_64", path=os.environ.get("PATH") or "/usr/bin:/bin") is None:
-        pytest.skip("virtio needs qemu-system-x86_64 (Debian package qemu-system-x86)")
+        require("kvm", "hvt needs a working /dev/kvm")
+    if abi == "virtio":
+        require("qemu", "virtio needs QEMU")
 
 
 @dataclass(frozen=True)

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 from dataclasses import dataclass
 from typing import Sequence
 
-import pytest
-from probes.kvm import kvm_problem
+from probes.capabilities import require as require_capability
 
 RUNNER = "targets.virtio.runner/runner"
 HELLO = "examples.hello/image.virtio"
@@ -22,13 +19,11 @@ ACCELERATORS = ["tcg", "kvm"]
 
 
 def require(accel: str) -> None:
-    """Skip, with the reason, where the machine lacks QEMU or (for accel="kvm") a working KVM."""
-    if shutil.which("qemu-system-x86_64", path=os.environ.get("PATH") or "/usr/bin:/bin") is None:
-        pytest.skip("qemu-system-x86_64 is not installed (Debian package qemu-system-x86)")
+    """Skip, with the reason, where the machine lacks QEMU or (for accel="kvm") a working KVM; fail instead where
+    the machine declares them (probes.capabilities)."""
+    require_capability("qemu", "the virtio runner needs QEMU")
     if accel == "kvm":
-        problem = kvm_problem()
-        if problem:
-            pytest.skip(f"KVM does not work here: {problem}")
+        require_capability("kvm", "QEMU with --accel=kvm needs a working /dev/kvm")
 
 
 def run_accelerated(accel: str, image: str, *args: str, runner_args: Sequence[str] = ()) -> "Run":

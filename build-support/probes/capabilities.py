@@ -1,0 +1,126 @@
+"""What this machine can do for the boot tests (KVM, network namespaces, tap devices, QEMU), and the one place that
+decides whether a test lacking one skips or fails.
+
+A developer's laptop without KVM gets skips with the reason. A machine that declares a capability in
+MIRAGE_REQUIRE_CAPABILITIES (CI does: `.ci/run`) gets a failure instead, so a suite cannot pass there by skipping.
+`python3 -m probes.capabilities` prints one summary line; the `./pants` launcher exports it as
+MIRAGE_HOST_CAPABILITIES, which pants.toml passes to tests, so a result obtained without KVM is cached under a
+different key than one obtained with it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from typing import Callable, Dict, FrozenSet, Optional
+
+from probes.kvm import kvm_problem
+
+REQUIRE_VARIABLE = "MIRAGE_REQUIRE_CAPABILITIES"
+SUMMARY_VARIABLE = "MIRAGE_HOST_CAPABILITIES"
+# Tests run in a Pants sandbox whose PATH may be empty.
+_DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+
+def _which(program: str) -> Optional[str]:
+    return shutil.which(program, path=os.environ.get("PATH") or _DEFAULT_PATH)
+
+
+def netns_problem() -> Optional[str]:
+    """Why this process cannot make a network namespace with ip(8), or None."""
+    if os.geteuid() != 0:
+        return "network namespaces need root"
+    if _which("ip") is None:
+        return "ip(8) is not installed (Debian package iproute2)"
+    unshare = _which("unshare")
+    if unshare is None:
+        return "unshare(1) is not installed (Debian package util-linux)"
+    probe = subprocess.run([unshare, "--net", "true"], capture_output=True, text=True, timeout=10)
+    if probe.returncode != 0:
+        return f"cannot unshare a network namespace: {probe.stderr.strip() or f'exit {probe.returncode}'}"
+    return None
+
+
+def tap_problem() -> Optional[str]:
+    """Why this process cannot open /dev/net/tun to make tap devices, or None."""
+    try:
+        os.close(os.open("/dev/net/tun", os.O_RDWR | os.O_CLOEXEC))
+    except OSError as e:
+        return f"cannot open /dev/net/tun: {e.strerror}"
+    return None
+
+
+def qemu_version() -> Optional[str]:
+    """QEMU's version ("7.2.15"), or None where qemu-system-x86_64 is missing or does not run."""
+    qemu = _which("qemu-system-x86_64")
+    if qemu is None:
+        return None
+    try:
+        printed = subprocess.run([qemu, "--version"], capture_output=True, text=True, timeout=30).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    words = printed.split()
+    # "QEMU emulator version 7.2.15 (Debian 1:7.2+dfsg-7+deb12u12)"
+    return words[3] if len(words) > 3 and words[:3] == ["QEMU", "emulator", "version"] else None
+
+
+def qemu_problem() -> Optional[str]:
+    if qemu_version() is None:
+        return "qemu-system-x86_64 is not installed or does not run (Debian package qemu-system-x86)"
+    return None
+
+
+PROBES: Dict[str, Callable[[], Optional[str]]] = {
+    "kvm": kvm_problem,
+    "netns": netns_problem,
+    "tap": tap_problem,
+    "qemu": qemu_problem,
+}
+
+
+def declared() -> FrozenSet[str]:
+    """The capabilities this machine declares it has (MIRAGE_REQUIRE_CAPABILITIES="kvm,netns,tap,qemu" or "all")."""
+    names = {name.strip() for name in os.environ.get(REQUIRE_VARIABLE, "").split(",") if name.strip()}
+    if "all" in names:
+        return frozenset(PROBES)
+    unknown = names - set(PROBES)
+    if unknown:
+        raise ValueError(
+            f"{REQUIRE_VARIABLE} names unknown capabilities {sorted(unknown)}; known: {sorted(PROBES)} or 'all'"
+        )
+    return frozenset(names)
+
+
+def missing(capability: str, problem: str, purpose: str) -> None:
+    """A test cannot run for want of `capability`: fail where the machine declares it, skip elsewhere."""
+    import pytest  # only tests get here; benchmarks import this module without pytest
+
+    reason = f"{purpose}: {problem}"
+    if capability in declared():
+        pytest.fail(f"{reason} (this machine declares '{capability}' in {REQUIRE_VARIABLE})", pytrace=False)
+    pytest.skip(reason)
+
+
+def require(capability: str, purpose: str) -> None:
+    """Skip or fail (see `missing`) unless this machine has `capability`."""
+    problem = PROBES[capability]()
+    if problem is not None:
+        missing(capability, problem, purpose)
+
+
+def summary() -> str:
+    """One line naming what this machine has: part of the tests' cache key through MIRAGE_HOST_CAPABILITIES."""
+    parts = []
+    for name, probe in PROBES.items():
+        if name == "qemu":
+            parts.append(f"qemu={qemu_version() or 'no'}")
+        else:
+            parts.append(f"{name}={'no' if probe() else 'yes'}")
+    return " ".join(parts)
+
+
+if __name__ == "__main__":
+    print(summary())
+    sys.exit(0)

@@ -1,0 +1,61 @@
+"""probes.capabilities: a missing capability skips on a machine that does not declare it and fails on one that does."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from probes import capabilities
+
+
+def _absent() -> str:
+    return "no such thing here"
+
+
+@pytest.fixture
+def kvm_missing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(capabilities.PROBES, "kvm", _absent)
+
+
+def test_missing_capability_skips_with_the_reason_where_not_declared(
+    kvm_missing: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(capabilities.REQUIRE_VARIABLE, raising=False)
+    with pytest.raises(pytest.skip.Exception, match="hvt needs KVM: no such thing here"):
+        capabilities.require("kvm", "hvt needs KVM")
+
+
+@pytest.mark.parametrize("declaration", ["kvm", "netns,kvm", " qemu , kvm ", "all"])
+def test_missing_capability_fails_where_declared(
+    kvm_missing: None, monkeypatch: pytest.MonkeyPatch, declaration: str
+) -> None:
+    monkeypatch.setenv(capabilities.REQUIRE_VARIABLE, declaration)
+    with pytest.raises(pytest.fail.Exception, match="declares 'kvm' in MIRAGE_REQUIRE_CAPABILITIES"):
+        capabilities.require("kvm", "hvt needs KVM")
+
+
+def test_declaring_other_capabilities_still_skips(kvm_missing: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(capabilities.REQUIRE_VARIABLE, "netns,tap")
+    with pytest.raises(pytest.skip.Exception):
+        capabilities.require("kvm", "hvt needs KVM")
+
+
+def test_unknown_declared_capability_is_an_error_naming_the_known_ones(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(capabilities.REQUIRE_VARIABLE, "kvm,tpu")
+    with pytest.raises(ValueError, match=r"\['tpu'\].*'kvm', 'netns', 'qemu', 'tap'"):
+        capabilities.declared()
+
+
+def test_summary_names_every_capability() -> None:
+    names = [part.split("=")[0] for part in capabilities.summary().split()]
+    assert names == list(capabilities.PROBES)
+
+
+def test_cache_key_the_launcher_set_is_what_this_machine_has() -> None:
+    """Where ./pants set MIRAGE_HOST_CAPABILITIES (it does for the test goal), it must match a fresh probe: a test
+    result is cached under that key, so a wrong key would let a skip pass for a run that had the capability."""
+    exported = os.environ.get(capabilities.SUMMARY_VARIABLE)
+    if exported is None:
+        pytest.skip(f"{capabilities.SUMMARY_VARIABLE} is not set: tests were not started by ./pants")
+    assert exported == capabilities.summary()
