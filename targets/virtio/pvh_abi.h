@@ -3,14 +3,30 @@
 #ifndef MIRAGE_TARGETS_VIRTIO_PVH_ABI_H
 #define MIRAGE_TARGETS_VIRTIO_PVH_ABI_H
 
-/* Version 1: a PVH ELF booted by QEMU; devices attached in manifest order, as below. */
-#define VIRTIO_ABI_VERSION 1
+/* Version 2: a PVH ELF booted by QEMU; devices attached in manifest order, as below; every exit reported on
+ * VIRTIO_EXIT_REPORT_PORT before it ends QEMU (version 1 guests did not report, so the runner refuses them). */
+#define VIRTIO_ABI_VERSION 2
 
-/* The isa-debug-exit port: QEMU exits with (value << 1) | 1, so a guest exit code must be 0..127. */
+/* How a guest ends, and why in two steps. isa-debug-exit at VIRTIO_EXIT_PORT makes QEMU exit with status
+ * (value << 1) | 1, and an exit status keeps 8 bits: that carries 128 codes, and code 0 gives status 1, which is
+ * also what QEMU exits with when it fails on its own (a missing disk, memory it cannot allocate). No encoding of
+ * 256 guest codes in QEMU's status can stay apart from QEMU's own 1, so the code travels on a second channel: the
+ * guest first writes one report, "exit NNN\n" (three decimal digits, 000 to 255), byte by byte to the isa-debugcon
+ * port VIRTIO_EXIT_REPORT_PORT, which the runner connects to a pipe it reads; then it writes the same code to
+ * isa-debug-exit, which ends QEMU. The runner passes a code on only when exactly one well-formed report arrived and
+ * QEMU's status is what isa-debug-exit gives for that code; without a report the status is QEMU's failure (or one of
+ * the boot exits below). The report is fixed width so the runner reads a bounded, exact record. */
 #define VIRTIO_EXIT_PORT 0xf4
-#define VIRTIO_EXIT_CODE_MAX 127
+#define VIRTIO_EXIT_REPORT_PORT 0x402
+#define VIRTIO_EXIT_REPORT_PREFIX "exit "
+#define VIRTIO_EXIT_REPORT_SIZE 9 /* "exit " + 3 digits + "\n" */
+#define VIRTIO_EXIT_CODE_MAX 255
 /* platform_abort() and CPU exceptions end the guest with this code, as TENDER_EXIT_ABORT does on hvt. */
 #define VIRTIO_EXIT_ABORT 126
+/* start.S ends a boot that cannot reach C (no PVH start info, no long mode) on isa-debug-exit alone, without a
+ * report: the runner names these as host problems. */
+#define VIRTIO_EXIT_NO_START_INFO 120
+#define VIRTIO_EXIT_NO_LONG_MODE 121
 
 /* On -M microvm, manifest entry i sits on virtio-mmio transport i (bus virtio-mmio-bus.i): its registers are at
  * VIRTIO_MMIO_BASE + i * VIRTIO_MMIO_STRIDE. On -M pc it is a virtio PCI function in slot VIRTIO_PCI_FIRST_SLOT + i

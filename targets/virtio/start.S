@@ -28,10 +28,6 @@
 #define PTE_TABLE 0x7 /* present, writable, user */
 #define PTE_LARGE_RW 0x87 /* present, writable, user, large (2 MiB or 1 GiB) */
 
-/* Exit codes for a boot that cannot reach C, where nothing can be printed yet. */
-#define EXIT_NO_START_INFO 120
-#define EXIT_NO_LONG_MODE 121
-
     /* QEMU reads this note to boot the ELF the PVH way. Four-byte aligned like every note in the PT_NOTE. */
     .section .note.Xen, "a", @note
     .balign 4
@@ -49,7 +45,7 @@
 virtio_pvh_start:
     cli
     cld
-    movl $EXIT_NO_START_INFO, %eax
+    movl $VIRTIO_EXIT_NO_START_INFO, %eax
     cmpl $HVM_START_MAGIC, (%ebx)
     jne early_exit
     movl %ebx, %esi            /* kept until the C half of boot */
@@ -57,12 +53,12 @@ virtio_pvh_start:
     movl $0x80000000, %eax
     cpuid
     cmpl $0x80000001, %eax
-    movl $EXIT_NO_LONG_MODE, %eax
+    movl $VIRTIO_EXIT_NO_LONG_MODE, %eax
     jb early_exit
     movl $0x80000001, %eax
     cpuid
     movl %edx, %ebp            /* CPUID.80000001H:EDX, for the NX and 1 GiB page bits below */
-    movl $EXIT_NO_LONG_MODE, %eax
+    movl $VIRTIO_EXIT_NO_LONG_MODE, %eax
     testl $CPUID_LM, %edx
     jz early_exit
 
@@ -117,7 +113,8 @@ virtio_pvh_start:
     lgdt virtio_boot_gdt_pointer
     ljmp $GDT_KERNEL_CODE, $long_mode
 
-    /* The exit code in %eax; QEMU exits with (code << 1) | 1. */
+    /* The exit code in %eax; QEMU exits with (code << 1) | 1. No exit report (pvh_abi.h): nothing can be printed
+     * yet, and the runner knows these two codes. */
 early_exit:
     movw $VIRTIO_EXIT_PORT, %dx
     outl %eax, %dx

@@ -1,5 +1,5 @@
-/* args.c: the runner's own options (--machine, --accel, --print-command); the rest are the tenders' options,
- * parsed by targets/tender (so --net:NAME=.. holds "tap:TAP", "user:OPTIONS" or a bare tap name). */
+/* args.c: the runner's own options (--machine, --accel, --print-command, --allow-host-services); the rest are the
+ * tenders' options, parsed by targets/tender (so --net:NAME=.. holds "tap:TAP", "user:OPTIONS" or a bare tap name). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,8 +7,8 @@
 #include "targets/virtio/runner/runner.h"
 
 #define RUNNER_USAGE                                                                                               \
-    "usage: runner [--machine=microvm|pc] [--accel=kvm|tcg|auto] [--print-command] [--mem=MiB] "                  \
-    "[--net:NAME=tap:TAP|user:OPTIONS]... [--block:NAME=FILE]... IMAGE [BOOT ARGS...]"
+    "usage: runner [--machine=microvm|pc] [--accel=kvm|tcg|auto] [--print-command] [--allow-host-services] "      \
+    "[--mem=MiB] [--net:NAME=tap:TAP|user:OPTIONS]... [--block:NAME=FILE]... IMAGE [BOOT ARGS...]"
 
 static _Noreturn void print_help(void)
 {
@@ -17,12 +17,15 @@ static _Noreturn void print_help(void)
            "  --machine=microvm|pc   QEMU machine (default microvm: no firmware, virtio-mmio devices)\n"
            "  --accel=kvm|tcg|auto   accelerator (default auto: KVM where it can create a VM, else TCG)\n"
            "  --print-command        print the QEMU command line instead of running it\n"
+           "  --allow-host-services  let user networking serve host files or run host commands (tftp=, smb=,\n"
+           "                         guestfwd=), and let QEMU start programs for them; refused without it\n"
            "  --mem=MiB              guest memory in MiB (default %d)\n"
            "  --net:NAME=tap:TAP     attach network device NAME to the existing tap interface TAP\n"
            "  --net:NAME=user:OPTS   ... to QEMU user networking, e.g. user:hostfwd=udp:127.0.0.1:5353-:53\n"
-           "  --block:NAME=FILE      attach block device NAME to FILE (raw)\n\n"
-           "Exit status: the unikernel's own (0 to 127), or %d (the runner or QEMU failed) or %d (the unikernel "
-           "aborted or faulted).\n",
+           "  --block:NAME=FILE      attach block device NAME to FILE (raw, a nonzero multiple of 512 bytes)\n\n"
+           "QEMU runs under -sandbox (seccomp) where it supports it.\n"
+           "Exit status: the unikernel's own (0 to 255), or %d (the runner or QEMU failed) or %d (the unikernel "
+           "aborted, faulted or broke the exit protocol).\n",
            TENDER_DEFAULT_MEM_MIB, TENDER_EXIT_ERROR, TENDER_EXIT_ABORT);
     exit(0);
 }
@@ -48,6 +51,8 @@ void runner_parse_args(int argc, char **argv, struct runner_options *out)
             print_help();
         else if (strcmp(argument, "--print-command") == 0)
             out->print_command = true;
+        else if (strcmp(argument, "--allow-host-services") == 0)
+            out->allow_host_services = true;
         else if (strncmp(argument, "--machine=", 10) == 0) {
             if (strcmp(argument + 10, "microvm") == 0)
                 out->machine = RUNNER_MICROVM;

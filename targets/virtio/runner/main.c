@@ -19,10 +19,18 @@ int main(int argc, char **argv)
     else if (use_kvm && runner_kvm_problem() != NULL)
         tender_fail(TENDER_EXIT_ERROR, "--accel=kvm: %s (use --accel=tcg or --accel=auto)", runner_kvm_problem());
 
-    runner_build_command(&options, use_kvm, &manifest, &command);
+    runner_check_host_resources(&options, &manifest);
+
+    char sandbox_buffer[128];
+    const char *sandbox_problem = NULL;
+    const char *sandbox = runner_sandbox_argument(options.allow_host_services, sandbox_buffer, sizeof sandbox_buffer,
+                                                  &sandbox_problem);
+    runner_build_command(&options, use_kvm, sandbox, &manifest, &command);
     if (options.print_command) {
-        runner_print_command(&command);
+        runner_print_command(&command, sandbox_problem);
         return 0;
     }
+    if (sandbox == NULL)
+        fprintf(stderr, "runner: note: running QEMU without -sandbox: %s\n", sandbox_problem);
     return runner_run(&command);
 }

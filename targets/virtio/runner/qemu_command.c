@@ -1,5 +1,6 @@
-/* qemu_command.c: the QEMU command line for a virtio image: the machine, the exit device, the serial console,
- * the kernel and its boot arguments, and one virtio device per manifest entry at the place pvh_abi.h gives it. */
+/* qemu_command.c: the QEMU command line for a virtio image: the machine, the sandbox, the exit devices, the serial
+ * console, the kernel and its boot arguments, and one virtio device per manifest entry at the place pvh_abi.h
+ * gives it. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,6 +56,7 @@ static void add_device(struct qemu_command *command, enum runner_machine machine
         add(command, "virtio-%s-pci,%s,addr=0x%x", kind, backend, VIRTIO_PCI_FIRST_SLOT + index);
 }
 
+/* The options after "user:" and the tap name were checked by runner_check_host_resources. */
 static void add_net(struct qemu_command *command, enum runner_machine machine, uint32_t index,
                     const struct tender_device_arg *arg)
 {
@@ -65,8 +67,6 @@ static void add_net(struct qemu_command *command, enum runner_machine machine, u
         add(command, "user,id=net%u%s%s", index, resource[5] != '\0' ? "," : "", resource + 5);
     else {
         const char *tap = strncmp(resource, "tap:", 4) == 0 ? resource + 4 : resource;
-        if (*tap == '\0')
-            tender_fail(TENDER_EXIT_ERROR, "--net:%s=%s: name the tap interface, e.g. tap:tap0", arg->name, resource);
         add(command, "tap,id=net%u,ifname=%s,script=no,downscript=no", index, option_value(tap));
     }
     char backend[32];
@@ -75,17 +75,19 @@ static void add_net(struct qemu_command *command, enum runner_machine machine, u
     add_device(command, machine, "net", backend, index);
 }
 
+/* -blockdev with the file driver named, not -drive file=: QEMU reads a -drive file name as a protocol or a JSON
+ * description when it starts with one ("nbd:...", "json:{...}"), and the file driver takes its filename as it is. */
 static void add_block(struct qemu_command *command, enum runner_machine machine, uint32_t index, const char *file)
 {
-    add(command, "-drive");
-    add(command, "file=%s,format=raw,if=none,id=blk%u", option_value(file), index);
+    add(command, "-blockdev");
+    add(command, "driver=raw,node-name=blk%u,file.driver=file,file.filename=%s", index, option_value(file));
     char backend[32];
     snprintf(backend, sizeof backend, "drive=blk%u", index);
     add(command, "-device");
     add_device(command, machine, "blk", backend, index);
 }
 
-void runner_build_command(const struct runner_options *options, bool use_kvm,
+void runner_build_command(const struct runner_options *options, bool use_kvm, const char *sandbox,
                           const struct mirage_manifest_desc *manifest, struct qemu_command *out)
 {
     const struct tender_args *args = &options->tender;
@@ -114,6 +116,10 @@ void runner_build_command(const struct runner_options *options, bool use_kvm,
     add(out, "-serial");
     add(out, "stdio");
     add(out, "-no-reboot");
+    if (sandbox != NULL) {
+        add(out, "-sandbox");
+        add(out, "%s", sandbox);
+    }
     add(out, "-device");
     add(out, "isa-debug-exit,iobase=0x%x,iosize=4", VIRTIO_EXIT_PORT);
     add(out, "-kernel");
@@ -135,6 +141,16 @@ void runner_build_command(const struct runner_options *options, bool use_kvm,
         else
             add_block(out, options->machine, i, arg->resource);
     }
+}
+
+void runner_add_exit_report(struct qemu_command *command, int fd)
+{
+    /* QEMU inherits `fd` and opens it again through /proc (its /dev/fdset/ refuses a pipe for a file chardev). The
+     * chardev is write-only: the guest cannot read anything back through it. */
+    add(command, "-chardev");
+    add(command, "file,id=exitreport,path=/proc/self/fd/%d", fd);
+    add(command, "-device");
+    add(command, "isa-debugcon,iobase=0x%x,chardev=exitreport", VIRTIO_EXIT_REPORT_PORT);
 }
 
 /* Single quotes around anything but plain characters, so the line can be pasted into a shell. */
@@ -159,12 +175,17 @@ static void print_shell_word(const char *word)
     putchar('\'');
 }
 
-void runner_print_command(const struct qemu_command *command)
+void runner_print_command(const struct qemu_command *command, const char *sandbox_problem)
 {
     for (int i = 0; i < command->argc; i++) {
         if (i > 0)
             putchar(' ');
         print_shell_word(command->argv[i]);
     }
+    /* A comment on the same line, so the line still pastes into a shell as one command. */
+    printf("  # the runner adds an exit report channel (isa-debugcon on port 0x%x); without it QEMU exits (code << 1)"
+           " | 1, and 1 also when QEMU fails", VIRTIO_EXIT_REPORT_PORT);
+    if (sandbox_problem != NULL)
+        printf("; -sandbox left out: %s", sandbox_problem);
     putchar('\n');
 }

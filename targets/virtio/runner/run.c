@@ -1,72 +1,53 @@
-/* run.c: runner_run: QEMU as a child with our standard streams, and its exit status turned into the guest's. */
+/* run.c: runner_run: QEMU as a child with our standard streams and the exit report pipe, and its end turned into
+ * the guest's exit code. */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/prctl.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "targets/virtio/runner/runner.h"
 
-/* The executable `program` in a directory of $PATH (or of the usual directories when $PATH is empty, as in a
- * Pants sandbox), in `found`; false when there is none. */
-static bool find_on_path(const char *program, char *found, size_t size)
-{
-    const char *path = getenv("PATH");
-    if (path == NULL || *path == '\0')
-        path = "/usr/local/bin:/usr/bin:/bin";
-    while (*path != '\0') {
-        size_t length = strcspn(path, ":");
-        if (length > 0 && length + strlen(program) + 2 <= size) {
-            snprintf(found, size, "%.*s/%s", (int)length, path, program);
-            if (access(found, X_OK) == 0)
-                return true;
-        }
-        path += length;
-        if (*path == ':')
-            path++;
-    }
-    return false;
-}
-
-int runner_run(const struct qemu_command *command)
+int runner_run(struct qemu_command *command)
 {
     char program[4096];
-    if (!find_on_path(command->argv[0], program, sizeof program))
+    int report[2];
+
+    if (!runner_find_qemu(program, sizeof program))
         tender_fail(TENDER_EXIT_ERROR, "%s is not on PATH: install QEMU (the Debian package qemu-system-x86)",
-                    command->argv[0]);
+                    RUNNER_QEMU);
+    /* Both ends close on exec; the child clears that on the write end alone, so QEMU inherits only it. */
+    if (pipe2(report, O_CLOEXEC) != 0)
+        tender_fail(TENDER_EXIT_ERROR, "cannot make the exit report pipe: %s", strerror(errno));
+    runner_add_exit_report(command, report[1]);
+
     fflush(stdout);
     pid_t parent = getpid();
     pid_t child = fork();
     if (child < 0)
-        tender_fail(TENDER_EXIT_ERROR, "cannot start %s: %s", command->argv[0], strerror(errno));
+        tender_fail(TENDER_EXIT_ERROR, "cannot start %s: %s", RUNNER_QEMU, strerror(errno));
     if (child == 0) {
         /* QEMU must not outlive the runner: whoever stops the runner (a test, a supervisor) stops the guest. */
         if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
             _exit(TENDER_EXIT_ERROR);
+        if (fcntl(report[1], F_SETFD, 0) != 0) {
+            fprintf(stderr, "runner: cannot pass the exit report pipe to %s: %s\n", RUNNER_QEMU, strerror(errno));
+            _exit(TENDER_EXIT_ERROR);
+        }
         execv(program, command->argv);
-        fprintf(stderr, "runner: cannot run %s: %s\n", command->argv[0], strerror(errno));
+        fprintf(stderr, "runner: cannot run %s: %s\n", RUNNER_QEMU, strerror(errno));
         _exit(TENDER_EXIT_ERROR);
     }
+    /* Only QEMU may hold the write end, so the pipe reaches end of file when QEMU exits. */
+    if (close(report[1]) != 0)
+        tender_fail(TENDER_EXIT_ERROR, "cannot close the exit report pipe: %s", strerror(errno));
     /* Ctrl-C reaches QEMU too (same process group); the runner stays to report how it ended. */
     signal(SIGINT, SIG_IGN);
 
-    int status;
-    while (waitpid(child, &status, 0) < 0) {
-        if (errno != EINTR)
-            tender_fail(TENDER_EXIT_ERROR, "cannot wait for %s: %s", command->argv[0], strerror(errno));
-    }
-    if (WIFSIGNALED(status))
-        tender_fail(TENDER_EXIT_ERROR, "%s was killed by signal %d (%s)", command->argv[0], WTERMSIG(status),
-                    strsignal(WTERMSIG(status)));
-    int code = WEXITSTATUS(status);
-    if (code & 1)
-        return code >> 1; /* isa-debug-exit: (guest code << 1) | 1 */
-    if (code == 0)
-        tender_fail(TENDER_EXIT_ERROR, "QEMU ended without the guest's exit code (a reset or triple fault, or the "
-                                       "guest lacks the exit device)");
-    tender_fail(TENDER_EXIT_ERROR, "QEMU failed with status %d (see its message above)", code);
+    static struct exit_report guest_report;
+    int wait_status;
+    runner_read_exit_report(report[0], child, &guest_report, &wait_status);
+    return runner_exit_code(&guest_report, wait_status);
 }
