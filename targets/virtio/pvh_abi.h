@@ -17,7 +17,8 @@
  * QEMU's status is what isa-debug-exit gives for that code; without a report the status is QEMU's failure (or one of
  * the boot exits below). The report is fixed width so the runner reads a bounded, exact record. */
 #define VIRTIO_EXIT_PORT 0xf4
-#define VIRTIO_EXIT_REPORT_PORT 0x402
+/* Beside isa-debug-exit (0xf4 to 0xf7), free on microvm and pc; not 0x402, where SeaBIOS writes its log. */
+#define VIRTIO_EXIT_REPORT_PORT 0xf8
 #define VIRTIO_EXIT_REPORT_PREFIX "exit "
 #define VIRTIO_EXIT_REPORT_SIZE 9 /* "exit " + 3 digits + "\n" */
 #define VIRTIO_EXIT_CODE_MAX 255

@@ -45,6 +45,12 @@ def test_guest_exit_code_passes_through(accel: str, code: int) -> None:
     assert result.stderr == ""
 
 
+def test_exit_code_passes_through_on_the_pc_machine_whose_firmware_logs_to_a_debug_port() -> None:
+    # SeaBIOS writes its log to port 0x402 where QEMU has a debugcon: the exit report must not share it.
+    result = run_accelerated("tcg", MISBEHAVE, "--code=128", runner_args=["--machine=pc"])
+    assert result.returncode == 128, result.stderr
+
+
 @pytest.mark.parametrize("code, kept", [(256, 0), (-1, 255), (1000, 232)])
 def test_exit_codes_keep_their_low_8_bits_as_on_hvt_and_spt(code: int, kept: int) -> None:
     result = run_accelerated("tcg", MISBEHAVE, f"--code={code}")
@@ -78,7 +84,7 @@ def test_printed_command_runs_the_guest() -> None:
     command = printed.stdout.strip()
     assert command.startswith("qemu-system-x86_64 -M microvm,"), command
     assert "\n" not in command
-    assert "  # the runner adds an exit report channel (isa-debugcon on port 0x402)" in command
+    assert "  # the runner adds an exit report channel (isa-debugcon on port 0xf8)" in command
     result = subprocess.run(["sh", "-c", command], capture_output=True, text=True, timeout=60)
     # Without the runner's exit report channel QEMU's status is (0 << 1) | 1.
     assert (result.returncode, result.stdout) == (1, "a b\n"), result.stderr
@@ -356,7 +362,7 @@ def test_malformed_report_is_the_guest_breaking_the_protocol(tmp_path: Path, rep
     result = run_with_fake_qemu(tmp_path, report, 15, repeat=repeat)
     assert result.returncode == TENDER_EXIT_ABORT
     assert one_line(result.stderr) == (
-        f"runner: the guest broke the exit protocol: it wrote {len(report) * repeat} bytes on port 0x402, not one "
+        f"runner: the guest broke the exit protocol: it wrote {len(report) * repeat} bytes on port 0xf8, not one "
         '"exit NNN" line (QEMU exited with status 15)'
     )
 
