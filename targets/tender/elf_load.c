@@ -1,14 +1,12 @@
-/* elf_load.c: tender_load_elf: reads an untrusted ELF image, checks every header, offset and size against the
- * file and against guest memory, reads its MIRAGE notes, and copies its loadable segments into guest memory. */
+/* elf_load.c: tender_check_and_load_elf: checks every header, offset and size of an untrusted ELF image against the
+ * image and against guest memory, reads its MIRAGE notes, and copies its loadable segments into guest memory.
+ * Pure apart from the source's read function: a refusal is returned with its message, never an exit, so that the
+ * fuzzer (build-support/fuzz/loader_fuzz_target.c) can call it; elf_file.c is the tenders' wrapper over a file. */
 #include <elf.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "targets/tender/tender.h"
 
@@ -17,22 +15,22 @@
 #define MAX_NOTE_SEGMENT_SIZE 65536
 #define SECTION_HEADERS_PER_READ 64
 
-struct image_file {
-    const char *path;
-    int fd;
+struct image_reader {
+    const struct tender_image_source *source;
     uint64_t size;
+    char *error; /* TENDER_ERROR_SIZE bytes */
 };
 
-static _Noreturn __attribute__((format(printf, 2, 3))) void fail_image(const struct image_file *image,
-                                                                       const char *format, ...)
+/* Records why the image is refused; returns -1 so that a check can `return image_error(...)`. */
+static __attribute__((format(printf, 2, 3))) int image_error(const struct image_reader *image, const char *format,
+                                                             ...)
 {
-    char message[512];
     va_list args;
 
     va_start(args, format);
-    vsnprintf(message, sizeof(message), format, args);
+    vsnprintf(image->error, TENDER_ERROR_SIZE, format, args);
     va_end(args);
-    tender_fail(TENDER_EXIT_ERROR, "%s: %s", image->path, message);
+    return -1;
 }
 
 static uint64_t align_up(uint64_t value, uint64_t alignment)
@@ -55,114 +53,112 @@ static const char *abi_name(uint32_t abi)
 }
 
 /* Refuses a byte range [offset, offset + size) that does not lie inside the file. */
-static void check_file_range(const struct image_file *image, uint64_t offset, uint64_t size, const char *what)
+static int check_file_range(const struct image_reader *image, uint64_t offset, uint64_t size, const char *what)
 {
     uint64_t end;
 
     if (__builtin_add_overflow(offset, size, &end) || end > image->size)
-        fail_image(image, "%s (offset %#llx, %llu bytes) lies outside the %llu-byte file: truncated or corrupt image",
-                   what, (unsigned long long)offset, (unsigned long long)size, (unsigned long long)image->size);
+        return image_error(image,
+                           "%s (offset %#llx, %llu bytes) lies outside the %llu-byte file: truncated or corrupt image",
+                           what, (unsigned long long)offset, (unsigned long long)size, (unsigned long long)image->size);
+    return 0;
 }
 
-static void read_exact(const struct image_file *image, void *buffer, uint64_t size, uint64_t offset,
-                       const char *what)
+static int read_exact(const struct image_reader *image, void *buffer, uint64_t size, uint64_t offset,
+                      const char *what)
 {
-    uint8_t *cursor = buffer;
-
-    check_file_range(image, offset, size, what);
-    while (size > 0) {
-        ssize_t got = pread(image->fd, cursor, size, (off_t)offset);
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got < 0)
-            fail_image(image, "cannot read %s: %s", what, strerror(errno));
-        if (got == 0)
-            fail_image(image, "%s ends early: the file shrank while loading", what);
-        cursor += got;
-        offset += (uint64_t)got;
-        size -= (uint64_t)got;
-    }
+    if (check_file_range(image, offset, size, what) != 0)
+        return -1;
+    const struct tender_image_source *source = image->source;
+    return source->read(source->context, buffer, size, offset, what, image->error);
 }
 
-static void check_elf_header(const struct image_file *image, const Elf64_Ehdr *header)
+static int check_elf_header(const struct image_reader *image, const Elf64_Ehdr *header)
 {
     if (memcmp(header->e_ident, ELFMAG, SELFMAG) != 0)
-        fail_image(image, "not an ELF file");
+        return image_error(image, "not an ELF file");
     if (header->e_ident[EI_CLASS] != ELFCLASS64 || header->e_ident[EI_DATA] != ELFDATA2LSB ||
         header->e_machine != EM_X86_64)
-        fail_image(image, "not a 64-bit little-endian x86_64 ELF image");
+        return image_error(image, "not a 64-bit little-endian x86_64 ELF image");
     if (header->e_ident[EI_VERSION] != EV_CURRENT || header->e_version != EV_CURRENT)
-        fail_image(image, "unknown ELF version");
+        return image_error(image, "unknown ELF version");
     if (header->e_type != ET_EXEC)
-        fail_image(image, "not a static executable (ELF type %u, expected ET_EXEC): link with -static -no-pie",
-                   (unsigned)header->e_type);
+        return image_error(image, "not a static executable (ELF type %u, expected ET_EXEC): link with -static -no-pie",
+                           (unsigned)header->e_type);
     if (header->e_ehsize != sizeof(Elf64_Ehdr) || header->e_phentsize != sizeof(Elf64_Phdr))
-        fail_image(image, "corrupt ELF header (unexpected header sizes)");
+        return image_error(image, "corrupt ELF header (unexpected header sizes)");
     if (header->e_phnum == 0 || header->e_phnum > MAX_PROGRAM_HEADERS)
-        fail_image(image, "corrupt ELF header (%u program headers, expected 1 to %d)", (unsigned)header->e_phnum,
-                   MAX_PROGRAM_HEADERS);
+        return image_error(image, "corrupt ELF header (%u program headers, expected 1 to %d)",
+                           (unsigned)header->e_phnum, MAX_PROGRAM_HEADERS);
     if (header->e_shnum == 0 && header->e_shoff != 0)
-        fail_image(image, "uses extended section numbering, which tenders do not accept");
+        return image_error(image, "uses extended section numbering, which tenders do not accept");
     if (header->e_shnum != 0 && header->e_shentsize != sizeof(Elf64_Shdr))
-        fail_image(image, "corrupt ELF header (unexpected section header size)");
+        return image_error(image, "corrupt ELF header (unexpected section header size)");
     if (header->e_shstrndx != SHN_UNDEF && header->e_shstrndx >= header->e_shnum)
-        fail_image(image, "corrupt ELF header (section name table index out of range)");
+        return image_error(image, "corrupt ELF header (section name table index out of range)");
+    return 0;
 }
 
 /* Tenders never read sections, but an image whose section table points outside the file is corrupt. */
-static void check_section_headers(const struct image_file *image, const Elf64_Ehdr *header)
+static int check_section_headers(const struct image_reader *image, const Elf64_Ehdr *header)
 {
     Elf64_Shdr sections[SECTION_HEADERS_PER_READ];
     uint64_t table_offset = header->e_shoff;
 
-    check_file_range(image, table_offset, (uint64_t)header->e_shnum * sizeof(Elf64_Shdr), "the section table");
+    if (check_file_range(image, table_offset, (uint64_t)header->e_shnum * sizeof(Elf64_Shdr), "the section table") != 0)
+        return -1;
     for (uint32_t first = 0; first < header->e_shnum; first += SECTION_HEADERS_PER_READ) {
         uint32_t count = header->e_shnum - first;
         if (count > SECTION_HEADERS_PER_READ)
             count = SECTION_HEADERS_PER_READ;
-        read_exact(image, sections, (uint64_t)count * sizeof(Elf64_Shdr),
-                   table_offset + (uint64_t)first * sizeof(Elf64_Shdr), "the section table");
+        if (read_exact(image, sections, (uint64_t)count * sizeof(Elf64_Shdr),
+                       table_offset + (uint64_t)first * sizeof(Elf64_Shdr), "the section table") != 0)
+            return -1;
         for (uint32_t i = 0; i < count; i++) {
             char what[64];
             if (sections[i].sh_type == SHT_NOBITS || sections[i].sh_type == SHT_NULL)
                 continue;
             snprintf(what, sizeof(what), "section %u", first + i);
-            check_file_range(image, sections[i].sh_offset, sections[i].sh_size, what);
+            if (check_file_range(image, sections[i].sh_offset, sections[i].sh_size, what) != 0)
+                return -1;
         }
     }
+    return 0;
 }
 
-static void check_manifest(const struct image_file *image, const struct mirage_manifest_desc *manifest,
+static int check_manifest(const struct image_reader *image, const struct mirage_manifest_desc *manifest,
                            uint64_t desc_size)
 {
     if (manifest->version != MIRAGE_MANIFEST_VERSION)
-        fail_image(image, "manifest version %u, this tender reads version %d", manifest->version,
-                   MIRAGE_MANIFEST_VERSION);
+        return image_error(image, "manifest version %u, this tender reads version %d", manifest->version,
+                           MIRAGE_MANIFEST_VERSION);
     if (manifest->count > MIRAGE_MANIFEST_MAX_DEVICES)
-        fail_image(image, "the manifest lists %u devices, at most %d are allowed", manifest->count,
-                   MIRAGE_MANIFEST_MAX_DEVICES);
+        return image_error(image, "the manifest lists %u devices, at most %d are allowed", manifest->count,
+                           MIRAGE_MANIFEST_MAX_DEVICES);
     if (desc_size < offsetof(struct mirage_manifest_desc, entries) +
                         (uint64_t)manifest->count * sizeof(struct mirage_manifest_entry))
-        fail_image(image, "the manifest note is shorter than its %u entries: corrupt image", manifest->count);
+        return image_error(image, "the manifest note is shorter than its %u entries: corrupt image", manifest->count);
 
     for (uint32_t i = 0; i < manifest->count; i++) {
         const struct mirage_manifest_entry *entry = &manifest->entries[i];
         size_t len = strnlen(entry->name, sizeof(entry->name));
         if (len == 0 || len == sizeof(entry->name))
-            fail_image(image, "manifest entry %u has an empty or unterminated name: corrupt image", i);
+            return image_error(image, "manifest entry %u has an empty or unterminated name: corrupt image", i);
         for (size_t c = 0; c < len; c++) {
             char ch = entry->name[c];
             if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_'))
-                fail_image(image, "manifest entry %u has a name outside [a-z0-9_]: corrupt image", i);
+                return image_error(image, "manifest entry %u has a name outside [a-z0-9_]: corrupt image", i);
         }
         if (entry->type != MIRAGE_DEVICE_NET && entry->type != MIRAGE_DEVICE_BLOCK)
-            fail_image(image, "manifest device '%s' has unknown type %u (this tender attaches net and block devices)",
-                       entry->name, entry->type);
+            return image_error(image,
+                               "manifest device '%s' has unknown type %u (this tender attaches net and block devices)",
+                               entry->name, entry->type);
         for (uint32_t j = 0; j < i; j++) {
             if (strcmp(manifest->entries[j].name, entry->name) == 0)
-                fail_image(image, "the manifest lists device '%s' twice: corrupt image", entry->name);
+                return image_error(image, "the manifest lists device '%s' twice: corrupt image", entry->name);
         }
     }
+    return 0;
 }
 
 struct note_state {
@@ -170,32 +166,35 @@ struct note_state {
     bool have_manifest;
 };
 
-static void read_mirage_note(const struct image_file *image, uint32_t type, const uint8_t *desc,
+static int read_mirage_note(const struct image_reader *image, uint32_t type, const uint8_t *desc,
                              uint32_t desc_size, struct note_state *seen, struct tender_image *out)
 {
     if (type == MIRAGE_NOTE_TYPE_ABI) {
         if (seen->have_abi)
-            fail_image(image, "has two ABI notes: corrupt image");
+            return image_error(image, "has two ABI notes: corrupt image");
         if (desc_size != sizeof(out->abi))
-            fail_image(image, "the ABI note has %u bytes, expected %zu: corrupt image", desc_size, sizeof(out->abi));
+            return image_error(image, "the ABI note has %u bytes, expected %zu: corrupt image", desc_size,
+                               sizeof(out->abi));
         memcpy(&out->abi, desc, sizeof(out->abi));
         seen->have_abi = true;
     } else if (type == MIRAGE_NOTE_TYPE_MANIFEST) {
         if (seen->have_manifest)
-            fail_image(image, "has two manifest notes: corrupt image");
+            return image_error(image, "has two manifest notes: corrupt image");
         if (desc_size < offsetof(struct mirage_manifest_desc, entries) || desc_size > sizeof(out->manifest))
-            fail_image(image, "the manifest note has %u bytes, expected %zu to %zu: corrupt image", desc_size,
-                       offsetof(struct mirage_manifest_desc, entries), sizeof(out->manifest));
+            return image_error(image, "the manifest note has %u bytes, expected %zu to %zu: corrupt image", desc_size,
+                               offsetof(struct mirage_manifest_desc, entries), sizeof(out->manifest));
         memset(&out->manifest, 0, sizeof(out->manifest));
         memcpy(&out->manifest, desc, desc_size);
-        check_manifest(image, &out->manifest, desc_size);
+        if (check_manifest(image, &out->manifest, desc_size) != 0)
+            return -1;
         seen->have_manifest = true;
     }
+    return 0;
 }
 
 /* A note is a 12-byte header and the owner name, padded to the segment's alignment (4, or 8 for 8-aligned note
  * segments), then the description, padded likewise. */
-static void read_note_segment(const struct image_file *image, const Elf64_Phdr *segment, struct note_state *seen,
+static int read_note_segment(const struct image_reader *image, const Elf64_Phdr *segment, struct note_state *seen,
                               struct tender_image *out)
 {
     static uint8_t notes[MAX_NOTE_SEGMENT_SIZE];
@@ -204,63 +203,72 @@ static void read_note_segment(const struct image_file *image, const Elf64_Phdr *
     uint64_t position = 0;
 
     if (size > sizeof(notes))
-        fail_image(image, "a note segment of %llu bytes is larger than %d: corrupt image", (unsigned long long)size,
-                   MAX_NOTE_SEGMENT_SIZE);
-    read_exact(image, notes, size, segment->p_offset, "a note segment");
+        return image_error(image, "a note segment of %llu bytes is larger than %d: corrupt image",
+                           (unsigned long long)size, MAX_NOTE_SEGMENT_SIZE);
+    if (read_exact(image, notes, size, segment->p_offset, "a note segment") != 0)
+        return -1;
     while (position < size) {
         uint32_t header[3];
         if (size - position < sizeof(header))
-            fail_image(image, "a note header runs past its segment: corrupt image");
+            return image_error(image, "a note header runs past its segment: corrupt image");
         memcpy(header, notes + position, sizeof(header));
         uint64_t name_size = header[0], desc_size = header[1];
         uint64_t name_offset = position + sizeof(header);
         uint64_t desc_offset = position + align_up(sizeof(header) + name_size, alignment);
         if (desc_offset > size || desc_size > size - desc_offset)
-            fail_image(image, "a note runs past its segment: corrupt image");
+            return image_error(image, "a note runs past its segment: corrupt image");
         if (name_size == MIRAGE_NOTE_NAME_SIZE &&
             memcmp(notes + name_offset, MIRAGE_NOTE_NAME, MIRAGE_NOTE_NAME_SIZE) == 0)
-            read_mirage_note(image, header[2], notes + desc_offset, (uint32_t)desc_size, seen, out);
+            if (read_mirage_note(image, header[2], notes + desc_offset, (uint32_t)desc_size, seen, out) != 0)
+                return -1;
         position = desc_offset + align_up(desc_size, alignment);
     }
+    return 0;
 }
 
-static void check_abi(const struct image_file *image, const struct note_state *seen, uint32_t want_abi,
+static int check_abi(const struct image_reader *image, const struct note_state *seen, uint32_t want_abi,
                       uint32_t want_version, const struct tender_image *out)
 {
     if (!seen->have_abi)
-        fail_image(image, "has no MIRAGE ABI note: not a unikernel image built for a tender");
+        return image_error(image, "has no MIRAGE ABI note: not a unikernel image built for a tender");
     if (out->abi.abi != want_abi)
-        fail_image(image, "is an image for the %s ABI (id %u); this tender runs %s images", abi_name(out->abi.abi),
-                   out->abi.abi, abi_name(want_abi));
+        return image_error(image, "is an image for the %s ABI (id %u); this tender runs %s images",
+                           abi_name(out->abi.abi), out->abi.abi, abi_name(want_abi));
     if (out->abi.version != want_version)
-        fail_image(image, "is built for %s ABI version %u; this tender implements version %u: rebuild the image",
-                   abi_name(want_abi), out->abi.version, want_version);
+        return image_error(image,
+                           "is built for %s ABI version %u; this tender implements version %u: rebuild the image",
+                           abi_name(want_abi), out->abi.version, want_version);
+    return 0;
 }
 
-static void check_load_segment(const struct image_file *image, unsigned index, const Elf64_Phdr *segment,
+static int check_load_segment(const struct image_reader *image, unsigned index, const Elf64_Phdr *segment,
                                uint64_t min_address, uint64_t mem_size)
 {
     uint64_t end;
 
     if (segment->p_filesz > segment->p_memsz)
-        fail_image(image, "segment %u has more bytes in the file than in memory: corrupt image", index);
-    check_file_range(image, segment->p_offset, segment->p_filesz, "a loadable segment");
+        return image_error(image, "segment %u has more bytes in the file than in memory: corrupt image", index);
+    if (check_file_range(image, segment->p_offset, segment->p_filesz, "a loadable segment") != 0)
+        return -1;
     if (segment->p_paddr != segment->p_vaddr)
-        fail_image(image, "segment %u has different physical and virtual addresses: link it at one address", index);
+        return image_error(image, "segment %u has different physical and virtual addresses: link it at one address",
+                           index);
     if ((segment->p_flags & PF_W) && (segment->p_flags & PF_X))
-        fail_image(image, "segment %u is both writable and executable (W^X): fix the linker script", index);
+        return image_error(image, "segment %u is both writable and executable (W^X): fix the linker script", index);
     if (__builtin_add_overflow(segment->p_vaddr, segment->p_memsz, &end))
-        fail_image(image, "segment %u ends beyond the 64-bit address space: corrupt image", index);
+        return image_error(image, "segment %u ends beyond the 64-bit address space: corrupt image", index);
     if (segment->p_vaddr < min_address)
-        fail_image(image, "segment %u at %#llx lies below guest memory, which starts at %#llx: wrong linker script",
-                   index, (unsigned long long)segment->p_vaddr, (unsigned long long)min_address);
+        return image_error(image,
+                           "segment %u at %#llx lies below guest memory, which starts at %#llx: wrong linker script",
+                           index, (unsigned long long)segment->p_vaddr, (unsigned long long)min_address);
     if (end > mem_size)
-        fail_image(image, "segment %u ends at %#llx, beyond the %llu MiB of guest memory: raise --mem", index,
-                   (unsigned long long)end, (unsigned long long)(mem_size >> 20));
+        return image_error(image, "segment %u ends at %#llx, beyond the %llu MiB of guest memory: raise --mem", index,
+                           (unsigned long long)end, (unsigned long long)(mem_size >> 20));
+    return 0;
 }
 
 /* Pages are the unit of protection, so two segments whose flags together are W and X must not share one. */
-static void check_segment_pages(const struct image_file *image, const struct tender_image *out)
+static int check_segment_pages(const struct image_reader *image, const struct tender_image *out)
 {
     for (uint32_t i = 0; i < out->segment_count; i++) {
         const struct tender_segment *a = &out->segments[i];
@@ -270,68 +278,68 @@ static void check_segment_pages(const struct image_file *image, const struct ten
             bool share_page = a->address / GUEST_PAGE_SIZE <= (b->address + b->mem_size - 1) / GUEST_PAGE_SIZE &&
                               b->address / GUEST_PAGE_SIZE <= (a->address + a->mem_size - 1) / GUEST_PAGE_SIZE;
             if (share_page && (flags & PF_W) && (flags & PF_X))
-                fail_image(image, "a writable and an executable segment share a page (W^X): page-align segments");
+                return image_error(image,
+                                   "a writable and an executable segment share a page (W^X): page-align segments");
             if (a->address < b->address + b->mem_size && b->address < a->address + a->mem_size)
-                fail_image(image, "two loadable segments overlap: corrupt image");
+                return image_error(image, "two loadable segments overlap: corrupt image");
         }
     }
+    return 0;
 }
 
-static void copy_segment(const struct image_file *image, const Elf64_Phdr *segment, uint8_t *guest_base)
+static int copy_segment(const struct image_reader *image, const Elf64_Phdr *segment, uint8_t *guest_base)
 {
     uint8_t *destination = (uint8_t *)((uintptr_t)guest_base + segment->p_vaddr);
 
-    read_exact(image, destination, segment->p_filesz, segment->p_offset, "a loadable segment");
+    if (read_exact(image, destination, segment->p_filesz, segment->p_offset, "a loadable segment") != 0)
+        return -1;
     memset(destination + segment->p_filesz, 0, segment->p_memsz - segment->p_filesz);
+    return 0;
 }
 
-void tender_load_elf(const char *path, uint8_t *guest_base, uint64_t min_address, uint64_t mem_size,
-                     uint32_t want_abi, uint32_t want_version, struct tender_image *out)
+int tender_check_and_load_elf(const struct tender_image_source *source, uint8_t *guest_base, uint64_t min_address,
+                              uint64_t mem_size, uint32_t want_abi, uint32_t want_version, struct tender_image *out,
+                              char error[TENDER_ERROR_SIZE])
 {
-    struct image_file image = {.path = path, .fd = -1};
+    struct image_reader reader = {.source = source, .size = source->size, .error = error};
+    const struct image_reader *image = &reader;
     struct note_state seen = {0};
     Elf64_Phdr segments[MAX_PROGRAM_HEADERS];
     Elf64_Ehdr header;
-    struct stat status;
 
     memset(out, 0, sizeof(*out));
-    image.fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (image.fd < 0)
-        fail_image(&image, "cannot open the image: %s", strerror(errno));
-    if (fstat(image.fd, &status) != 0)
-        fail_image(&image, "cannot stat the image: %s", strerror(errno));
-    if (!S_ISREG(status.st_mode))
-        fail_image(&image, "not a regular file");
-    image.size = (uint64_t)status.st_size;
-    if (image.size < sizeof(header))
-        fail_image(&image, "not an ELF image (only %llu bytes)", (unsigned long long)image.size);
+    error[0] = '\0';
+    if (image->size < sizeof(header))
+        return image_error(image, "not an ELF image (only %llu bytes)", (unsigned long long)image->size);
 
-    read_exact(&image, &header, sizeof(header), 0, "the ELF header");
-    check_elf_header(&image, &header);
-    read_exact(&image, segments, (uint64_t)header.e_phnum * sizeof(Elf64_Phdr), header.e_phoff,
-               "the program header table");
-    check_section_headers(&image, &header);
+    if (read_exact(image, &header, sizeof(header), 0, "the ELF header") != 0 || check_elf_header(image, &header) != 0 ||
+        read_exact(image, segments, (uint64_t)header.e_phnum * sizeof(Elf64_Phdr), header.e_phoff,
+                   "the program header table") != 0 ||
+        check_section_headers(image, &header) != 0)
+        return -1;
 
     /* The notes first: an image for another ABI gets that answer, not a complaint about its layout. */
     for (unsigned i = 0; i < header.e_phnum; i++) {
-        if (segments[i].p_type == PT_NOTE)
-            read_note_segment(&image, &segments[i], &seen, out);
+        if (segments[i].p_type == PT_NOTE && read_note_segment(image, &segments[i], &seen, out) != 0)
+            return -1;
     }
-    check_abi(&image, &seen, want_abi, want_version, out);
+    if (check_abi(image, &seen, want_abi, want_version, out) != 0)
+        return -1;
 
     uint64_t highest_end = 0;
     bool entry_executable = false;
     for (unsigned i = 0; i < header.e_phnum; i++) {
         const Elf64_Phdr *segment = &segments[i];
         if (segment->p_type == PT_INTERP || segment->p_type == PT_DYNAMIC)
-            fail_image(&image, "is dynamically linked: link it with -static -no-pie");
+            return image_error(image, "is dynamically linked: link it with -static -no-pie");
         if (segment->p_type == PT_TLS)
-            fail_image(&image, "uses thread-local storage, which unikernels do not have");
+            return image_error(image, "uses thread-local storage, which unikernels do not have");
         if (segment->p_type != PT_LOAD || segment->p_memsz == 0)
             continue;
-        check_load_segment(&image, i, segment, min_address, mem_size);
+        if (check_load_segment(image, i, segment, min_address, mem_size) != 0)
+            return -1;
         if (out->segment_count == TENDER_MAX_SEGMENTS)
-            fail_image(&image, "has more than %d loadable segments", TENDER_MAX_SEGMENTS);
+            return image_error(image, "has more than %d loadable segments", TENDER_MAX_SEGMENTS);
         out->segments[out->segment_count++] = (struct tender_segment){
             .address = segment->p_vaddr, .mem_size = segment->p_memsz, .flags = segment->p_flags};
         if ((segment->p_flags & PF_X) && header.e_entry >= segment->p_vaddr &&
@@ -341,20 +349,22 @@ void tender_load_elf(const char *path, uint8_t *guest_base, uint64_t min_address
             highest_end = segment->p_vaddr + segment->p_memsz;
     }
     if (out->segment_count == 0)
-        fail_image(&image, "has no loadable segment");
+        return image_error(image, "has no loadable segment");
     if (!entry_executable)
-        fail_image(&image, "the entry point %#llx is not inside an executable segment",
-                   (unsigned long long)header.e_entry);
-    check_segment_pages(&image, out);
+        return image_error(image, "the entry point %#llx is not inside an executable segment",
+                           (unsigned long long)header.e_entry);
+    if (check_segment_pages(image, out) != 0)
+        return -1;
     if (align_up(highest_end, GUEST_PAGE_SIZE) > mem_size)
-        fail_image(&image, "the image ends beyond the %llu MiB of guest memory: raise --mem",
-                   (unsigned long long)(mem_size >> 20));
+        return image_error(image, "the image ends beyond the %llu MiB of guest memory: raise --mem",
+                           (unsigned long long)(mem_size >> 20));
 
     for (unsigned i = 0; i < header.e_phnum; i++) {
-        if (segments[i].p_type == PT_LOAD && segments[i].p_memsz != 0)
-            copy_segment(&image, &segments[i], guest_base);
+        if (segments[i].p_type == PT_LOAD && segments[i].p_memsz != 0 &&
+            copy_segment(image, &segments[i], guest_base) != 0)
+            return -1;
     }
-    close(image.fd);
     out->entry = header.e_entry;
     out->end = align_up(highest_end, GUEST_PAGE_SIZE);
+    return 0;
 }

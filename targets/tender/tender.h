@@ -56,6 +56,24 @@ struct tender_image {
 void tender_load_elf(const char *path, uint8_t *guest_base, uint64_t min_address, uint64_t mem_size,
                      uint32_t want_abi, uint32_t want_version, struct tender_image *out);
 
+/* The longest refusal tender_check_and_load_elf writes, with its NUL. */
+#define TENDER_ERROR_SIZE 512
+
+/* Where tender_check_and_load_elf reads an image from: the file for tender_load_elf, a buffer for the fuzzer.
+ * `read` is only asked for ranges inside [0, size); it fills all `len` bytes at `offset` and returns 0, or
+ * writes why not (naming `what`) into `error` (TENDER_ERROR_SIZE bytes) and returns -1. */
+struct tender_image_source {
+    uint64_t size; /* bytes in the image */
+    int (*read)(void *context, void *buffer, uint64_t len, uint64_t offset, const char *what, char *error);
+    void *context;
+};
+
+/* tender_load_elf's checks and copy without its I/O and its exit: returns 0 with `out` filled, or -1 with the
+ * refusal in `error`, the line tender_load_elf prints after "<image>: ". */
+int tender_check_and_load_elf(const struct tender_image_source *source, uint8_t *guest_base, uint64_t min_address,
+                              uint64_t mem_size, uint32_t want_abi, uint32_t want_version, struct tender_image *out,
+                              char error[TENDER_ERROR_SIZE]);
+
 /* Open the host resource for every manifest entry from the --net/--block arguments: tap interfaces (O_NONBLOCK,
  * IFF_TAP | IFF_NO_PI) and block files (O_RDWR, size a multiple of 512). Refuses with one line naming the device
  * when a manifest device has no argument, or an argument names no manifest device or the wrong type. Fills
