@@ -1,0 +1,103 @@
+"""A hostile hvt guest (tests/guests/hostile_hypercalls.c) makes raw hypercalls no well-behaved guest makes.
+
+The tender answers each one the way the design says, never touching memory or disk outside what the guest owns:
+PLATFORM_INVALID for a request that is wrong but harmless to refuse (a count above NET_EXCHANGE's limit, a block
+request outside the disk), or one line and exit 126 for an address outside guest memory or a port that is no
+hypercall. Each case checks the exact answer, and that the disk file is neither changed nor grown.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from freestanding.boot import TENDER_EXIT_ABORT, TENDERS, require_abi
+from netns import tap_namespace
+
+GUEST = "tests.guests/hostile_hypercalls.hvt"
+PLATFORM_INVALID = 2
+DISK_SIZE = 64 * 1024
+# Every byte of the disk before the guest runs, so that a read or write the tender should refuse shows.
+DISK_PATTERN = bytes(range(256)) * (DISK_SIZE // 256)
+
+# Refused with PLATFORM_INVALID; the guest goes on and exits 0.
+REFUSED = [
+    "exchange_transmit_count",  # 65 frames to send, the limit is HVT_NET_EXCHANGE_MAX_FRAMES (64)
+    "exchange_receive_count",  # 65 receive buffers
+    "exchange_count_wraps",  # 2^32 - 1 frames: count * sizeof must not wrap into a small copy
+    "exchange_frame_too_long",  # a frame of MTU + 14 + 1 bytes
+    "exchange_bad_handle",  # NET_EXCHANGE on the block device's handle
+    "block_read_past_capacity",  # offset == capacity
+    "block_write_past_capacity",  # the last block and one more
+    "block_write_far_away",  # offset 16 GiB: the file must not grow
+    "block_offset_wraps",  # offset + length wraps past 2^64
+    "block_partial_length",  # half a block
+    "block_unaligned_offset",  # half a block in
+    "block_bad_handle",  # BLOCK_READ on the net device's handle
+]
+
+# Stopped with one line on stderr and exit 126, before any frame or block moves.
+STOPPED = {
+    "exchange_frame_outside": r"hvt: guest passed an invalid address 0xf0000000 length 60 to hypercall NET_EXCHANGE",
+    "exchange_buffer_wraps": (
+        r"hvt: guest passed an invalid address 0xfffffffffffff000 length 8192 to hypercall NET_EXCHANGE"
+    ),
+    "exchange_descriptors_outside": (
+        r"hvt: guest passed an invalid address 0xf0000000 length 16 to hypercall NET_EXCHANGE"
+    ),
+    "block_buffer_outside": r"hvt: guest passed an invalid address 0xf0000000 length 512 to hypercall BLOCK_READ",
+    "hypercall_zero": r"hvt: guest accessed I/O port 0x500 that is no hypercall \(out of 4 bytes\) at RIP 0x[0-9a-f]+",
+    "hypercall_past_max": (
+        r"hvt: guest accessed I/O port 0x50a that is no hypercall \(out of 4 bytes\) at RIP 0x[0-9a-f]+"
+    ),
+    "argument_outside": r"hvt: guest passed an invalid address 0xf0000000 length 8 to hypercall WALLTIME",
+    "puts_wraps": r"hvt: guest passed an invalid address 0xfffffffffffff000 length 8192 to hypercall PUTS",
+}
+
+
+@pytest.fixture(scope="module")
+def namespace() -> Iterator[str]:
+    require_abi("hvt")
+    with tap_namespace("hypercall") as name:
+        yield name
+
+
+def run_guest(namespace: str, disk: Path, action: str) -> subprocess.CompletedProcess:
+    disk.write_bytes(DISK_PATTERN)
+    result = subprocess.run(
+        ["ip", "netns", "exec", namespace, TENDERS["hvt"], "--net:service=tap0", f"--block:storage={disk}", GUEST,
+         f"--action={action}"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert disk.stat().st_size == DISK_SIZE, f"{action}: the disk file changed size"
+    assert disk.read_bytes() == DISK_PATTERN, f"{action}: the disk file changed"
+    return result
+
+
+@pytest.mark.parametrize("action", REFUSED)
+def test_request_is_refused_with_invalid(action: str, namespace: str, tmp_path: Path) -> None:
+    result = run_guest(namespace, tmp_path / "disk.img", action)
+    assert (result.returncode, result.stderr) == (0, ""), result.stdout + result.stderr
+    assert result.stdout == f"hostile: {action}\nhostile: {action} answered {PLATFORM_INVALID}\n"
+
+
+@pytest.mark.parametrize("action", sorted(STOPPED))
+def test_guest_is_stopped_in_one_line(action: str, namespace: str, tmp_path: Path) -> None:
+    result = run_guest(namespace, tmp_path / "disk.img", action)
+    assert result.returncode == TENDER_EXIT_ABORT, result.stdout + result.stderr
+    assert result.stdout == f"hostile: {action}\n"
+    assert re.fullmatch(STOPPED[action], result.stderr.rstrip("\n")), result.stderr
+    assert result.stderr.count("\n") == 1
+
+
+def test_unknown_action_is_reported_by_the_guest(namespace: str, tmp_path: Path) -> None:
+    # The guest itself refuses an action it does not know, so a misspelt test case cannot pass as "answered".
+    result = run_guest(namespace, tmp_path / "disk.img", "no_such_action")
+    assert result.returncode == 2
+    assert result.stdout == "hostile: no_such_action\nhostile: unknown action\n"
