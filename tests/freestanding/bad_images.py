@@ -160,7 +160,7 @@ BAD_IMAGES: Dict[str, BadImage] = {
         BadImage("segment_below_load_address", "hello", segment_below_load_address,
                  "segment 0 at 0x1000 lies below guest memory, which starts at 0x100000"),
         BadImage("segment_past_memory", "hello", segment_past_memory,
-                 "beyond the 32 MiB of guest memory: raise --mem"),
+                 "MiB of guest memory: raise --mem"),
         BadImage("segments_overlap", "hello", segments_overlap, "two loadable segments overlap"),
         BadImage("note_name_overflows", "hello", note_name_overflows, "a note runs past its segment"),
         BadImage("note_description_overflows", "hello", note_description_overflows, "a note runs past its segment"),
