@@ -127,7 +127,7 @@ static int check_section_headers(const struct image_reader *image, const Elf64_E
 }
 
 static int check_manifest(const struct image_reader *image, const struct mirage_manifest_desc *manifest,
-                           uint64_t desc_size)
+                          uint64_t desc_size)
 {
     if (manifest->version != MIRAGE_MANIFEST_VERSION)
         return image_error(image, "manifest version %u, this tender reads version %d", manifest->version,
@@ -167,7 +167,7 @@ struct note_state {
 };
 
 static int read_mirage_note(const struct image_reader *image, uint32_t type, const uint8_t *desc,
-                             uint32_t desc_size, struct note_state *seen, struct tender_image *out)
+                            uint32_t desc_size, struct note_state *seen, struct tender_image *out)
 {
     if (type == MIRAGE_NOTE_TYPE_ABI) {
         if (seen->have_abi)
@@ -195,7 +195,7 @@ static int read_mirage_note(const struct image_reader *image, uint32_t type, con
 /* A note is a 12-byte header and the owner name, padded to the segment's alignment (4, or 8 for 8-aligned note
  * segments), then the description, padded likewise. */
 static int read_note_segment(const struct image_reader *image, const Elf64_Phdr *segment, struct note_state *seen,
-                              struct tender_image *out)
+                             struct tender_image *out)
 {
     static uint8_t notes[MAX_NOTE_SEGMENT_SIZE];
     uint64_t alignment = segment->p_align == 8 ? 8 : 4;
@@ -218,16 +218,16 @@ static int read_note_segment(const struct image_reader *image, const Elf64_Phdr 
         if (desc_offset > size || desc_size > size - desc_offset)
             return image_error(image, "a note runs past its segment: corrupt image");
         if (name_size == MIRAGE_NOTE_NAME_SIZE &&
-            memcmp(notes + name_offset, MIRAGE_NOTE_NAME, MIRAGE_NOTE_NAME_SIZE) == 0)
-            if (read_mirage_note(image, header[2], notes + desc_offset, (uint32_t)desc_size, seen, out) != 0)
-                return -1;
+            memcmp(notes + name_offset, MIRAGE_NOTE_NAME, MIRAGE_NOTE_NAME_SIZE) == 0 &&
+            read_mirage_note(image, header[2], notes + desc_offset, (uint32_t)desc_size, seen, out) != 0)
+            return -1;
         position = desc_offset + align_up(desc_size, alignment);
     }
     return 0;
 }
 
 static int check_abi(const struct image_reader *image, const struct note_state *seen, uint32_t want_abi,
-                      uint32_t want_version, const struct tender_image *out)
+                     uint32_t want_version, const struct tender_image *out)
 {
     if (!seen->have_abi)
         return image_error(image, "has no MIRAGE ABI note: not a unikernel image built for a tender");
@@ -242,7 +242,7 @@ static int check_abi(const struct image_reader *image, const struct note_state *
 }
 
 static int check_load_segment(const struct image_reader *image, unsigned index, const Elf64_Phdr *segment,
-                               uint64_t min_address, uint64_t mem_size)
+                              uint64_t min_address, uint64_t mem_size)
 {
     uint64_t end;
 
