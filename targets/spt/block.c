@@ -30,19 +30,20 @@ static const struct mirage_boot_device *checked_device(platform_handle_t handle,
     return device;
 }
 
-/* A regular file can answer with fewer bytes (a signal, a huge request): continue where it stopped. */
+/* One system call per block: the tender's filter admits exactly one whole block per pread64/pwrite64. A regular file
+ * moves a block whole; a short count means the end of the file or an I/O error. */
 static platform_result_t transfer(int64_t number, const struct mirage_boot_device *device, uint64_t offset,
                                   uintptr_t buffer, size_t size)
 {
-    while (size > 0) {
-        int64_t done = spt_syscall5(number, (uint64_t)device->host_fd, buffer, size, offset, 0);
-        if (done == -SPT_EINTR)
-            continue;
-        if (done <= 0)
+    const uint64_t block = device->block_size;
+
+    for (; size > 0; size -= block, offset += block, buffer += block) {
+        int64_t done;
+        do
+            done = spt_syscall5(number, (uint64_t)device->host_fd, buffer, block, offset, 0);
+        while (done == -SPT_EINTR);
+        if (done != (int64_t)block)
             return PLATFORM_UNSPECIFIED;
-        buffer += (uint64_t)done;
-        offset += (uint64_t)done;
-        size -= (size_t)done;
     }
     return PLATFORM_OK;
 }

@@ -1,4 +1,5 @@
-/* spt_abi.h: the interface between an spt guest and the spt tender (targets/spt/tender), version 1.
+/* spt_abi.h: the interface between an spt guest and the spt tender (targets/spt/tender), version 2 (version 1 with
+ * block I/O of one block per call and tap writes of one frame at most, enforced by the filter).
  *
  * The guest runs inside the tender's Linux process. The tender maps guest memory [SPT_GUEST_LOAD_ADDRESS,
  * mem_size) at the same host addresses (guest address == host address), loads the image's segments there with
@@ -10,8 +11,11 @@
  * spt_boot_info and %rsp = mem_size (16-byte aligned). From then on the guest may only make these system calls,
  * anything else kills the process with SIGSYS:
  *   write(1, ...)                    the console
- *   read/write(fd, ...)              fd = a net device's host_fd (a tap, non-blocking)
- *   pread64/pwrite64(fd, ...)        fd = a block device's host_fd
+ *   read(fd, ...)                    fd = a net device's host_fd (a tap, non-blocking)
+ *   write(fd, buf, len)              the same fd, len <= mtu + 14 (one Ethernet frame)
+ *   pread64/pwrite64(fd, buf, len, offset)
+ *                                    fd = a block device's host_fd, len == block_size, offset a multiple of
+ *                                    block_size and offset + len <= capacity: one whole block of the disk
  *   ppoll(...)                       waiting for the net devices or a timeout
  *   clock_gettime(CLOCK_MONOTONIC or CLOCK_REALTIME, ...)
  *   getrandom(..., ..., 0)
@@ -23,7 +27,7 @@
 
 #include "lib/platform/boot_devices.h"
 
-#define SPT_ABI_VERSION 1
+#define SPT_ABI_VERSION 2
 #define SPT_GUEST_LOAD_ADDRESS 0x100000u
 #define SPT_PAGE_SIZE 0x1000u
 #define SPT_STACK_SIZE 0x80000u /* 512 KiB, below which a guard page stops an overflow */
