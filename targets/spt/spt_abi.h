@@ -7,8 +7,10 @@
  *
  *   image | boot info + command line (read-only) | heap | guard page (no access) | stack (SPT_STACK_SIZE)
  *
- * It then installs a seccomp filter and jumps to the ELF entry with %rdi = the address of a struct
- * spt_boot_info and %rsp = mem_size (16-byte aligned). From then on the guest may only make these system calls,
+ * It then installs a seccomp filter, zeroes its own arguments and environment (the strings and the pointers to
+ * them: the guest shares the process) and jumps to the ELF entry with %rdi = the address of a struct
+ * spt_boot_info, %rsp = mem_size (16-byte aligned) and the other general-purpose and SSE registers zero, but for
+ * %rcx (the entry). From then on the guest may only make these system calls,
  * anything else kills the process with SIGSYS:
  *   write(1, ...)                    the console
  *   read(fd, ...)                    fd = a net device's host_fd (a tap, non-blocking)

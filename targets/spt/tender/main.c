@@ -1,5 +1,6 @@
-/* main.c: the spt tender: loads an spt unikernel image into this process, confines the process with seccomp and
- * jumps into the image. The exit code is the unikernel's; a forbidden system call kills it with SIGSYS. */
+/* main.c: the spt tender: loads an spt unikernel image into this process, confines the process with seccomp, zeroes
+ * its own arguments and environment and jumps into the image. The exit code is the unikernel's; a forbidden system
+ * call kills it with SIGSYS. */
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
@@ -8,7 +9,7 @@
 
 _Static_assert(SPT_EXIT_ABORT == TENDER_EXIT_ABORT, "spt guests abort with the tenders' abort code");
 
-int main(int argc, char **argv)
+int main(int argc, char **argv, char **envp)
 {
     static struct tender_args args;
     static struct tender_image image;
@@ -33,5 +34,8 @@ int main(int argc, char **argv)
         tender_fail(TENDER_EXIT_ERROR, "cannot ignore SIGPIPE: %s", strerror(errno));
 
     spt_install_seccomp(&boot->devices);
+    /* Nothing below may fail or print: the arguments are gone. */
+    explicit_bzero(&args, sizeof(args));
+    spt_scrub_host_strings(argv, envp);
     spt_launch(image.entry, &layout);
 }

@@ -39,7 +39,12 @@ void spt_write_boot_info(const struct spt_layout *layout, const char *cmdline);
 /* Confine the process to the system calls of spt_abi.h, on exactly the devices' file descriptors. */
 void spt_install_seccomp(const struct mirage_boot_devices *devices);
 
-/* Switch to the guest stack and jump to `entry` with %rdi = the boot info. Makes no system call. */
+/* Zero the strings of the tender's arguments (`argv`), environment (`envp`, main's own) and the auxiliary vector's
+ * AT_EXECFN, and the pointers to them: nothing the operator passed the tender stays readable by the guest. */
+void spt_scrub_host_strings(char **argv, char **envp);
+
+/* Switch to the guest stack and jump to `entry` with %rdi = the boot info and every other register but %rcx zero,
+ * so that no tender value (a pointer, a copied string) reaches the guest. Makes no system call. */
 _Noreturn void spt_launch(uint64_t entry, const struct spt_layout *layout);
 
 #endif
