@@ -42,7 +42,9 @@ static void hypercall_block(struct hvt_guest *guest, uint64_t argument, bool wri
 {
     struct hvt_hc_block call;
     hvt_guest_read(&guest->vm, argument, &call, sizeof call, name);
-    uint8_t *data = hvt_guest_range(&guest->vm, call.data, call.len, name);
+    /* A read fills guest memory: never the image's read-only pages, which the tender maps read-only. */
+    uint8_t *data = writing ? hvt_guest_range(&guest->vm, call.data, call.len, name)
+                            : hvt_guest_writable_range(&guest->vm, call.data, call.len, name);
     const struct mirage_boot_device *device = block_device(guest, call.handle);
     if (!request_is_valid(device, call.offset, call.len))
         call.ret = PLATFORM_INVALID;

@@ -23,6 +23,12 @@
 /* Memory the guest needs above its image for a heap and the boot stack (its stack reserve is 512 KiB). */
 #define HVT_MIN_FREE_MEMORY (1ull << 20)
 
+/* Guest-physical [start, end), page aligned. */
+struct hvt_range {
+    uint64_t start;
+    uint64_t end;
+};
+
 struct hvt_vm {
     int kvm_fd;
     int vm_fd;
@@ -30,6 +36,9 @@ struct hvt_vm {
     struct kvm_run *run; /* the vCPU's shared run area */
     uint8_t *mem;        /* guest-physical 0 in the tender's address space */
     uint64_t mem_size;
+    /* The image's read-only segments, mapped read-only in the tender too (guest_protect.c). */
+    struct hvt_range read_only[TENDER_MAX_SEGMENTS];
+    uint32_t read_only_count;
 };
 
 /* What hypercall handlers work on: guest memory and the attached devices with their host descriptors (the copy
@@ -45,6 +54,11 @@ void hvt_vcpu_create(struct hvt_vm *vm);
 /* The vCPU's TSC frequency in Hz. */
 uint64_t hvt_vcpu_tsc_freq(const struct hvt_vm *vm);
 
+/* guest_protect.c: map the image's non-writable segments (text, read-only data) read-only in the tender, so that
+ * KVM refuses a guest's write there even from CPL 0 with CR0.WP clear or its page tables changed; records them in
+ * vm->read_only. Refuses an image whose read-only and writable segments share a page. */
+void hvt_guest_protect_image(struct hvt_vm *vm, const char *image_path, const struct tender_image *image);
+
 /* boot_info.c: write struct hvt_boot_info and the command line into low guest memory; returns its address. */
 uint64_t hvt_boot_info_write(const struct hvt_vm *vm, const struct tender_image *image, const char *cmdline,
                              const struct mirage_boot_devices *devices, uint64_t tsc_freq);
@@ -55,7 +69,11 @@ void hvt_cpu_setup(const struct hvt_vm *vm, const struct tender_image *image, ui
 /* guest_memory.c: the one check every guest-supplied address goes through. Returns the host address of guest
  * range [address, address + len), or stops the tender (TENDER_EXIT_ABORT) with one line naming `hypercall`. */
 void *hvt_guest_range(const struct hvt_vm *vm, uint64_t address, uint64_t len, const char *hypercall);
-/* Copy a hypercall's argument struct in from, or its results out to, checked guest memory. */
+/* The same for a range the tender will write into: also stops the tender if it overlaps the read-only image. */
+void *hvt_guest_writable_range(const struct hvt_vm *vm, uint64_t address, uint64_t len, const char *hypercall);
+/* Whether guest-physical `address` lies in the image's read-only segments. */
+int hvt_guest_is_read_only(const struct hvt_vm *vm, uint64_t address);
+/* Copy a hypercall's argument struct in from, or its results out to (a writable range), checked guest memory. */
 void hvt_guest_read(const struct hvt_vm *vm, uint64_t address, void *out, size_t size, const char *hypercall);
 void hvt_guest_write(const struct hvt_vm *vm, uint64_t address, const void *in, size_t size, const char *hypercall);
 

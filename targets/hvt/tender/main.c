@@ -21,6 +21,7 @@ int main(int argc, char **argv)
         tender_fail(TENDER_EXIT_ERROR, "--mem=%llu is too small: the image ends at %llu KiB and needs %llu KiB above it",
                     (unsigned long long)(args.mem_size >> 20), (unsigned long long)(image.end >> 10),
                     HVT_MIN_FREE_MEMORY >> 10);
+    hvt_guest_protect_image(&guest.vm, args.image, &image);
     tender_attach_devices(&image.manifest, &args, &guest.devices);
 
     hvt_vcpu_create(&guest.vm);

@@ -94,7 +94,7 @@ void hvt_hypercall_net_read(struct hvt_guest *guest, uint64_t argument)
 {
     struct hvt_hc_net_read call;
     hvt_guest_read(&guest->vm, argument, &call, sizeof call, "NET_READ");
-    uint8_t *buffer = hvt_guest_range(&guest->vm, call.data, call.len, "NET_READ");
+    uint8_t *buffer = hvt_guest_writable_range(&guest->vm, call.data, call.len, "NET_READ");
     const struct mirage_boot_device *device = net_device(guest, call.handle);
     call.ret = device == NULL ? PLATFORM_INVALID : receive_frame(device, buffer, call.len, &call.len);
     hvt_guest_write(&guest->vm, argument, &call, sizeof call, "NET_READ");
@@ -148,7 +148,7 @@ static platform_result_t exchange_frames(struct hvt_guest *guest, struct hvt_hc_
         frames[i] = hvt_guest_range(&guest->vm, transmit[i].data, transmit[i].len, name);
     }
     for (uint32_t i = 0; i < offered; i++)
-        buffers[i] = hvt_guest_range(&guest->vm, receive[i].data, receive[i].len, name);
+        buffers[i] = hvt_guest_writable_range(&guest->vm, receive[i].data, receive[i].len, name);
 
     for (uint32_t i = 0; i < call->transmit_count; i++) {
         if (send_frame(device, frames[i], transmit[i].len) != PLATFORM_OK)

@@ -21,6 +21,52 @@ static unsigned long long guest_cr2(const struct hvt_vm *vm)
     return sregs.cr2;
 }
 
+#ifndef KVM_EXIT_MEMORY_FAULT
+#define KVM_EXIT_MEMORY_FAULT 39 /* Linux 6.8; older headers (Debian 12's) lack it */
+#endif
+
+/* KVM's report of a guest access the host's mapping refused (Linux 6.8 and later), at the start of kvm_run's exit
+ * union, like every exit's details; declared here since older headers lack it. */
+struct memory_fault {
+    uint64_t flags;
+    uint64_t gpa;
+    uint64_t size;
+};
+
+static _Noreturn void fail_read_only_write(const struct hvt_vm *vm, uint64_t address)
+{
+    tender_fail(TENDER_EXIT_ABORT, "guest wrote to its read-only text or data at 0x%llx (the host maps it read-only) "
+                "at RIP 0x%llx", (unsigned long long)address, guest_rip(vm));
+}
+
+/* KVM_RUN failed with EFAULT: KVM could not map a guest access with the rights it needed. The tender maps all guest
+ * memory read-write but the image's read-only pages, so it was a write there; kernels since 6.8 say where. */
+static _Noreturn void fail_host_fault(const struct hvt_vm *vm)
+{
+    if (vm->run->exit_reason == KVM_EXIT_MEMORY_FAULT) {
+        struct memory_fault fault;
+        memcpy(&fault, &vm->run->hw, sizeof fault);
+        if (hvt_guest_is_read_only(vm, fault.gpa))
+            fail_read_only_write(vm, fault.gpa);
+        tender_fail(TENDER_EXIT_ABORT, "the host could not map guest-physical 0x%llx for the guest at RIP 0x%llx "
+                    "(KVM_RUN: EFAULT)", (unsigned long long)fault.gpa, guest_rip(vm));
+    }
+    tender_fail(TENDER_EXIT_ABORT, "guest wrote to memory the host maps read-only (its text or read-only data) at "
+                "RIP 0x%llx; this kernel does not say the address (KVM_RUN: EFAULT)", guest_rip(vm));
+}
+
+/* An access KVM could not complete in guest memory: beyond it, or a write to the image's read-only pages, which
+ * KVM treats like a read-only memory slot (an MMIO exit) since the host maps them read-only. */
+static _Noreturn void fail_mmio(const struct hvt_vm *vm)
+{
+    const struct kvm_run *run = vm->run;
+
+    if (run->mmio.phys_addr < vm->mem_size && hvt_guest_is_read_only(vm, run->mmio.phys_addr))
+        fail_read_only_write(vm, run->mmio.phys_addr);
+    tender_fail(TENDER_EXIT_ABORT, "guest accessed address 0x%llx outside its %llu MiB of memory at RIP 0x%llx",
+                (unsigned long long)run->mmio.phys_addr, (unsigned long long)(vm->mem_size >> 20), guest_rip(vm));
+}
+
 static void handle_io(struct hvt_guest *guest)
 {
     const struct kvm_run *run = guest->vm.run;
@@ -42,6 +88,8 @@ _Noreturn void hvt_run(struct hvt_guest *guest)
         if (ioctl(vm->vcpu_fd, KVM_RUN, 0) < 0) {
             if (errno == EINTR || errno == EAGAIN)
                 continue;
+            if (errno == EFAULT)
+                fail_host_fault(vm);
             tender_fail(TENDER_EXIT_ERROR, "KVM_RUN failed: %s", strerror(errno));
         }
         const struct kvm_run *run = vm->run;
@@ -58,9 +106,7 @@ _Noreturn void hvt_run(struct hvt_guest *guest)
                         "guest crashed (triple fault: an exception it could not handle) at RIP 0x%llx, CR2 0x%llx",
                         guest_rip(vm), guest_cr2(vm));
         case KVM_EXIT_MMIO:
-            tender_fail(TENDER_EXIT_ABORT, "guest accessed address 0x%llx outside its %llu MiB of memory at RIP 0x%llx",
-                        (unsigned long long)run->mmio.phys_addr, (unsigned long long)(vm->mem_size >> 20),
-                        guest_rip(vm));
+            fail_mmio(vm);
         case KVM_EXIT_FAIL_ENTRY:
             tender_fail(TENDER_EXIT_ABORT, "KVM could not enter the guest (hardware reason 0x%llx)",
                         (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
