@@ -22,18 +22,17 @@ static bool request_is_valid(const struct mirage_boot_device *device, uint64_t o
     return offset <= device->capacity && len <= device->capacity - offset; /* no offset + len to overflow */
 }
 
-/* Moves all `len` bytes or reports failure; a short transfer on a regular file means an I/O error. */
-static bool transfer(int fd, uint8_t *data, uint64_t len, uint64_t offset, bool writing)
+/* One system call per block, as the seccomp filter admits (sandbox.c); a short transfer on a regular file means an
+ * I/O error or a file shrunk under the guest. */
+static bool transfer(int fd, uint8_t *data, uint64_t len, uint64_t offset, uint64_t block, bool writing)
 {
-    while (len > 0) {
-        ssize_t done = writing ? pwrite(fd, data, len, (off_t)offset) : pread(fd, data, len, (off_t)offset);
-        if (done < 0 && errno == EINTR)
-            continue;
-        if (done <= 0)
+    for (; len > 0; len -= block, offset += block, data += block) {
+        ssize_t done;
+        do
+            done = writing ? pwrite(fd, data, block, (off_t)offset) : pread(fd, data, block, (off_t)offset);
+        while (done < 0 && errno == EINTR);
+        if (done != (ssize_t)block)
             return false;
-        data += done;
-        len -= (uint64_t)done;
-        offset += (uint64_t)done;
     }
     return true;
 }
@@ -49,8 +48,9 @@ static void hypercall_block(struct hvt_guest *guest, uint64_t argument, bool wri
     if (!request_is_valid(device, call.offset, call.len))
         call.ret = PLATFORM_INVALID;
     else
-        call.ret = transfer((int)device->host_fd, data, call.len, call.offset, writing) ? PLATFORM_OK
-                                                                                       : PLATFORM_UNSPECIFIED;
+        call.ret = transfer((int)device->host_fd, data, call.len, call.offset, device->block_size, writing)
+                       ? PLATFORM_OK
+                       : PLATFORM_UNSPECIFIED;
     hvt_guest_write(&guest->vm, argument, &call, sizeof call, name);
 }
 

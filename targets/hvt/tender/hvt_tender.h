@@ -88,6 +88,9 @@ void hvt_hypercall_net_exchange(struct hvt_guest *guest, uint64_t argument);
 void hvt_hypercall_block_write(struct hvt_guest *guest, uint64_t argument);
 void hvt_hypercall_block_read(struct hvt_guest *guest, uint64_t argument);
 
+/* sandbox.c: confine the process with seccomp to running the vCPU and what the hypercall handlers do. */
+void hvt_install_seccomp(const struct hvt_guest *guest);
+
 /* run.c: run the vCPU until the guest halts (exits with its status) or breaks (reports it and exits). */
 _Noreturn void hvt_run(struct hvt_guest *guest);
 

@@ -1,4 +1,5 @@
-/* main.c: the hvt tender: load an hvt image into a KVM guest, attach its devices and run it to its exit. */
+/* main.c: the hvt tender: load an hvt image into a KVM guest, attach its devices, confine itself with seccomp and
+ * run the guest to its exit. */
 #include "targets/hvt/tender/hvt_tender.h"
 
 int main(int argc, char **argv)
@@ -28,5 +29,6 @@ int main(int argc, char **argv)
     uint64_t boot_info = hvt_boot_info_write(&guest.vm, &image, args.cmdline, &guest.devices,
                                              hvt_vcpu_tsc_freq(&guest.vm));
     hvt_cpu_setup(&guest.vm, &image, boot_info);
+    hvt_install_seccomp(&guest);
     hvt_run(&guest);
 }
