@@ -8,7 +8,8 @@
  *
  * A hypercall is `outl %eax, $(HVT_HYPERCALL_PIO_BASE + number)` where %eax holds the guest-physical address of
  * the call's argument struct (below 4 GiB). Every address and length inside it is checked by the tender against
- * guest memory before use; a bad one stops the guest.
+ * guest memory before use; a bad one stops the guest, and so does an argument struct or buffer the tender is to
+ * write into that lies in the image's text or read-only data (the tender maps those pages read-only).
  *
  * A hypercall is a VM exit, the dominant cost of a frame on nested KVM (tens of microseconds), so the network moves
  * frames in batches: NET_EXCHANGE sends and receives many frames in one exit, and can wait like POLL. */

@@ -36,7 +36,8 @@ void spt_protect_guest_memory(const char *image_path, const struct tender_image 
 /* Fill the boot info (except its device table, which tender_attach_devices wrote) and copy the command line. */
 void spt_write_boot_info(const struct spt_layout *layout, const char *cmdline);
 
-/* Confine the process to the system calls of spt_abi.h, on exactly the devices' file descriptors. */
+/* Confine the process to the system calls of spt_abi.h, on exactly the devices' file descriptors and within their
+ * bounds (one whole block of the disk per call, one frame per tap write). */
 void spt_install_seccomp(const struct mirage_boot_devices *devices);
 
 /* Zero the strings of the tender's arguments (`argv`), environment (`envp`, main's own) and the auxiliary vector's
