@@ -1,4 +1,4 @@
-"""The loader's seed corpus (targets/tender/tests/corpus): which file should load, which should be refused and why.
+"""The loader's seed corpus (targets/tender/tests/corpus): hello and block images and their hostile variants.
 
 Run as a script from the repository root after `./pants package examples/hello:image examples/block:image` to
 rebuild the accept-* and refuse-* files from the packaged images (after an ABI or image layout change).
@@ -8,25 +8,13 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Dict, Optional, Tuple
+from typing import Dict
 
 from freestanding.bad_images import BAD_IMAGES, build
 
 CORPUS = "targets/tender/tests/corpus"
 LOADER_ABIS = ("hvt", "spt")
 BASES = ("hello", "block")
-
-
-def expectation(file_name: str) -> Tuple[str, Optional[str]]:
-    """("accept", abi), ("refuse", abi) or ("any", None) for a fuzzer's find."""
-    kind, _, rest = file_name.partition("-")
-    if kind in ("accept", "refuse"):
-        return kind, rest.rsplit(".", 1)[1]
-    return "any", None
-
-
-def expected_refusal(file_name: str) -> str:
-    return BAD_IMAGES[file_name.partition("-")[2].rsplit(".", 1)[0]].expected
 
 
 def regenerate(dist: Path, corpus: Path) -> Dict[str, bytes]:
