@@ -1,5 +1,6 @@
 /* arp.c: ARP for IPv4 over Ethernet (RFC 826): a bounded cache with timeouts, answers for our address, requests for
  * unknown next hops, and a bounded queue of packets waiting on them. */
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -37,8 +38,10 @@ struct arp_entry {
     uint64_t refreshed_ns;  /* resolved: when the last refresh request went out */
 };
 
+/* A slot holds a packet only while `in_use`, so no next hop (0.0.0.0 included) ever matches a free slot. */
 struct arp_queued_packet {
-    uint32_t next_hop; /* 0: free slot */
+    bool in_use;
+    uint32_t next_hop;
     uint16_t ethertype;
     uint16_t len;
     uint8_t data[ARP_PACKET_MAX];
@@ -87,8 +90,8 @@ static struct arp_entry *find_entry(struct arp_state *state, uint32_t address)
 static void drop_queued_for(struct arp_state *state, uint32_t address)
 {
     for (size_t i = 0; i < ARP_QUEUE_SIZE && state->queued_count > 0; i++) {
-        if (state->queue[i].next_hop == address) {
-            state->queue[i].next_hop = 0;
+        if (state->queue[i].in_use && state->queue[i].next_hop == address) {
+            state->queue[i].in_use = false;
             state->queued_count--;
             state->self->counters.queue_drops++;
         }
@@ -159,7 +162,7 @@ static void flush_queued_for(struct arp_state *state, const struct arp_entry *en
 {
     for (size_t i = 0; i < ARP_QUEUE_SIZE && state->queued_count > 0; i++) {
         struct arp_queued_packet *queued = &state->queue[i];
-        if (queued->next_hop != entry->address)
+        if (!queued->in_use || queued->next_hop != entry->address)
             continue;
         size_t capacity;
         uint8_t *payload = ethernet_tx_payload(state->ethernet, &capacity);
@@ -167,7 +170,7 @@ static void flush_queued_for(struct arp_state *state, const struct arp_entry *en
             memcpy(payload, queued->data, queued->len);
             ethernet_write(state->ethernet, entry->mac, queued->ethertype, queued->len);
         }
-        queued->next_hop = 0;
+        queued->in_use = false;
         state->queued_count--;
     }
 }
@@ -265,7 +268,7 @@ static int arp_output_impl(struct arp *self, uint32_t next_hop, uint16_t etherty
     refresh_now(state);
     struct arp_queued_packet *slot = NULL;
     for (size_t i = 0; i < ARP_QUEUE_SIZE; i++) {
-        if (state->queue[i].next_hop == 0) {
+        if (!state->queue[i].in_use) {
             slot = &state->queue[i];
             break;
         }
@@ -273,6 +276,7 @@ static int arp_output_impl(struct arp *self, uint32_t next_hop, uint16_t etherty
     if (slot != NULL) {
         size_t capacity;
         memcpy(slot->data, ethernet_tx_payload(state->ethernet, &capacity), len);
+        slot->in_use = true;
         slot->next_hop = next_hop;
         slot->ethertype = ethertype;
         slot->len = (uint16_t)len;

@@ -1,4 +1,5 @@
 /* ethernet.c: Ethernet II framing over a network interface: dispatch by EtherType, one transmit frame buffer. */
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -18,8 +19,10 @@ enum {
 
 static const uint8_t broadcast_address[ETHERNET_ADDRESS_SIZE] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 
+/* A slot is taken only while `in_use`: a frame's EtherType, whatever it is, never matches a free slot. */
 struct ethernet_listener {
-    uint16_t ethertype; /* 0: free */
+    bool in_use;
+    uint16_t ethertype;
     ethernet_handler handler;
     void *context;
 };
@@ -40,9 +43,9 @@ static int ethernet_listen_impl(struct ethernet *self, uint16_t ethertype, ether
     if (ethertype == 0 || handler == NULL)
         return ETHERNET_ERROR_FULL;
     for (size_t i = 0; i < ETHERNET_LISTENERS_MAX; i++) {
-        if (state->listeners[i].ethertype == ethertype)
+        if (state->listeners[i].in_use && state->listeners[i].ethertype == ethertype)
             return ETHERNET_ERROR_FULL;
-        if (state->listeners[i].ethertype == 0 && free_slot == NULL)
+        if (!state->listeners[i].in_use && free_slot == NULL)
             free_slot = &state->listeners[i];
     }
     if (free_slot == NULL)
@@ -50,6 +53,7 @@ static int ethernet_listen_impl(struct ethernet *self, uint16_t ethertype, ether
     free_slot->handler = handler;
     free_slot->context = context;
     free_slot->ethertype = ethertype;
+    free_slot->in_use = true;
     return 0;
 }
 
@@ -69,7 +73,7 @@ static void ethernet_input_impl(struct ethernet *self, const uint8_t *frame, siz
     uint16_t ethertype = wire_get16(frame + 12);
     for (size_t i = 0; i < ETHERNET_LISTENERS_MAX; i++) {
         const struct ethernet_listener *listener = &state->listeners[i];
-        if (listener->ethertype == ethertype) {
+        if (listener->in_use && listener->ethertype == ethertype) {
             self->counters.delivered++;
             listener->handler(listener->context, frame + ETHERNET_ADDRESS_SIZE, frame + ETHERNET_HEADER_SIZE,
                               len - ETHERNET_HEADER_SIZE);

@@ -1,5 +1,6 @@
 /* ipv4.c: IPv4 (RFC 791) over Ethernet and ARP: header checks, dispatch by protocol, on-link or gateway routing.
  * Fragments are dropped and counted: the stack never sends them and does not reassemble them. */
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -24,8 +25,10 @@ enum ipv4_connect_error {
     IPV4_CONNECT_NO_ROOM = -4,
 };
 
+/* A slot is taken only while `in_use`: a datagram's protocol, whatever it is, never matches a free slot. */
 struct ipv4_listener {
-    uint8_t protocol; /* 0: free */
+    bool in_use;
+    uint8_t protocol;
     ipv4_handler handler;
     void *context;
 };
@@ -90,9 +93,9 @@ static int ipv4_listen_impl(struct ipv4 *self, uint8_t protocol, ipv4_handler ha
     if (protocol == 0 || handler == NULL)
         return IPV4_ERROR_FULL;
     for (size_t i = 0; i < IPV4_LISTENERS_MAX; i++) {
-        if (state->listeners[i].protocol == protocol)
+        if (state->listeners[i].in_use && state->listeners[i].protocol == protocol)
             return IPV4_ERROR_FULL;
-        if (state->listeners[i].protocol == 0 && free_slot == NULL)
+        if (!state->listeners[i].in_use && free_slot == NULL)
             free_slot = &state->listeners[i];
     }
     if (free_slot == NULL)
@@ -100,6 +103,7 @@ static int ipv4_listen_impl(struct ipv4 *self, uint8_t protocol, ipv4_handler ha
     free_slot->handler = handler;
     free_slot->context = context;
     free_slot->protocol = protocol;
+    free_slot->in_use = true;
     return 0;
 }
 
@@ -142,7 +146,7 @@ static void ipv4_input_impl(struct ipv4 *self, const uint8_t *packet, size_t len
     uint8_t protocol = packet[9];
     for (size_t i = 0; i < IPV4_LISTENERS_MAX; i++) {
         const struct ipv4_listener *listener = &state->listeners[i];
-        if (listener->protocol == protocol) {
+        if (listener->in_use && listener->protocol == protocol) {
             self->counters.delivered++;
             listener->handler(listener->context, source, destination, packet + header_len, total_len - header_len);
             return;
@@ -194,7 +198,9 @@ static int ipv4_write_impl(struct ipv4 *self, uint32_t destination, uint8_t prot
         rc = ethernet_write(state->ethernet, broadcast_mac, ETHERTYPE_IPV4, total_len) == 0 ? 0 : IPV4_ERROR_SEND;
     } else {
         uint32_t next_hop = ((destination ^ self->address) & self->netmask) == 0 ? destination : self->gateway;
-        if (next_hop == 0) {
+        /* 0.0.0.0 means "this host" and is never a destination (RFC 1122 3.2.1.3): a reply to a datagram from
+         * 0.0.0.0 goes nowhere rather than into ARP. */
+        if (next_hop == 0 || destination == 0) {
             rc = IPV4_ERROR_NO_ROUTE;
             goto failed;
         }

@@ -1,5 +1,6 @@
 /* stack.c: the direct stack (devices/stack.h) over the lib/tcpip layers: UDP for applications and the event loop
  * that reads frames from the network interface and runs the timers. */
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -26,9 +27,11 @@ enum {
     STACK_ERROR_SEND = -13,       /* udp_send: the datagram could not go out (no route, ARP queue full, link) */
 };
 
+/* A slot is taken only while `in_use`; UDP hands datagrams to a slot only after it was registered there. */
 struct stack_listener {
+    bool in_use;
     struct stack *stack;
-    uint16_t port; /* 0: free */
+    uint16_t port;
     stack_udp_handler handler;
     void *context;
 };
@@ -61,7 +64,7 @@ static int stack_udp_listen_impl(struct stack *self, uint16_t port, stack_udp_ha
     if (port == 0 || handler == NULL)
         return STACK_ERROR_INVALID;
     for (size_t i = 0; i < STACK_LISTENERS_MAX; i++) {
-        if (state->listeners[i].port == 0) {
+        if (!state->listeners[i].in_use) {
             free_slot = &state->listeners[i];
             break;
         }
@@ -71,9 +74,12 @@ static int stack_udp_listen_impl(struct stack *self, uint16_t port, stack_udp_ha
     free_slot->stack = self;
     free_slot->handler = handler;
     free_slot->context = context;
-    if (udp_listen(state->udp, port, deliver, free_slot) != 0)
+    if (udp_listen(state->udp, port, deliver, free_slot) != 0) {
+        memset(free_slot, 0, sizeof(*free_slot));
         return STACK_ERROR_FULL;
+    }
     free_slot->port = port;
+    free_slot->in_use = true;
     return 0;
 }
 

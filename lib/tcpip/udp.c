@@ -1,4 +1,5 @@
 /* udp.c: UDP over IPv4 (RFC 768): checksums with the pseudo header, dispatch to listeners by destination port. */
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -11,8 +12,10 @@ enum {
     UDP_INSTANCES_MAX = 2,
 };
 
+/* A slot is taken only while `in_use`: a datagram's port, 0 included, never matches a free slot. */
 struct udp_listener {
-    uint16_t port; /* 0: free */
+    bool in_use;
+    uint16_t port;
     udp_handler handler;
     void *context;
 };
@@ -61,7 +64,7 @@ static void udp_receive(void *context, uint32_t source, uint32_t destination, co
     uint16_t port = wire_get16(segment + 2);
     for (size_t i = 0; i < UDP_LISTENERS_MAX; i++) {
         const struct udp_listener *listener = &state->listeners[i];
-        if (listener->port == port) {
+        if (listener->in_use && listener->port == port) {
             struct udp_datagram datagram = {
                 .source = source,
                 .destination = destination,
@@ -85,9 +88,9 @@ static int udp_listen_impl(struct udp *self, uint16_t port, udp_handler handler,
     if (port == 0 || handler == NULL)
         return UDP_ERROR_INVALID;
     for (size_t i = 0; i < UDP_LISTENERS_MAX; i++) {
-        if (state->listeners[i].port == port)
+        if (state->listeners[i].in_use && state->listeners[i].port == port)
             return UDP_ERROR_FULL;
-        if (state->listeners[i].port == 0 && free_slot == NULL)
+        if (!state->listeners[i].in_use && free_slot == NULL)
             free_slot = &state->listeners[i];
     }
     if (free_slot == NULL)
@@ -95,6 +98,7 @@ static int udp_listen_impl(struct udp *self, uint16_t port, udp_handler handler,
     free_slot->handler = handler;
     free_slot->context = context;
     free_slot->port = port;
+    free_slot->in_use = true;
     return 0;
 }
 
@@ -102,8 +106,9 @@ static int udp_unlisten_impl(struct udp *self, uint16_t port)
 {
     struct udp_state *state = self->state;
     for (size_t i = 0; port != 0 && i < UDP_LISTENERS_MAX; i++) {
-        if (state->listeners[i].port == port) {
-            state->listeners[i].port = 0;
+        if (state->listeners[i].in_use && state->listeners[i].port == port) {
+            /* Nothing of the old listener survives: a stale handler or context can never be called again. */
+            memset(&state->listeners[i], 0, sizeof(state->listeners[i]));
             return 0;
         }
     }
