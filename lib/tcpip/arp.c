@@ -203,7 +203,11 @@ static void arp_receive(void *context, const uint8_t source[ETHERNET_ADDRESS_SIZ
     const uint8_t *sender_mac = packet + 8;
     uint32_t sender_address = wire_get32(packet + 14);
     uint32_t target_address = wire_get32(packet + 24);
-    if (operation != ARP_OPERATION_REQUEST && operation != ARP_OPERATION_REPLY) {
+    /* A group (multicast or broadcast) or all-zero sender address is never a host's: answering a group address
+     * would turn one request into a reply to every host on the segment. */
+    static const uint8_t zero_mac[ETHERNET_ADDRESS_SIZE] = { 0 };
+    if ((operation != ARP_OPERATION_REQUEST && operation != ARP_OPERATION_REPLY) || (sender_mac[0] & 1) != 0 ||
+        memcmp(sender_mac, zero_mac, ETHERNET_ADDRESS_SIZE) == 0) {
         self->counters.malformed++;
         return;
     }
@@ -213,9 +217,9 @@ static void arp_receive(void *context, const uint8_t source[ETHERNET_ADDRESS_SIZ
         self->counters.replies_received++;
     refresh_now(state);
 
-    /* Probes (sender 0.0.0.0), multicast senders and claims on our own address teach nothing. */
+    /* Probes (sender 0.0.0.0) and claims on our own address teach nothing. */
     int sender_usable = sender_address != 0 && sender_address != UINT32_C(0xffffffff) &&
-                        sender_address != self->address && (sender_mac[0] & 1) == 0;
+                        sender_address != self->address;
     int for_us = self->address != 0 && target_address == self->address;
     int merged = 0;
     if (sender_usable) {

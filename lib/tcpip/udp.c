@@ -134,6 +134,11 @@ static int udp_write_impl(struct udp *self, uint16_t source_port, uint32_t desti
         self->counters.send_errors++;
         return UDP_ERROR_TOO_BIG;
     }
+    /* Port 0 is reserved (RFC 768): a reply to a datagram "from" port 0 goes nowhere. */
+    if (destination_port == 0) {
+        self->counters.send_errors++;
+        return UDP_ERROR_INVALID;
+    }
     size_t udp_len = UDP_HEADER_SIZE + len;
     wire_put16(segment, source_port);
     wire_put16(segment + 2, destination_port);
