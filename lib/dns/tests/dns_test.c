@@ -808,6 +808,16 @@ static void mutation_checks(void) {
     check(bad == 0, "20000 mutated queries get well-formed responses", "%s", why);
 }
 
+/* How many checks each group runs (the TAP plan is their sum). */
+enum {
+    NAME_CHECKS = 18,
+    ZONE_CHECKS = 32,
+    RESPONDER_CHECKS = 42,
+    HEADER_CHECKS = 17,
+    EDNS_CHECKS = 7,
+    MUTATION_CHECKS = 1,
+};
+
 static int run_all(void) {
     char error[200];
     zone = dns_zone_parse(test_zone_text, sizeof test_zone_text - 1, TEST_ZONE_ORIGIN, error, sizeof error);
@@ -815,15 +825,38 @@ static int run_all(void) {
         printf("1..1\nnot ok 1 - the test zone parses: %s\n", error);
         return 1;
     }
-    name_checks();
-    zone_checks();
-    responder_checks();
-    header_checks();
-    edns_checks();
-    mutation_checks();
-    printf("1..%u\n", test_number);
+    /* The plan goes out before the checks, so a run that stops part-way shows fewer `ok` lines than planned;
+     * each group's count is fixed, and a group that runs a different number of checks fails the run. */
+    static const struct {
+        const char *name;
+        void (*run)(void);
+        unsigned planned;
+    } groups[] = {
+        {"names", name_checks, NAME_CHECKS},
+        {"zone", zone_checks, ZONE_CHECKS},
+        {"responder", responder_checks, RESPONDER_CHECKS},
+        {"header", header_checks, HEADER_CHECKS},
+        {"edns", edns_checks, EDNS_CHECKS},
+        {"mutation", mutation_checks, MUTATION_CHECKS},
+    };
+    unsigned planned = 0;
+    for (size_t g = 0; g < sizeof groups / sizeof groups[0]; g++) {
+        planned += groups[g].planned;
+    }
+    printf("1..%u\n", planned);
+    fflush(stdout);
+    bool counts_match = true;
+    for (size_t g = 0; g < sizeof groups / sizeof groups[0]; g++) {
+        unsigned before = test_number;
+        groups[g].run();
+        if (test_number - before != groups[g].planned) {
+            fprintf(stderr, "dns_test: the %s group ran %u checks but plans %u; update its count\n", groups[g].name,
+                    test_number - before, groups[g].planned);
+            counts_match = false;
+        }
+    }
     dns_zone_free(zone);
-    return failures == 0 ? 0 : 1;
+    return failures == 0 && counts_match ? 0 : 1;
 }
 
 static int run_corpus(const char *directory) {
@@ -848,6 +881,8 @@ static int run_corpus(const char *directory) {
     }
     closedir(dir);
     qsort(names, count, sizeof names[0], (int (*)(const void *, const void *))strcmp);
+    printf("1..%zu\n", count); /* one check per file, planned before any runs */
+    fflush(stdout);
     for (size_t i = 0; i < count; i++) {
         char path[4400];
         snprintf(path, sizeof path, "%.4000s/%.255s", directory, names[i]);
@@ -880,7 +915,6 @@ static int run_corpus(const char *directory) {
         }
         check(ok && guard && file != NULL, names[i], "%s%s", why, guard ? "" : " (wrote past the buffer)");
     }
-    printf("1..%u\n", test_number);
     dns_zone_free(zone);
     return failures == 0 ? 0 : 1;
 }
