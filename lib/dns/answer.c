@@ -247,7 +247,8 @@ size_t dns_answer(const struct dns_zone *zone, const uint8_t *query, size_t quer
     if (DNS_OPCODE(header.flags) != 0) {
         return header_only(response, &header, DNS_RCODE_NOTIMP);
     }
-    if (header.qdcount != 1) {
+    /* RCODE is set only in responses (RFC 1035 section 4.1.1): a query carrying one is malformed, as NSD says. */
+    if (header.qdcount != 1 || DNS_RCODE(header.flags) != 0) {
         return header_only(response, &header, DNS_RCODE_FORMERR);
     }
     struct dns_name qname;

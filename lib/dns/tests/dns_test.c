@@ -532,6 +532,7 @@ static void header_checks(void) {
         {"opcode NOTIFY is NOTIMP", NULL, DNS_RCODE_NOTIMP},
         {"class CH is REFUSED", NULL, DNS_RCODE_REFUSED},
         {"a question for OPT is FORMERR", NULL, DNS_RCODE_FORMERR},
+        {"a query with an RCODE set is FORMERR", NULL, DNS_RCODE_FORMERR},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         q = make_query("www.example.org.", DNS_TYPE_A, 0, 0, 0);
@@ -561,6 +562,7 @@ static void header_checks(void) {
         case 9: q.bytes[2] = (uint8_t)((q.bytes[2] & 0x87) | (4 << 3)); break;
         case 10: dns_put16(q.bytes + q.length - 2, 3); break;
         case 11: dns_put16(q.bytes + q.length - 4, DNS_TYPE_OPT); break;
+        case 12: q.bytes[3] = (uint8_t)(q.bytes[3] | DNS_RCODE_REFUSED); break;
         }
         struct response r;
         if (ask(cases[i].name, &q, &r, NULL)) {
@@ -813,7 +815,7 @@ enum {
     NAME_CHECKS = 18,
     ZONE_CHECKS = 32,
     RESPONDER_CHECKS = 42,
-    HEADER_CHECKS = 17,
+    HEADER_CHECKS = 18,
     EDNS_CHECKS = 7,
     MUTATION_CHECKS = 1,
 };
