@@ -19,6 +19,7 @@ struct response {
     uint16_t counts[3];
     uint16_t flags;
     uint8_t rcode;
+    int32_t extended_error; /* an RFC 8914 info code for the OPT record, or DNS_EDE_NONE */
     bool truncated;
     /* Names whose A and AAAA go into the additional section (RDATA in the zone), and RRsets already written. */
     const uint8_t *targets[ADDITIONAL_TARGETS_MAX];
@@ -176,6 +177,7 @@ static void resolve(struct response *r, const struct dns_name *qname, uint16_t q
     dns_name_lowercase(&name);
     if (!dns_name_is_at_or_below(dns_name_ref_of(&name), zone->nodes[0].key)) {
         r->rcode = DNS_RCODE_REFUSED;
+        r->extended_error = DNS_EDE_NOT_AUTHORITATIVE; /* as NSD says why */
         r->flags &= (uint16_t)~DNS_FLAG_AA;
         return;
     }
@@ -277,7 +279,7 @@ size_t dns_answer(const struct dns_zone *zone, const uint8_t *query, size_t quer
         return header_only(response, &header, DNS_RCODE_FORMERR); /* bytes the counts do not account for */
     }
 
-    struct response r = {.zone = zone, .message = response};
+    struct response r = {.zone = zone, .message = response, .extended_error = DNS_EDE_NONE};
     size_t payload = DNS_UDP_PAYLOAD;
     if (edns.present && edns.payload > DNS_UDP_PAYLOAD) {
         payload = edns.payload < DNS_EDNS_PAYLOAD_MAX ? edns.payload : DNS_EDNS_PAYLOAD_MAX;
@@ -303,6 +305,7 @@ size_t dns_answer(const struct dns_zone *zone, const uint8_t *query, size_t quer
         r.flags &= (uint16_t)~DNS_FLAG_AA;
     } else if (qclass != DNS_CLASS_IN && qclass != DNS_CLASS_ANY) {
         r.rcode = DNS_RCODE_REFUSED;
+        r.extended_error = DNS_EDE_NOT_SUPPORTED;
         r.flags &= (uint16_t)~DNS_FLAG_AA;
     } else if (qtype == DNS_TYPE_OPT || (qtype >= 128 && qtype <= 250)) {
         r.rcode = DNS_RCODE_FORMERR; /* OPT and the meta types cannot be asked for */
@@ -322,8 +325,11 @@ size_t dns_answer(const struct dns_zone *zone, const uint8_t *query, size_t quer
         r.flags |= DNS_FLAG_TC;
     }
     if (edns.present) {
-        /* Room was kept under r.limit, so this fits. DO is echoed (RFC 3225); we add no DNSSEC records. */
-        dns_opt_write(response, &r.pos, payload, DNS_EDNS_PAYLOAD_MAX, extended_rcode, edns.flags & DNS_EDNS_DO);
+        /* Room was kept under r.limit, so this fits; an extended error comes only with REFUSED, whose response
+         * holds the question alone (under 300 octets), so it fits too. DO is echoed (RFC 3225); we add no
+         * DNSSEC records. */
+        dns_opt_write(response, &r.pos, payload, DNS_EDNS_PAYLOAD_MAX, extended_rcode, edns.flags & DNS_EDNS_DO,
+                      r.extended_error);
         r.counts[ADDITIONAL]++;
     }
     struct dns_header out = {

@@ -18,6 +18,7 @@
 #define DNS_UDP_PAYLOAD 512
 #define DNS_RR_FIXED 10 /* type, class, TTL, RDLENGTH */
 #define DNS_OPT_SIZE 11 /* an OPT record without options */
+#define DNS_EDE_SIZE 6  /* an Extended DNS Error option (RFC 8914) with no text */
 #define DNS_CNAME_HOPS_MAX 8
 
 enum dns_type {
@@ -62,6 +63,10 @@ enum dns_rcode {
 #define DNS_OPCODE(flags) (((flags) >> 11) & 0xF)
 #define DNS_RCODE(flags) ((flags)&0xF)
 #define DNS_EDNS_DO 0x8000 /* in the OPT TTL's low 16 bits */
+#define DNS_EDNS_OPTION_EDE 15
+#define DNS_EDE_NONE (-1)
+#define DNS_EDE_NOT_AUTHORITATIVE 20
+#define DNS_EDE_NOT_SUPPORTED 21
 
 static inline uint16_t dns_get16(const uint8_t *p) { return (uint16_t)((p[0] << 8) | p[1]); }
 static inline uint32_t dns_get32(const uint8_t *p) {
@@ -164,9 +169,10 @@ void dns_header_write(uint8_t *message, const struct dns_header *header);
 int dns_rr_read(const uint8_t *message, size_t message_len, size_t *pos, struct dns_wire_rr *rr);
 /* Checks an OPT record (RFC 6891 section 6.1) and extracts its fields; returns 0, or -1 when it is malformed. */
 int dns_opt_parse(const uint8_t *message, const struct dns_wire_rr *rr, struct dns_edns *edns);
-/* Appends an OPT record advertising `payload` with the given extended rcode (upper 8 bits) and DO flag. */
+/* Appends an OPT record advertising `payload` with the given extended rcode (upper 8 bits) and DO flag, and an
+ * Extended DNS Error option with `extended_error` unless it is DNS_EDE_NONE. */
 bool dns_opt_write(uint8_t *message, size_t *pos, size_t limit, uint16_t payload, uint8_t extended_rcode,
-                   uint16_t flags);
+                   uint16_t flags, int32_t extended_error);
 /* Appends one resource record of class IN; RDATA names of RFC 1035 types are compressed. Returns false, having
  * written nothing and forgotten any compression entries it added, when it does not fit under `limit`. */
 bool dns_rr_write(uint8_t *message, size_t *pos, size_t limit, struct dns_compressor *compressor,

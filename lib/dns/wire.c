@@ -69,8 +69,9 @@ int dns_opt_parse(const uint8_t *message, const struct dns_wire_rr *rr, struct d
 }
 
 bool dns_opt_write(uint8_t *message, size_t *pos, size_t limit, uint16_t payload, uint8_t extended_rcode,
-                   uint16_t flags) {
-    if (*pos > limit || limit - *pos < DNS_OPT_SIZE) {
+                   uint16_t flags, int32_t extended_error) {
+    size_t options = extended_error == DNS_EDE_NONE ? 0 : DNS_EDE_SIZE;
+    if (*pos > limit || limit - *pos < DNS_OPT_SIZE + options) {
         return false;
     }
     uint8_t *p = message + *pos;
@@ -78,8 +79,13 @@ bool dns_opt_write(uint8_t *message, size_t *pos, size_t limit, uint16_t payload
     dns_put16(p + 1, DNS_TYPE_OPT);
     dns_put16(p + 3, payload);
     dns_put32(p + 5, ((uint32_t)extended_rcode << 24) | flags); /* version 0 */
-    dns_put16(p + 9, 0);
-    *pos += DNS_OPT_SIZE;
+    dns_put16(p + 9, (uint16_t)options);
+    if (options != 0) {
+        dns_put16(p + 11, DNS_EDNS_OPTION_EDE);
+        dns_put16(p + 13, 2); /* the info code, no EXTRA-TEXT */
+        dns_put16(p + 15, (uint16_t)extended_error);
+    }
+    *pos += DNS_OPT_SIZE + options;
     return true;
 }
 

@@ -88,8 +88,10 @@ def test_negative_answers_and_referrals_parse(tmp_path: Path) -> None:
         dns.message.make_query("web.example.org.", "AAAA"),
         dns.message.make_query("host.sub.example.org.", "A"),
         dns.message.make_query("www.example.com.", "A"),
+        dns.message.make_query("www.example.com.", "A", use_edns=0),
+        dns.message.make_query("www.example.org.", "A", use_edns=0, rdclass="CH"),
     ]
-    nxdomain, nodata, referral, refused = answer(tmp_path, queries)
+    nxdomain, nodata, referral, refused, refused_edns, refused_class = answer(tmp_path, queries)
     assert nxdomain.rcode() == dns.rcode.NXDOMAIN
     assert [str(r) for r in nxdomain.authority] == [
         "example.org. 300 IN SOA ns1.example.org. hostmaster.example.org. 2024010101 7200 3600 604800 300"
@@ -98,7 +100,11 @@ def test_negative_answers_and_referrals_parse(tmp_path: Path) -> None:
     assert not referral.flags & dns.flags.AA
     assert str(referral.authority[0]) == "sub.example.org. 3600 IN NS ns.sub.example.org."
     assert str(referral.additional[0]) == "ns.sub.example.org. 3600 IN A 192.0.2.200"
-    assert refused.rcode() == dns.rcode.REFUSED
+    assert refused.rcode() == dns.rcode.REFUSED and refused.edns < 0
+    # With EDNS, REFUSED says why as NSD does (RFC 8914): 20 Not Authoritative, 21 Not Supported (the class).
+    assert [option.to_text() for option in refused_edns.options] == ["EDE 20 (Not Authoritative)"]
+    assert refused_class.rcode() == dns.rcode.REFUSED
+    assert [option.to_text() for option in refused_class.options] == ["EDE 21 (Not Supported)"]
 
 
 def test_edns_version_and_truncation(tmp_path: Path) -> None:
