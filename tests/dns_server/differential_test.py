@@ -9,8 +9,6 @@ answers must not depend on the transport."""
 
 from __future__ import annotations
 
-import ctypes
-import os
 import socket
 import subprocess
 import time
@@ -26,6 +24,7 @@ import dns.rcode
 import dns.rdatatype
 import pytest
 
+from dns_server.netns_sockets import udp_socket
 from dns_server.servers import nsd_server, unix_dns_server
 from freestanding.boot import TENDERS, require_abi
 from netns import tap_namespace
@@ -94,33 +93,6 @@ def summary(response: dns.message.Message) -> dict:
     }
 
 
-_libc = ctypes.CDLL(None, use_errno=True)
-CLONE_NEWNET = 0x40000000
-
-
-def _setns(fd: int) -> None:
-    if _libc.setns(fd, CLONE_NEWNET) != 0:
-        error = ctypes.get_errno()
-        raise OSError(error, f"setns: {os.strerror(error)}")
-
-
-def socket_in_namespace(namespace: str) -> socket.socket:
-    """A UDP socket that belongs to `namespace`: made there by this thread, which then returns to its own."""
-    own = os.open("/proc/thread-self/ns/net", os.O_RDONLY)
-    target = os.open(f"/run/netns/{namespace}", os.O_RDONLY)
-    try:
-        _setns(target)
-        try:
-            sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-            sock.setblocking(False)
-            return sock
-        finally:
-            _setns(own)
-    finally:
-        os.close(target)
-        os.close(own)
-
-
 class Server(NamedTuple):
     address: str
     port: int
@@ -157,7 +129,7 @@ def tap_server(abi: str) -> Iterator[Server]:
             stderr=subprocess.STDOUT,
             text=True,
         )
-        sock = socket_in_namespace(namespace)
+        sock = udp_socket(namespace)
         try:
             assert process.stdout is not None
             banner = process.stdout.readline()
