@@ -1,5 +1,5 @@
 """The responder's wire format as a real client reads it: dnspython builds the queries and parses the responses of
-`dns_test --answer-hex` (skipped until dnspython is in 3rdparty/python/requirements.txt)."""
+`dns_test --answer-hex`."""
 
 from __future__ import annotations
 
@@ -7,21 +7,9 @@ import subprocess
 from pathlib import Path
 from typing import List
 
-import pytest
-
-# This folder is a namespace package named `dns` (tests/ is a source root), but a regular package such as
-# dnspython takes precedence over it, so these imports reach dnspython whenever it is installed.
-try:
-    import dns.flags
-    import dns.message
-    import dns.rcode
-
-    HAVE_DNSPYTHON = True
-except ImportError:
-    HAVE_DNSPYTHON = False
-
-# Skipped, not failed, until the lead adds dnspython to 3rdparty/python/requirements.txt.
-pytestmark = pytest.mark.skipif(not HAVE_DNSPYTHON, reason="dnspython is not installed")
+import dns.flags
+import dns.message
+import dns.rcode
 
 DNS_TEST = "lib.dns.tests/dns_test"
 
