@@ -98,16 +98,20 @@ AS_NSD: Dict[str, Tuple[bytes, Optional[int]]] = {
     "AXFR over UDP": (query() + question(qtype=252), NOTIMP),
 }
 
-# Where we answer differently from NSD 4.6, on purpose (the RFCs leave these open; BIND answers as we do).
+# Where we answer differently from NSD 4.6, on purpose: the RFCs leave these open (lib/dns/README.md).
 NOT_AS_NSD: Dict[str, Tuple[bytes, Optional[int]]] = {
-    # NSD ignores octets after the last counted record; we refuse to answer what we did not parse.
+    # NSD ignores octets after the last counted record; we do not answer what we did not parse.
     "trailing octets": (query() + question() + b"xyz", FORMERR),
     "60,000 trailing zeros": (query() + question() + b"\0" * 60000, FORMERR),
-    # OPT is a meta-type (RFC 6895 section 3.1), never data: NSD answers NODATA.
+    # OPT is a meta-type (RFC 6895 section 3.1), never data: NSD answers NODATA, BIND 9.11 FORMERR as we do.
     "a question for OPT": (query() + question(qtype=41), FORMERR),
     "a question for meta-type 128": (query() + question(qtype=128), FORMERR),
     # A QDCOUNT 0 query with OPT is RFC 7873's server-cookie probe, which NSD answers; we do not do cookies.
     "qdcount 0 with OPT": (query(qd=0, ar=1) + OPT + b"\x00\x00\x00\x00\x00\x00", FORMERR),
+    # NSD answers NOTAUTH (no transfer is allowed to us) and, to NOTIFY, an rcode from its zone lookup; we
+    # implement neither IXFR nor NOTIFY, which is what NOTIMP says (RFC 1035 section 4.1.1).
+    "IXFR over UDP": (query() + question(qtype=251), NOTIMP),
+    "opcode NOTIFY": (query(flags=0x2100) + question(), NOTIMP),
 }
 
 
