@@ -1,0 +1,83 @@
+/* stack_harness.h: the lib/tcpip layers composed as in a unikernel, over a fake network interface that replays
+ * frames and records what is sent and a fake clock that the event loop advances; for the fuzzer
+ * (build-support/fuzz/stack_fuzz_target.c) and the corpus replay (stack_replay.c).
+ *
+ * An input is a sequence of records, each `[delay: u8, x 10 ms][length: u16 big-endian][frame: length bytes]`; a
+ * record whose length runs past the end of the input takes what is left. Each frame arrives `delay` after the one
+ * before it; after the last, the stack runs 5 more seconds of fake time so ARP's retries and timeouts fire. */
+#ifndef MIRAGE_TCPIP_TESTS_STACK_HARNESS_H
+#define MIRAGE_TCPIP_TESTS_STACK_HARNESS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "devices/arp.h"
+#include "devices/ethernet.h"
+#include "devices/icmp.h"
+#include "devices/ipv4.h"
+#include "devices/mclock.h"
+#include "devices/netif.h"
+#include "devices/stack.h"
+#include "devices/udp.h"
+
+#define HARNESS_GUEST_MAC { 0x02, 0x00, 0x00, 0x00, 0x00, 0x02 }
+#define HARNESS_GUEST_ADDRESS UINT32_C(0x0a000002) /* 10.0.0.2/24 */
+#define HARNESS_GATEWAY_ADDRESS UINT32_C(0x0a000001) /* 10.0.0.1 */
+
+enum {
+    HARNESS_MTU = 1500,
+    HARNESS_FRAME_MAX = 1514,      /* what the fake network interface accepts to send: MTU + the Ethernet header */
+    HARNESS_RX_FRAME_MAX = 9216,   /* longer received frames are cut here */
+    HARNESS_INPUT_FRAMES_MAX = 64, /* records after this many are ignored */
+    HARNESS_SENT_LOG_MAX = 64,     /* sent frames kept for inspection; more are counted only */
+    HARNESS_ECHO_PORT = 7,         /* a UDP echo listener, through the stack device as udp_echo has it */
+    HARNESS_UNLISTENED_PORT = 9,   /* listened to, then unlistened, at setup: its handler must never run */
+};
+
+struct harness_frame {
+    size_t len;
+    uint8_t data[HARNESS_FRAME_MAX];
+};
+
+struct harness_input_frame {
+    uint64_t arrival_ns;
+    const uint8_t *data;
+    size_t len;
+};
+
+struct harness {
+    struct netif netif;
+    struct mclock clock;
+    struct ethernet ethernet;
+    struct arp arp;
+    struct ipv4 ipv4;
+    struct icmp icmp;
+    struct udp udp;
+    struct stack stack;
+    uint64_t now_ns;
+    /* The frames of the input being run, and how many the stack has read. */
+    struct harness_input_frame input[HARNESS_INPUT_FRAMES_MAX];
+    size_t input_count;
+    size_t input_read;
+    /* What the run sent: every frame counted, the first HARNESS_SENT_LOG_MAX kept. */
+    uint64_t sent_count;
+    uint64_t oversized_writes; /* writes longer than HARNESS_FRAME_MAX: refused, and a bug in the stack */
+    size_t sent_logged;
+    struct harness_frame sent[HARNESS_SENT_LOG_MAX];
+    uint64_t echoed;         /* datagrams the echo listener handled */
+    uint64_t stale_handler_calls; /* calls to the unlistened port's handler: must stay 0 */
+};
+
+/* Connect every layer once per process (the layers keep static state) and register the listeners. Returns the
+ * harness, or NULL after printing which connect failed. */
+struct harness *harness_setup(void);
+
+/* Feed one input (see above) through the stack's event loop; the sent-frame log and counts start empty. Returns
+ * the event loop's result (0, or the fake interface's error). */
+int harness_run(struct harness *harness, const uint8_t *input, size_t size);
+
+/* Check one sent frame as a peer would: Ethernet from our address, and a well-formed ARP or IPv4 packet from our
+ * addresses with correct checksums. Returns 1, or 0 with the first problem in `why`. */
+int harness_frame_is_sane(const uint8_t *frame, size_t len, char *why, size_t why_size);
+
+#endif
