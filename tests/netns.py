@@ -37,3 +37,37 @@ def tap_namespace(purpose: str, host_address: Optional[str] = None) -> Iterator[
         yield name
     finally:
         subprocess.run(["ip", "netns", "del", name], check=False, capture_output=True, timeout=10)
+
+
+def _run_in(namespace: str, *command: str) -> None:
+    result = subprocess.run(["ip", "netns", "exec", namespace, *command], capture_output=True, text=True, timeout=10)
+    if result.returncode != 0:
+        raise RuntimeError(f"in network namespace {namespace}, `{' '.join(command)}` failed: {result.stderr.strip()}")
+
+
+@contextmanager
+def routed_peer_namespace(purpose: str, router_namespace: str, router_address: str, peer_address: str) -> Iterator[str]:
+    """Yield a fresh namespace behind `router_namespace` (one `tap_namespace` made, so the capability checks have
+    passed): a veth pair links them, the router side gets `router_address` (e.g. 192.168.77.254/24) and forwards
+    IPv4, the peer side gets `peer_address` and a default route through the router. Removed after, also on
+    failure (removing the namespace removes the pair)."""
+    name = f"mirage-{purpose}-{os.getpid()}-{next(_serial)}"
+    created = subprocess.run(["ip", "netns", "add", name], capture_output=True, text=True, timeout=10)
+    if created.returncode != 0:
+        raise RuntimeError(f"cannot create network namespace {name}: {created.stderr.strip()}")
+    router_link, peer_link = f"vr{next(_serial)}", "vp0"
+    try:
+        _run_in(router_namespace, "ip", "link", "add", router_link, "type", "veth", "peer", "name", peer_link,
+                "netns", name)
+        _run_in(router_namespace, "ip", "address", "add", router_address, "dev", router_link)
+        _run_in(router_namespace, "ip", "link", "set", router_link, "up")
+        _run_in(router_namespace, "sh", "-c", "echo 1 > /proc/sys/net/ipv4/ip_forward")
+        _run_in(name, "ip", "link", "set", "lo", "up")
+        _run_in(name, "ip", "address", "add", peer_address, "dev", peer_link)
+        _run_in(name, "ip", "link", "set", peer_link, "up")
+        _run_in(name, "ip", "route", "add", "default", "via", router_address.split("/")[0])
+        yield name
+    finally:
+        subprocess.run(["ip", "netns", "del", name], check=False, capture_output=True, timeout=10)
+        subprocess.run(["ip", "netns", "exec", router_namespace, "ip", "link", "del", router_link], check=False,
+                       capture_output=True, timeout=10)

@@ -5,22 +5,26 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import subprocess
 import sys
 import tempfile
 import time
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Iterator, List, Optional
 
 import pytest
 
 from freestanding.boot import TENDERS, require_abi
-from netns import tap_namespace
+from netns import routed_peer_namespace, tap_namespace
 
 GUEST = "10.0.0.2"
-HOST = "10.0.0.1"
+HOST = "10.0.0.1"  # the tap's side, and the guest's gateway: the tap's namespace routes to the peer's
+ROUTER = "192.168.77.254"  # the tap namespace's address on the link to the peer's namespace
+PEER = "192.168.77.1"  # off-link for the guest
 IMAGE = "tests.guests/udp_echo"
+ABIS = ["hvt", "spt", "virtio"]
 
 # Runs inside the namespace: `probe.py <command> <arguments as JSON>`; prints one JSON result. Frames are built by
 # hand so that the malformed ones are exactly as malformed as the test says.
@@ -43,9 +47,9 @@ def ipv4_header(payload_len, protocol=17, flags_fragment=0x4000, ihl=5, total=No
     value = checksum(header) if fix_checksum else 0x1234
     return header[:10] + struct.pack("!H", value) + header[12:]
 
-def udp(source_port, payload, zero_checksum=False, bad_checksum=False, source=HOST):
+def udp(source_port, payload, zero_checksum=False, bad_checksum=False, source=HOST, destination_port=7):
     length = 8 + len(payload)
-    header = struct.pack("!HHHH", source_port, 7, length, 0)
+    header = struct.pack("!HHHH", source_port, destination_port, length, 0)
     pseudo = socket.inet_aton(source) + socket.inet_aton(GUEST) + struct.pack("!BBH", 0, 17, length)
     value = 0 if zero_checksum else (checksum(pseudo + header + payload) or 0xffff)
     if bad_checksum:
@@ -68,17 +72,27 @@ def echo(payload, timeout=1.0, source=HOST):
     except socket.timeout:
         return {"reply": None}
 
+def issue_8_frames():
+    # Each reached a free listener slot and made the guest call address 0 before the dispatch fix (issue 8).
+    return [
+        (0x0000, bytes(46), b"\xff" * 6),                                      # EtherType 0, broadcast
+        (0x0800, ipv4_header(8, protocol=0) + bytes(8)),                      # IPv4 protocol 0
+        (0x0800, (lambda seg: ipv4_header(len(seg)) + seg)(udp(40000, b"port zero", destination_port=0))),  # UDP port 0
+    ]
+
 def raw_socket():
     s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0003))
     s.bind(("tap0", 0))
     return s
 
 def send_frames(guest_mac, bodies, ours=None):
-    # bodies: (ethertype, payload bytes) pairs, sent from tap0 (or the address `ours`) to the guest.
+    # bodies: (ethertype, payload bytes[, destination MAC bytes]), sent from tap0 (or the address `ours`) to the
+    # guest, or to the destination given.
     s = raw_socket()
     ours = ours or s.getsockname()[4]
-    for ethertype, body in bodies:
-        s.send(bytes.fromhex(guest_mac.replace(":", "")) + ours + struct.pack("!H", ethertype) + body)
+    for ethertype, body, *destination in bodies:
+        to = destination[0] if destination else bytes.fromhex(guest_mac.replace(":", ""))
+        s.send(to + ours + struct.pack("!H", ethertype) + body)
 
 def reply_on(s, timeout):
     s.settimeout(timeout)
@@ -155,10 +169,38 @@ elif command == "malformed":
         (0x0806, bytes.fromhex("0001080006040009") + bytes(20)),       # ARP with an unknown operation
         (0x0800, b""),                                                 # an empty payload
         (0x88b5, b"unknown ethertype"),
+        *issue_8_frames(),
     ]
     send_frames(args["mac"], bodies)
     print(json.dumps({"sent": len(bodies)}))
+elif command == "issue_8":
+    # One of the frames that stopped the guest by reaching a free listener slot: its index in issue_8_frames.
+    send_frames(args["mac"], [issue_8_frames()[args["index"]]])
+    print(json.dumps({"sent": 1}))
+elif command == "random":
+    # `count` frames from a seeded generator: random bytes, or a valid datagram with random bytes changed.
+    import random
+    rng = random.Random(args["seed"])
+    segment = udp(40000, b"random")
+    good = ipv4_header(len(segment)) + segment
+    bodies = []
+    for _ in range(args["count"]):
+        if rng.random() < 0.5:
+            body = bytearray(good)
+            for _ in range(rng.randint(1, 4)):
+                body[rng.randrange(len(body))] = rng.randrange(256)
+            ethertype = 0x0800
+        else:
+            body = bytearray(rng.randbytes(rng.randint(0, 100)))
+            ethertype = rng.choice([0x0000, 0x0800, 0x0806, rng.randrange(0x10000)])
+        bodies.append((ethertype, bytes(body), rng.choice([b"\xff" * 6, bytes.fromhex(args["mac"].replace(":", ""))])))
+    send_frames(args["mac"], bodies)
+    print(json.dumps({"sent": len(bodies)}))
 """
+
+# How long a negative check waits for a reply that must not come; the liveness check after it waits as long for one
+# that must, so a guest that stopped answering everything cannot pass a negative check.
+NO_REPLY_TIMEOUT = 0.5
 
 
 @dataclass
@@ -168,13 +210,14 @@ class Guest:
     process: subprocess.Popen
     console: str  # path of the file the tender's output goes to
 
-    def run(self, *argv: str, timeout: float = 20) -> subprocess.CompletedProcess:
+    def run(self, *argv: str, timeout: float = 20, namespace: Optional[str] = None) -> subprocess.CompletedProcess:
         return subprocess.run(
-            ["ip", "netns", "exec", self.namespace, *argv], capture_output=True, text=True, timeout=timeout
+            ["ip", "netns", "exec", namespace or self.namespace, *argv], capture_output=True, text=True,
+            timeout=timeout,
         )
 
-    def probe(self, command: str, **args: object) -> dict:
-        result = self.run(sys.executable, "-c", PROBE, command, json.dumps(args))
+    def probe(self, command: str, namespace: Optional[str] = None, **args: object) -> dict:
+        result = self.run(sys.executable, "-c", PROBE, command, json.dumps(args), namespace=namespace)
         assert result.returncode == 0, result.stderr
         return json.loads(result.stdout)
 
@@ -184,35 +227,46 @@ class Guest:
 
     def assert_alive(self) -> None:
         assert self.process.poll() is None, f"the guest stopped ({self.process.returncode}):\n{self.output()}"
+        # A guest that crashed and came back (a VM reset) would answer again: it must have started once only.
+        assert self.output().count("udp_echo: listening on") == 1, f"the guest restarted:\n{self.output()}"
 
     def mac(self) -> str:
         neighbours = self.run("ip", "neigh", "show", GUEST, "dev", "tap0").stdout.split()
         assert "lladdr" in neighbours, f"no neighbour entry for {GUEST}: {neighbours}"
         return neighbours[neighbours.index("lladdr") + 1]
 
-    def echoes(self, payload: bytes) -> bool:
-        return self.probe("echo", payload=payload.hex())["reply"] == payload.hex()
+    def echoes(self, payload: bytes, timeout: float = 1.0) -> bool:
+        return self.probe("echo", payload=payload.hex(), timeout=timeout)["reply"] == payload.hex()
+
+    def assert_still_answers(self, after: str) -> None:
+        """The liveness check after a negative one: a valid datagram is echoed within the same timeout."""
+        self.assert_alive()
+        assert self.echoes(f"alive after {after}".encode(), timeout=NO_REPLY_TIMEOUT), (
+            f"after {after}, the guest no longer echoes within {NO_REPLY_TIMEOUT}s, so the negative check proved "
+            f"nothing:\n{self.output()}"
+        )
 
 
-@pytest.fixture(scope="module", params=["hvt", "spt"])
-def guest(request: pytest.FixtureRequest) -> Iterator[Guest]:
-    abi = request.param
+def tender_command(abi: str, namespace: str) -> List[str]:
+    net = "--net:stack_netif=tap:tap0" if abi == "virtio" else "--net:stack_netif=tap0"
+    return ["ip", "netns", "exec", namespace, TENDERS[abi], net, f"{IMAGE}.{abi}", f"--ipv4={GUEST}/24",
+            f"--ipv4-gateway={HOST}"]
+
+
+@contextmanager
+def booted_guest(abi: str) -> Iterator[Guest]:
+    """The udp_echo guest on `abi`, up and listening on a tap in a fresh namespace; stopped and removed after."""
     require_abi(abi)
     cleanup = ExitStack()
     console = tempfile.NamedTemporaryFile(prefix=f"udp_echo-{abi}-", suffix=".out", delete=False)
     process = None
     try:
         namespace = cleanup.enter_context(tap_namespace(f"stack-{abi}", host_address=f"{HOST}/24"))
-        process = subprocess.Popen(
-            ["ip", "netns", "exec", namespace, TENDERS[abi], "--net:stack_netif=tap0", f"{IMAGE}.{abi}",
-             f"--ipv4={GUEST}/24", f"--ipv4-gateway={HOST}"],
-            stdout=console,
-            stderr=subprocess.STDOUT,
-        )
+        process = subprocess.Popen(tender_command(abi, namespace), stdout=console, stderr=subprocess.STDOUT)
         started = Guest(abi, namespace, process, console.name)
-        deadline = time.monotonic() + 15
+        deadline = time.monotonic() + 30
         while "udp_echo: listening on" not in started.output():
-            started.assert_alive()
+            assert process.poll() is None, f"the guest stopped ({process.returncode}):\n{started.output()}"
             assert time.monotonic() < deadline, f"the guest did not come up:\n{started.output()}"
             time.sleep(0.05)
         yield started
@@ -223,6 +277,12 @@ def guest(request: pytest.FixtureRequest) -> Iterator[Guest]:
         cleanup.close()
         console.close()
         os.unlink(console.name)
+
+
+@pytest.fixture(scope="module", params=ABIS)
+def guest(request: pytest.FixtureRequest) -> Iterator[Guest]:
+    with booted_guest(request.param) as started:
+        yield started
 
 
 def test_guest_prints_its_address(guest: Guest) -> None:
@@ -256,7 +316,9 @@ def test_zero_udp_checksum_is_accepted_and_a_bad_one_dropped(guest: Guest) -> No
     assert accepted["reply"] == accepted["expected"]
     checked = guest.probe("udp_raw", mac=mac)
     assert checked["reply"] == checked["expected"]
-    assert guest.probe("udp_raw", mac=mac, bad_checksum=True, timeout=0.5)["reply"] is None
+    assert guest.probe("udp_raw", mac=mac, bad_checksum=True, timeout=NO_REPLY_TIMEOUT)["reply"] is None
+    live = guest.probe("udp_raw", mac=mac, timeout=NO_REPLY_TIMEOUT)
+    assert live["reply"] == live["expected"], "no echo of a valid datagram right after the bad checksum"
 
 
 def test_reply_to_an_unknown_peer_waits_for_arp_then_goes_out(guest: Guest) -> None:
@@ -265,31 +327,60 @@ def test_reply_to_an_unknown_peer_waits_for_arp_then_goes_out(guest: Guest) -> N
 
 
 def test_reply_off_link_goes_through_the_gateway(guest: Guest) -> None:
-    # The host side takes an address outside 10.0.0.0/24; the guest can only reach it through --ipv4-gateway.
-    added = guest.run("ip", "addr", "add", "192.168.77.1/32", "dev", "tap0")
-    assert added.returncode == 0, added.stderr
-    try:
+    # The peer sits in its own namespace behind the tap's namespace, which routes between them: the guest reaches
+    # it only by sending to its gateway's MAC. Nothing answers ARP for the peer's address on the tap, so a guest
+    # that resolved the off-link address itself instead of the gateway gets no reply through.
+    with routed_peer_namespace("stack-peer", guest.namespace, router_address=f"{ROUTER}/24",
+                               peer_address=f"{PEER}/24") as peer:
         payload = b"via the gateway"
-        assert guest.probe("echo", payload=payload.hex(), source="192.168.77.1")["reply"] == payload.hex()
-    finally:
-        guest.run("ip", "addr", "del", "192.168.77.1/32", "dev", "tap0")
+        result = guest.probe("echo", namespace=peer, payload=payload.hex(), source=PEER, timeout=2.0)
+        assert result["reply"] == payload.hex(), f"no echo through the gateway: {result}\n{guest.output()}"
+        assert result["peer"] == [GUEST, 7]
+    neighbours = guest.run("ip", "neigh", "show", "dev", "tap0").stdout
+    assert PEER not in neighbours, f"something answered for the off-link address on the tap:\n{neighbours}"
 
 
 def test_fragments_are_dropped_and_the_guest_goes_on(guest: Guest) -> None:
     mac = guest.mac()
     # A first fragment (more-fragments set) and a later one (offset 8 x 8 bytes), each otherwise well formed.
     for flags_fragment in (0x2000, 0x0008):
-        assert guest.probe("udp_raw", mac=mac, flags_fragment=flags_fragment, timeout=0.5)["reply"] is None
+        assert guest.probe("udp_raw", mac=mac, flags_fragment=flags_fragment, timeout=NO_REPLY_TIMEOUT)["reply"] is None
+        live = guest.probe("udp_raw", mac=mac, timeout=NO_REPLY_TIMEOUT)
+        assert live["reply"] == live["expected"], f"no echo right after fragment {flags_fragment:#06x}"
     # Over the MTU: the host's stack fragments it.
-    assert guest.probe("echo", payload=(b"f" * 3000).hex(), timeout=0.5)["reply"] is None
-    guest.assert_alive()
-    assert guest.echoes(b"after fragments")
+    assert guest.probe("echo", payload=(b"f" * 3000).hex(), timeout=NO_REPLY_TIMEOUT)["reply"] is None
+    guest.assert_still_answers("a fragmented datagram")
 
 
 def test_malformed_frames_do_not_stop_the_guest(guest: Guest) -> None:
     mac = guest.mac()
     for _ in range(3):
         assert guest.probe("malformed", mac=mac)["sent"] > 0
-    guest.assert_alive()
-    assert guest.echoes(b"after malformed frames")
+    guest.assert_still_answers("malformed frames")
     assert guest.run("ping", "-c", "1", "-W", "2", GUEST).returncode == 0
+
+
+@pytest.mark.parametrize("abi", ABIS)
+@pytest.mark.parametrize("index,frame", enumerate(["ethertype-0-broadcast", "ipv4-protocol-0", "udp-port-0"]))
+def test_a_frame_that_reached_a_free_listener_slot_does_not_stop_a_fresh_guest(
+    abi: str, index: int, frame: str
+) -> None:
+    # Issue 8: each of these made the guest call address 0 (hvt: triple fault; spt: SIGSEGV; virtio: QEMU exit).
+    # A guest of its own for each, so each frame's test fails for that frame alone.
+    with booted_guest(abi) as guest:
+        assert guest.echoes(b"alive before", timeout=2.0), guest.output()
+        assert guest.probe("issue_8", mac=guest.mac(), index=index)["sent"] == 1
+        guest.assert_still_answers(frame)
+
+
+def test_random_frames_do_not_stop_the_guest(guest: Guest) -> None:
+    # Seeded so a failure can be replayed: MIRAGE_NET_SEED=<seed> reruns the same frames.
+    seed = int(os.environ.get("MIRAGE_NET_SEED") or random.SystemRandom().randrange(2**32))
+    print(f"random frames from seed {seed} (rerun with MIRAGE_NET_SEED={seed})")  # pytest shows it on failure
+    mac = guest.mac()
+    sent = guest.probe("random", mac=mac, seed=seed, count=300)["sent"]
+    assert sent == 300, f"seed {seed}"
+    guest.assert_alive()
+    assert guest.echoes(b"after random frames", timeout=NO_REPLY_TIMEOUT), (
+        f"the guest stopped answering after random frames; replay with MIRAGE_NET_SEED={seed}\n{guest.output()}"
+    )
