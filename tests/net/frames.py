@@ -1,7 +1,8 @@
 """Frames for the lib/tcpip harness (lib/tcpip/tests/stack_harness.h), built by hand, and the seed corpus made of
 them with what each seed must do. `python3 tests/net/frames.py lib/tcpip/tests/corpus` rewrites the seeds.
 
-An input is records `[delay: u8, x 10 ms][length: u16 big-endian][frame]`. The harness's guest is 10.0.0.2/24
+An input is records `[control: u8][length: u16 big-endian][frame]`: the control byte's low 7 bits are a delay (x 10
+ms), its high bit (FIX_CHECKSUMS) makes the harness fill in the frame's checksums. The harness's guest is 10.0.0.2/24
 (02:00:00:00:00:02) with gateway 10.0.0.1, a UDP echo listener on port 7 and port 9 listened to, then unlistened.
 """
 
@@ -64,8 +65,12 @@ def arp(operation: int, sender_mac: bytes, sender_ip: str, target_mac: bytes, ta
         target_mac + socket.inet_aton(target_ip)
 
 
-def record(frame: bytes, delay_10ms: int = 0) -> bytes:
-    return struct.pack("!BH", delay_10ms, len(frame)) + frame
+FIX_CHECKSUMS = 0x80
+
+
+def record(frame: bytes, delay_10ms: int = 0, fix_checksums: bool = False) -> bytes:
+    assert 0 <= delay_10ms < FIX_CHECKSUMS
+    return struct.pack("!BH", delay_10ms | (FIX_CHECKSUMS if fix_checksums else 0), len(frame)) + frame
 
 
 def host_arp_request() -> bytes:
@@ -145,6 +150,12 @@ def seeds() -> List[Seed]:
         Seed("valid-udp-zero-checksum",
              record(host_arp_request()) + record(ethernet(0x0800, ipv4(udp(b"no sum", zero_checksum=True))), 1),
              counters={"udp.delivered": 1, "udp.sent": 1}),
+        # Checksums left wrong on purpose, filled in by the harness (the fuzzer's way past them): answered.
+        Seed("valid-udp-checksums-filled-by-the-harness",
+             record(host_arp_request())
+             + record(ethernet(0x0800, ipv4(udp(b"fixed", bad_checksum=True), fix_checksum=False)), 1,
+                      fix_checksums=True),
+             counters={"ipv4.bad_checksum": 0, "udp.bad_checksum": 0, "udp.delivered": 1, "udp.sent": 1}),
         # A peer the guest has never heard of: the echo waits in ARP's queue until the peer answers 50 ms later.
         Seed("valid-unknown-peer-answers",
              record(ethernet(0x0800, ipv4(udp(b"queued", source=UNKNOWN_IP), source=UNKNOWN_IP),

@@ -178,6 +178,40 @@ struct harness *harness_setup(void)
     return &the_harness;
 }
 
+/* Fill in the checksums a well-behaved sender would have, over whatever lengths the frame claims (clamped to the
+ * frame): the IPv4 header's, then the UDP (with the pseudo header) or ICMP one. Anything too short is left alone. */
+static void fix_checksums(uint8_t *frame, size_t len)
+{
+    if (len < ETHERNET_HEADER_SIZE + IPV4_HEADER_SIZE || wire_get16(frame + 12) != ETHERTYPE_IPV4)
+        return;
+    uint8_t *packet = frame + ETHERNET_HEADER_SIZE;
+    size_t packet_len = len - ETHERNET_HEADER_SIZE;
+    size_t header_len = (size_t)(packet[0] & 0x0f) * 4;
+    if (header_len < IPV4_HEADER_SIZE || header_len > packet_len)
+        return;
+    wire_put16(packet + 10, 0);
+    wire_put16(packet + 10, checksum_finish(checksum_add(0, packet, header_len)));
+    size_t total_len = wire_get16(packet + 2);
+    if (total_len < header_len || total_len > packet_len)
+        return;
+    uint8_t *payload = packet + header_len;
+    size_t payload_len = total_len - header_len;
+    if (packet[9] == IPV4_PROTOCOL_ICMP && payload_len >= ICMP_HEADER_SIZE) {
+        wire_put16(payload + 2, 0);
+        wire_put16(payload + 2, checksum_finish(checksum_add(0, payload, payload_len)));
+    } else if (packet[9] == IPV4_PROTOCOL_UDP && payload_len >= UDP_HEADER_SIZE) {
+        size_t udp_len = wire_get16(payload + 4);
+        if (udp_len < UDP_HEADER_SIZE || udp_len > payload_len)
+            return;
+        uint64_t sum = checksum_add(0, packet + 12, 8); /* the pseudo header: addresses, protocol, length */
+        sum = checksum_add16(sum, IPV4_PROTOCOL_UDP);
+        sum = checksum_add16(sum, (uint16_t)udp_len);
+        wire_put16(payload + 6, 0);
+        uint16_t value = checksum_finish(checksum_add(sum, payload, udp_len));
+        wire_put16(payload + 6, value == 0 ? 0xffff : value);
+    }
+}
+
 static void parse_input(struct harness *harness, const uint8_t *input, size_t size)
 {
     uint64_t arrival = harness->now_ns;
@@ -185,7 +219,8 @@ static void parse_input(struct harness *harness, const uint8_t *input, size_t si
     harness->input_count = 0;
     harness->input_read = 0;
     while (size - pos >= 3 && harness->input_count < HARNESS_INPUT_FRAMES_MAX) {
-        arrival += input[pos] * HARNESS_DELAY_UNIT_NS;
+        uint8_t control = input[pos];
+        arrival += (control & ~HARNESS_FIX_CHECKSUMS) * HARNESS_DELAY_UNIT_NS;
         size_t len = wire_get16(input + pos + 1);
         pos += 3;
         if (len > size - pos)
@@ -196,6 +231,11 @@ static void parse_input(struct harness *harness, const uint8_t *input, size_t si
         frame->arrival_ns = arrival;
         frame->data = input + pos;
         frame->len = len;
+        if (control & HARNESS_FIX_CHECKSUMS) {
+            memcpy(frame->fixed, input + pos, len);
+            fix_checksums(frame->fixed, len);
+            frame->data = frame->fixed;
+        }
         pos += len;
     }
 }

@@ -2,9 +2,11 @@
  * frames and records what is sent and a fake clock that the event loop advances; for the fuzzer
  * (build-support/fuzz/stack_fuzz_target.c) and the corpus replay (stack_replay.c).
  *
- * An input is a sequence of records, each `[delay: u8, x 10 ms][length: u16 big-endian][frame: length bytes]`; a
- * record whose length runs past the end of the input takes what is left. Each frame arrives `delay` after the one
- * before it; after the last, the stack runs 5 more seconds of fake time so ARP's retries and timeouts fire. */
+ * An input is a sequence of records, each `[control: u8][length: u16 big-endian][frame: length bytes]`; a record
+ * whose length runs past the end of the input takes what is left. The control byte's low 7 bits are the delay (x 10
+ * ms) after the frame before; its high bit asks the harness to fill in the frame's IPv4 header checksum and its UDP
+ * or ICMP checksum first, so mutated packets get past the checksums to the code behind them. After the last frame
+ * the stack runs 5 more seconds of fake time so ARP's retries and timeouts fire. */
 #ifndef MIRAGE_TCPIP_TESTS_STACK_HARNESS_H
 #define MIRAGE_TCPIP_TESTS_STACK_HARNESS_H
 
@@ -23,6 +25,7 @@
 #define HARNESS_GUEST_MAC { 0x02, 0x00, 0x00, 0x00, 0x00, 0x02 }
 #define HARNESS_GUEST_ADDRESS UINT32_C(0x0a000002) /* 10.0.0.2/24 */
 #define HARNESS_GATEWAY_ADDRESS UINT32_C(0x0a000001) /* 10.0.0.1 */
+#define HARNESS_FIX_CHECKSUMS 0x80 /* in a record's control byte */
 
 enum {
     HARNESS_MTU = 1500,
@@ -41,8 +44,9 @@ struct harness_frame {
 
 struct harness_input_frame {
     uint64_t arrival_ns;
-    const uint8_t *data;
+    const uint8_t *data; /* into the input, or `fixed` for a frame whose checksums the harness filled in */
     size_t len;
+    uint8_t fixed[HARNESS_RX_FRAME_MAX];
 };
 
 struct harness {
