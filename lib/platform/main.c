@@ -4,16 +4,16 @@
 #include <string.h>
 
 #include "lib/libc/boot.h"
+#include "lib/platform/device_model.h"
 #include "lib/platform/platform.h"
 #include "lib/runtime/boot.h"
 
 enum {
-    CMDLINE_MAX = 8192,
     ARGS_MAX = 64,
 };
 
 /* The command line is split in a copy: the boot info's memory belongs to the ABI. */
-static char cmdline_copy[CMDLINE_MAX];
+static char cmdline_copy[PLATFORM_CMDLINE_SIZE];
 static char *argv_table[ARGS_MAX + 1];
 static char image_name[] = "unikernel";
 
@@ -21,10 +21,10 @@ static char image_name[] = "unikernel";
  * how tenders pass arguments that contain spaces (targets/tender/args.c). */
 static int split_cmdline(const char *cmdline)
 {
-    size_t len = strnlen(cmdline, CMDLINE_MAX);
+    size_t len = strnlen(cmdline, PLATFORM_CMDLINE_SIZE);
     int argc = 0;
 
-    if (len == CMDLINE_MAX) {
+    if (len == PLATFORM_CMDLINE_SIZE) {
         mirage_log("mirage: the boot command line is longer than 8191 bytes", "", "", "");
         return -1;
     }

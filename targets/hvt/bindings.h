@@ -5,7 +5,6 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "lib/platform/boot_devices.h"
 #include "targets/hvt/hvt_abi.h"
 
 /* Bytes at the top of guest memory kept for the boot stack; the heap ends below them. */
@@ -16,15 +15,6 @@ _Noreturn void hvt_start(const struct hvt_boot_info *boot_info);
 
 /* Start the monotonic clock from the TSC, which ticks `tsc_freq` times a second. */
 void hvt_clock_init(uint64_t tsc_freq);
-
-/* Keep the tender's table of attached devices; handles are its indexes. */
-void hvt_devices_init(const struct mirage_boot_devices *devices);
-
-/* The attached device `handle` if it exists and has `type` (enum mirage_device_type), else NULL. */
-const struct mirage_boot_device *hvt_device_get(uint64_t handle, uint32_t type);
-
-/* The index of the attached device called `name` with `type`, or -1. */
-int64_t hvt_device_find(const char *name, uint32_t type);
 
 /* platform_yield's network half: send every acquired net device's queued frames and, unless one has frames
  * received ahead, block up to `timeout_nsecs` until one has data. Sets `*ready_set` (bit n = net handle n) and

@@ -1,36 +1,23 @@
-/* block.c: block devices: look one up by its manifest name, and read and write whole blocks through the tender. */
+/* block.c: block devices: read and write whole blocks through the tender's BLOCK_READ and BLOCK_WRITE hypercalls. */
+#include "lib/platform/device_model.h"
+#include "lib/platform/device_table.h"
 #include "lib/platform/platform.h"
-#include "targets/hvt/bindings.h"
 #include "targets/hvt/hypercall.h"
 
 platform_result_t platform_block_acquire(const char *name, platform_handle_t *handle,
                                          struct platform_block_info *info)
 {
-    int64_t index = hvt_device_find(name, MIRAGE_DEVICE_BLOCK);
-    if (index < 0)
-        return PLATFORM_INVALID;
-    const struct mirage_boot_device *device = hvt_device_get((uint64_t)index, MIRAGE_DEVICE_BLOCK);
-    info->capacity = device->capacity;
-    info->block_size = device->block_size;
-    *handle = (platform_handle_t)index;
-    return PLATFORM_OK;
+    return platform_device_acquire_block(name, handle, info);
 }
 
-/* The tender checks the same; checking here too turns a caller's mistake into PLATFORM_INVALID without an exit. */
-static bool request_is_valid(const struct mirage_boot_device *device, uint64_t offset, size_t size)
-{
-    if (device == NULL || device->block_size == 0)
-        return false;
-    if (offset % device->block_size != 0 || size % device->block_size != 0)
-        return false;
-    return offset <= device->capacity && size <= device->capacity - offset;
-}
-
+/* The tender checks the same; checking here turns a caller's mistake into PLATFORM_INVALID without an exit. */
 static platform_result_t block_call(enum hvt_hypercall number, platform_handle_t handle, uint64_t offset,
                                     uint64_t data, size_t size)
 {
-    if (!request_is_valid(hvt_device_get(handle, MIRAGE_DEVICE_BLOCK), offset, size))
-        return PLATFORM_INVALID;
+    platform_result_t checked =
+        mirage_block_request_check(platform_device_get(handle, MIRAGE_DEVICE_BLOCK), offset, size);
+    if (checked != PLATFORM_OK)
+        return checked;
     struct hvt_hc_block call = {
         .handle = handle,
         .offset = offset,

@@ -1,4 +1,5 @@
 /* boot.c: the C half of startup: turn the tender's boot info into the platform's and run the unikernel. */
+#include "lib/platform/device_table.h"
 #include "lib/platform/platform.h"
 #include "targets/hvt/bindings.h"
 
@@ -10,7 +11,7 @@ _Noreturn void hvt_start(const struct hvt_boot_info *boot_info)
     static const char no_room[] = "hvt: guest memory too small for a heap and the boot stack\n";
 
     hvt_clock_init(boot_info->tsc_freq);
-    hvt_devices_init(&boot_info->devices);
+    platform_devices_init(&boot_info->devices);
 
     /* The tender refuses memory this small; checked again so a bad boot info cannot wrap the heap size. */
     if (boot_info->mem_size < HVT_STACK_RESERVE ||

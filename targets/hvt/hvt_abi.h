@@ -1,4 +1,5 @@
-/* hvt_abi.h: the interface between an hvt guest and the hvt tender, version 2 (version 1 plus NET_EXCHANGE).
+/* hvt_abi.h: the interface between an hvt guest and the hvt tender, version 3 (version 2 without the single-frame
+ * NET_WRITE and NET_READ, which NET_EXCHANGE replaced; the tender refuses older images).
  *
  * The tender loads the image's PT_LOAD segments at their physical addresses (images are linked at 1 MiB), builds
  * identity-mapped page tables for all guest memory, and enters the guest in 64-bit long mode at CPL 0 at the ELF
@@ -20,10 +21,9 @@
 
 #include "lib/platform/boot_devices.h"
 
-#define HVT_ABI_VERSION 2
+#define HVT_ABI_VERSION 3
 #define HVT_GUEST_LOAD_ADDRESS 0x100000u
 #define HVT_HYPERCALL_PIO_BASE 0x500u
-#define HVT_CMDLINE_SIZE 8192u
 
 enum hvt_hypercall {
     HVT_HYPERCALL_WALLTIME = 1,
@@ -31,8 +31,7 @@ enum hvt_hypercall {
     HVT_HYPERCALL_POLL = 3,
     HVT_HYPERCALL_BLOCK_WRITE = 4,
     HVT_HYPERCALL_BLOCK_READ = 5,
-    HVT_HYPERCALL_NET_WRITE = 6,
-    HVT_HYPERCALL_NET_READ = 7,
+    /* 6 and 7 were NET_WRITE and NET_READ (version 2): unknown hypercalls now. */
     HVT_HYPERCALL_HALT = 8,
     HVT_HYPERCALL_NET_EXCHANGE = 9,
     HVT_HYPERCALL_MAX = 10,
@@ -71,22 +70,6 @@ struct hvt_hc_block {
     uint64_t data;   /* in: guest-physical address */
     uint64_t len;    /* in: bytes, a multiple of the block size */
     int32_t ret;     /* out */
-    uint32_t reserved;
-};
-
-struct hvt_hc_net_write {
-    uint64_t handle; /* in */
-    uint64_t data;   /* in: guest-physical address */
-    uint64_t len;    /* in */
-    int32_t ret;     /* out */
-    uint32_t reserved;
-};
-
-struct hvt_hc_net_read {
-    uint64_t handle; /* in */
-    uint64_t data;   /* in: guest-physical address of the buffer */
-    uint64_t len;    /* in: buffer size; out: frame size */
-    int32_t ret;     /* out: PLATFORM_AGAIN when no frame is waiting */
     uint32_t reserved;
 };
 

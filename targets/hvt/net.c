@@ -6,11 +6,11 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "lib/platform/device_model.h"
+#include "lib/platform/device_table.h"
 #include "lib/platform/platform.h"
 #include "targets/hvt/bindings.h"
 #include "targets/hvt/hypercall.h"
-
-#define ETHERNET_HEADER_SIZE 14
 
 enum {
     NET_QUEUES = 4,                    /* net devices a unikernel may acquire */
@@ -27,7 +27,6 @@ _Static_assert(NET_RX_FRAMES <= HVT_NET_EXCHANGE_MAX_FRAMES && NET_TX_FRAMES <= 
 /* The batching state of one acquired net device. */
 struct net_queue {
     platform_handle_t handle;
-    size_t frame_max; /* mtu + 14 */
     /* Frames to send, packed into tx_arena in write order. */
     struct hvt_net_frame tx[NET_TX_FRAMES];
     uint32_t tx_count;
@@ -59,9 +58,11 @@ static uint64_t guest_address(const void *pointer)
     return (uint64_t)(uintptr_t)pointer;
 }
 
-static struct net_queue *queue_get(platform_handle_t handle)
+/* The queue of acquired net device `handle` and its table entry, or NULL. */
+static struct net_queue *queue_get(platform_handle_t handle, const struct mirage_boot_device **device)
 {
-    if (hvt_device_get(handle, MIRAGE_DEVICE_NET) == NULL)
+    *device = platform_device_get(handle, MIRAGE_DEVICE_NET);
+    if (*device == NULL)
         return NULL;
     return queue_by_handle[handle];
 }
@@ -111,36 +112,32 @@ static platform_result_t exchange(struct net_queue *queue, uint64_t timeout_nsec
 
 platform_result_t platform_net_acquire(const char *name, platform_handle_t *handle, struct platform_net_info *info)
 {
-    int64_t index = hvt_device_find(name, MIRAGE_DEVICE_NET);
-    if (index < 0)
+    platform_handle_t index;
+    const struct mirage_boot_device *device = platform_device_find(name, MIRAGE_DEVICE_NET, &index);
+    if (device == NULL)
         return PLATFORM_INVALID;
-    const struct mirage_boot_device *device = hvt_device_get((uint64_t)index, MIRAGE_DEVICE_NET);
     struct net_queue *queue = queue_by_handle[index];
     if (queue == NULL) {
-        size_t frame_max = (size_t)device->mtu + ETHERNET_HEADER_SIZE;
+        size_t frame_max = (size_t)mirage_net_frame_max(device);
         size_t slot_size = align_up(frame_max, NET_BUFFER_ALIGNMENT);
         if (queues_used == NET_QUEUES || slot_size > NET_RX_ARENA_SIZE || slot_size > NET_TX_ARENA_SIZE)
             return PLATFORM_INVALID;
         queue = &queues[queues_used++];
         queue->handle = (platform_handle_t)index;
-        queue->frame_max = frame_max;
         queue->rx_slot_size = slot_size;
         queue->rx_slots = NET_RX_ARENA_SIZE / slot_size < NET_RX_FRAMES ? NET_RX_ARENA_SIZE / slot_size
                                                                         : NET_RX_FRAMES;
         queue_by_handle[index] = queue;
     }
-    for (int i = 0; i < 6; i++)
-        info->mac_address[i] = device->mac[i];
-    info->mtu = device->mtu;
-    *handle = (platform_handle_t)index;
-    return PLATFORM_OK;
+    return platform_device_acquire_net(name, handle, info);
 }
 
 /* Queues the frame (the caller reuses `buf`); PLATFORM_OK means it will be sent, not that the host took it. */
 platform_result_t platform_net_write(platform_handle_t handle, const uint8_t *buf, size_t size)
 {
-    struct net_queue *queue = queue_get(handle);
-    if (queue == NULL || size > queue->frame_max)
+    const struct mirage_boot_device *device;
+    struct net_queue *queue = queue_get(handle, &device);
+    if (queue == NULL || mirage_net_frame_check(device, size) != PLATFORM_OK)
         return PLATFORM_INVALID;
     size_t slot = align_up(size, NET_BUFFER_ALIGNMENT);
     if (queue->tx_count == NET_TX_FRAMES || slot > NET_TX_ARENA_SIZE - queue->tx_used) {
@@ -158,8 +155,9 @@ platform_result_t platform_net_write(platform_handle_t handle, const uint8_t *bu
 
 platform_result_t platform_net_read(platform_handle_t handle, uint8_t *buf, size_t size, size_t *read_size)
 {
-    struct net_queue *queue = queue_get(handle);
-    if (queue == NULL)
+    const struct mirage_boot_device *device;
+    struct net_queue *queue = queue_get(handle, &device);
+    if (queue == NULL || mirage_net_buffer_check(device, size) != PLATFORM_OK)
         return PLATFORM_INVALID;
     if (!has_unread_frames(queue)) {
         /* Only once in a row, so a caller that polls without yielding still reaches the tender. */
@@ -178,7 +176,7 @@ platform_result_t platform_net_read(platform_handle_t handle, uint8_t *buf, size
     uint32_t slot = queue->rx_next++;
     uint64_t len = queue->rx[slot].len;
     if (len > queue->rx_slot_size || len > size)
-        return PLATFORM_INVALID; /* the frame is dropped: `buf` is smaller than the frame */
+        return PLATFORM_UNSPECIFIED; /* the frame is dropped: the tender overran its buffer */
     memcpy(buf, queue->rx_arena + slot * queue->rx_slot_size, (size_t)len);
     *read_size = (size_t)len;
     return PLATFORM_OK;

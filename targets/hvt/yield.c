@@ -1,4 +1,5 @@
 /* yield.c: block in the tender until a deadline on the monotonic clock or until a network device has data. */
+#include "lib/platform/device_table.h"
 #include "lib/platform/platform.h"
 #include "targets/hvt/bindings.h"
 #include "targets/hvt/hypercall.h"
@@ -14,6 +15,7 @@ bool platform_yield(uint64_t deadline, uint64_t *ready_set)
         .timeout_nsecs = timeout_nsecs,
     };
     hvt_hypercall(HVT_HYPERCALL_POLL, &call);
-    *ready_set = call.ready_set;
-    return call.ret > 0;
+    /* The tender polls every net device; only acquired ones are the unikernel's to hear about. */
+    *ready_set = call.ready_set & platform_devices_acquired(MIRAGE_DEVICE_NET);
+    return *ready_set != 0;
 }

@@ -1,8 +1,8 @@
 /* boot.c: spt_boot: from the tender's boot info to platform_main(). */
 #include <stdint.h>
 
+#include "lib/platform/device_table.h"
 #include "lib/platform/platform.h"
-#include "targets/spt/devices.h"
 #include "targets/spt/spt_abi.h"
 
 _Noreturn void spt_boot(const struct spt_boot_info *boot);
@@ -16,6 +16,6 @@ __attribute__((no_stack_protector)) _Noreturn void spt_boot(const struct spt_boo
         .heap_size = (size_t)boot->heap_size,
     };
 
-    spt_devices_init(&boot->devices);
+    platform_devices_init(&boot->devices);
     platform_main(&info);
 }

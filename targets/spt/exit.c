@@ -1,4 +1,5 @@
 /* exit.c: ending an spt unikernel: exit_group, whose status becomes the tender's exit code. */
+#include "lib/platform/device_model.h"
 #include "lib/platform/platform.h"
 #include "targets/spt/spt_abi.h"
 #include "targets/spt/syscall.h"
@@ -14,5 +15,5 @@ _Noreturn void platform_abort(void)
     static const char message[] = "spt: the unikernel aborted\n";
 
     platform_console_write(message, sizeof(message) - 1);
-    platform_exit(SPT_EXIT_ABORT);
+    platform_exit(PLATFORM_EXIT_ABORT);
 }

@@ -1,28 +1,20 @@
 /* net.c: spt network devices: Ethernet frames read from and written to the tap file descriptor the tender opened
  * (non-blocking, no packet-information header). */
+#include "lib/platform/device_model.h"
+#include "lib/platform/device_table.h"
 #include "lib/platform/platform.h"
-#include "targets/spt/devices.h"
 #include "targets/spt/syscall.h"
-
-#define ETHERNET_HEADER_SIZE 14
 
 platform_result_t platform_net_acquire(const char *name, platform_handle_t *handle, struct platform_net_info *info)
 {
-    const struct mirage_boot_device *device = spt_device_find(name, MIRAGE_DEVICE_NET, handle);
-
-    if (device == NULL)
-        return PLATFORM_INVALID;
-    for (int i = 0; i < 6; i++)
-        info->mac_address[i] = device->mac[i];
-    info->mtu = device->mtu;
-    return PLATFORM_OK;
+    return platform_device_acquire_net(name, handle, info);
 }
 
 platform_result_t platform_net_write(platform_handle_t handle, const uint8_t *buf, size_t size)
 {
-    const struct mirage_boot_device *device = spt_device_get(handle, MIRAGE_DEVICE_NET);
+    const struct mirage_boot_device *device = platform_device_get(handle, MIRAGE_DEVICE_NET);
 
-    if (device == NULL || size == 0 || size > (size_t)device->mtu + ETHERNET_HEADER_SIZE)
+    if (mirage_net_frame_check(device, size) != PLATFORM_OK)
         return PLATFORM_INVALID;
     int64_t written;
     do
@@ -31,12 +23,11 @@ platform_result_t platform_net_write(platform_handle_t handle, const uint8_t *bu
     return written == (int64_t)size ? PLATFORM_OK : PLATFORM_UNSPECIFIED;
 }
 
-/* The buffer must hold the largest frame: a tap truncates a frame that does not fit, silently. */
 platform_result_t platform_net_read(platform_handle_t handle, uint8_t *buf, size_t size, size_t *read_size)
 {
-    const struct mirage_boot_device *device = spt_device_get(handle, MIRAGE_DEVICE_NET);
+    const struct mirage_boot_device *device = platform_device_get(handle, MIRAGE_DEVICE_NET);
 
-    if (device == NULL || size < (size_t)device->mtu + ETHERNET_HEADER_SIZE)
+    if (mirage_net_buffer_check(device, size) != PLATFORM_OK)
         return PLATFORM_INVALID;
     int64_t got;
     do

@@ -21,7 +21,7 @@
  *   ppoll(...)                       waiting for the net devices or a timeout
  *   clock_gettime(CLOCK_MONOTONIC or CLOCK_REALTIME, ...)
  *   getrandom(..., ..., 0)
- *   exit_group(status)               status is the tender's exit code; SPT_EXIT_ABORT for platform_abort() */
+ *   exit_group(status)               status is the tender's exit code; PLATFORM_EXIT_ABORT for platform_abort() */
 #ifndef MIRAGE_TARGETS_SPT_ABI_H
 #define MIRAGE_TARGETS_SPT_ABI_H
 
@@ -33,17 +33,13 @@
 #define SPT_GUEST_LOAD_ADDRESS 0x100000u
 #define SPT_PAGE_SIZE 0x1000u
 #define SPT_STACK_SIZE 0x80000u /* 512 KiB, below which a guard page stops an overflow */
-#define SPT_CMDLINE_SIZE 8192u
-
-/* The exit status of a guest that called platform_abort(); equal to the tenders' TENDER_EXIT_ABORT. */
-#define SPT_EXIT_ABORT 126
 
 /* Written by the tender just after the image; read-only for the guest. Addresses are guest (= host) addresses. */
 struct spt_boot_info {
     uint64_t mem_size;   /* guest memory ends here (exclusive) */
     uint64_t heap_start; /* first byte of the heap, page aligned */
     uint64_t heap_size;  /* bytes, up to the guard page below the stack */
-    uint64_t cmdline;    /* address of the NUL-terminated boot arguments, at most SPT_CMDLINE_SIZE bytes */
+    uint64_t cmdline;    /* address of the NUL-terminated boot arguments, at most PLATFORM_CMDLINE_SIZE bytes */
     struct mirage_boot_devices devices; /* handles are indexes in this table */
 };
 

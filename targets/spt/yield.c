@@ -1,6 +1,6 @@
 /* yield.c: platform_yield on spt: one ppoll over every net device's tap, bounded by the deadline. */
+#include "lib/platform/device_table.h"
 #include "lib/platform/platform.h"
-#include "targets/spt/devices.h"
 #include "targets/spt/syscall.h"
 
 bool platform_yield(uint64_t deadline, uint64_t *ready_set)
@@ -9,8 +9,9 @@ bool platform_yield(uint64_t deadline, uint64_t *ready_set)
     platform_handle_t handles[MIRAGE_MANIFEST_MAX_DEVICES];
     uint32_t count = 0;
 
-    for (uint32_t handle = 0; handle < spt_device_count(); handle++) {
-        const struct mirage_boot_device *device = spt_device_get(handle, MIRAGE_DEVICE_NET);
+    /* The acquired net devices, as on every ABI: the others are not the unikernel's to wait for. */
+    for (platform_handle_t handle = 0; handle < MIRAGE_MANIFEST_MAX_DEVICES; handle++) {
+        const struct mirage_boot_device *device = platform_device_get(handle, MIRAGE_DEVICE_NET);
         if (device == NULL)
             continue;
         polled[count] = (struct spt_pollfd){.fd = (int32_t)device->host_fd, .events = SPT_POLLIN, .revents = 0};

@@ -40,18 +40,6 @@ static _Noreturn void print_help(void)
     exit(0);
 }
 
-static bool is_device_name(const char *name, size_t len)
-{
-    if (len == 0 || len >= MIRAGE_MANIFEST_NAME_SIZE)
-        return false;
-    for (size_t i = 0; i < len; i++) {
-        char c = name[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'))
-            return false;
-    }
-    return true;
-}
-
 static uint64_t parse_mem(const char *argument, const char *value)
 {
     uint64_t mib = 0;
@@ -79,7 +67,7 @@ static void add_device(struct tender_args *out, const char *argument, const char
         fail_usage("bad option", argument,
                    type == MIRAGE_DEVICE_NET ? "expected --net:NAME=TAP" : "expected --block:NAME=FILE");
     size_t name_len = (size_t)(equals - spec);
-    if (!is_device_name(spec, name_len))
+    if (!mirage_device_name_valid(spec, name_len))
         fail_usage("bad option", argument, "a device name is 1 to 63 characters of [a-z0-9_]");
     for (uint32_t i = 0; i < out->device_count; i++) {
         if (strlen(out->devices[i].name) == name_len && memcmp(out->devices[i].name, spec, name_len) == 0)

@@ -11,14 +11,6 @@
 
 #include "targets/tender/tender.h"
 
-#define TENDER_NET_MTU 1500
-#define TENDER_BLOCK_SIZE 512
-
-static const char *device_type_name(uint32_t type)
-{
-    return type == MIRAGE_DEVICE_NET ? "net" : type == MIRAGE_DEVICE_BLOCK ? "block" : "unknown";
-}
-
 /* A MAC derived from the tap and device names (FNV-1a), so a unikernel keeps its address across restarts and
  * neighbours' ARP caches stay valid. Bit 1 of the first byte: locally administered; bit 0 clear: unicast. */
 static void derive_mac(const char *tap_name, const char *device_name, uint8_t mac[6])
@@ -61,7 +53,7 @@ static void attach_tap(const struct tender_device_arg *arg, struct mirage_boot_d
         tender_fail(TENDER_EXIT_ERROR, "net device '%s': the kernel attached '%s' instead of tap interface '%s'",
                     arg->name, request.ifr_name, tap);
 
-    device->mtu = TENDER_NET_MTU;
+    device->mtu = PLATFORM_NET_MTU;
     derive_mac(tap, arg->name, device->mac);
     device->host_fd = fd;
 }
@@ -83,16 +75,16 @@ static void attach_block_file(const struct tender_device_arg *arg, struct mirage
     off_t size = lseek(fd, 0, SEEK_END);
     if (size < 0)
         tender_fail(TENDER_EXIT_ERROR, "block device '%s': cannot size '%s': %s", arg->name, path, strerror(errno));
-    if (size == 0 || size % TENDER_BLOCK_SIZE != 0)
-        tender_fail(TENDER_EXIT_ERROR, "block device '%s': '%s' is %lld bytes; it must be a nonzero multiple of %d",
-                    arg->name, path, (long long)size, TENDER_BLOCK_SIZE);
+    if (size == 0 || size % PLATFORM_BLOCK_SIZE != 0)
+        tender_fail(TENDER_EXIT_ERROR, "block device '%s': '%s' is %lld bytes; it must be a nonzero multiple of %u",
+                    arg->name, path, (long long)size, PLATFORM_BLOCK_SIZE);
 
     device->capacity = (uint64_t)size;
-    device->block_size = TENDER_BLOCK_SIZE;
+    device->block_size = PLATFORM_BLOCK_SIZE;
     device->host_fd = fd;
 }
 
-static const struct tender_device_arg *find_arg(const struct tender_args *args, const char *name)
+const struct tender_device_arg *tender_find_device_arg(const struct tender_args *args, const char *name)
 {
     for (uint32_t i = 0; i < args->device_count; i++) {
         if (strcmp(args->devices[i].name, name) == 0)
@@ -101,47 +93,46 @@ static const struct tender_device_arg *find_arg(const struct tender_args *args, 
     return NULL;
 }
 
-static const struct mirage_manifest_entry *find_entry(const struct mirage_manifest_desc *manifest, const char *name)
+void tender_check_device_args(const struct mirage_manifest_desc *manifest, const struct tender_args *args,
+                              const char *net_resource)
 {
-    for (uint32_t i = 0; i < manifest->count; i++) {
-        if (strcmp(manifest->entries[i].name, name) == 0)
-            return &manifest->entries[i];
+    /* Arguments first, so a misspelt name is reported as such and not as the missing device it was meant for. */
+    for (uint32_t i = 0; i < args->device_count; i++) {
+        const struct tender_device_arg *arg = &args->devices[i];
+        int64_t index = mirage_manifest_find(manifest, arg->name);
+        const char *type = mirage_device_type_name(arg->type);
+        if (index < 0)
+            tender_fail(TENDER_EXIT_ERROR, "--%s:%s=%s: the image's manifest has no device '%s'", type, arg->name,
+                        arg->resource, arg->name);
+        const char *want = mirage_device_type_name(manifest->entries[index].type);
+        if (manifest->entries[index].type != arg->type)
+            tender_fail(TENDER_EXIT_ERROR, "--%s:%s=%s: '%s' is a %s device in the image's manifest: use --%s:%s=...",
+                        type, arg->name, arg->resource, arg->name, want, want, arg->name);
     }
-    return NULL;
+    if (manifest->count > MIRAGE_MANIFEST_MAX_DEVICES)
+        tender_fail(TENDER_EXIT_ERROR, "the image's manifest lists %u devices, at most %d are allowed",
+                    manifest->count, MIRAGE_MANIFEST_MAX_DEVICES);
+    for (uint32_t i = 0; i < manifest->count; i++) {
+        const struct mirage_manifest_entry *entry = &manifest->entries[i];
+        const char *type = mirage_device_type_name(entry->type);
+        if (entry->type != MIRAGE_DEVICE_NET && entry->type != MIRAGE_DEVICE_BLOCK)
+            tender_fail(TENDER_EXIT_ERROR, "manifest device '%.63s' has unknown type %u", entry->name, entry->type);
+        if (tender_find_device_arg(args, entry->name) == NULL)
+            tender_fail(TENDER_EXIT_ERROR, "the image needs %s device '%.63s': pass --%s:%.63s=%s", type,
+                        entry->name, type, entry->name, entry->type == MIRAGE_DEVICE_NET ? net_resource : "FILE");
+    }
 }
 
 void tender_attach_devices(const struct mirage_manifest_desc *manifest, const struct tender_args *args,
                            struct mirage_boot_devices *out)
 {
     memset(out, 0, sizeof(*out));
-
-    /* Arguments first, so a misspelt name is reported as such and not as the missing device it was meant for. */
-    for (uint32_t i = 0; i < args->device_count; i++) {
-        const struct tender_device_arg *arg = &args->devices[i];
-        const struct mirage_manifest_entry *entry = find_entry(manifest, arg->name);
-        if (entry == NULL)
-            tender_fail(TENDER_EXIT_ERROR, "--%s:%s=%s: the image's manifest has no device '%s'",
-                        device_type_name(arg->type), arg->name, arg->resource, arg->name);
-        if (entry->type != arg->type)
-            tender_fail(TENDER_EXIT_ERROR, "--%s:%s=%s: '%s' is a %s device in the image's manifest: use --%s:%s=...",
-                        device_type_name(arg->type), arg->name, arg->resource, arg->name,
-                        device_type_name(entry->type), device_type_name(entry->type), arg->name);
-    }
-
-    if (manifest->count > MIRAGE_MANIFEST_MAX_DEVICES)
-        tender_fail(TENDER_EXIT_ERROR, "the image's manifest lists %u devices, at most %d are allowed",
-                    manifest->count, MIRAGE_MANIFEST_MAX_DEVICES);
+    tender_check_device_args(manifest, args, "TAP");
     for (uint32_t i = 0; i < manifest->count; i++) {
         const struct mirage_manifest_entry *entry = &manifest->entries[i];
         struct mirage_boot_device *device = &out->devices[i];
-        const struct tender_device_arg *arg = find_arg(args, entry->name);
+        const struct tender_device_arg *arg = tender_find_device_arg(args, entry->name);
 
-        if (entry->type != MIRAGE_DEVICE_NET && entry->type != MIRAGE_DEVICE_BLOCK)
-            tender_fail(TENDER_EXIT_ERROR, "manifest device '%.63s' has unknown type %u", entry->name, entry->type);
-        if (arg == NULL)
-            tender_fail(TENDER_EXIT_ERROR, "the image needs %s device '%.63s': pass --%s:%.63s=%s",
-                        device_type_name(entry->type), entry->name, device_type_name(entry->type), entry->name,
-                        entry->type == MIRAGE_DEVICE_NET ? "TAP" : "FILE");
         memcpy(device->name, entry->name, sizeof(device->name));
         device->name[sizeof(device->name) - 1] = '\0';
         device->type = entry->type;

@@ -144,11 +144,8 @@ static int check_manifest(const struct image_reader *image, const struct mirage_
         size_t len = strnlen(entry->name, sizeof(entry->name));
         if (len == 0 || len == sizeof(entry->name))
             return image_error(image, "manifest entry %u has an empty or unterminated name: corrupt image", i);
-        for (size_t c = 0; c < len; c++) {
-            char ch = entry->name[c];
-            if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_'))
-                return image_error(image, "manifest entry %u has a name outside [a-z0-9_]: corrupt image", i);
-        }
+        if (!mirage_device_name_valid(entry->name, len))
+            return image_error(image, "manifest entry %u has a name outside [a-z0-9_]: corrupt image", i);
         if (entry->type != MIRAGE_DEVICE_NET && entry->type != MIRAGE_DEVICE_BLOCK)
             return image_error(image,
                                "manifest device '%s' has unknown type %u (this tender attaches net and block devices)",

@@ -7,11 +7,12 @@
 #include <stdint.h>
 
 #include "lib/platform/boot_devices.h"
+#include "lib/platform/device_model.h"
 #include "lib/platform/image_notes.h"
 
 /* Exit codes of a tender that did not run the guest to its end (the guest's own exit code passes through). */
 #define TENDER_EXIT_ERROR 125 /* bad arguments, bad image, missing device, host failure */
-#define TENDER_EXIT_ABORT 126 /* the guest called platform_abort() or broke the hypercall rules */
+#define TENDER_EXIT_ABORT PLATFORM_EXIT_ABORT /* the guest called platform_abort() or broke the hypercall rules */
 
 #define TENDER_MAX_SEGMENTS 8
 #define TENDER_DEFAULT_MEM_MIB 32
@@ -27,7 +28,7 @@ struct tender_args {
     const char *image;     /* the image path */
     struct tender_device_arg devices[MIRAGE_MANIFEST_MAX_DEVICES];
     uint32_t device_count;
-    char cmdline[8192];    /* the boot arguments after the image, joined by single spaces */
+    char cmdline[PLATFORM_CMDLINE_SIZE]; /* the boot arguments after the image, joined by single spaces */
 };
 
 /* Parse `tender [--mem=MiB] [--net:NAME=TAP]... [--block:NAME=FILE]... IMAGE [BOOT ARGS...]`. On a bad argument
@@ -73,6 +74,15 @@ struct tender_image_source {
 int tender_check_and_load_elf(const struct tender_image_source *source, uint8_t *guest_base, uint64_t min_address,
                               uint64_t mem_size, uint32_t want_abi, uint32_t want_version, struct tender_image *out,
                               char error[TENDER_ERROR_SIZE]);
+
+/* The --net/--block argument for device `name`, or NULL. */
+const struct tender_device_arg *tender_find_device_arg(const struct tender_args *args, const char *name);
+
+/* Check the --net/--block arguments against the manifest: each names a manifest device of its type, and each
+ * manifest device has one. Refuses with one line naming the device and the fix (`net_resource` says what a net
+ * argument takes, e.g. "TAP"), exiting TENDER_EXIT_ERROR. */
+void tender_check_device_args(const struct mirage_manifest_desc *manifest, const struct tender_args *args,
+                              const char *net_resource);
 
 /* Open the host resource for every manifest entry from the --net/--block arguments: tap interfaces (O_NONBLOCK,
  * IFF_TAP | IFF_NO_PI) and block files (O_RDWR, size a multiple of 512). Refuses with one line naming the device

@@ -8,8 +8,6 @@
 
 #include "targets/virtio/cpu.h"
 
-#define VIRTIO_CMDLINE_SIZE 8192
-
 /* Called by start.S at CPL 0 with the physical address of the PVH start info; returns to drop to CPL 3. */
 void virtio_boot_cpl0(uint32_t start_info_paddr);
 /* Called by start.S at CPL 3 on the boot stack; never returns. */

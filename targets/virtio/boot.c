@@ -3,6 +3,7 @@
 #include "lib/platform/platform.h"
 #include "targets/virtio/bindings.h"
 #include "targets/virtio/port_io.h"
+#include "targets/virtio/virtio.h"
 
 #define PIC_MASTER_DATA 0x21
 #define PIC_SLAVE_DATA 0xa1
@@ -36,6 +37,7 @@ _Noreturn void virtio_start(void)
     if (problem != 0)
         virtio_fail(problem);
     virtio_wall_clock_init();
+    virtio_devices_init();
 
     platform_boot_info.cmdline = virtio_cmdline();
     platform_boot_info.heap_start = virtio_heap_start();

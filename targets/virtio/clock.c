@@ -1,6 +1,7 @@
 /* clock.c: the monotonic clock: kvmclock (pvclock) when CPUID shows KVM's signature and its clock feature, else
  * the TSC, calibrated against the PIT at boot. */
 #include "lib/platform/platform.h"
+#include "lib/platform/x86_cpu.h"
 #include "targets/virtio/bindings.h"
 
 #define KVM_CPUID_SIGNATURE 0x40000000u
@@ -36,13 +37,6 @@ static bool use_kvmclock;
 static uint64_t clock_at_boot;
 /* Nanoseconds per TSC tick as 32.32 fixed point, when the TSC is the source. */
 static uint64_t nsecs_per_tick_32_32;
-
-static inline uint64_t read_tsc(void)
-{
-    uint32_t low, high;
-    __asm__ __volatile__("rdtsc" : "=a"(low), "=d"(high));
-    return ((uint64_t)high << 32) | low;
-}
 
 VIRTIO_CPL0 static bool kvm_has_clock(void)
 {
@@ -80,7 +74,7 @@ static uint64_t kvmclock_read(void)
     do {
         version = kvmclock.version;
         __asm__ __volatile__("" ::: "memory");
-        uint64_t delta = read_tsc() - kvmclock.tsc_timestamp;
+        uint64_t delta = x86_read_tsc() - kvmclock.tsc_timestamp;
         int8_t shift = kvmclock.tsc_shift;
         delta = shift >= 0 ? delta << shift : delta >> -shift;
         nsecs = kvmclock.system_time + (uint64_t)(((unsigned __int128)delta * kvmclock.tsc_to_system_mul) >> 32);
@@ -93,7 +87,7 @@ static uint64_t clock_read(void)
 {
     if (use_kvmclock)
         return kvmclock_read();
-    return (uint64_t)(((unsigned __int128)read_tsc() * nsecs_per_tick_32_32) >> 32);
+    return (uint64_t)(((unsigned __int128)x86_read_tsc() * nsecs_per_tick_32_32) >> 32);
 }
 
 const char *virtio_clock_init(void)

@@ -4,6 +4,7 @@
 #pragma GCC optimize("no-stack-protector")
 #include <stdbool.h>
 
+#include "lib/platform/device_model.h"
 #include "lib/platform/platform.h"
 #include "targets/virtio/bindings.h"
 #include "targets/virtio/port_io.h"
@@ -31,7 +32,7 @@ static void report_exit(uint32_t code)
 _Noreturn void virtio_exit_code(uint32_t code)
 {
     if (code > VIRTIO_EXIT_CODE_MAX)
-        code = VIRTIO_EXIT_ABORT;
+        code = PLATFORM_EXIT_ABORT;
     report_exit(code);
     /* Without the exit device QEMU ignores the write; spinning on it keeps this function from returning. */
     for (;;)
@@ -46,12 +47,12 @@ _Noreturn void platform_exit(int status)
 
 _Noreturn void platform_abort(void)
 {
-    virtio_exit_code(VIRTIO_EXIT_ABORT);
+    virtio_exit_code(PLATFORM_EXIT_ABORT);
 }
 
 _Noreturn void virtio_fail(const char *message)
 {
     virtio_console_puts(message);
     virtio_console_puts("\n");
-    virtio_exit_code(VIRTIO_EXIT_ABORT);
+    virtio_exit_code(PLATFORM_EXIT_ABORT);
 }

@@ -1,10 +1,11 @@
 /* fault.c: the report of a CPU exception: one line naming the vector, RIP, CR2 and error code, then the general
- * registers, on the serial console; then QEMU ends with VIRTIO_EXIT_ABORT. Runs at CPL 0 on its own stack. */
+ * registers, on the serial console; then QEMU ends with PLATFORM_EXIT_ABORT. Runs at CPL 0 on its own stack. */
 /* CPL 0 code (see start.S): no SSE, and no stack protector (the target pragma resets its guard). */
 #pragma GCC target("general-regs-only")
 #pragma GCC optimize("no-stack-protector")
 #include <stdint.h>
 
+#include "lib/platform/device_model.h"
 #include "targets/virtio/bindings.h"
 #include "targets/virtio/pvh_abi.h"
 
@@ -52,7 +53,7 @@ _Noreturn void virtio_fault_report(const struct virtio_trap_frame *frame)
 
     /* A fault while reporting one would loop: end at once. */
     if (reporting)
-        virtio_exit_code(VIRTIO_EXIT_ABORT);
+        virtio_exit_code(PLATFORM_EXIT_ABORT);
     reporting = true;
 
     virtio_console_puts("\nvirtio: fault: vector ");
@@ -83,5 +84,5 @@ _Noreturn void virtio_fault_report(const struct virtio_trap_frame *frame)
     put_hex(" cs ", frame->cs);
     put_hex(" ss ", frame->ss);
     virtio_console_puts("\n");
-    virtio_exit_code(VIRTIO_EXIT_ABORT);
+    virtio_exit_code(PLATFORM_EXIT_ABORT);
 }

@@ -1,5 +1,6 @@
 /* pit.c: the PIT (8254) as a reference for calibrating the TSC where there is no kvmclock. Channel 0 counts down
  * at 1.193182 MHz; its interrupt stays masked, and the count is read by latching it. */
+#include "lib/platform/x86_cpu.h"
 #include "targets/virtio/bindings.h"
 #include "targets/virtio/port_io.h"
 
@@ -12,13 +13,6 @@
 #define MAX_STALLED_READS 1000000
 
 
-
-static inline uint64_t read_tsc(void)
-{
-    uint32_t low, high;
-    __asm__ __volatile__("rdtsc" : "=a"(low), "=d"(high));
-    return ((uint64_t)high << 32) | low;
-}
 
 static uint16_t read_count(void)
 {
@@ -42,7 +36,7 @@ uint64_t virtio_pit_measure_tsc(uint64_t nsecs)
     while (read_count() == previous && stalled < MAX_STALLED_READS)
         stalled++;
     previous = read_count();
-    uint64_t start = read_tsc();
+    uint64_t start = x86_read_tsc();
     while (elapsed < target) {
         uint16_t count = read_count();
         uint16_t passed = (uint16_t)(previous - count);
@@ -53,7 +47,7 @@ uint64_t virtio_pit_measure_tsc(uint64_t nsecs)
         elapsed += passed;
         previous = count;
     }
-    uint64_t ticks = read_tsc() - start;
+    uint64_t ticks = x86_read_tsc() - start;
     /* Scaled to exactly `nsecs`, since the loop may overshoot the target by a PIT tick or two. */
     return ticks * target / elapsed; /* below 2^64: seconds of TSC ticks times a few thousand */
 }

@@ -22,8 +22,8 @@
 #define VIRTIO_EXIT_REPORT_PREFIX "exit "
 #define VIRTIO_EXIT_REPORT_SIZE 9 /* "exit " + 3 digits + "\n" */
 #define VIRTIO_EXIT_CODE_MAX 255
-/* platform_abort() and CPU exceptions end the guest with this code, as TENDER_EXIT_ABORT does on hvt. */
-#define VIRTIO_EXIT_ABORT 126
+/* platform_abort() and CPU exceptions end the guest with PLATFORM_EXIT_ABORT (lib/platform/device_model.h), the
+ * code an aborted guest has on every ABI. */
 /* start.S ends a boot that cannot reach C (no PVH start info, no long mode) on isa-debug-exit alone, without a
  * report: the runner names these as host problems. */
 #define VIRTIO_EXIT_NO_START_INFO 120

@@ -6,6 +6,7 @@
 #pragma GCC optimize("no-stack-protector")
 #include <stdint.h>
 
+#include "lib/platform/device_model.h"
 #include "targets/virtio/bindings.h"
 
 #define HVM_START_MAGIC 0x336ec578u
@@ -36,7 +37,7 @@ struct hvm_memmap_entry {
 
 extern const uint8_t __image_end[];
 
-static char cmdline[VIRTIO_CMDLINE_SIZE];
+static char cmdline[PLATFORM_CMDLINE_SIZE];
 static uint64_t heap_start, heap_end, ram_top;
 
 /* Whether [address, address + size) lies in the first 4 GiB, which the boot maps; not at 0, which means "none".

@@ -158,10 +158,14 @@ uint64_t virtio_mmio_config64(const struct virtio_mmio *transport, uint32_t offs
 
 /* ---- Discovery (virtio_devices.c) ---- */
 
-/* The transport of the device that manifest entry `name` of `type` (enum mirage_device_type) is attached to, or
- * NULL; sets `*index` to the entry's index, the handle. Entry i is on transport i (targets/virtio/pvh_abi.h). */
-struct virtio_mmio *virtio_devices_find(const char *name, uint32_t type, platform_handle_t *index,
-                                        virtio_result_t *result);
+/* Hand the image's manifest to the platform's device table (lib/platform/device_table.h). Called once at boot. */
+void virtio_devices_init(void);
+
+/* Find the manifest device called `name` of `type` (enum mirage_device_type) and its transport: PLATFORM_INVALID
+ * when the manifest has no such device, PLATFORM_UNSPECIFIED (reported on the console) when no device of that
+ * type is attached to its transport. Sets `*index`, the handle; entry i is on transport i (pvh_abi.h). */
+platform_result_t virtio_devices_claim(const char *name, uint32_t type, platform_handle_t *index,
+                                       struct virtio_mmio **transport);
 
 /* Print one line on the console saying why the device for manifest entry `name` could not be used. */
 void virtio_devices_report(const char *kind, const char *name, virtio_result_t result);

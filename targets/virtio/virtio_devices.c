@@ -1,5 +1,5 @@
-/* virtio_devices.c: match the image's manifest to virtio-mmio transports, and answer the yield code's questions
- * about network devices.
+/* virtio_devices.c: the image's manifest as the platform's device table, each entry's virtio-mmio transport, and
+ * the yield code's questions about network devices.
  *
  * The runner puts manifest entry i on transport i (targets/virtio/pvh_abi.h): QEMU's microvm machine has
  * VIRTIO_MMIO_TRANSPORTS of them from VIRTIO_MMIO_BASE, mapped uncached by paging.c. */
@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "lib/platform/device_model.h"
+#include "lib/platform/device_table.h"
 #include "lib/platform/image_notes.h"
 #include "targets/virtio/manifest.h"
 #include "targets/virtio/pvh_abi.h"
@@ -29,34 +31,50 @@ static uint32_t virtio_id_of(uint32_t manifest_type)
 
 _Static_assert(MIRAGE_MANIFEST_MAX_DEVICES <= VIRTIO_MMIO_TRANSPORTS, "every manifest entry has a transport");
 
-struct virtio_mmio *virtio_devices_find(const char *name, uint32_t type, platform_handle_t *index,
-                                        virtio_result_t *result)
+void virtio_devices_init(void)
 {
-    *result = VIRTIO_ERROR_NOT_FOUND;
+    /* Static: the table is large, and copied by platform_devices_init. */
+    static struct mirage_boot_devices table;
     const struct mirage_manifest_desc *manifest = virtio_manifest();
-    uint32_t device_id = virtio_id_of(type);
-    if (manifest == NULL || device_id == 0)
-        return NULL;
-    uint32_t count = manifest->count <= MIRAGE_MANIFEST_MAX_DEVICES ? manifest->count : MIRAGE_MANIFEST_MAX_DEVICES;
-    for (uint32_t entry = 0; entry < count; entry++) {
-        const struct mirage_manifest_entry *candidate = &manifest->entries[entry];
-        if (candidate->type != type || strncmp(candidate->name, name, MIRAGE_MANIFEST_NAME_SIZE) != 0)
-            continue;
-        struct virtio_mmio *transport = &transports[entry];
-        if (transport->base == 0) {
-            uintptr_t base = (uintptr_t)VIRTIO_MMIO_BASE + (uintptr_t)entry * VIRTIO_MMIO_STRIDE;
-            if (!virtio_mmio_probe(base, transport)) {
-                transport->base = 0;
-                return NULL;
-            }
-        }
-        if (transport->device_id != device_id)
-            return NULL;
-        *index = entry;
-        *result = VIRTIO_OK;
-        return transport;
+
+    memset(&table, 0, sizeof table);
+    table.count = manifest->count <= MIRAGE_MANIFEST_MAX_DEVICES ? manifest->count : MIRAGE_MANIFEST_MAX_DEVICES;
+    for (uint32_t i = 0; i < table.count; i++) {
+        memcpy(table.devices[i].name, manifest->entries[i].name, MIRAGE_MANIFEST_NAME_SIZE);
+        table.devices[i].type = manifest->entries[i].type;
+        table.devices[i].host_fd = -1; /* QEMU holds the host resource */
     }
-    return NULL;
+    platform_devices_init(&table);
+}
+
+/* The transport of manifest entry `index` if a device of `type` is attached to it, else NULL. */
+static struct virtio_mmio *transport_of(platform_handle_t index, uint32_t type)
+{
+    uint32_t device_id = virtio_id_of(type);
+    if (index >= MIRAGE_MANIFEST_MAX_DEVICES || device_id == 0)
+        return NULL;
+    struct virtio_mmio *transport = &transports[index];
+    if (transport->base == 0) {
+        uintptr_t base = (uintptr_t)VIRTIO_MMIO_BASE + (uintptr_t)index * VIRTIO_MMIO_STRIDE;
+        if (!virtio_mmio_probe(base, transport)) {
+            transport->base = 0;
+            return NULL;
+        }
+    }
+    return transport->device_id == device_id ? transport : NULL;
+}
+
+platform_result_t virtio_devices_claim(const char *name, uint32_t type, platform_handle_t *index,
+                                       struct virtio_mmio **transport)
+{
+    if (platform_device_find(name, type, index) == NULL)
+        return PLATFORM_INVALID;
+    *transport = transport_of(*index, type);
+    if (*transport == NULL) {
+        virtio_devices_report(mirage_device_type_name(type), name, VIRTIO_ERROR_NOT_FOUND);
+        return PLATFORM_UNSPECIFIED;
+    }
+    return PLATFORM_OK;
 }
 
 static const char *describe(virtio_result_t result)
@@ -65,7 +83,7 @@ static const char *describe(virtio_result_t result)
     case VIRTIO_OK:
         return "ok";
     case VIRTIO_ERROR_NOT_FOUND:
-        return "not in the manifest, or no device of that type on its virtio-mmio transport";
+        return "no device of that type on its virtio-mmio transport";
     case VIRTIO_ERROR_LEGACY:
         return "legacy virtio-mmio transport (run QEMU with -global virtio-mmio.force-legacy=false)";
     case VIRTIO_ERROR_RESET:

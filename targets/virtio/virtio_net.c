@@ -4,14 +4,13 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "lib/platform/device_model.h"
 #include "targets/virtio/virtio.h"
 
 enum {
     NET_RECEIVE_QUEUE = 0,
     NET_TRANSMIT_QUEUE = 1,
-    NET_MTU = 1500,
-    ETHERNET_HEADER_SIZE = 14,
-    NET_FRAME_MAX = NET_MTU + ETHERNET_HEADER_SIZE,
+    NET_FRAME_MAX = PLATFORM_NET_MTU + PLATFORM_ETHERNET_HEADER_SIZE,
     /* With VIRTIO_F_VERSION_1 the header always has num_buffers: 12 bytes. All zero on transmit: no offloads. */
     NET_HEADER_SIZE = 12,
     /* Without VIRTIO_NET_F_MRG_RXBUF or GSO a receive buffer holds a whole frame and its header (1526 bytes). */
@@ -98,7 +97,7 @@ virtio_result_t virtio_net_start(struct virtio_mmio *transport, struct virtio_ne
 void virtio_net_info(const struct virtio_net *net, struct platform_net_info *info)
 {
     memcpy(info->mac_address, net->mac, 6);
-    info->mtu = NET_MTU;
+    info->mtu = PLATFORM_NET_MTU;
 }
 
 /* Take back the transmit buffers the device is done with; the device writes nothing into them. */
@@ -153,7 +152,7 @@ platform_result_t virtio_net_receive(struct virtio_net *net, uint8_t *buf, size_
         if (taken == VIRTQUEUE_BAD_ID)
             continue;
         /* The length was checked against the buffer (a bad one comes back as VIRTQUEUE_BAD_LENGTH). */
-        if (taken == VIRTQUEUE_TAKEN && len >= NET_HEADER_SIZE + ETHERNET_HEADER_SIZE) {
+        if (taken == VIRTQUEUE_TAKEN && len >= NET_HEADER_SIZE + PLATFORM_ETHERNET_HEADER_SIZE) {
             size_t frame_size = len - NET_HEADER_SIZE;
             if (frame_size <= size) {
                 memcpy(buf, net->receive_buffers[head] + NET_HEADER_SIZE, frame_size);

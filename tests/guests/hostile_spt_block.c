@@ -7,16 +7,17 @@
 #include "devices/block.h"
 #include "devices/console.h"
 #include "lib/platform/boot_devices.h"
+#include "lib/platform/device_table.h"
 #include "lib/platform/platform.h"
 #include "lib/runtime/mirage.h"
+
+/* The device table (lib/platform/device_table.h) is linked into every freestanding image: code in the image can
+ * look a device up in it, and so learn the host's file descriptor, whatever the platform interface hides. */
 
 #define PAGE_SIZE UINT64_C(0x1000)
 #define SYS_PREAD64 17
 #define SYS_PWRITE64 18
 
-/* The spt binding's device lookup (targets/spt/devices.c) is linked into every spt image: code in the image can
- * call it, and so learn the host's file descriptor, whatever the platform interface hides. */
-const struct mirage_boot_device *spt_device_find(const char *name, uint32_t type, platform_handle_t *handle);
 
 static int64_t raw_syscall4(int64_t number, uint64_t a, uint64_t b, uint64_t c, uint64_t d)
 {
@@ -157,7 +158,7 @@ int hostile_spt_block_start(struct console *console, struct block *storage)
 {
     const char *action = mirage_key_string("action");
     platform_handle_t handle;
-    const struct mirage_boot_device *disk = spt_device_find("storage", MIRAGE_DEVICE_BLOCK, &handle);
+    const struct mirage_boot_device *disk = platform_device_find("storage", MIRAGE_DEVICE_BLOCK, &handle);
     uint64_t capacity = storage->capacity, block = storage->block_size;
 
     if (disk == NULL || block == 0 || block > sizeof(block_buffer) / 2) {

@@ -7,21 +7,21 @@
 #include "devices/console.h"
 #include "devices/netif.h"
 #include "lib/platform/boot_devices.h"
+#include "lib/platform/device_table.h"
 #include "lib/platform/platform.h"
 #include "lib/runtime/mirage.h"
 
-enum { ETHERTYPE_LOCAL_EXPERIMENT = 0x88b5, FRAME_BUFFER_SIZE = 4096, SYS_WRITE = 1 };
+/* The device table (lib/platform/device_table.h) is linked into every freestanding image: code in the image can
+ * look a device up in it, and so learn the host's file descriptor, whatever the platform interface hides. */
 
-/* The spt binding's device lookup (targets/spt/devices.c), linked into every spt image: it gives the tap's host
- * file descriptor, which the platform interface hides. */
-const struct mirage_boot_device *spt_device_find(const char *name, uint32_t type, platform_handle_t *handle);
+enum { ETHERTYPE_LOCAL_EXPERIMENT = 0x88b5, FRAME_BUFFER_SIZE = 4096, SYS_WRITE = 1 };
 
 static uint8_t frame[FRAME_BUFFER_SIZE];
 
 int hostile_spt_net_start(struct console *console, struct netif *service)
 {
     platform_handle_t handle;
-    const struct mirage_boot_device *tap = spt_device_find("service", MIRAGE_DEVICE_NET, &handle);
+    const struct mirage_boot_device *tap = platform_device_find("service", MIRAGE_DEVICE_NET, &handle);
     int64_t size = mirage_key_int("size");
     char line[160];
 

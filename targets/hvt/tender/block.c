@@ -3,24 +3,9 @@
 #include <stdbool.h>
 #include <unistd.h>
 
+#include "lib/platform/device_model.h"
 #include "lib/platform/platform.h"
 #include "targets/hvt/tender/hvt_tender.h"
-
-static const struct mirage_boot_device *block_device(const struct hvt_guest *guest, uint64_t handle)
-{
-    if (handle >= guest->devices.count || guest->devices.devices[handle].type != MIRAGE_DEVICE_BLOCK)
-        return NULL;
-    return &guest->devices.devices[handle];
-}
-
-static bool request_is_valid(const struct mirage_boot_device *device, uint64_t offset, uint64_t len)
-{
-    if (device == NULL || device->block_size == 0)
-        return false;
-    if (offset % device->block_size != 0 || len % device->block_size != 0)
-        return false;
-    return offset <= device->capacity && len <= device->capacity - offset; /* no offset + len to overflow */
-}
 
 /* One system call per block, as the seccomp filter admits (sandbox.c); a short transfer on a regular file means an
  * I/O error or a file shrunk under the guest. */
@@ -44,10 +29,10 @@ static void hypercall_block(struct hvt_guest *guest, uint64_t argument, bool wri
     /* A read fills guest memory: never the image's read-only pages, which the tender maps read-only. */
     uint8_t *data = writing ? hvt_guest_range(&guest->vm, call.data, call.len, name)
                             : hvt_guest_writable_range(&guest->vm, call.data, call.len, name);
-    const struct mirage_boot_device *device = block_device(guest, call.handle);
-    if (!request_is_valid(device, call.offset, call.len))
-        call.ret = PLATFORM_INVALID;
-    else
+    const struct mirage_boot_device *device = mirage_boot_devices_get(&guest->devices, call.handle,
+                                                                      MIRAGE_DEVICE_BLOCK);
+    call.ret = mirage_block_request_check(device, call.offset, call.len);
+    if (call.ret == PLATFORM_OK)
         call.ret = transfer((int)device->host_fd, data, call.len, call.offset, device->block_size, writing)
                        ? PLATFORM_OK
                        : PLATFORM_UNSPECIFIED;

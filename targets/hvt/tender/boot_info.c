@@ -5,7 +5,7 @@
 
 _Static_assert(sizeof(struct hvt_boot_info) <= HVT_CMDLINE_ADDRESS - HVT_BOOT_INFO_ADDRESS,
                "struct hvt_boot_info must fit below the command line");
-_Static_assert(HVT_CMDLINE_ADDRESS + HVT_CMDLINE_SIZE <= HVT_PAGE_TABLES_ADDRESS,
+_Static_assert(HVT_CMDLINE_ADDRESS + PLATFORM_CMDLINE_SIZE <= HVT_PAGE_TABLES_ADDRESS,
                "the command line must fit below the page tables");
 
 uint64_t hvt_boot_info_write(const struct hvt_vm *vm, const struct tender_image *image, const char *cmdline,
@@ -23,7 +23,7 @@ uint64_t hvt_boot_info_write(const struct hvt_vm *vm, const struct tender_image 
         info.devices.devices[i].host_fd = -1;
     memcpy(vm->mem + HVT_BOOT_INFO_ADDRESS, &info, sizeof info);
 
-    size_t len = strnlen(cmdline, HVT_CMDLINE_SIZE - 1);
+    size_t len = strnlen(cmdline, PLATFORM_CMDLINE_SIZE - 1);
     memcpy(vm->mem + HVT_CMDLINE_ADDRESS, cmdline, len); /* the NUL after it is already there: memory is zero */
     return HVT_BOOT_INFO_ADDRESS;
 }

@@ -55,7 +55,7 @@ static uint64_t small_page_entry(const struct tender_image *image, uint64_t addr
 {
     if (address < HVT_GUEST_LOAD_ADDRESS) {
         bool readable = address == HVT_GDT_ADDRESS ||
-                        (address >= HVT_BOOT_INFO_ADDRESS && address < HVT_CMDLINE_ADDRESS + HVT_CMDLINE_SIZE);
+                        (address >= HVT_BOOT_INFO_ADDRESS && address < HVT_CMDLINE_ADDRESS + PLATFORM_CMDLINE_SIZE);
         return readable ? address | PTE_READ_ONLY : 0;
     }
     if (address >= image->end)

@@ -15,7 +15,7 @@
  * dereference in the guest faults. */
 #define HVT_GDT_ADDRESS 0x1000u
 #define HVT_BOOT_INFO_ADDRESS 0x2000u
-#define HVT_CMDLINE_ADDRESS 0x3000u /* HVT_CMDLINE_SIZE bytes */
+#define HVT_CMDLINE_ADDRESS 0x3000u /* PLATFORM_CMDLINE_SIZE bytes */
 #define HVT_PAGE_TABLES_ADDRESS 0x10000u /* up to HVT_GUEST_LOAD_ADDRESS */
 
 /* Hypercall arguments are 32-bit guest-physical addresses, so memory ends at 4 GiB. */
@@ -82,8 +82,6 @@ void hvt_hypercall_dispatch(struct hvt_guest *guest, uint32_t number, uint64_t a
 
 /* net.c and block.c: the device hypercalls. */
 void hvt_hypercall_poll(struct hvt_guest *guest, uint64_t argument);
-void hvt_hypercall_net_write(struct hvt_guest *guest, uint64_t argument);
-void hvt_hypercall_net_read(struct hvt_guest *guest, uint64_t argument);
 void hvt_hypercall_net_exchange(struct hvt_guest *guest, uint64_t argument);
 void hvt_hypercall_block_write(struct hvt_guest *guest, uint64_t argument);
 void hvt_hypercall_block_read(struct hvt_guest *guest, uint64_t argument);

@@ -50,8 +50,6 @@ static const struct {
     [HVT_HYPERCALL_POLL] = {hvt_hypercall_poll},
     [HVT_HYPERCALL_BLOCK_WRITE] = {hvt_hypercall_block_write},
     [HVT_HYPERCALL_BLOCK_READ] = {hvt_hypercall_block_read},
-    [HVT_HYPERCALL_NET_WRITE] = {hvt_hypercall_net_write},
-    [HVT_HYPERCALL_NET_READ] = {hvt_hypercall_net_read},
     [HVT_HYPERCALL_HALT] = {hypercall_halt},
     [HVT_HYPERCALL_NET_EXCHANGE] = {hvt_hypercall_net_exchange},
 };

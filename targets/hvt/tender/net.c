@@ -1,19 +1,15 @@
-/* net.c: the network hypercalls: POLL over the tap descriptors, NET_WRITE and NET_READ of single frames, and
- * NET_EXCHANGE of batches. */
+/* net.c: the network hypercalls: POLL over the tap descriptors, and NET_EXCHANGE of batches of frames. */
 #include <errno.h>
 #include <poll.h>
 #include <unistd.h>
 
+#include "lib/platform/device_model.h"
 #include "lib/platform/platform.h"
 #include "targets/hvt/tender/hvt_tender.h"
 
-#define ETHERNET_HEADER_SIZE 14
-
 static const struct mirage_boot_device *net_device(const struct hvt_guest *guest, uint64_t handle)
 {
-    if (handle >= guest->devices.count || guest->devices.devices[handle].type != MIRAGE_DEVICE_NET)
-        return NULL;
-    return &guest->devices.devices[handle];
+    return mirage_boot_devices_get(&guest->devices, handle, MIRAGE_DEVICE_NET);
 }
 
 /* Block up to `timeout_nsecs` until a net device is readable; returns the readable handles as a bit set. An
@@ -77,29 +73,6 @@ static platform_result_t receive_frame(const struct mirage_boot_device *device, 
     return errno == EAGAIN || errno == EWOULDBLOCK ? PLATFORM_AGAIN : PLATFORM_UNSPECIFIED;
 }
 
-void hvt_hypercall_net_write(struct hvt_guest *guest, uint64_t argument)
-{
-    struct hvt_hc_net_write call;
-    hvt_guest_read(&guest->vm, argument, &call, sizeof call, "NET_WRITE");
-    const uint8_t *frame = hvt_guest_range(&guest->vm, call.data, call.len, "NET_WRITE");
-    const struct mirage_boot_device *device = net_device(guest, call.handle);
-    if (device == NULL || call.len > (uint64_t)device->mtu + ETHERNET_HEADER_SIZE)
-        call.ret = PLATFORM_INVALID;
-    else
-        call.ret = send_frame(device, frame, call.len);
-    hvt_guest_write(&guest->vm, argument, &call, sizeof call, "NET_WRITE");
-}
-
-void hvt_hypercall_net_read(struct hvt_guest *guest, uint64_t argument)
-{
-    struct hvt_hc_net_read call;
-    hvt_guest_read(&guest->vm, argument, &call, sizeof call, "NET_READ");
-    uint8_t *buffer = hvt_guest_writable_range(&guest->vm, call.data, call.len, "NET_READ");
-    const struct mirage_boot_device *device = net_device(guest, call.handle);
-    call.ret = device == NULL ? PLATFORM_INVALID : receive_frame(device, buffer, call.len, &call.len);
-    hvt_guest_write(&guest->vm, argument, &call, sizeof call, "NET_READ");
-}
-
 /* Fill receive[*received..count) from the tap until it has no frame left; a frame longer than its buffer (the tap
  * says how long it was) is dropped. Returns PLATFORM_OK, or PLATFORM_UNSPECIFIED if a read failed. */
 static platform_result_t receive_frames(const struct mirage_boot_device *device, uint8_t *const buffers[],
@@ -143,7 +116,7 @@ static platform_result_t exchange_frames(struct hvt_guest *guest, struct hvt_hc_
     hvt_guest_read(&guest->vm, call->transmit, transmit, call->transmit_count * sizeof transmit[0], name);
     hvt_guest_read(&guest->vm, call->receive, receive, offered * sizeof receive[0], name);
     for (uint32_t i = 0; i < call->transmit_count; i++) {
-        if (transmit[i].len > (uint64_t)device->mtu + ETHERNET_HEADER_SIZE)
+        if (mirage_net_frame_check(device, transmit[i].len) != PLATFORM_OK)
             return PLATFORM_INVALID;
         frames[i] = hvt_guest_range(&guest->vm, transmit[i].data, transmit[i].len, name);
     }

@@ -5,8 +5,6 @@
 #include "targets/tender/seccomp/device_rules.h"
 #include "targets/tender/tender.h"
 
-#define ETHERNET_HEADER_SIZE 14
-
 void tender_seccomp_allow(scmp_filter_ctx filter, int syscall, unsigned count, const struct scmp_arg_cmp *comparisons,
                           const char *what)
 {
@@ -37,7 +35,7 @@ void tender_seccomp_allow_devices(scmp_filter_ctx filter, const struct mirage_bo
             struct scmp_arg_cmp on_fd = SCMP_A0(SCMP_CMP_EQ, fd);
             struct scmp_arg_cmp one_frame[] = {
                 SCMP_A0(SCMP_CMP_EQ, fd),
-                SCMP_A2(SCMP_CMP_LE, (scmp_datum_t)device->mtu + ETHERNET_HEADER_SIZE),
+                SCMP_A2(SCMP_CMP_LE, (scmp_datum_t)mirage_net_frame_max(device)),
             };
             tender_seccomp_allow(filter, SCMP_SYS(read), 1, &on_fd, device->name);
             tender_seccomp_allow(filter, SCMP_SYS(write), 2, one_frame, device->name);

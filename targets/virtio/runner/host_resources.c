@@ -21,11 +21,7 @@ void runner_check_host_resources(const struct runner_options *options, const str
     host_args.image = args->image;
     for (uint32_t i = 0; i < manifest->count && i < MIRAGE_MANIFEST_MAX_DEVICES; i++) {
         const struct mirage_manifest_entry *entry = &manifest->entries[i];
-        const struct tender_device_arg *arg = NULL;
-        for (uint32_t j = 0; j < args->device_count && arg == NULL; j++) {
-            if (strcmp(args->devices[j].name, entry->name) == 0)
-                arg = &args->devices[j];
-        }
+        const struct tender_device_arg *arg = tender_find_device_arg(args, entry->name);
         if (arg == NULL) /* runner_check_image refused this already */
             tender_fail(TENDER_EXIT_ERROR, "no argument for device '%.63s'", entry->name);
         struct tender_device_arg host_arg = *arg;

@@ -1,0 +1,92 @@
+/* device_table.c: the guest's table of attached devices and which of them were acquired (device_table.h). */
+#include <string.h>
+
+#include "lib/platform/device_model.h"
+#include "lib/platform/device_table.h"
+
+/* A copy: the ABI's boot table may lie in memory the guest later unmaps, and virtio fills in entries. */
+static struct mirage_boot_devices table;
+static uint64_t acquired;
+
+_Static_assert(MIRAGE_MANIFEST_MAX_DEVICES <= 64, "a set of handles fits 64 bits");
+
+void platform_devices_init(const struct mirage_boot_devices *attached)
+{
+    memset(&table, 0, sizeof table);
+    acquired = 0;
+    if (attached == NULL)
+        return;
+    table = *attached;
+    if (table.count > MIRAGE_MANIFEST_MAX_DEVICES)
+        table.count = MIRAGE_MANIFEST_MAX_DEVICES;
+    for (uint32_t i = 0; i < table.count; i++)
+        table.devices[i].name[MIRAGE_MANIFEST_NAME_SIZE - 1] = '\0';
+}
+
+const struct mirage_boot_device *platform_device_find(const char *name, uint32_t type, platform_handle_t *handle)
+{
+    int64_t index = mirage_boot_devices_find(&table, name, type);
+    if (index < 0)
+        return NULL;
+    *handle = (platform_handle_t)index;
+    return &table.devices[index];
+}
+
+void platform_device_describe(platform_handle_t handle, const struct mirage_boot_device *described)
+{
+    if (handle >= table.count)
+        return;
+    struct mirage_boot_device *device = &table.devices[handle];
+    device->mtu = described->mtu;
+    memcpy(device->mac, described->mac, sizeof device->mac);
+    device->capacity = described->capacity;
+    device->block_size = described->block_size;
+}
+
+/* Look `name` up with `type` and mark it acquired; NULL when the table has no such device. */
+static const struct mirage_boot_device *acquire(const char *name, uint32_t type, platform_handle_t *handle)
+{
+    const struct mirage_boot_device *device = platform_device_find(name, type, handle);
+    if (device != NULL)
+        acquired |= UINT64_C(1) << *handle;
+    return device;
+}
+
+platform_result_t platform_device_acquire_net(const char *name, platform_handle_t *handle,
+                                              struct platform_net_info *info)
+{
+    const struct mirage_boot_device *device = acquire(name, MIRAGE_DEVICE_NET, handle);
+    if (device == NULL)
+        return PLATFORM_INVALID;
+    memcpy(info->mac_address, device->mac, sizeof info->mac_address);
+    info->mtu = device->mtu;
+    return PLATFORM_OK;
+}
+
+platform_result_t platform_device_acquire_block(const char *name, platform_handle_t *handle,
+                                                struct platform_block_info *info)
+{
+    const struct mirage_boot_device *device = acquire(name, MIRAGE_DEVICE_BLOCK, handle);
+    if (device == NULL)
+        return PLATFORM_INVALID;
+    info->capacity = device->capacity;
+    info->block_size = device->block_size;
+    return PLATFORM_OK;
+}
+
+const struct mirage_boot_device *platform_device_get(platform_handle_t handle, uint32_t type)
+{
+    if (handle >= table.count || (acquired & (UINT64_C(1) << handle)) == 0)
+        return NULL;
+    return mirage_boot_devices_get(&table, handle, type);
+}
+
+uint64_t platform_devices_acquired(uint32_t type)
+{
+    uint64_t set = 0;
+    for (uint32_t i = 0; i < table.count; i++) {
+        if ((acquired & (UINT64_C(1) << i)) != 0 && table.devices[i].type == type)
+            set |= UINT64_C(1) << i;
+    }
+    return set;
+}
