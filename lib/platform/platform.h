@@ -1,4 +1,4 @@
-/* platform.h: the platform interface, version 1: what every freestanding ABI's startup object provides.
+/* platform.h: the platform interface: what every freestanding ABI's startup object provides.
  *
  * The base devices (console, clocks, sleep, random, netif, block) are thin layers over these calls, so all code
  * above them is the same C on every freestanding ABI. Single core, no interrupts: one cooperative event loop that
@@ -6,15 +6,18 @@
  *
  * Every ABI gives every call the same results and edge behaviour, as documented here: device handles are kept and
  * requests checked by one device model (lib/platform/device_table.h, device_model.h), and the conformance guest
- * (tests/guests/platform_conformance.c) checks each case below on hvt, spt and virtio. */
+ * (tests/guests/platform_conformance.c) checks each case below on hvt, spt and virtio.
+ *
+ * It has no version number: an ABI's startup object and lib/platform are always compiled together, from one tree.
+ * What crosses a boundary between separately built programs is versioned and checked: each ABI's guest-host
+ * interface (HVT_ABI_VERSION, SPT_ABI_VERSION, VIRTIO_ABI_VERSION, in the image's ABI note, which the tender or
+ * runner compares with its own) and the manifest (MIRAGE_MANIFEST_VERSION, lib/platform/image_notes.h). */
 #ifndef MIRAGE_PLATFORM_PLATFORM_H
 #define MIRAGE_PLATFORM_PLATFORM_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-#define PLATFORM_INTERFACE_VERSION 1
 
 typedef enum {
     PLATFORM_OK = 0,

@@ -1,4 +1,4 @@
-/* virtio.h: the virtio device drivers of the virtio ABI, version 1: the virtio-mmio transport, split virtqueues,
+/* virtio.h: the virtio device drivers of the virtio ABI: the virtio-mmio transport, split virtqueues,
  * virtio-net and virtio-blk, and the two calls the rest of the ABI (yield) makes into them.
  *
  * Everything follows the OASIS virtio 1.1 specification, modern devices only (virtio-mmio version 2). The boot
@@ -12,8 +12,6 @@
 #include <stdint.h>
 
 #include "lib/platform/platform.h"
-
-#define VIRTIO_DRIVERS_VERSION 1
 
 /* ---- Calls for the rest of the ABI ---- */
 

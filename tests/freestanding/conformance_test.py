@@ -10,10 +10,13 @@ from typing import Dict, Iterator, List
 
 import pytest
 
-from freestanding.boot import TENDERS, require_abi
+from freestanding.boot import ABI_NOTE, MANIFEST_NOTE, TENDER_EXIT_ERROR, TENDERS, boot, patch_image, require_abi
 from netns import tap_namespace
 
 ABIS = ("hvt", "spt", "virtio")
+# The guest-host interface version each ABI's tender or runner implements (HVT_ABI_VERSION, SPT_ABI_VERSION,
+# VIRTIO_ABI_VERSION); version 2 of hvt had the single-frame net hypercalls that version 3 removed.
+ABI_VERSIONS = {"hvt": 3, "spt": 2, "virtio": 2}
 DISK_SIZE = 64 * 1024
 TAP_LINE = re.compile(r"^(1\.\.\d+|(not )?ok \d+ - .*)$")
 
@@ -64,3 +67,22 @@ def test_every_abi_prints_the_same_passing_tap(namespace: str, tmp_path: Path) -
         outputs[abi] = lines
     for abi in ABIS[1:]:
         assert outputs[abi] == outputs[ABIS[0]], f"{abi} and {ABIS[0]} differ"
+
+
+@pytest.mark.parametrize("abi", ABIS)
+@pytest.mark.parametrize("field", ["abi_older", "abi_newer", "manifest"])
+def test_every_interface_version_is_checked(abi: str, field: str, tmp_path: Path) -> None:
+    """An image whose ABI note or manifest has another version than the host implements is refused in one line."""
+    require_abi(abi)
+    disk = tmp_path / "disk.img"
+    disk.write_bytes(b"\0" * DISK_SIZE)
+    bad = tmp_path / f"{field}.{abi}"
+    if field == "manifest":
+        patch_image(f"examples.block/image.{abi}", str(bad), MANIFEST_NOTE, len(MANIFEST_NOTE), 2)
+    else:
+        version = ABI_VERSIONS[abi] + (-1 if field == "abi_older" else 1)
+        patch_image(f"examples.block/image.{abi}", str(bad), ABI_NOTE, len(ABI_NOTE) + 4, version)
+    result = boot(abi, str(bad), tender_args=[f"--block:storage={disk}"], timeout=30)
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == TENDER_EXIT_ERROR, result.stdout + result.stderr
+    assert len(lines) == 1 and "version" in lines[0], result.stderr
