@@ -59,16 +59,6 @@ platform_result_t platform_net_read(platform_handle_t handle, uint8_t *buf, size
     return virtio_net_receive(net, buf, size, read_size);
 }
 
-uint64_t virtio_net_acquired_set(void)
-{
-    uint64_t set = 0;
-    for (uint32_t handle = 0; handle < MIRAGE_MANIFEST_MAX_DEVICES; handle++) {
-        if (net_by_handle[handle] != NULL)
-            set |= UINT64_C(1) << handle;
-    }
-    return set;
-}
-
 uint64_t virtio_net_ready_set(void)
 {
     uint64_t set = 0;

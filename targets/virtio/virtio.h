@@ -1,5 +1,5 @@
 /* virtio.h: the virtio device drivers of the virtio ABI: the virtio-mmio transport, split virtqueues,
- * virtio-net and virtio-blk, and the two calls the rest of the ABI (yield) makes into them.
+ * virtio-net and virtio-blk, and the calls the rest of the ABI (yield) makes into the net driver.
  *
  * Everything follows the OASIS virtio 1.1 specification, modern devices only (virtio-mmio version 2). The boot
  * code identity-maps memory, so a guest virtual address is the address the device uses; the drivers poll, and ask
@@ -12,20 +12,6 @@
 #include <stdint.h>
 
 #include "lib/platform/platform.h"
-
-/* ---- Calls for the rest of the ABI ---- */
-
-/* Whether a network device is in use, so that platform_yield must wake for its frames. */
-bool virtio_devices_pending(void);
-
-/* Before sleeping: ask every net device in use to interrupt on its next frame. False when one cannot (its line is
- * not routed) or a frame is already waiting; then platform_yield polls instead. After sleeping, they stop. */
-bool virtio_devices_interrupts_on(void);
-void virtio_devices_interrupts_off(void);
-
-/* Without blocking: set `*ready_set` to the net handles with a received frame waiting (bit n = handle n) and
- * return whether there is any. */
-bool virtio_poll(uint64_t *ready_set);
 
 /* ---- Results inside the drivers: one code per step that can fail ---- */
 
@@ -182,10 +168,12 @@ bool virtio_net_has_frame(const struct virtio_net *net);
 bool virtio_net_can_interrupt(const struct virtio_net *net);
 bool virtio_net_interrupts(struct virtio_net *net, bool enable);
 
-/* The net handles acquired (bit n = handle n), and those of them with a frame waiting (net.c). */
-uint64_t virtio_net_acquired_set(void);
+/* ---- Calls for platform_yield (net.c) ---- */
+
+/* The acquired net handles with a received frame waiting (bit n = handle n), without blocking. */
 uint64_t virtio_net_ready_set(void);
-/* Every acquired net device interrupting on its next frame, as virtio_devices_interrupts_on (net.c). */
+/* Before sleeping: ask every acquired net device to interrupt on its next frame. False when one cannot (its line is
+ * not routed) or a frame is already waiting; then platform_yield polls instead. After sleeping, they stop. */
 bool virtio_net_interrupts_on(void);
 void virtio_net_interrupts_off(void);
 

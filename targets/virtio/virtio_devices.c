@@ -1,5 +1,5 @@
-/* virtio_devices.c: the image's manifest as the platform's device table, each entry's virtio-mmio transport, and
- * the yield code's questions about network devices.
+/* virtio_devices.c: the image's manifest as the platform's device table, and each entry's virtio-mmio transport,
+ * for the drivers' acquire calls (net.c, block.c), which depend on this file and not the other way round.
  *
  * The runner puts manifest entry i on transport i (targets/virtio/pvh_abi.h): QEMU's microvm machine has
  * VIRTIO_MMIO_TRANSPORTS of them from VIRTIO_MMIO_BASE, mapped uncached by paging.c. */
@@ -112,25 +112,4 @@ void virtio_devices_report(const char *kind, const char *name, virtio_result_t r
     int len = snprintf(line, sizeof(line), "virtio: %s device '%s': %s\n", kind, name, describe(result));
     if (len > 0)
         platform_console_write(line, (size_t)len < sizeof(line) ? (size_t)len : sizeof(line) - 1);
-}
-
-bool virtio_devices_pending(void)
-{
-    return virtio_net_acquired_set() != 0;
-}
-
-bool virtio_devices_interrupts_on(void)
-{
-    return virtio_net_interrupts_on();
-}
-
-void virtio_devices_interrupts_off(void)
-{
-    virtio_net_interrupts_off();
-}
-
-bool virtio_poll(uint64_t *ready_set)
-{
-    *ready_set = virtio_net_ready_set();
-    return *ready_set != 0;
 }

@@ -1,6 +1,7 @@
 /* yield.c: block until a deadline on the monotonic clock or until a virtio device has data: poll the devices,
  * then sleep on the APIC timer until the deadline or a net device's interrupt. A net device whose interrupt cannot
  * be routed (interrupts.c) is polled instead, waking at least every millisecond. */
+#include "lib/platform/device_table.h"
 #include "lib/platform/platform.h"
 #include "targets/virtio/bindings.h"
 #include "targets/virtio/virtio.h"
@@ -11,24 +12,25 @@
 bool platform_yield(uint64_t deadline, uint64_t *ready_set)
 {
     for (;;) {
-        *ready_set = 0;
-        if (virtio_poll(ready_set) && *ready_set != 0)
+        *ready_set = virtio_net_ready_set();
+        if (*ready_set != 0)
             return true;
         uint64_t now = platform_clock_monotonic();
         if (now >= deadline)
             return false;
         uint64_t wake = deadline;
         bool interrupts = false;
-        if (virtio_devices_pending()) {
-            interrupts = virtio_devices_interrupts_on();
+        if (platform_devices_acquired(MIRAGE_DEVICE_NET) != 0) {
+            interrupts = virtio_net_interrupts_on();
             /* Not on: a frame came in meanwhile (poll again), or some device cannot interrupt (sleep briefly). */
-            if (!interrupts && virtio_poll(ready_set) && *ready_set != 0)
+            *ready_set = interrupts ? 0 : virtio_net_ready_set();
+            if (*ready_set != 0)
                 return true;
             if (!interrupts && deadline - now > DEVICE_POLL_NSECS)
                 wake = now + DEVICE_POLL_NSECS;
         }
         virtio_timer_sleep_until(wake);
         if (interrupts)
-            virtio_devices_interrupts_off();
+            virtio_net_interrupts_off();
     }
 }

@@ -413,3 +413,14 @@ def test_qemu_without_a_sandbox_runs_with_a_note(tmp_path: Path) -> None:
         "runner: note: running QEMU without -sandbox: this QEMU refuses -sandbox (built without seccomp, or older "
         "than its options)"
     )
+
+
+def test_pc_machine_refuses_an_image_with_devices(tmp_path: Path) -> None:
+    """The guest drives devices over virtio-mmio only (microvm): on pc they would be silently absent."""
+    disk = tmp_path / "disk.img"
+    disk.write_bytes(b"\0" * 4096)
+    result = run(BLOCK, runner_args=["--machine=pc", f"--block:storage={disk}", "--print-command"])
+    assert result.returncode == TENDER_EXIT_ERROR
+    line = one_line(result.stderr)
+    assert "--machine=pc" in line and "storage" in line and "--machine=microvm" in line
+    assert result.stdout == ""

@@ -23,5 +23,9 @@ void runner_check_image(const struct runner_options *options, struct mirage_mani
                     &image);
     munmap(scratch, args->mem_size);
     tender_check_device_args(&image.manifest, args, "tap:TAP");
+    if (options->machine == RUNNER_PC && image.manifest.count > 0)
+        tender_fail(TENDER_EXIT_ERROR, "--machine=pc: %s has %s device '%.63s', and the virtio ABI drives devices only "
+                    "over virtio-mmio on microvm: use --machine=microvm", args->image,
+                    mirage_device_type_name(image.manifest.entries[0].type), image.manifest.entries[0].name);
     *manifest = image.manifest;
 }

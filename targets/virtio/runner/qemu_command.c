@@ -46,19 +46,15 @@ static char *option_value(const char *value)
     return escaped;
 }
 
-/* Where manifest entry `index` goes: virtio-mmio transport `index` on microvm, PCI slot 4 + `index` on pc. */
-static void add_device(struct qemu_command *command, enum runner_machine machine, const char *kind, const char *backend,
-                       uint32_t index)
+/* Manifest entry `index` goes on virtio-mmio transport `index` (microvm only: runner_check_image refuses devices on
+ * pc, whose guest has no virtio-pci driver). */
+static void add_device(struct qemu_command *command, const char *kind, const char *backend, uint32_t index)
 {
-    if (machine == RUNNER_MICROVM)
-        add(command, "virtio-%s-device,%s,bus=virtio-mmio-bus.%u", kind, backend, index);
-    else
-        add(command, "virtio-%s-pci,%s,addr=0x%x", kind, backend, VIRTIO_PCI_FIRST_SLOT + index);
+    add(command, "virtio-%s-device,%s,bus=virtio-mmio-bus.%u", kind, backend, index);
 }
 
 /* The options after "user:" and the tap name were checked by runner_check_host_resources. */
-static void add_net(struct qemu_command *command, enum runner_machine machine, uint32_t index,
-                    const struct tender_device_arg *arg)
+static void add_net(struct qemu_command *command, uint32_t index, const struct tender_device_arg *arg)
 {
     const char *resource = arg->resource;
 
@@ -72,19 +68,19 @@ static void add_net(struct qemu_command *command, enum runner_machine machine, u
     char backend[32];
     snprintf(backend, sizeof backend, "netdev=net%u", index);
     add(command, "-device");
-    add_device(command, machine, "net", backend, index);
+    add_device(command, "net", backend, index);
 }
 
 /* -blockdev with the file driver named, not -drive file=: QEMU reads a -drive file name as a protocol or a JSON
  * description when it starts with one ("nbd:...", "json:{...}"), and the file driver takes its filename as it is. */
-static void add_block(struct qemu_command *command, enum runner_machine machine, uint32_t index, const char *file)
+static void add_block(struct qemu_command *command, uint32_t index, const char *file)
 {
     add(command, "-blockdev");
     add(command, "driver=raw,node-name=blk%u,file.driver=file,file.filename=%s", index, option_value(file));
     char backend[32];
     snprintf(backend, sizeof backend, "drive=blk%u", index);
     add(command, "-device");
-    add_device(command, machine, "blk", backend, index);
+    add_device(command, "blk", backend, index);
 }
 
 void runner_build_command(const struct runner_options *options, bool use_kvm, const char *sandbox,
@@ -137,9 +133,9 @@ void runner_build_command(const struct runner_options *options, bool use_kvm, co
         if (arg == NULL) /* runner_check_image refused this already */
             tender_fail(TENDER_EXIT_ERROR, "no argument for device '%.63s'", manifest->entries[i].name);
         if (manifest->entries[i].type == MIRAGE_DEVICE_NET)
-            add_net(out, options->machine, i, arg);
+            add_net(out, i, arg);
         else
-            add_block(out, options->machine, i, arg->resource);
+            add_block(out, i, arg->resource);
     }
 }
 
