@@ -30,8 +30,14 @@ bool virtio_cpu_has_nx(void);
 void virtio_cpu_tables_init(void);
 bool virtio_is_guard_page(uintptr_t address);
 
-/* clock.c: find the clock source: kvmclock (registered at CPL 0), else the TSC calibrated against the PIT. */
-void virtio_clock_init_cpl0(void);
+/* kvmclock.c: register kvmclock with KVM where CPUID offers it (at CPL 0); whether it is the clock source, its
+ * reading (nanoseconds since KVM's origin), and KVM's wall clock at that origin. */
+void virtio_kvmclock_init_cpl0(void);
+bool virtio_kvmclock_active(void);
+uint64_t virtio_kvmclock_read(void);
+uint64_t virtio_kvmclock_wall(void);
+
+/* clock.c: find the clock source: kvmclock, else the TSC calibrated against the PIT. */
 const char *virtio_clock_init(void);
 /* wall_clock.c: fix the wall clock at the monotonic clock's 0, from kvmclock or the CMOS RTC. */
 void virtio_wall_clock_init(void);
@@ -40,7 +46,7 @@ uint64_t virtio_kvmclock_wall_at_boot(void);
 /* Busy-wait about `nsecs` on the PIT; the TSC ticks in exactly `nsecs`, or 0 without a working PIT. */
 uint64_t virtio_pit_measure_tsc(uint64_t nsecs);
 
-/* timer.c: the local APIC's one-shot timer, and sleeping with it. */
+/* timer_cpl0.c and timer.c: the local APIC's one-shot timer, and sleeping with it. */
 void virtio_timer_init_cpl0(void);
 const char *virtio_timer_init(void);
 void virtio_timer_sleep_until(uint64_t deadline);

@@ -1,7 +1,7 @@
 /* console.c: console output on the COM1 UART (port 0x3f8), polled; QEMU's -serial stdio is the other end. */
-/* Also run at CPL 0 by the fault report: no SSE, and no stack protector (the target pragma resets its guard). */
-#pragma GCC target("general-regs-only")
-#pragma GCC optimize("no-stack-protector")
+/* Also run at CPL 0 by the fault report. */
+#include "targets/virtio/cpl0.h"
+
 #include "lib/platform/platform.h"
 #include "targets/virtio/bindings.h"
 #include "targets/virtio/port_io.h"

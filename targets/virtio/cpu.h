@@ -57,9 +57,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* A function that runs at CPL 0: no SSE (start.S says why), and no stack protector, since the target attribute
- * resets its guard to %fs:0x28. Whole files of CPL 0 code use the equivalent pragmas. */
-#define VIRTIO_CPL0 __attribute__((target("general-regs-only"), no_stack_protector))
+/* CPL 0 code is marked one way: its file includes targets/virtio/cpl0.h first. */
 
 extern uint8_t virtio_page_tables[];
 extern uint8_t virtio_stacks[];

@@ -1,8 +1,7 @@
 /* cpu_tables.c: the stacks, the TSS and the IDT: exceptions on their own stack, the timer, the devices' interrupt
  * and the CPL 3 gate. */
-/* CPL 0 code (see start.S): no SSE, and no stack protector (the target pragma resets its guard). */
-#pragma GCC target("general-regs-only")
-#pragma GCC optimize("no-stack-protector")
+#include "targets/virtio/cpl0.h"
+
 #include <stdint.h>
 
 #include "targets/virtio/bindings.h"

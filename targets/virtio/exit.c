@@ -1,7 +1,7 @@
 /* exit.c: ending the guest: the exit report on the isa-debugcon port, then QEMU's isa-debug-exit (pvh_abi.h). */
-/* Also run at CPL 0 by the fault report: no SSE, and no stack protector (the target pragma resets its guard). */
-#pragma GCC target("general-regs-only")
-#pragma GCC optimize("no-stack-protector")
+/* Also run at CPL 0 by the fault report. */
+#include "targets/virtio/cpl0.h"
+
 #include <stdbool.h>
 
 #include "lib/platform/device_model.h"

@@ -1,8 +1,7 @@
 /* fault.c: the report of a CPU exception: one line naming the vector, RIP, CR2 and error code, then the general
  * registers, on the serial console; then QEMU ends with PLATFORM_EXIT_ABORT. Runs at CPL 0 on its own stack. */
-/* CPL 0 code (see start.S): no SSE, and no stack protector (the target pragma resets its guard). */
-#pragma GCC target("general-regs-only")
-#pragma GCC optimize("no-stack-protector")
+#include "targets/virtio/cpl0.h"
+
 #include <stdint.h>
 
 #include "lib/platform/device_model.h"

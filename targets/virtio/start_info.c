@@ -1,9 +1,8 @@
 /* start_info.c: reads the PVH start info QEMU hands the guest: the command line (copied, since low memory is
  * unmapped later) and the memory map, from which the heap is the largest RAM region above the image. Every
  * address and count in it is checked before use. */
-/* CPL 0 code (see start.S): no SSE, and no stack protector (the target pragma resets its guard). */
-#pragma GCC target("general-regs-only")
-#pragma GCC optimize("no-stack-protector")
+#include "targets/virtio/cpl0.h"
+
 #include <stdint.h>
 
 #include "lib/platform/device_model.h"

@@ -1,51 +1,14 @@
-/* timer.c: the local APIC's one-shot timer, calibrated against the monotonic clock at boot, and sleeping on it:
- * arm it, then wait in the gate (traps.S) until its interrupt. */
+/* timer.c: the local APIC's one-shot timer (enabled at CPL 0 by timer_cpl0.c), calibrated against the monotonic
+ * clock at boot, and sleeping on it: arm it, then wait in the gate (traps.S) until its interrupt. */
 #include "lib/platform/platform.h"
 #include "targets/virtio/bindings.h"
+#include "targets/virtio/lapic.h"
 
-#define MSR_APIC_BASE 0x1bu
-#define APIC_BASE_ENABLE (1u << 11)
-#define APIC_BASE_X2APIC (1u << 10)
-#define LAPIC_ADDRESS UINT64_C(0xfee00000)
-#define LAPIC_TASK_PRIORITY 0x80
-#define LAPIC_SPURIOUS 0xf0
-#define LAPIC_SPURIOUS_ENABLE 0x100
-#define LAPIC_LVT_TIMER 0x320
-#define LAPIC_LVT_MASKED (1u << 16)
-#define LAPIC_TIMER_INITIAL 0x380
-#define LAPIC_TIMER_CURRENT 0x390
-#define LAPIC_TIMER_DIVIDE 0x3e0
-#define LAPIC_DIVIDE_BY_1 0xb
 #define NSECS_PER_SEC UINT64_C(1000000000)
 #define CALIBRATION_NSECS UINT64_C(2000000)
 
 /* Timer ticks per nanosecond as 32.32 fixed point, so arming it costs a multiply and no division. */
 static uint64_t ticks_per_nsec_32_32;
-
-static uint32_t lapic_read(uint32_t reg)
-{
-    return *(volatile uint32_t *)(uintptr_t)(LAPIC_ADDRESS + reg);
-}
-
-static void lapic_write(uint32_t reg, uint32_t value)
-{
-    *(volatile uint32_t *)(uintptr_t)(LAPIC_ADDRESS + reg) = value;
-}
-
-/* At CPL 0: the APIC at its usual address, in xAPIC mode, software-enabled. */
-VIRTIO_CPL0 void virtio_timer_init_cpl0(void)
-{
-    uint32_t low, high;
-    __asm__ __volatile__("rdmsr" : "=a"(low), "=d"(high) : "c"(MSR_APIC_BASE));
-    if ((low & APIC_BASE_X2APIC) != 0 || (((uint64_t)high << 32 | low) & ~UINT64_C(0xfff)) != LAPIC_ADDRESS)
-        virtio_fail("virtio: the local APIC is in x2APIC mode or moved from 0xfee00000");
-    if ((low & APIC_BASE_ENABLE) == 0)
-        __asm__ __volatile__("wrmsr" : : "c"(MSR_APIC_BASE), "a"(low | APIC_BASE_ENABLE), "d"(high));
-    lapic_write(LAPIC_TASK_PRIORITY, 0);
-    lapic_write(LAPIC_SPURIOUS, LAPIC_SPURIOUS_ENABLE | VIRTIO_SPURIOUS_VECTOR);
-    lapic_write(LAPIC_LVT_TIMER, LAPIC_LVT_MASKED | VIRTIO_TIMER_VECTOR);
-    lapic_write(LAPIC_TIMER_DIVIDE, LAPIC_DIVIDE_BY_1);
-}
 
 /* Count the timer's ticks over a couple of milliseconds of the monotonic clock; the timer stays masked. */
 const char *virtio_timer_init(void)
