@@ -5,11 +5,8 @@
  * CPL 3 code natively. A hypercall from CPL 3 is `int3` with the outl's operands in %eax and %dx; the vector 3
  * gate does the `outl` at CPL 0 and returns. */
 
-#define GDT_KERNEL_CODE 0x08
-#define GDT_USER_DATA 0x23 /* index 4, RPL 3 */
-#define GDT_USER_CODE 0x2b /* index 5, RPL 3 */
-#define GDT_TSS 0x30       /* index 6, a 16-byte system descriptor */
-#define GDT_TSS_OFFSET 48
+#include "lib/platform/x86_gdt.h"
+
 #define TSS_RSP0_OFFSET 4
 #define IDT_ENTRIES 32
 #define HYPERCALL_VECTOR 3
@@ -85,14 +82,7 @@ hvt_idt_pointer:
     .section .data.hvt_gdt, "aw", @progbits
     .align 16
 hvt_gdt:
-    .quad 0
-    .quad 0x00af9b000000ffff /* 0x08 kernel code: 64-bit, DPL 0 */
-    .quad 0x00cf93000000ffff /* 0x10 kernel data */
-    .quad 0                  /* 0x18 unused (the 32-bit user code slot of the SYSRET layout) */
-    .quad 0x00cff3000000ffff /* 0x20 user data: DPL 3 */
-    .quad 0x00affb000000ffff /* 0x28 user code: 64-bit, DPL 3 */
-    .quad 0x0000890000000067 /* 0x30 TSS: present, available 64-bit TSS, limit 103; base filled in */
-    .quad 0
+    x86_gdt_descriptors
 hvt_gdt_end:
 
     .section .bss.hvt_cpu_tables, "aw", @nobits

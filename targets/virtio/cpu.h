@@ -5,11 +5,7 @@
 #define VIRTIO_PAGE_SIZE 0x1000
 #define VIRTIO_LARGE_PAGE_SIZE 0x200000
 
-#define GDT_KERNEL_CODE 0x08
-#define GDT_KERNEL_DATA 0x10
-#define GDT_USER_DATA 0x23 /* index 4, RPL 3 */
-#define GDT_USER_CODE 0x2b /* index 5, RPL 3 */
-#define GDT_TSS 0x30       /* index 6, a 16-byte system descriptor */
+#include "lib/platform/x86_gdt.h"
 
 /* RFLAGS for the unikernel at CPL 3: IOPL 0 and IF = 0 (interrupts are taken only in the gate's hlt). */
 #define VIRTIO_USER_RFLAGS 0x0002

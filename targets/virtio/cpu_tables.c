@@ -6,7 +6,6 @@
 
 #include "targets/virtio/bindings.h"
 
-#define GDT_TSS_OFFSET 48
 #define IDT_ENTRIES 256
 #define GATE_INTERRUPT_DPL0 0x8e
 #define GATE_INTERRUPT_DPL3 0xee

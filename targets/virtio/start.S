@@ -164,14 +164,7 @@ virtio_boot_gdt_pointer:
     .balign 16
     .globl virtio_gdt
 virtio_gdt:
-    .quad 0
-    .quad 0x00af9b000000ffff /* 0x08 kernel code: 64-bit, DPL 0 */
-    .quad 0x00cf93000000ffff /* 0x10 kernel data */
-    .quad 0                  /* 0x18 unused (the 32-bit user code slot of the SYSRET layout) */
-    .quad 0x00cff3000000ffff /* 0x20 user data: DPL 3 */
-    .quad 0x00affb000000ffff /* 0x28 user code: 64-bit, DPL 3 */
-    .quad 0x0000890000000067 /* 0x30 TSS: present, available 64-bit TSS, limit 103; base filled in */
-    .quad 0
+    x86_gdt_descriptors
 virtio_gdt_end:
 
     .section .note.GNU-stack, "", @progbits
