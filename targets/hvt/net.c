@@ -1,4 +1,4 @@
-/* net.c: network devices: look one up by its manifest name, and move Ethernet frames through the tender in batches.
+/* net.c: hvt net transport: Ethernet frames through the tender in batches.
  *
  * An exit costs far more than a frame (tens of microseconds on nested KVM), so frames travel in NET_EXCHANGE
  * batches: writes are copied into a transmit queue and sent with the next exchange; reads are served from a receive
@@ -7,8 +7,8 @@
 #include <string.h>
 
 #include "lib/platform/device_model.h"
-#include "lib/platform/device_table.h"
 #include "lib/platform/platform.h"
+#include "lib/platform/transport.h"
 #include "targets/hvt/bindings.h"
 #include "targets/hvt/hypercall.h"
 
@@ -58,15 +58,6 @@ static uint64_t guest_address(const void *pointer)
     return (uint64_t)(uintptr_t)pointer;
 }
 
-/* The queue of acquired net device `handle` and its table entry, or NULL. */
-static struct net_queue *queue_get(platform_handle_t handle, const struct mirage_boot_device **device)
-{
-    *device = platform_device_get(handle, MIRAGE_DEVICE_NET);
-    if (*device == NULL)
-        return NULL;
-    return queue_by_handle[handle];
-}
-
 static bool has_unread_frames(const struct net_queue *queue)
 {
     return queue->rx_next < queue->rx_count;
@@ -110,35 +101,26 @@ static platform_result_t exchange(struct net_queue *queue, uint64_t timeout_nsec
     return (platform_result_t)call.ret;
 }
 
-platform_result_t platform_net_acquire(const char *name, platform_handle_t *handle, struct platform_net_info *info)
+/* A batching queue for the device: static memory for NET_QUEUES devices, with receive slots of its frame size. */
+platform_result_t transport_net_start(platform_handle_t handle, const struct mirage_boot_device *device)
 {
-    platform_handle_t index;
-    const struct mirage_boot_device *device = platform_device_find(name, MIRAGE_DEVICE_NET, &index);
-    if (device == NULL)
-        return PLATFORM_INVALID;
-    struct net_queue *queue = queue_by_handle[index];
-    if (queue == NULL) {
-        size_t frame_max = (size_t)mirage_net_frame_max(device);
-        size_t slot_size = align_up(frame_max, NET_BUFFER_ALIGNMENT);
-        if (queues_used == NET_QUEUES || slot_size > NET_RX_ARENA_SIZE || slot_size > NET_TX_ARENA_SIZE)
-            return PLATFORM_INVALID;
-        queue = &queues[queues_used++];
-        queue->handle = (platform_handle_t)index;
-        queue->rx_slot_size = slot_size;
-        queue->rx_slots = NET_RX_ARENA_SIZE / slot_size < NET_RX_FRAMES ? NET_RX_ARENA_SIZE / slot_size
-                                                                        : NET_RX_FRAMES;
-        queue_by_handle[index] = queue;
-    }
-    return platform_device_acquire_net(name, handle, info);
+    size_t slot_size = align_up((size_t)mirage_net_frame_max(device), NET_BUFFER_ALIGNMENT);
+    if (queues_used == NET_QUEUES || slot_size > NET_RX_ARENA_SIZE || slot_size > NET_TX_ARENA_SIZE)
+        return PLATFORM_UNSPECIFIED;
+    struct net_queue *queue = &queues[queues_used++];
+    queue->handle = handle;
+    queue->rx_slot_size = slot_size;
+    queue->rx_slots = NET_RX_ARENA_SIZE / slot_size < NET_RX_FRAMES ? NET_RX_ARENA_SIZE / slot_size : NET_RX_FRAMES;
+    queue_by_handle[handle] = queue;
+    return PLATFORM_OK;
 }
 
-/* Queues the frame (the caller reuses `buf`); PLATFORM_OK means it will be sent, not that the host took it. */
-platform_result_t platform_net_write(platform_handle_t handle, const uint8_t *buf, size_t size)
+/* Queues the frame (the caller reuses `frame`); PLATFORM_OK means it will be sent, not that the host took it. */
+platform_result_t transport_net_send(platform_handle_t handle, const struct mirage_boot_device *device,
+                                     const uint8_t *frame, size_t size)
 {
-    const struct mirage_boot_device *device;
-    struct net_queue *queue = queue_get(handle, &device);
-    if (queue == NULL || mirage_net_frame_check(device, size) != PLATFORM_OK)
-        return PLATFORM_INVALID;
+    struct net_queue *queue = queue_by_handle[handle];
+    (void)device;
     size_t slot = align_up(size, NET_BUFFER_ALIGNMENT);
     if (queue->tx_count == NET_TX_FRAMES || slot > NET_TX_ARENA_SIZE - queue->tx_used) {
         uint64_t ready_set;
@@ -147,18 +129,17 @@ platform_result_t platform_net_write(platform_handle_t handle, const uint8_t *bu
             return result;
     }
     uint8_t *copy = queue->tx_arena + queue->tx_used;
-    memcpy(copy, buf, size);
+    memcpy(copy, frame, size);
     queue->tx[queue->tx_count++] = (struct hvt_net_frame){.data = guest_address(copy), .len = size};
     queue->tx_used += slot;
     return PLATFORM_OK;
 }
 
-platform_result_t platform_net_read(platform_handle_t handle, uint8_t *buf, size_t size, size_t *read_size)
+platform_result_t transport_net_receive(platform_handle_t handle, const struct mirage_boot_device *device,
+                                        uint8_t *buf, size_t size, size_t *read_size)
 {
-    const struct mirage_boot_device *device;
-    struct net_queue *queue = queue_get(handle, &device);
-    if (queue == NULL || mirage_net_buffer_check(device, size) != PLATFORM_OK)
-        return PLATFORM_INVALID;
+    struct net_queue *queue = queue_by_handle[handle];
+    (void)device;
     if (!has_unread_frames(queue)) {
         /* Only once in a row, so a caller that polls without yielding still reaches the tender. */
         if (queue->drained) {

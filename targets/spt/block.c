@@ -1,24 +1,19 @@
-/* block.c: spt block devices: pread64/pwrite64 on the disk file the tender opened, one whole block per call. */
-#include "lib/platform/device_model.h"
-#include "lib/platform/device_table.h"
-#include "lib/platform/platform.h"
+/* block.c: spt block transport: pread64/pwrite64 on the disk file the tender opened, one whole block per call. */
+#include "lib/platform/transport.h"
 #include "targets/spt/syscall.h"
 
-platform_result_t platform_block_acquire(const char *name, platform_handle_t *handle,
-                                         struct platform_block_info *info)
+platform_result_t transport_block_start(platform_handle_t handle, const struct mirage_boot_device *device)
 {
-    return platform_device_acquire_block(name, handle, info);
+    (void)handle;
+    (void)device;
+    return PLATFORM_OK; /* the tender opened the file before the guest started */
 }
 
 /* One system call per block: the tender's filter admits exactly one whole block per pread64/pwrite64. A regular file
  * moves a block whole; a short count means the end of the file or an I/O error. */
-static platform_result_t transfer(int64_t number, platform_handle_t handle, uint64_t offset, uintptr_t buffer,
-                                  size_t size)
+static platform_result_t transfer(int64_t number, const struct mirage_boot_device *device, uint64_t offset,
+                                  uintptr_t buffer, size_t size)
 {
-    const struct mirage_boot_device *device = platform_device_get(handle, MIRAGE_DEVICE_BLOCK);
-    platform_result_t checked = mirage_block_request_check(device, offset, size);
-    if (checked != PLATFORM_OK)
-        return checked;
     const uint64_t block = device->block_size;
 
     for (; size > 0; size -= block, offset += block, buffer += block) {
@@ -32,12 +27,16 @@ static platform_result_t transfer(int64_t number, platform_handle_t handle, uint
     return PLATFORM_OK;
 }
 
-platform_result_t platform_block_write(platform_handle_t handle, uint64_t offset, const uint8_t *buf, size_t size)
+platform_result_t transport_block_write(platform_handle_t handle, const struct mirage_boot_device *device,
+                                        uint64_t offset, const uint8_t *buf, size_t size)
 {
-    return transfer(SPT_SYS_PWRITE64, handle, offset, (uintptr_t)buf, size);
+    (void)handle;
+    return transfer(SPT_SYS_PWRITE64, device, offset, (uintptr_t)buf, size);
 }
 
-platform_result_t platform_block_read(platform_handle_t handle, uint64_t offset, uint8_t *buf, size_t size)
+platform_result_t transport_block_read(platform_handle_t handle, const struct mirage_boot_device *device,
+                                       uint64_t offset, uint8_t *buf, size_t size)
 {
-    return transfer(SPT_SYS_PREAD64, handle, offset, (uintptr_t)buf, size);
+    (void)handle;
+    return transfer(SPT_SYS_PREAD64, device, offset, (uintptr_t)buf, size);
 }

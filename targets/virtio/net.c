@@ -1,62 +1,47 @@
-/* net.c: network devices: start the virtio-net driver of a device the platform's table names, and move Ethernet
- * frames through it; a handle is the device's index in the manifest. */
+/* net.c: virtio net transport: start the virtio-net driver of a device the platform's table names, and move
+ * Ethernet frames through it; a handle is the device's index in the manifest. */
 #include <stdint.h>
 #include <string.h>
 
-#include "lib/platform/device_model.h"
 #include "lib/platform/device_table.h"
 #include "lib/platform/platform.h"
+#include "lib/platform/transport.h"
 #include "targets/virtio/virtio.h"
 
 static struct virtio_net *net_by_handle[MIRAGE_MANIFEST_MAX_DEVICES];
 
-/* The driver of acquired net device `handle` and its table entry, or NULL. */
-static struct virtio_net *net_get(platform_handle_t handle, const struct mirage_boot_device **device)
+platform_result_t transport_net_start(platform_handle_t handle, const struct mirage_boot_device *device)
 {
-    *device = platform_device_get(handle, MIRAGE_DEVICE_NET);
-    return *device != NULL ? net_by_handle[handle] : NULL;
-}
-
-platform_result_t platform_net_acquire(const char *name, platform_handle_t *handle, struct platform_net_info *info)
-{
-    platform_handle_t index;
-    struct virtio_mmio *transport;
-    platform_result_t claimed = virtio_devices_claim(name, MIRAGE_DEVICE_NET, &index, &transport);
-    if (claimed != PLATFORM_OK)
-        return claimed;
-    if (net_by_handle[index] == NULL) {
-        virtio_result_t result = virtio_net_start(transport, &net_by_handle[index]);
-        if (result != VIRTIO_OK) {
-            virtio_devices_report("net", name, result);
-            return PLATFORM_UNSPECIFIED;
-        }
-        struct platform_net_info started;
-        struct mirage_boot_device described = {.type = MIRAGE_DEVICE_NET};
-        virtio_net_info(net_by_handle[index], &started);
-        memcpy(described.mac, started.mac_address, sizeof described.mac);
-        described.mtu = (uint32_t)started.mtu;
-        platform_device_describe(index, &described);
+    struct virtio_mmio *transport = virtio_devices_transport(handle, device);
+    if (transport == NULL)
+        return PLATFORM_UNSPECIFIED;
+    virtio_result_t result = virtio_net_start(transport, &net_by_handle[handle]);
+    if (result != VIRTIO_OK) {
+        virtio_devices_report(device, result);
+        return PLATFORM_UNSPECIFIED;
     }
-    return platform_device_acquire_net(name, handle, info);
+    struct platform_net_info started;
+    struct mirage_boot_device described = {.type = MIRAGE_DEVICE_NET};
+    virtio_net_info(net_by_handle[handle], &started);
+    memcpy(described.mac, started.mac_address, sizeof described.mac);
+    described.mtu = (uint32_t)started.mtu;
+    platform_device_describe(handle, &described);
+    return PLATFORM_OK;
 }
 
-/* Copies the frame into a transmit buffer (the caller reuses `buf`); PLATFORM_OK means the device has it. */
-platform_result_t platform_net_write(platform_handle_t handle, const uint8_t *buf, size_t size)
+/* Copies the frame into a transmit buffer (the caller reuses `frame`); PLATFORM_OK means the device has it. */
+platform_result_t transport_net_send(platform_handle_t handle, const struct mirage_boot_device *device,
+                                     const uint8_t *frame, size_t size)
 {
-    const struct mirage_boot_device *device;
-    struct virtio_net *net = net_get(handle, &device);
-    if (net == NULL || mirage_net_frame_check(device, size) != PLATFORM_OK)
-        return PLATFORM_INVALID;
-    return virtio_net_send(net, buf, size);
+    (void)device;
+    return virtio_net_send(net_by_handle[handle], frame, size);
 }
 
-platform_result_t platform_net_read(platform_handle_t handle, uint8_t *buf, size_t size, size_t *read_size)
+platform_result_t transport_net_receive(platform_handle_t handle, const struct mirage_boot_device *device,
+                                        uint8_t *buf, size_t size, size_t *read_size)
 {
-    const struct mirage_boot_device *device;
-    struct virtio_net *net = net_get(handle, &device);
-    if (net == NULL || mirage_net_buffer_check(device, size) != PLATFORM_OK)
-        return PLATFORM_INVALID;
-    return virtio_net_receive(net, buf, size, read_size);
+    (void)device;
+    return virtio_net_receive(net_by_handle[handle], buf, size, read_size);
 }
 
 uint64_t virtio_net_ready_set(void)

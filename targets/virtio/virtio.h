@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/platform/boot_devices.h"
 #include "lib/platform/platform.h"
 
 /* ---- Results inside the drivers: one code per step that can fail ---- */
@@ -145,14 +146,12 @@ uint64_t virtio_mmio_config64(const struct virtio_mmio *transport, uint32_t offs
 /* Hand the image's manifest to the platform's device table (lib/platform/device_table.h). Called once at boot. */
 void virtio_devices_init(void);
 
-/* Find the manifest device called `name` of `type` (enum mirage_device_type) and its transport: PLATFORM_INVALID
- * when the manifest has no such device, PLATFORM_UNSPECIFIED (reported on the console) when no device of that
- * type is attached to its transport. Sets `*index`, the handle; entry i is on transport i (pvh_abi.h). */
-platform_result_t virtio_devices_claim(const char *name, uint32_t type, platform_handle_t *index,
-                                       struct virtio_mmio **transport);
+/* The transport of manifest entry `index` (`device`, from the device table), or NULL, reported on the console,
+ * when no device of its type is attached there. Entry i is on transport i (pvh_abi.h). */
+struct virtio_mmio *virtio_devices_transport(platform_handle_t index, const struct mirage_boot_device *device);
 
-/* Print one line on the console saying why the device for manifest entry `name` could not be used. */
-void virtio_devices_report(const char *kind, const char *name, virtio_result_t result);
+/* Print one line on the console saying why `device` could not be used. */
+void virtio_devices_report(const struct mirage_boot_device *device, virtio_result_t result);
 
 /* ---- virtio-net (virtio_net.c) ---- */
 

@@ -64,17 +64,12 @@ static struct virtio_mmio *transport_of(platform_handle_t index, uint32_t type)
     return transport->device_id == device_id ? transport : NULL;
 }
 
-platform_result_t virtio_devices_claim(const char *name, uint32_t type, platform_handle_t *index,
-                                       struct virtio_mmio **transport)
+struct virtio_mmio *virtio_devices_transport(platform_handle_t index, const struct mirage_boot_device *device)
 {
-    if (platform_device_find(name, type, index) == NULL)
-        return PLATFORM_INVALID;
-    *transport = transport_of(*index, type);
-    if (*transport == NULL) {
-        virtio_devices_report(mirage_device_type_name(type), name, VIRTIO_ERROR_NOT_FOUND);
-        return PLATFORM_UNSPECIFIED;
-    }
-    return PLATFORM_OK;
+    struct virtio_mmio *transport = transport_of(index, device->type);
+    if (transport == NULL)
+        virtio_devices_report(device, VIRTIO_ERROR_NOT_FOUND);
+    return transport;
 }
 
 static const char *describe(virtio_result_t result)
@@ -106,10 +101,11 @@ static const char *describe(virtio_result_t result)
     return "unknown error";
 }
 
-void virtio_devices_report(const char *kind, const char *name, virtio_result_t result)
+void virtio_devices_report(const struct mirage_boot_device *device, virtio_result_t result)
 {
     char line[200];
-    int len = snprintf(line, sizeof(line), "virtio: %s device '%s': %s\n", kind, name, describe(result));
+    int len = snprintf(line, sizeof(line), "virtio: %s device '%.63s': %s\n", mirage_device_type_name(device->type),
+                       device->name, describe(result));
     if (len > 0)
         platform_console_write(line, (size_t)len < sizeof(line) ? (size_t)len : sizeof(line) - 1);
 }
