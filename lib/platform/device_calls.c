@@ -1,26 +1,38 @@
 /* device_calls.c: the platform interface's net and block calls, the same on every freestanding ABI: look the device
  * up in the device table, check the request against the device model, then hand it to the ABI's transport. */
+#include <string.h>
+
 #include "lib/platform/device_model.h"
 #include "lib/platform/device_table.h"
 #include "lib/platform/platform.h"
 #include "lib/platform/transport.h"
 
-/* Find `name` with `type` and start its transport the first time it is acquired. */
-static platform_result_t start(const char *name, uint32_t type)
+/* The device called `name` with `type`, its transport started the first time it is acquired; or NULL with why in
+ * `*result`. */
+static const struct mirage_boot_device *acquire(const char *name, uint32_t type, platform_handle_t *handle,
+                                                platform_result_t *result)
 {
-    platform_handle_t index;
-    const struct mirage_boot_device *device = platform_device_find(name, type, &index);
-    if (device == NULL)
-        return PLATFORM_INVALID;
-    if (platform_device_get(index, type) != NULL)
-        return PLATFORM_OK;
-    return type == MIRAGE_DEVICE_NET ? transport_net_start(index, device) : transport_block_start(index, device);
+    const struct mirage_boot_device *device = platform_device_find(name, type, handle);
+    *result = device == NULL ? PLATFORM_INVALID : PLATFORM_OK;
+    if (device != NULL && platform_device_get(*handle, type) == NULL) {
+        *result = type == MIRAGE_DEVICE_NET ? transport_net_start(*handle, device)
+                                            : transport_block_start(*handle, device);
+        if (*result == PLATFORM_OK)
+            platform_device_mark_acquired(*handle);
+    }
+    /* Read again: a transport may have described the device when it started it. */
+    return *result == PLATFORM_OK ? platform_device_get(*handle, type) : NULL;
 }
 
 platform_result_t platform_net_acquire(const char *name, platform_handle_t *handle, struct platform_net_info *info)
 {
-    platform_result_t started = start(name, MIRAGE_DEVICE_NET);
-    return started == PLATFORM_OK ? platform_device_acquire_net(name, handle, info) : started;
+    platform_result_t result;
+    const struct mirage_boot_device *device = acquire(name, MIRAGE_DEVICE_NET, handle, &result);
+    if (device == NULL)
+        return result;
+    memcpy(info->mac_address, device->mac, sizeof info->mac_address);
+    info->mtu = device->mtu;
+    return PLATFORM_OK;
 }
 
 platform_result_t platform_net_write(platform_handle_t handle, const uint8_t *buf, size_t size)
@@ -40,8 +52,13 @@ platform_result_t platform_net_read(platform_handle_t handle, uint8_t *buf, size
 platform_result_t platform_block_acquire(const char *name, platform_handle_t *handle,
                                          struct platform_block_info *info)
 {
-    platform_result_t started = start(name, MIRAGE_DEVICE_BLOCK);
-    return started == PLATFORM_OK ? platform_device_acquire_block(name, handle, info) : started;
+    platform_result_t result;
+    const struct mirage_boot_device *device = acquire(name, MIRAGE_DEVICE_BLOCK, handle, &result);
+    if (device == NULL)
+        return result;
+    info->capacity = device->capacity;
+    info->block_size = device->block_size;
+    return PLATFORM_OK;
 }
 
 platform_result_t platform_block_write(platform_handle_t handle, uint64_t offset, const uint8_t *buf, size_t size)

@@ -43,35 +43,10 @@ void platform_device_describe(platform_handle_t handle, const struct mirage_boot
     device->block_size = described->block_size;
 }
 
-/* Look `name` up with `type` and mark it acquired; NULL when the table has no such device. */
-static const struct mirage_boot_device *acquire(const char *name, uint32_t type, platform_handle_t *handle)
+void platform_device_mark_acquired(platform_handle_t handle)
 {
-    const struct mirage_boot_device *device = platform_device_find(name, type, handle);
-    if (device != NULL)
-        acquired |= UINT64_C(1) << *handle;
-    return device;
-}
-
-platform_result_t platform_device_acquire_net(const char *name, platform_handle_t *handle,
-                                              struct platform_net_info *info)
-{
-    const struct mirage_boot_device *device = acquire(name, MIRAGE_DEVICE_NET, handle);
-    if (device == NULL)
-        return PLATFORM_INVALID;
-    memcpy(info->mac_address, device->mac, sizeof info->mac_address);
-    info->mtu = device->mtu;
-    return PLATFORM_OK;
-}
-
-platform_result_t platform_device_acquire_block(const char *name, platform_handle_t *handle,
-                                                struct platform_block_info *info)
-{
-    const struct mirage_boot_device *device = acquire(name, MIRAGE_DEVICE_BLOCK, handle);
-    if (device == NULL)
-        return PLATFORM_INVALID;
-    info->capacity = device->capacity;
-    info->block_size = device->block_size;
-    return PLATFORM_OK;
+    if (handle < table.count)
+        acquired |= UINT64_C(1) << handle;
 }
 
 const struct mirage_boot_device *platform_device_get(platform_handle_t handle, uint32_t type)

@@ -23,13 +23,8 @@ const struct mirage_boot_device *platform_device_find(const char *name, uint32_t
  * ABIs whose boot table has only names and types. */
 void platform_device_describe(platform_handle_t handle, const struct mirage_boot_device *described);
 
-/* Acquire the device called `name`: look it up, mark it acquired (from now on platform_device_get returns it) and
- * describe it. PLATFORM_INVALID, changing nothing, when the table has no such device of that type. The ABI's
- * platform_*_acquire calls these once its transport for the device is ready. */
-platform_result_t platform_device_acquire_net(const char *name, platform_handle_t *handle,
-                                              struct platform_net_info *info);
-platform_result_t platform_device_acquire_block(const char *name, platform_handle_t *handle,
-                                                struct platform_block_info *info);
+/* Mark device `handle` acquired: from now on platform_device_get returns it. Once its transport is ready. */
+void platform_device_mark_acquired(platform_handle_t handle);
 
 /* The acquired device `handle` if it has `type`, else NULL. */
 const struct mirage_boot_device *platform_device_get(platform_handle_t handle, uint32_t type);
