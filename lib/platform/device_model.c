@@ -15,18 +15,6 @@ const char *mirage_device_type_name(uint32_t type)
     }
 }
 
-bool mirage_device_name_valid(const char *name, size_t len)
-{
-    if (len == 0 || len >= MIRAGE_MANIFEST_NAME_SIZE)
-        return false;
-    for (size_t i = 0; i < len; i++) {
-        char c = name[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'))
-            return false;
-    }
-    return true;
-}
-
 /* Compares at most a manifest name's size: a table name is NUL-terminated within it, and `name` may be longer. */
 static bool names_equal(const char *table_name, const char *name)
 {

@@ -11,6 +11,7 @@
 
 #include "lib/platform/boot_devices.h"
 #include "lib/platform/image_notes.h"
+#include "lib/platform/manifest.h"
 #include "lib/platform/platform.h"
 
 /* The boot command line, with its NUL: tenders and runners refuse longer ones, guests copy at most this much. */
@@ -28,9 +29,6 @@
 
 /* "net", "block" or "unknown", for messages. */
 const char *mirage_device_type_name(uint32_t type);
-
-/* Whether `name` (of `len` bytes, no NUL needed) is a valid manifest name: 1 to 63 characters of [a-z0-9_]. */
-bool mirage_device_name_valid(const char *name, size_t len);
 
 /* The index of the manifest entry called `name` (any type), or -1. Bounded by MIRAGE_MANIFEST_MAX_DEVICES. */
 int64_t mirage_manifest_find(const struct mirage_manifest_desc *manifest, const char *name);

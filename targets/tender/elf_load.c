@@ -129,33 +129,30 @@ static int check_section_headers(const struct image_reader *image, const Elf64_E
 static int check_manifest(const struct image_reader *image, const struct mirage_manifest_desc *manifest,
                           uint64_t desc_size)
 {
-    if (manifest->version != MIRAGE_MANIFEST_VERSION)
+    uint32_t i = 0;
+
+    switch (mirage_manifest_check(manifest, desc_size, &i)) {
+    case MIRAGE_MANIFEST_VALID:
+        return 0;
+    case MIRAGE_MANIFEST_BAD_VERSION:
         return image_error(image, "manifest version %u, this tender reads version %d", manifest->version,
                            MIRAGE_MANIFEST_VERSION);
-    if (manifest->count > MIRAGE_MANIFEST_MAX_DEVICES)
+    case MIRAGE_MANIFEST_TOO_MANY:
         return image_error(image, "the manifest lists %u devices, at most %d are allowed", manifest->count,
                            MIRAGE_MANIFEST_MAX_DEVICES);
-    if (desc_size < offsetof(struct mirage_manifest_desc, entries) +
-                        (uint64_t)manifest->count * sizeof(struct mirage_manifest_entry))
+    case MIRAGE_MANIFEST_TRUNCATED:
         return image_error(image, "the manifest note is shorter than its %u entries: corrupt image", manifest->count);
-
-    for (uint32_t i = 0; i < manifest->count; i++) {
-        const struct mirage_manifest_entry *entry = &manifest->entries[i];
-        size_t len = strnlen(entry->name, sizeof(entry->name));
-        if (len == 0 || len == sizeof(entry->name))
-            return image_error(image, "manifest entry %u has an empty or unterminated name: corrupt image", i);
-        if (!mirage_device_name_valid(entry->name, len))
-            return image_error(image, "manifest entry %u has a name outside [a-z0-9_]: corrupt image", i);
-        if (entry->type != MIRAGE_DEVICE_NET && entry->type != MIRAGE_DEVICE_BLOCK)
-            return image_error(image,
-                               "manifest device '%s' has unknown type %u (this tender attaches net and block devices)",
-                               entry->name, entry->type);
-        for (uint32_t j = 0; j < i; j++) {
-            if (strcmp(manifest->entries[j].name, entry->name) == 0)
-                return image_error(image, "the manifest lists device '%s' twice: corrupt image", entry->name);
-        }
+    case MIRAGE_MANIFEST_BAD_NAME:
+        return image_error(image, "manifest entry %u has an empty or unterminated name, or one outside [a-z0-9_]: "
+                           "corrupt image", i);
+    case MIRAGE_MANIFEST_BAD_TYPE:
+        return image_error(image,
+                           "manifest device '%s' has unknown type %u (this tender attaches net and block devices)",
+                           manifest->entries[i].name, manifest->entries[i].type);
+    case MIRAGE_MANIFEST_NAME_TWICE:
+        return image_error(image, "the manifest lists device '%s' twice: corrupt image", manifest->entries[i].name);
     }
-    return 0;
+    return image_error(image, "the manifest is invalid: corrupt image");
 }
 
 struct note_state {

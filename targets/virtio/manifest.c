@@ -1,6 +1,7 @@
 /* manifest.c: virtio_manifest: the image's own manifest note, found between the symbols virtio.ld puts around it. */
 #include <stddef.h>
 
+#include "lib/platform/device_model.h"
 #include "targets/virtio/manifest.h"
 
 struct manifest_note {
@@ -15,13 +16,12 @@ const struct mirage_manifest_desc *virtio_manifest(void)
     static const struct mirage_manifest_desc empty = {.version = MIRAGE_MANIFEST_VERSION, .count = 0};
     size_t size = (size_t)(__virtio_manifest_note_end - __virtio_manifest_note_start);
     const struct manifest_note *note = (const void *)__virtio_manifest_note_start;
+    uint32_t entry;
 
-    /* Written by our own code generator, but checked like any note so a bad one means "no devices". */
-    if (size < sizeof(struct mirage_note_header) + offsetof(struct mirage_manifest_desc, entries) ||
-        note->header.type != MIRAGE_NOTE_TYPE_MANIFEST || note->desc.version != MIRAGE_MANIFEST_VERSION ||
-        note->desc.count > MIRAGE_MANIFEST_MAX_DEVICES ||
-        size < sizeof(struct mirage_note_header) + offsetof(struct mirage_manifest_desc, entries) +
-                   note->desc.count * sizeof(struct mirage_manifest_entry))
+    /* Written by our own code generator, and checked by the runner, but checked like any note here too (with the
+     * hosts' own check) so a bad one means "no devices". */
+    if (size < sizeof(struct mirage_note_header) || note->header.type != MIRAGE_NOTE_TYPE_MANIFEST ||
+        mirage_manifest_check(&note->desc, size - sizeof(struct mirage_note_header), &entry) != MIRAGE_MANIFEST_VALID)
         return &empty;
     return &note->desc;
 }
