@@ -1,9 +1,10 @@
 /* device_table.h: a guest's table of attached devices, kept by lib/platform for every freestanding ABI: a handle
  * is the device's index in its ABI's boot table (= its manifest index), and it is usable once acquired.
  *
- * The ABI fills the table at boot (platform_devices_init); its platform_*_acquire calls look devices up here and
- * mark them acquired, and every later call gets its device through platform_device_get, so a handle that names no
- * device, a device of the other type, or one not yet acquired is refused the same way on every ABI. */
+ * The ABI fills the table at boot (platform_devices_init); the platform_net_* and platform_block_* calls
+ * (device_calls.c) look devices up here and mark them acquired, and every later call gets its device through
+ * platform_device_get, so a handle that names no device, a device of the other type, or one not yet acquired is
+ * refused the same way on every ABI. */
 #ifndef MIRAGE_PLATFORM_DEVICE_TABLE_H
 #define MIRAGE_PLATFORM_DEVICE_TABLE_H
 
