@@ -10,7 +10,16 @@ from typing import Dict, Iterator, List
 
 import pytest
 
-from freestanding.boot import ABI_NOTE, MANIFEST_NOTE, TENDER_EXIT_ERROR, TENDERS, boot, patch_image, require_abi
+from freestanding.boot import (
+    ABI_NOTE,
+    MANIFEST_NOTE,
+    TENDER_EXIT_ABORT,
+    TENDER_EXIT_ERROR,
+    TENDERS,
+    boot,
+    patch_image,
+    require_abi,
+)
 from netns import tap_namespace
 
 ABIS = ("hvt", "spt", "virtio")
@@ -86,3 +95,20 @@ def test_every_interface_version_is_checked(abi: str, field: str, tmp_path: Path
     lines = result.stderr.strip().splitlines()
     assert result.returncode == TENDER_EXIT_ERROR, result.stdout + result.stderr
     assert len(lines) == 1 and "version" in lines[0], result.stderr
+
+
+@pytest.mark.parametrize("abi", ABIS)
+@pytest.mark.parametrize(
+    "args, status",
+    [
+        (["--code=0"], 0),
+        (["--code=7"], 7),
+        (["--code=255"], 255),
+        (["--code=300"], 300 & 0xFF),  # platform_exit keeps the low 8 bits, as a process's status does
+        (["--action=abort"], TENDER_EXIT_ABORT),  # platform_abort: 126 on every ABI
+    ],
+)
+def test_platform_exit_and_abort_give_the_same_status_everywhere(abi: str, args: list, status: int) -> None:
+    require_abi(abi)
+    result = boot(abi, f"tests.guests/misbehave.{abi}", *args, timeout=30)
+    assert result.returncode == status, result.stdout + result.stderr
