@@ -11,6 +11,7 @@ from mirage.util_rules import (
     host_program,
     image,
     link,
+    prototypes,
     resolution,
     toolchain,
 )
@@ -28,6 +29,7 @@ def rules():
         *link.rules(),
         *package.rules(),
         *package_host_program.rules(),
+        *prototypes.rules(),
         *resolution.rules(),
         *run.rules(),
         *toolchain.rules(),

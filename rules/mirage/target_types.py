@@ -151,7 +151,9 @@ class ImplementationConnectField(StringField):
         """
         The C function that initialises the device: `int connect(struct <provided> *self, struct <required> *p,
         ...)` with one pointer per entry of `requires`, in order. It returns 0 on success; anything else stops the
-        boot with a message that names the instance.
+        boot with a message that names the instance. The plugin declares this prototype from BUILD in
+        `__mirage__/<folder>/<name>.connect.h` and force-includes it into the implementation's `.c` sources, so a
+        definition that differs in parameter count, order or device type (or is K&R-style) does not compile.
         """
     )
 
@@ -371,7 +373,10 @@ class UnikernelStartField(StringField):
     help = softwrap(
         """
         The application's start function: `int start(struct <device> *p, ...)` with one pointer per entry of
-        `devices`, in order. Its return value is the unikernel's exit code.
+        `devices`, in order, named as in `devices` (so two devices of one type are two parameters). Its return
+        value is the unikernel's exit code. The plugin declares this prototype from BUILD in
+        `__mirage__/<folder>/<name>.start.h` and force-includes it into the application's `.c` sources, so a
+        definition that does not match `devices` does not compile.
         """
     )
 

@@ -7,7 +7,7 @@ the same graph always renders to the same bytes.
 from __future__ import annotations
 
 import pkgutil
-from typing import Mapping
+from typing import Mapping, Sequence
 
 import jinja2
 
@@ -44,18 +44,11 @@ def _environment() -> jinja2.Environment:
     return env
 
 
-def render_main_c(graph: ResolvedGraph, devices: Mapping[str, Device]) -> str:
-    by_name = {instance.name: instance for instance in graph.instances}
+def render_main_c(graph: ResolvedGraph, devices: Mapping[str, Device], prototype_headers: Sequence[str]) -> str:
+    """`prototype_headers` declare every connect function and the start function (codegen/prototypes.py)."""
 
     def device_name(instance: Instance) -> str:
         return devices[instance.device].name
-
-    def params(instance: Instance) -> str:
-        return ", ".join(
-            [f"struct {device_name(instance)} *self"]
-            + [f"struct {device_name(by_name[arg])} *{arg}" for arg in instance.args]
-            + (["const char *name"] if instance.platform_device else [])
-        )
 
     def args(instance: Instance) -> str:
         # A device the host attaches also gets its manifest name, so it can ask the platform for it.
@@ -67,9 +60,6 @@ def render_main_c(graph: ResolvedGraph, devices: Mapping[str, Device]) -> str:
     def route(instance: Instance) -> str:
         return " -> ".join((graph.unikernel, *instance.paths[0].split(".")))
 
-    start_params = ", ".join(
-        f"struct {device_name(by_name[arg])} *{arg}" for arg in graph.start_args
-    ) or "void"
     headers = sorted({devices[instance.device].header for instance in graph.instances})
     template_text = pkgutil.get_data(__name__, "templates/main.c.j2")
     assert template_text is not None, "the main.c template is missing from the plugin"
@@ -77,11 +67,10 @@ def render_main_c(graph: ResolvedGraph, devices: Mapping[str, Device]) -> str:
     return template.render(
         graph=graph,
         headers=headers,
-        params=params,
+        prototype_headers=sorted(set(prototype_headers)),
         args=args,
         route=route,
         device_name=device_name,
-        start_params=start_params,
         start_args=", ".join(f"&dev_{name}" for name in graph.start_args),
         manifest=graph.manifest,
         manifest_type=MANIFEST_DEVICE_TYPES,

@@ -23,26 +23,32 @@ GRAPH = ResolvedGraph(
 )
 
 
+HEADERS = ["__mirage__/lib/net/ethernet.connect.h", "__mirage__/examples/app/image.start.h"]
+
+
 def test_instances_are_connected_in_order_with_their_arguments() -> None:
-    text = render_main_c(GRAPH, DEVICES)
+    text = render_main_c(GRAPH, DEVICES, HEADERS)
     netif = text.index("rc = unix_netif_connect(&dev_stack_netif);")
     eth = text.index("rc = ethernet_connect(&dev_eth, &dev_stack_netif);")
     start = text.index("return app_start(&dev_console, &dev_eth);")
     assert netif < eth < start
-    assert "int ethernet_connect(struct ethernet *self, struct netif *stack_netif);" in text
-    assert "int app_start(struct console *console, struct ethernet *eth);" in text
+    # main.c declares no function itself: the prototypes come from the headers generated from BUILD.
+    assert "int ethernet_connect(" not in text and "int app_start(" not in text
+    assert text.index('#include "__mirage__/examples/app/image.start.h"') < text.index(
+        '#include "__mirage__/lib/net/ethernet.connect.h"'
+    )
     assert "/* targets/unix:netif: stack.netif, eth.netif */" in text
     assert '"examples/app:image -> stack -> netif", "targets/unix:netif", rc' in text
     assert text.count('#include "devices/') == 3
 
 
 def test_key_values_become_safe_c_string_literals() -> None:
-    text = render_main_c(GRAPH, DEVICES)
+    text = render_main_c(GRAPH, DEVICES, HEADERS)
     assert '{ "greeting", MIRAGE_KEY_STRING, "say \\"hi\\"\\\\now\\077" },' in text
 
 
 def test_same_graph_renders_the_same_bytes() -> None:
-    assert render_main_c(GRAPH, DEVICES) == render_main_c(GRAPH, dict(reversed(list(DEVICES.items()))))
+    assert render_main_c(GRAPH, DEVICES, HEADERS) == render_main_c(GRAPH, dict(reversed(list(DEVICES.items()))), HEADERS[::-1])
 
 
 def test_c_string_escapes_non_ascii_and_control_bytes() -> None:
@@ -63,15 +69,14 @@ def test_attached_devices_get_a_manifest_note_and_their_name() -> None:
         start_args=("console", "storage"),
         keys=(),
     )
-    text = render_main_c(graph, devices)
+    text = render_main_c(graph, devices, HEADERS)
     assert '#include "lib/platform/image_notes.h"' in text
     assert '__attribute__((section(".note.mirage.manifest"), aligned(4), used))' in text
     assert '{ "storage", MIRAGE_DEVICE_BLOCK, 0 },' in text
-    assert "int platform_block_connect(struct block *self, const char *name);" in text
     assert 'rc = platform_block_connect(&dev_storage, "storage");' in text
     assert "MIRAGE_MANIFEST_VERSION,\n        1," in text
 
 
 def test_no_manifest_without_attached_devices() -> None:
-    text = render_main_c(GRAPH, DEVICES)
+    text = render_main_c(GRAPH, DEVICES, HEADERS)
     assert "manifest" not in text

@@ -16,6 +16,7 @@ from pants.testutil.rule_runner import engine_error
 
 from mirage.graph.errors import MirageConfigError, ResolutionError
 from mirage.testutil import mirage_rule_runner, package, repo_files
+from mirage.util_rules.compile import FunctorMismatchError
 from mirage.util_rules.link import LinkError
 
 HELLO = Address("examples/hello", target_name="image")
@@ -325,3 +326,155 @@ def test_abi_with_two_linker_scripts_is_refused() -> None:
     )
     with engine_error(InvalidFieldException, contains="has 2 linker scripts (targets/unix/a.ld, targets/unix/b.ld)"):
         package(rule_runner, HELLO)
+
+
+# --- functor application is checked by the compiler against prototypes generated from BUILD -------------------
+
+def functor_mismatch(rule_runner, address: Address = HELLO) -> str:
+    """Package `address`, expect the compiler to refuse a connect or start function, and return the message."""
+    with pytest.raises(ExecutionError) as excinfo:
+        package(rule_runner, address)
+    (underlying,) = excinfo.value.wrapped_exceptions
+    assert isinstance(underlying, FunctorMismatchError), underlying
+    return str(underlying)
+
+
+HELLO_WITH_FOUR_DEVICES = """\
+    unikernel(
+        name="image",
+        sources=["hello.c"],
+        start="hello_start",
+        devices={
+            "console": "//devices:console",
+            "time": "//devices:sleep",
+            "clock": "//devices:mclock",
+            "random": "//devices:random",
+        },
+        keys={"message": "string=Hello World!", "count": "int=4"},
+    )
+    """
+
+
+def test_start_function_with_fewer_parameters_than_devices_is_a_compile_error() -> None:
+    rule_runner = mirage_rule_runner(hello_files(build=HELLO_WITH_FOUR_DEVICES))
+    message = functor_mismatch(rule_runner)
+    assert message.startswith(
+        "examples/hello:image: the start function `hello_start` in examples/hello/hello.c does not match the "
+        "`devices` and `start` fields of its BUILD target."
+    )
+    assert (
+        "BUILD declares: int hello_start(struct console *console, struct sleep *time, struct mclock *clock, "
+        "struct random *random);" in message
+    )
+    assert "conflicting types for 'hello_start'" in message
+    assert "fix: make hello_start take one `struct <device> *` per entry of `devices`" in message
+
+
+def test_start_function_in_kr_style_is_not_accepted_against_its_prototype() -> None:
+    source = """\
+        #include "devices/console.h"
+        #include "devices/sleep.h"
+
+        int hello_start(console, time)
+            struct console *console;
+            struct sleep *time;
+        {
+            (void)time;
+            return console_write(console, "x\\n", 2);
+        }
+        """
+    rule_runner = mirage_rule_runner(hello_files(source=source))
+    with engine_error(FunctorMismatchError, contains="old-style function definition"):
+        package(rule_runner, HELLO)
+
+
+TEE = {
+    "lib/tee/BUILD": dedent(
+        """\
+        implementation(
+            name="console",
+            sources=["tee.c"],
+            provides="//devices:console",
+            requires={"inner": "//devices:console", "time": "//devices:sleep"},
+            connect="tee_connect",
+            abis=["unix"],
+            dependencies=["//devices:mclock"],
+        )
+        """
+    ),
+}
+TEE_BINDING = hello_files()["examples/hello/BUILD"].replace(
+    'start="hello_start",', 'start="hello_start",\n    bindings={"console": "//lib/tee:console"},'
+)
+
+
+def tee_source(params: str) -> str:
+    return dedent(
+        f"""\
+        #include "devices/console.h"
+        #include "devices/mclock.h"
+        #include "devices/sleep.h"
+
+        int tee_connect({params})
+        {{
+            (void)time;
+            *self = *inner;
+            return 0;
+        }}
+        """
+    )
+
+
+def test_connect_function_with_requires_in_another_order_is_a_compile_error() -> None:
+    files = {**hello_files(build=TEE_BINDING), **TEE}
+    files["lib/tee/tee.c"] = tee_source("struct console *self, struct sleep *time, struct console *inner")
+    rule_runner = mirage_rule_runner(files)
+    message = functor_mismatch(rule_runner)
+    assert message.startswith(
+        "lib/tee:console: the connect function `tee_connect` in lib/tee/tee.c does not match the `provides`, "
+        "`requires` and `connect` fields of its BUILD target."
+    )
+    assert "BUILD declares: int tee_connect(struct console *self, struct console *inner, struct sleep *time);" in message
+    assert "one `struct <device> *` per entry of `requires`, in the same order" in message
+
+
+def test_connect_function_with_a_wrong_device_type_is_a_compile_error() -> None:
+    files = {**hello_files(build=TEE_BINDING), **TEE}
+    files["lib/tee/tee.c"] = tee_source("struct console *self, struct console *inner, struct mclock *time")
+    rule_runner = mirage_rule_runner(files)
+    with engine_error(FunctorMismatchError, contains="have 'int(struct console *, struct console *, struct mclock *)'"):
+        package(rule_runner, HELLO)
+
+    # The same implementation with the parameters BUILD declares builds and runs.
+    rule_runner.write_files(
+        {"lib/tee/tee.c": tee_source("struct console *self, struct console *inner, struct sleep *time")}
+    )
+    run = run_image(rule_runner, package(rule_runner, HELLO), "--count=1")
+    assert (run.returncode, run.stdout) == (0, b"Hello World!\n")
+
+
+def test_two_devices_of_one_type_build_and_run() -> None:
+    build = """\
+        unikernel(
+            name="image",
+            sources=["hello.c"],
+            start="two_start",
+            devices={"out": "//devices:console", "err": "//devices:console"},
+        )
+        """
+    source = """\
+        #include "devices/console.h"
+
+        int two_start(struct console *out, struct console *err)
+        {
+            if (console_write(out, "out\\n", 4) != 0 || console_write(err, "err\\n", 4) != 0)
+                return 1;
+            return 0;
+        }
+        """
+    rule_runner = mirage_rule_runner(hello_files(build=build, source=source))
+    built = package(rule_runner, HELLO)
+    run = run_image(rule_runner, built)
+    assert (run.returncode, run.stdout) == (0, b"out\nerr\n")
+    with open(os.path.join(rule_runner.build_root, built.artifacts[1].relpath)) as f:
+        assert "return two_start(&dev_out, &dev_out);" in f.read()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Tuple
+from typing import Optional, Tuple
 
 from pants.core.util_rules.source_files import SourceFiles, SourceFilesRequest
 from pants.engine.addresses import Address
@@ -20,14 +20,19 @@ from pants.engine.target import (
 )
 from pants.util.logging import LogLevel
 
+from mirage.codegen.prototypes import PROTOTYPE_CHECK_CFLAGS, FunctorSignature, is_signature_mismatch
+from mirage.graph.errors import MirageConfigError
 from mirage.target_types import (
     AbiCflagsField,
     AbiCompilerField,
     CLibraryTarget,
     CrunchTarget,
     DeviceTarget,
+    ImplementationTarget,
+    UnikernelTarget,
 )
 from mirage.util_rules.crunch import CrunchSource, CrunchSourceRequest
+from mirage.util_rules.prototypes import FunctorPrototype, FunctorPrototypeRequest
 from mirage.util_rules.toolchain import Toolchain, ToolchainRequest
 
 COMPILED_EXTENSIONS = (".c", ".S")
@@ -46,6 +51,22 @@ BASE_CFLAGS = (
 
 class CompileError(Exception):
     """A C source did not compile; the message carries the compiler's own diagnostics (file:line)."""
+
+
+class FunctorMismatchError(MirageConfigError):
+    """A connect or start function in C disagrees with what its BUILD target declares."""
+
+
+def functor_mismatch_message(signature: FunctorSignature, source: str, diagnostics: str) -> str:
+    indented = "\n".join(f"    {line}" for line in diagnostics.splitlines())
+    return (
+        f"{signature.owner}: the {signature.kind} function `{signature.function}` in {source} does not match "
+        f"the {signature.fields} fields of its BUILD target.\n"
+        f"  BUILD declares: {signature.prototype()}\n"
+        f"  compiler:\n{indented}\n"
+        f"  fix: make {signature.expected()} (the order of BUILD's dict is the order of the parameters), or change "
+        f"the BUILD fields of {signature.owner} to match the C function."
+    )
 
 
 @dataclass(frozen=True)
@@ -79,6 +100,9 @@ class CompileCSourceRequest:
     source: str
     settings: AbiCompileSettings
     owner: str
+    # Force-included (and present in `input_digest`): the functor's prototype, so the compiler checks its C.
+    prototype: Optional[FunctorSignature] = None
+    prototype_header: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -95,6 +119,9 @@ def object_path(source: str) -> str:
 async def compile_c_source(request: CompileCSourceRequest) -> CompiledObject:
     output = object_path(request.source)
     settings = request.settings
+    prototype_flags = (
+        (*PROTOTYPE_CHECK_CFLAGS, "-include", request.prototype_header) if request.prototype_header else ()
+    )
     result = await Get(
         FallibleProcessResult,
         Process(
@@ -103,6 +130,7 @@ async def compile_c_source(request: CompileCSourceRequest) -> CompiledObject:
                 *BASE_CFLAGS,
                 f"-frandom-seed={request.source}",
                 *settings.cflags,
+                *prototype_flags,
                 "-c",
                 request.source,
                 "-o",
@@ -117,6 +145,8 @@ async def compile_c_source(request: CompileCSourceRequest) -> CompiledObject:
     )
     if result.exit_code != 0:
         diagnostics = (result.stdout + result.stderr).decode(errors="replace").strip()
+        if request.prototype is not None and is_signature_mismatch(diagnostics, request.prototype.function):
+            raise FunctorMismatchError(functor_mismatch_message(request.prototype, request.source, diagnostics))
         raise CompileError(
             f"Compiling {request.source} (from {request.owner}) for abi `{settings.address.target_name}` failed:\n"
             f"{diagnostics}\n"
@@ -174,6 +204,12 @@ async def compile_target(request: CompileTargetRequest) -> CompiledTarget:
         Get(HeaderClosure, HeaderClosureRequest((request.address, request.abi))),
     )
     target = wrapped.target
+    # Only functors have a prototype to check: C libraries, ABIs and host programs compile as they are.
+    prototype = (
+        await Get(FunctorPrototype, FunctorPrototypeRequest(request.address))
+        if isinstance(target, (ImplementationTarget, CrunchTarget, UnikernelTarget))
+        else None
+    )
     if isinstance(target, CrunchTarget):
         # Its files are data: what gets compiled is the C source generated from them.
         crunch = await Get(CrunchSource, CrunchSourceRequest(target.address))
@@ -187,9 +223,23 @@ async def compile_target(request: CompileTargetRequest) -> CompiledTarget:
     per_source = await MultiGet(
         Get(Digest, DigestSubset(own_digest, PathGlobs([source, *own_headers]))) for source in sources
     )
-    inputs = await MultiGet(Get(Digest, MergeDigests([subset, headers.digest])) for subset in per_source)
+    inputs = await MultiGet(
+        Get(Digest, MergeDigests([subset, headers.digest, *([prototype.digest] if prototype else [])]))
+        for subset in per_source
+    )
     objects = await MultiGet(
-        Get(CompiledObject, CompileCSourceRequest(digest, source, settings, owner=target.address.spec))
+        Get(
+            CompiledObject,
+            CompileCSourceRequest(
+                digest,
+                source,
+                settings,
+                owner=target.address.spec,
+                # Assembly sources cannot take a C prototype.
+                prototype=prototype.signature if prototype and source.endswith(".c") else None,
+                prototype_header=prototype.path if prototype and source.endswith(".c") else None,
+            ),
+        )
         for digest, source in zip(inputs, sources)
     )
     digest = await Get(Digest, MergeDigests(o.digest for o in objects))

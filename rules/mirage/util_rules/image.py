@@ -23,6 +23,7 @@ from mirage.util_rules.compile import (
     HeaderClosureRequest,
 )
 from mirage.util_rules.link import LinkedTargets, LinkTargetsRequest
+from mirage.util_rules.prototypes import FunctorPrototype, FunctorPrototypeRequest
 from mirage.util_rules.resolution import ResolvedUnikernel, ResolveUnikernelRequest
 
 
@@ -94,14 +95,23 @@ async def build_image(request: BuildImageRequest) -> BuiltImage:
     libraries = [t.address for t in closure.closure if isinstance(t, CLibraryTarget)]
     to_compile = tuple(sorted({request.address, abi_address, *chosen, *libraries}))
 
-    main_c_text = render_main_c(resolved.graph, resolved.catalogue.devices)
+    # main.c declares nothing itself: it includes the prototypes the functors' own sources were checked against.
+    prototypes = await MultiGet(
+        Get(FunctorPrototype, FunctorPrototypeRequest(address)) for address in (request.address, *sorted(chosen))
+    )
+    missing = [p for p in prototypes if p.path is None]
+    if missing:
+        raise AssertionError(f"no prototype for a functor of {request.address}: resolution should have refused it")
+    main_c_text = render_main_c(
+        resolved.graph, resolved.catalogue.devices, [p.path for p in prototypes if p.path is not None]
+    )
     main_c_path = generated_main_c_path(request.address)
     settings, headers, main_c_digest = await MultiGet(
         Get(AbiCompileSettings, AbiCompileSettingsRequest(abi_address)),
         Get(HeaderClosure, HeaderClosureRequest((request.address, abi_address))),
         Get(Digest, CreateDigest([FileContent(main_c_path, main_c_text.encode("utf-8"))])),
     )
-    main_input = await Get(Digest, MergeDigests([main_c_digest, headers.digest]))
+    main_input = await Get(Digest, MergeDigests([main_c_digest, headers.digest, *(p.digest for p in prototypes)]))
     main_object = await Get(
         CompiledObject, CompileCSourceRequest(main_input, main_c_path, settings, owner=request.address.spec)
     )
