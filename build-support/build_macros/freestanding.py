@@ -27,6 +27,10 @@ def freestanding_abi(name, description, linker_script, **kwargs):
             "//devices:pclock": "//lib/platform/devices:pclock",
             "//devices:sleep": "//lib/platform/devices:sleep",
             "//devices:random": "//lib/platform/devices:random",
+            # Devices the tender attaches, and the direct stack over them (MirageOS's choice off unix).
+            "//devices:netif": "//lib/platform/devices:netif",
+            "//devices:block": "//lib/platform/devices:block",
+            "//devices:stack": "//lib/tcpip:stack",
         },
         dependencies=["//lib/runtime", "//lib/platform", "//lib/libc"],
         **kwargs,

@@ -186,7 +186,13 @@ class ImplementationPlatformDeviceField(StringField):
 
 
 class ImplementationDependenciesField(Dependencies):
-    help = "C libraries this implementation uses. Devices named in `provides` and `requires` are added for you."
+    help = softwrap(
+        """
+        C libraries this implementation uses. Devices named in `provides` and `requires` are added for you.
+        Implementations listed here are visible to this implementation's `requires` parameters during resolution
+        (as are the implementations in its own BUILD folder); see `pants help unikernel`.
+        """
+    )
 
 
 class ImplementationTarget(Target):
@@ -206,7 +212,9 @@ class ImplementationTarget(Target):
         """
         An implementation of a device, like a MirageOS functor: C sources that provide one device given the devices
         they require, on the ABIs listed. Resolution picks it for a unikernel through a binding, an ABI default, or
-        because it is the only implementation of its device for that ABI.
+        because it is the one implementation of its device visible where the parameter is: listed in the
+        `dependencies` of the unikernel or functor that has the parameter, or declared in that target's own BUILD
+        folder (see `pants help unikernel`).
         """
     )
 
@@ -236,7 +244,8 @@ class CrunchTarget(Target):
         """
         Files baked into the image as a read-only key-value device, like MirageOS's crunch: an implementation of
         `//devices:kv` for every ABI, generated at build time, so editing a file rebuilds the images that use it.
-        Bind a unikernel's kv parameter to it, for example `bindings={"zone": ":zone"}`.
+        Resolution never picks a crunch target by itself, not even from the unikernel's own folder: bind the
+        unikernel's kv parameter to it, for example `bindings={"zone": ":zone"}`.
         """
     )
 
@@ -401,7 +410,7 @@ class UnikernelBindingsField(DictStringToStringField):
         """
         Pin implementations: path -> implementation address. A path is a device parameter of `devices`, or a
         parameter of the implementation chosen for it, joined by `.` (for example `stack.netif`). Bindings win
-        over the ABI's defaults.
+        over the ABI's defaults. Data implementations (`crunch`) are only ever chosen through a binding.
         """
     )
 
@@ -421,7 +430,12 @@ class UnikernelAbiField(StringField):
 
 
 class UnikernelDependenciesField(Dependencies):
-    help = "C libraries the application uses. The implementations resolution chooses are added for you."
+    help = softwrap(
+        """
+        C libraries the application uses. The implementations resolution chooses are added for you.
+        Implementations listed here are visible to the `devices` parameters during resolution.
+        """
+    )
 
 
 class UnikernelOutputPathField(OutputPathField):
@@ -450,6 +464,17 @@ class UnikernelTarget(Target):
         """
         A single-purpose machine image: the application (a functor over `devices`), composed with the
         implementations resolution chooses for its ABI. `pants package` links it; `pants run` boots it.
+
+        Resolution is local, so a target added in an unrelated folder never changes this image. Each device
+        parameter (of `devices`, or of an implementation's `requires`, by path such as `stack.netif`) gets:
+        1. the implementation `bindings` names for its path; else
+        2. the ABI's default for the device (the `defaults` of the `abi` target); else
+        3. the one implementation, supporting the ABI, that is visible to the target having the parameter (this
+        unikernel for `devices`, the implementation for its `requires`): listed in that target's own
+        `dependencies`, or declared in that target's own BUILD folder (not a parent or child folder). Two visible
+        candidates are an error. `crunch` targets are never visible: bind them.
+        When nothing fits, the error lists every candidate in the repository with the `bindings` entry that picks
+        it.
         """
     )
 

@@ -33,9 +33,20 @@ class Device:
     header: str
 
 
+def folder_of(address: str) -> str:
+    """The BUILD folder of an address spec: `lib/tcpip:arp` -> `lib/tcpip`, `examples/dns:image@abi=hvt` ->
+    `examples/dns`."""
+    return address.split(":", 1)[0]
+
+
 @dataclass(frozen=True)
 class Implementation:
-    """A functor: provides one device, given the devices it requires (ordered parameters)."""
+    """A functor: provides one device, given the devices it requires (ordered parameters).
+
+    `dependencies` are the addresses its BUILD `dependencies` field lists: implementations there are visible to
+    its parameters. `data` marks implementations that carry an application's data (crunch): resolution never
+    picks them unless bound.
+    """
 
     address: str
     provides: str
@@ -44,6 +55,8 @@ class Implementation:
     connect: str
     keys: Tuple[KeySpec, ...] = ()
     platform_device: Optional[str] = None
+    dependencies: Tuple[str, ...] = ()
+    data: bool = False
 
     def supports(self, abi: str) -> bool:
         return abi in self.abis or ANY_ABI in self.abis
@@ -67,6 +80,8 @@ class Unikernel:
     devices: Tuple[Tuple[str, str], ...]
     bindings: Tuple[Tuple[str, str], ...] = ()
     keys: Tuple[KeySpec, ...] = ()
+    # What its BUILD `dependencies` field lists: implementations there are visible to its own parameters.
+    dependencies: Tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

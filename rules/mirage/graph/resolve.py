@@ -1,8 +1,21 @@
 """Resolve a unikernel's functor graph: which implementation provides each device, as a DAG of shared instances.
 
-For each device parameter, in order: an explicit binding wins, else the ABI's default, else the one
-implementation in the catalogue that provides the device and supports the ABI. An implementation applied to the
-same resolved arguments is one instance (functoria's sharing), so a device is never connected twice.
+Resolution is local: a parameter is filled only from what the unikernel or the functor that has the parameter
+names or sits beside, so adding an implementation in an unrelated folder never changes another unikernel's
+image. For each device parameter, in order:
+
+1. the unikernel's binding for the parameter's path (`bindings={"stack.netif": ...}`);
+2. else the ABI's default for the device (`defaults` of the `abi` target);
+3. else the one implementation *visible* to the target that has the parameter (the unikernel for its `devices`,
+   an implementation for its `requires`) that provides the device and supports the ABI. Visible are the
+   implementations that target lists in its own `dependencies`, and those declared in its own BUILD folder (not
+   sub- or parent folders): the folder is the owner's to curate, which lets a library such as lib/tcpip compose
+   its own layers, while no other folder can add a candidate. Two visible candidates are an error, not a choice.
+
+Data implementations (crunch: another application's files) are never visible: they are bound explicitly. When
+nothing fits, the error lists the candidates elsewhere in the repository with the exact `bindings` entry to add.
+An implementation applied to the same resolved arguments is one instance (functoria's sharing), so a device is
+never connected twice.
 """
 
 from __future__ import annotations
@@ -16,6 +29,7 @@ from mirage.graph.model import (
     Abi,
     Catalogue,
     Implementation,
+    folder_of,
     Instance,
     KeySpec,
     ResolvedGraph,
@@ -34,8 +48,9 @@ def resolve_instances(
     configured_keys: Mapping[str, str] = {},
 ) -> ResolvedGraph:
     resolver = _Resolver(unikernel, abi, catalogue)
+    owner = _Owner(unikernel.address, unikernel.dependencies)
     start_args = tuple(
-        resolver.resolve_parameter((param,), device, stack=()) for param, device in unikernel.devices
+        resolver.resolve_parameter((param,), device, stack=(), owner=owner) for param, device in unikernel.devices
     )
     resolver.check_bindings_used()
     resolver.check_manifest_size()
@@ -51,6 +66,21 @@ def resolve_instances(
         start_args=start_args,
         keys=keys,
     )
+
+
+@dataclass(frozen=True)
+class _Owner:
+    """The target whose parameter is being resolved: what it makes visible."""
+
+    address: str
+    dependencies: Tuple[str, ...]
+
+    def sees(self, implementation: Implementation) -> bool:
+        if implementation.data:
+            return False
+        return implementation.address in self.dependencies or folder_of(implementation.address) == folder_of(
+            self.address
+        )
 
 
 @dataclass
@@ -100,11 +130,15 @@ class _Resolver:
         )
 
     def _binding_fix(self, path: Tuple[str, ...], what: str = "<implementation address>") -> str:
-        return f'bindings={{"{".".join(path)}": "{what}"}} on {self.unikernel.address}'
+        return f'{self._binding_entry(path, what)} on {self.unikernel.address}'
+
+    @staticmethod
+    def _binding_entry(path: Tuple[str, ...], what: str) -> str:
+        return f'bindings={{"{".".join(path)}": "{what}"}}'
 
     # --- resolution -----------------------------------------------------------------------------------------
 
-    def resolve_parameter(self, path: Tuple[str, ...], device: str, stack: Tuple[str, ...]) -> str:
+    def resolve_parameter(self, path: Tuple[str, ...], device: str, stack: Tuple[str, ...], owner: _Owner) -> str:
         """Resolve the device expected at `path` and return the name of its instance."""
         dotted = ".".join(path)
         self._visited_paths.append(dotted)
@@ -116,7 +150,7 @@ class _Resolver:
                 + (f"a `{kind}` target." if kind else "not a known target."),
                 "name a `device` target here.",
             )
-        implementation = self._choose(path, device)
+        implementation = self._choose(path, device, owner)
         if implementation.address in stack:
             cycle = " -> ".join((*stack[stack.index(implementation.address) :], implementation.address))
             raise self._fail(
@@ -126,13 +160,14 @@ class _Resolver:
                 f"bind one step of the cycle to a different implementation with {self._binding_fix(path)}.",
             )
         inner_stack = (*stack, implementation.address)
+        inner_owner = _Owner(implementation.address, implementation.dependencies)
         args = tuple(
-            self.resolve_parameter((*path, param), required, inner_stack)
+            self.resolve_parameter((*path, param), required, inner_stack, inner_owner)
             for param, required in implementation.requires
         )
         return self._instance(implementation, args, dotted).name
 
-    def _choose(self, path: Tuple[str, ...], device: str) -> Implementation:
+    def _choose(self, path: Tuple[str, ...], device: str, owner: _Owner) -> Implementation:
         dotted = ".".join(path)
         if dotted in self.bindings:
             address = self.bindings[dotted]
@@ -148,8 +183,18 @@ class _Resolver:
             key=lambda impl: impl.address,
         )
         candidates = [impl for impl in providers if impl.supports(self.abi.name)]
-        if len(candidates) == 1:
-            return candidates[0]
+        visible = [impl for impl in candidates if owner.sees(impl)]
+        if len(visible) == 1:
+            return visible[0]
+        if len(visible) > 1:
+            listing = "".join(f"\n    {impl.address}" for impl in visible)
+            raise self._fail(
+                path,
+                f"{len(visible)} implementations of {device} visible to {owner.address} support abi "
+                f"`{self.abi.name}`:{listing}",
+                f"choose one with {self._binding_fix(path, '//' + visible[0].address)}, or set it in the "
+                f"`defaults` of {self.abi.address}.",
+            )
         if not candidates:
             others = "".join(
                 f"\n    {impl.address} (abis: {', '.join(impl.abis) or 'none'})" for impl in providers
@@ -162,12 +207,15 @@ class _Resolver:
                 f"or add one to the `defaults` of {self.abi.address}."
             )
             raise self._fail(path, problem, return_fix)
-        listing = "".join(f"\n    {impl.address}" for impl in candidates)
+        listing = "".join(f"\n    {self._binding_entry(path, '//' + impl.address)}" for impl in candidates)
         raise self._fail(
             path,
-            f"{len(candidates)} implementations of {device} support abi `{self.abi.name}`:{listing}",
-            f"choose one with {self._binding_fix(path, candidates[0].address)}, or set it in the `defaults` "
-            f"of {self.abi.address}.",
+            f"nothing chooses the {device} here: no binding, no default in abi `{self.abi.name}`, and no "
+            f"implementation visible to {owner.address} (those in its `dependencies` or its own folder "
+            f"{folder_of(owner.address)}; crunch targets are never picked unbound). "
+            f"Candidates in the repository for abi `{self.abi.name}`, each with the entry that binds it:{listing}",
+            f"add one of these entries to the `bindings` of {self.unikernel.address}, or set the device in the "
+            f"`defaults` of {self.abi.address}.",
         )
 
     def _checked(self, path: Tuple[str, ...], device: str, address: str, origin: str, fix: str) -> Implementation:

@@ -12,7 +12,7 @@ from mirage.graph.keys import check_configured_keys, parse_key_declarations
 from mirage.graph.model import Abi, Catalogue, Device, Implementation, ResolvedGraph, Unikernel
 from mirage.graph.resolve import resolve_instances
 
-DEVICES = ("console", "mclock", "time", "netif", "ethernet", "arp", "ipv4", "stack")
+DEVICES = ("console", "mclock", "time", "netif", "ethernet", "arp", "ipv4", "stack", "kv")
 
 
 def device(name: str) -> str:
@@ -25,6 +25,8 @@ def impl(
     requires: Iterable[Tuple[str, str]] = (),
     abis: Iterable[str] = ("unix",),
     keys: Mapping[str, str] = {},
+    dependencies: Iterable[str] = (),
+    data: bool = False,
 ) -> Implementation:
     return Implementation(
         address=address,
@@ -33,6 +35,8 @@ def impl(
         abis=tuple(abis),
         connect=address.replace("/", "_").replace(":", "_") + "_connect",
         keys=parse_key_declarations(keys, address),
+        dependencies=tuple(dependencies),
+        data=data,
     )
 
 
@@ -48,6 +52,7 @@ def app(
     devices: Iterable[Tuple[str, str]],
     bindings: Mapping[str, str] = {},
     keys: Mapping[str, str] = {},
+    dependencies: Iterable[str] = (),
 ) -> Unikernel:
     return Unikernel(
         address="examples/app:image",
@@ -55,10 +60,19 @@ def app(
         devices=tuple((param, device(dev)) for param, dev in devices),
         bindings=tuple(bindings.items()),
         keys=parse_key_declarations(keys, "examples/app:image"),
+        dependencies=tuple(dependencies),
     )
 
 
-UNIX = Abi(name="unix", address="targets/unix:unix")
+# The unix ABI of these tests: defaults for the base devices, as targets/unix/BUILD has.
+UNIX = Abi(
+    name="unix",
+    address="targets/unix:unix",
+    defaults=((device("console"), "targets/unix:console"), (device("time"), "targets/unix:time")),
+)
+UNIX_WITHOUT_DEFAULTS = Abi(name="unix", address="targets/unix:unix")
+# The application lists the stack it wants in its `dependencies`; the stack's layers sit beside it in lib/net.
+STACK_APP = {"dependencies": ("lib/net:stack",)}
 
 
 def stack_catalogue() -> Catalogue:
@@ -84,7 +98,7 @@ def names_by_impl(graph: ResolvedGraph) -> Dict[str, str]:
     return {i.implementation: i.name for i in graph.instances}
 
 
-def test_unique_candidate_is_chosen_and_start_gets_devices_in_order() -> None:
+def test_abi_defaults_fill_the_start_function_with_devices_in_order() -> None:
     graph = resolve_instances(app([("console", "console"), ("time", "time")]), UNIX, stack_catalogue())
     assert [i.implementation for i in graph.instances] == ["targets/unix:console", "targets/unix:time"]
     assert graph.start_args == ("console", "time")
@@ -92,7 +106,7 @@ def test_unique_candidate_is_chosen_and_start_gets_devices_in_order() -> None:
 
 
 def test_shared_instance_is_connected_once_and_in_dependency_order() -> None:
-    graph = resolve_instances(app([("stack", "stack")]), UNIX, stack_catalogue())
+    graph = resolve_instances(app([("stack", "stack")], **STACK_APP), UNIX, stack_catalogue())
     order = [i.implementation for i in graph.instances]
     # One netif although the stack reaches it three ways (stack, ethernet for arp, ethernet for ipv4).
     assert order.count("lib/net:netif_tap") == 1
@@ -141,7 +155,7 @@ def test_binding_on_a_nested_path_only_changes_that_path() -> None:
 
 def test_keys_merge_defaults_and_configured_values() -> None:
     graph = resolve_instances(
-        app([("stack", "stack")], keys={"message": "string=Hello World!", "count": "int=4"}),
+        app([("stack", "stack")], keys={"message": "string=Hello World!", "count": "int=4"}, **STACK_APP),
         UNIX,
         stack_catalogue(),
         configured_keys={"count": "2"},
@@ -154,8 +168,8 @@ def test_keys_merge_defaults_and_configured_values() -> None:
 
 
 def test_same_graph_resolves_to_equal_values() -> None:
-    one = resolve_instances(app([("stack", "stack")]), UNIX, stack_catalogue())
-    two = resolve_instances(app([("stack", "stack")]), UNIX, stack_catalogue())
+    one = resolve_instances(app([("stack", "stack")], **STACK_APP), UNIX, stack_catalogue())
+    two = resolve_instances(app([("stack", "stack")], **STACK_APP), UNIX, stack_catalogue())
     assert one == two
 
 
@@ -185,20 +199,21 @@ def test_missing_implementation_deep_in_the_graph_shows_the_path() -> None:
     cat = stack_catalogue()
     without_time = catalogue(*(i for i in cat.implementations.values() if i.provides != device("time")))
     with pytest.raises(ResolutionError) as excinfo:
-        resolve_instances(app([("stack", "stack")]), UNIX, without_time)
+        resolve_instances(app([("stack", "stack")], **STACK_APP), UNIX_WITHOUT_DEFAULTS, without_time)
     assert_error(excinfo, "path: examples/app:image -> stack -> ipv4 -> arp -> time")
 
 
-def test_ambiguity_lists_candidates_and_the_binding_that_fixes_it() -> None:
-    cat = catalogue(impl("targets/unix:console", "console"), impl("lib/log:console_null", "console"))
+def test_ambiguity_among_visible_candidates_lists_them_and_the_binding_that_fixes_it() -> None:
+    cat = catalogue(impl("examples/app:console_upper", "console"), impl("lib/log:console_null", "console"))
     with pytest.raises(ResolutionError) as excinfo:
-        resolve_instances(app([("console", "console")]), UNIX, cat)
+        resolve_instances(
+            app([("console", "console")], dependencies=["lib/log:console_null"]), UNIX_WITHOUT_DEFAULTS, cat
+        )
     assert_error(
         excinfo,
-        "2 implementations of devices:console support abi `unix`",
-        "lib/log:console_null",
-        "targets/unix:console",
-        'bindings={"console": "lib/log:console_null"}',
+        "2 implementations of devices:console visible to examples/app:image support abi `unix`",
+        "\n    examples/app:console_upper\n    lib/log:console_null",
+        'bindings={"console": "//examples/app:console_upper"}',
     )
 
 
@@ -208,7 +223,7 @@ def test_cycle_is_reported_with_the_implementations_involved() -> None:
         impl("lib/a:arp", "arp", [("ethernet", "ethernet")]),
     )
     with pytest.raises(ResolutionError) as excinfo:
-        resolve_instances(app([("ethernet", "ethernet")]), UNIX, cat)
+        resolve_instances(app([("ethernet", "ethernet")], dependencies=["lib/a:ethernet"]), UNIX, cat)
     assert_error(
         excinfo,
         "cycle between implementations: lib/a:ethernet -> lib/a:arp -> lib/a:ethernet",
@@ -255,7 +270,7 @@ def test_unknown_binding_name_lists_the_parameters() -> None:
 def test_required_device_that_is_not_a_device() -> None:
     cat = catalogue(impl("lib/a:arp", "arp", [("eth", "nonexistent")]), others={"devices:nonexistent": "file"})
     with pytest.raises(ResolutionError) as excinfo:
-        resolve_instances(app([("arp", "arp")]), UNIX, cat)
+        resolve_instances(app([("arp", "arp")], dependencies=["lib/a:arp"]), UNIX, cat)
     assert_error(excinfo, "`devices:nonexistent` is expected to be a device but is a `file` target")
 
 
@@ -278,7 +293,7 @@ def test_malformed_configured_key_value() -> None:
 
 def test_key_declared_with_two_types() -> None:
     with pytest.raises(MirageConfigError) as excinfo:
-        resolve_instances(app([("stack", "stack")], keys={"ipv4": "int=1"}), UNIX, stack_catalogue())
+        resolve_instances(app([("stack", "stack")], keys={"ipv4": "int=1"}, **STACK_APP), UNIX, stack_catalogue())
     assert_error(excinfo, "key `ipv4` is declared as int by examples/app:image and as string by lib/net:ipv4")
 
 
@@ -313,16 +328,18 @@ def layered_catalogues(draw: st.DrawFn) -> Tuple[Catalogue, Unikernel]:
     for index, name in enumerate(names):
         deeper = names[index + 1 :]
         params = draw(st.lists(st.sampled_from(deeper), max_size=3)) if deeper else []
-        impls.append(impl(f"lib/{name}:impl", name, [(f"p{n}", dev) for n, dev in enumerate(params)]))
+        # One folder: each layer sees the layers below it as siblings.
+        impls.append(impl(f"lib/layers:{name}", name, [(f"p{n}", dev) for n, dev in enumerate(params)]))
     wanted = draw(st.lists(st.sampled_from(names), min_size=1, max_size=4))
-    return catalogue(*impls), app([(f"d{n}", dev) for n, dev in enumerate(wanted)])
+    uses = [i.address for i in impls]
+    return catalogue(*impls), app([(f"d{n}", dev) for n, dev in enumerate(wanted)], dependencies=uses)
 
 
 @settings(max_examples=200, deadline=None)
 @given(layered_catalogues())
 def test_property_one_instance_per_implementation_in_dependency_order(case: Tuple[Catalogue, Unikernel]) -> None:
     cat, unikernel = case
-    graph = resolve_instances(unikernel, UNIX, cat)
+    graph = resolve_instances(unikernel, UNIX_WITHOUT_DEFAULTS, cat)
     # Each implementation here has exactly one way to resolve its arguments, so sharing leaves one instance each.
     implementations = [i.implementation for i in graph.instances]
     assert len(implementations) == len(set(implementations))
@@ -336,14 +353,15 @@ def test_property_one_instance_per_implementation_in_dependency_order(case: Tupl
 
 def test_attached_devices_are_marked_and_limited_to_the_manifest_size() -> None:
     cat = catalogue(
-        Implementation("lib/p:netif", device("netif"), (), ("unix",), "netif_connect", (), platform_device="net"),
+        Implementation("lib/net:netif", device("netif"), (), ("unix",), "netif_connect", (), platform_device="net"),
         impl("lib/net:ethernet", "ethernet", [("netif", "netif")]),
     )
-    graph = resolve_instances(app([("eth", "ethernet"), ("net", "netif")]), UNIX, cat)
+    uses = ["lib/net:ethernet", "lib/net:netif"]
+    graph = resolve_instances(app([("eth", "ethernet"), ("net", "netif")], dependencies=uses), UNIX, cat)
     assert [i.name for i in graph.manifest] == ["eth_netif"]
     assert graph.manifest[0].platform_device == "net"
 
-    many = app([(f"n{i}", "ethernet") for i in range(17)], bindings={})
+    many = app([(f"n{i}", "ethernet") for i in range(17)], dependencies=uses)
     # Each parameter gets its own ethernet, but all share the one netif: still one manifest entry.
     assert len(resolve_instances(many, UNIX, cat).manifest) == 1
 
@@ -364,3 +382,68 @@ def test_configured_key_that_nothing_declares_is_an_error() -> None:
     message = str(excinfo.value)
     assert "`[mirage].keys` sets `cuont`, which no unikernel or implementation declares" in message
     assert "Declared keys: count, message" in message
+
+
+# --- resolution is local: only what a target names or sits beside is a candidate --------------------------------
+
+
+def test_a_data_implementation_elsewhere_is_never_picked_and_the_error_gives_the_binding() -> None:
+    cat = catalogue(impl("examples/dns:zone", "kv", abis=("*",), data=True), impl("targets/unix:console", "console"))
+    with pytest.raises(ResolutionError) as excinfo:
+        resolve_instances(app([("console", "console"), ("files", "kv")]), UNIX, cat)
+    assert_error(
+        excinfo,
+        "nothing chooses the devices:kv here: no binding, no default in abi `unix`, and no implementation visible "
+        "to examples/app:image (those in its `dependencies` or its own folder examples/app",
+        '\n    bindings={"files": "//examples/dns:zone"}',
+        "path: examples/app:image -> files",
+        "fix: add one of these entries to the `bindings` of examples/app:image",
+    )
+    bound = app([("console", "console"), ("files", "kv")], bindings={"files": "examples/dns:zone"})
+    assert names_by_impl(resolve_instances(bound, UNIX, cat))["examples/dns:zone"] == "files"
+
+
+def test_a_data_implementation_in_the_unikernels_own_folder_is_bound_explicitly_too() -> None:
+    cat = catalogue(impl("examples/app:files", "kv", abis=("*",), data=True))
+    with pytest.raises(ResolutionError, match='bindings=\\{"files": "//examples/app:files"\\}'):
+        resolve_instances(app([("files", "kv")]), UNIX, cat)
+
+
+def test_the_unikernels_folder_and_dependencies_are_visible_and_a_functors_own_folder_to_its_parameters() -> None:
+    cat = catalogue(
+        impl("examples/app:console_upper", "console"),
+        impl("lib/net:stack", "stack", [("netif", "netif")]),
+        impl("lib/net:netif_tap", "netif"),
+        impl("lib/log:ethernet_trace", "ethernet", [("netif", "netif")], dependencies=["lib/net:netif_tap"]),
+    )
+    graph = resolve_instances(
+        app(
+            [("console", "console"), ("stack", "stack"), ("eth", "ethernet")],
+            dependencies=["lib/net:stack", "lib/log:ethernet_trace"],
+        ),
+        UNIX_WITHOUT_DEFAULTS,
+        cat,
+    )
+    assert names_by_impl(graph) == {
+        "examples/app:console_upper": "console",  # the unikernel's own folder
+        "lib/net:netif_tap": "stack_netif",  # beside lib/net:stack; through the dependencies of ethernet_trace
+        "lib/net:stack": "stack",  # the unikernel's dependencies
+        "lib/log:ethernet_trace": "eth",
+    }
+
+
+UNRELATED = (
+    impl("lib/elsewhere:netif_other", "netif", abis=("unix", "hvt")),
+    impl("lib/elsewhere:console_other", "console"),
+    impl("lib/elsewhere:stack_other", "stack"),
+    impl("lib/elsewhere:files", "kv", abis=("*",), data=True),
+    impl("targets/unix:time_other", "time"),
+)
+
+
+@pytest.mark.parametrize("added", UNRELATED, ids=lambda i: i.address)
+def test_an_implementation_in_an_unrelated_folder_changes_no_resolution(added: Implementation) -> None:
+    wanted = app([("console", "console"), ("stack", "stack"), ("time", "time")], **STACK_APP)
+    before = resolve_instances(wanted, UNIX, stack_catalogue())
+    after = resolve_instances(wanted, UNIX, catalogue(*stack_catalogue().implementations.values(), added))
+    assert before == after

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import FrozenSet, Iterable
+from typing import FrozenSet, Iterable, Tuple
 
 from pants.engine.addresses import Address, Addresses, UnparsedAddressInputs
 from pants.engine.internals.selectors import Get, MultiGet
 from pants.engine.rules import collect_rules, rule
-from pants.engine.target import AllTargets, InvalidFieldException, InvalidTargetException, Target
+from pants.engine.target import AllTargets, Dependencies, InvalidFieldException, InvalidTargetException, Target
 from pants.util.frozendict import FrozenDict
 from pants.util.logging import LogLevel
 
@@ -57,8 +57,15 @@ def _address_inputs(values: Iterable[str], owner: Address, field_alias: str) -> 
     )
 
 
+def explicit_dependencies(target: Target) -> Tuple[str, ...]:
+    """The addresses a target's `dependencies` field lists (not inferred ones, not `!` exclusions)."""
+    return tuple(v for v in (target.get(Dependencies).value or ()) if not v.startswith("!"))
+
+
 def _implementation(target: Target, resolved: Addresses) -> Implementation:
-    """`resolved` is the `provides` address followed by the `requires` addresses, in order."""
+    """`resolved` is the `provides` address, the `requires` addresses in order, then the `dependencies`."""
+    requires = target.get(ImplementationRequiresField).value or FrozenDict()
+    dependencies = tuple(a.spec for a in resolved[1 + len(requires) :])
     if isinstance(target, CrunchTarget):
         return Implementation(
             address=target.address.spec,
@@ -66,12 +73,14 @@ def _implementation(target: Target, resolved: Addresses) -> Implementation:
             requires=(),
             abis=(ANY_ABI,),
             connect=crunch_connect_function(target.address.spec),
+            dependencies=dependencies,
+            data=True,
         )
-    requires = target[ImplementationRequiresField].value or FrozenDict()
     return Implementation(
         address=target.address.spec,
         provides=resolved[0].spec,
         requires=tuple((param, address.spec) for param, address in zip(requires.keys(), resolved[1:])),
+        dependencies=dependencies,
         abis=tuple(target[ImplementationAbisField].value or ()),
         connect=target[ImplementationConnectField].value,
         keys=parse_key_declarations(target[ImplementationKeysField].value or {}, target.address.spec),
@@ -108,9 +117,10 @@ async def gather_catalogue(all_targets: AllTargets) -> MirageCatalogue:
                     [
                         t[ImplementationProvidesField].value,
                         *((t.get(ImplementationRequiresField).value or {}).values()),
+                        *explicit_dependencies(t),
                     ],
                     t.address,
-                    "provides` or `requires",
+                    "provides`, `requires` or `dependencies",
                 ),
             )
             for t in implementation_targets

@@ -22,7 +22,7 @@ from mirage.target_types import (
     UnikernelStartField,
 )
 from mirage.util_rules.build_options import UnikernelBuildOptions, UnikernelBuildOptionsRequest
-from mirage.util_rules.catalogue import MirageCatalogue
+from mirage.util_rules.catalogue import MirageCatalogue, explicit_dependencies
 
 
 @dataclass(frozen=True)
@@ -50,11 +50,13 @@ async def resolve_unikernel(request: ResolveUnikernelRequest) -> ResolvedUnikern
     devices = target[UnikernelDevicesField].value or FrozenDict()
     bindings = target[UnikernelBindingsField].value or FrozenDict()
     origin = f"the `devices` or `bindings` field of {target.address}"
-    device_addresses, binding_addresses = await MultiGet(
+    device_addresses, binding_addresses, dependency_addresses = await MultiGet(
         Get(Addresses, UnparsedAddressInputs(devices.values(), owning_address=target.address,
                                              description_of_origin=origin)),
         Get(Addresses, UnparsedAddressInputs(bindings.values(), owning_address=target.address,
                                              description_of_origin=origin)),
+        Get(Addresses, UnparsedAddressInputs(explicit_dependencies(target), owning_address=target.address,
+                                             description_of_origin=f"the `dependencies` field of {target.address}")),
     )
     unikernel = Unikernel(
         address=target.address.spec,
@@ -62,6 +64,7 @@ async def resolve_unikernel(request: ResolveUnikernelRequest) -> ResolvedUnikern
         devices=tuple((param, a.spec) for param, a in zip(devices.keys(), device_addresses)),
         bindings=tuple((path, a.spec) for path, a in zip(bindings.keys(), binding_addresses)),
         keys=parse_key_declarations(target[UnikernelKeysField].value or {}, target.address.spec),
+        dependencies=tuple(a.spec for a in dependency_addresses),
     )
     check_configured_keys(options.configured_keys, catalogue.declared_keys)
     abi = catalogue.abi(options.abi, target.address)
