@@ -1,14 +1,12 @@
-# BUILD-file prelude (see `build_file_prelude_globs` in pants.toml): what every freestanding ABI shares.
-# Pants evaluates it like a BUILD file, so target types such as `abi` are in scope.
+# BUILD-file prelude (see `build_file_prelude_globs` in pants.toml): the settings every freestanding ABI shares.
+# Data only: an `abi(...)` in targets/<name>/BUILD passes them on with `**freestanding_settings()`, and declares its
+# own sources, linker script and traits. (A function, because prelude symbols must be hashable: no bare dicts.)
 
 
-def freestanding_abi(name, description, linker_script, **kwargs):
-    """An `abi` for freestanding C on the platform interface (lib/platform): our libc, no host headers or
-    libraries, W^X segments from `linker_script`, and the base devices over the platform interface."""
-    abi(
-        name=name,
-        description=description,
-        sources=["*.c", "*.S", "*.h", linker_script],
+def freestanding_settings():
+    """Compile and link flags, default devices and runtime libraries for an ABI on lib/platform's interface."""
+    return dict(
+        # Our libc, no host headers or libraries, no red zone (interrupts run on the guest's stack).
         cflags=[
             "-O2", "-Wall", "-Wextra", "-Werror", "-ffreestanding", "-nostdinc", "-isystem", "lib/libc/include",
             "-fno-pie", "-fno-pic", "-fno-common", "-mno-red-zone", "-fstack-protector-strong",
@@ -32,6 +30,6 @@ def freestanding_abi(name, description, linker_script, **kwargs):
             "//devices:block": "//lib/platform/devices:block",
             "//devices:stack": "//lib/tcpip:stack",
         },
+        # What every freestanding image links: the mirage runtime, the platform's boot glue and our libc.
         dependencies=["//lib/runtime", "//lib/platform", "//lib/libc"],
-        **kwargs,
     )

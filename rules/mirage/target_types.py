@@ -27,6 +27,22 @@ from mirage.graph.names import identifier_problem
 
 C_SOURCE_EXTENSIONS = (".c", ".h", ".S")
 _C_SYMBOL_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,126}$")
+_TRAIT_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+
+
+class _TraitsField(StringSequenceField):
+    """A list of ABI traits: lower-case names such as `freestanding` or `x86_64`."""
+
+    @classmethod
+    def compute_value(cls, raw_value: Optional[Sequence[str]], address: Address) -> Optional[Tuple[str, ...]]:
+        value = super().compute_value(raw_value, address)
+        for trait in value or ():
+            if not _TRAIT_RE.match(trait):
+                raise InvalidFieldException(
+                    f"The `{cls.alias}` field of {address} has the trait `{trait}`: use lower-case letters, digits "
+                    "and `_`, starting with a letter, as in `freestanding` or `x86_64`."
+                )
+        return value
 
 
 def _check_c_symbol(alias: str, value: Optional[str], address: Address, what: str) -> Optional[str]:
@@ -164,8 +180,25 @@ class ImplementationConnectField(StringField):
 
 class ImplementationAbisField(StringSequenceField):
     alias = "abis"
-    required = True
-    help = "The names of the ABIs this implementation works on, for example `[\"unix\"]` or `[\"hvt\", \"spt\"]`."
+    help = softwrap(
+        """
+        The names of the ABIs this implementation works on, for example `["unix"]`: for code written against one
+        ABI's own interface. Portable code says what it needs with `abi_traits` instead, so a new ABI gets it
+        without an edit here. An implementation works on an ABI that `abis` names or whose traits include all of
+        `abi_traits`; it sets at least one of the two.
+        """
+    )
+
+
+class ImplementationAbiTraitsField(_TraitsField):
+    alias = "abi_traits"
+    help = softwrap(
+        """
+        The ABI traits this implementation needs, for example `["freestanding"]` (code on the platform interface of
+        lib/platform): it works on every ABI whose `traits` include them all. `[]` means portable C that needs
+        nothing of the ABI and works on every one. See `abis` for ABI-specific code.
+        """
+    )
 
 
 class ImplementationKeysField(_KeysField):
@@ -204,6 +237,7 @@ class ImplementationTarget(Target):
         ImplementationRequiresField,
         ImplementationConnectField,
         ImplementationAbisField,
+        ImplementationAbiTraitsField,
         ImplementationKeysField,
         ImplementationPlatformDeviceField,
         ImplementationDependenciesField,
@@ -217,6 +251,14 @@ class ImplementationTarget(Target):
         folder (see `pants help unikernel`).
         """
     )
+
+    def validate(self) -> None:
+        if self[ImplementationAbisField].value is None and self[ImplementationAbiTraitsField].value is None:
+            raise InvalidFieldException(
+                f"The implementation {self.address} says neither which ABIs it works on nor what it needs of one: "
+                'set `abi_traits` (for example `abi_traits=["freestanding"]`, or `[]` for portable C) or `abis` '
+                '(for example `abis=["unix"]` for code written against one ABI).'
+            )
 
 
 # --- crunch --------------------------------------------------------------------------------------------------
@@ -263,9 +305,20 @@ class CLibraryDependenciesField(Dependencies):
     help = "Other C libraries or devices whose headers this library includes."
 
 
+class CLibraryAbiTraitsField(_TraitsField):
+    alias = "abi_traits"
+    help = softwrap(
+        """
+        The ABI traits the library needs, for example `["freestanding"]`: compiling it for an ABI whose `traits`
+        lack one is an error that names the library and the ABI. Unset for portable C (also compiled for the
+        build host's tenders).
+        """
+    )
+
+
 class CLibraryTarget(Target):
     alias = "c_library"
-    core_fields = (*COMMON_TARGET_FIELDS, CLibrarySourcesField, CLibraryDependenciesField)
+    core_fields = (*COMMON_TARGET_FIELDS, CLibrarySourcesField, CLibraryDependenciesField, CLibraryAbiTraitsField)
     help = softwrap(
         """
         Portable C code that is not a device implementation (the mirage runtime, parsers, protocol code). It is
@@ -282,18 +335,33 @@ class AbiSourcesField(MultipleSourcesField):
     help = softwrap(
         """
         The ABI's startup sources (`.c`, `.S`, `.h`), which call `mirage_main(argc, argv)` (hosted ABIs) or
-        `platform_main()` (freestanding ABIs, see lib/platform), and at most one linker script (`.ld`).
+        `platform_main()` (freestanding ABIs, see lib/platform), and the file `linker_script` names, if any:
+        the sources field owns every file of the target, so `--changed-since` and file arguments see the script.
         """
     )
 
-    def validate_resolved_files(self, files: Sequence[str]) -> None:
-        super().validate_resolved_files(files)
-        scripts = sorted(f for f in files if f.endswith(".ld"))
-        if len(scripts) > 1:
-            raise InvalidFieldException(
-                f"The `{self.alias}` field of {self.address} has {len(scripts)} linker scripts ({', '.join(scripts)}); "
-                "an ABI links with one. Remove the others from `sources`."
-            )
+
+class AbiLinkerScriptField(StringField):
+    alias = "linker_script"
+    help = softwrap(
+        """
+        The linker script every image of this ABI links with (`-T`), by file name relative to the BUILD file,
+        for example `"hvt.ld"`; it must also be in `sources`. Unset: the toolchain's default layout (hosted ABIs).
+        """
+    )
+
+
+class AbiTraitsField(_TraitsField):
+    alias = "traits"
+    default = ()
+    help = softwrap(
+        """
+        What the ABI offers portable code, for example `["freestanding", "x86_64"]` (the platform interface of
+        lib/platform, no host OS) or `["hosted", "posix", "x86_64"]`. Implementations with `abi_traits` and C
+        libraries with `abi_traits` work on every ABI that has all the traits they need, so a new ABI gets them
+        by declaring its traits, without an edit to lib/.
+        """
+    )
 
 
 class AbiDefaultsField(DictStringToStringField):
@@ -350,6 +418,8 @@ class AbiTarget(Target):
     core_fields = (
         *COMMON_TARGET_FIELDS,
         AbiSourcesField,
+        AbiLinkerScriptField,
+        AbiTraitsField,
         AbiDefaultsField,
         AbiCompilerField,
         AbiCflagsField,

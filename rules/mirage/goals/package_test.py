@@ -16,7 +16,7 @@ from pants.testutil.rule_runner import engine_error
 
 from mirage.graph.errors import MirageConfigError, ResolutionError
 from mirage.testutil import mirage_rule_runner, package, repo_files
-from mirage.util_rules.compile import FunctorMismatchError
+from mirage.util_rules.compile import AbiTraitError, FunctorMismatchError
 from mirage.util_rules.link import LinkError
 
 HELLO = Address("examples/hello", target_name="image")
@@ -318,14 +318,117 @@ def test_configure_time_key_with_a_typo_is_refused() -> None:
         package(rule_runner, HELLO)
 
 
-def test_abi_with_two_linker_scripts_is_refused() -> None:
+def test_abi_sources_with_a_linker_script_that_linker_script_does_not_name_are_refused() -> None:
     unix = repo_files("targets/unix")
     build = unix["targets/unix/BUILD"].replace('sources=["start.c"],', 'sources=["start.c", "a.ld", "b.ld"],')
-    rule_runner = mirage_rule_runner(
-        {**hello_files(), "targets/unix/BUILD": build, "targets/unix/a.ld": "", "targets/unix/b.ld": ""}
-    )
-    with engine_error(InvalidFieldException, contains="has 2 linker scripts (targets/unix/a.ld, targets/unix/b.ld)"):
+    files = {**hello_files(), "targets/unix/BUILD": build, "targets/unix/a.ld": "", "targets/unix/b.ld": ""}
+    rule_runner = mirage_rule_runner(files)
+    with engine_error(
+        InvalidFieldException,
+        contains="The `sources` of targets/unix:unix hold the linker scripts targets/unix/a.ld, targets/unix/b.ld, "
+        "which `linker_script` does not name",
+    ):
         package(rule_runner, HELLO)
+
+    named = build.replace('sources=["start.c", "a.ld", "b.ld"],', 'sources=["start.c"],\n    linker_script="a.ld",')
+    rule_runner.write_files({"targets/unix/BUILD": named})
+    with engine_error(InvalidFieldException, contains="`linker_script` field of targets/unix:unix is `a.ld`, which is not"):
+        package(rule_runner, HELLO)
+
+
+# --- ABIs declare traits; portable code selects ABIs by trait ------------------------------------------------
+
+POSIX = {
+    "lib/posix/BUILD": dedent(
+        """\
+        implementation(
+            name="console",
+            sources=["console.c"],
+            provides="//devices:console",
+            connect="posix_console_connect",
+            abi_traits=["posix"],
+        )
+        c_library(name="freestanding_only", sources=["only.c"], abi_traits=["freestanding"])
+        """
+    ),
+    "lib/posix/console.c": dedent(
+        """\
+        /* console.c: a console on standard output for any ABI with POSIX write(2). */
+        #include <unistd.h>
+        #include "devices/console.h"
+
+        static int posix_write(struct console *self, const char *text, size_t len)
+        {
+            (void)self;
+            return write(1, text, len) == (ssize_t)len ? 0 : -1;
+        }
+
+        static const struct console_ops ops = { .write = posix_write };
+
+        int posix_console_connect(struct console *self)
+        {
+            self->ops = &ops;
+            self->state = NULL;
+            return 0;
+        }
+        """
+    ),
+    "lib/posix/only.c": "int freestanding_only(void);\nint freestanding_only(void) { return 0; }\n",
+    # A new ABI: one folder in targets/, and no file in lib/ names it.
+    "targets/posix_static/BUILD": dedent(
+        """\
+        abi(
+            name="posix_static",
+            sources=["start.c"],
+            traits=["hosted", "posix"],
+            defaults={"//devices:console": "//lib/posix:console"},
+            cflags=["-O1", "-Wall", "-Werror"],
+            ldflags=["-static", "-no-pie", "-Wl,--build-id=none"],
+            dependencies=["//lib/runtime"],
+        )
+        """
+    ),
+    "targets/posix_static/start.c": repo_files("targets/unix")["targets/unix/start.c"],
+}
+GREET_BUILD = """\
+    unikernel(name="image", sources=["hello.c"], start="greet_start", devices={"console": "//devices:console"}, %s)
+    """
+GREET_SOURCE = """\
+    #include "devices/console.h"
+    int greet_start(struct console *console) { return console_write(console, "portable\\n", 9); }
+    """
+
+
+def test_a_new_abi_gets_portable_implementations_by_its_traits() -> None:
+    files = {**hello_files(build=GREET_BUILD % 'abi="posix_static"', source=GREET_SOURCE), **POSIX}
+    rule_runner = mirage_rule_runner(files)
+    built = package(rule_runner, HELLO)
+    assert built.artifacts[0].relpath == "examples.hello/image.posix_static"
+    run = run_image(rule_runner, built)
+    assert (run.returncode, run.stdout) == (0, b"portable\n")
+    with open(os.path.join(rule_runner.build_root, built.artifacts[2].relpath)) as f:
+        assert [i["implementation"] for i in json.load(f)["instances"]] == ["lib/posix:console"]
+
+
+def test_a_library_that_needs_a_trait_the_abi_lacks_is_refused() -> None:
+    build = GREET_BUILD % 'abi="unix", dependencies=["//lib/posix:freestanding_only"]'
+    rule_runner = mirage_rule_runner({**hello_files(build=build, source=GREET_SOURCE), **POSIX})
+    with engine_error(
+        AbiTraitError,
+        contains="lib/posix:freestanding_only needs the ABI traits freestanding (its `abi_traits`), but abi `unix` "
+        "(targets/unix:unix) lacks freestanding (its traits: hosted, posix, x86_64).",
+    ):
+        package(rule_runner, HELLO)
+
+
+def test_an_implementation_must_say_where_it_works() -> None:
+    files = {
+        "lib/odd/BUILD": 'implementation(name="c", sources=["c.c"], provides="//devices:console", connect="c")\n',
+        "lib/odd/c.c": "int x;\n",
+    }
+    rule_runner = mirage_rule_runner(files)
+    with pytest.raises(ExecutionError, match="set `abi_traits`"):
+        rule_runner.get_target(Address("lib/odd", target_name="c"))
 
 
 # --- functor application is checked by the compiler against prototypes generated from BUILD -------------------

@@ -57,18 +57,31 @@ class Implementation:
     platform_device: Optional[str] = None
     dependencies: Tuple[str, ...] = ()
     data: bool = False
+    # The ABI traits it needs (None: unset, only `abis` count; (): portable, every ABI).
+    abi_traits: Optional[Tuple[str, ...]] = None
 
-    def supports(self, abi: str) -> bool:
-        return abi in self.abis or ANY_ABI in self.abis
+    def supports(self, abi: "Abi") -> bool:
+        if abi.name in self.abis or ANY_ABI in self.abis:
+            return True
+        return self.abi_traits is not None and set(self.abi_traits) <= set(abi.traits)
+
+    def describe_abis(self) -> str:
+        """Where it works, for error messages: `abis: unix`, `abi traits: freestanding`."""
+        parts = [f"abis: {', '.join(self.abis)}"] if self.abis else []
+        if self.abi_traits is not None:
+            parts.append(f"abi traits: {', '.join(self.abi_traits) or 'none (every ABI)'}")
+        return "; ".join(parts) or "abis: none"
 
 
 @dataclass(frozen=True)
 class Abi:
-    """A target ABI and its default implementation for each base device (device address -> implementation)."""
+    """A target ABI, its default implementation for each base device (device address -> implementation), and the
+    traits it offers portable code (`freestanding`, `x86_64`)."""
 
     name: str
     address: str
     defaults: Tuple[Tuple[str, str], ...] = ()
+    traits: Tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

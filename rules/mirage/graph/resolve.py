@@ -129,6 +129,9 @@ class _Resolver:
             f"  fix: {fix}"
         )
 
+    def _traits(self) -> str:
+        return f"traits: {', '.join(self.abi.traits) or 'none'}"
+
     def _binding_fix(self, path: Tuple[str, ...], what: str = "<implementation address>") -> str:
         return f'{self._binding_entry(path, what)} on {self.unikernel.address}'
 
@@ -182,7 +185,7 @@ class _Resolver:
             (impl for impl in self.catalogue.implementations.values() if impl.provides == device),
             key=lambda impl: impl.address,
         )
-        candidates = [impl for impl in providers if impl.supports(self.abi.name)]
+        candidates = [impl for impl in providers if impl.supports(self.abi)]
         visible = [impl for impl in candidates if owner.sees(impl)]
         if len(visible) == 1:
             return visible[0]
@@ -196,15 +199,13 @@ class _Resolver:
                 f"`defaults` of {self.abi.address}.",
             )
         if not candidates:
-            others = "".join(
-                f"\n    {impl.address} (abis: {', '.join(impl.abis) or 'none'})" for impl in providers
-            )
-            problem = f"no implementation of {device} supports abi `{self.abi.name}`." + (
+            others = "".join(f"\n    {impl.address} ({impl.describe_abis()})" for impl in providers)
+            problem = f"no implementation of {device} supports abi `{self.abi.name}` ({self._traits()})." + (
                 f" Implementations of {device} exist for other ABIs:{others}" if providers else ""
             )
             return_fix = (
-                f"add an `implementation` with provides=\"{device}\" and `{self.abi.name}` in its `abis`, "
-                f"or add one to the `defaults` of {self.abi.address}."
+                f"add an `implementation` with provides=\"{device}\" and `abi_traits` that abi `{self.abi.name}` "
+                f"has (or `{self.abi.name}` in its `abis`), or add one to the `defaults` of {self.abi.address}."
             )
             raise self._fail(path, problem, return_fix)
         listing = "".join(f"\n    {self._binding_entry(path, '//' + impl.address)}" for impl in candidates)
@@ -232,11 +233,11 @@ class _Resolver:
                 f"{origin} names {address}, which provides {implementation.provides}, but {device} is expected.",
                 fix,
             )
-        if not implementation.supports(self.abi.name):
+        if not implementation.supports(self.abi):
             raise self._fail(
                 path,
                 f"{origin} names {address}, which does not support abi `{self.abi.name}` "
-                f"(its abis: {', '.join(implementation.abis) or 'none'}).",
+                f"(its {implementation.describe_abis()}; the abi's {self._traits()}).",
                 f"add `{self.abi.name}` to the `abis` of {address} if it works there, or {fix}",
             )
         return implementation

@@ -256,7 +256,7 @@ def test_abi_default_whose_device_does_not_match_names_the_abi() -> None:
 def test_binding_to_an_implementation_for_another_abi() -> None:
     with pytest.raises(ResolutionError) as excinfo:
         resolve_instances(app([("time", "time")], bindings={"time": "targets/hvt:time"}), UNIX, stack_catalogue())
-    assert_error(excinfo, "targets/hvt:time, which does not support abi `unix` (its abis: hvt)", "add `unix`")
+    assert_error(excinfo, "targets/hvt:time, which does not support abi `unix` (its abis: hvt; ", "add `unix`")
 
 
 def test_unknown_binding_name_lists_the_parameters() -> None:
@@ -447,3 +447,35 @@ def test_an_implementation_in_an_unrelated_folder_changes_no_resolution(added: I
     before = resolve_instances(wanted, UNIX, stack_catalogue())
     after = resolve_instances(wanted, UNIX, catalogue(*stack_catalogue().implementations.values(), added))
     assert before == after
+
+
+def test_portable_implementations_are_selected_by_the_abis_traits() -> None:
+    platform_console = Implementation(
+        "lib/platform/devices:console", device("console"), (), (), "c_connect", abi_traits=("freestanding",)
+    )
+    portable_ethernet = Implementation(
+        "lib/net:ethernet", device("ethernet"), (("netif", device("netif")),), (), "e_connect", abi_traits=()
+    )
+    tap = impl("lib/net:netif_tap", "netif", abis=("unix", "newabi"))
+    cat = catalogue(platform_console, portable_ethernet, tap)
+    newabi = Abi("newabi", "targets/newabi:newabi", traits=("freestanding", "aarch64"))
+    wanted = app([("console", "console"), ("eth", "ethernet")], dependencies=["lib/platform/devices:console",
+                                                                           "lib/net:ethernet"])
+    graph = resolve_instances(wanted, newabi, cat)
+    assert names_by_impl(graph) == {
+        "lib/platform/devices:console": "console",
+        "lib/net:netif_tap": "eth_netif",
+        "lib/net:ethernet": "eth",
+    }
+    with pytest.raises(ResolutionError) as excinfo:
+        resolve_instances(wanted, Abi("unix", "targets/unix:unix", traits=("hosted", "posix")), cat)
+    assert_error(
+        excinfo,
+        "no implementation of devices:console supports abi `unix` (traits: hosted, posix)",
+        "lib/platform/devices:console (abi traits: freestanding)",
+        "`abi_traits` that abi `unix` has",
+    )
+    bound = app([("console", "console")], bindings={"console": "lib/platform/devices:console"})
+    with pytest.raises(ResolutionError) as excinfo:
+        resolve_instances(bound, Abi("unix", "targets/unix:unix", traits=("hosted",)), cat)
+    assert_error(excinfo, "does not support abi `unix` (its abi traits: freestanding; the abi's traits: hosted)")

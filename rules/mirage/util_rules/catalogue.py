@@ -18,9 +18,11 @@ from mirage.graph.model import ANY_ABI, Abi, Catalogue, Device, Implementation
 from mirage.target_types import (
     AbiDefaultsField,
     AbiTarget,
+    AbiTraitsField,
     CrunchTarget,
     DeviceSourceField,
     ImplementationAbisField,
+    ImplementationAbiTraitsField,
     ImplementationConnectField,
     ImplementationKeysField,
     ImplementationPlatformDeviceField,
@@ -82,6 +84,7 @@ def _implementation(target: Target, resolved: Addresses) -> Implementation:
         requires=tuple((param, address.spec) for param, address in zip(requires.keys(), resolved[1:])),
         dependencies=dependencies,
         abis=tuple(target[ImplementationAbisField].value or ()),
+        abi_traits=target[ImplementationAbiTraitsField].value,
         connect=target[ImplementationConnectField].value,
         keys=parse_key_declarations(target[ImplementationKeysField].value or {}, target.address.spec),
         platform_device=target[ImplementationPlatformDeviceField].value,
@@ -95,6 +98,7 @@ def _abi(target: Target, resolved: Addresses) -> Abi:
         name=target.address.target_name,
         address=target.address.spec,
         defaults=tuple((d.spec, i.spec) for d, i in zip(resolved[:half], resolved[half:])),
+        traits=tuple(target[AbiTraitsField].value or ()),
     )
 
 

@@ -25,6 +25,8 @@ from mirage.graph.errors import MirageConfigError
 from mirage.target_types import (
     AbiCflagsField,
     AbiCompilerField,
+    AbiTraitsField,
+    CLibraryAbiTraitsField,
     CLibraryTarget,
     CrunchTarget,
     DeviceTarget,
@@ -69,11 +71,16 @@ def functor_mismatch_message(signature: FunctorSignature, source: str, diagnosti
     )
 
 
+class AbiTraitError(MirageConfigError):
+    """A C library that needs ABI traits is compiled for an ABI without them."""
+
+
 @dataclass(frozen=True)
 class AbiCompileSettings:
     address: Address
     toolchain: Toolchain
     cflags: Tuple[str, ...]
+    traits: Tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -88,7 +95,10 @@ async def abi_compile_settings(request: AbiCompileSettingsRequest) -> AbiCompile
     )
     toolchain = await Get(Toolchain, ToolchainRequest(wrapped.target[AbiCompilerField].value))
     return AbiCompileSettings(
-        address=request.abi, toolchain=toolchain, cflags=tuple(wrapped.target[AbiCflagsField].value or ())
+        address=request.abi,
+        toolchain=toolchain,
+        cflags=tuple(wrapped.target[AbiCflagsField].value or ()),
+        traits=tuple(wrapped.target[AbiTraitsField].value or ()),
     )
 
 
@@ -204,6 +214,16 @@ async def compile_target(request: CompileTargetRequest) -> CompiledTarget:
         Get(HeaderClosure, HeaderClosureRequest((request.address, request.abi))),
     )
     target = wrapped.target
+    needed = target[CLibraryAbiTraitsField].value if isinstance(target, CLibraryTarget) else None
+    missing = sorted(set(needed or ()) - set(settings.traits))
+    if missing:
+        raise AbiTraitError(
+            f"{target.address} needs the ABI traits {', '.join(needed or ())} (its `abi_traits`), but abi "
+            f"`{request.abi.target_name}` ({request.abi}) lacks {', '.join(missing)} (its traits: "
+            f"{', '.join(settings.traits) or 'none'}).\n"
+            f"  fix: build the image or program that depends on {target.address} for an ABI with those traits, or "
+            f"declare them in the `traits` of {request.abi} if it really offers them."
+        )
     # Only functors have a prototype to check: C libraries, ABIs and host programs compile as they are.
     prototype = (
         await Get(FunctorPrototype, FunctorPrototypeRequest(request.address))

@@ -3,6 +3,7 @@ script (its startup object is one of the targets)."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import Optional, Tuple
 
@@ -14,9 +15,9 @@ from pants.engine.process import FallibleProcessResult, Process
 from pants.engine.rules import collect_rules, rule
 from pants.util.logging import LogLevel
 
-from pants.engine.target import WrappedTarget, WrappedTargetRequest
+from pants.engine.target import InvalidFieldException, WrappedTarget, WrappedTargetRequest
 
-from mirage.target_types import AbiLdflagsField, AbiSourcesField
+from mirage.target_types import AbiLdflagsField, AbiLinkerScriptField, AbiSourcesField
 from mirage.util_rules.compile import (
     AbiCompileSettings,
     AbiCompileSettingsRequest,
@@ -82,6 +83,25 @@ async def link_image(request: LinkImageRequest) -> LinkedImage:
     return LinkedImage(digest=result.output_digest, path=request.output)
 
 
+def abi_linker_script(address: Address, named: Optional[str], sources: Tuple[str, ...]) -> Optional[str]:
+    """The path of the script the `linker_script` field names; it must be in `sources`, and be their only `.ld`."""
+    path = os.path.join(address.spec_path, named) if named else None
+    if path is not None and path not in sources:
+        raise InvalidFieldException(
+            f"The `linker_script` field of {address} is `{named}`, which is not among its `sources`. "
+            f"Add `{named}` to `sources` (the sources field owns every file of the target)."
+        )
+    strays = sorted(f for f in sources if f.endswith(".ld") and f != path)
+    if strays:
+        raise InvalidFieldException(
+            f"The `sources` of {address} hold the linker script{'s' if len(strays) > 1 else ''} "
+            f"{', '.join(strays)}, which `linker_script` does not name"
+            + (f" (it names `{named}`)" if named else "")
+            + ". An ABI links with one script: name it in `linker_script` and remove the others from `sources`."
+        )
+    return path
+
+
 @dataclass(frozen=True)
 class LinkTargetsRequest:
     """Compile `targets` for `abi` and link them, with `extra_objects` (generated code), into `output`."""
@@ -110,7 +130,8 @@ async def link_targets(request: LinkTargetsRequest) -> LinkedTargets:
         *(Get(CompiledTarget, CompileTargetRequest(address, request.abi)) for address in request.targets),
     )
     abi_sources = await Get(SourceFiles, SourceFilesRequest([abi.target[AbiSourcesField]]))
-    scripts = [f for f in abi_sources.snapshot.files if f.endswith(".ld")]
+    linker_script = abi_linker_script(abi.target.address, abi.target[AbiLinkerScriptField].value,
+                                      abi_sources.snapshot.files)
     link_input = await Get(
         Digest,
         MergeDigests(
@@ -122,7 +143,7 @@ async def link_targets(request: LinkTargetsRequest) -> LinkedTargets:
         LinkImageRequest(
             input_digest=link_input,
             objects=(*(o.path for o in request.extra_objects), *(p for t in compiled for p in t.objects)),
-            linker_script=scripts[0] if scripts else None,
+            linker_script=linker_script,
             ldflags=tuple(abi.target[AbiLdflagsField].value or ()),
             toolchain=settings.toolchain,
             output=request.output,
