@@ -17,8 +17,16 @@ HELLO_BUILD = "examples/hello/BUILD"
         ('"time": "//devices:sleep",', '"time": "//devices:sleep",\n    },\n    bindings={"time": "//devices:sleep"', "which is a `device` target, not an `implementation`"),
         ('abi=parametrize("unix", "hvt", "spt", "virtio"),', 'abi="nonesuch",', "asks for abi `nonesuch`, but no `abi` target has that name"),
         ('"count": "int=4",', '"count": "int=four",', "key `count`: malformed default `four`"),
+        (
+            '"time": "//devices:sleep",',
+            '"time": "//devices:sleep",\n        "clock": "//devices:mclock",',
+            "the start function `hello_start` in examples/hello/hello.c does not match the `devices` and `start` "
+            "fields of its BUILD target",
+        ),
+        ('"time": "//devices:sleep",', '"time": "//devices:sleep",\n        "zone": "//devices:kv",',
+         '\n    bindings={"zone": "//examples/dns:zone"}'),
     ],
-    ids=["binding-to-device", "unknown-abi", "malformed-key"],
+    ids=["binding-to-device", "unknown-abi", "malformed-key", "start-function-mismatch", "unbound-kv"],
 )
 def test_bad_build_file_gives_a_clear_error_without_traceback(tmp_path: Path, old: str, new: str, expected: str) -> None:
     checkout = make_checkout(tmp_path / "repo")
