@@ -1,4 +1,4 @@
-"""What this machine can do for the boot tests (KVM, network namespaces, tap devices, QEMU), and the one place that
+"""What this machine can do for the boot tests (KVM, network and mount namespaces, tap devices, QEMU), and the one place that
 decides whether a test lacking one skips or fails.
 
 A developer's laptop without KVM gets skips with the reason. A machine that declares a capability in
@@ -43,6 +43,19 @@ def netns_problem() -> Optional[str]:
     return None
 
 
+def mountns_problem() -> Optional[str]:
+    """Why this process cannot make a private mount namespace (to hide a device file from one program), or None."""
+    if os.geteuid() != 0:
+        return "mount namespaces need root"
+    unshare = _which("unshare")
+    if unshare is None:
+        return "unshare(1) is not installed (Debian package util-linux)"
+    probe = subprocess.run([unshare, "--mount", "true"], capture_output=True, text=True, timeout=10)
+    if probe.returncode != 0:
+        return f"cannot unshare a mount namespace: {probe.stderr.strip() or f'exit {probe.returncode}'}"
+    return None
+
+
 def tap_problem() -> Optional[str]:
     """Why this process cannot open /dev/net/tun to make tap devices, or None."""
     try:
@@ -77,11 +90,12 @@ PROBES: Dict[str, Callable[[], Optional[str]]] = {
     "netns": netns_problem,
     "tap": tap_problem,
     "qemu": qemu_problem,
+    "mountns": mountns_problem,
 }
 
 
 def declared() -> FrozenSet[str]:
-    """The capabilities this machine declares it has (MIRAGE_REQUIRE_CAPABILITIES="kvm,netns,tap,qemu" or "all")."""
+    """The capabilities this machine declares it has (MIRAGE_REQUIRE_CAPABILITIES="kvm,netns,tap,qemu,mountns" or "all")."""
     names = {name.strip() for name in os.environ.get(REQUIRE_VARIABLE, "").split(",") if name.strip()}
     if "all" in names:
         return frozenset(PROBES)

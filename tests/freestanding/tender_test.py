@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+from probes.capabilities import missing, require
 
 from freestanding.boot import (
     ABI_NOTE,
@@ -150,8 +150,7 @@ def test_too_little_memory_is_refused(abi: str) -> None:
 
 def test_hvt_without_usable_kvm_says_so_in_one_line() -> None:
     # Hide /dev/kvm behind /dev/null in a private mount namespace, as on a machine without KVM.
-    if os.geteuid() != 0 or shutil.which("unshare") is None:
-        pytest.skip("needs root and unshare(1) to hide /dev/kvm in a private mount namespace")
+    require("mountns", "hiding /dev/kvm needs a private mount namespace")
     tender = os.path.abspath(TENDERS["hvt"])
     hello = os.path.abspath(image(HELLO, "hvt"))
     result = subprocess.run(
@@ -161,7 +160,7 @@ def test_hvt_without_usable_kvm_says_so_in_one_line() -> None:
         timeout=30,
     )
     if "mount" in result.stderr and result.returncode != TENDER_EXIT_ERROR:
-        pytest.skip(f"could not hide /dev/kvm here: {result.stderr.strip()}")
+        missing("mountns", f"mount --bind failed: {result.stderr.strip()}", "hiding /dev/kvm")
     assert result.returncode == TENDER_EXIT_ERROR
     assert "/dev/kvm" in one_line(result.stderr)
 
