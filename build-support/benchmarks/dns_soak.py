@@ -21,31 +21,16 @@ import subprocess
 import sys
 import tempfile
 import time
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests"))
 sys.path.insert(0, str(REPO / "build-support"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from bench_support import machine_line, server_and_client_cores, tap_namespace  # noqa: E402
 from dns_server.soak import start_hvt_server, run_soak, wait_until_answering  # noqa: E402
 from probes.kvm import kvm_problem  # noqa: E402
-
-
-@contextmanager
-def tap_namespace() -> Iterator[str]:
-    name = f"mirage-dns-soak-{os.getpid()}"
-    subprocess.run(["ip", "netns", "add", name], check=True)
-    try:
-        for command in (["ip", "link", "set", "lo", "up"],
-                        ["ip", "tuntap", "add", "dev", "tap0", "mode", "tap"],
-                        ["ip", "address", "add", "10.0.0.1/24", "dev", "tap0"],
-                        ["ip", "link", "set", "tap0", "up"]):
-            subprocess.run(["ip", "netns", "exec", name, *command], check=True)
-        yield name
-    finally:
-        subprocess.run(["ip", "netns", "del", name], check=False)
 
 
 def main() -> int:
@@ -67,17 +52,15 @@ def main() -> int:
     seed = args.seed if args.seed is not None else time.time_ns() % 2**32
     # By default the frames end a second before dnsperf does, so every one of them lands while it runs.
     frame_count = args.frame_count if args.frame_count is not None else int(args.frame_rate * max(args.seconds - 1, 1))
-    cores = sorted(os.sched_getaffinity(0))
-    server_cpu, client_cpu = (cores[0], cores[1]) if len(cores) > 1 else (None, None)
+    server_cpu, client_cpu = server_and_client_cores()
     if not args.no_package:
         subprocess.run(["./pants", "package", "examples/dns:image@abi=hvt", "targets/hvt/tender"], cwd=REPO,
                        check=True, capture_output=True)
-    debian = Path("/etc/debian_version").read_text().strip() if Path("/etc/debian_version").exists() else "?"
-    print(f"machine: nproc {os.cpu_count()}, Debian {debian}; server on core {server_cpu}, dnsperf and the "
+    print(f"machine: {machine_line()}; server on core {server_cpu}, dnsperf and the "
           f"frame sender on core {client_cpu}")
     print(f"soak: {args.seconds} s, {args.clients} dnsperf clients, frames at most {args.frame_rate:.0f}/s and "
           f"{frame_count} in all, seed {seed}")
-    with tap_namespace() as namespace, tempfile.TemporaryDirectory() as scratch:
+    with tap_namespace(f"mirage-dns-soak-{os.getpid()}") as namespace, tempfile.TemporaryDirectory() as scratch:
         server = start_hvt_server(namespace, str(REPO / "dist/targets.hvt.tender/tender"),
                                   str(REPO / "dist/examples.dns/image.hvt"), server_cpu)
         try:

@@ -49,16 +49,14 @@ def unix_dns_server(*args: str) -> Iterator[Tuple[int, List[str]]]:
         process.wait(timeout=10)
 
 
-@contextmanager
-def nsd_server() -> Iterator[int]:
-    """NSD with one server process and rate limiting off, serving the same zone file on 127.0.0.1."""
-    port = free_udp_port()
-    with tempfile.TemporaryDirectory() as scratch:
-        folder = Path(scratch)
-        (folder / "example.org.zone").write_bytes(Path(ZONE_FILE).read_bytes())
-        (folder / "nsd.conf").write_text(
-            f"""server:
-    ip-address: 127.0.0.1
+def write_nsd_config(folder: Path, address: str, port: int) -> Path:
+    """NSD's configuration in `folder` (with a copy of the zone): one server process, rate limiting off, minimal
+    responses, listening on `address` and `port`. Returns the configuration file."""
+    (folder / "example.org.zone").write_bytes(Path(ZONE_FILE).read_bytes())
+    config = folder / "nsd.conf"
+    config.write_text(
+        f"""server:
+    ip-address: {address}
     port: {port}
     server-count: 1
     username: ""
@@ -79,7 +77,17 @@ zone:
     name: {ORIGIN}
     zonefile: "{folder}/example.org.zone"
 """
-        )
+    )
+    return config
+
+
+@contextmanager
+def nsd_server() -> Iterator[int]:
+    """NSD with one server process and rate limiting off, serving the same zone file on 127.0.0.1."""
+    port = free_udp_port()
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = Path(scratch)
+        write_nsd_config(folder, "127.0.0.1", port)
         process = subprocess.Popen(["nsd", "-d", "-c", str(folder / "nsd.conf")], stderr=subprocess.PIPE, text=True)
         try:
             wait_until_answering(port, process)
