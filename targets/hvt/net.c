@@ -12,12 +12,14 @@
 #include "targets/hvt/bindings.h"
 #include "targets/hvt/hypercall.h"
 
+/* The receive batch is the exchange's limit: measured under dnsperf (100 queries outstanding), 64 frames per exit
+ * instead of 32 cut the tender's CPU time per query by about 30 %; 128 gained nothing more. */
 enum {
     NET_QUEUES = 4,                    /* net devices a unikernel may acquire */
-    NET_RX_FRAMES = 32,                /* frames one exchange receives at most */
-    NET_RX_ARENA_SIZE = 48 * 1024,     /* NET_RX_FRAMES buffers at MTU 1500; fewer for larger MTUs */
+    NET_RX_FRAMES = 64,                /* frames one exchange receives at most */
+    NET_RX_ARENA_SIZE = 96 * 1024,     /* NET_RX_FRAMES buffers at MTU 1500; fewer for larger MTUs */
     NET_TX_FRAMES = 64,                /* frames queued for sending at most */
-    NET_TX_ARENA_SIZE = 32 * 1024,     /* queued frames, packed */
+    NET_TX_ARENA_SIZE = 64 * 1024,     /* queued frames, packed: a batch of replies up to ~1000 bytes */
     NET_BUFFER_ALIGNMENT = 64,
 };
 
