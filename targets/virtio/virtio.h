@@ -161,6 +161,8 @@ struct virtio_net;
 virtio_result_t virtio_net_start(struct virtio_mmio *transport, struct virtio_net **net);
 void virtio_net_info(const struct virtio_net *net, struct platform_net_info *info);
 platform_result_t virtio_net_send(struct virtio_net *net, const uint8_t *frame, size_t size);
+/* Tell the device about the frames virtio_net_send queued without telling it (it does so once per batch). */
+void virtio_net_flush(struct virtio_net *net);
 platform_result_t virtio_net_receive(struct virtio_net *net, uint8_t *buf, size_t size, size_t *read_size);
 bool virtio_net_has_frame(const struct virtio_net *net);
 /* Whether the device's interrupt is routed; then ask it to interrupt on a frame or not, as virtqueue_interrupts. */
@@ -171,8 +173,9 @@ bool virtio_net_interrupts(struct virtio_net *net, bool enable);
 
 /* The acquired net handles with a received frame waiting (bit n = handle n), without blocking. */
 uint64_t virtio_net_ready_set(void);
-/* Before sleeping: ask every acquired net device to interrupt on its next frame. False when one cannot (its line is
- * not routed) or a frame is already waiting; then platform_yield polls instead. After sleeping, they stop. */
+/* Before sleeping: flush every acquired net device's queued frames, then ask each to interrupt on its next frame.
+ * False when one cannot (its line is not routed) or a frame is already waiting; then platform_yield polls instead.
+ * After sleeping, they stop. */
 bool virtio_net_interrupts_on(void);
 void virtio_net_interrupts_off(void);
 

@@ -19,6 +19,8 @@ enum {
     NET_MAC_OFFSET = 0, /* in the configuration space */
     /* How long a write waits for the device to finish with a transmit buffer when all are in flight. */
     NET_TRANSMIT_WAIT_NS = 100 * 1000 * 1000,
+    /* Frames queued before the device is told even though the batch goes on (see virtio_net_send). */
+    NET_TRANSMIT_NOTIFY_BATCH = 32,
 };
 
 _Static_assert(NET_BUFFER_SIZE >= NET_HEADER_SIZE + NET_FRAME_MAX, "a receive buffer holds a whole frame");
@@ -30,6 +32,7 @@ struct virtio_net {
     uint8_t mac[6];
     uint64_t receive_dropped; /* frames too short to be Ethernet, or longer than the reader's buffer */
     bool can_interrupt;       /* its line is routed (interrupts.c) */
+    uint16_t transmit_unnotified; /* frames queued since the device was last told */
     _Alignas(NET_BUFFER_ALIGNMENT) uint8_t receive_buffers[VIRTQUEUE_SIZE_MAX][NET_BUFFER_SIZE];
     _Alignas(NET_BUFFER_ALIGNMENT) uint8_t transmit_buffers[VIRTQUEUE_SIZE_MAX][NET_BUFFER_SIZE];
 };
@@ -109,12 +112,25 @@ static void reclaim_transmitted(struct virtio_net *net)
         continue;
 }
 
+void virtio_net_flush(struct virtio_net *net)
+{
+    if (net->transmit_unnotified == 0)
+        return;
+    net->transmit_unnotified = 0;
+    virtio_mmio_notify(net->transport, NET_TRANSMIT_QUEUE, net->transmit);
+}
+
+/* The device is told about queued frames once per batch, not per frame: when a read finds no frame left, before
+ * the unikernel sleeps (virtio_net_interrupts_on), and every NET_TRANSMIT_NOTIFY_BATCH frames. A notification is an
+ * exit, and QEMU's virtio-net thread, woken by each one, would otherwise send frame by frame: measured on one core
+ * shared by the vCPU and QEMU's thread, about one exit per DNS answer. */
 platform_result_t virtio_net_send(struct virtio_net *net, const uint8_t *frame, size_t size)
 {
     if (size == 0 || size > NET_FRAME_MAX)
         return PLATFORM_INVALID;
     reclaim_transmitted(net);
     if (virtqueue_free_count(net->transmit) == 0) {
+        virtio_net_flush(net); /* the device frees buffers only for frames it knows about */
         uint64_t deadline = platform_clock_monotonic() + NET_TRANSMIT_WAIT_NS;
         while (virtqueue_free_count(net->transmit) == 0) {
             if (platform_clock_monotonic() > deadline)
@@ -134,7 +150,8 @@ platform_result_t virtio_net_send(struct virtio_net *net, const uint8_t *frame, 
     };
     if (!virtqueue_add(net->transmit, &chain, 1, &head))
         return PLATFORM_UNSPECIFIED;
-    virtio_mmio_notify(net->transport, NET_TRANSMIT_QUEUE, net->transmit);
+    if (++net->transmit_unnotified >= NET_TRANSMIT_NOTIFY_BATCH)
+        virtio_net_flush(net);
     return PLATFORM_OK;
 }
 
@@ -173,6 +190,9 @@ platform_result_t virtio_net_receive(struct virtio_net *net, uint8_t *buf, size_
     /* An empty poll costs no exit: only new buffers are worth telling the device about. */
     if (posted)
         virtio_mmio_notify(net->transport, NET_RECEIVE_QUEUE, net->receive);
+    /* No frame left: the reader's batch is over, and so is the batch of answers it queued. */
+    if (result == PLATFORM_AGAIN)
+        virtio_net_flush(net);
     return result;
 }
 
