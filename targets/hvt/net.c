@@ -4,6 +4,7 @@
  * batches: writes are copied into a transmit queue and sent with the next exchange; reads are served from a receive
  * ring that one exchange fills; platform_yield's exchange sends, waits and receives in a single exit. */
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lib/platform/device_model.h"
@@ -19,7 +20,7 @@ enum {
     NET_RX_FRAMES = 64,                /* frames one exchange receives at most */
     NET_RX_ARENA_SIZE = 96 * 1024,     /* NET_RX_FRAMES buffers at MTU 1500; fewer for larger MTUs */
     NET_TX_FRAMES = 64,                /* frames queued for sending at most */
-    NET_TX_ARENA_SIZE = 64 * 1024,     /* queued frames, packed: a batch of replies up to ~1000 bytes */
+    NET_TX_ARENA_SIZE = 32 * 1024,     /* queued frames, packed */
     NET_BUFFER_ALIGNMENT = 64,
 };
 
@@ -46,7 +47,9 @@ struct net_queue {
     _Alignas(NET_BUFFER_ALIGNMENT) uint8_t rx_arena[NET_RX_ARENA_SIZE];
 };
 
-static struct net_queue queues[NET_QUEUES];
+/* From the heap when a device is acquired (the arenas are most of the size): an image that acquires fewer devices
+ * than NET_QUEUES does not carry their buffers in .bss, which the tender clears page by page at every boot. */
+static struct net_queue *queues[NET_QUEUES];
 static uint32_t queues_used;
 static struct net_queue *queue_by_handle[MIRAGE_MANIFEST_MAX_DEVICES];
 
@@ -96,23 +99,33 @@ static platform_result_t exchange(struct net_queue *queue, uint64_t timeout_nsec
     }
     /* Another device the tender saw ready must be asked on its next read, not answered from its drained hint. */
     for (uint32_t i = 0; i < queues_used; i++) {
-        if (&queues[i] != queue && (call.ready_set & (UINT64_C(1) << queues[i].handle)) != 0)
-            queues[i].drained = false;
+        if (queues[i] != queue && (call.ready_set & (UINT64_C(1) << queues[i]->handle)) != 0)
+            queues[i]->drained = false;
     }
     *ready_set = call.ready_set;
     return (platform_result_t)call.ret;
 }
 
-/* A batching queue for the device: static memory for NET_QUEUES devices, with receive slots of its frame size. */
+/* A batching queue for the device, from the heap, with receive slots of its frame size. */
 platform_result_t transport_net_start(platform_handle_t handle, const struct mirage_boot_device *device)
 {
     size_t slot_size = align_up((size_t)mirage_net_frame_max(device), NET_BUFFER_ALIGNMENT);
     if (queues_used == NET_QUEUES || slot_size > NET_RX_ARENA_SIZE || slot_size > NET_TX_ARENA_SIZE)
         return PLATFORM_UNSPECIFIED;
-    struct net_queue *queue = &queues[queues_used++];
+    /* sizeof is a multiple of the alignment (the arenas are aligned members), as aligned_alloc requires. */
+    struct net_queue *queue = aligned_alloc(NET_BUFFER_ALIGNMENT, sizeof *queue);
+    if (queue == NULL)
+        return PLATFORM_UNSPECIFIED; /* the heap cannot hold this device's buffers */
+    /* Every field but the arenas, which are written before they are read. */
     queue->handle = handle;
+    queue->tx_count = 0;
+    queue->tx_used = 0;
+    queue->rx_count = 0;
+    queue->rx_next = 0;
     queue->rx_slot_size = slot_size;
     queue->rx_slots = NET_RX_ARENA_SIZE / slot_size < NET_RX_FRAMES ? NET_RX_ARENA_SIZE / slot_size : NET_RX_FRAMES;
+    queue->drained = false;
+    queues[queues_used++] = queue;
     queue_by_handle[handle] = queue;
     return PLATFORM_OK;
 }
@@ -170,8 +183,8 @@ static uint64_t unread_set(void)
 {
     uint64_t set = 0;
     for (uint32_t i = 0; i < queues_used; i++) {
-        if (has_unread_frames(&queues[i]))
-            set |= UINT64_C(1) << queues[i].handle;
+        if (has_unread_frames(queues[i]))
+            set |= UINT64_C(1) << queues[i]->handle;
     }
     return set;
 }
@@ -189,12 +202,12 @@ bool hvt_net_wait(uint64_t timeout_nsecs, uint64_t *ready_set)
     }
     /* Every device's queued frames go out; the last device's exchange also waits (for any device) if none is ready. */
     for (uint32_t i = 0; i + 1 < queues_used; i++) {
-        if (queues[i].tx_count > 0 || !queues[i].drained) {
-            (void)exchange(&queues[i], 0, &tender_ready);
+        if (queues[i]->tx_count > 0 || !queues[i]->drained) {
+            (void)exchange(queues[i], 0, &tender_ready);
             ready |= tender_ready | unread_set();
         }
     }
-    (void)exchange(&queues[queues_used - 1], ready == 0 ? timeout_nsecs : 0, &tender_ready);
+    (void)exchange(queues[queues_used - 1], ready == 0 ? timeout_nsecs : 0, &tender_ready);
     *ready_set = ready | tender_ready | unread_set();
     return true;
 }
@@ -203,7 +216,7 @@ void hvt_net_flush(void)
 {
     uint64_t ready_set;
     for (uint32_t i = 0; i < queues_used; i++) {
-        if (queues[i].tx_count > 0)
-            (void)exchange(&queues[i], 0, &ready_set);
+        if (queues[i]->tx_count > 0)
+            (void)exchange(queues[i], 0, &ready_set);
     }
 }
