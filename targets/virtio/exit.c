@@ -9,6 +9,7 @@
 #include "targets/virtio/bindings.h"
 #include "targets/virtio/port_io.h"
 #include "targets/virtio/pvh_abi.h"
+#include "targets/virtio/virtio.h"
 
 /* Set before the first byte of the report: a fault while writing it must not start a second one (the runner
  * refuses anything but one whole report, so a torn one is reported as such). */
@@ -41,6 +42,8 @@ _Noreturn void virtio_exit_code(uint32_t code)
 
 _Noreturn void platform_exit(int status)
 {
+    /* Frames sent just before exiting are queued, not yet announced to the device: announce them. */
+    virtio_net_flush_all();
     /* The low 8 bits, as a process's exit status and the hvt and spt tenders keep them. */
     virtio_exit_code((uint32_t)status & 0xffu);
 }

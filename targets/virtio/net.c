@@ -54,14 +54,19 @@ uint64_t virtio_net_ready_set(void)
     return set;
 }
 
-bool virtio_net_interrupts_on(void)
+void virtio_net_flush_all(void)
 {
-    bool ready = false;
-    /* The unikernel is about to sleep: frames it queued must not wait for its next read (virtio_net_send). */
     for (uint32_t handle = 0; handle < MIRAGE_MANIFEST_MAX_DEVICES; handle++) {
         if (net_by_handle[handle] != NULL)
             virtio_net_flush(net_by_handle[handle]);
     }
+}
+
+bool virtio_net_interrupts_on(void)
+{
+    bool ready = false;
+    /* The unikernel is about to sleep: frames it queued must not wait for its next read (virtio_net_send). */
+    virtio_net_flush_all();
     for (uint32_t handle = 0; handle < MIRAGE_MANIFEST_MAX_DEVICES; handle++) {
         if (net_by_handle[handle] != NULL && !virtio_net_can_interrupt(net_by_handle[handle]))
             return false;

@@ -177,6 +177,8 @@ uint64_t virtio_net_ready_set(void);
  * False when one cannot (its line is not routed) or a frame is already waiting; then platform_yield polls instead.
  * After sleeping, they stop. */
 bool virtio_net_interrupts_on(void);
+/* Tell every acquired net device about the frames queued for it (virtio_net_send queues them silently). */
+void virtio_net_flush_all(void);
 void virtio_net_interrupts_off(void);
 
 /* ---- Device interrupts (interrupts.c) ---- */
