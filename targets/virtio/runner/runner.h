@@ -49,7 +49,8 @@ void runner_check_user_net(const char *device, const char *options, bool allow_h
 bool runner_find_qemu(char *found, size_t size);
 
 /* The -sandbox argument for this QEMU (seccomp; spawn allowed only with `allow_spawn`) in `out`, or NULL with why
- * this QEMU or kernel cannot have it in `*why`. Runs `qemu -sandbox ... -version` once. */
+ * this QEMU or kernel cannot have it in `*why`. Reads whether QEMU links libseccomp, or where
+ * its executable cannot tell, runs `qemu -sandbox ... -version` once. */
 const char *runner_sandbox_argument(bool allow_spawn, char *out, size_t size, const char **why);
 
 struct qemu_command {
