@@ -34,6 +34,11 @@ int mirage_main(int argc, char **argv);
  * MIRAGE_BOOT_CONTINUE, or an exit code after printing why (usage errors), or 0 after `--help`. */
 int mirage_keys_init(struct mirage_key *keys, int argc, char **argv);
 
+/* Name the instance whose connect function runs next (NULL: none). While a scope is set, mirage_key_* look up
+ * `<scope>.<name>` first: an implementation with several instances reads its own keys under its root parameter
+ * (`inside.ipv4`), with the same code it uses when it has one instance and a bare key. */
+void mirage_keys_scope(const char *scope);
+
 /* Report that connecting the instance at `route` (implementation `implementation`) returned `rc`; returns
  * MIRAGE_EXIT_CONNECT. */
 int mirage_connect_failed(const char *route, const char *implementation, int rc);

@@ -9,6 +9,8 @@
 
 /* The table generated main.c hands over at boot; owned by this file. */
 static struct mirage_key *key_table;
+/* The instance whose connect function runs now, set by generated main.c around the call; NULL otherwise. */
+static const char *key_scope;
 
 static const char *key_type_name(enum mirage_key_type type)
 {
@@ -137,9 +139,30 @@ int mirage_keys_init(struct mirage_key *keys, int argc, char **argv)
     return MIRAGE_BOOT_CONTINUE;
 }
 
+void mirage_keys_scope(const char *scope)
+{
+    key_scope = scope;
+}
+
+/* `<key_scope>.<name>`, the key of the instance being connected, if the table has one. */
+static struct mirage_key *find_scoped_key(const char *name)
+{
+    if (key_scope == NULL)
+        return NULL;
+    size_t scope_len = strlen(key_scope);
+    for (struct mirage_key *key = key_table; key != NULL && key->name != NULL; key++) {
+        if (strncmp(key->name, key_scope, scope_len) == 0 && key->name[scope_len] == '.' &&
+            strcmp(key->name + scope_len + 1, name) == 0)
+            return key;
+    }
+    return NULL;
+}
+
 static const struct mirage_key *lookup(const char *name, enum mirage_key_type type)
 {
-    const struct mirage_key *key = find_key(name, strlen(name));
+    const struct mirage_key *key = find_scoped_key(name);
+    if (key == NULL)
+        key = find_key(name, strlen(name));
     if (key == NULL) {
         mirage_log("mirage: the code asked for key `", name, "`, which no BUILD file declares", "");
         mirage_platform_abort(MIRAGE_EXIT_ABORT);

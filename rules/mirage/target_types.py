@@ -470,6 +470,17 @@ class UnikernelDevicesField(_IdentifierKeyedDictField):
         """
         The devices the application takes, as ordered parameters of its start function: parameter name -> device
         address, for example `{"console": "//devices:console", "time": "//devices:sleep"}`.
+
+        Several instances of one device: each parameter is its own root. A device the host attaches (net, block)
+        and an implementation with keys are never shared between two parameters, so
+        `{"inside": "//devices:netif", "outside": "//devices:netif"}` is two interfaces, two manifest entries
+        (`inside`, `outside`) and two host resources (`--net:inside=tap0 --net:outside=tap1`), and every layer
+        above them is distinct too; devices without either (a clock) stay one shared instance. An implementation
+        with several instances reads its keys per instance, named `<parameter>.<key>`: `--inside.ipv4=...` and
+        `--outside.ipv4=...` at boot, `--mirage-keys="{'inside.ipv4': ...}"` at configure time, where a bare
+        `ipv4` sets every instance that has no value of its own. A bare key at boot is only valid where it is
+        unambiguous (one instance). Why: an interface is a host resource, not a value computed from its
+        arguments, so functoria's sharing of equal applications would silently merge two of them into one.
         """
     )
 

@@ -581,3 +581,85 @@ def test_two_devices_of_one_type_build_and_run() -> None:
     assert (run.returncode, run.stdout) == (0, b"out\nerr\n")
     with open(os.path.join(rule_runner.build_root, built.artifacts[1].relpath)) as f:
         assert "return two_start(&dev_out, &dev_out);" in f.read()
+
+
+def test_two_netifs_are_two_manifest_entries_two_connect_calls_and_keys_per_instance() -> None:
+    # An attached network interface (as lib/platform's netif is on the freestanding ABIs) with a key, built here
+    # for unix: each parameter is its own instance, manifest entry and key.
+    files = hello_files(
+        build="""\
+            unikernel(
+                name="image",
+                sources=["hello.c"],
+                start="router_start",
+                devices={"console": "//devices:console", "inside": "//devices:netif", "outside": "//devices:netif"},
+                bindings={"inside": "//lib/fake:netif", "outside": "//lib/fake:netif"},
+                dependencies=["//lib/platform:notes"],
+            )
+            """,
+        source="""\
+            #include <string.h>
+            #include "devices/console.h"
+            #include "devices/netif.h"
+
+            int router_start(struct console *console, struct netif *inside, struct netif *outside)
+            {
+                const char *lines[] = { inside->state, outside->state };
+                for (int i = 0; i < 2; i++)
+                    if (console_write(console, lines[i], strlen(lines[i])) != 0 || console_write(console, "\\n", 1))
+                        return 1;
+                return 0;
+            }
+            """,
+    )
+    with open("lib/platform/image_notes.h") as f:
+        files["lib/platform/image_notes.h"] = f.read()
+    # main.c includes the manifest note's format when the image has attached devices.
+    files["lib/platform/BUILD"] = 'c_library(name="notes", sources=["image_notes.h"])\n'
+    files["lib/fake/BUILD"] = dedent(
+        """\
+        implementation(
+            name="netif",
+            sources=["netif.c"],
+            provides="//devices:netif",
+            connect="fake_netif_connect",
+            abis=["unix"],
+            platform_device="net",
+            keys={"label": "string=unset"},
+        )
+        """
+    )
+    files["lib/fake/netif.c"] = dedent(
+        """\
+        #include <stdio.h>
+        #include "devices/netif.h"
+        #include "lib/runtime/mirage.h"
+
+        static char text[2][128];
+        static int used;
+
+        int fake_netif_connect(struct netif *self, const char *name)
+        {
+            if (used == 2)
+                return -1;
+            snprintf(text[used], sizeof(text[used]), "%s %s", name, mirage_key_string("label"));
+            self->state = text[used++];
+            return 0;
+        }
+        """
+    )
+    rule_runner = mirage_rule_runner(files, options=("--mirage-keys={'inside.label': 'green'}",))
+    built = package(rule_runner, HELLO)
+    run = run_image(rule_runner, built, "--outside.label=red")
+    assert (run.returncode, run.stdout) == (0, b"inside green\noutside red\n")
+    # A bare key is not declared when it would be ambiguous: refused at boot, naming the argument.
+    run = run_image(rule_runner, built, "--label=blue")
+    assert run.returncode == 2 and b"unknown key in boot argument `--label=blue`" in run.stderr
+    with open(os.path.join(rule_runner.build_root, built.artifacts[1].relpath)) as f:
+        main_c = f.read()
+    assert '{ "inside", MIRAGE_DEVICE_NET, 0 },' in main_c and '{ "outside", MIRAGE_DEVICE_NET, 0 },' in main_c
+    assert 'rc = fake_netif_connect(&dev_inside, "inside");' in main_c
+    assert 'rc = fake_netif_connect(&dev_outside, "outside");' in main_c
+    assert 'mirage_keys_scope("outside");' in main_c
+    assert '{ "inside.label", MIRAGE_KEY_STRING, "green" },' in main_c
+    assert "return router_start(&dev_console, &dev_inside, &dev_outside);" in main_c

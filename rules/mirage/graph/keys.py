@@ -60,7 +60,8 @@ def key_value_problem(key_type: str, value: str) -> Optional[str]:
 def check_configured_keys(configured: Mapping[str, str], declared: Iterable[str]) -> None:
     """Every configure-time value must name a key some target declares: a typo is an error, not a no-op."""
     known = set(declared)
-    unknown = sorted(name for name in configured if name not in known)
+    # `inside.ipv4`: a key of one instance (graph/resolve.py), valid when the bare name is declared.
+    unknown = sorted(name for name in configured if name.rpartition(".")[2] not in known)
     if unknown:
         listing = ", ".join(sorted(known)) or "none"
         raise MirageConfigError(
@@ -74,7 +75,9 @@ def resolve_keys(
 ) -> Tuple[ResolvedKey, ...]:
     """One value per key name: the configure-time value if given, else the declared default.
 
-    The same name declared twice must agree on its type (keys are global to a unikernel, as in MirageOS).
+    The same name declared twice must agree on its type (keys are global to a unikernel, as in MirageOS). A key of
+    one instance (`inside.ipv4`) takes its configure-time value from its own name, else from the bare name, which
+    `[mirage].keys` thus sets for every instance at once.
     """
     by_name: dict[str, KeySpec] = {}
     for spec in specs:
@@ -89,12 +92,13 @@ def resolve_keys(
     resolved = []
     for name in sorted(by_name):
         spec = by_name[name]
-        if name in configured:
-            value = configured[name]
+        configured_name = name if name in configured else name.rpartition(".")[2]
+        if configured_name in configured:
+            value = configured[configured_name]
             problem = key_value_problem(spec.type, value)
             if problem:
                 raise MirageConfigError(
-                    f"{unikernel}: malformed value `{value}` for key `{name}` ({spec.type}, declared by "
+                    f"{unikernel}: malformed value `{value}` for key `{configured_name}` ({spec.type}, declared by "
                     f"{spec.declared_by}): {problem}. Fix the value given in `[mirage].keys`."
                 )
         elif spec.default is not None:

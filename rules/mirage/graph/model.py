@@ -116,7 +116,8 @@ class Instance:
 
     `name` is the C variable the generated code connects; `paths` are every route from the unikernel that reached
     this node (more than one when the node is shared). `platform_device` ("net", "block") marks an instance the
-    host attaches: it is an entry of the image's manifest, under its name.
+    host attaches: it is an entry of the image's manifest, under its name. `key_scope` is set when its
+    implementation has keys and several instances: the root parameter its keys are prefixed with (`inside`).
     """
 
     name: str
@@ -126,6 +127,7 @@ class Instance:
     args: Tuple[str, ...]
     paths: Tuple[str, ...]
     platform_device: Optional[str] = None
+    key_scope: Optional[str] = None
 
 
 @dataclass(frozen=True)

@@ -16,11 +16,26 @@ Data implementations (crunch: another application's files) are never visible: th
 nothing fits, the error lists the candidates elsewhere in the repository with the exact `bindings` entry to add.
 An implementation applied to the same resolved arguments is one instance (functoria's sharing), so a device is
 never connected twice.
+
+Several instances of one device: a device the host attaches (`platform_device`: net, block) is a host resource,
+and an implementation with keys is configured per instance (unix's tap netif names its tap by a key): neither is
+a pure function of its arguments, so each is one instance per *root*, the unikernel parameter its path starts
+from. `devices={"inside": netif, "outside": netif}` gives two manifest entries, `inside` and `outside`, and every
+layer built over them (ethernet, ARP, ...) is distinct too, because its arguments differ; what has no attached
+device below it (a clock) stays shared. Within one root, sharing is unchanged: `stack.netif` and
+`stack.ethernet.netif` are the one interface of that stack. Two roots never share a host resource: a unikernel
+that wants one interface for two parameters takes the layer above it once.
+
+Keys of an implementation instantiated more than once are per instance: each instance reads them under its
+root's name (`inside.ipv4`, `outside.ipv4`), declared with the implementation's type and default, so each can be
+set at configure time (`--mirage-keys="{'inside.ipv4': ...}"`) or at boot (`--inside.ipv4=...`). The bare name
+stays the key where it is unambiguous, when the implementation has one instance; with several it is not declared,
+so a bare `--ipv4=` is refused at boot instead of setting an unknown one of them.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Dict, List, Mapping, Optional, Set, Tuple
 
 from mirage.graph.errors import ResolutionError
@@ -54,9 +69,11 @@ def resolve_instances(
     )
     resolver.check_bindings_used()
     resolver.check_manifest_size()
+    resolver.scope_instance_keys()
     key_specs: List[KeySpec] = list(unikernel.keys)
     for node in resolver.nodes:
-        key_specs.extend(catalogue.implementations[node.implementation].keys)
+        for spec in catalogue.implementations[node.implementation].keys:
+            key_specs.append(replace(spec, name=f"{node.key_scope}.{spec.name}") if node.key_scope else spec)
     keys = resolve_keys(unikernel.address, key_specs, configured_keys)
     return ResolvedGraph(
         unikernel=unikernel.address,
@@ -92,6 +109,11 @@ class _Node:
     args: Tuple[str, ...]
     platform_device: Optional[str]
     paths: List[str] = field(default_factory=list)
+    key_scope: Optional[str] = None
+
+    @property
+    def roots(self) -> Set[str]:
+        return {path.split(".", 1)[0] for path in self.paths}
 
     def freeze(self) -> Instance:
         return Instance(
@@ -102,6 +124,7 @@ class _Node:
             args=self.args,
             paths=tuple(self.paths),
             platform_device=self.platform_device,
+            key_scope=self.key_scope,
         )
 
 
@@ -113,7 +136,7 @@ class _Resolver:
         self.bindings: Dict[str, str] = dict(unikernel.bindings)
         self.defaults: Dict[str, str] = dict(abi.defaults)
         self.nodes: List[_Node] = []
-        self._by_identity: Dict[Tuple[str, Tuple[str, ...]], _Node] = {}
+        self._by_identity: Dict[Tuple[str, Tuple[str, ...], Optional[str]], _Node] = {}
         self._names: Set[str] = set()
         self._visited_paths: List[str] = []
 
@@ -168,7 +191,7 @@ class _Resolver:
             self.resolve_parameter((*path, param), required, inner_stack, inner_owner)
             for param, required in implementation.requires
         )
-        return self._instance(implementation, args, dotted).name
+        return self._instance(implementation, args, dotted, root=path[0]).name
 
     def _choose(self, path: Tuple[str, ...], device: str, owner: _Owner) -> Implementation:
         dotted = ".".join(path)
@@ -242,8 +265,10 @@ class _Resolver:
             )
         return implementation
 
-    def _instance(self, implementation: Implementation, args: Tuple[str, ...], dotted: str) -> _Node:
-        identity = (implementation.address, args)
+    def _instance(self, implementation: Implementation, args: Tuple[str, ...], dotted: str, root: str) -> _Node:
+        # A host resource or a keyed configuration: one per root, never shared between two unikernel parameters.
+        per_root = implementation.platform_device is not None or bool(implementation.keys)
+        identity = (implementation.address, args, root if per_root else None)
         node = self._by_identity.get(identity)
         if node is None:
             node = _Node(
@@ -277,6 +302,31 @@ class _Resolver:
                 f"({names}), but an image's manifest holds at most {MANIFEST_MAX_DEVICES}.\n"
                 "  fix: share devices between paths (bind them to the same implementation) or use fewer."
             )
+
+    def scope_instance_keys(self) -> None:
+        """Give each instance of an implementation that has keys and several instances its root as key scope."""
+        by_implementation: Dict[str, List[_Node]] = {}
+        for node in self.nodes:
+            if self.catalogue.implementations[node.implementation].keys:
+                by_implementation.setdefault(node.implementation, []).append(node)
+        for address, nodes in by_implementation.items():
+            if len(nodes) < 2:
+                continue
+            scopes: Dict[str, _Node] = {}
+            for node in nodes:
+                roots = sorted(node.roots)
+                clash = scopes.get(roots[0]) if len(roots) == 1 else None
+                if len(roots) != 1 or clash is not None:
+                    where = ", ".join(sorted(node.paths + (clash.paths if clash else [])))
+                    raise ResolutionError(
+                        f"{self.unikernel.address} (abi {self.abi.name}): {address} has keys and several instances, "
+                        f"but the instances at {where} do not each belong to one unikernel parameter, so their keys "
+                        "cannot be named per instance (`<parameter>.<key>`).\n"
+                        "  fix: give each instance its own parameter in `devices`, or bind the paths to one "
+                        "implementation applied to the same arguments."
+                    )
+                scopes[roots[0]] = node
+                node.key_scope = roots[0]
 
     def check_bindings_used(self) -> None:
         visited = set(self._visited_paths)

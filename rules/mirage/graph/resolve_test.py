@@ -351,28 +351,110 @@ def test_property_one_instance_per_implementation_in_dependency_order(case: Tupl
     assert len({i.name for i in graph.instances}) == len(graph.instances)
 
 
-def test_attached_devices_are_marked_and_limited_to_the_manifest_size() -> None:
-    cat = catalogue(
+def attached_catalogue(*extra: Implementation) -> Catalogue:
+    return catalogue(
         Implementation("lib/net:netif", device("netif"), (), ("unix",), "netif_connect", (), platform_device="net"),
         impl("lib/net:ethernet", "ethernet", [("netif", "netif")]),
+        impl("lib/net:arp", "arp", [("ethernet", "ethernet"), ("time", "time")]),
+        impl("lib/net:ipv4", "ipv4", [("ethernet", "ethernet"), ("arp", "arp")], keys={"ipv4": "string=10.0.0.2/24"}),
+        impl("targets/unix:time", "time"),
+        impl("targets/unix:console", "console"),
+        *extra,
     )
-    uses = ["lib/net:ethernet", "lib/net:netif"]
-    graph = resolve_instances(app([("eth", "ethernet"), ("net", "netif")], dependencies=uses), UNIX, cat)
-    assert [i.name for i in graph.manifest] == ["eth_netif"]
-    assert graph.manifest[0].platform_device == "net"
 
-    many = app([(f"n{i}", "ethernet") for i in range(17)], dependencies=uses)
-    # Each parameter gets its own ethernet, but all share the one netif: still one manifest entry.
-    assert len(resolve_instances(many, UNIX, cat).manifest) == 1
 
-    # Seventeen distinct attached instances (different implementations) overflow the manifest note.
-    netifs = [
-        Implementation(f"lib/p:netif{n}", device("netif"), (), ("unix",), f"netif{n}_connect", (), platform_device="net")
-        for n in range(17)
-    ]
-    bound = app([(f"n{n}", "netif") for n in range(17)], bindings={f"n{n}": f"lib/p:netif{n}" for n in range(17)})
+NET_USES = ["lib/net:ethernet", "lib/net:netif", "lib/net:ipv4"]
+
+
+def test_attached_devices_are_marked_and_one_per_unikernel_parameter() -> None:
+    graph = resolve_instances(app([("eth", "ethernet"), ("net", "netif")], dependencies=NET_USES), UNIX,
+                              attached_catalogue())
+    # A host resource is never shared between two parameters: `eth`'s interface and `net` are two entries.
+    assert [i.name for i in graph.manifest] == ["eth_netif", "net"]
+    assert {i.platform_device for i in graph.manifest} == {"net"}
+
+
+def test_two_netif_parameters_are_two_instances_and_two_manifest_entries() -> None:
+    graph = resolve_instances(app([("inside", "netif"), ("outside", "netif")], dependencies=NET_USES), UNIX,
+                              attached_catalogue())
+    assert [i.name for i in graph.manifest] == ["inside", "outside"]
+    assert graph.start_args == ("inside", "outside")
+    assert [i.paths for i in graph.instances] == [("inside",), ("outside",)]
+
+
+def test_layers_over_two_interfaces_are_distinct_and_what_has_no_host_resource_stays_shared() -> None:
+    graph = resolve_instances(app([("inside", "ipv4"), ("outside", "ipv4")], dependencies=NET_USES), UNIX,
+                              attached_catalogue())
+    by_impl: Dict[str, list] = {}
+    for instance in graph.instances:
+        by_impl.setdefault(instance.implementation, []).append(instance)
+    assert {impl: len(nodes) for impl, nodes in by_impl.items()} == {
+        "lib/net:netif": 2, "lib/net:ethernet": 2, "targets/unix:time": 1, "lib/net:arp": 2, "lib/net:ipv4": 2,
+    }
+    # Within one root, sharing is unchanged: ipv4's ethernet and arp's ethernet are one instance.
+    inside = graph.instance("inside")
+    inside_arp = graph.instance(inside.args[1])
+    assert inside_arp.args[0] == inside.args[0] == "inside_ethernet"
+    assert graph.instance("inside_ethernet").args == ("inside_ethernet_netif",)
+    assert graph.instance("outside_ethernet").args == ("outside_ethernet_netif",)
+    assert [i.name for i in graph.manifest] == ["inside_ethernet_netif", "outside_ethernet_netif"]
+    # The clock has no attached device below it: one instance, reached from both roots.
+    assert graph.instance("inside_arp_time").paths == ("inside.arp.time", "outside.arp.time")
+
+
+def test_the_keys_of_several_instances_are_named_per_instance() -> None:
+    unikernel = app([("inside", "ipv4"), ("outside", "ipv4")], dependencies=NET_USES)
+    graph = resolve_instances(unikernel, UNIX, attached_catalogue(), {"outside.ipv4": "192.168.1.1/24"})
+    assert {k.name: k.value for k in graph.keys} == {"inside.ipv4": "10.0.0.2/24", "outside.ipv4": "192.168.1.1/24"}
+    assert graph.instance("inside").key_scope == "inside"
+    assert graph.instance("outside").key_scope == "outside"
+    # Implementations without keys and single instances keep bare names and no scope.
+    assert graph.instance("inside_ethernet").key_scope is None
+    # A bare configure-time value applies to every instance that has no value of its own.
+    graph = resolve_instances(unikernel, UNIX, attached_catalogue(), {"ipv4": "10.9.9.9/8", "inside.ipv4": "10.1.1.1/8"})
+    assert {k.name: k.value for k in graph.keys} == {"inside.ipv4": "10.1.1.1/8", "outside.ipv4": "10.9.9.9/8"}
+    check_configured_keys({"inside.ipv4": "10.1.1.1/8"}, ["ipv4"])
+    with pytest.raises(MirageConfigError, match="`inside.ipv6`"):
+        check_configured_keys({"inside.ipv6": "x"}, ["ipv4"])
+    with pytest.raises(MirageConfigError, match="malformed value `nope\n` for key `outside.ipv4`"):
+        resolve_instances(unikernel, UNIX, attached_catalogue(), {"outside.ipv4": "nope\n"})
+
+
+def test_a_keyed_implementation_without_arguments_is_one_instance_per_parameter() -> None:
+    # unix's tap netif: no host manifest, but its `tap` key makes each parameter its own interface.
+    tap = impl("targets/unix:netif_tap", "netif", keys={"tap": "string=tap0"})
+    unikernel = app([("inside", "netif"), ("outside", "netif")], bindings={"inside": "targets/unix:netif_tap",
+                                                                          "outside": "targets/unix:netif_tap"})
+    graph = resolve_instances(unikernel, UNIX, catalogue(tap), {"outside.tap": "tap1"})
+    assert [(i.name, i.key_scope) for i in graph.instances] == [("inside", "inside"), ("outside", "outside")]
+    assert {k.name: k.value for k in graph.keys} == {"inside.tap": "tap0", "outside.tap": "tap1"}
+
+
+def test_one_instance_keeps_the_bare_key_name() -> None:
+    graph = resolve_instances(app([("inside", "ipv4")], dependencies=NET_USES), UNIX, attached_catalogue(),
+                              {"ipv4": "10.1.1.1/8"})
+    assert {k.name: k.value for k in graph.keys} == {"ipv4": "10.1.1.1/8"}
+    assert graph.instance("inside").key_scope is None
+
+
+def test_keys_of_two_instances_under_one_parameter_cannot_be_named_and_say_so() -> None:
+    # A functor taking two ipv4 layers over two interfaces, both under the one parameter `router`.
+    router = impl("lib/net:router", "stack", [("a", "ipv4"), ("b", "ipv4")])
+    # Two different netif implementations make the two branches distinct under one root.
+    other_netif = Implementation("lib/other:netif2", device("netif"), (), ("unix",), "netif2_connect", (),
+                                 platform_device="net")
+    unikernel = app([("router", "stack")], dependencies=[*NET_USES, "lib/net:router"],
+                    bindings={"router.b.ethernet.netif": "lib/other:netif2", "router.b.arp.ethernet.netif": "lib/other:netif2"})
+    with pytest.raises(ResolutionError, match="lib/net:ipv4 has keys and several instances.*router.a, router.b"):
+        resolve_instances(unikernel, UNIX, attached_catalogue(router, other_netif))
+
+
+def test_distinct_attached_devices_are_limited_to_the_manifest_size() -> None:
+    many = app([(f"n{i}", "ethernet") for i in range(17)], dependencies=NET_USES)
     with pytest.raises(ResolutionError, match="17 devices need host resources .* at most 16"):
-        resolve_instances(bound, UNIX, catalogue(*netifs))
+        resolve_instances(many, UNIX, attached_catalogue())
+    assert len(resolve_instances(app([(f"n{i}", "netif") for i in range(16)], dependencies=NET_USES), UNIX,
+                                 attached_catalogue()).manifest) == 16
 
 
 def test_configured_key_that_nothing_declares_is_an_error() -> None:
