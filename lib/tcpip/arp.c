@@ -2,6 +2,7 @@
  * unknown next hops, and a bounded queue of packets waiting on them. */
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "devices/arp.h"
@@ -24,7 +25,6 @@ enum {
     ARP_QUEUE_SIZE = 16,
     ARP_REQUESTS_MAX = 3, /* unanswered requests before the queued packets are dropped */
     ARP_PACKET_MAX = 1500,
-    ARP_INSTANCES_MAX = 2,
 };
 
 enum arp_entry_state { ENTRY_FREE, ENTRY_PENDING, ENTRY_RESOLVED };
@@ -58,9 +58,6 @@ struct arp_state {
     struct arp_entry cache[ARP_CACHE_SIZE];
     struct arp_queued_packet queue[ARP_QUEUE_SIZE];
 };
-
-static struct arp_state instances[ARP_INSTANCES_MAX];
-static size_t instances_used;
 
 static uint64_t refresh_now(struct arp_state *state)
 {
@@ -340,9 +337,10 @@ static const struct arp_ops ops = {
 
 int arp_connect(struct arp *self, struct ethernet *ethernet, struct mclock *clock)
 {
-    if (instances_used == ARP_INSTANCES_MAX)
+    /* One state per instance, allocated when it connects: as many as the composition has. */
+    struct arp_state *state = calloc(1, sizeof(*state));
+    if (state == NULL)
         return -1;
-    struct arp_state *state = &instances[instances_used++];
     memset(self, 0, sizeof(*self));
     state->self = self;
     state->ethernet = ethernet;

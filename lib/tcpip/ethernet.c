@@ -1,6 +1,7 @@
 /* ethernet.c: Ethernet II framing over a network interface: dispatch by EtherType, one transmit frame buffer. */
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "devices/ethernet.h"
@@ -12,7 +13,6 @@ enum {
     ETHERNET_MTU_MIN = 68,       /* what IPv4 requires of a link (RFC 791) */
     ETHERNET_PAYLOAD_MIN = 46,   /* shorter payloads are padded to the 60-byte minimum frame */
     ETHERNET_LISTENERS_MAX = 4,
-    ETHERNET_INSTANCES_MAX = 2,
     /* Frames start 2 bytes into their buffer so the headers after the Ethernet one are 4-byte aligned. */
     ETHERNET_FRAME_OFFSET = 2,
 };
@@ -32,9 +32,6 @@ struct ethernet_state {
     struct ethernet_listener listeners[ETHERNET_LISTENERS_MAX];
     _Alignas(8) uint8_t tx[ETHERNET_FRAME_OFFSET + ETHERNET_HEADER_SIZE + ETHERNET_MTU_MAX];
 };
-
-static struct ethernet_state instances[ETHERNET_INSTANCES_MAX];
-static size_t instances_used;
 
 static int ethernet_listen_impl(struct ethernet *self, uint16_t ethertype, ethernet_handler handler, void *context)
 {
@@ -121,9 +118,12 @@ static const struct ethernet_ops ops = {
 
 int ethernet_connect(struct ethernet *self, struct netif *netif)
 {
-    if (instances_used == ETHERNET_INSTANCES_MAX || netif->mtu < ETHERNET_MTU_MIN)
+    if (netif->mtu < ETHERNET_MTU_MIN)
         return -1;
-    struct ethernet_state *state = &instances[instances_used++];
+    /* One state per instance, allocated when it connects: as many as the composition has. */
+    struct ethernet_state *state = calloc(1, sizeof(*state));
+    if (state == NULL)
+        return -1;
     state->netif = netif;
     memset(self, 0, sizeof(*self));
     self->ops = &ops;

@@ -1,5 +1,6 @@
 /* icmp.c: ICMP over IPv4 (RFC 792): echo replies to pings for our address, and echo requests. */
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "devices/icmp.h"
@@ -9,16 +10,12 @@
 enum {
     ICMP_TYPE_ECHO_REPLY = 0,
     ICMP_TYPE_ECHO_REQUEST = 8,
-    ICMP_INSTANCES_MAX = 2,
 };
 
 struct icmp_state {
     struct icmp *self;
     struct ipv4 *ipv4;
 };
-
-static struct icmp_state instances[ICMP_INSTANCES_MAX];
-static size_t instances_used;
 
 /* Build an echo message of `type` in the IPv4 transmit payload: header, then `len` bytes of `data`. */
 static int send_echo(struct icmp_state *state, uint32_t destination, uint8_t type, uint16_t id, uint16_t sequence,
@@ -76,9 +73,10 @@ static const struct icmp_ops ops = { .echo_request = icmp_echo_request_impl };
 
 int icmp_connect(struct icmp *self, struct ipv4 *ipv4)
 {
-    if (instances_used == ICMP_INSTANCES_MAX)
+    /* One state per instance, allocated when it connects: as many as the composition has. */
+    struct icmp_state *state = calloc(1, sizeof(*state));
+    if (state == NULL)
         return -1;
-    struct icmp_state *state = &instances[instances_used++];
     memset(self, 0, sizeof(*self));
     state->self = self;
     state->ipv4 = ipv4;

@@ -2,6 +2,7 @@
  * Fragments are dropped and counted: the stack never sends them and does not reassemble them. */
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "devices/arp.h"
@@ -16,13 +17,12 @@ enum {
     IPV4_FLAG_DONT_FRAGMENT = 0x4000,
     IPV4_FRAGMENT_BITS = 0x3fff, /* more-fragments flag and fragment offset */
     IPV4_LISTENERS_MAX = 4,
-    IPV4_INSTANCES_MAX = 2,
 };
 
 enum ipv4_connect_error {
     IPV4_CONNECT_BAD_ADDRESS = -2, /* the `ipv4` key is not a.b.c.d/prefix */
     IPV4_CONNECT_BAD_GATEWAY = -3, /* the `ipv4-gateway` key is neither empty nor a.b.c.d */
-    IPV4_CONNECT_NO_ROOM = -4,
+    IPV4_CONNECT_NO_ROOM = -4,     /* the MTU cannot hold a header, or no memory is left for the state */
 };
 
 /* A slot is taken only while `in_use`: a datagram's protocol, whatever it is, never matches a free slot. */
@@ -41,9 +41,6 @@ struct ipv4_state {
     uint16_t next_id;
     struct ipv4_listener listeners[IPV4_LISTENERS_MAX];
 };
-
-static struct ipv4_state instances[IPV4_INSTANCES_MAX];
-static size_t instances_used;
 
 static const uint8_t broadcast_mac[ETHERNET_ADDRESS_SIZE] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 
@@ -247,9 +244,12 @@ int ipv4_connect(struct ipv4 *self, struct ethernet *ethernet, struct arp *arp)
         if (end == NULL || *end != '\0')
             return IPV4_CONNECT_BAD_GATEWAY;
     }
-    if (instances_used == IPV4_INSTANCES_MAX || ethernet->mtu < IPV4_HEADER_SIZE)
+    if (ethernet->mtu < IPV4_HEADER_SIZE)
         return IPV4_CONNECT_NO_ROOM;
-    struct ipv4_state *state = &instances[instances_used++];
+    /* One state per instance, allocated when it connects: as many as the composition has. */
+    struct ipv4_state *state = calloc(1, sizeof(*state));
+    if (state == NULL)
+        return IPV4_CONNECT_NO_ROOM;
     memset(self, 0, sizeof(*self));
     state->self = self;
     state->ethernet = ethernet;

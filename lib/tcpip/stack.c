@@ -2,6 +2,7 @@
  * that reads frames from the network interface and runs the timers. */
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "devices/arp.h"
@@ -17,7 +18,6 @@
 
 enum {
     STACK_LISTENERS_MAX = 16,
-    STACK_INSTANCES_MAX = 2,
     STACK_READ_BURST = 64,        /* frames read before the clock is looked at again */
     STACK_FRAME_OFFSET = 2,       /* so the IPv4 header lands 4-byte aligned */
     STACK_RX_BUFFER_SIZE = 9216,  /* a jumbo frame: the netif may need room for its whole MTU */
@@ -45,9 +45,6 @@ struct stack_state {
     struct stack_listener listeners[STACK_LISTENERS_MAX];
     _Alignas(8) uint8_t rx[STACK_FRAME_OFFSET + STACK_RX_BUFFER_SIZE];
 };
-
-static struct stack_state instances[STACK_INSTANCES_MAX];
-static size_t instances_used;
 
 static void deliver(void *context, const struct udp_datagram *datagram)
 {
@@ -148,9 +145,12 @@ int direct_stack_connect(struct stack *self, struct netif *netif, struct etherne
                          struct ipv4 *ipv4, struct icmp *icmp, struct udp *udp, struct mclock *clock)
 {
     (void)icmp;
-    if (instances_used == STACK_INSTANCES_MAX || (size_t)netif->mtu + ETHERNET_HEADER_SIZE > STACK_RX_BUFFER_SIZE)
+    if ((size_t)netif->mtu + ETHERNET_HEADER_SIZE > STACK_RX_BUFFER_SIZE)
         return -1;
-    struct stack_state *state = &instances[instances_used++];
+    /* One state per instance, allocated when it connects: as many as the composition has. */
+    struct stack_state *state = calloc(1, sizeof(*state));
+    if (state == NULL)
+        return -1;
     state->netif = netif;
     state->ethernet = ethernet;
     state->arp = arp;

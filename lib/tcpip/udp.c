@@ -1,6 +1,7 @@
 /* udp.c: UDP over IPv4 (RFC 768): checksums with the pseudo header, dispatch to listeners by destination port. */
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "devices/ipv4.h"
@@ -9,7 +10,6 @@
 
 enum {
     UDP_LISTENERS_MAX = 16,
-    UDP_INSTANCES_MAX = 2,
 };
 
 /* A slot is taken only while `in_use`: a datagram's port, 0 included, never matches a free slot. */
@@ -25,9 +25,6 @@ struct udp_state {
     struct ipv4 *ipv4;
     struct udp_listener listeners[UDP_LISTENERS_MAX];
 };
-
-static struct udp_state instances[UDP_INSTANCES_MAX];
-static size_t instances_used;
 
 /* The sum of the pseudo header: addresses, protocol and the UDP length. */
 static uint64_t pseudo_header_sum(uint32_t source, uint32_t destination, size_t udp_len)
@@ -165,9 +162,10 @@ static const struct udp_ops ops = {
 
 int udp_connect(struct udp *self, struct ipv4 *ipv4)
 {
-    if (instances_used == UDP_INSTANCES_MAX)
+    /* One state per instance, allocated when it connects: as many as the composition has. */
+    struct udp_state *state = calloc(1, sizeof(*state));
+    if (state == NULL)
         return -1;
-    struct udp_state *state = &instances[instances_used++];
     memset(self, 0, sizeof(*self));
     state->self = self;
     state->ipv4 = ipv4;
