@@ -1,4 +1,5 @@
-"""A network namespace with a tap interface `tap0`, made for one test and removed after it, also on failure.
+"""Network namespaces made for one test and removed after it, also on failure: one with a tap interface `tap0`, a
+peer routed behind it, or a router namespace with two taps bridged to a client and a server namespace.
 
 Test traffic stays inside it: tenders and clients run there with `ip netns exec`.
 """
@@ -9,7 +10,8 @@ import itertools
 import os
 import subprocess
 from contextlib import contextmanager
-from typing import Iterator, Optional
+from dataclasses import dataclass
+from typing import Iterator, List, Optional
 
 from probes.capabilities import missing, require
 
@@ -71,3 +73,59 @@ def routed_peer_namespace(purpose: str, router_namespace: str, router_address: s
         subprocess.run(["ip", "netns", "del", name], check=False, capture_output=True, timeout=10)
         subprocess.run(["ip", "netns", "exec", router_namespace, "ip", "link", "del", router_link], check=False,
                        capture_output=True, timeout=10)
+
+
+@dataclass(frozen=True)
+class TwoSidedNamespaces:
+    """Where a two-interface guest runs: `router` holds its taps `inside_tap` and `outside_tap`; `client` and
+    `server` are the hosts on either link."""
+
+    router: str
+    client: str
+    server: str
+    inside_tap: str
+    outside_tap: str
+
+
+@contextmanager
+def two_sided_namespaces(purpose: str, client_address: str, client_gateway: str, server_address: str,
+                         server_gateway: str) -> Iterator[TwoSidedNamespaces]:
+    """Three fresh namespaces for a guest between two links (a router, a firewall): in `router`, taps `tap0` and
+    `tap1`, each bridged to a veth pair whose other end is in `client` (with `client_address`, e.g. 10.1.0.2/24,
+    and a default route through `client_gateway`, the guest's inside address) or in `server` (likewise). The
+    router namespace has no addresses and does not forward: the guest is the only path. Every namespace is
+    removed after, also on failure."""
+    require("netns", f"{purpose} needs network namespaces")
+    require("tap", f"{purpose} needs tap interfaces")
+    serial = next(_serial)
+    names = [f"mirage-{purpose}-{role}-{os.getpid()}-{serial}" for role in ("router", "client", "server")]
+    created: List[str] = []
+    try:
+        for name in names:
+            result = subprocess.run(["ip", "netns", "add", name], capture_output=True, text=True, timeout=10)
+            if result.returncode != 0:
+                missing("netns", f"ip netns add failed: {result.stderr.strip()}", f"{purpose} needs namespaces")
+            created.append(name)
+        router, client, server = names
+        _run_in(router, "ip", "link", "set", "lo", "up")
+        for tap, bridge, peer_namespace, address, gateway in (
+            ("tap0", "br0", client, client_address, client_gateway),
+            ("tap1", "br1", server, server_address, server_gateway),
+        ):
+            router_link = f"v{bridge}"
+            _run_in(router, "ip", "tuntap", "add", "dev", tap, "mode", "tap")
+            _run_in(router, "ip", "link", "add", bridge, "type", "bridge")
+            _run_in(router, "ip", "link", "add", router_link, "type", "veth", "peer", "name", "eth0", "netns",
+                    peer_namespace)
+            for link in (tap, router_link):
+                _run_in(router, "ip", "link", "set", link, "master", bridge)
+                _run_in(router, "ip", "link", "set", link, "up")
+            _run_in(router, "ip", "link", "set", bridge, "up")
+            _run_in(peer_namespace, "ip", "link", "set", "lo", "up")
+            _run_in(peer_namespace, "ip", "address", "add", address, "dev", "eth0")
+            _run_in(peer_namespace, "ip", "link", "set", "eth0", "up")
+            _run_in(peer_namespace, "ip", "route", "add", "default", "via", gateway)
+        yield TwoSidedNamespaces(router, client, server, "tap0", "tap1")
+    finally:
+        for name in created:
+            subprocess.run(["ip", "netns", "del", name], check=False, capture_output=True, timeout=10)
