@@ -323,3 +323,21 @@ def test_overlapping_ports_and_a_bare_ipv4_key_are_refused(abi: str) -> None:
     assert overlap.returncode == 64 and "--inside.ipv4 and --outside.ipv4 overlap" in overlap.stdout, overlap
     # With two ports, a bare `ipv4` would be ambiguous: it is not a key of this image.
     assert bare.returncode == 2 and "unknown key in boot argument `--ipv4=" in bare.stdout + bare.stderr, bare
+
+
+@pytest.mark.parametrize("abi", ["hvt", "spt"])
+def test_the_tenders_attach_as_many_devices_as_the_manifest_holds_and_refuse_more(abi: str) -> None:
+    require_abi(abi)
+    nets = [f"--net:port{n}=tap{n}" for n in range(17)]
+    result = subprocess.run([TENDERS[abi], *nets, f"{IMAGE}.{abi}"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 125, result
+    assert "bad option '--net:port16=tap16': more than 16 devices" in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize("abi", ABIS)
+def test_a_port_without_its_host_resource_is_refused_by_name(abi: str) -> None:
+    require_abi(abi)
+    prefix = "tap:" if abi == "virtio" else ""
+    result = subprocess.run([TENDERS[abi], f"--net:inside_netif={prefix}tap0", f"{IMAGE}.{abi}"],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0 and "outside_netif" in result.stdout + result.stderr, result
