@@ -28,32 +28,29 @@ def _which(program: str) -> Optional[str]:
     return shutil.which(program, path=os.environ.get("PATH") or _DEFAULT_PATH)
 
 
-def netns_problem() -> Optional[str]:
-    """Why this process cannot make a network namespace with ip(8), or None."""
+def _unshare_problem(kind: str, flag: str, needs_ip: bool) -> Optional[str]:
+    """Why this process cannot make a `kind` namespace (`unshare FLAG true` fails), or None."""
     if os.geteuid() != 0:
-        return "network namespaces need root"
-    if _which("ip") is None:
+        return f"{kind} namespaces need root"
+    if needs_ip and _which("ip") is None:
         return "ip(8) is not installed (Debian package iproute2)"
     unshare = _which("unshare")
     if unshare is None:
         return "unshare(1) is not installed (Debian package util-linux)"
-    probe = subprocess.run([unshare, "--net", "true"], capture_output=True, text=True, timeout=10)
+    probe = subprocess.run([unshare, flag, "true"], capture_output=True, text=True, timeout=10)
     if probe.returncode != 0:
-        return f"cannot unshare a network namespace: {probe.stderr.strip() or f'exit {probe.returncode}'}"
+        return f"cannot unshare a {kind} namespace: {probe.stderr.strip() or f'exit {probe.returncode}'}"
     return None
+
+
+def netns_problem() -> Optional[str]:
+    """Why this process cannot make a network namespace with ip(8), or None."""
+    return _unshare_problem("network", "--net", needs_ip=True)
 
 
 def mountns_problem() -> Optional[str]:
     """Why this process cannot make a private mount namespace (to hide a device file from one program), or None."""
-    if os.geteuid() != 0:
-        return "mount namespaces need root"
-    unshare = _which("unshare")
-    if unshare is None:
-        return "unshare(1) is not installed (Debian package util-linux)"
-    probe = subprocess.run([unshare, "--mount", "true"], capture_output=True, text=True, timeout=10)
-    if probe.returncode != 0:
-        return f"cannot unshare a mount namespace: {probe.stderr.strip() or f'exit {probe.returncode}'}"
-    return None
+    return _unshare_problem("mount", "--mount", needs_ip=False)
 
 
 def tap_problem() -> Optional[str]:

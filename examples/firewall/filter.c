@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "examples/firewall/filter.h"
+#include "lib/tcpip/address.h"
 #include "lib/tcpip/wire.h"
 
 enum {
@@ -12,26 +13,6 @@ enum {
     TOKEN_SIZE = 32,
 };
 
-static const char *parse_address(const char *text, uint32_t *address)
-{
-    uint32_t value = 0;
-    for (int part = 0; part < 4; part++) {
-        if (part > 0 && *text++ != '.')
-            return NULL;
-        if (*text < '0' || *text > '9')
-            return NULL;
-        uint32_t octet = 0;
-        for (int digits = 0; *text >= '0' && *text <= '9'; digits++, text++) {
-            octet = octet * 10 + (uint32_t)(*text - '0');
-            if (digits == 3 || octet > 255)
-                return NULL;
-        }
-        value = value << 8 | octet;
-    }
-    *address = value;
-    return text;
-}
-
 static uint32_t mask_of(unsigned prefix)
 {
     return prefix == 0 ? 0 : UINT32_C(0xffffffff) << (32 - prefix);
@@ -40,7 +21,7 @@ static uint32_t mask_of(unsigned prefix)
 /* "a.b.c.d" or "a.b.c.d/prefix"; a bare address is a /32. Host bits must be clear, so a typo is not a wider rule. */
 static int parse_prefix(const char *text, uint32_t *address, uint32_t *netmask, bool need_prefix)
 {
-    text = parse_address(text, address);
+    text = ipv4_address_parse(text, address);
     if (text == NULL)
         return -1;
     unsigned prefix = 32;

@@ -9,6 +9,7 @@
 #include "devices/ethernet.h"
 #include "devices/ipv4.h"
 #include "lib/runtime/mirage.h"
+#include "lib/tcpip/address.h"
 #include "lib/tcpip/wire.h"
 
 enum {
@@ -44,31 +45,10 @@ struct ipv4_state {
 
 static const uint8_t broadcast_mac[ETHERNET_ADDRESS_SIZE] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 
-/* Parse a dotted quad at `text`; returns the character after it, or NULL. */
-static const char *parse_address(const char *text, uint32_t *address)
-{
-    uint32_t value = 0;
-    for (int part = 0; part < 4; part++) {
-        if (part > 0 && *text++ != '.')
-            return NULL;
-        if (*text < '0' || *text > '9')
-            return NULL;
-        uint32_t octet = 0;
-        for (int digits = 0; *text >= '0' && *text <= '9'; digits++, text++) {
-            octet = octet * 10 + (uint32_t)(*text - '0');
-            if (digits == 3 || octet > 255)
-                return NULL;
-        }
-        value = value << 8 | octet;
-    }
-    *address = value;
-    return text;
-}
-
 /* "a.b.c.d/prefix" */
 static int parse_cidr(const char *text, uint32_t *address, uint32_t *netmask)
 {
-    text = parse_address(text, address);
+    text = ipv4_address_parse(text, address);
     if (text == NULL || *text++ != '/' || *text < '0' || *text > '9')
         return -1;
     unsigned prefix = 0;
@@ -240,7 +220,7 @@ int ipv4_connect(struct ipv4 *self, struct ethernet *ethernet, struct arp *arp)
         return IPV4_CONNECT_BAD_ADDRESS;
     const char *gateway_text = mirage_key_string("ipv4-gateway");
     if (gateway_text[0] != '\0') {
-        const char *end = parse_address(gateway_text, &gateway);
+        const char *end = ipv4_address_parse(gateway_text, &gateway);
         if (end == NULL || *end != '\0')
             return IPV4_CONNECT_BAD_GATEWAY;
     }
