@@ -6,18 +6,15 @@ frames on either side do not stop it."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
-import tempfile
-import time
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Iterator, List
 
 import pytest
 
-from freestanding.boot import TENDERS, require_abi
+from freestanding.boot import TENDERS, require_abi, running_in_background
 from netns import TwoSidedNamespaces, two_sided_namespaces
 
 IMAGE = "examples.firewall/image"
@@ -197,37 +194,18 @@ def tender_command(abi: str, namespaces: TwoSidedNamespaces, *boot_args: str) ->
 @contextmanager
 def running_firewall(abi: str) -> Iterator[Firewall]:
     require_abi(abi)
-    cleanup = ExitStack()
-    console = tempfile.NamedTemporaryFile(prefix=f"firewall-{abi}-", suffix=".out", delete=False)
-    processes: List[subprocess.Popen] = []
-    try:
+    with ExitStack() as cleanup:
         namespaces = cleanup.enter_context(
             two_sided_namespaces(f"fw-{abi}", f"{CLIENT}/24", INSIDE, f"{SERVER}/24", OUTSIDE)
         )
         server = subprocess.Popen(["ip", "netns", "exec", namespaces.server, sys.executable, "-c", SERVER_SCRIPT,
                                    "300"], stdout=subprocess.PIPE, text=True)
-        processes.append(server)
+        cleanup.callback(lambda: (server.kill(), server.wait(timeout=10)))
         assert server.stdout is not None and server.stdout.readline().strip() == "serving"
-        process = subprocess.Popen(
-            tender_command(abi, namespaces, f"--inside.ipv4={INSIDE}/24", f"--outside.ipv4={OUTSIDE}/24",
-                           f"--rules={RULES}"),
-            stdout=console, stderr=subprocess.STDOUT,
-        )
-        processes.append(process)
-        firewall = Firewall(abi, namespaces, process, console.name)
-        deadline = time.monotonic() + 30
-        while "forwarding" not in firewall.output():
-            assert process.poll() is None, f"the firewall stopped ({process.returncode}):\n{firewall.output()}"
-            assert time.monotonic() < deadline, f"the firewall did not come up:\n{firewall.output()}"
-            time.sleep(0.05)
-        yield firewall
-    finally:
-        for process in reversed(processes):
-            process.kill()
-            process.wait(timeout=10)
-        cleanup.close()
-        console.close()
-        os.unlink(console.name)
+        command = tender_command(abi, namespaces, f"--inside.ipv4={INSIDE}/24", f"--outside.ipv4={OUTSIDE}/24",
+                                 f"--rules={RULES}")
+        process, console = cleanup.enter_context(running_in_background(command, "forwarding", f"firewall-{abi}"))
+        yield Firewall(abi, namespaces, process, console)
 
 
 @pytest.fixture(scope="module", params=ABIS)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import resource
 import struct
 import subprocess
+import tempfile
+import time
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Iterator, Sequence, Tuple
 
 from probes.capabilities import require
 
@@ -44,6 +48,34 @@ def boot(abi: str, image: str, *args: str, tender_args: Sequence[str] = (), time
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return Boot(result.returncode, result.stdout, result.stderr, cpu)
+
+
+@contextmanager
+def running_in_background(
+    command: Sequence[str], ready: str, name: str, timeout: float = 30
+) -> Iterator[Tuple[subprocess.Popen, str]]:
+    """Start `command` (a tender or runner, often under `ip netns exec`) with its console in a file; yield the process
+    and the file's path once the console shows `ready`; then stop it and remove the file, also on failure."""
+    console = tempfile.NamedTemporaryFile(prefix=f"{name}-", suffix=".out", delete=False)
+    process = None
+    try:
+        process = subprocess.Popen(list(command), stdout=console, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + timeout
+        while True:
+            with open(console.name) as f:
+                output = f.read()
+            if ready in output:
+                break
+            assert process.poll() is None, f"{name} stopped ({process.returncode}):\n{output}"
+            assert time.monotonic() < deadline, f"{name} did not come up in {timeout} s:\n{output}"
+            time.sleep(0.05)
+        yield process, console.name
+    finally:
+        if process is not None:
+            process.kill()
+            process.wait(timeout=10)
+        console.close()
+        os.unlink(console.name)
 
 
 def image(path: str, abi: str) -> str:

@@ -8,15 +8,13 @@ import os
 import random
 import subprocess
 import sys
-import tempfile
-import time
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Iterator, List, Optional
 
 import pytest
 
-from freestanding.boot import TENDERS, require_abi
+from freestanding.boot import TENDERS, require_abi, running_in_background
 from netns import routed_peer_namespace, tap_namespace
 
 GUEST = "10.0.0.2"
@@ -257,26 +255,12 @@ def tender_command(abi: str, namespace: str) -> List[str]:
 def booted_guest(abi: str) -> Iterator[Guest]:
     """The udp_echo guest on `abi`, up and listening on a tap in a fresh namespace; stopped and removed after."""
     require_abi(abi)
-    cleanup = ExitStack()
-    console = tempfile.NamedTemporaryFile(prefix=f"udp_echo-{abi}-", suffix=".out", delete=False)
-    process = None
-    try:
+    with ExitStack() as cleanup:
         namespace = cleanup.enter_context(tap_namespace(f"stack-{abi}", host_address=f"{HOST}/24"))
-        process = subprocess.Popen(tender_command(abi, namespace), stdout=console, stderr=subprocess.STDOUT)
-        started = Guest(abi, namespace, process, console.name)
-        deadline = time.monotonic() + 30
-        while "udp_echo: listening on" not in started.output():
-            assert process.poll() is None, f"the guest stopped ({process.returncode}):\n{started.output()}"
-            assert time.monotonic() < deadline, f"the guest did not come up:\n{started.output()}"
-            time.sleep(0.05)
-        yield started
-    finally:
-        if process is not None:
-            process.kill()
-            process.wait(timeout=10)
-        cleanup.close()
-        console.close()
-        os.unlink(console.name)
+        process, console = cleanup.enter_context(
+            running_in_background(tender_command(abi, namespace), "udp_echo: listening on", f"udp_echo-{abi}")
+        )
+        yield Guest(abi, namespace, process, console)
 
 
 @pytest.fixture(scope="module", params=ABIS)
