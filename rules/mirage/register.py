@@ -2,7 +2,7 @@
 
 from mirage import dependency_inference
 from mirage import target_types as mirage_target_types
-from mirage.goals import package, package_host_program, run
+from mirage.goals import package, package_host_program, run, workflow
 from mirage.util_rules import (
     build_options,
     catalogue,
@@ -33,6 +33,7 @@ def rules():
         *resolution.rules(),
         *run.rules(),
         *toolchain.rules(),
+        *workflow.rules(),
     ]
 
 
