@@ -5,12 +5,15 @@ from __future__ import annotations
 import os
 from typing import Dict, Iterable, Mapping, Union
 
+from pants.core.goals.run import RunRequest
 from pants.core.target_types import FilesGeneratorTarget, FileTarget
 from pants.core.util_rules import distdir, source_files, system_binaries
 from pants.engine.internals.parametrize import Parametrize
+from pants.engine.rules import QueryRule
 from pants.testutil.rule_runner import RuleRunner
 
 from mirage import register
+from mirage.goals.run_host_program import HostProgramRunFieldSet
 
 BUILD_MACROS = "build-support/build_macros"
 # What resolving and building the examples needs: devices, ABIs and libraries, and the BUILD prelude's macros.
@@ -38,6 +41,7 @@ def checkout_rule_runner(folders: Iterable[str] = (), extra_files: Mapping[str, 
             *distdir.rules(),
             *source_files.rules(),
             *system_binaries.rules(),
+            QueryRule(RunRequest, [HostProgramRunFieldSet]),
         ],
         target_types=[*register.target_types(), FilesGeneratorTarget, FileTarget],
         objects={"parametrize": Parametrize},

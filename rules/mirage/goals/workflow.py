@@ -1,8 +1,8 @@
-"""The everyday goals beside package and run: `mirage-describe`."""
+"""The everyday goals beside package and run: `mirage-describe`, and `run` on host programs."""
 
-from mirage.goals import describe
+from mirage.goals import describe, run_host_program
 from mirage.util_rules import describe as describe_steps
 
 
 def rules():
-    return [*describe.rules(), *describe_steps.rules()]
+    return [*describe.rules(), *describe_steps.rules(), *run_host_program.rules()]
