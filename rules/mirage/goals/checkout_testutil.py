@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from typing import Dict, Iterable, Mapping, Union
 
+from pants.core.goals import check
+from pants.core.goals.check import CheckResults
 from pants.core.goals.run import RunRequest
 from pants.core.target_types import FilesGeneratorTarget, FileTarget
 from pants.core.util_rules import distdir, source_files, system_binaries
@@ -13,6 +15,7 @@ from pants.engine.rules import QueryRule
 from pants.testutil.rule_runner import RuleRunner
 
 from mirage import register
+from mirage.goals.check import MirageCheckRequest
 from mirage.goals.run_host_program import HostProgramRunFieldSet
 
 BUILD_MACROS = "build-support/build_macros"
@@ -38,10 +41,12 @@ def checkout_rule_runner(folders: Iterable[str] = (), extra_files: Mapping[str, 
     rule_runner = RuleRunner(
         rules=[
             *register.rules(),
+            *check.rules(),
             *distdir.rules(),
             *source_files.rules(),
             *system_binaries.rules(),
             QueryRule(RunRequest, [HostProgramRunFieldSet]),
+            QueryRule(CheckResults, [MirageCheckRequest]),
         ],
         target_types=[*register.target_types(), FilesGeneratorTarget, FileTarget],
         objects={"parametrize": Parametrize},

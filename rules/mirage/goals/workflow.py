@@ -1,8 +1,8 @@
-"""The everyday goals beside package and run: `mirage-describe`, and `run` on host programs."""
+"""The everyday goals beside package and run: `check`, `mirage-describe` and `run` on host programs."""
 
-from mirage.goals import describe, run_host_program
+from mirage.goals import check, describe, run_host_program
 from mirage.util_rules import describe as describe_steps
 
 
 def rules():
-    return [*describe.rules(), *describe_steps.rules(), *run_host_program.rules()]
+    return [*check.rules(), *describe.rules(), *describe_steps.rules(), *run_host_program.rules()]
