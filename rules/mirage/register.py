@@ -1,6 +1,6 @@
 """The mirage Pants plugin: MirageOS-style unikernels as build targets. This module only aggregates."""
 
-from mirage import dependency_inference
+from mirage import dependency_inference, include_inference
 from mirage import target_types as mirage_target_types
 from mirage.goals import package, package_host_program, run, workflow
 from mirage.util_rules import (
@@ -26,6 +26,7 @@ def rules():
         *dependency_inference.rules(),
         *host_program.rules(),
         *image.rules(),
+        *include_inference.rules(),
         *link.rules(),
         *package.rules(),
         *package_host_program.rules(),
