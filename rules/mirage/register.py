@@ -1,6 +1,6 @@
 """The mirage Pants plugin: MirageOS-style unikernels as build targets. This module only aggregates."""
 
-from mirage import dependency_inference, include_inference
+from mirage import dependency_inference, include_inference, tailor
 from mirage import target_types as mirage_target_types
 from mirage.goals import package, package_host_program, run, workflow
 from mirage.util_rules import (
@@ -33,6 +33,7 @@ def rules():
         *prototypes.rules(),
         *resolution.rules(),
         *run.rules(),
+        *tailor.rules(),
         *toolchain.rules(),
         *workflow.rules(),
     ]
