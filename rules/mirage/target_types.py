@@ -221,7 +221,8 @@ class ImplementationPlatformDeviceField(StringField):
 class ImplementationDependenciesField(Dependencies):
     help = softwrap(
         """
-        C libraries this implementation uses. Devices named in `provides` and `requires` are added for you.
+        C libraries this implementation uses. Devices named in `provides` and `requires`, and the devices and C
+        libraries whose headers its sources `#include`, are added for you.
         Implementations listed here are visible to this implementation's `requires` parameters during resolution
         (as are the implementations in its own BUILD folder); see `pants help unikernel`.
         """
@@ -302,7 +303,7 @@ class CLibrarySourcesField(MultipleSourcesField):
 
 
 class CLibraryDependenciesField(Dependencies):
-    help = "Other C libraries or devices whose headers this library includes."
+    help = "Other C libraries this library uses. Those whose headers its sources `#include` are inferred."
 
 
 class CLibraryAbiTraitsField(_TraitsField):
@@ -322,7 +323,11 @@ class CLibraryTarget(Target):
     help = softwrap(
         """
         Portable C code that is not a device implementation (the mirage runtime, parsers, protocol code). It is
-        compiled once per ABI and linked into every image whose graph depends on it.
+        compiled once per ABI and linked into every image whose graph depends on it. Its headers (like a
+        `device`'s) are the ones other targets may include: a C source that `#include`s one depends on this
+        library without listing it, and an include that no device or c_library owns is an error naming the
+        file and line. `pants tailor` proposes a c_library for a folder's `.c`/`.h`/`.S` files that no mirage
+        target owns.
         """
     )
 
@@ -513,7 +518,8 @@ class UnikernelAbiField(StringField):
 class UnikernelDependenciesField(Dependencies):
     help = softwrap(
         """
-        C libraries the application uses. The implementations resolution chooses are added for you.
+        C libraries the application uses. The implementations resolution chooses, and the devices and C libraries
+        whose headers its sources `#include`, are added for you.
         Implementations listed here are visible to the `devices` parameters during resolution.
         """
     )
