@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Dict, List, Set, Tuple
 
 from pants.engine.addresses import Address, Addresses
-from pants.engine.fs import Digest, DigestContents
+from pants.engine.fs import Digest, DigestContents, PathGlobs, Paths
 from pants.engine.internals.graph import Owners, OwnersRequest
 from pants.engine.internals.selectors import Get, MultiGet
 from pants.engine.rules import collect_rules, rule
@@ -110,7 +110,7 @@ async def infer_c_include_dependencies(request: InferCIncludeDependencies) -> In
         if file.path.endswith(SCANNED_EXTENSIONS)
         for include in find_includes(file.content.decode("utf-8", errors="replace"))
     ]
-    paths = sorted(
+    candidates = sorted(
         {
             path
             for source, include in includes
@@ -118,6 +118,9 @@ async def infer_c_include_dependencies(request: InferCIncludeDependencies) -> In
             if is_inside_repository(path) and path not in own_files
         }
     )
+    # Owners also match paths that do not exist (a `*.h` glob owns any missing `x.h` beside it): look only at files.
+    existing = await Get(Paths, PathGlobs(candidates))
+    paths = sorted(existing.files)
     owners_per_path = await MultiGet(Get(Owners, OwnersRequest((path,))) for path in paths)
     owner_addresses = sorted({address for owners in owners_per_path for address in owners})
     owner_targets = await Get(UnexpandedTargets, Addresses(owner_addresses))

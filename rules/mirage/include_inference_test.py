@@ -86,6 +86,14 @@ def test_include_that_no_target_owns_names_the_file_line_and_fix() -> None:
     assert "a_system_header" not in message
 
 
+def test_missing_header_in_a_folder_whose_library_globs_its_headers() -> None:
+    # lib/greeting's `*.h` would match the missing name: the error must still say that no target owns it.
+    source = HELLO_WITH_GREETING.replace("lib/greeting/greeting.h", "lib/greeting/salutation.h")
+    files = {**hello_files(build=HELLO_BUILD, source=source), **GREETING_LIBRARY}
+    message = _include_error(mirage_rule_runner(files))
+    assert 'examples/hello/hello.c:3: #include "lib/greeting/salutation.h": no target owns' in message
+
+
 def test_header_private_to_a_host_program_cannot_be_included_elsewhere() -> None:
     files = hello_files(
         build=HELLO_BUILD,
