@@ -530,6 +530,8 @@ class UnikernelOutputPathField(OutputPathField):
         """
         Where the image goes under `dist/`, without the ABI suffix; the image is named `<path>.<abi>`, as MirageOS
         names them. Defaults to `<folder with dots>/<target name>`, for example `examples.hello/image.unix`.
+        A target parametrized on other fields than `abi` has them before the ABI, so each image has a path of its
+        own: `keys=parametrize(a={...}, b={...})` gives `image@keys=a.unix` and `image@keys=b.unix`.
         """
     )
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
+from typing import Mapping
 
 from pants.core.goals.package import BuiltPackage, BuiltPackageArtifact, PackageFieldSet
 from pants.core.goals.run import RunFieldSet, RunInSandboxBehavior
@@ -13,9 +15,11 @@ from pants.engine.rules import collect_rules, rule
 from pants.engine.unions import UnionRule
 from pants.util.logging import LogLevel
 
-from mirage.target_types import UnikernelOutputPathField, UnikernelStartField
+from mirage.target_types import UnikernelAbiField, UnikernelOutputPathField, UnikernelStartField
 from mirage.util_rules.build_options import UnikernelBuildOptions, UnikernelBuildOptionsRequest
 from mirage.util_rules.image import BuildImageRequest, BuiltImage
+
+_UNSAFE_FILE_NAME_CHARACTERS = re.compile(r"[^A-Za-z0-9_.,=@+-]")
 
 
 @dataclass(frozen=True)
@@ -27,12 +31,29 @@ class UnikernelFieldSet(PackageFieldSet, RunFieldSet):
     output_path: UnikernelOutputPathField
 
 
+def _parametrization_suffix(parameters: Mapping[str, str]) -> str:
+    """`@keys=a,bindings=b` for the parameters other than `abi` (which the `.<abi>` suffix already says).
+
+    Without it, two targets parametrized on anything but `abi` would write one dist path twice. Characters a file
+    name cannot hold safely become `_`.
+    """
+    named = [f"{name}={value}" for name, value in sorted(parameters.items()) if name != UnikernelAbiField.alias]
+    if not named:
+        return ""
+    return "@" + _UNSAFE_FILE_NAME_CHARACTERS.sub("_", ",".join(named))
+
+
 def image_relpath(field_set: UnikernelFieldSet, abi: str) -> str:
-    """`<folder with dots>/<target name>.<abi>` (or `<output_path>.<abi>`), as MirageOS names images."""
+    """`<folder with dots>/<target name>.<abi>` (or `<output_path>.<abi>`), as MirageOS names images.
+
+    A target parametrized on other fields than `abi` gets its parameters before the ABI:
+    `<target name>@keys=a.<abi>`, so each parametrization has an image path of its own.
+    """
     address = field_set.address
+    suffix = f"{_parametrization_suffix(address.parameters)}.{abi}"
     if field_set.output_path.value:
-        return f"{field_set.output_path.value}.{abi}"
-    return os.path.join(address.spec_path.replace(os.sep, "."), f"{address.target_name}.{abi}")
+        return f"{field_set.output_path.value}{suffix}"
+    return os.path.join(address.spec_path.replace(os.sep, "."), f"{address.target_name}{suffix}")
 
 
 @rule(desc="Package a unikernel image", level=LogLevel.DEBUG)

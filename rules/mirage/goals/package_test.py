@@ -259,6 +259,28 @@ def test_parametrized_abi_gives_one_image_per_abi_named_after_it() -> None:
     assert images == {"unix": "examples.hello/image.unix", "unix_debug": "examples.hello/image.unix_debug"}
 
 
+def test_a_target_parametrized_on_keys_gets_one_image_path_per_parametrization() -> None:
+    build = hello_files()["examples/hello/BUILD"].replace(
+        """    keys={
+        "message": "string=Hello World!",
+        "count": "int=4",
+    },""",
+        """    keys=parametrize(
+        once={"message": "string=once", "count": "int=1"},
+        twice={"message": "string=twice", "count": "int=2"},
+    ),""",
+    )
+    rule_runner = mirage_rule_runner(hello_files(build=build))
+    outputs = {}
+    for name in ("once", "twice"):
+        built = package(rule_runner, Address("examples/hello", target_name="image", parameters={"keys": name}))
+        outputs[built.artifacts[0].relpath] = run_image(rule_runner, built).stdout
+    assert outputs == {
+        "examples.hello/image@keys=once.unix": b"once\n",
+        "examples.hello/image@keys=twice.unix": b"twice\ntwice\n",
+    }
+
+
 def test_crunch_files_become_a_kv_device_and_edits_rebuild_the_image() -> None:
     files = {
         "examples/kv/BUILD": dedent(
