@@ -7,22 +7,48 @@ graph that is linked.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
+from typing import Tuple
 
-from pants.engine.addresses import Addresses, UnparsedAddressInputs
-from pants.engine.internals.selectors import Get
+from pants.build_graph.address import ResolveError
+from pants.engine.addresses import Address, Addresses, UnparsedAddressInputs
+from pants.engine.internals.selectors import Get, MultiGet
 from pants.engine.rules import collect_rules, rule
-from pants.engine.target import FieldSet, InferDependenciesRequest, InferredDependencies
+from pants.engine.target import (
+    FieldSet,
+    InferDependenciesRequest,
+    InferredDependencies,
+    InvalidFieldException,
+    WrappedTarget,
+    WrappedTargetRequest,
+)
 from pants.engine.unions import UnionRule
 from pants.util.frozendict import FrozenDict
+from pants.util.logging import LogLevel
 
+from mirage.graph.errors import MirageConfigError
 from mirage.target_types import (
+    AbiDefaultsField,
+    AbiDependenciesField,
+    AbiTenderField,
+    CrunchTarget,
+    DeviceTarget,
+    HostProgramTarget,
+    ImplementationTarget,
     ImplementationDependenciesField,
     ImplementationProvidesField,
     ImplementationRequiresField,
     UnikernelDependenciesField,
 )
-from mirage.util_rules.resolution import ResolvedUnikernel, ResolveUnikernelRequest
+from mirage.util_rules.resolution import (
+    DeclaredUnikernelTargets,
+    DeclaredUnikernelTargetsRequest,
+    ResolvedUnikernel,
+    ResolveUnikernelRequest,
+)
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -38,10 +64,26 @@ class InferUnikernelDependencies(InferDependenciesRequest):
 
 @rule(desc="Infer a unikernel's dependencies from its resolved device graph")
 async def infer_unikernel_dependencies(request: InferUnikernelDependencies) -> InferredDependencies:
-    resolved = await Get(ResolvedUnikernel, ResolveUnikernelRequest(request.field_set.address))
+    address = request.field_set.address
+    try:
+        resolved = await Get(ResolvedUnikernel, ResolveUnikernelRequest(address))
+    except (MirageConfigError, InvalidFieldException) as e:
+        # One unikernel that does not resolve must not fail `dependents ::` or `--changed-since` for the whole
+        # repository: infer what its BUILD names, and leave the full error to `package` and `run` of this target.
+        logger.warning(
+            f"{address} does not resolve, so its dependencies are only the targets its fields name "
+            f"(`pants package {address}` shows why): {first_line(e)}"
+        )
+        declared = await Get(DeclaredUnikernelTargets, DeclaredUnikernelTargetsRequest(address))
+        return InferredDependencies(declared.addresses)
     return InferredDependencies(
         [resolved.abi_address, *resolved.device_addresses, *resolved.implementation_addresses]
     )
+
+
+def first_line(error: Exception) -> str:
+    lines = str(error).strip().splitlines()
+    return lines[0] if lines else type(error).__name__
 
 
 @dataclass(frozen=True)
@@ -72,9 +114,95 @@ async def infer_implementation_dependencies(request: InferImplementationDependen
     return InferredDependencies(addresses)
 
 
+@dataclass(frozen=True)
+class AbiTargetFieldsFieldSet(FieldSet):
+    required_fields = (AbiDependenciesField, AbiDefaultsField)
+
+    dependencies: AbiDependenciesField
+    tender: AbiTenderField
+    defaults: AbiDefaultsField
+
+
+class CheckAbiTargetFields(InferDependenciesRequest):
+    """Checks the targets an ABI's `tender` and `defaults` name, before Pants resolves the special-cased `tender`,
+    so that a typo is reported naming the field, the ABI and the fix, not as an address `from <infallible>`.
+    Infers nothing: the tender is a special-cased dependency, and defaults are no dependency (see `defaults`)."""
+
+    infer_from = AbiTargetFieldsFieldSet
+
+
+@dataclass(frozen=True)
+class NamedTargetRequest:
+    """One address in a field of `owner` that must name a target of one of `kinds` (target aliases)."""
+
+    spec: str
+    owner: Address
+    field_alias: str
+    kinds: Tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class NamedTarget:
+    address: Address
+
+
+@rule(desc="Check an address a field names", level=LogLevel.DEBUG)
+async def check_named_target(request: NamedTargetRequest) -> NamedTarget:
+    origin = f"the `{request.field_alias}` field of {request.owner}"
+    wanted = " or ".join(f"`{kind}`" for kind in request.kinds)
+    fix = (
+        f"  fix: write the address of a {wanted} target there (`pants list <folder>:` lists a folder's targets)."
+    )
+    try:
+        addresses = await Get(
+            Addresses,
+            UnparsedAddressInputs([request.spec], owning_address=request.owner, description_of_origin=origin),
+        )
+        wrapped = await Get(WrappedTarget, WrappedTargetRequest(addresses[0], description_of_origin=origin))
+    except ResolveError as e:
+        raise InvalidFieldException(
+            f"The `{request.field_alias}` field of {request.owner} names `{request.spec}`, which is not a target.\n"
+            f"{fix}\n{e}"
+        ) from None
+    if wrapped.target.alias not in request.kinds:
+        raise InvalidFieldException(
+            f"The `{request.field_alias}` field of {request.owner} names {wrapped.target.address}, a "
+            f"`{wrapped.target.alias}` target.\n{fix}"
+        )
+    return NamedTarget(wrapped.target.address)
+
+
+@rule(desc="Check the targets an ABI's `tender` and `defaults` name", level=LogLevel.DEBUG)
+async def check_abi_target_fields(request: CheckAbiTargetFields) -> InferredDependencies:
+    field_set = request.field_set
+    defaults = field_set.defaults.value or FrozenDict()
+    address = field_set.address
+    tender_kinds = (HostProgramTarget.alias,)
+    device_kinds = (DeviceTarget.alias,)
+    implementation_kinds = (ImplementationTarget.alias, CrunchTarget.alias)
+    checks = [
+        *(
+            Get(NamedTarget, NamedTargetRequest(spec, address, AbiTenderField.alias, tender_kinds))
+            for spec in field_set.tender.target_specs()
+        ),
+        *(
+            Get(NamedTarget, NamedTargetRequest(spec, address, AbiDefaultsField.alias, device_kinds))
+            for spec in defaults.keys()
+        ),
+        *(
+            Get(NamedTarget, NamedTargetRequest(spec, address, AbiDefaultsField.alias, implementation_kinds))
+            for spec in defaults.values()
+        ),
+    ]
+    if checks:  # MultiGet needs at least one Get; the host ABI names no targets.
+        await MultiGet(checks)
+    return InferredDependencies([])
+
+
 def rules():
     return [
         *collect_rules(),
         UnionRule(InferDependenciesRequest, InferUnikernelDependencies),
         UnionRule(InferDependenciesRequest, InferImplementationDependencies),
+        UnionRule(InferDependenciesRequest, CheckAbiTargetFields),
     ]

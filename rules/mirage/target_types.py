@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import re
-from typing import ClassVar, Dict, Optional, Sequence, Tuple
+from typing import Any, ClassVar, Dict, Optional, Sequence, Tuple, Type
 
 from pants.core.goals.package import OutputPathField
-from pants.engine.addresses import Address
+from pants.engine.addresses import Address, UnparsedAddressInputs
 from pants.engine.target import (
     COMMON_TARGET_FIELDS,
     Dependencies,
     DictStringToStringField,
+    Field,
     InvalidFieldException,
     MultipleSourcesField,
     SingleSourceField,
+    SpecialCasedDependencies,
     StringField,
     StringSequenceField,
     Target,
@@ -94,6 +96,38 @@ class _KeysField(DictStringToStringField):
         except MirageConfigError as e:
             raise InvalidFieldException(f"The `{cls.alias}` field of {e}") from None
         return value
+
+
+_TARGET_ADDRESSES_HELP = (
+    "The target it names is a dependency of the ABI for `pants dependencies`, `dependents` and "
+    "`--changed-dependents`, but not part of the closure every image of the ABI compiles and links."
+)
+
+
+class _TargetAddressesField(SpecialCasedDependencies):
+    """A field whose value names targets, other than `dependencies`: an ABI's tender.
+
+    Pants shows the targets of a `SpecialCasedDependencies` field in `dependencies` and `dependents` (so
+    `--changed-dependents` sees them) and leaves them out of `TransitiveTargets`, which is what images compile and
+    link: an ABI must not pull its tender (host code) into each image. The value keeps its own shape (here a
+    string), checked by `value_field`; `target_specs` says which parts are addresses.
+    """
+
+    value_field: ClassVar[Type[Field]]
+
+    @classmethod
+    def compute_value(cls, raw_value: Any, address: Address) -> Any:
+        return cls.value_field.compute_value(raw_value, address)
+
+    def target_specs(self) -> Tuple[str, ...]:
+        raise NotImplementedError(type(self).__name__)
+
+    def to_unparsed_address_inputs(self) -> UnparsedAddressInputs:
+        return UnparsedAddressInputs(
+            self.target_specs(),
+            owning_address=self.address,
+            description_of_origin=f"the `{self.alias}` field of {self.address}",
+        )
 
 
 # --- device --------------------------------------------------------------------------------------------------
@@ -374,7 +408,10 @@ class AbiDefaultsField(DictStringToStringField):
     help = softwrap(
         """
         The implementation of each base device on this ABI: device address -> implementation address. A
-        unikernel's `bindings` override these.
+        unikernel's `bindings` override these. Both sides are checked like dependencies (a typo, or a target of
+        the wrong kind, is an error naming this field), but they are not dependencies of the ABI: every image of
+        the ABI depends on the ABI, so `--changed-since` would then mark images that do not use an edited default.
+        `pants dependencies <unikernel>` lists the defaults the unikernel uses.
         """
     )
 
@@ -409,9 +446,26 @@ class AbiRunnerField(StringField):
     )
 
 
-class AbiTenderField(StringField):
+class _AbiTenderValue(StringField):
     alias = "tender"
-    help = "The `host_program` that boots images of this ABI (required when `runner` is `tender`)."
+
+
+class AbiTenderField(_TargetAddressesField):
+    alias = "tender"
+    value_field = _AbiTenderValue
+    help = softwrap(
+        f"""
+        The `host_program` that boots images of this ABI (required when `runner` is `tender`).
+        {_TARGET_ADDRESSES_HELP}
+        """
+    )
+
+    @classmethod
+    def compute_value(cls, raw_value: Optional[str], address: Address) -> Optional[str]:
+        return super().compute_value(raw_value, address)
+
+    def target_specs(self) -> Tuple[str, ...]:
+        return (self.value,) if self.value else ()
 
 
 class AbiDependenciesField(Dependencies):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import Dict, Mapping
+from typing import Dict, Mapping, Sequence
 
 from pants.core.goals.package import BuiltPackage
 from pants.core.util_rules import source_files, system_binaries
@@ -32,7 +32,9 @@ def repo_files(*folders: str) -> Dict[str, str]:
     return files
 
 
-def mirage_rule_runner(extra_files: Mapping[str, str] = {}, options: tuple = ()) -> RuleRunner:
+def mirage_rule_runner(
+    extra_files: Mapping[str, str] = {}, options: tuple = (), extra_rules: Sequence = ()
+) -> RuleRunner:
     rule_runner = RuleRunner(
         rules=[
             *register.rules(),
@@ -41,6 +43,7 @@ def mirage_rule_runner(extra_files: Mapping[str, str] = {}, options: tuple = ())
             QueryRule(BuiltPackage, [UnikernelFieldSet]),
             QueryRule(CompiledTarget, [CompileTargetRequest]),
             QueryRule(ResolvedUnikernel, [ResolveUnikernelRequest]),
+            *extra_rules,
         ],
         target_types=register.target_types(),
         objects={"parametrize": Parametrize},

@@ -197,7 +197,7 @@ def test_binding_to_an_address_that_does_not_exist() -> None:
         )
         """
     rule_runner = mirage_rule_runner(hello_files(build=build))
-    with pytest.raises(ExecutionError, match="the `devices` or `bindings` field of examples/hello:image"):
+    with pytest.raises(ExecutionError, match="the `bindings` field of examples/hello:image"):
         package(rule_runner, HELLO)
 
 

@@ -38,16 +38,16 @@ async def run_unikernel(field_set: UnikernelFieldSet, mirage: MirageSubsystem) -
             "the `host_program` that boots its images."
         )
     tender_address = await Get(
-        Addresses,
-        UnparsedAddressInputs(
-            [tender_spec],
-            owning_address=abi.target.address,
-            description_of_origin=f"the `tender` field of {abi.target.address}",
-        ),
+        Addresses, UnparsedAddressInputs, abi.target[AbiTenderField].to_unparsed_address_inputs()
     )
     tender_target = await Get(
         WrappedTarget, WrappedTargetRequest(tender_address[0], description_of_origin="mirage run")
     )
+    if not HostProgramFieldSet.is_applicable(tender_target.target):
+        raise InvalidFieldException(
+            f"The `tender` field of {abi.target.address} names {tender_target.target.address}, a "
+            f"`{tender_target.target.alias}` target: it must name the `host_program` that boots images of the ABI."
+        )
     tender = await Get(BuiltPackage, PackageFieldSet, HostProgramFieldSet.create(tender_target.target))
     digest = await Get(Digest, MergeDigests([package.digest, tender.digest]))
     tender_path = os.path.join("{chroot}", tender.artifacts[0].relpath or "")
