@@ -116,9 +116,20 @@ def missing(capability: str, problem: str, purpose: str) -> None:
 
 def require(capability: str, purpose: str) -> None:
     """Skip or fail (see `missing`) unless this machine has `capability`."""
-    problem = PROBES[capability]()
+    try:
+        problem = PROBES[capability]()
+    except (OSError, subprocess.SubprocessError) as e:
+        problem = f"the probe itself failed: {e}"
     if problem is not None:
         missing(capability, problem, purpose)
+
+
+def _has(probe: Callable[[], Optional[str]]) -> bool:
+    # A probe that cannot even run (a hung unshare, a vanished binary) means the capability is missing here.
+    try:
+        return probe() is None
+    except (OSError, subprocess.SubprocessError):
+        return False
 
 
 def summary() -> str:
@@ -128,7 +139,7 @@ def summary() -> str:
         if name == "qemu":
             parts.append(f"qemu={qemu_version() or 'no'}")
         else:
-            parts.append(f"{name}={'no' if probe() else 'yes'}")
+            parts.append(f"{name}={'yes' if _has(probe) else 'no'}")
     return " ".join(parts)
 
 
