@@ -59,3 +59,14 @@ def test_cache_key_the_launcher_set_is_what_this_machine_has() -> None:
     if exported is None:
         pytest.skip(f"{capabilities.SUMMARY_VARIABLE} is not set: tests were not started by ./pants")
     assert exported == capabilities.summary()
+
+
+def test_a_probe_that_cannot_run_counts_as_missing(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken() -> str:
+        raise OSError("unshare vanished")
+
+    monkeypatch.setitem(capabilities.PROBES, "netns", broken)
+    monkeypatch.delenv(capabilities.REQUIRE_VARIABLE, raising=False)
+    assert "netns=no" in capabilities.summary().split()
+    with pytest.raises(pytest.skip.Exception, match="the probe itself failed: unshare vanished"):
+        capabilities.require("netns", "a namespace test")
