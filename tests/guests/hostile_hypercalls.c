@@ -13,22 +13,13 @@
 #include "lib/platform/platform.h"
 #include "lib/runtime/mirage.h"
 #include "targets/hvt/hvt_abi.h"
+#include "targets/hvt/hypercall.h"
 
 /* Above the 32 MiB the tests give the guest (hypercall arguments are 32-bit guest-physical addresses). */
 #define OUTSIDE_GUEST_MEMORY UINT64_C(0xf0000000)
 /* So close to the top of the 64-bit space that address + length wraps to a small number. */
 #define WRAPPING_ADDRESS UINT64_C(0xfffffffffffff000)
 #define FRAME_SIZE 60u
-
-/* As targets/hvt/hypercall.h does (that header belongs to the ABI's own sources), but for any number: `int3` enters
- * start.S's gate, which does `outl %eax, %dx` at CPL 0. */
-static void hvt_hypercall(uint32_t number, volatile void *argument)
-{
-    __asm__ __volatile__("int3"
-                         :
-                         : "a"((uint32_t)(uintptr_t)argument), "d"((uint16_t)(HVT_HYPERCALL_PIO_BASE + number))
-                         : "memory");
-}
 
 struct devices {
     platform_handle_t net;
