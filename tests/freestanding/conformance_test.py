@@ -42,9 +42,8 @@ def tap_lines(stdout: str) -> List[str]:
 
 
 def run_conformance(abi: str, namespace: str, disk: Path) -> subprocess.CompletedProcess:
-    net = "tap:tap0" if abi == "virtio" else "tap0"
     return subprocess.run(
-        ["ip", "netns", "exec", namespace, TENDERS[abi], f"--net:service={net}", f"--block:storage={disk}",
+        ["ip", "netns", "exec", namespace, TENDERS[abi], "--net:service=tap0", f"--block:storage={disk}",
          f"tests.guests/platform_conformance.{abi}"],
         capture_output=True,
         text=True,

@@ -246,9 +246,8 @@ class Guest:
 
 
 def tender_command(abi: str, namespace: str) -> List[str]:
-    net = "--net:stack_netif=tap:tap0" if abi == "virtio" else "--net:stack_netif=tap0"
-    return ["ip", "netns", "exec", namespace, TENDERS[abi], net, f"{IMAGE}.{abi}", f"--ipv4={GUEST}/24",
-            f"--ipv4-gateway={HOST}"]
+    return ["ip", "netns", "exec", namespace, TENDERS[abi], "--net:stack_netif=tap0", f"{IMAGE}.{abi}",
+            f"--ipv4={GUEST}/24", f"--ipv4-gateway={HOST}"]
 
 
 @contextmanager
