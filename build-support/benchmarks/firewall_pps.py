@@ -31,6 +31,9 @@ from typing import Dict, List, Sequence
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "build-support"))
 sys.path.insert(0, str(REPO / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_support import cpu_seconds  # noqa: E402
 
 from netns import TwoSidedNamespaces, two_sided_namespaces  # noqa: E402
 from probes.kvm import kvm_problem  # noqa: E402
@@ -101,11 +104,6 @@ def machine_kernel_seconds() -> float:
     return (int(fields[3]) + int(fields[6]) + int(fields[7])) / CLOCK_TICKS
 
 
-def process_cpu_seconds(pid: int) -> float:
-    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime + stime (guest time is inside utime)
-
-
 def flood(ns: TwoSidedNamespaces, packets: int) -> Dict[str, float]:
     receiver = subprocess.Popen(in_namespace(ns.server, 0, sys.executable, "-c", RECEIVER, str(PORT)),
                                 stdout=subprocess.PIPE, text=True)
@@ -157,10 +155,10 @@ def firewall_round(ns: TwoSidedNamespaces, packets: int) -> Round:
         if not line:
             sys.exit(f"the firewall did not start: {tender.wait()}")
         warm_up(ns)
-        before = process_cpu_seconds(tender.pid)
+        before = cpu_seconds([tender.pid])
         result = flood(ns, packets)
         # The tender's time over the flood (the receiver's idle second adds only idle waiting).
-        cpu = process_cpu_seconds(tender.pid) - before
+        cpu = cpu_seconds([tender.pid]) - before
     finally:
         tender.kill()
         tender.wait()
