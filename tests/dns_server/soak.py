@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
+from benchmarks.bench_support import cpu_seconds
 from dns_server.netns_sockets import packet_socket, udp_socket
 
 GUEST_ADDRESS = "10.0.0.2"
@@ -257,12 +258,6 @@ def mac_of(namespace: str, *command: str) -> bytes:
     return bytes.fromhex(match.group(1).replace(":", ""))
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system time of a process (all its threads: the tender and its vCPU), from /proc/<pid>/stat."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 @dataclass
 class SoakResult:
     seconds: float
@@ -355,7 +350,7 @@ def run_soak(
     injector = threading.Thread(target=inject, args=(raw, maker, injection, stop, dnsperf_cpu), daemon=True)
     pin = ["taskset", "-c", str(dnsperf_cpu)] if dnsperf_cpu is not None else []
     output_path = folder / "dnsperf.out"
-    cpu_before = cpu_seconds(server_pid)
+    cpu_before = cpu_seconds([server_pid])
     injector.start()
     try:
         with output_path.open("w") as output:
@@ -369,7 +364,7 @@ def run_soak(
         stop.set()
         injector.join(timeout=10)
         raw.close()
-    server_cpu = cpu_seconds(server_pid) - cpu_before
+    server_cpu = cpu_seconds([server_pid]) - cpu_before
     alive = ask_soa(namespace, 2.0) == 0
     latencies: List[float] = []
     per_answer: Counter = Counter()
