@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Dict, List, Set, Tuple
 
+from pants.core.util_rules.source_files import SourceFiles
 from pants.engine.addresses import Address, Addresses
 from pants.engine.fs import Digest, DigestContents, PathGlobs, Paths
 from pants.engine.internals.graph import Owners, OwnersRequest
@@ -19,18 +20,19 @@ from pants.engine.rules import collect_rules, rule
 from pants.engine.target import (
     Dependencies,
     FieldSet,
-    HydratedSources,
-    HydrateSourcesRequest,
     InferDependenciesRequest,
     InferredDependencies,
     SourcesField,
     Target,
     UnexpandedTargets,
+    WrappedTarget,
+    WrappedTargetRequest,
 )
 from pants.engine.unions import UnionRule
 
 from mirage.c.includes import Include, candidate_paths, find_includes, is_inside_repository
 from mirage.graph.errors import MirageConfigError
+from mirage.sdk.sdk_rules import MirageSdk, MirageSourcesRequest
 from mirage.target_types import (
     AbiTarget,
     CLibraryTarget,
@@ -99,9 +101,12 @@ def include_problem(
 
 
 @rule(desc="Infer a C target's dependencies from its #include lines")
-async def infer_c_include_dependencies(request: InferCIncludeDependencies) -> InferredDependencies:
+async def infer_c_include_dependencies(request: InferCIncludeDependencies, sdk: MirageSdk) -> InferredDependencies:
     field_set = request.field_set
-    hydrated = await Get(HydratedSources, HydrateSourcesRequest(field_set.sources))
+    wrapped = await Get(
+        WrappedTarget, WrappedTargetRequest(field_set.address, description_of_origin="mirage include inference")
+    )
+    hydrated = await Get(SourceFiles, MirageSourcesRequest((wrapped.target,)))
     contents = await Get(DigestContents, Digest, hydrated.snapshot.digest)
     own_files = set(hydrated.snapshot.files)
     includes: List[Tuple[str, Include]] = [
@@ -122,13 +127,17 @@ async def infer_c_include_dependencies(request: InferCIncludeDependencies) -> In
     existing = await Get(Paths, PathGlobs(candidates))
     paths = sorted(existing.files)
     owners_per_path = await MultiGet(Get(Owners, OwnersRequest((path,))) for path in paths)
-    owner_addresses = sorted({address for owners in owners_per_path for address in owners})
+    # Headers of the plugin's bundled SDK (empty in the plugin's own repository, where the SDK is on disk).
+    addresses_per_path: Dict[str, Set[Address]] = {path: set(owners) for path, owners in zip(paths, owners_per_path)}
+    for path in candidates:
+        addresses_per_path.setdefault(path, set()).update(sdk.owners.get(path, ()))
+    owner_addresses = sorted({address for addresses in addresses_per_path.values() for address in addresses})
     owner_targets = await Get(UnexpandedTargets, Addresses(owner_addresses))
     by_address = {t.address: t for t in owner_targets}
     # Only C targets count as owners: a `files` target holding the same header puts nothing into a compile.
     owners: Dict[str, Tuple[Target, ...]] = {
         path: tuple(by_address[a] for a in sorted(addresses) if isinstance(by_address[a], C_TARGET_TYPES))
-        for path, addresses in zip(paths, owners_per_path)
+        for path, addresses in addresses_per_path.items()
     }
 
     inferred: Set[Address] = set()

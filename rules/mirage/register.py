@@ -3,6 +3,7 @@
 from mirage import dependency_inference, include_inference, tailor
 from mirage import target_types as mirage_target_types
 from mirage.goals import package, package_host_program, run, workflow
+from mirage.sdk import sdk_rules
 from mirage.util_rules import (
     build_options,
     catalogue,
@@ -33,6 +34,7 @@ def rules():
         *prototypes.rules(),
         *resolution.rules(),
         *run.rules(),
+        *sdk_rules.rules(),
         *tailor.rules(),
         *toolchain.rules(),
         *workflow.rules(),
@@ -40,4 +42,4 @@ def rules():
 
 
 def target_types():
-    return mirage_target_types.target_types()
+    return (*mirage_target_types.target_types(), sdk_rules.MirageSdkTarget)

@@ -20,6 +20,7 @@ from pants.engine.target import AllUnexpandedTargets, SourcesField, SourcesPaths
 from pants.engine.unions import UnionRule
 from pants.util.logging import LogLevel
 
+from mirage.sdk.sdk_rules import sdk_files_of
 from mirage.target_types import C_SOURCE_EXTENSIONS, CLibraryTarget, target_types
 
 # The name of a target proposed at the repository root, which has no folder name to borrow.
@@ -51,12 +52,13 @@ class MirageOwnedSources:
 @rule(level=LogLevel.DEBUG, desc="Find the files mirage targets own")
 async def mirage_owned_sources(all_targets: AllUnexpandedTargets) -> MirageOwnedSources:
     # Only mirage targets count: a `files` target that carries C files as data (this repository's `//:checkout`
-    # holds all of lib/) compiles none of them, so those files still want a C target.
+    # holds all of lib/) compiles none of them, so those files still want a C target. The bundled SDK's targets
+    # own files of the plugin's wheel, not of the repository.
     mirage_types = target_types()
     owned = await MultiGet(
         Get(SourcesPaths, SourcesPathsRequest(t[SourcesField]))
         for t in all_targets
-        if isinstance(t, mirage_types) and t.has_field(SourcesField)
+        if isinstance(t, mirage_types) and t.has_field(SourcesField) and not sdk_files_of(t)
     )
     return MirageOwnedSources(tuple(sorted({path for paths in owned for path in paths.files})))
 

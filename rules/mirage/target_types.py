@@ -25,6 +25,7 @@ from pants.util.strutil import softwrap
 
 from mirage.graph.errors import MirageConfigError
 from mirage.graph.keys import KEY_DECLARATION_HELP, parse_key_declarations
+from mirage.graph.locations import location_of_address
 from mirage.graph.names import identifier_problem
 
 C_SOURCE_EXTENSIONS = (".c", ".h", ".S")
@@ -160,10 +161,11 @@ class DeviceTarget(Target):
     )
 
     def validate(self) -> None:
-        problem = identifier_problem(self.address.target_name)
+        name = location_of_address(self.address)[1]
+        problem = identifier_problem(name)
         if problem:
             raise InvalidFieldException(
-                f"The device {self.address} cannot be named `{self.address.target_name}`: {problem}. "
+                f"The device {self.address} cannot be named `{name}`: {problem}. "
                 "A device's target name is its C struct name; rename the target."
             )
 

@@ -15,6 +15,7 @@ from pants.engine.rules import collect_rules, rule
 from pants.engine.unions import UnionRule
 from pants.util.logging import LogLevel
 
+from mirage.graph.locations import location_of_address
 from mirage.target_types import UnikernelAbiField, UnikernelOutputPathField, UnikernelStartField
 from mirage.util_rules.build_options import UnikernelBuildOptions, UnikernelBuildOptionsRequest
 from mirage.util_rules.image import BuildImageRequest, BuiltImage
@@ -53,7 +54,8 @@ def image_relpath(field_set: UnikernelFieldSet, abi: str) -> str:
     suffix = f"{_parametrization_suffix(address.parameters)}.{abi}"
     if field_set.output_path.value:
         return f"{field_set.output_path.value}{suffix}"
-    return os.path.join(address.spec_path.replace(os.sep, "."), f"{address.target_name}{suffix}")
+    folder, name = location_of_address(address)
+    return os.path.join(folder.replace(os.sep, "."), f"{name}{suffix}")
 
 
 @rule(desc="Package a unikernel image", level=LogLevel.DEBUG)

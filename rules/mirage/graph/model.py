@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping, Optional, Tuple
 
+from mirage.graph.locations import location_of_spec
 
 # In an implementation's `abis`: portable code generated for whatever ABI the image is built for (crunch).
 ANY_ABI = "*"
@@ -35,8 +36,8 @@ class Device:
 
 def folder_of(address: str) -> str:
     """The BUILD folder of an address spec: `lib/tcpip:arp` -> `lib/tcpip`, `examples/dns:image@abi=hvt` ->
-    `examples/dns`."""
-    return address.split(":", 1)[0]
+    `examples/dns`, and for the bundled SDK's targets their folder in the SDK (`//:mirage#lib/tcpip/arp`)."""
+    return location_of_spec(address)[0]
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,9 @@ from pants.util.logging import LogLevel
 
 from mirage.graph.keys import parse_key_declarations
 from mirage.codegen.crunch_c import crunch_connect_function
+from mirage.graph.locations import location_of_address
 from mirage.graph.model import ANY_ABI, Abi, Catalogue, Device, Implementation
+from mirage.sdk.sdk_rules import sdk_files_of
 from mirage.target_types import (
     AbiDefaultsField,
     AbiTarget,
@@ -95,7 +97,7 @@ def _abi(target: Target, resolved: Addresses) -> Abi:
     """`resolved` is the `defaults` keys followed by its values."""
     half = len(resolved) // 2
     return Abi(
-        name=target.address.target_name,
+        name=location_of_address(target.address)[1],
         address=target.address.spec,
         defaults=tuple((d.spec, i.spec) for d, i in zip(resolved[:half], resolved[half:])),
         traits=tuple(target[AbiTraitsField].value or ()),
@@ -106,7 +108,12 @@ def _abi(target: Target, resolved: Addresses) -> Abi:
 async def gather_catalogue(all_targets: AllTargets) -> MirageCatalogue:
     kinds = FrozenDict({t.address.spec: t.alias for t in all_targets})
     devices = {
-        t.address.spec: Device(address=t.address.spec, name=t.address.target_name, header=t[DeviceSourceField].file_path)
+        t.address.spec: Device(
+            address=t.address.spec,
+            name=location_of_address(t.address)[1],
+            # A device of the bundled SDK has its one header in the wheel, at its path in the SDK.
+            header=(sdk_files_of(t) or (t[DeviceSourceField].file_path,))[0],
+        )
         for t in all_targets
         if t.has_field(DeviceSourceField)
     }

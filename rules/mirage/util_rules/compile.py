@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional, Tuple
 
-from pants.core.util_rules.source_files import SourceFiles, SourceFilesRequest
+from pants.core.util_rules.source_files import SourceFiles
 from pants.engine.addresses import Address
 from pants.engine.fs import Digest, DigestSubset, MergeDigests, PathGlobs
 from pants.engine.internals.selectors import Get, MultiGet
@@ -22,6 +22,8 @@ from pants.util.logging import LogLevel
 
 from mirage.codegen.prototypes import PROTOTYPE_CHECK_CFLAGS, FunctorSignature, is_signature_mismatch
 from mirage.graph.errors import MirageConfigError
+from mirage.graph.locations import location_of_address
+from mirage.sdk.sdk_rules import MirageSourcesRequest
 from mirage.target_types import (
     AbiCflagsField,
     AbiCompilerField,
@@ -149,7 +151,7 @@ async def compile_c_source(request: CompileCSourceRequest) -> CompiledObject:
             input_digest=request.input_digest,
             output_files=(output,),
             env=settings.toolchain.env,
-            description=f"Compile {request.source} for {request.owner} (abi {settings.address.target_name})",
+            description=f"Compile {request.source} for {request.owner} (abi {location_of_address(settings.address)[1]})",
             level=LogLevel.DEBUG,
         ),
     )
@@ -158,7 +160,7 @@ async def compile_c_source(request: CompileCSourceRequest) -> CompiledObject:
         if request.prototype is not None and is_signature_mismatch(diagnostics, request.prototype.function):
             raise FunctorMismatchError(functor_mismatch_message(request.prototype, request.source, diagnostics))
         raise CompileError(
-            f"Compiling {request.source} (from {request.owner}) for abi `{settings.address.target_name}` failed:\n"
+            f"Compiling {request.source} (from {request.owner}) for abi `{location_of_address(settings.address)[1]}` failed:\n"
             f"{diagnostics}\n"
             f"Fix the error in {request.source} at the line shown above."
         )
@@ -201,7 +203,7 @@ async def header_closure(request: HeaderClosureRequest) -> HeaderClosure:
     closure = await Get(TransitiveTargets, TransitiveTargetsRequest(request.roots))
     headers = await Get(
         SourceFiles,
-        SourceFilesRequest([t[SourcesField] for t in closure.closure if _exports_headers(t)]),
+        MirageSourcesRequest(tuple(t for t in closure.closure if _exports_headers(t))),
     )
     return HeaderClosure(headers.snapshot.digest)
 
@@ -219,7 +221,7 @@ async def compile_target(request: CompileTargetRequest) -> CompiledTarget:
     if missing:
         raise AbiTraitError(
             f"{target.address} needs the ABI traits {', '.join(needed or ())} (its `abi_traits`), but abi "
-            f"`{request.abi.target_name}` ({request.abi}) lacks {', '.join(missing)} (its traits: "
+            f"`{location_of_address(request.abi)[1]}` ({request.abi}) lacks {', '.join(missing)} (its traits: "
             f"{', '.join(settings.traits) or 'none'}).\n"
             f"  fix: build the image or program that depends on {target.address} for an ABI with those traits, or "
             f"declare them in the `traits` of {request.abi} if it really offers them."
@@ -235,7 +237,7 @@ async def compile_target(request: CompileTargetRequest) -> CompiledTarget:
         crunch = await Get(CrunchSource, CrunchSourceRequest(target.address))
         own_digest, own_files = crunch.digest, (crunch.path,)
     else:
-        own = await Get(SourceFiles, SourceFilesRequest([target[SourcesField]]))
+        own = await Get(SourceFiles, MirageSourcesRequest((target,)))
         own_digest, own_files = own.snapshot.digest, own.snapshot.files
     sources = sorted(f for f in own_files if f.endswith(COMPILED_EXTENSIONS))
     own_headers = [f for f in own_files if not f.endswith(COMPILED_EXTENSIONS)]

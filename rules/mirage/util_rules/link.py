@@ -7,7 +7,7 @@ import os
 from dataclasses import dataclass
 from typing import Optional, Tuple
 
-from pants.core.util_rules.source_files import SourceFiles, SourceFilesRequest
+from pants.core.util_rules.source_files import SourceFiles
 from pants.engine.addresses import Address
 from pants.engine.fs import Digest, MergeDigests
 from pants.engine.internals.selectors import Get, MultiGet
@@ -17,7 +17,9 @@ from pants.util.logging import LogLevel
 
 from pants.engine.target import InvalidFieldException, WrappedTarget, WrappedTargetRequest
 
-from mirage.target_types import AbiLdflagsField, AbiLinkerScriptField, AbiSourcesField
+from mirage.graph.locations import location_of_address
+from mirage.sdk.sdk_rules import MirageSourcesRequest
+from mirage.target_types import AbiLdflagsField, AbiLinkerScriptField
 from mirage.util_rules.compile import (
     AbiCompileSettings,
     AbiCompileSettingsRequest,
@@ -85,7 +87,7 @@ async def link_image(request: LinkImageRequest) -> LinkedImage:
 
 def abi_linker_script(address: Address, named: Optional[str], sources: Tuple[str, ...]) -> Optional[str]:
     """The path of the script the `linker_script` field names; it must be in `sources`, and be their only `.ld`."""
-    path = os.path.join(address.spec_path, named) if named else None
+    path = os.path.join(location_of_address(address)[0], named) if named else None
     if path is not None and path not in sources:
         raise InvalidFieldException(
             f"The `linker_script` field of {address} is `{named}`, which is not among its `sources`. "
@@ -129,7 +131,7 @@ async def link_targets(request: LinkTargetsRequest) -> LinkedTargets:
         Get(WrappedTarget, WrappedTargetRequest(request.abi, description_of_origin="mirage link")),
         *(Get(CompiledTarget, CompileTargetRequest(address, request.abi)) for address in request.targets),
     )
-    abi_sources = await Get(SourceFiles, SourceFilesRequest([abi.target[AbiSourcesField]]))
+    abi_sources = await Get(SourceFiles, MirageSourcesRequest((abi.target,)))
     linker_script = abi_linker_script(abi.target.address, abi.target[AbiLinkerScriptField].value,
                                       abi_sources.snapshot.files)
     link_input = await Get(

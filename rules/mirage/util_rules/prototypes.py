@@ -14,6 +14,7 @@ from pants.util.frozendict import FrozenDict
 from pants.util.logging import LogLevel
 
 from mirage.codegen.prototypes import FunctorSignature, prototype_header_path, render_prototype_header
+from mirage.graph.locations import location_of_address
 from mirage.target_types import UnikernelDevicesField, UnikernelStartField, UnikernelTarget
 from mirage.util_rules.catalogue import MirageCatalogue
 
@@ -74,7 +75,7 @@ async def functor_prototype(request: FunctorPrototypeRequest, mirage: MirageCata
                 )
     if signature is None:
         return FunctorPrototype(signature=None, path=None, digest=await Get(Digest, CreateDigest([])))
-    path = prototype_header_path(address.spec_path, address.target_name, signature.kind)
+    path = prototype_header_path(*location_of_address(address), signature.kind)
     digest = await Get(Digest, CreateDigest([FileContent(path, render_prototype_header(signature).encode("utf-8"))]))
     return FunctorPrototype(signature=signature, path=path, digest=digest)
 
