@@ -127,27 +127,40 @@ def object_path(source: str) -> str:
     return f"{source}.o"
 
 
+def compile_argv(
+    settings: AbiCompileSettings, source: str, prototype_header: Optional[str] = None
+) -> Tuple[str, ...]:
+    """The compiler's argv for `source`, run from the root of a sandbox holding the repository's paths.
+
+    The compile step runs exactly this, and `mirage-compile-commands` lists it for clangd, so the two cannot
+    drift. `prototype_header` is force-included into C sources only: assembly cannot take a C prototype.
+    """
+    prototype_flags = (
+        (*PROTOTYPE_CHECK_CFLAGS, "-include", prototype_header)
+        if prototype_header and source.endswith(".c")
+        else ()
+    )
+    return (
+        settings.toolchain.compiler,
+        *BASE_CFLAGS,
+        f"-frandom-seed={source}",
+        *settings.cflags,
+        *prototype_flags,
+        "-c",
+        source,
+        "-o",
+        object_path(source),
+    )
+
+
 @rule(desc="Compile a C source", level=LogLevel.DEBUG)
 async def compile_c_source(request: CompileCSourceRequest) -> CompiledObject:
     output = object_path(request.source)
     settings = request.settings
-    prototype_flags = (
-        (*PROTOTYPE_CHECK_CFLAGS, "-include", request.prototype_header) if request.prototype_header else ()
-    )
     result = await Get(
         FallibleProcessResult,
         Process(
-            argv=(
-                settings.toolchain.compiler,
-                *BASE_CFLAGS,
-                f"-frandom-seed={request.source}",
-                *settings.cflags,
-                *prototype_flags,
-                "-c",
-                request.source,
-                "-o",
-                output,
-            ),
+            argv=compile_argv(settings, request.source, request.prototype_header),
             input_digest=request.input_digest,
             output_files=(output,),
             env=settings.toolchain.env,
