@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import Dict, Iterable, Mapping, Union
+from typing import Dict, Iterable, Mapping, Sequence, Union
 
 from pants.core.goals import check
 from pants.core.goals.check import CheckResults
@@ -37,7 +37,12 @@ def checkout_files(*folders: str) -> Dict[str, bytes]:
     return files
 
 
-def checkout_rule_runner(folders: Iterable[str] = (), extra_files: Mapping[str, Union[str, bytes]] = {}) -> RuleRunner:
+def checkout_rule_runner(
+    folders: Iterable[str] = (),
+    extra_files: Mapping[str, Union[str, bytes]] = {},
+    extra_rules: Sequence = (),
+    extra_target_types: Sequence[type] = (),
+) -> RuleRunner:
     rule_runner = RuleRunner(
         rules=[
             *register.rules(),
@@ -47,8 +52,9 @@ def checkout_rule_runner(folders: Iterable[str] = (), extra_files: Mapping[str, 
             *system_binaries.rules(),
             QueryRule(RunRequest, [HostProgramRunFieldSet]),
             QueryRule(CheckResults, [MirageCheckRequest]),
+            *extra_rules,
         ],
-        target_types=[*register.target_types(), FilesGeneratorTarget, FileTarget],
+        target_types=[*register.target_types(), FilesGeneratorTarget, FileTarget, *extra_target_types],
         objects={"parametrize": Parametrize},
     )
     rule_runner.set_options(GLOBAL_ARGS, env_inherit={"PATH"})
