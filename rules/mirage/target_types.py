@@ -6,6 +6,7 @@ import re
 from typing import Any, ClassVar, Dict, Optional, Sequence, Tuple, Type
 
 from pants.core.goals.package import OutputPathField
+from pants.core.util_rules.environments import EnvironmentField
 from pants.engine.addresses import Address, UnparsedAddressInputs
 from pants.engine.target import (
     COMMON_TARGET_FIELDS,
@@ -278,6 +279,7 @@ class ImplementationTarget(Target):
         ImplementationKeysField,
         ImplementationPlatformDeviceField,
         ImplementationDependenciesField,
+        EnvironmentField,
     )
     help = softwrap(
         """
@@ -318,7 +320,13 @@ class CrunchDependenciesField(ImplementationDependenciesField):
 
 class CrunchTarget(Target):
     alias = "crunch"
-    core_fields = (*COMMON_TARGET_FIELDS, CrunchSourcesField, CrunchProvidesField, CrunchDependenciesField)
+    core_fields = (
+        *COMMON_TARGET_FIELDS,
+        CrunchSourcesField,
+        CrunchProvidesField,
+        CrunchDependenciesField,
+        EnvironmentField,
+    )
     help = softwrap(
         """
         Files baked into the image as a read-only key-value device, like MirageOS's crunch: an implementation of
@@ -355,7 +363,13 @@ class CLibraryAbiTraitsField(_TraitsField):
 
 class CLibraryTarget(Target):
     alias = "c_library"
-    core_fields = (*COMMON_TARGET_FIELDS, CLibrarySourcesField, CLibraryDependenciesField, CLibraryAbiTraitsField)
+    core_fields = (
+        *COMMON_TARGET_FIELDS,
+        CLibrarySourcesField,
+        CLibraryDependenciesField,
+        CLibraryAbiTraitsField,
+        EnvironmentField,
+    )
     help = softwrap(
         """
         Portable C code that is not a device implementation (the mirage runtime, parsers, protocol code). It is
@@ -488,6 +502,7 @@ class AbiTarget(Target):
         AbiRunnerField,
         AbiTenderField,
         AbiDependenciesField,
+        EnvironmentField,
     )
     help = softwrap(
         """
@@ -604,6 +619,7 @@ class UnikernelTarget(Target):
         UnikernelAbiField,
         UnikernelDependenciesField,
         UnikernelOutputPathField,
+        EnvironmentField,
     )
     help = softwrap(
         """
@@ -620,6 +636,9 @@ class UnikernelTarget(Target):
         candidates are an error. `crunch` targets are never visible: bind them.
         When nothing fits, the error lists every candidate in the repository with the `bindings` entry that picks
         it.
+
+        The image is compiled and linked, implementations and libraries included, in the Pants environment its
+        `environment` field names (see `pants help environments-preview`).
         """
     )
 
@@ -662,11 +681,13 @@ class HostProgramTarget(Target):
         HostProgramAbiField,
         HostProgramDependenciesField,
         HostProgramOutputPathField,
+        EnvironmentField,
     )
     help = softwrap(
         """
         A C program for the build host, such as an ABI's tender (the program that loads and boots its images).
-        `pants package` builds it; an `abi` with `runner="tender"` builds and uses it for `pants run`.
+        `pants package` builds it, in the Pants environment its `environment` field names; an `abi` with
+        `runner="tender"` builds and uses it for `pants run`.
         """
     )
 

@@ -33,7 +33,10 @@ def repo_files(*folders: str) -> Dict[str, str]:
 
 
 def mirage_rule_runner(
-    extra_files: Mapping[str, str] = {}, options: tuple = (), extra_rules: Sequence = ()
+    extra_files: Mapping[str, str] = {},
+    options: tuple = (),
+    extra_rules: Sequence = (),
+    extra_target_types: Sequence[type] = (),
 ) -> RuleRunner:
     rule_runner = RuleRunner(
         rules=[
@@ -45,7 +48,7 @@ def mirage_rule_runner(
             QueryRule(ResolvedUnikernel, [ResolveUnikernelRequest]),
             *extra_rules,
         ],
-        target_types=register.target_types(),
+        target_types=[*register.target_types(), *extra_target_types],
         objects={"parametrize": Parametrize},
     )
     rule_runner.set_options(list(options), env_inherit={"PATH"})

@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from typing import Dict, List, Optional, Tuple
 
 from pants.core.goals.check import CheckRequest, CheckResult, CheckResults
+from pants.core.util_rules.environments import EnvironmentNameRequest
 from pants.engine.addresses import Address
+from pants.engine.environment import EnvironmentName
 from pants.engine.internals.selectors import Get, MultiGet
 from pants.engine.rules import collect_rules, rule
 from pants.engine.target import FieldSet, MultipleSourcesField, Target, WrappedTarget, WrappedTargetRequest
@@ -83,12 +85,28 @@ async def check_mirage(request: MirageCheckRequest, catalogue: MirageCatalogue) 
         Get(WrappedTarget, WrappedTargetRequest(fs.address, description_of_origin="mirage check"))
         for fs in request.field_sets
     )
-    pairs = [(w.target.address, abi) for w in wrapped for abi in abis_to_check(w.target, catalogue)]
+    # Each target compiles in the environment it names. (Its field set leaves the field out, so Pants' `check`
+    # runs this request once, in the local environment, rather than once per environment named.)
+    environments = await MultiGet(
+        Get(EnvironmentName, EnvironmentNameRequest, EnvironmentNameRequest.from_target(w.target)) for w in wrapped
+    )
+    pairs = [
+        (w.target.address, abi, environment)
+        for w, environment in zip(wrapped, environments)
+        for abi in abis_to_check(w.target, catalogue)
+    ]
     checked = await MultiGet(
-        Get(CheckedCompile, CheckCompileRequest(address, catalogue.addresses[abi.address])) for address, abi in pairs
+        Get(
+            CheckedCompile,
+            {
+                CheckCompileRequest(address, catalogue.addresses[abi.address]): CheckCompileRequest,
+                environment: EnvironmentName,
+            },
+        )
+        for address, abi, environment in pairs
     )
     by_abi: Dict[str, List[Tuple[Address, CheckedCompile]]] = defaultdict(list)
-    for (address, abi), outcome in zip(pairs, checked):
+    for (address, abi, _), outcome in zip(pairs, checked):
         by_abi[abi.name].append((address, outcome))
     results = []
     for abi_name in sorted(by_abi):

@@ -9,8 +9,10 @@ from typing import Mapping
 
 from pants.core.goals.package import BuiltPackage, BuiltPackageArtifact, PackageFieldSet
 from pants.core.goals.run import RunFieldSet, RunInSandboxBehavior
+from pants.core.util_rules.environments import EnvironmentField, EnvironmentNameRequest
+from pants.engine.environment import EnvironmentName
 from pants.engine.fs import AddPrefix, Digest
-from pants.engine.internals.selectors import Get
+from pants.engine.internals.selectors import Get, MultiGet
 from pants.engine.rules import collect_rules, rule
 from pants.engine.unions import UnionRule
 from pants.util.logging import LogLevel
@@ -30,6 +32,7 @@ class UnikernelFieldSet(PackageFieldSet, RunFieldSet):
 
     start: UnikernelStartField
     output_path: UnikernelOutputPathField
+    environment: EnvironmentField
 
 
 def _parametrization_suffix(parameters: Mapping[str, str]) -> str:
@@ -60,10 +63,17 @@ def image_relpath(field_set: UnikernelFieldSet, abi: str) -> str:
 
 @rule(desc="Package a unikernel image", level=LogLevel.DEBUG)
 async def package_unikernel(field_set: UnikernelFieldSet) -> BuiltPackage:
-    options = await Get(UnikernelBuildOptions, UnikernelBuildOptionsRequest(field_set.address))
+    options, environment = await MultiGet(
+        Get(UnikernelBuildOptions, UnikernelBuildOptionsRequest(field_set.address)),
+        Get(EnvironmentName, EnvironmentNameRequest, EnvironmentNameRequest.from_field_set(field_set)),
+    )
     relpath = image_relpath(field_set, options.abi)
     folder, file_name = os.path.split(relpath)
-    image = await Get(BuiltImage, BuildImageRequest(field_set.address, file_name))
+    # Compile and link in the environment the unikernel names, also when `run` (which stays local) asks for it:
+    # the toolchain is looked up there too, so a docker or remote environment builds with its own gcc.
+    image = await Get(
+        BuiltImage, {BuildImageRequest(field_set.address, file_name): BuildImageRequest, environment: EnvironmentName}
+    )
     digest = await Get(Digest, AddPrefix(image.digest, folder)) if folder else image.digest
     return BuiltPackage(
         digest,

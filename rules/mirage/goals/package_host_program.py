@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass
 
 from pants.core.goals.package import BuiltPackage, BuiltPackageArtifact, PackageFieldSet
+from pants.core.util_rules.environments import EnvironmentField, EnvironmentNameRequest
+from pants.engine.environment import EnvironmentName
 from pants.engine.fs import AddPrefix, Digest
 from pants.engine.internals.selectors import Get
 from pants.engine.rules import collect_rules, rule
@@ -22,13 +24,19 @@ class HostProgramFieldSet(PackageFieldSet):
 
     sources: HostProgramSourcesField
     output_path: HostProgramOutputPathField
+    environment: EnvironmentField
 
 
 @rule(desc="Package a host program", level=LogLevel.DEBUG)
 async def package_host_program(field_set: HostProgramFieldSet) -> BuiltPackage:
     relpath = field_set.output_path.value_or_default(file_ending=None)
     folder, file_name = os.path.split(relpath)
-    program = await Get(BuiltHostProgram, BuildHostProgramRequest(field_set.address, file_name))
+    environment = await Get(EnvironmentName, EnvironmentNameRequest, EnvironmentNameRequest.from_field_set(field_set))
+    # Built in the environment the program names, as a unikernel is (an ABI's tender too, when `run` builds it).
+    program = await Get(
+        BuiltHostProgram,
+        {BuildHostProgramRequest(field_set.address, file_name): BuildHostProgramRequest, environment: EnvironmentName},
+    )
     digest = await Get(Digest, AddPrefix(program.digest, folder)) if folder else program.digest
     return BuiltPackage(digest, (BuiltPackageArtifact(relpath),))
 

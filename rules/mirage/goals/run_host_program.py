@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from pants.core.goals.package import BuiltPackage, PackageFieldSet
 from pants.core.goals.run import RunFieldSet, RunInSandboxBehavior, RunRequest
+from pants.core.util_rules.environments import EnvironmentField
 from pants.engine.internals.selectors import Get
 from pants.engine.rules import collect_rules, rule
 
@@ -21,11 +22,14 @@ class HostProgramRunFieldSet(RunFieldSet):
 
     sources: HostProgramSourcesField
     output_path: HostProgramOutputPathField
+    environment: EnvironmentField
 
 
 @rule
 async def run_host_program(field_set: HostProgramRunFieldSet) -> RunRequest:
-    package_field_set = HostProgramFieldSet(field_set.address, field_set.sources, field_set.output_path)
+    package_field_set = HostProgramFieldSet(
+        field_set.address, field_set.sources, field_set.output_path, field_set.environment
+    )
     package = await Get(BuiltPackage, PackageFieldSet, package_field_set)
     program = os.path.join("{chroot}", package.artifacts[0].relpath or "")
     # `pants run ... -- ARGS` appends ARGS after the program.
