@@ -33,6 +33,7 @@ from pants.util.strutil import softwrap
 
 from mirage.goals.check import abis_to_check
 from mirage.graph.model import Abi
+from mirage.sdk.sdk_rules import sdk_files_of
 from mirage.target_types import (
     AbiTarget,
     CLibraryAbiTraitsField,
@@ -160,7 +161,10 @@ async def mirage_compile_commands(
         )
         return MirageCompileCommands(exit_code=1)
     # By address, so where two targets share a source (one app in two unikernels) the same one is listed.
-    listed = sorted((t for t in targets if isinstance(t, _LISTED_TARGETS)), key=lambda t: t.address)
+    # The bundled SDK's targets are left out: their files are in the plugin's wheel, not in this repository.
+    listed = sorted(
+        (t for t in targets if isinstance(t, _LISTED_TARGETS) and not sdk_files_of(t)), key=lambda t: t.address
+    )
     unikernels = [t for t in listed if isinstance(t, UnikernelTarget)]
     unikernel_options = await MultiGet(
         Get(UnikernelBuildOptions, UnikernelBuildOptionsRequest(t.address)) for t in unikernels
