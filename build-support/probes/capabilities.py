@@ -1,5 +1,5 @@
-"""What this machine can do for the boot tests (KVM, network and mount namespaces, tap devices, QEMU), and the one place that
-decides whether a test lacking one skips or fails.
+"""What this machine can do for the boot tests (KVM, network and mount namespaces, tap devices, QEMU), and the one
+place that decides whether a test lacking one skips or fails.
 
 A developer's laptop without KVM gets skips with the reason. A machine that declares a capability in
 MIRAGE_REQUIRE_CAPABILITIES (CI does: `.ci/run`) gets a failure instead, so a suite cannot pass there by skipping.
@@ -92,7 +92,10 @@ PROBES: Dict[str, Callable[[], Optional[str]]] = {
 
 
 def declared() -> FrozenSet[str]:
-    """The capabilities this machine declares it has (MIRAGE_REQUIRE_CAPABILITIES="kvm,netns,tap,qemu,mountns" or "all")."""
+    """The capabilities this machine declares it has.
+
+    MIRAGE_REQUIRE_CAPABILITIES="kvm,netns,tap,qemu,mountns", or "all".
+    """
     names = {name.strip() for name in os.environ.get(REQUIRE_VARIABLE, "").split(",") if name.strip()}
     if "all" in names:
         return frozenset(PROBES)

@@ -1,8 +1,8 @@
 """Make the resolved functor graph part of the build graph.
 
-A unikernel depends on its ABI, the devices it takes, and the implementations resolution chose for it; an implementation on the
-devices it provides and requires. So `pants dependencies`, `peek`, `dependents` and `--changed-since` all see the
-graph that is linked.
+A unikernel depends on its ABI, the devices it takes, and the implementations resolution chose for it; an
+implementation on the devices it provides and requires. So `pants dependencies`, `peek`, `dependents` and
+`--changed-since` all see the graph that is linked.
 """
 
 from __future__ import annotations

@@ -298,12 +298,13 @@ class SoakResult:
             f"queries: {self.sent} sent, {self.completed} answered, {self.lost} lost (timeouts, "
             f"{100.0 * self.lost / max(self.sent, 1):.3f}%)",
             f"rate: {self.qps:.0f} q/s; latency p50 {self.latency_p50_ms:.3f} ms, p99 {self.latency_p99_ms:.3f} ms",
-            f"per-second q/s: min {min(self.intervals_qps, default=0):.0f}, max {max(self.intervals_qps, default=0):.0f}"
-            f" over {len(self.intervals_qps)} intervals",
+            f"per-second q/s: min {min(self.intervals_qps, default=0):.0f}, "
+            f"max {max(self.intervals_qps, default=0):.0f} over {len(self.intervals_qps)} intervals",
             f"rcodes: {rcodes}; wrong rcodes: {self.wrong_answer_count}",
             f"server CPU: {self.server_cpu_seconds:.2f} s, {per_cpu:.0f} answered queries per server CPU-second",
             f"frames injected: {self.injection.sent} (+{self.injection.send_errors} refused by the kernel), seed "
-            f"{self.injection.seed}, at most {self.injection.rate:.0f}/s; kinds {dict(sorted(self.injection.kinds.items()))}",
+            f"{self.injection.seed}, at most {self.injection.rate:.0f}/s; "
+            f"kinds {dict(sorted(self.injection.kinds.items()))}",
             f"server alive after: {self.alive_after}",
         ])
 

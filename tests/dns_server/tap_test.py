@@ -1,5 +1,6 @@
 """The DNS unikernel on its direct stack (netif -> ethernet -> arp -> ipv4 -> udp) on a tap interface, on hvt,
-spt, virtio (QEMU) and unix, inside a network namespace the test creates and removes, queried with dig from inside it."""
+spt, virtio (QEMU) and unix, inside a network namespace the test creates and removes, queried with dig from inside
+it."""
 
 from __future__ import annotations
 

@@ -17,7 +17,9 @@ LIBRARY = {
     "lib/util/BUILD": 'c_library(name="util", sources=["*.c", "*.h"])\n',
     "lib/util/util.h": "int util_twice(int x);\n",
     "lib/util/twice.c": '#include "lib/util/util.h"\nint util_twice(int x) { return 2 * x; }\n',
-    "lib/util/thrice.c": '#include "lib/util/util.h"\nint util_thrice(int x);\nint util_thrice(int x) { return 3 * x; }\n',
+    "lib/util/thrice.c": (
+        '#include "lib/util/util.h"\nint util_thrice(int x);\nint util_thrice(int x) { return 3 * x; }\n'
+    ),
 }
 
 
