@@ -3,6 +3,7 @@
 from mirage import dependency_inference, include_inference, tailor
 from mirage import target_types as mirage_target_types
 from mirage.goals import package, package_host_program, run, workflow
+from mirage.lint import clang_format
 from mirage.sdk import sdk_rules
 from mirage.util_rules import (
     build_options,
@@ -22,6 +23,7 @@ def rules():
     return [
         *build_options.rules(),
         *catalogue.rules(),
+        *clang_format.rules(),
         *compile.rules(),
         *crunch.rules(),
         *dependency_inference.rules(),
