@@ -11,7 +11,9 @@
 #define GDT_TSS_OFFSET 48  /* GDT_TSS without its RPL: the descriptor's byte offset, where the base is filled in */
 
 #ifdef __ASSEMBLER__
-/* The table's 8 quadwords; the TSS descriptor's base is left 0 for the startup code to fill in. */
+/* The table's 8 quadwords; the TSS descriptor's base is left 0 for the startup code to fill in. Assembler, which
+ * clang-format would join into one line: */
+/* clang-format off */
 .macro x86_gdt_descriptors
     .quad 0
     .quad 0x00af9b000000ffff /* 0x08 kernel code: 64-bit, DPL 0 */
@@ -22,6 +24,7 @@
     .quad 0x0000890000000067 /* 0x30 TSS: present, available 64-bit TSS, limit 103; base filled in */
     .quad 0
 .endm
+/* clang-format on */
 #endif
 
 #endif
