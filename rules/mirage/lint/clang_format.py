@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Iterable, List, Tuple
 
 from mirage.include_inference import C_TARGET_TYPES
+from mirage.sdk.sdk_rules import sdk_files_of
 from pants.backend.cc.lint.clangformat import subsystem as clang_format_subsystem
 from pants.backend.cc.lint.clangformat.subsystem import ClangFormat
 from pants.backend.python.goals import lockfile as python_lockfile
@@ -52,7 +53,8 @@ class ClangFormatFieldSet(FieldSet):
 
     @classmethod
     def opt_out(cls, tgt: Target) -> bool:
-        return not isinstance(tgt, C_TARGET_TYPES) or tgt[SkipClangFormatField].value
+        # The bundled SDK's targets are the plugin's files (in its wheel), not the repository's to format.
+        return not isinstance(tgt, C_TARGET_TYPES) or tgt[SkipClangFormatField].value or bool(sdk_files_of(tgt))
 
 
 class MirageClangFormatRequest(FmtTargetsRequest):
