@@ -21,10 +21,10 @@ struct arp_counters {
     uint64_t replies_sent;
     uint64_t requests_sent;
     uint64_t replies_received;
-    uint64_t malformed;        /* dropped: short, or not Ethernet/IPv4 */
-    uint64_t queued;           /* packets held for a resolution */
-    uint64_t queue_drops;      /* packets dropped: queue full, or their resolution timed out */
-    uint64_t evictions;        /* cache entries replaced while still valid because the cache was full */
+    uint64_t malformed;   /* dropped: short, or not Ethernet/IPv4 */
+    uint64_t queued;      /* packets held for a resolution */
+    uint64_t queue_drops; /* packets dropped: queue full, or their resolution timed out */
+    uint64_t evictions;   /* cache entries replaced while still valid because the cache was full */
 };
 
 struct arp_ops {

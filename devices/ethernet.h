@@ -25,13 +25,13 @@ typedef void (*ethernet_handler)(void *context, const uint8_t source[ETHERNET_AD
                                  size_t len);
 
 struct ethernet_counters {
-    uint64_t received;     /* frames handed to input */
-    uint64_t delivered;    /* frames handed to a listener */
-    uint64_t not_for_us;   /* dropped: destination neither our address nor broadcast */
-    uint64_t malformed;    /* dropped: shorter than a header */
-    uint64_t no_listener;  /* dropped: an EtherType nobody listens to */
-    uint64_t sent;         /* frames written */
-    uint64_t send_errors;  /* writes the network interface failed */
+    uint64_t received;    /* frames handed to input */
+    uint64_t delivered;   /* frames handed to a listener */
+    uint64_t not_for_us;  /* dropped: destination neither our address nor broadcast */
+    uint64_t malformed;   /* dropped: shorter than a header */
+    uint64_t no_listener; /* dropped: an EtherType nobody listens to */
+    uint64_t sent;        /* frames written */
+    uint64_t send_errors; /* writes the network interface failed */
 };
 
 struct ethernet_ops {

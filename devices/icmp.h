@@ -28,8 +28,8 @@ struct icmp_counters {
 struct icmp_ops {
     /* Send an echo request (ping) with `payload` to `destination` (host byte order); returns 0 or a negative
      * icmp_error. Replies are counted in echo_replies. */
-    int (*echo_request)(struct icmp *self, uint32_t destination, uint16_t id, uint16_t sequence,
-                        const uint8_t *payload, size_t len);
+    int (*echo_request)(struct icmp *self, uint32_t destination, uint16_t id, uint16_t sequence, const uint8_t *payload,
+                        size_t len);
 };
 
 struct icmp {

@@ -12,10 +12,10 @@
 #define IPV4_BROADCAST UINT32_C(0xffffffff)
 
 enum ipv4_error {
-    IPV4_ERROR_SEND = -1,     /* the layer below failed the write */
-    IPV4_ERROR_TOO_BIG = -2,  /* the payload does not fit one unfragmented datagram */
-    IPV4_ERROR_NO_ROUTE = -3, /* off-link destination and no gateway */
-    IPV4_ERROR_FULL = -4,     /* listen: the protocol has a listener already, or the table is full */
+    IPV4_ERROR_SEND = -1,       /* the layer below failed the write */
+    IPV4_ERROR_TOO_BIG = -2,    /* the payload does not fit one unfragmented datagram */
+    IPV4_ERROR_NO_ROUTE = -3,   /* off-link destination and no gateway */
+    IPV4_ERROR_FULL = -4,       /* listen: the protocol has a listener already, or the table is full */
     IPV4_ERROR_QUEUE_FULL = -5, /* the next hop is being resolved and no room is left to hold the datagram */
 };
 
@@ -23,19 +23,18 @@ struct ipv4;
 
 /* Called with the payload of each datagram of a listened protocol addressed to us (or broadcast). Addresses are
  * in host byte order; `payload` points into the receive buffer and is valid only during the call. */
-typedef void (*ipv4_handler)(void *context, uint32_t source, uint32_t destination, const uint8_t *payload,
-                             size_t len);
+typedef void (*ipv4_handler)(void *context, uint32_t source, uint32_t destination, const uint8_t *payload, size_t len);
 
 struct ipv4_counters {
-    uint64_t received;       /* datagrams handed to input */
-    uint64_t delivered;      /* handed to a listener */
-    uint64_t malformed;      /* dropped: short, bad version, IHL or total length */
-    uint64_t bad_checksum;   /* dropped: header checksum */
-    uint64_t fragments;      /* dropped: a fragment (MF set or offset != 0); reassembly is not supported */
-    uint64_t not_for_us;     /* dropped: another destination, or a broadcast/multicast source */
-    uint64_t no_listener;    /* dropped: a protocol nobody listens to */
-    uint64_t sent;           /* datagrams written (or held for ARP) */
-    uint64_t send_errors;    /* writes that failed: no route, too big, ARP queue full, link error */
+    uint64_t received;     /* datagrams handed to input */
+    uint64_t delivered;    /* handed to a listener */
+    uint64_t malformed;    /* dropped: short, bad version, IHL or total length */
+    uint64_t bad_checksum; /* dropped: header checksum */
+    uint64_t fragments;    /* dropped: a fragment (MF set or offset != 0); reassembly is not supported */
+    uint64_t not_for_us;   /* dropped: another destination, or a broadcast/multicast source */
+    uint64_t no_listener;  /* dropped: a protocol nobody listens to */
+    uint64_t sent;         /* datagrams written (or held for ARP) */
+    uint64_t send_errors;  /* writes that failed: no route, too big, ARP queue full, link error */
 };
 
 struct ipv4_ops {

@@ -24,8 +24,8 @@ struct stack_ops {
     int (*udp_listen)(struct stack *self, uint16_t port, stack_udp_handler handler, void *context);
     /* Send one datagram from `local_port` to `to`; returns 0 or a negative error code. Sends may be queued
      * until the handler that made them returns. */
-    int (*udp_send)(struct stack *self, uint16_t local_port, const struct stack_udp_peer *to,
-                    const uint8_t *payload, size_t len);
+    int (*udp_send)(struct stack *self, uint16_t local_port, const struct stack_udp_peer *to, const uint8_t *payload,
+                    size_t len);
     /* Handle traffic for `timeout_ns` (UINT64_MAX: for ever); returns 0 when the time is up, or a negative
      * error code when the stack cannot go on. */
     int (*run)(struct stack *self, uint64_t timeout_ns);

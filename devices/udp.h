@@ -49,8 +49,7 @@ struct udp_ops {
     uint8_t *(*tx_payload)(struct udp *self, size_t *capacity);
     /* Send the first `len` bytes of the transmit payload from `source_port` to `destination`:`destination_port`
      * (host byte order), with a checksum; returns 0 (sent, or held while ARP resolves) or a negative udp_error. */
-    int (*write)(struct udp *self, uint16_t source_port, uint32_t destination, uint16_t destination_port,
-                 size_t len);
+    int (*write)(struct udp *self, uint16_t source_port, uint32_t destination, uint16_t destination_port, size_t len);
 };
 
 struct udp {

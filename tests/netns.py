@@ -59,8 +59,9 @@ def routed_peer_namespace(purpose: str, router_namespace: str, router_address: s
         raise RuntimeError(f"cannot create network namespace {name}: {created.stderr.strip()}")
     router_link, peer_link = f"vr{next(_serial)}", "vp0"
     try:
-        _run_in(router_namespace, "ip", "link", "add", router_link, "type", "veth", "peer", "name", peer_link,
-                "netns", name)
+        _run_in(
+            router_namespace, "ip", "link", "add", router_link, "type", "veth", "peer", "name", peer_link, "netns", name
+        )
         _run_in(router_namespace, "ip", "address", "add", router_address, "dev", router_link)
         _run_in(router_namespace, "ip", "link", "set", router_link, "up")
         _run_in(router_namespace, "sh", "-c", "echo 1 > /proc/sys/net/ipv4/ip_forward")
@@ -71,8 +72,12 @@ def routed_peer_namespace(purpose: str, router_namespace: str, router_address: s
         yield name
     finally:
         subprocess.run(["ip", "netns", "del", name], check=False, capture_output=True, timeout=10)
-        subprocess.run(["ip", "netns", "exec", router_namespace, "ip", "link", "del", router_link], check=False,
-                       capture_output=True, timeout=10)
+        subprocess.run(
+            ["ip", "netns", "exec", router_namespace, "ip", "link", "del", router_link],
+            check=False,
+            capture_output=True,
+            timeout=10,
+        )
 
 
 @dataclass(frozen=True)
@@ -88,8 +93,9 @@ class TwoSidedNamespaces:
 
 
 @contextmanager
-def two_sided_namespaces(purpose: str, client_address: str, client_gateway: str, server_address: str,
-                         server_gateway: str) -> Iterator[TwoSidedNamespaces]:
+def two_sided_namespaces(
+    purpose: str, client_address: str, client_gateway: str, server_address: str, server_gateway: str
+) -> Iterator[TwoSidedNamespaces]:
     """Three fresh namespaces for a guest between two links (a router, a firewall): in `router`, taps `tap0` and
     `tap1`, each bridged to a veth pair whose other end is in `client` (with `client_address`, e.g. 10.1.0.2/24,
     and a default route through `client_gateway`, the guest's inside address) or in `server` (likewise). The
@@ -115,8 +121,20 @@ def two_sided_namespaces(purpose: str, client_address: str, client_gateway: str,
             router_link = f"v{bridge}"
             _run_in(router, "ip", "tuntap", "add", "dev", tap, "mode", "tap")
             _run_in(router, "ip", "link", "add", bridge, "type", "bridge")
-            _run_in(router, "ip", "link", "add", router_link, "type", "veth", "peer", "name", "eth0", "netns",
-                    peer_namespace)
+            _run_in(
+                router,
+                "ip",
+                "link",
+                "add",
+                router_link,
+                "type",
+                "veth",
+                "peer",
+                "name",
+                "eth0",
+                "netns",
+                peer_namespace,
+            )
             for link in (tap, router_link):
                 _run_in(router, "ip", "link", "set", link, "master", bridge)
                 _run_in(router, "ip", "link", "set", link, "up")

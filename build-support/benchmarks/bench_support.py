@@ -86,12 +86,17 @@ def tap_namespace(name: str, tap: str = "tap0") -> Iterator[str]:
     """A network namespace holding `tap` at HOST_ADDRESS/24, up; the guest takes SERVER_ADDRESS on its other side."""
     subprocess.run(["ip", "netns", "add", name], check=True, timeout=20)
     try:
-        _run_all([netns_exec(name, command) for command in (
-            ["ip", "link", "set", "lo", "up"],
-            ["ip", "tuntap", "add", "dev", tap, "mode", "tap"],
-            ["ip", "address", "add", f"{HOST_ADDRESS}/24", "dev", tap],
-            ["ip", "link", "set", tap, "up"],
-        )])
+        _run_all(
+            [
+                netns_exec(name, command)
+                for command in (
+                    ["ip", "link", "set", "lo", "up"],
+                    ["ip", "tuntap", "add", "dev", tap, "mode", "tap"],
+                    ["ip", "address", "add", f"{HOST_ADDRESS}/24", "dev", tap],
+                    ["ip", "link", "set", tap, "up"],
+                )
+            ]
+        )
         yield name
     finally:
         subprocess.run(["ip", "netns", "del", name], check=False, timeout=20)
@@ -105,19 +110,41 @@ def veth_namespaces(client: str, server: str) -> Iterator[Tuple[str, str]]:
         for name in (client, server):
             subprocess.run(["ip", "netns", "add", name], check=True, timeout=20)
             created.append(name)
-        _run_all([
-            ["ip", "link", "add", "veth-c", "netns", client, "type", "veth", "peer", "name", "veth-s", "netns", server],
-            *(netns_exec(client, command) for command in (
-                ["ip", "link", "set", "lo", "up"],
-                ["ip", "address", "add", f"{HOST_ADDRESS}/24", "dev", "veth-c"],
-                ["ip", "link", "set", "veth-c", "up"],
-            )),
-            *(netns_exec(server, command) for command in (
-                ["ip", "link", "set", "lo", "up"],
-                ["ip", "address", "add", f"{SERVER_ADDRESS}/24", "dev", "veth-s"],
-                ["ip", "link", "set", "veth-s", "up"],
-            )),
-        ])
+        _run_all(
+            [
+                [
+                    "ip",
+                    "link",
+                    "add",
+                    "veth-c",
+                    "netns",
+                    client,
+                    "type",
+                    "veth",
+                    "peer",
+                    "name",
+                    "veth-s",
+                    "netns",
+                    server,
+                ],
+                *(
+                    netns_exec(client, command)
+                    for command in (
+                        ["ip", "link", "set", "lo", "up"],
+                        ["ip", "address", "add", f"{HOST_ADDRESS}/24", "dev", "veth-c"],
+                        ["ip", "link", "set", "veth-c", "up"],
+                    )
+                ),
+                *(
+                    netns_exec(server, command)
+                    for command in (
+                        ["ip", "link", "set", "lo", "up"],
+                        ["ip", "address", "add", f"{SERVER_ADDRESS}/24", "dev", "veth-s"],
+                        ["ip", "link", "set", "veth-s", "up"],
+                    )
+                ),
+            ]
+        )
         yield client, server
     finally:
         for name in created:  # deleting a namespace deletes its end of the veth pair, and so the pair
@@ -149,13 +176,17 @@ def parse_dnsperf_summary(output: str) -> DnsperfSummary:
     )
 
 
-def dnsperf(prefix: Sequence[str], server: str, port: int, queries: Path, seconds: int,
-            extra: Sequence[str] = ()) -> str:
+def dnsperf(
+    prefix: Sequence[str], server: str, port: int, queries: Path, seconds: int, extra: Sequence[str] = ()
+) -> str:
     """dnsperf's output; `prefix` runs it (a namespace, a core). One thread and its default 100 outstanding
     queries unless `extra` says otherwise."""
     return subprocess.run(
         [*prefix, "dnsperf", "-s", server, "-p", str(port), "-d", str(queries), "-l", str(seconds), *extra],
-        capture_output=True, text=True, check=True, timeout=seconds + 60,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=seconds + 60,
     ).stdout
 
 

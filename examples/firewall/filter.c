@@ -107,8 +107,10 @@ static int parse_rule(const struct rule_text *text, struct filter_rule *rule, ch
         while (p < end && *p != ' ' && *p != '\t')
             p++;
         if (count == TOKENS_MAX)
-            return rule_error(error, text, "too many words; expected <allow|deny> <proto> from <addr> to <addr> "
-                                           "[port <n>[-<m>]]", NULL);
+            return rule_error(error, text,
+                              "too many words; expected <allow|deny> <proto> from <addr> to <addr> "
+                              "[port <n>[-<m>]]",
+                              NULL);
         size_t len = (size_t)(p - word);
         if (len >= TOKEN_SIZE)
             return rule_error(error, text, "a word is longer than 31 characters", NULL);
@@ -116,8 +118,10 @@ static int parse_rule(const struct rule_text *text, struct filter_rule *rule, ch
         tokens[count++][len] = '\0';
     }
     if (count != 6 && count != 8)
-        return rule_error(error, text, "expected <allow|deny> <any|icmp|tcp|udp> from <addr> to <addr> "
-                                       "[port <n>[-<m>]]", NULL);
+        return rule_error(error, text,
+                          "expected <allow|deny> <any|icmp|tcp|udp> from <addr> to <addr> "
+                          "[port <n>[-<m>]]",
+                          NULL);
     memset(rule, 0, sizeof(*rule));
     if (strcmp(tokens[0], "allow") == 0)
         rule->action = FILTER_ALLOW;
@@ -143,8 +147,8 @@ static int parse_rule(const struct rule_text *text, struct filter_rule *rule, ch
     if (strcmp(tokens[4], "to") != 0)
         return rule_error(error, text, "expected `to` after the source", tokens[4]);
     if (parse_address_token(tokens[5], &rule->destination, &rule->destination_mask) != 0)
-        return rule_error(error, text,
-                          "the destination must be any, a.b.c.d or a.b.c.d/prefix without host bits", tokens[5]);
+        return rule_error(error, text, "the destination must be any, a.b.c.d or a.b.c.d/prefix without host bits",
+                          tokens[5]);
     rule->port_min = 0;
     rule->port_max = 65535;
     if (count == 8) {
@@ -177,7 +181,7 @@ int filter_parse_rules(const char *text, const char *default_action, struct filt
         snprintf(error, FILTER_ERROR_SIZE, "the default action \"%.40s\" must be allow or deny", default_action);
         return -1;
     }
-    struct rule_text rule = { 0, text, 0 };
+    struct rule_text rule = {0, text, 0};
     for (const char *p = text;; p++) {
         if (*p != ';' && *p != '\0')
             continue;
@@ -227,8 +231,7 @@ static bool unicast(uint32_t address)
     return (address >> 24) != 0 && (address >> 28) < 0xe;
 }
 
-enum filter_verdict filter_inspect(const uint8_t *packet, size_t len, struct filter_packet *out,
-                                   size_t *datagram_len)
+enum filter_verdict filter_inspect(const uint8_t *packet, size_t len, struct filter_packet *out, size_t *datagram_len)
 {
     if (len < IPV4_HEADER_MIN || packet[0] >> 4 != 4)
         return FILTER_MALFORMED;

@@ -27,7 +27,7 @@ enum filter_protocol {
 
 struct filter_rule {
     enum filter_action action;
-    uint8_t protocol; /* enum filter_protocol; 0 matches every protocol */
+    uint8_t protocol;                                            /* enum filter_protocol; 0 matches every protocol */
     uint32_t source, source_mask, destination, destination_mask; /* host byte order; mask 0: any */
     uint16_t port_min, port_max; /* destination port range; 0-65535 when the rule names no port */
     bool has_port;
@@ -61,8 +61,8 @@ enum filter_action filter_decide(const struct filter_rules *rules, const struct 
 int filter_parse_cidr(const char *text, uint32_t *address, uint32_t *netmask);
 
 enum filter_verdict {
-    FILTER_FORWARD = 0,      /* a well-formed datagram another host should get */
-    FILTER_MALFORMED = -1,   /* short, not version 4, bad IHL or total length */
+    FILTER_FORWARD = 0,    /* a well-formed datagram another host should get */
+    FILTER_MALFORMED = -1, /* short, not version 4, bad IHL or total length */
     FILTER_BAD_CHECKSUM = -2,
     FILTER_FRAGMENT = -3,    /* fragments are dropped: their ports are not in every piece */
     FILTER_TTL_EXPIRED = -4, /* TTL 0 or 1: forwarding would take it to 0 */
@@ -71,8 +71,7 @@ enum filter_verdict {
 
 /* Check the IPv4 datagram in `packet` (`len` bytes, the Ethernet payload) for forwarding and fill `out`;
  * `*datagram_len` is its total length (the Ethernet padding after it is not forwarded). */
-enum filter_verdict filter_inspect(const uint8_t *packet, size_t len, struct filter_packet *out,
-                                   size_t *datagram_len);
+enum filter_verdict filter_inspect(const uint8_t *packet, size_t len, struct filter_packet *out, size_t *datagram_len);
 
 /* Decrement the TTL of a datagram filter_inspect accepted and store its new header checksum. */
 void filter_decrement_ttl(uint8_t *packet);

@@ -10,11 +10,11 @@
 
 enum {
     PORTS = 2,
-    READ_BURST = 64,             /* frames read from one port before the other gets its turn */
-    RX_OFFSET = 2,               /* so the IPv4 header lands 4-byte aligned behind the Ethernet one */
-    RX_BUFFER_SIZE = 9216,       /* room for a jumbo frame: the netif may offer its whole MTU */
-    TICK_MAX_NS = 100000000,     /* look at ARP's timers at least this often */
-    FIREWALL_EXIT_CONFIG = 64,   /* a bad key: rules, default action or overlapping port subnets */
+    READ_BURST = 64,           /* frames read from one port before the other gets its turn */
+    RX_OFFSET = 2,             /* so the IPv4 header lands 4-byte aligned behind the Ethernet one */
+    RX_BUFFER_SIZE = 9216,     /* room for a jumbo frame: the netif may offer its whole MTU */
+    TICK_MAX_NS = 100000000,   /* look at ARP's timers at least this often */
+    FIREWALL_EXIT_CONFIG = 64, /* a bad key: rules, default action or overlapping port subnets */
 };
 
 struct firewall_counters {
@@ -38,7 +38,7 @@ struct firewall {
     _Alignas(8) uint8_t rx[RX_OFFSET + RX_BUFFER_SIZE];
 };
 
-static const char *side_names[PORTS] = { "inside", "outside" };
+static const char *side_names[PORTS] = {"inside", "outside"};
 
 static void say(struct console *console, const char *text)
 {
@@ -135,8 +135,8 @@ int firewall_start(struct console *console, struct port *inside, struct port *ou
 {
     struct firewall *firewall = &the_firewall;
     firewall->console = console;
-    firewall->sides[0] = (struct side){ firewall, inside, 0 };
-    firewall->sides[1] = (struct side){ firewall, outside, 1 };
+    firewall->sides[0] = (struct side){firewall, inside, 0};
+    firewall->sides[1] = (struct side){firewall, outside, 1};
     int rc = configure(firewall);
     if (rc != 0)
         return rc;

@@ -22,7 +22,7 @@ static int port_receive_impl(struct port *self, uint8_t *buf, size_t size)
     return 0;
 }
 
-static const struct port_ops ops = { .receive = port_receive_impl };
+static const struct port_ops ops = {.receive = port_receive_impl};
 
 int firewall_port_connect(struct port *self, struct netif *netif, struct ethernet *ethernet, struct arp *arp)
 {

@@ -29,7 +29,8 @@ struct response {
     unsigned written_count;
 };
 
-static bool already_written(const struct response *r, const struct dns_rrset *rrset) {
+static bool already_written(const struct response *r, const struct dns_rrset *rrset)
+{
     for (unsigned i = 0; i < r->written_count; i++) {
         if (r->written[i] == rrset) {
             return true;
@@ -41,7 +42,8 @@ static bool already_written(const struct response *r, const struct dns_rrset *rr
 /* Appends an RRset under `owner`, with `ttl`; all or nothing. Records MX/NS/SRV targets for the additional
  * section. Returns false when it does not fit. */
 static bool put_rrset(struct response *r, enum section section, const uint8_t *owner, const struct dns_rrset *rrset,
-                      uint32_t ttl) {
+                      uint32_t ttl)
+{
     size_t start = r->pos;
     unsigned entries = r->compressor.count;
     const struct dns_rdata_ref *ref = r->zone->rdata_refs + rrset->first;
@@ -72,8 +74,9 @@ static bool put_rrset(struct response *r, enum section section, const uint8_t *o
 }
 
 /* A required RRset (answer or authority): when it does not fit, the whole response is truncated. */
-static bool put_required(struct response *r, enum section section, const uint8_t *owner,
-                         const struct dns_rrset *rrset, uint32_t ttl) {
+static bool put_required(struct response *r, enum section section, const uint8_t *owner, const struct dns_rrset *rrset,
+                         uint32_t ttl)
+{
     if (r->truncated) {
         return false;
     }
@@ -84,13 +87,15 @@ static bool put_required(struct response *r, enum section section, const uint8_t
     return true;
 }
 
-static void put_negative_soa(struct response *r) {
+static void put_negative_soa(struct response *r)
+{
     const struct dns_node *apex = &r->zone->nodes[0];
     put_required(r, AUTHORITY, apex->owner, r->zone->soa, r->zone->negative_ttl);
 }
 
 /* A and AAAA for the names MX, NS and SRV records pointed at, when the zone has them (glue included). */
-static void put_additional(struct response *r) {
+static void put_additional(struct response *r)
+{
     for (unsigned t = 0; t < r->target_count && !r->truncated; t++) {
         struct dns_name name;
         if (dns_name_from_wire(r->targets[t], DNS_NAME_MAX, &name) != 0) {
@@ -121,7 +126,8 @@ static void put_additional(struct response *r) {
     }
 }
 
-static void put_referral(struct response *r, uint32_t cut, bool authoritative_so_far) {
+static void put_referral(struct response *r, uint32_t cut, bool authoritative_so_far)
+{
     const struct dns_node *node = &r->zone->nodes[cut];
     if (!authoritative_so_far) {
         r->flags &= (uint16_t)~DNS_FLAG_AA;
@@ -134,7 +140,8 @@ static void put_referral(struct response *r, uint32_t cut, bool authoritative_so
 /* Answers from one node: the exact match, or the wildcard standing in for `owner`. Returns the CNAME RRset to
  * follow, or NULL when the answer is complete. */
 static const struct dns_rrset *answer_from_node(struct response *r, const struct dns_node *node, const uint8_t *owner,
-                                                uint16_t qtype) {
+                                                uint16_t qtype)
+{
     const struct dns_rrset *sets = r->zone->rrsets + node->first_rrset;
     if (qtype == DNS_TYPE_ANY) {
         /* RFC 8482: one RRset, not all of them (as NSD does): the SOA at the apex, else the lowest type. */
@@ -170,7 +177,8 @@ static const struct dns_rrset *answer_from_node(struct response *r, const struct
 }
 
 /* Resolves `qname` (the question's name, as asked) by RFC 1034 section 4.3.2 within the zone. */
-static void resolve(struct response *r, const struct dns_name *qname, uint16_t qtype) {
+static void resolve(struct response *r, const struct dns_name *qname, uint16_t qtype)
+{
     const struct dns_zone *zone = r->zone;
     struct dns_name name = *qname;
     const uint8_t *owner = r->message + DNS_HEADER_SIZE; /* the question's name: compresses to one pointer */
@@ -227,7 +235,8 @@ static void resolve(struct response *r, const struct dns_name *qname, uint16_t q
 }
 
 /* A response with only a header, for errors found before the question could be trusted. */
-static size_t header_only(uint8_t *response, const struct dns_header *query, uint8_t rcode) {
+static size_t header_only(uint8_t *response, const struct dns_header *query, uint8_t rcode)
+{
     struct dns_header header = {
         .id = query->id,
         .flags = (uint16_t)(DNS_FLAG_QR | (query->flags & (0x7800 | DNS_FLAG_RD | DNS_FLAG_CD)) | rcode),
@@ -237,7 +246,8 @@ static size_t header_only(uint8_t *response, const struct dns_header *query, uin
 }
 
 size_t dns_answer(const struct dns_zone *zone, const uint8_t *query, size_t query_len, uint8_t *response,
-                  size_t response_size) {
+                  size_t response_size)
+{
     if (zone == NULL || query_len < DNS_HEADER_SIZE || response_size < DNS_UDP_PAYLOAD) {
         return 0;
     }

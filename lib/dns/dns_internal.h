@@ -68,21 +68,30 @@ enum dns_rcode {
 #define DNS_EDE_NOT_AUTHORITATIVE 20
 #define DNS_EDE_NOT_SUPPORTED 21
 
-static inline uint16_t dns_get16(const uint8_t *p) { return (uint16_t)((p[0] << 8) | p[1]); }
-static inline uint32_t dns_get32(const uint8_t *p) {
+static inline uint16_t dns_get16(const uint8_t *p)
+{
+    return (uint16_t)((p[0] << 8) | p[1]);
+}
+static inline uint32_t dns_get32(const uint8_t *p)
+{
     return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
 }
-static inline void dns_put16(uint8_t *p, uint16_t v) {
+static inline void dns_put16(uint8_t *p, uint16_t v)
+{
     p[0] = (uint8_t)(v >> 8);
     p[1] = (uint8_t)v;
 }
-static inline void dns_put32(uint8_t *p, uint32_t v) {
+static inline void dns_put32(uint8_t *p, uint32_t v)
+{
     p[0] = (uint8_t)(v >> 24);
     p[1] = (uint8_t)(v >> 16);
     p[2] = (uint8_t)(v >> 8);
     p[3] = (uint8_t)v;
 }
-static inline uint8_t dns_lower(uint8_t c) { return (c >= 'A' && c <= 'Z') ? (uint8_t)(c + 32) : c; }
+static inline uint8_t dns_lower(uint8_t c)
+{
+    return (c >= 'A' && c <= 'Z') ? (uint8_t)(c + 32) : c;
+}
 
 /* --- names (name.c) ----------------------------------------------------------------------------------------- */
 
@@ -101,7 +110,8 @@ struct dns_name_ref {
     uint8_t length, label_count;
 };
 
-static inline struct dns_name_ref dns_name_ref_of(const struct dns_name *name) {
+static inline struct dns_name_ref dns_name_ref_of(const struct dns_name *name)
+{
     struct dns_name_ref ref = {name->wire, name->labels, name->length, name->label_count};
     return ref;
 }
@@ -175,8 +185,8 @@ bool dns_opt_write(uint8_t *message, size_t *pos, size_t limit, uint16_t payload
                    uint16_t flags, int32_t extended_error);
 /* Appends one resource record of class IN; RDATA names of RFC 1035 types are compressed. Returns false, having
  * written nothing and forgotten any compression entries it added, when it does not fit under `limit`. */
-bool dns_rr_write(uint8_t *message, size_t *pos, size_t limit, struct dns_compressor *compressor,
-                  const uint8_t *owner, uint16_t type, uint32_t ttl, const uint8_t *rdata, uint16_t rdlength);
+bool dns_rr_write(uint8_t *message, size_t *pos, size_t limit, struct dns_compressor *compressor, const uint8_t *owner,
+                  uint16_t type, uint32_t ttl, const uint8_t *rdata, uint16_t rdlength);
 
 /* --- RR types (rrtypes.c) ----------------------------------------------------------------------------------- */
 
@@ -195,7 +205,7 @@ struct dns_token {
 
 #define DNS_ENTRY_TOKENS_MAX 1024
 struct dns_entry {
-    unsigned line; /* where the entry starts */
+    unsigned line;    /* where the entry starts */
     bool owner_blank; /* the entry's first line starts with white space: the previous owner applies */
     size_t count;
     struct dns_token tokens[DNS_ENTRY_TOKENS_MAX];
@@ -238,12 +248,12 @@ struct dns_rdata_ref {
 #define DNS_NODE_NONE UINT32_MAX
 struct dns_node {
     struct dns_name_ref key; /* lowercase, for lookups (in zone->keys) */
-    uint8_t *owner;        /* the name as the master file spelled it, uncompressed wire */
-    uint32_t parent;       /* the node one label up; DNS_NODE_NONE at the apex */
-    uint32_t cut;          /* the nearest delegation point at or above this node (not the apex), or NONE */
-    uint32_t wildcard;     /* the "*" child, or NONE */
+    uint8_t *owner;          /* the name as the master file spelled it, uncompressed wire */
+    uint32_t parent;         /* the node one label up; DNS_NODE_NONE at the apex */
+    uint32_t cut;            /* the nearest delegation point at or above this node (not the apex), or NONE */
+    uint32_t wildcard;       /* the "*" child, or NONE */
     uint32_t first_rrset;
-    uint16_t rrset_count;  /* 0: an empty non-terminal */
+    uint16_t rrset_count; /* 0: an empty non-terminal */
 };
 
 struct dns_zone {
@@ -282,8 +292,7 @@ int dns_builder_add(struct dns_zone_builder *builder, const struct dns_name *own
 void dns_builder_free(struct dns_zone_builder *builder);
 /* Checks the records (one SOA, all at or below it, CNAME alone at its name) and builds the lookup structure.
  * On error returns NULL with *line and a problem (written into problem). */
-struct dns_zone *dns_zone_build(struct dns_zone_builder *builder, unsigned *line, char *problem,
-                                size_t problem_size);
+struct dns_zone *dns_zone_build(struct dns_zone_builder *builder, unsigned *line, char *problem, size_t problem_size);
 
 /* The index of the last node not after `name` (lowercase, at or below the apex) in canonical order; sets *exact. */
 uint32_t dns_zone_find(const struct dns_zone *zone, const struct dns_name *name, bool *exact);

@@ -3,7 +3,8 @@
 
 #include "lib/dns/dns_internal.h"
 
-int dns_name_read(const uint8_t *message, size_t message_len, size_t offset, struct dns_name *name, size_t *next) {
+int dns_name_read(const uint8_t *message, size_t message_len, size_t offset, struct dns_name *name, size_t *next)
+{
     /* Every pointer must go strictly below the lowest position read so far: the walk then ends in at most
      * message_len steps, and a pointer can never reach forward or into itself. */
     size_t pos = offset, lowest = offset;
@@ -57,7 +58,8 @@ int dns_name_read(const uint8_t *message, size_t message_len, size_t offset, str
     }
 }
 
-int dns_name_from_wire(const uint8_t *wire, size_t available, struct dns_name *name) {
+int dns_name_from_wire(const uint8_t *wire, size_t available, struct dns_name *name)
+{
     size_t length = 0;
     unsigned labels = 0;
     for (;;) {
@@ -86,7 +88,8 @@ int dns_name_from_wire(const uint8_t *wire, size_t available, struct dns_name *n
     }
 }
 
-size_t dns_wire_name_length(const uint8_t *wire) {
+size_t dns_wire_name_length(const uint8_t *wire)
+{
     size_t length = 0;
     while (wire[length] != 0) {
         length += (size_t)wire[length] + 1;
@@ -94,13 +97,15 @@ size_t dns_wire_name_length(const uint8_t *wire) {
     return length + 1;
 }
 
-void dns_name_lowercase(struct dns_name *name) {
+void dns_name_lowercase(struct dns_name *name)
+{
     for (unsigned i = 0; i < name->length; i++) {
         name->wire[i] = dns_lower(name->wire[i]);
     }
 }
 
-bool dns_wire_name_equal(const uint8_t *a, const uint8_t *b) {
+bool dns_wire_name_equal(const uint8_t *a, const uint8_t *b)
+{
     for (;;) {
         if (*a != *b) {
             return false;
@@ -119,7 +124,8 @@ bool dns_wire_name_equal(const uint8_t *a, const uint8_t *b) {
     }
 }
 
-static bool label_equal(const uint8_t *a, const uint8_t *b) {
+static bool label_equal(const uint8_t *a, const uint8_t *b)
+{
     if (*a != *b) {
         return false;
     }
@@ -131,7 +137,8 @@ static bool label_equal(const uint8_t *a, const uint8_t *b) {
     return true;
 }
 
-unsigned dns_name_common_labels(struct dns_name_ref a, struct dns_name_ref b) {
+unsigned dns_name_common_labels(struct dns_name_ref a, struct dns_name_ref b)
+{
     unsigned i = a.label_count, j = b.label_count, common = 0;
     while (i > 0 && j > 0 && label_equal(a.wire + a.labels[i - 1], b.wire + b.labels[j - 1])) {
         i--;
@@ -141,14 +148,16 @@ unsigned dns_name_common_labels(struct dns_name_ref a, struct dns_name_ref b) {
     return common;
 }
 
-bool dns_name_is_at_or_below(struct dns_name_ref name, struct dns_name_ref ancestor) {
+bool dns_name_is_at_or_below(struct dns_name_ref name, struct dns_name_ref ancestor)
+{
     if (name.label_count < ancestor.label_count) {
         return false;
     }
     return dns_wire_name_equal(name.wire + name.labels[name.label_count - ancestor.label_count], ancestor.wire);
 }
 
-int dns_name_canonical_compare(struct dns_name_ref a, struct dns_name_ref b) {
+int dns_name_canonical_compare(struct dns_name_ref a, struct dns_name_ref b)
+{
     unsigned i = a.label_count, j = b.label_count;
     while (i > 0 && j > 0) {
         const uint8_t *la = a.wire + a.labels[--i], *lb = b.wire + b.labels[--j];
@@ -167,7 +176,8 @@ int dns_name_canonical_compare(struct dns_name_ref a, struct dns_name_ref b) {
     return i == 0 ? -1 : 1; /* the name with labels left is below the other, so after it */
 }
 
-void dns_name_suffix(const struct dns_name *name, unsigned drop, struct dns_name *suffix) {
+void dns_name_suffix(const struct dns_name *name, unsigned drop, struct dns_name *suffix)
+{
     unsigned start = name->labels[drop];
     suffix->length = (uint8_t)(name->length - start);
     suffix->label_count = (uint8_t)(name->label_count - drop);
@@ -178,7 +188,8 @@ void dns_name_suffix(const struct dns_name *name, unsigned drop, struct dns_name
 }
 
 /* Whether the name written at message[offset] (our own output, so its pointers are sound) equals `wire`. */
-static bool message_name_equal(const uint8_t *message, size_t offset, const uint8_t *wire) {
+static bool message_name_equal(const uint8_t *message, size_t offset, const uint8_t *wire)
+{
     for (;;) {
         uint8_t octet = message[offset];
         if ((octet & 0xC0) == 0xC0) {
@@ -196,8 +207,8 @@ static bool message_name_equal(const uint8_t *message, size_t offset, const uint
     }
 }
 
-bool dns_name_write(uint8_t *message, size_t *pos, size_t limit, const uint8_t *wire,
-                    struct dns_compressor *compressor) {
+bool dns_name_write(uint8_t *message, size_t *pos, size_t limit, const uint8_t *wire, struct dns_compressor *compressor)
+{
     /* Labels of `wire` from the left; find the longest suffix already in the message. */
     uint8_t starts[DNS_LABELS_MAX + 1];
     unsigned labels = 0;
@@ -244,9 +255,13 @@ bool dns_name_write(uint8_t *message, size_t *pos, size_t limit, const uint8_t *
     return true;
 }
 
-static int digit_value(char c) { return c >= '0' && c <= '9' ? c - '0' : -1; }
+static int digit_value(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : -1;
+}
 
-const char *dns_name_from_text(const char *text, size_t len, const struct dns_name *origin, struct dns_name *name) {
+const char *dns_name_from_text(const char *text, size_t len, const struct dns_name *origin, struct dns_name *name)
+{
     if (len == 1 && text[0] == '@') {
         *name = *origin;
         return NULL;

@@ -9,12 +9,13 @@ static const struct {
     const char *mnemonic;
     uint16_t type;
 } known_types[] = {
-    {"A", DNS_TYPE_A},       {"NS", DNS_TYPE_NS},   {"CNAME", DNS_TYPE_CNAME}, {"SOA", DNS_TYPE_SOA},
-    {"PTR", DNS_TYPE_PTR},   {"MX", DNS_TYPE_MX},   {"TXT", DNS_TYPE_TXT},     {"AAAA", DNS_TYPE_AAAA},
-    {"SRV", DNS_TYPE_SRV},   {"CAA", DNS_TYPE_CAA}, {"DS", DNS_TYPE_DS},
+    {"A", DNS_TYPE_A},     {"NS", DNS_TYPE_NS},   {"CNAME", DNS_TYPE_CNAME}, {"SOA", DNS_TYPE_SOA},
+    {"PTR", DNS_TYPE_PTR}, {"MX", DNS_TYPE_MX},   {"TXT", DNS_TYPE_TXT},     {"AAAA", DNS_TYPE_AAAA},
+    {"SRV", DNS_TYPE_SRV}, {"CAA", DNS_TYPE_CAA}, {"DS", DNS_TYPE_DS},
 };
 
-static bool equal_ignoring_case(const char *text, size_t len, const char *word) {
+static bool equal_ignoring_case(const char *text, size_t len, const char *word)
+{
     size_t i = 0;
     for (; i < len && word[i] != '\0'; i++) {
         if (dns_lower((uint8_t)text[i]) != dns_lower((uint8_t)word[i])) {
@@ -25,7 +26,8 @@ static bool equal_ignoring_case(const char *text, size_t len, const char *word) 
 }
 
 /* A decimal number of at most `max`; -1 when `text` is not one. */
-static long long decimal(const char *text, size_t len, unsigned long long max) {
+static long long decimal(const char *text, size_t len, unsigned long long max)
+{
     if (len == 0 || len > 20) {
         return -1;
     }
@@ -42,7 +44,8 @@ static long long decimal(const char *text, size_t len, unsigned long long max) {
     return (long long)value;
 }
 
-uint16_t dns_type_from_text(const char *text, size_t len) {
+uint16_t dns_type_from_text(const char *text, size_t len)
+{
     for (size_t i = 0; i < sizeof known_types / sizeof known_types[0]; i++) {
         if (equal_ignoring_case(text, len, known_types[i].mnemonic)) {
             return known_types[i].type;
@@ -57,7 +60,8 @@ uint16_t dns_type_from_text(const char *text, size_t len) {
     return 0;
 }
 
-int dns_rdata_target_offset(uint16_t type) {
+int dns_rdata_target_offset(uint16_t type)
+{
     switch (type) {
     case DNS_TYPE_NS:
         return 0;
@@ -70,7 +74,8 @@ int dns_rdata_target_offset(uint16_t type) {
     }
 }
 
-int dns_ttl_from_text(const char *text, size_t len, uint32_t *ttl) {
+int dns_ttl_from_text(const char *text, size_t len, uint32_t *ttl)
+{
     if (len == 0) {
         return -1;
     }
@@ -88,12 +93,23 @@ int dns_ttl_from_text(const char *text, size_t len, uint32_t *ttl) {
         }
         unsigned long long scale;
         switch (dns_lower((uint8_t)c)) {
-        case 's': scale = 1; break;
-        case 'm': scale = 60; break;
-        case 'h': scale = 3600; break;
-        case 'd': scale = 86400; break;
-        case 'w': scale = 604800; break;
-        default: return -1;
+        case 's':
+            scale = 1;
+            break;
+        case 'm':
+            scale = 60;
+            break;
+        case 'h':
+            scale = 3600;
+            break;
+        case 'd':
+            scale = 86400;
+            break;
+        case 'w':
+            scale = 604800;
+            break;
+        default:
+            return -1;
         }
         if (!digits) {
             return -1;
@@ -118,7 +134,8 @@ int dns_ttl_from_text(const char *text, size_t len, uint32_t *ttl) {
     return 0;
 }
 
-static const char *parse_ipv4(const char *text, size_t len, uint8_t *out) {
+static const char *parse_ipv4(const char *text, size_t len, uint8_t *out)
+{
     unsigned part = 0, value = 0, digits = 0;
     for (size_t i = 0; i <= len; i++) {
         if (i == len || text[i] == '.') {
@@ -141,7 +158,8 @@ static const char *parse_ipv4(const char *text, size_t len, uint8_t *out) {
     return part == 4 ? NULL : "bad IPv4 address";
 }
 
-static int hex_value(char c) {
+static int hex_value(char c)
+{
     if (c >= '0' && c <= '9') {
         return c - '0';
     }
@@ -149,7 +167,8 @@ static int hex_value(char c) {
     return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
-static const char *parse_ipv6(const char *text, size_t len, uint8_t *out) {
+static const char *parse_ipv6(const char *text, size_t len, uint8_t *out)
+{
     uint16_t words[8];
     size_t count = 0, i = 0;
     long gap = -1; /* where "::" stands, in words */
@@ -213,7 +232,8 @@ static const char *parse_ipv6(const char *text, size_t len, uint8_t *out) {
 
 /* A <character-string> (RFC 1035 section 5.1): \X and \DDD escapes, at most 255 octets. Appends length and
  * octets at rdata[*used]. */
-static const char *parse_string(const struct dns_token *token, uint8_t *rdata, size_t *used) {
+static const char *parse_string(const struct dns_token *token, uint8_t *rdata, size_t *used)
+{
     if (*used + 1 > DNS_RDATA_MAX) {
         return "RDATA longer than 65535 octets";
     }
@@ -256,8 +276,8 @@ static const char *parse_string(const struct dns_token *token, uint8_t *rdata, s
     return NULL;
 }
 
-static const char *put_name(const struct dns_token *token, const struct dns_name *origin, uint8_t *rdata,
-                            size_t *used) {
+static const char *put_name(const struct dns_token *token, const struct dns_name *origin, uint8_t *rdata, size_t *used)
+{
     struct dns_name name;
     const char *problem = dns_name_from_text(token->text, token->length, origin, &name);
     if (problem != NULL) {
@@ -268,8 +288,9 @@ static const char *put_name(const struct dns_token *token, const struct dns_name
     return NULL;
 }
 
-static const char *put_number(const struct dns_token *token, unsigned long long max, unsigned octets,
-                              uint8_t *rdata, size_t *used) {
+static const char *put_number(const struct dns_token *token, unsigned long long max, unsigned octets, uint8_t *rdata,
+                              size_t *used)
+{
     long long value = decimal(token->text, token->length, max);
     if (value < 0) {
         return max == 255 ? "bad 8-bit number" : max == 65535 ? "bad 16-bit number" : "bad 32-bit number";
@@ -282,7 +303,8 @@ static const char *put_number(const struct dns_token *token, unsigned long long 
 }
 
 /* A wire name filling rdata[at..end) exactly or followed by more; returns its end, or 0 when malformed. */
-static size_t check_name(const uint8_t *rdata, size_t at, size_t end) {
+static size_t check_name(const uint8_t *rdata, size_t at, size_t end)
+{
     struct dns_name name;
     if (at >= end || dns_name_from_wire(rdata + at, end - at, &name) != 0) {
         return 0;
@@ -291,7 +313,8 @@ static size_t check_name(const uint8_t *rdata, size_t at, size_t end) {
 }
 
 /* Whether wire RDATA (from the RFC 3597 generic form) is well formed for its type, so the responder can trust it. */
-static bool rdata_valid(uint16_t type, const uint8_t *rdata, size_t length) {
+static bool rdata_valid(uint16_t type, const uint8_t *rdata, size_t length)
+{
     size_t at;
     switch (type) {
     case DNS_TYPE_A:
@@ -324,7 +347,8 @@ static bool rdata_valid(uint16_t type, const uint8_t *rdata, size_t length) {
 }
 
 static const char *parse_generic(const struct dns_token *tokens, size_t count, uint8_t *rdata, size_t *rdlength,
-                                 char *detail) {
+                                 char *detail)
+{
     long long length = count >= 2 ? decimal(tokens[1].text, tokens[1].length, DNS_RDATA_MAX) : -1;
     if (length < 0) {
         return "generic RDATA needs \\# <length> <hex>";
@@ -357,7 +381,8 @@ static const char *parse_generic(const struct dns_token *tokens, size_t count, u
 }
 
 const char *dns_rdata_from_text(uint16_t type, const struct dns_token *tokens, size_t count,
-                                const struct dns_name *origin, uint8_t *rdata, size_t *rdlength, char *detail) {
+                                const struct dns_name *origin, uint8_t *rdata, size_t *rdlength, char *detail)
+{
     detail[0] = '\0';
     if (count >= 1 && !tokens[0].quoted && tokens[0].length == 2 && memcmp(tokens[0].text, "\\#", 2) == 0) {
         const char *problem = parse_generic(tokens, count, rdata, rdlength, detail);
@@ -368,13 +393,30 @@ const char *dns_rdata_from_text(uint16_t type, const struct dns_token *tokens, s
     }
     size_t want = 0; /* the number of tokens for fixed-form types */
     switch (type) {
-    case DNS_TYPE_A: case DNS_TYPE_AAAA: case DNS_TYPE_NS: case DNS_TYPE_CNAME: case DNS_TYPE_PTR: want = 1; break;
-    case DNS_TYPE_MX: want = 2; break;
-    case DNS_TYPE_SRV: want = 4; break;
-    case DNS_TYPE_SOA: want = 7; break;
-    case DNS_TYPE_CAA: want = 3; break;
-    case DNS_TYPE_TXT: want = count ? count : 1; break;
-    default: return "this type needs the generic form \\# <length> <hex>";
+    case DNS_TYPE_A:
+    case DNS_TYPE_AAAA:
+    case DNS_TYPE_NS:
+    case DNS_TYPE_CNAME:
+    case DNS_TYPE_PTR:
+        want = 1;
+        break;
+    case DNS_TYPE_MX:
+        want = 2;
+        break;
+    case DNS_TYPE_SRV:
+        want = 4;
+        break;
+    case DNS_TYPE_SOA:
+        want = 7;
+        break;
+    case DNS_TYPE_CAA:
+        want = 3;
+        break;
+    case DNS_TYPE_TXT:
+        want = count ? count : 1;
+        break;
+    default:
+        return "this type needs the generic form \\# <length> <hex>";
     }
     if (count != want) {
         snprintf(detail, 64, "%zu, expected %zu", count, want);

@@ -3,7 +3,8 @@
 
 #include "lib/dns/dns_internal.h"
 
-void dns_header_read(const uint8_t *message, struct dns_header *header) {
+void dns_header_read(const uint8_t *message, struct dns_header *header)
+{
     header->id = dns_get16(message);
     header->flags = dns_get16(message + 2);
     header->qdcount = dns_get16(message + 4);
@@ -12,7 +13,8 @@ void dns_header_read(const uint8_t *message, struct dns_header *header) {
     header->arcount = dns_get16(message + 10);
 }
 
-void dns_header_write(uint8_t *message, const struct dns_header *header) {
+void dns_header_write(uint8_t *message, const struct dns_header *header)
+{
     dns_put16(message, header->id);
     dns_put16(message + 2, header->flags);
     dns_put16(message + 4, header->qdcount);
@@ -21,7 +23,8 @@ void dns_header_write(uint8_t *message, const struct dns_header *header) {
     dns_put16(message + 10, header->arcount);
 }
 
-int dns_rr_read(const uint8_t *message, size_t message_len, size_t *pos, struct dns_wire_rr *rr) {
+int dns_rr_read(const uint8_t *message, size_t message_len, size_t *pos, struct dns_wire_rr *rr)
+{
     size_t at;
     if (dns_name_read(message, message_len, *pos, &rr->name, &at) != 0) {
         return -1;
@@ -42,7 +45,8 @@ int dns_rr_read(const uint8_t *message, size_t message_len, size_t *pos, struct 
     return 0;
 }
 
-int dns_opt_parse(const uint8_t *message, const struct dns_wire_rr *rr, struct dns_edns *edns) {
+int dns_opt_parse(const uint8_t *message, const struct dns_wire_rr *rr, struct dns_edns *edns)
+{
     if (rr->name.length != 1) {
         return -1; /* the OPT owner is the root */
     }
@@ -69,7 +73,8 @@ int dns_opt_parse(const uint8_t *message, const struct dns_wire_rr *rr, struct d
 }
 
 bool dns_opt_write(uint8_t *message, size_t *pos, size_t limit, uint16_t payload, uint8_t extended_rcode,
-                   uint16_t flags, int32_t extended_error) {
+                   uint16_t flags, int32_t extended_error)
+{
     size_t options = extended_error == DNS_EDE_NONE ? 0 : DNS_EDE_SIZE;
     if (*pos > limit || limit - *pos < DNS_OPT_SIZE + options) {
         return false;
@@ -90,7 +95,8 @@ bool dns_opt_write(uint8_t *message, size_t *pos, size_t limit, uint16_t payload
 }
 
 /* Copies `length` octets of RDATA; false when they do not fit. */
-static bool put_octets(uint8_t *message, size_t *pos, size_t limit, const uint8_t *octets, size_t length) {
+static bool put_octets(uint8_t *message, size_t *pos, size_t limit, const uint8_t *octets, size_t length)
+{
     if (*pos > limit || limit - *pos < length) {
         return false;
     }
@@ -101,15 +107,15 @@ static bool put_octets(uint8_t *message, size_t *pos, size_t limit, const uint8_
 
 /* Writes RDATA, compressing the names of the types RFC 3597 section 4 allows (those of RFC 1035). */
 static bool put_rdata(uint8_t *message, size_t *pos, size_t limit, struct dns_compressor *compressor, uint16_t type,
-                      const uint8_t *rdata, uint16_t rdlength) {
+                      const uint8_t *rdata, uint16_t rdlength)
+{
     switch (type) {
     case DNS_TYPE_NS:
     case DNS_TYPE_CNAME:
     case DNS_TYPE_PTR:
         return dns_name_write(message, pos, limit, rdata, compressor);
     case DNS_TYPE_MX:
-        return put_octets(message, pos, limit, rdata, 2) &&
-               dns_name_write(message, pos, limit, rdata + 2, compressor);
+        return put_octets(message, pos, limit, rdata, 2) && dns_name_write(message, pos, limit, rdata + 2, compressor);
     case DNS_TYPE_SOA: {
         size_t mname = dns_wire_name_length(rdata);
         size_t rname = dns_wire_name_length(rdata + mname);
@@ -122,8 +128,9 @@ static bool put_rdata(uint8_t *message, size_t *pos, size_t limit, struct dns_co
     }
 }
 
-bool dns_rr_write(uint8_t *message, size_t *pos, size_t limit, struct dns_compressor *compressor,
-                  const uint8_t *owner, uint16_t type, uint32_t ttl, const uint8_t *rdata, uint16_t rdlength) {
+bool dns_rr_write(uint8_t *message, size_t *pos, size_t limit, struct dns_compressor *compressor, const uint8_t *owner,
+                  uint16_t type, uint32_t ttl, const uint8_t *rdata, uint16_t rdlength)
+{
     size_t start = *pos;
     unsigned entries = compressor->count;
     size_t at = start;

@@ -7,7 +7,8 @@
 #include "lib/dns/dns_internal.h"
 
 int dns_builder_add(struct dns_zone_builder *builder, const struct dns_name *owner, uint16_t type, uint32_t ttl,
-                    const uint8_t *rdata, size_t rdlength, unsigned line) {
+                    const uint8_t *rdata, size_t rdlength, unsigned line)
+{
     if (builder->count == builder->capacity) {
         size_t capacity = builder->capacity ? builder->capacity * 2 : 64;
         struct dns_zone_record *records = realloc(builder->records, capacity * sizeof *records);
@@ -49,14 +50,16 @@ int dns_builder_add(struct dns_zone_builder *builder, const struct dns_name *own
     return 0;
 }
 
-void dns_builder_free(struct dns_zone_builder *builder) {
+void dns_builder_free(struct dns_zone_builder *builder)
+{
     free(builder->records);
     free(builder->data);
     memset(builder, 0, sizeof *builder);
 }
 
 /* Canonical order of two uncompressed wire names of any case (load time only: label offsets found per call). */
-static int compare_wire(const uint8_t *a, const uint8_t *b) {
+static int compare_wire(const uint8_t *a, const uint8_t *b)
+{
     uint8_t a_starts[DNS_LABELS_MAX + 1], b_starts[DNS_LABELS_MAX + 1];
     unsigned i = 0, j = 0;
     for (unsigned at = 0; a[at] != 0; at += (unsigned)a[at] + 1) {
@@ -84,7 +87,8 @@ static int compare_wire(const uint8_t *a, const uint8_t *b) {
     return i == 0 ? -1 : 1;
 }
 
-static int compare_name_pointers(const void *a, const void *b) {
+static int compare_name_pointers(const void *a, const void *b)
+{
     return compare_wire(*(const uint8_t *const *)a, *(const uint8_t *const *)b);
 }
 
@@ -98,7 +102,8 @@ struct pending {
     const uint8_t *rdata;
 };
 
-static int compare_pending(const void *a, const void *b) {
+static int compare_pending(const void *a, const void *b)
+{
     const struct pending *x = a, *y = b;
     if (x->node != y->node) {
         return x->node < y->node ? -1 : 1;
@@ -116,7 +121,8 @@ static int compare_pending(const void *a, const void *b) {
     return x->line < y->line ? -1 : x->line > y->line; /* keeps the earliest line first among duplicates */
 }
 
-static void name_text(const uint8_t *wire, char *out, size_t size) {
+static void name_text(const uint8_t *wire, char *out, size_t size)
+{
     size_t used = 0;
     if (size == 0) {
         return;
@@ -149,7 +155,8 @@ static void name_text(const uint8_t *wire, char *out, size_t size) {
     }
 }
 
-uint32_t dns_zone_find(const struct dns_zone *zone, const struct dns_name *name, bool *exact) {
+uint32_t dns_zone_find(const struct dns_zone *zone, const struct dns_name *name, bool *exact)
+{
     struct dns_name_ref key = dns_name_ref_of(name);
     uint32_t low = 0, high = zone->node_count; /* nodes[low] <= name < nodes[high] */
     while (high - low > 1) {
@@ -164,7 +171,8 @@ uint32_t dns_zone_find(const struct dns_zone *zone, const struct dns_name *name,
     return low;
 }
 
-const struct dns_rrset *dns_node_rrset(const struct dns_zone *zone, const struct dns_node *node, uint16_t type) {
+const struct dns_rrset *dns_node_rrset(const struct dns_zone *zone, const struct dns_node *node, uint16_t type)
+{
     const struct dns_rrset *rrset = zone->rrsets + node->first_rrset;
     for (uint16_t i = 0; i < node->rrset_count; i++) {
         if (rrset[i].type == type) {
@@ -174,7 +182,8 @@ const struct dns_rrset *dns_node_rrset(const struct dns_zone *zone, const struct
     return NULL;
 }
 
-void dns_zone_free(struct dns_zone *zone) {
+void dns_zone_free(struct dns_zone *zone)
+{
     if (zone == NULL) {
         return;
     }
@@ -187,10 +196,14 @@ void dns_zone_free(struct dns_zone *zone) {
     free(zone);
 }
 
-size_t dns_zone_record_count(const struct dns_zone *zone) { return zone == NULL ? 0 : zone->record_count; }
+size_t dns_zone_record_count(const struct dns_zone *zone)
+{
+    return zone == NULL ? 0 : zone->record_count;
+}
 
 /* Sorts and de-duplicates every owner name and its ancestors down to the apex, and lays out the nodes. */
-static int build_nodes(struct dns_zone *zone, const struct dns_zone_builder *builder, unsigned apex_labels) {
+static int build_nodes(struct dns_zone *zone, const struct dns_zone_builder *builder, unsigned apex_labels)
+{
     size_t candidates = 0;
     for (size_t i = 0; i < builder->count; i++) {
         struct dns_name owner;
@@ -247,7 +260,8 @@ static int build_nodes(struct dns_zone *zone, const struct dns_zone_builder *bui
 }
 
 /* The node of `wire` (which is one: every owner and ancestor has a node). */
-static uint32_t node_of(const struct dns_zone *zone, const uint8_t *wire) {
+static uint32_t node_of(const struct dns_zone *zone, const uint8_t *wire)
+{
     struct dns_name name;
     dns_name_from_wire(wire, DNS_NAME_MAX, &name);
     dns_name_lowercase(&name);
@@ -255,8 +269,9 @@ static uint32_t node_of(const struct dns_zone *zone, const uint8_t *wire) {
     return dns_zone_find(zone, &name, &exact);
 }
 
-static struct dns_zone *build_failed(struct dns_zone *zone, struct pending *pending, unsigned *line,
-                                     unsigned at_line, char *problem, size_t problem_size, const char *what) {
+static struct dns_zone *build_failed(struct dns_zone *zone, struct pending *pending, unsigned *line, unsigned at_line,
+                                     char *problem, size_t problem_size, const char *what)
+{
     if (problem[0] == '\0') {
         snprintf(problem, problem_size, "%s", what);
     }
@@ -266,8 +281,8 @@ static struct dns_zone *build_failed(struct dns_zone *zone, struct pending *pend
     return NULL;
 }
 
-struct dns_zone *dns_zone_build(struct dns_zone_builder *builder, unsigned *line, char *problem,
-                                size_t problem_size) {
+struct dns_zone *dns_zone_build(struct dns_zone_builder *builder, unsigned *line, char *problem, size_t problem_size)
+{
     problem[0] = '\0';
     const struct dns_zone_record *soa = NULL;
     for (size_t i = 0; i < builder->count; i++) {
@@ -304,15 +319,20 @@ struct dns_zone *dns_zone_build(struct dns_zone_builder *builder, unsigned *line
     }
     for (size_t i = 0; i < builder->count; i++) {
         const struct dns_zone_record *record = &builder->records[i];
-        pending[i] = (struct pending){node_of(zone, builder->data + record->owner), record->type, record->rdlength,
-                                      record->ttl, record->line, builder->data + record->rdata};
+        pending[i] = (struct pending){node_of(zone, builder->data + record->owner),
+                                      record->type,
+                                      record->rdlength,
+                                      record->ttl,
+                                      record->line,
+                                      builder->data + record->rdata};
     }
     qsort(pending, builder->count, sizeof *pending, compare_pending);
     size_t records = 0, rrsets = 0, octets = 0;
     for (size_t i = 0; i < builder->count; i++) {
         const struct pending *p = &pending[i];
         if (records > 0 && pending[records - 1].node == p->node && pending[records - 1].type == p->type &&
-            pending[records - 1].rdlength == p->rdlength && memcmp(pending[records - 1].rdata, p->rdata, p->rdlength) == 0) {
+            pending[records - 1].rdlength == p->rdlength &&
+            memcmp(pending[records - 1].rdata, p->rdata, p->rdlength) == 0) {
             continue; /* RFC 2181 section 5: an RRset has no duplicate records */
         }
         if (records == 0 || pending[records - 1].node != p->node || pending[records - 1].type != p->type) {
@@ -345,7 +365,8 @@ struct dns_zone *dns_zone_build(struct dns_zone_builder *builder, unsigned *line
         }
         struct dns_rrset *rrset = &zone->rrsets[rrset_index - 1];
         if (rrset->count == UINT16_MAX) {
-            return build_failed(zone, pending, line, p->line, problem, problem_size, "more than 65535 records in one RRset");
+            return build_failed(zone, pending, line, p->line, problem, problem_size,
+                                "more than 65535 records in one RRset");
         }
         rrset->count++;
         if (p->ttl < rrset->ttl) {

@@ -2,19 +2,25 @@
  * escapes, and whether an entry's owner field is blank (RFC 1035 section 5.1). */
 #include "lib/dns/dns_internal.h"
 
-static bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
+static bool is_blank(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r';
+}
 
-static bool ends_token(char c) {
+static bool ends_token(char c)
+{
     return is_blank(c) || c == '\n' || c == ';' || c == '(' || c == ')' || c == '"';
 }
 
-static int fail(struct dns_entry *entry, unsigned line, const char **problem, const char *what) {
+static int fail(struct dns_entry *entry, unsigned line, const char **problem, const char *what)
+{
     entry->line = line;
     *problem = what;
     return -1;
 }
 
-int dns_lexer_next(struct dns_lexer *lexer, struct dns_entry *entry, const char **problem) {
+int dns_lexer_next(struct dns_lexer *lexer, struct dns_entry *entry, const char **problem)
+{
     const char *text = lexer->text;
     size_t length = lexer->length;
     unsigned depth = 0, opened_at = 0;

@@ -20,7 +20,8 @@ struct parser {
 };
 
 __attribute__((__format__(__printf__, 3, 4))) static int report(struct parser *parser, unsigned line,
-                                                                const char *format, ...) {
+                                                                const char *format, ...)
+{
     if (parser->error_size == 0) {
         return -1;
     }
@@ -34,9 +35,13 @@ __attribute__((__format__(__printf__, 3, 4))) static int report(struct parser *p
     return -1;
 }
 
-static int clip(const struct dns_token *token) { return token->length > 60 ? 60 : (int)token->length; }
+static int clip(const struct dns_token *token)
+{
+    return token->length > 60 ? 60 : (int)token->length;
+}
 
-static bool word_is(const struct dns_token *token, const char *word) {
+static bool word_is(const struct dns_token *token, const char *word)
+{
     size_t len = strlen(word);
     if (token->quoted || token->length != len) {
         return false;
@@ -49,18 +54,19 @@ static bool word_is(const struct dns_token *token, const char *word) {
     return true;
 }
 
-static int directive(struct parser *parser, const struct dns_entry *entry) {
+static int directive(struct parser *parser, const struct dns_entry *entry)
+{
     const struct dns_token *name = &entry->tokens[0];
     if (word_is(name, "$ORIGIN")) {
         if (entry->count != 2) {
             return report(parser, entry->line, "$ORIGIN takes one domain name");
         }
         struct dns_name origin;
-        const char *problem = dns_name_from_text(entry->tokens[1].text, entry->tokens[1].length, &parser->origin,
-                                                 &origin);
+        const char *problem =
+            dns_name_from_text(entry->tokens[1].text, entry->tokens[1].length, &parser->origin, &origin);
         if (problem != NULL) {
-            return report(parser, entry->line, "bad $ORIGIN '%.*s': %s", clip(&entry->tokens[1]),
-                          entry->tokens[1].text, problem);
+            return report(parser, entry->line, "bad $ORIGIN '%.*s': %s", clip(&entry->tokens[1]), entry->tokens[1].text,
+                          problem);
         }
         parser->origin = origin;
         return 0;
@@ -79,12 +85,14 @@ static int directive(struct parser *parser, const struct dns_entry *entry) {
     return report(parser, entry->line, "unknown directive '%.*s'", clip(name), name->text);
 }
 
-static bool starts_with_digit(const struct dns_token *token) {
+static bool starts_with_digit(const struct dns_token *token)
+{
     return !token->quoted && token->length > 0 && token->text[0] >= '0' && token->text[0] <= '9';
 }
 
 /* A class mnemonic: 1 for IN, another class number for one we do not serve, 0 when the token is no class. */
-static unsigned class_of(const struct dns_token *token) {
+static unsigned class_of(const struct dns_token *token)
+{
     if (word_is(token, "IN")) {
         return DNS_CLASS_IN;
     }
@@ -98,7 +106,8 @@ static unsigned class_of(const struct dns_token *token) {
 }
 
 static int record(struct parser *parser, const struct dns_entry *entry, struct dns_zone_builder *builder,
-                  uint8_t *rdata) {
+                  uint8_t *rdata)
+{
     size_t at = 0;
     struct dns_name owner;
     if (entry->owner_blank) {
@@ -161,8 +170,8 @@ static int record(struct parser *parser, const struct dns_entry *entry, struct d
     }
     size_t rdlength = 0;
     char detail[64];
-    const char *problem = dns_rdata_from_text(type, entry->tokens + at, entry->count - at, &parser->origin, rdata,
-                                              &rdlength, detail);
+    const char *problem =
+        dns_rdata_from_text(type, entry->tokens + at, entry->count - at, &parser->origin, rdata, &rdlength, detail);
     if (problem != NULL) {
         if (detail[0] != '\0') {
             return report(parser, entry->line, "%.*s record: %s '%s'", clip(type_token), type_token->text, problem,
@@ -178,13 +187,15 @@ static int record(struct parser *parser, const struct dns_entry *entry, struct d
     return 0;
 }
 
-struct dns_zone *dns_zone_parse(const char *text, size_t len, const char *origin, char *error, size_t error_size) {
+struct dns_zone *dns_zone_parse(const char *text, size_t len, const char *origin, char *error, size_t error_size)
+{
     struct parser parser = {.error = error, .error_size = error_size};
     if (error_size > 0) {
         error[0] = '\0';
     }
     struct dns_name root = {.length = 1, .label_count = 0};
-    const char *problem = origin == NULL ? "no origin" : dns_name_from_text(origin, strlen(origin), &root, &parser.origin);
+    const char *problem =
+        origin == NULL ? "no origin" : dns_name_from_text(origin, strlen(origin), &root, &parser.origin);
     if (problem != NULL) {
         report(&parser, 0, "bad origin '%s': %s", origin == NULL ? "" : origin, problem);
         return NULL;

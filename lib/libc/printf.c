@@ -12,10 +12,10 @@
 
 struct sink {
     char *buf;
-    size_t capacity;  /* bytes of buf the formatter may fill (snprintf keeps one back for the NUL) */
-    size_t used;      /* bytes of buf filled */
-    size_t total;     /* bytes the output has had so far, kept or not: snprintf's result */
-    bool to_console;  /* a full buffer is written to the console and reused, rather than dropping the rest */
+    size_t capacity; /* bytes of buf the formatter may fill (snprintf keeps one back for the NUL) */
+    size_t used;     /* bytes of buf filled */
+    size_t total;    /* bytes the output has had so far, kept or not: snprintf's result */
+    bool to_console; /* a full buffer is written to the console and reused, rather than dropping the rest */
 };
 
 enum format_flag {
@@ -217,7 +217,7 @@ static const char *parse_conversion(const char *cursor, struct conversion *conv,
         /* A negative width from '*' means '-' and its magnitude. */
         if (width < 0) {
             conv->flags |= FLAG_LEFT;
-            conv->width = (size_t)-(long)width;
+            conv->width = (size_t) - (long)width;
         } else {
             conv->width = (size_t)width;
         }

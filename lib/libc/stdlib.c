@@ -75,8 +75,7 @@ static unsigned long long parse_integer(const char *s, char **end, int base, uns
 long long strtoll(const char *restrict s, char **restrict end, int base)
 {
     bool negative;
-    unsigned long long magnitude =
-        parse_integer(s, end, base, LLONG_MAX, (unsigned long long)LLONG_MAX + 1, &negative);
+    unsigned long long magnitude = parse_integer(s, end, base, LLONG_MAX, (unsigned long long)LLONG_MAX + 1, &negative);
 
     /* Negate in unsigned arithmetic: LLONG_MIN's magnitude has no positive long long. */
     return negative ? (long long)(0 - magnitude) : (long long)magnitude;
@@ -101,8 +100,7 @@ unsigned long long strtoull(const char *restrict s, char **restrict end, int bas
 long strtol(const char *restrict s, char **restrict end, int base)
 {
     bool negative;
-    unsigned long long magnitude =
-        parse_integer(s, end, base, LONG_MAX, (unsigned long long)LONG_MAX + 1, &negative);
+    unsigned long long magnitude = parse_integer(s, end, base, LONG_MAX, (unsigned long long)LONG_MAX + 1, &negative);
 
     return negative ? (long)(0 - magnitude) : (long)magnitude;
 }
@@ -197,8 +195,7 @@ void qsort(void *base, size_t count, size_t size, int (*compare)(const void *, c
     }
 }
 
-void *bsearch(const void *key, const void *base, size_t count, size_t size,
-              int (*compare)(const void *, const void *))
+void *bsearch(const void *key, const void *base, size_t count, size_t size, int (*compare)(const void *, const void *))
 {
     const unsigned char *elements = base;
 

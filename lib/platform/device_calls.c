@@ -15,8 +15,8 @@ static const struct mirage_boot_device *acquire(const char *name, uint32_t type,
     const struct mirage_boot_device *device = platform_device_find(name, type, handle);
     *result = device == NULL ? PLATFORM_INVALID : PLATFORM_OK;
     if (device != NULL && platform_device_get(*handle, type) == NULL) {
-        *result = type == MIRAGE_DEVICE_NET ? transport_net_start(*handle, device)
-                                            : transport_block_start(*handle, device);
+        *result =
+            type == MIRAGE_DEVICE_NET ? transport_net_start(*handle, device) : transport_block_start(*handle, device);
         if (*result == PLATFORM_OK)
             platform_device_mark_acquired(*handle);
     }
@@ -49,8 +49,7 @@ platform_result_t platform_net_read(platform_handle_t handle, uint8_t *buf, size
     return checked == PLATFORM_OK ? transport_net_receive(handle, device, buf, size, read_size) : checked;
 }
 
-platform_result_t platform_block_acquire(const char *name, platform_handle_t *handle,
-                                         struct platform_block_info *info)
+platform_result_t platform_block_acquire(const char *name, platform_handle_t *handle, struct platform_block_info *info)
 {
     platform_result_t result;
     const struct mirage_boot_device *device = acquire(name, MIRAGE_DEVICE_BLOCK, handle, &result);

@@ -73,8 +73,7 @@ platform_result_t mirage_net_buffer_check(const struct mirage_boot_device *devic
     return PLATFORM_OK;
 }
 
-platform_result_t mirage_block_request_check(const struct mirage_boot_device *device, uint64_t offset,
-                                             uint64_t size)
+platform_result_t mirage_block_request_check(const struct mirage_boot_device *device, uint64_t offset, uint64_t size)
 {
     if (device == NULL || device->type != MIRAGE_DEVICE_BLOCK || device->block_size == 0 || size == 0)
         return PLATFORM_INVALID;

@@ -53,7 +53,6 @@ platform_result_t mirage_net_buffer_check(const struct mirage_boot_device *devic
 
 /* A block request: PLATFORM_OK when `size` is nonzero and `offset` and `size` are whole blocks inside the device's
  * capacity (no sum that could overflow is formed), else PLATFORM_INVALID. */
-platform_result_t mirage_block_request_check(const struct mirage_boot_device *device, uint64_t offset,
-                                             uint64_t size);
+platform_result_t mirage_block_request_check(const struct mirage_boot_device *device, uint64_t offset, uint64_t size);
 
 #endif

@@ -59,12 +59,12 @@ struct mirage_abi_note {
 
 /* Define the image's ABI note; each ABI's startup code uses it once. The assembler gives sections named .note*
  * the SHT_NOTE type; the ABI's linker script keeps the section in the image's PT_NOTE. */
-#define MIRAGE_ABI_NOTE(abi_id, abi_version)                                                                    \
-    __attribute__((section(".note.mirage.abi"), aligned(4), used)) static const struct mirage_abi_note          \
-        mirage_abi_note = {                                                                                     \
-            .header = { MIRAGE_NOTE_NAME_SIZE, sizeof(struct mirage_abi_note_desc), MIRAGE_NOTE_TYPE_ABI,     \
-                        MIRAGE_NOTE_NAME },                                                                    \
-            .desc = { (abi_id), (abi_version) },                                                               \
-        }
+#define MIRAGE_ABI_NOTE(abi_id, abi_version)                                                                           \
+    __attribute__((section(".note.mirage.abi"), aligned(4),                                                            \
+                   used)) static const struct mirage_abi_note mirage_abi_note = {                                      \
+        .header = {MIRAGE_NOTE_NAME_SIZE, sizeof(struct mirage_abi_note_desc), MIRAGE_NOTE_TYPE_ABI,                   \
+                   MIRAGE_NOTE_NAME},                                                                                  \
+        .desc = {(abi_id), (abi_version)},                                                                             \
+    }
 
 #endif

@@ -31,7 +31,7 @@ typedef uint64_t platform_handle_t;
 
 /* What the startup object hands to platform_main(). */
 struct platform_boot_info {
-    const char *cmdline; /* boot arguments, NUL-terminated, separated by spaces */
+    const char *cmdline;  /* boot arguments, NUL-terminated, separated by spaces */
     uintptr_t heap_start; /* first byte of memory the unikernel may allocate */
     size_t heap_size;
 };
@@ -89,8 +89,7 @@ struct platform_block_info {
 
 /* Look up the block device the manifest names `name` and that the host attached, with the same results as
  * platform_net_acquire (a net device's name is PLATFORM_INVALID). */
-platform_result_t platform_block_acquire(const char *name, platform_handle_t *handle,
-                                         struct platform_block_info *info);
+platform_result_t platform_block_acquire(const char *name, platform_handle_t *handle, struct platform_block_info *info);
 
 /* Write `size` bytes at byte `offset`: PLATFORM_INVALID for a handle that is no acquired block device, a size of
  * 0, an offset or size that is not a multiple of the block size, or a range past the capacity (nothing is written);

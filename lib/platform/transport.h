@@ -21,8 +21,8 @@ platform_result_t transport_net_send(platform_handle_t handle, const struct mira
                                      const uint8_t *frame, size_t size);
 
 /* Receive one frame into `buf` of at least mtu + 14 bytes; PLATFORM_AGAIN when none is waiting. */
-platform_result_t transport_net_receive(platform_handle_t handle, const struct mirage_boot_device *device,
-                                        uint8_t *buf, size_t size, size_t *read_size);
+platform_result_t transport_net_receive(platform_handle_t handle, const struct mirage_boot_device *device, uint8_t *buf,
+                                        size_t size, size_t *read_size);
 
 /* Read or write `size` bytes at `offset`: whole blocks inside the capacity, size not 0. */
 platform_result_t transport_block_read(platform_handle_t handle, const struct mirage_boot_device *device,

@@ -33,9 +33,9 @@ struct arp_entry {
     uint32_t address;
     uint8_t mac[ETHERNET_ADDRESS_SIZE];
     uint8_t state;
-    uint8_t requests_sent;  /* pending: requests so far */
-    uint64_t updated_ns;    /* resolved: when learnt or confirmed; pending: when the last request went out */
-    uint64_t refreshed_ns;  /* resolved: when the last refresh request went out */
+    uint8_t requests_sent; /* pending: requests so far */
+    uint64_t updated_ns;   /* resolved: when learnt or confirmed; pending: when the last request went out */
+    uint64_t refreshed_ns; /* resolved: when the last refresh request went out */
 };
 
 /* A slot holds a packet only while `in_use`, so no next hop (0.0.0.0 included) ever matches a free slot. */
@@ -51,8 +51,8 @@ struct arp_state {
     struct arp *self;
     struct ethernet *ethernet;
     struct mclock *clock;
-    uint64_t now_ns;       /* the clock at the last tick or slow-path event; hot-path lookups use it */
-    size_t last_hit;       /* the entry the last output used, tried first */
+    uint64_t now_ns; /* the clock at the last tick or slow-path event; hot-path lookups use it */
+    size_t last_hit; /* the entry the last output used, tried first */
     size_t pending_count;
     size_t queued_count;
     struct arp_entry cache[ARP_CACHE_SIZE];
@@ -148,8 +148,8 @@ static int send_arp(struct arp_state *state, uint16_t operation, const uint8_t d
 
 static int send_request(struct arp_state *state, uint32_t target_address)
 {
-    static const uint8_t broadcast[ETHERNET_ADDRESS_SIZE] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
-    static const uint8_t unknown[ETHERNET_ADDRESS_SIZE] = { 0 };
+    static const uint8_t broadcast[ETHERNET_ADDRESS_SIZE] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+    static const uint8_t unknown[ETHERNET_ADDRESS_SIZE] = {0};
     state->self->counters.requests_sent++;
     return send_arp(state, ARP_OPERATION_REQUEST, broadcast, unknown, target_address);
 }
@@ -191,8 +191,8 @@ static void arp_receive(void *context, const uint8_t source[ETHERNET_ADDRESS_SIZ
     struct arp_state *state = context;
     struct arp *self = state->self;
     (void)source;
-    if (len < ARP_PACKET_SIZE || wire_get16(packet) != ARP_HARDWARE_ETHERNET || wire_get16(packet + 2) != ETHERTYPE_IPV4 ||
-        packet[4] != ETHERNET_ADDRESS_SIZE || packet[5] != 4) {
+    if (len < ARP_PACKET_SIZE || wire_get16(packet) != ARP_HARDWARE_ETHERNET ||
+        wire_get16(packet + 2) != ETHERTYPE_IPV4 || packet[4] != ETHERNET_ADDRESS_SIZE || packet[5] != 4) {
         self->counters.malformed++;
         return;
     }
@@ -202,7 +202,7 @@ static void arp_receive(void *context, const uint8_t source[ETHERNET_ADDRESS_SIZ
     uint32_t target_address = wire_get32(packet + 24);
     /* A group (multicast or broadcast) or all-zero sender address is never a host's: answering a group address
      * would turn one request into a reply to every host on the segment. */
-    static const uint8_t zero_mac[ETHERNET_ADDRESS_SIZE] = { 0 };
+    static const uint8_t zero_mac[ETHERNET_ADDRESS_SIZE] = {0};
     if ((operation != ARP_OPERATION_REQUEST && operation != ARP_OPERATION_REPLY) || (sender_mac[0] & 1) != 0 ||
         memcmp(sender_mac, zero_mac, ETHERNET_ADDRESS_SIZE) == 0) {
         self->counters.malformed++;
@@ -215,8 +215,8 @@ static void arp_receive(void *context, const uint8_t source[ETHERNET_ADDRESS_SIZ
     refresh_now(state);
 
     /* Probes (sender 0.0.0.0) and claims on our own address teach nothing. */
-    int sender_usable = sender_address != 0 && sender_address != UINT32_C(0xffffffff) &&
-                        sender_address != self->address;
+    int sender_usable =
+        sender_address != 0 && sender_address != UINT32_C(0xffffffff) && sender_address != self->address;
     int for_us = self->address != 0 && target_address == self->address;
     int merged = 0;
     if (sender_usable) {
@@ -238,8 +238,8 @@ static void arp_receive(void *context, const uint8_t source[ETHERNET_ADDRESS_SIZ
 static int arp_set_address_impl(struct arp *self, uint32_t address)
 {
     struct arp_state *state = self->state;
-    static const uint8_t broadcast[ETHERNET_ADDRESS_SIZE] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
-    static const uint8_t unknown[ETHERNET_ADDRESS_SIZE] = { 0 };
+    static const uint8_t broadcast[ETHERNET_ADDRESS_SIZE] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+    static const uint8_t unknown[ETHERNET_ADDRESS_SIZE] = {0};
     self->address = address;
     if (address == 0)
         return 0;

@@ -10,14 +10,14 @@
 
 enum {
     ETHERNET_MTU_MAX = 1500,
-    ETHERNET_MTU_MIN = 68,       /* what IPv4 requires of a link (RFC 791) */
-    ETHERNET_PAYLOAD_MIN = 46,   /* shorter payloads are padded to the 60-byte minimum frame */
+    ETHERNET_MTU_MIN = 68,     /* what IPv4 requires of a link (RFC 791) */
+    ETHERNET_PAYLOAD_MIN = 46, /* shorter payloads are padded to the 60-byte minimum frame */
     ETHERNET_LISTENERS_MAX = 4,
     /* Frames start 2 bytes into their buffer so the headers after the Ethernet one are 4-byte aligned. */
     ETHERNET_FRAME_OFFSET = 2,
 };
 
-static const uint8_t broadcast_address[ETHERNET_ADDRESS_SIZE] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+static const uint8_t broadcast_address[ETHERNET_ADDRESS_SIZE] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 
 /* A slot is taken only while `in_use`: a frame's EtherType, whatever it is, never matches a free slot. */
 struct ethernet_listener {

@@ -69,7 +69,7 @@ static int icmp_echo_request_impl(struct icmp *self, uint32_t destination, uint1
     return send_echo(self->state, destination, ICMP_TYPE_ECHO_REQUEST, id, sequence, payload, len);
 }
 
-static const struct icmp_ops ops = { .echo_request = icmp_echo_request_impl };
+static const struct icmp_ops ops = {.echo_request = icmp_echo_request_impl};
 
 int icmp_connect(struct icmp *self, struct ipv4 *ipv4)
 {

@@ -43,7 +43,7 @@ struct ipv4_state {
     struct ipv4_listener listeners[IPV4_LISTENERS_MAX];
 };
 
-static const uint8_t broadcast_mac[ETHERNET_ADDRESS_SIZE] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+static const uint8_t broadcast_mac[ETHERNET_ADDRESS_SIZE] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 
 /* "a.b.c.d/prefix" */
 static int parse_cidr(const char *text, uint32_t *address, uint32_t *netmask)

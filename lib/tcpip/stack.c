@@ -18,13 +18,13 @@
 
 enum {
     STACK_LISTENERS_MAX = 16,
-    STACK_READ_BURST = 64,        /* frames read before the clock is looked at again */
-    STACK_FRAME_OFFSET = 2,       /* so the IPv4 header lands 4-byte aligned */
-    STACK_RX_BUFFER_SIZE = 9216,  /* a jumbo frame: the netif may need room for its whole MTU */
-    STACK_ERROR_INVALID = -10,    /* udp_listen: port 0 or no handler */
-    STACK_ERROR_FULL = -11,       /* udp_listen: the port is taken or the table is full */
-    STACK_ERROR_TOO_BIG = -12,    /* udp_send: the payload does not fit one datagram */
-    STACK_ERROR_SEND = -13,       /* udp_send: the datagram could not go out (no route, ARP queue full, link) */
+    STACK_READ_BURST = 64,       /* frames read before the clock is looked at again */
+    STACK_FRAME_OFFSET = 2,      /* so the IPv4 header lands 4-byte aligned */
+    STACK_RX_BUFFER_SIZE = 9216, /* a jumbo frame: the netif may need room for its whole MTU */
+    STACK_ERROR_INVALID = -10,   /* udp_listen: port 0 or no handler */
+    STACK_ERROR_FULL = -11,      /* udp_listen: the port is taken or the table is full */
+    STACK_ERROR_TOO_BIG = -12,   /* udp_send: the payload does not fit one datagram */
+    STACK_ERROR_SEND = -13,      /* udp_send: the datagram could not go out (no route, ARP queue full, link) */
 };
 
 /* A slot is taken only while `in_use`; UDP hands datagrams to a slot only after it was registered there. */
@@ -49,7 +49,7 @@ struct stack_state {
 static void deliver(void *context, const struct udp_datagram *datagram)
 {
     struct stack_listener *listener = context;
-    struct stack_udp_peer from = { .address = datagram->source, .port = datagram->source_port };
+    struct stack_udp_peer from = {.address = datagram->source, .port = datagram->source_port};
     listener->handler(listener->context, listener->stack, datagram->destination_port, &from, datagram->payload,
                       datagram->len);
 }

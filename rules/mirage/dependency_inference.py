@@ -11,6 +11,26 @@ import logging
 from dataclasses import dataclass
 from typing import Tuple
 
+from mirage.graph.errors import MirageConfigError
+from mirage.target_types import (
+    AbiDefaultsField,
+    AbiDependenciesField,
+    AbiTenderField,
+    CrunchTarget,
+    DeviceTarget,
+    HostProgramTarget,
+    ImplementationDependenciesField,
+    ImplementationProvidesField,
+    ImplementationRequiresField,
+    ImplementationTarget,
+    UnikernelDependenciesField,
+)
+from mirage.util_rules.resolution import (
+    DeclaredUnikernelTargets,
+    DeclaredUnikernelTargetsRequest,
+    ResolvedUnikernel,
+    ResolveUnikernelRequest,
+)
 from pants.build_graph.address import ResolveError
 from pants.engine.addresses import Address, Addresses, UnparsedAddressInputs
 from pants.engine.internals.selectors import Get, MultiGet
@@ -26,27 +46,6 @@ from pants.engine.target import (
 from pants.engine.unions import UnionRule
 from pants.util.frozendict import FrozenDict
 from pants.util.logging import LogLevel
-
-from mirage.graph.errors import MirageConfigError
-from mirage.target_types import (
-    AbiDefaultsField,
-    AbiDependenciesField,
-    AbiTenderField,
-    CrunchTarget,
-    DeviceTarget,
-    HostProgramTarget,
-    ImplementationTarget,
-    ImplementationDependenciesField,
-    ImplementationProvidesField,
-    ImplementationRequiresField,
-    UnikernelDependenciesField,
-)
-from mirage.util_rules.resolution import (
-    DeclaredUnikernelTargets,
-    DeclaredUnikernelTargetsRequest,
-    ResolvedUnikernel,
-    ResolveUnikernelRequest,
-)
 
 logger = logging.getLogger(__name__)
 
@@ -76,9 +75,7 @@ async def infer_unikernel_dependencies(request: InferUnikernelDependencies) -> I
         )
         declared = await Get(DeclaredUnikernelTargets, DeclaredUnikernelTargetsRequest(address))
         return InferredDependencies(declared.addresses)
-    return InferredDependencies(
-        [resolved.abi_address, *resolved.device_addresses, *resolved.implementation_addresses]
-    )
+    return InferredDependencies([resolved.abi_address, *resolved.device_addresses, *resolved.implementation_addresses])
 
 
 def first_line(error: Exception) -> str:
@@ -150,9 +147,7 @@ class NamedTarget:
 async def check_named_target(request: NamedTargetRequest) -> NamedTarget:
     origin = f"the `{request.field_alias}` field of {request.owner}"
     wanted = " or ".join(f"`{kind}`" for kind in request.kinds)
-    fix = (
-        f"  fix: write the address of a {wanted} target there (`pants list <folder>:` lists a folder's targets)."
-    )
+    fix = f"  fix: write the address of a {wanted} target there (`pants list <folder>:` lists a folder's targets)."
     try:
         addresses = await Get(
             Addresses,

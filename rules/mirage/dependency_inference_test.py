@@ -6,6 +6,8 @@ from __future__ import annotations
 from textwrap import dedent
 
 import pytest
+from mirage.graph.errors import ResolutionError
+from mirage.testutil import mirage_rule_runner, package, repo_files
 from pants.backend.project_info import dependencies, dependents
 from pants.backend.project_info.dependencies import Dependencies as DependenciesGoal
 from pants.backend.project_info.dependents import DependentsGoal
@@ -14,9 +16,6 @@ from pants.engine.internals.scheduler import ExecutionError
 from pants.engine.rules import QueryRule
 from pants.engine.target import TransitiveTargets, TransitiveTargetsRequest
 from pants.testutil.rule_runner import engine_error
-
-from mirage.graph.errors import ResolutionError
-from mirage.testutil import mirage_rule_runner, package, repo_files
 
 TENDER = {
     "tools/boot/BUILD": 'host_program(name="boot", sources=["boot.c"])\n',

@@ -11,6 +11,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Dict, List, Set, Tuple
 
+from mirage.c.includes import Include, candidate_paths, find_includes, is_inside_repository
+from mirage.graph.errors import MirageConfigError
+from mirage.sdk.sdk_rules import MirageSdk, MirageSourcesRequest
+from mirage.target_types import (
+    AbiTarget,
+    CLibraryTarget,
+    DeviceTarget,
+    HostProgramTarget,
+    ImplementationTarget,
+    UnikernelTarget,
+)
 from pants.core.util_rules.source_files import SourceFiles
 from pants.engine.addresses import Address, Addresses
 from pants.engine.fs import Digest, DigestContents, PathGlobs, Paths
@@ -29,18 +40,6 @@ from pants.engine.target import (
     WrappedTargetRequest,
 )
 from pants.engine.unions import UnionRule
-
-from mirage.c.includes import Include, candidate_paths, find_includes, is_inside_repository
-from mirage.graph.errors import MirageConfigError
-from mirage.sdk.sdk_rules import MirageSdk, MirageSourcesRequest
-from mirage.target_types import (
-    AbiTarget,
-    CLibraryTarget,
-    DeviceTarget,
-    HostProgramTarget,
-    ImplementationTarget,
-    UnikernelTarget,
-)
 
 # Targets whose sources are C (a crunch target's files are data, and its C is generated).
 C_TARGET_TYPES = (DeviceTarget, ImplementationTarget, CLibraryTarget, AbiTarget, UnikernelTarget, HostProgramTarget)

@@ -6,11 +6,10 @@ from __future__ import annotations
 from textwrap import dedent
 
 import pytest
-from pants.engine.internals.scheduler import ExecutionError
-
 from mirage.goals.package_test import HELLO, hello_files, run_image
 from mirage.include_inference import IncludeError
 from mirage.testutil import mirage_rule_runner, package
+from pants.engine.internals.scheduler import ExecutionError
 
 GREETING_LIBRARY = {
     "lib/greeting/BUILD": 'c_library(name="greeting", sources=["*.c", "*.h"])\n',

@@ -12,6 +12,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Dict, Iterable, List, Tuple
 
+from mirage.sdk.sdk_rules import sdk_files_of
+from mirage.target_types import C_SOURCE_EXTENSIONS, CLibraryTarget, target_types
 from pants.core.goals.tailor import PutativeTarget, PutativeTargets, PutativeTargetsRequest
 from pants.engine.fs import PathGlobs, Paths
 from pants.engine.internals.selectors import Get, MultiGet
@@ -19,9 +21,6 @@ from pants.engine.rules import collect_rules, rule
 from pants.engine.target import AllUnexpandedTargets, SourcesField, SourcesPaths, SourcesPathsRequest
 from pants.engine.unions import UnionRule
 from pants.util.logging import LogLevel
-
-from mirage.sdk.sdk_rules import sdk_files_of
-from mirage.target_types import C_SOURCE_EXTENSIONS, CLibraryTarget, target_types
 
 # The name of a target proposed at the repository root, which has no folder name to borrow.
 ROOT_TARGET_NAME = "c_sources"

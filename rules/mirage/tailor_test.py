@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
+from mirage import register
+from mirage.tailor import PutativeCTargetsRequest, unowned_files_by_folder
+from mirage.target_types import CLibraryTarget
 from pants.core.goals.tailor import PutativeTarget, PutativeTargets
 from pants.core.target_types import FilesGeneratorTarget
 from pants.core.util_rules import source_files, system_binaries
 from pants.engine.rules import QueryRule
 from pants.testutil.rule_runner import RuleRunner
-
-from mirage import register
-from mirage.tailor import PutativeCTargetsRequest, unowned_files_by_folder
-from mirage.target_types import CLibraryTarget
 
 
 def tailor_rule_runner() -> RuleRunner:

@@ -5,6 +5,10 @@ from __future__ import annotations
 import re
 from typing import Any, ClassVar, Dict, Optional, Sequence, Tuple, Type
 
+from mirage.graph.errors import MirageConfigError
+from mirage.graph.keys import KEY_DECLARATION_HELP, parse_key_declarations
+from mirage.graph.locations import location_of_address
+from mirage.graph.names import identifier_problem
 from pants.core.goals.package import OutputPathField
 from pants.core.util_rules.environments import EnvironmentField
 from pants.engine.addresses import Address, UnparsedAddressInputs
@@ -23,11 +27,6 @@ from pants.engine.target import (
 )
 from pants.util.frozendict import FrozenDict
 from pants.util.strutil import softwrap
-
-from mirage.graph.errors import MirageConfigError
-from mirage.graph.keys import KEY_DECLARATION_HELP, parse_key_declarations
-from mirage.graph.locations import location_of_address
-from mirage.graph.names import identifier_problem
 
 C_SOURCE_EXTENSIONS = (".c", ".h", ".S")
 _C_SYMBOL_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,126}$")
@@ -64,9 +63,7 @@ class _IdentifierKeyedDictField(DictStringToStringField):
     key_description: ClassVar[str] = "parameter name"
 
     @classmethod
-    def compute_value(
-        cls, raw_value: Optional[Dict[str, str]], address: Address
-    ) -> Optional[FrozenDict[str, str]]:
+    def compute_value(cls, raw_value: Optional[Dict[str, str]], address: Address) -> Optional[FrozenDict[str, str]]:
         value = super().compute_value(raw_value, address)
         for name in value or {}:
             problem = identifier_problem(name)
@@ -89,9 +86,7 @@ class _KeysField(DictStringToStringField):
     )
 
     @classmethod
-    def compute_value(
-        cls, raw_value: Optional[Dict[str, str]], address: Address
-    ) -> Optional[FrozenDict[str, str]]:
+    def compute_value(cls, raw_value: Optional[Dict[str, str]], address: Address) -> Optional[FrozenDict[str, str]]:
         value = super().compute_value(raw_value, address)
         try:
             parse_key_declarations(value or {}, str(address))

@@ -5,17 +5,16 @@ from __future__ import annotations
 import os
 from typing import Dict, Mapping, Sequence
 
+from mirage import register
+from mirage.goals.package import UnikernelFieldSet
+from mirage.util_rules.compile import CompiledTarget, CompileTargetRequest
+from mirage.util_rules.resolution import ResolvedUnikernel, ResolveUnikernelRequest
 from pants.core.goals.package import BuiltPackage
 from pants.core.util_rules import source_files, system_binaries
 from pants.engine.addresses import Address
 from pants.engine.internals.parametrize import Parametrize
 from pants.engine.rules import QueryRule
 from pants.testutil.rule_runner import RuleRunner
-
-from mirage import register
-from mirage.goals.package import UnikernelFieldSet
-from mirage.util_rules.compile import CompiledTarget, CompileTargetRequest
-from mirage.util_rules.resolution import ResolvedUnikernel, ResolveUnikernelRequest
 
 # Folders of this repository that every throw-away repository starts from (the root BUILD's unix_abi_files).
 REPO_FOLDERS = ("devices", "lib/runtime", "targets/unix")

@@ -10,8 +10,8 @@ platform_result_t transport_block_start(platform_handle_t handle, const struct m
 }
 
 /* The tender checks the request again: it trusts no guest. */
-static platform_result_t block_call(enum hvt_hypercall number, platform_handle_t handle, uint64_t offset,
-                                    uint64_t data, size_t size)
+static platform_result_t block_call(enum hvt_hypercall number, platform_handle_t handle, uint64_t offset, uint64_t data,
+                                    size_t size)
 {
     struct hvt_hc_block call = {
         .handle = handle,

@@ -14,8 +14,7 @@ _Noreturn void hvt_start(const struct hvt_boot_info *boot_info)
     platform_devices_init(&boot_info->devices);
 
     /* The tender refuses memory this small; checked again so a bad boot info cannot wrap the heap size. */
-    if (boot_info->mem_size < HVT_STACK_RESERVE ||
-        boot_info->kernel_end >= boot_info->mem_size - HVT_STACK_RESERVE) {
+    if (boot_info->mem_size < HVT_STACK_RESERVE || boot_info->kernel_end >= boot_info->mem_size - HVT_STACK_RESERVE) {
         platform_console_write(no_room, sizeof no_room - 1);
         platform_abort();
     }

@@ -21,8 +21,8 @@ platform_result_t transport_net_send(platform_handle_t handle, const struct mira
     return written == (int64_t)size ? PLATFORM_OK : PLATFORM_UNSPECIFIED;
 }
 
-platform_result_t transport_net_receive(platform_handle_t handle, const struct mirage_boot_device *device,
-                                        uint8_t *buf, size_t size, size_t *read_size)
+platform_result_t transport_net_receive(platform_handle_t handle, const struct mirage_boot_device *device, uint8_t *buf,
+                                        size_t size, size_t *read_size)
 {
     int64_t got;
     (void)handle;

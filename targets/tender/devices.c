@@ -110,16 +110,16 @@ void tender_check_device_args(const struct mirage_manifest_desc *manifest, const
                         type, arg->name, arg->resource, arg->name, want, want, arg->name);
     }
     if (manifest->count > MIRAGE_MANIFEST_MAX_DEVICES)
-        tender_fail(TENDER_EXIT_ERROR, "the image's manifest lists %u devices, at most %d are allowed",
-                    manifest->count, MIRAGE_MANIFEST_MAX_DEVICES);
+        tender_fail(TENDER_EXIT_ERROR, "the image's manifest lists %u devices, at most %d are allowed", manifest->count,
+                    MIRAGE_MANIFEST_MAX_DEVICES);
     for (uint32_t i = 0; i < manifest->count; i++) {
         const struct mirage_manifest_entry *entry = &manifest->entries[i];
         const char *type = mirage_device_type_name(entry->type);
         if (entry->type != MIRAGE_DEVICE_NET && entry->type != MIRAGE_DEVICE_BLOCK)
             tender_fail(TENDER_EXIT_ERROR, "manifest device '%.63s' has unknown type %u", entry->name, entry->type);
         if (tender_find_device_arg(args, entry->name) == NULL)
-            tender_fail(TENDER_EXIT_ERROR, "the image needs %s device '%.63s': pass --%s:%.63s=%s", type,
-                        entry->name, type, entry->name, entry->type == MIRAGE_DEVICE_NET ? net_resource : "FILE");
+            tender_fail(TENDER_EXIT_ERROR, "the image needs %s device '%.63s': pass --%s:%.63s=%s", type, entry->name,
+                        type, entry->name, entry->type == MIRAGE_DEVICE_NET ? net_resource : "FILE");
     }
 }
 

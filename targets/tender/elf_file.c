@@ -10,8 +10,7 @@
 #include "targets/tender/tender.h"
 
 /* The source's read over an open file: pread until all bytes came, retrying interrupted reads. */
-static int read_image_file(void *context, void *buffer, uint64_t len, uint64_t offset, const char *what,
-                           char *error)
+static int read_image_file(void *context, void *buffer, uint64_t len, uint64_t offset, const char *what, char *error)
 {
     const int fd = *(const int *)context;
     uint8_t *cursor = buffer;
@@ -35,8 +34,8 @@ static int read_image_file(void *context, void *buffer, uint64_t len, uint64_t o
     return 0;
 }
 
-void tender_load_elf(const char *path, uint8_t *guest_base, uint64_t min_address, uint64_t mem_size,
-                     uint32_t want_abi, uint32_t want_version, struct tender_image *out)
+void tender_load_elf(const char *path, uint8_t *guest_base, uint64_t min_address, uint64_t mem_size, uint32_t want_abi,
+                     uint32_t want_version, struct tender_image *out)
 {
     char error[TENDER_ERROR_SIZE];
     struct stat status;

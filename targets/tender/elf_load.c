@@ -22,8 +22,7 @@ struct image_reader {
 };
 
 /* Records why the image is refused; returns -1 so that a check can `return image_error(...)`. */
-static __attribute__((format(printf, 2, 3))) int image_error(const struct image_reader *image, const char *format,
-                                                             ...)
+static __attribute__((format(printf, 2, 3))) int image_error(const struct image_reader *image, const char *format, ...)
 {
     va_list args;
 
@@ -64,8 +63,7 @@ static int check_file_range(const struct image_reader *image, uint64_t offset, u
     return 0;
 }
 
-static int read_exact(const struct image_reader *image, void *buffer, uint64_t size, uint64_t offset,
-                      const char *what)
+static int read_exact(const struct image_reader *image, void *buffer, uint64_t size, uint64_t offset, const char *what)
 {
     if (check_file_range(image, offset, size, what) != 0)
         return -1;
@@ -143,8 +141,10 @@ static int check_manifest(const struct image_reader *image, const struct mirage_
     case MIRAGE_MANIFEST_TRUNCATED:
         return image_error(image, "the manifest note is shorter than its %u entries: corrupt image", manifest->count);
     case MIRAGE_MANIFEST_BAD_NAME:
-        return image_error(image, "manifest entry %u has an empty or unterminated name, or one outside [a-z0-9_]: "
-                           "corrupt image", i);
+        return image_error(image,
+                           "manifest entry %u has an empty or unterminated name, or one outside [a-z0-9_]: "
+                           "corrupt image",
+                           i);
     case MIRAGE_MANIFEST_BAD_TYPE:
         return image_error(image,
                            "manifest device '%s' has unknown type %u (this tender attaches net and block devices)",
@@ -160,8 +160,8 @@ struct note_state {
     bool have_manifest;
 };
 
-static int read_mirage_note(const struct image_reader *image, uint32_t type, const uint8_t *desc,
-                            uint32_t desc_size, struct note_state *seen, struct tender_image *out)
+static int read_mirage_note(const struct image_reader *image, uint32_t type, const uint8_t *desc, uint32_t desc_size,
+                            struct note_state *seen, struct tender_image *out)
 {
     if (type == MIRAGE_NOTE_TYPE_ABI) {
         if (seen->have_abi)

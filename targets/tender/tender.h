@@ -11,7 +11,7 @@
 #include "lib/platform/image_notes.h"
 
 /* Exit codes of a tender that did not run the guest to its end (the guest's own exit code passes through). */
-#define TENDER_EXIT_ERROR 125 /* bad arguments, bad image, missing device, host failure */
+#define TENDER_EXIT_ERROR 125                 /* bad arguments, bad image, missing device, host failure */
 #define TENDER_EXIT_ABORT PLATFORM_EXIT_ABORT /* the guest called platform_abort() or broke the hypercall rules */
 
 #define TENDER_MAX_SEGMENTS 8
@@ -19,13 +19,13 @@
 
 struct tender_device_arg {
     char name[MIRAGE_MANIFEST_NAME_SIZE];
-    uint32_t type;         /* enum mirage_device_type */
-    const char *resource;  /* net: a tap interface name; block: a file path */
+    uint32_t type;        /* enum mirage_device_type */
+    const char *resource; /* net: a tap interface name; block: a file path */
 };
 
 struct tender_args {
-    uint64_t mem_size;     /* bytes, from --mem=<MiB> */
-    const char *image;     /* the image path */
+    uint64_t mem_size; /* bytes, from --mem=<MiB> */
+    const char *image; /* the image path */
     struct tender_device_arg devices[MIRAGE_MANIFEST_MAX_DEVICES];
     uint32_t device_count;
     char cmdline[PLATFORM_CMDLINE_SIZE]; /* the boot arguments after the image, joined by single spaces */
@@ -43,7 +43,7 @@ struct tender_segment {
 
 struct tender_image {
     uint64_t entry;
-    uint64_t end;      /* first guest address after the highest segment, page aligned */
+    uint64_t end; /* first guest address after the highest segment, page aligned */
     struct tender_segment segments[TENDER_MAX_SEGMENTS];
     uint32_t segment_count;
     struct mirage_abi_note_desc abi;
@@ -54,8 +54,8 @@ struct tender_image {
  * [min_address, mem_size), refuse W+X segments and images for another ABI (`want_abi`) or ABI version, and copy
  * the PT_LOAD segments to `guest_base + address` (zeroing .bss). On error prints one line that names the image
  * and the problem, and exits TENDER_EXIT_ERROR. */
-void tender_load_elf(const char *path, uint8_t *guest_base, uint64_t min_address, uint64_t mem_size,
-                     uint32_t want_abi, uint32_t want_version, struct tender_image *out);
+void tender_load_elf(const char *path, uint8_t *guest_base, uint64_t min_address, uint64_t mem_size, uint32_t want_abi,
+                     uint32_t want_version, struct tender_image *out);
 
 /* The longest refusal tender_check_and_load_elf writes, with its NUL. */
 #define TENDER_ERROR_SIZE 512

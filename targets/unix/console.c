@@ -20,7 +20,7 @@ static int stdout_write(struct console *self, const char *text, size_t len)
     return 0;
 }
 
-static const struct console_ops stdout_ops = { .write = stdout_write };
+static const struct console_ops stdout_ops = {.write = stdout_write};
 
 int unix_console_connect(struct console *self)
 {

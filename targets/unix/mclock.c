@@ -26,7 +26,7 @@ static uint64_t elapsed_ns(struct mclock *self)
     return monotonic_ns() - clock->origin_ns;
 }
 
-static const struct mclock_ops ops = { .elapsed_ns = elapsed_ns };
+static const struct mclock_ops ops = {.elapsed_ns = elapsed_ns};
 
 int unix_mclock_connect(struct mclock *self)
 {

@@ -19,7 +19,7 @@ struct tap {
     int fd;
 };
 
-static struct tap the_tap = { .fd = -1 };
+static struct tap the_tap = {.fd = -1};
 
 static int tap_write(struct netif *self, const uint8_t *frame, size_t len)
 {
@@ -51,7 +51,7 @@ static int tap_read(struct netif *self, uint8_t *buf, size_t size, size_t *len)
 static int tap_wait(struct netif *self, uint64_t timeout_ns)
 {
     const struct tap *tap = self->state;
-    struct pollfd fd = { .fd = tap->fd, .events = POLLIN };
+    struct pollfd fd = {.fd = tap->fd, .events = POLLIN};
     uint64_t ms = timeout_ns / UINT64_C(1000000);
     int rc = poll(&fd, 1, ms > 60000u ? 60000 : (int)ms);
     if (rc < 0)
@@ -59,7 +59,7 @@ static int tap_wait(struct netif *self, uint64_t timeout_ns)
     return rc > 0 ? 1 : 0;
 }
 
-static const struct netif_ops ops = { .write = tap_write, .read = tap_read, .wait = tap_wait };
+static const struct netif_ops ops = {.write = tap_write, .read = tap_read, .wait = tap_wait};
 
 /* A stable, locally administered MAC from the interface name, so restarts keep their ARP entries valid. */
 static void mac_from_name(const char *name, uint8_t mac[6])

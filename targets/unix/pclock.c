@@ -16,7 +16,7 @@ static int now_ns(struct pclock *self, int64_t *out)
     return 0;
 }
 
-static const struct pclock_ops ops = { .now_ns = now_ns };
+static const struct pclock_ops ops = {.now_ns = now_ns};
 
 int unix_pclock_connect(struct pclock *self)
 {

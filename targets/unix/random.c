@@ -22,7 +22,7 @@ static int fill(struct random *self, void *buf, size_t len)
     return 0;
 }
 
-static const struct random_ops ops = { .fill = fill };
+static const struct random_ops ops = {.fill = fill};
 
 int unix_random_connect(struct random *self)
 {

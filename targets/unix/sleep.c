@@ -23,7 +23,7 @@ static int monotonic_sleep_ns(struct sleep *self, uint64_t ns)
     return -rc;
 }
 
-static const struct sleep_ops ops = { .sleep_ns = monotonic_sleep_ns };
+static const struct sleep_ops ops = {.sleep_ns = monotonic_sleep_ns};
 
 int unix_sleep_connect(struct sleep *self)
 {

@@ -93,13 +93,13 @@ static int socket_udp_listen(struct stack *self, uint16_t port, stack_udp_handle
     if (fd < 0)
         return -errno;
     set_buffer_sizes(fd);
-    struct sockaddr_in address = { .sin_family = AF_INET, .sin_port = htons(port), .sin_addr = s->bind_address };
+    struct sockaddr_in address = {.sin_family = AF_INET, .sin_port = htons(port), .sin_addr = s->bind_address};
     if (bind(fd, (struct sockaddr *)&address, sizeof(address)) != 0) {
         int error = errno;
         close(fd);
         return -error;
     }
-    s->listeners[s->listener_count++] = (struct listener){ fd, port, handler, context };
+    s->listeners[s->listener_count++] = (struct listener){fd, port, handler, context};
     return 0;
 }
 
@@ -122,10 +122,12 @@ static int socket_udp_send(struct stack *self, uint16_t local_port, const struct
         .sin_port = htons(to->port),
         .sin_addr.s_addr = htonl(to->address),
     };
-    s->out_iovecs[slot] = (struct iovec){ .iov_base = s->out_buffers[slot], .iov_len = len };
+    s->out_iovecs[slot] = (struct iovec){.iov_base = s->out_buffers[slot], .iov_len = len};
     s->out_messages[slot] = (struct mmsghdr){
-        .msg_hdr = { .msg_name = &s->out_peers[slot], .msg_namelen = sizeof(struct sockaddr_in),
-                     .msg_iov = &s->out_iovecs[slot], .msg_iovlen = 1 },
+        .msg_hdr = {.msg_name = &s->out_peers[slot],
+                    .msg_namelen = sizeof(struct sockaddr_in),
+                    .msg_iov = &s->out_iovecs[slot],
+                    .msg_iovlen = 1},
     };
     return 0;
 }
@@ -136,10 +138,12 @@ static int receive_batch(struct stack *self, struct listener *listener, int flag
 {
     struct socket_stack *s = self->state;
     for (size_t i = 0; i < BATCH; i++) {
-        s->in_iovecs[i] = (struct iovec){ .iov_base = s->in_buffers[i], .iov_len = DATAGRAM_MAX };
+        s->in_iovecs[i] = (struct iovec){.iov_base = s->in_buffers[i], .iov_len = DATAGRAM_MAX};
         s->in_messages[i] = (struct mmsghdr){
-            .msg_hdr = { .msg_name = &s->in_peers[i], .msg_namelen = sizeof(struct sockaddr_in),
-                         .msg_iov = &s->in_iovecs[i], .msg_iovlen = 1 },
+            .msg_hdr = {.msg_name = &s->in_peers[i],
+                        .msg_namelen = sizeof(struct sockaddr_in),
+                        .msg_iov = &s->in_iovecs[i],
+                        .msg_iovlen = 1},
         };
     }
     int n = recvmmsg(listener->fd, s->in_messages, BATCH, flags, NULL);
@@ -147,9 +151,8 @@ static int receive_batch(struct stack *self, struct listener *listener, int flag
         return errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -errno;
     for (int i = 0; i < n; i++) {
         const struct sockaddr_in *peer = &s->in_peers[i];
-        struct stack_udp_peer from = { .address = ntohl(peer->sin_addr.s_addr), .port = ntohs(peer->sin_port) };
-        listener->handler(listener->context, self, listener->port, &from, s->in_buffers[i],
-                          s->in_messages[i].msg_len);
+        struct stack_udp_peer from = {.address = ntohl(peer->sin_addr.s_addr), .port = ntohs(peer->sin_port)};
+        listener->handler(listener->context, self, listener->port, &from, s->in_buffers[i], s->in_messages[i].msg_len);
     }
     flush_replies(s);
     return 0;
@@ -184,7 +187,7 @@ static int socket_run(struct stack *self, uint64_t timeout_ns)
         uint64_t left_ms = (deadline - now + 999999u) / 1000000u;
         int wait_ms = deadline == UINT64_MAX || left_ms > 60000u ? 60000 : (int)left_ms;
         for (size_t i = 0; i < s->listener_count; i++)
-            fds[i] = (struct pollfd){ .fd = s->listeners[i].fd, .events = POLLIN };
+            fds[i] = (struct pollfd){.fd = s->listeners[i].fd, .events = POLLIN};
         int ready = poll(fds, (nfds_t)s->listener_count, wait_ms);
         if (ready < 0 && errno != EINTR)
             return -errno;

@@ -56,5 +56,4 @@ void virtio_console_puts(const char *text);
 _Noreturn void virtio_exit_code(uint32_t code);
 _Noreturn void virtio_fail(const char *message);
 
-
 #endif

@@ -13,8 +13,6 @@
 /* A UART that never drains (none at the port) must not hang the guest: give up on a byte after this many polls. */
 #define TRANSMIT_POLLS 100000
 
-
-
 static void put_byte(char c)
 {
     for (int poll = 0; poll < TRANSMIT_POLLS && !(virtio_inb(COM1 + UART_LINE_STATUS) & LINE_STATUS_THR_EMPTY); poll++)

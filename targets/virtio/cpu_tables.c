@@ -94,6 +94,5 @@ void virtio_cpu_tables_init(void)
 bool virtio_is_guard_page(uintptr_t address)
 {
     uintptr_t base = (uintptr_t)virtio_stacks;
-    return address == base || address == base + VIRTIO_BOOT_STACK_TOP ||
-           address == base + VIRTIO_INTERRUPT_STACK_TOP;
+    return address == base || address == base + VIRTIO_BOOT_STACK_TOP || address == base + VIRTIO_INTERRUPT_STACK_TOP;
 }

@@ -37,8 +37,8 @@ platform_result_t transport_net_send(platform_handle_t handle, const struct mira
     return virtio_net_send(net_by_handle[handle], frame, size);
 }
 
-platform_result_t transport_net_receive(platform_handle_t handle, const struct mirage_boot_device *device,
-                                        uint8_t *buf, size_t size, size_t *read_size)
+platform_result_t transport_net_receive(platform_handle_t handle, const struct mirage_boot_device *device, uint8_t *buf,
+                                        size_t size, size_t *read_size)
 {
     (void)device;
     return virtio_net_receive(net_by_handle[handle], buf, size, read_size);

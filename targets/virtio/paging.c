@@ -23,8 +23,8 @@
 extern const uint8_t __image_start[], __text_end[], __data_start[], __image_end[];
 
 /* The boot's tables (start.S) and the final ones (this file): cpu.h gives the layout. */
-__attribute__((aligned(VIRTIO_PAGE_SIZE))) uint8_t
-    virtio_page_tables[VIRTIO_PT_SMALL + VIRTIO_SMALL_PAGE_TABLES * VIRTIO_PAGE_SIZE];
+__attribute__((aligned(VIRTIO_PAGE_SIZE)))
+uint8_t virtio_page_tables[VIRTIO_PT_SMALL + VIRTIO_SMALL_PAGE_TABLES * VIRTIO_PAGE_SIZE];
 
 static uint64_t no_execute;
 
@@ -66,15 +66,15 @@ static uint64_t small_page_entry(uintptr_t address)
  * through uncached ones with a reserved-bit error.) */
 static uint64_t large_page_entry(uint64_t address, uint64_t ram_top)
 {
-    uint64_t entry = address | PTE_PRESENT | PTE_WRITABLE | PTE_USER | PTE_ACCESSED | PTE_DIRTY | PTE_LARGE |
-                     no_execute;
+    uint64_t entry =
+        address | PTE_PRESENT | PTE_WRITABLE | PTE_USER | PTE_ACCESSED | PTE_DIRTY | PTE_LARGE | no_execute;
     return address < ram_top ? entry : entry | PTE_CACHE_DISABLE | PTE_WRITE_THROUGH;
 }
 
 const char *virtio_paging_init(void)
 {
-    uint64_t small_end = ((uint64_t)(uintptr_t)__image_end + VIRTIO_LARGE_PAGE_SIZE - 1) &
-                         ~(uint64_t)(VIRTIO_LARGE_PAGE_SIZE - 1);
+    uint64_t small_end =
+        ((uint64_t)(uintptr_t)__image_end + VIRTIO_LARGE_PAGE_SIZE - 1) & ~(uint64_t)(VIRTIO_LARGE_PAGE_SIZE - 1);
     uint64_t small_tables = small_end / VIRTIO_LARGE_PAGE_SIZE;
     uint64_t ram_top = virtio_ram_top();
     uint64_t *pdpt = table(VIRTIO_PT_PDPT);

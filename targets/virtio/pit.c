@@ -12,8 +12,6 @@
 /* A PIT whose count does not move (none at the ports) ends the calibration after this many reads in a row. */
 #define MAX_STALLED_READS 1000000
 
-
-
 static uint16_t read_count(void)
 {
     virtio_outb(PIT_COMMAND, PIT_LATCH_CHANNEL0);

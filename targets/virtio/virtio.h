@@ -18,16 +18,16 @@
 
 typedef enum {
     VIRTIO_OK = 0,
-    VIRTIO_ERROR_NOT_FOUND,         /* no attached device of that type for the manifest entry */
-    VIRTIO_ERROR_LEGACY,            /* the transport is virtio-mmio version 1 (QEMU: force-legacy=false) */
-    VIRTIO_ERROR_RESET,             /* the device did not come back from reset */
-    VIRTIO_ERROR_FEATURES_MISSING,  /* the device lacks a feature the driver requires (VIRTIO_F_VERSION_1) */
-    VIRTIO_ERROR_FEATURES_REFUSED,  /* the device cleared FEATURES_OK: it refused the driver's subset */
-    VIRTIO_ERROR_QUEUE_MISSING,     /* QueueNumMax is 0: the device has no such queue */
-    VIRTIO_ERROR_QUEUE_IN_USE,      /* QueueReady was already set after reset */
-    VIRTIO_ERROR_QUEUE_MEMORY,      /* the static pool of virtqueues is used up */
-    VIRTIO_ERROR_DEVICE_FAILED,     /* the device set DEVICE_NEEDS_RESET, or stopped answering */
-    VIRTIO_ERROR_TOO_MANY,          /* more devices of a kind than the drivers have static memory for */
+    VIRTIO_ERROR_NOT_FOUND,        /* no attached device of that type for the manifest entry */
+    VIRTIO_ERROR_LEGACY,           /* the transport is virtio-mmio version 1 (QEMU: force-legacy=false) */
+    VIRTIO_ERROR_RESET,            /* the device did not come back from reset */
+    VIRTIO_ERROR_FEATURES_MISSING, /* the device lacks a feature the driver requires (VIRTIO_F_VERSION_1) */
+    VIRTIO_ERROR_FEATURES_REFUSED, /* the device cleared FEATURES_OK: it refused the driver's subset */
+    VIRTIO_ERROR_QUEUE_MISSING,    /* QueueNumMax is 0: the device has no such queue */
+    VIRTIO_ERROR_QUEUE_IN_USE,     /* QueueReady was already set after reset */
+    VIRTIO_ERROR_QUEUE_MEMORY,     /* the static pool of virtqueues is used up */
+    VIRTIO_ERROR_DEVICE_FAILED,    /* the device set DEVICE_NEEDS_RESET, or stopped answering */
+    VIRTIO_ERROR_TOO_MANY,         /* more devices of a kind than the drivers have static memory for */
 } virtio_result_t;
 
 /* The address a device uses for the guest memory at `pointer` (identity-mapped). */
@@ -50,8 +50,8 @@ enum virtio_device_id {
 /* ---- Split virtqueues (virtqueue.c; virtio 1.1, 2.6) ---- */
 
 enum {
-    VIRTIO_NET_DEVICES_MAX = 4,   /* net devices the drivers have static memory for */
-    VIRTIO_BLK_DEVICES_MAX = 4,   /* block devices likewise */
+    VIRTIO_NET_DEVICES_MAX = 4, /* net devices the drivers have static memory for */
+    VIRTIO_BLK_DEVICES_MAX = 4, /* block devices likewise */
     VIRTQUEUE_POOL_SIZE = 2 * VIRTIO_NET_DEVICES_MAX + VIRTIO_BLK_DEVICES_MAX, /* receive + transmit, request */
     VIRTQUEUE_SIZE_MAX = 256, /* descriptors per queue at most; the device's QueueNumMax may be smaller */
     VIRTQUEUE_CHAIN_MAX = 4,  /* descriptors in one chain at most */
@@ -67,11 +67,11 @@ struct virtqueue_buffer {
 };
 
 typedef enum {
-    VIRTQUEUE_TAKEN = 0, /* a used chain: its head and the length the device wrote */
-    VIRTQUEUE_EMPTY,     /* the device has returned nothing new */
+    VIRTQUEUE_TAKEN = 0,  /* a used chain: its head and the length the device wrote */
+    VIRTQUEUE_EMPTY,      /* the device has returned nothing new */
     VIRTQUEUE_BAD_LENGTH, /* a used chain whose length exceeds its writable buffers: its head is given back, its
                            * contents must be dropped */
-    VIRTQUEUE_BAD_ID,    /* a used entry naming no chain the device holds: skipped */
+    VIRTQUEUE_BAD_ID,     /* a used entry naming no chain the device holds: skipped */
 } virtqueue_take_t;
 
 /* A queue of `size` descriptors (a power of two, at most VIRTQUEUE_SIZE_MAX) from the static pool, or NULL. */
@@ -112,10 +112,10 @@ uint64_t virtqueue_dropped(const struct virtqueue *queue);
 /* ---- The virtio-mmio transport (virtio_mmio.c; virtio 1.1, 4.2) ---- */
 
 struct virtio_mmio {
-    uintptr_t base;      /* the transport's registers */
-    uint32_t device_id;  /* enum virtio_device_id, or another type this ABI does not drive */
-    uint32_t version;    /* 2 for modern devices */
-    uint64_t features;   /* the features negotiated */
+    uintptr_t base;     /* the transport's registers */
+    uint32_t device_id; /* enum virtio_device_id, or another type this ABI does not drive */
+    uint32_t version;   /* 2 for modern devices */
+    uint64_t features;  /* the features negotiated */
 };
 
 /* Whether a virtio-mmio transport with a device behind it is at `base`; fills `*transport`. */

@@ -10,9 +10,9 @@ enum {
     BLK_TYPE_IN = 0,  /* read */
     BLK_TYPE_OUT = 1, /* write */
     BLK_STATUS_OK = 0,
-    BLK_STATUS_NONE = 0xff, /* not a status the device writes: it tells an unanswered request */
-    BLK_CONFIG_CAPACITY = 0,  /* le64, in 512-byte sectors */
-    BLK_CONFIG_SIZE_MAX = 8,  /* le32, with VIRTIO_BLK_F_SIZE_MAX */
+    BLK_STATUS_NONE = 0xff,            /* not a status the device writes: it tells an unanswered request */
+    BLK_CONFIG_CAPACITY = 0,           /* le64, in 512-byte sectors */
+    BLK_CONFIG_SIZE_MAX = 8,           /* le32, with VIRTIO_BLK_F_SIZE_MAX */
     BLK_REQUEST_DATA_MAX = 128 * 1024, /* bytes in one request: larger transfers are split */
 };
 
@@ -28,10 +28,10 @@ struct virtio_blk_request_header {
 struct virtio_blk {
     struct virtio_mmio *transport;
     struct virtqueue *queue;
-    uint64_t capacity;      /* bytes */
-    uint32_t request_max;   /* data bytes in one request, a multiple of the sector size */
-    bool broken;            /* a request timed out and the device was reset: refuse further requests */
-    uint64_t bad_replies;   /* requests the device answered with an impossible length or status */
+    uint64_t capacity;    /* bytes */
+    uint32_t request_max; /* data bytes in one request, a multiple of the sector size */
+    bool broken;          /* a request timed out and the device was reset: refuse further requests */
+    uint64_t bad_replies; /* requests the device answered with an impossible length or status */
     /* Shared with the device during a request. */
     struct virtio_blk_request_header header;
     uint8_t status;
@@ -59,8 +59,8 @@ virtio_result_t virtio_blk_start(struct virtio_mmio *transport, struct virtio_bl
     blk->capacity = (sectors < sectors_max ? sectors : sectors_max) * VIRTIO_BLK_SECTOR_SIZE;
     blk->request_max = BLK_REQUEST_DATA_MAX;
     if ((transport->features & VIRTIO_BLK_F_SIZE_MAX) != 0) {
-        uint32_t size_max = virtio_mmio_config32(transport, BLK_CONFIG_SIZE_MAX) / VIRTIO_BLK_SECTOR_SIZE *
-                            VIRTIO_BLK_SECTOR_SIZE;
+        uint32_t size_max =
+            virtio_mmio_config32(transport, BLK_CONFIG_SIZE_MAX) / VIRTIO_BLK_SECTOR_SIZE * VIRTIO_BLK_SECTOR_SIZE;
         if (size_max != 0 && size_max < blk->request_max)
             blk->request_max = size_max;
     }

@@ -40,7 +40,7 @@ enum {
     STATUS_FEATURES_OK = 8,
     STATUS_DEVICE_NEEDS_RESET = 64,
     STATUS_FAILED = 128,
-    RESET_POLLS = 1000000, /* reads of Status before a reset counts as failed */
+    RESET_POLLS = 1000000,     /* reads of Status before a reset counts as failed */
     CONFIG_READ_ATTEMPTS = 16, /* reads of a 64-bit field while the device keeps changing it */
 };
 

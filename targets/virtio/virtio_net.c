@@ -30,8 +30,8 @@ struct virtio_net {
     struct virtqueue *receive;
     struct virtqueue *transmit;
     uint8_t mac[6];
-    uint64_t receive_dropped; /* frames too short to be Ethernet, or longer than the reader's buffer */
-    bool can_interrupt;       /* its line is routed (interrupts.c) */
+    uint64_t receive_dropped;     /* frames too short to be Ethernet, or longer than the reader's buffer */
+    bool can_interrupt;           /* its line is routed (interrupts.c) */
     uint16_t transmit_unnotified; /* frames queued since the device was last told */
     _Alignas(NET_BUFFER_ALIGNMENT) uint8_t receive_buffers[VIRTQUEUE_SIZE_MAX][NET_BUFFER_SIZE];
     _Alignas(NET_BUFFER_ALIGNMENT) uint8_t transmit_buffers[VIRTQUEUE_SIZE_MAX][NET_BUFFER_SIZE];

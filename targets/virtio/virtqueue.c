@@ -136,8 +136,8 @@ bool virtqueue_add(struct virtqueue *queue, const struct virtqueue_buffer *buffe
         uint16_t next = queue->links[index];
         descriptor->addr = buffers[i].address;
         descriptor->len = buffers[i].len;
-        descriptor->flags = (uint16_t)((i + 1 < count ? VIRTQ_DESC_F_NEXT : 0) |
-                                       (buffers[i].device_writes ? VIRTQ_DESC_F_WRITE : 0));
+        descriptor->flags =
+            (uint16_t)((i + 1 < count ? VIRTQ_DESC_F_NEXT : 0) | (buffers[i].device_writes ? VIRTQ_DESC_F_WRITE : 0));
         descriptor->next = i + 1 < count ? next : 0;
         if (buffers[i].device_writes)
             writable += buffers[i].len;

@@ -24,8 +24,6 @@
 
 static uint64_t wall_at_boot;
 
-
-
 static uint8_t cmos_read(uint8_t reg)
 {
     virtio_outb(CMOS_INDEX, CMOS_NMI_DISABLE | reg);
@@ -90,8 +88,8 @@ static uint64_t rtc_nsecs(void)
     int64_t days = days_from_civil(year, month, day);
     if (days < 0)
         return 0;
-    uint64_t seconds = (uint64_t)days * 86400 + hour * 3600 + from_bcd(first.minute, binary) * 60 +
-                       from_bcd(first.second, binary);
+    uint64_t seconds =
+        (uint64_t)days * 86400 + hour * 3600 + from_bcd(first.minute, binary) * 60 + from_bcd(first.second, binary);
     return seconds * NSECS_PER_SEC;
 }
 

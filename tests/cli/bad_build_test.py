@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from cli.checkout import make_checkout, run_pants
 
 HELLO_BUILD = "examples/hello/BUILD"
@@ -14,8 +13,16 @@ HELLO_BUILD = "examples/hello/BUILD"
 @pytest.mark.parametrize(
     "old, new, expected",
     [
-        ('"time": "//devices:sleep",', '"time": "//devices:sleep",\n    },\n    bindings={"time": "//devices:sleep"', "which is a `device` target, not an `implementation`"),
-        ('abi=parametrize("unix", "hvt", "spt", "virtio"),', 'abi="nonesuch",', "asks for abi `nonesuch`, but no `abi` target has that name"),
+        (
+            '"time": "//devices:sleep",',
+            '"time": "//devices:sleep",\n    },\n    bindings={"time": "//devices:sleep"',
+            "which is a `device` target, not an `implementation`",
+        ),
+        (
+            'abi=parametrize("unix", "hvt", "spt", "virtio"),',
+            'abi="nonesuch",',
+            "asks for abi `nonesuch`, but no `abi` target has that name",
+        ),
         ('"count": "int=4",', '"count": "int=four",', "key `count`: malformed default `four`"),
         (
             '"time": "//devices:sleep",',
@@ -23,12 +30,17 @@ HELLO_BUILD = "examples/hello/BUILD"
             "the start function `hello_start` in examples/hello/hello.c does not match the `devices` and `start` "
             "fields of its BUILD target",
         ),
-        ('"time": "//devices:sleep",', '"time": "//devices:sleep",\n        "zone": "//devices:kv",',
-         '\n    bindings={"zone": "//examples/dns:zone"}'),
+        (
+            '"time": "//devices:sleep",',
+            '"time": "//devices:sleep",\n        "zone": "//devices:kv",',
+            '\n    bindings={"zone": "//examples/dns:zone"}',
+        ),
     ],
     ids=["binding-to-device", "unknown-abi", "malformed-key", "start-function-mismatch", "unbound-kv"],
 )
-def test_bad_build_file_gives_a_clear_error_without_traceback(tmp_path: Path, old: str, new: str, expected: str) -> None:
+def test_bad_build_file_gives_a_clear_error_without_traceback(
+    tmp_path: Path, old: str, new: str, expected: str
+) -> None:
     checkout = make_checkout(tmp_path / "repo")
     build = checkout / HELLO_BUILD
     text = build.read_text()

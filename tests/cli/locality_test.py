@@ -177,7 +177,10 @@ def test_targets_added_in_a_new_folder_change_no_existing_image(tmp_path: Path) 
     changed = sorted(name for name, digest in before.items() if after.get(name) != digest)
     assert changed == [], f"adding teams/newcomer changed existing outputs: {changed}"
     new = sorted(set(after) - set(before))
-    assert new == ["teams.newcomer/image.unix", "teams.newcomer/image.unix.main.c",
-                   "teams.newcomer/image.unix.provenance.json"]
+    assert new == [
+        "teams.newcomer/image.unix",
+        "teams.newcomer/image.unix.main.c",
+        "teams.newcomer/image.unix.provenance.json",
+    ]
     run = subprocess.run([str(checkout / "dist/teams.newcomer/image.unix")], capture_output=True, timeout=30)
     assert (run.returncode, run.stdout) == (0, b"a note from another team\n")

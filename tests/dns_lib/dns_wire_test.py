@@ -29,7 +29,9 @@ caa     CAA   0 issue "ca.example.net"
 *.wild  A     192.0.2.99
 sub     NS    ns.sub
 ns.sub  A     192.0.2.200
-""" + "".join(f"big A 192.0.2.{i}\n" for i in range(1, 41))
+""" + "".join(
+    f"big A 192.0.2.{i}\n" for i in range(1, 41)
+)
 
 
 def answer(tmp_path: Path, queries: List["dns.message.Message"]) -> List["dns.message.Message"]:

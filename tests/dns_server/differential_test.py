@@ -23,7 +23,6 @@ import dns.query
 import dns.rcode
 import dns.rdatatype
 import pytest
-
 from dns_server.netns_sockets import udp_socket
 from dns_server.servers import nsd_server, unix_dns_server
 from freestanding.boot import TENDERS, require_abi
@@ -60,9 +59,7 @@ def make_query(name: str, rdtype: str, variant: Variant) -> dns.message.Message:
     if variant.edns is None:
         return dns.message.make_query(name, rdtype, use_edns=False)
     # want_dnssec, not ednsflags alone: make_query clears DO unless want_dnssec is set.
-    return dns.message.make_query(
-        name, rdtype, use_edns=variant.edns, payload=variant.payload, want_dnssec=variant.do
-    )
+    return dns.message.make_query(name, rdtype, use_edns=variant.edns, payload=variant.payload, want_dnssec=variant.do)
 
 
 def summary(response: dns.message.Message) -> dict:
@@ -101,8 +98,9 @@ class Server(NamedTuple):
     def ask(self, query: dns.message.Message, timeout: float = 2, skip_stale: bool = False) -> dns.message.Message:
         # skip_stale: the start-up probe shares its socket with earlier probes that timed out; their late answers
         # are not answers to this query and are passed over instead of failing it.
-        return dns.query.udp(query, self.address, port=self.port, timeout=timeout, sock=self.sock,
-                             ignore_errors=skip_stale)
+        return dns.query.udp(
+            query, self.address, port=self.port, timeout=timeout, sock=self.sock, ignore_errors=skip_stale
+        )
 
 
 def tap_command(abi: str) -> List[str]:

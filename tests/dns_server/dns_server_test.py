@@ -5,13 +5,12 @@ from __future__ import annotations
 import subprocess
 
 import dns.flags
-import dns.opcode
 import dns.message
+import dns.opcode
 import dns.query
 import dns.rcode
 import dns.rdatatype
 import pytest
-
 from dns_server.servers import unix_dns_server
 
 

@@ -15,7 +15,6 @@ import dns.message
 import dns.query
 import dns.rcode
 import pytest
-
 from dns_server.servers import nsd_server, unix_dns_server
 
 HEADER = struct.Struct("!HHHHHH")

@@ -90,11 +90,18 @@ class FrameMaker:
         return self.rng.choice([self.guest_mac, self.guest_mac, b"\xff" * 6, self.octets(6)])
 
     def ethernet(self, ethertype: int, payload: bytes) -> bytes:
-        return self.destination() + self.rng.choice([self.host_mac, self.octets(6)]) + struct.pack("!H", ethertype) + payload
+        return (
+            self.destination()
+            + self.rng.choice([self.host_mac, self.octets(6)])
+            + struct.pack("!H", ethertype)
+            + payload
+        )
 
     def source_address(self) -> bytes:
         # Mostly the host (its kernel answers with port unreachable), sometimes unresolvable or off-link senders.
-        return self.rng.choice([ipv4_address(HOST_ADDRESS)] * 3 + [bytes([10, 0, 0, self.rng.randrange(3, 255)]), self.octets(4)])
+        return self.rng.choice(
+            [ipv4_address(HOST_ADDRESS)] * 3 + [bytes([10, 0, 0, self.rng.randrange(3, 255)]), self.octets(4)]
+        )
 
     def ipv4(self, protocol: int, payload: bytes) -> bytes:
         rng = self.rng
@@ -103,8 +110,17 @@ class FrameMaker:
         total = rng.choice([total, total, total, rng.randrange(0, 65536), max(0, total - rng.randrange(1, 30))])
         flags_fragment = rng.choice([0, 0, 0x4000, 0x2000, rng.getrandbits(16)])
         header = struct.pack(
-            "!BBHHHBBH4s4s", version_ihl, 0, total, rng.getrandbits(16), flags_fragment, rng.choice([64, 1, 0]),
-            protocol, 0, self.source_address(), rng.choice([ipv4_address(GUEST_ADDRESS)] * 4 + [self.octets(4)]),
+            "!BBHHHBBH4s4s",
+            version_ihl,
+            0,
+            total,
+            rng.getrandbits(16),
+            flags_fragment,
+            rng.choice([64, 1, 0]),
+            protocol,
+            0,
+            self.source_address(),
+            rng.choice([ipv4_address(GUEST_ADDRESS)] * 4 + [self.octets(4)]),
         )
         good = checksum(header)
         header = header[:10] + struct.pack("!H", rng.choice([good, good, good, rng.getrandbits(16)])) + header[12:]
@@ -126,7 +142,7 @@ class FrameMaker:
             if packet:
                 packet[rng.randrange(len(packet))] = rng.getrandbits(8)
         if packet and rng.random() < 0.3:
-            del packet[rng.randrange(len(packet)):]
+            del packet[rng.randrange(len(packet)) :]
         return bytes(packet)
 
     def frame(self) -> Tuple[str, bytes]:
@@ -141,8 +157,14 @@ class FrameMaker:
             ethertype = rng.choice([0, 0x0800, 0x0806, 0x86DD, 0x8100, rng.getrandbits(16)])
             return self.ethernet(ethertype, self.octets(rng.randrange(0, 1501)))
         if kind == "arp":
-            arp = struct.pack("!HHBBH", rng.choice([1, 1, rng.getrandbits(16)]), rng.choice([0x0800, 0x0800, 0]),
-                              rng.choice([6, 6, 0, 255]), rng.choice([4, 4, 0, 255]), rng.choice([1, 2, 0, 7]))
+            arp = struct.pack(
+                "!HHBBH",
+                rng.choice([1, 1, rng.getrandbits(16)]),
+                rng.choice([0x0800, 0x0800, 0]),
+                rng.choice([6, 6, 0, 255]),
+                rng.choice([4, 4, 0, 255]),
+                rng.choice([1, 2, 0, 7]),
+            )
             # Any sender but the client's own address with a foreign MAC: that would be ARP cache poisoning, which
             # RFC 826's merge step accepts by design (answers then go to the forged MAC), not a malformed frame.
             sender = self.source_address()
@@ -173,8 +195,9 @@ class Injection:
     kinds: Counter = field(default_factory=Counter)
 
 
-def inject(sock: socket.socket, maker: FrameMaker, injection: Injection, stop: threading.Event,
-           cpu: Optional[int]) -> None:
+def inject(
+    sock: socket.socket, maker: FrameMaker, injection: Injection, stop: threading.Event, cpu: Optional[int]
+) -> None:
     """Sends up to `injection.count` frames at up to `injection.rate` per second, until `stop` is set."""
     if cpu is not None:
         os.sched_setaffinity(0, {cpu})  # this thread only
@@ -207,8 +230,18 @@ def start_hvt_server(namespace: str, tender: str, image: str, cpu: Optional[int]
     """The DNS image in the hvt tender on the namespace's tap, pinned to `cpu`; returns once it has said so."""
     pin = ["taskset", "-c", str(cpu)] if cpu is not None else []
     process = subprocess.Popen(
-        ["ip", "netns", "exec", namespace, *pin, tender, f"--net:stack_netif={TAP}", image,
-         f"--ipv4={GUEST_ADDRESS}/24", "--port=53"],
+        [
+            "ip",
+            "netns",
+            "exec",
+            namespace,
+            *pin,
+            tender,
+            f"--net:stack_netif={TAP}",
+            image,
+            f"--ipv4={GUEST_ADDRESS}/24",
+            "--port=53",
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -286,7 +319,9 @@ class SoakResult:
             expected = self.sent * shares.get(rcode, 0.0)
             got = self.rcodes.get(rcode, 0)
             if not expected - slack <= got <= expected + clients * len(MIX):
-                problems.append(f"{rcode}: {got} answers, expected {expected:.0f} (within -{slack}/+{clients * len(MIX)})")
+                problems.append(
+                    f"{rcode}: {got} answers, expected {expected:.0f} (within -{slack}/+{clients * len(MIX)})"
+                )
         if dict(self.per_answer_rcodes) != self.rcodes:
             problems.append(f"the verbose lines count {dict(self.per_answer_rcodes)}, the summary {self.rcodes}")
         return problems
@@ -294,19 +329,21 @@ class SoakResult:
     def report(self) -> str:
         rcodes = ", ".join(f"{rcode} {count}" for rcode, count in sorted(self.rcodes.items()))
         per_cpu = self.completed / self.server_cpu_seconds if self.server_cpu_seconds > 0 else float("nan")
-        return "\n".join([
-            f"queries: {self.sent} sent, {self.completed} answered, {self.lost} lost (timeouts, "
-            f"{100.0 * self.lost / max(self.sent, 1):.3f}%)",
-            f"rate: {self.qps:.0f} q/s; latency p50 {self.latency_p50_ms:.3f} ms, p99 {self.latency_p99_ms:.3f} ms",
-            f"per-second q/s: min {min(self.intervals_qps, default=0):.0f}, "
-            f"max {max(self.intervals_qps, default=0):.0f} over {len(self.intervals_qps)} intervals",
-            f"rcodes: {rcodes}; wrong rcodes: {self.wrong_answer_count}",
-            f"server CPU: {self.server_cpu_seconds:.2f} s, {per_cpu:.0f} answered queries per server CPU-second",
-            f"frames injected: {self.injection.sent} (+{self.injection.send_errors} refused by the kernel), seed "
-            f"{self.injection.seed}, at most {self.injection.rate:.0f}/s; "
-            f"kinds {dict(sorted(self.injection.kinds.items()))}",
-            f"server alive after: {self.alive_after}",
-        ])
+        return "\n".join(
+            [
+                f"queries: {self.sent} sent, {self.completed} answered, {self.lost} lost (timeouts, "
+                f"{100.0 * self.lost / max(self.sent, 1):.3f}%)",
+                f"rate: {self.qps:.0f} q/s; latency p50 {self.latency_p50_ms:.3f} ms, p99 {self.latency_p99_ms:.3f} ms",
+                f"per-second q/s: min {min(self.intervals_qps, default=0):.0f}, "
+                f"max {max(self.intervals_qps, default=0):.0f} over {len(self.intervals_qps)} intervals",
+                f"rcodes: {rcodes}; wrong rcodes: {self.wrong_answer_count}",
+                f"server CPU: {self.server_cpu_seconds:.2f} s, {per_cpu:.0f} answered queries per server CPU-second",
+                f"frames injected: {self.injection.sent} (+{self.injection.send_errors} refused by the kernel), seed "
+                f"{self.injection.seed}, at most {self.injection.rate:.0f}/s; "
+                f"kinds {dict(sorted(self.injection.kinds.items()))}",
+                f"server alive after: {self.alive_after}",
+            ]
+        )
 
 
 def parse_dnsperf(output: str) -> Tuple[int, int, int, float, Dict[str, int], List[float]]:
@@ -321,7 +358,9 @@ def parse_dnsperf(output: str) -> Tuple[int, int, int, float, Dict[str, int], Li
     lost = int(number(r"Queries lost:\s+(\d+)"))
     qps = float(number(r"Queries per second:\s+([\d.]+)"))
     rcodes_line = re.search(r"Response codes:\s+(.*)", output)
-    rcodes = {name: int(count) for name, count in re.findall(r"(\w+) (\d+) \(", rcodes_line.group(1))} if rcodes_line else {}
+    rcodes = (
+        {name: int(count) for name, count in re.findall(r"(\w+) (\d+) \(", rcodes_line.group(1))} if rcodes_line else {}
+    )
     intervals = [float(value) for value in re.findall(r"^\d+\.\d+: ([\d.]+)$", output, re.MULTILINE)]
     return sent, completed, lost, qps, rcodes, intervals
 
@@ -356,10 +395,37 @@ def run_soak(
     try:
         with output_path.open("w") as output:
             subprocess.run(
-                ["ip", "netns", "exec", namespace, *pin, "dnsperf", "-s", GUEST_ADDRESS, "-p", "53", "-d",
-                 str(queries), "-l", str(seconds), "-c", str(clients), "-T", "1", "-q", str(outstanding),
-                 "-t", "2", "-S", "1", "-v"],
-                stdout=output, stderr=subprocess.STDOUT, check=True, timeout=seconds + 30,
+                [
+                    "ip",
+                    "netns",
+                    "exec",
+                    namespace,
+                    *pin,
+                    "dnsperf",
+                    "-s",
+                    GUEST_ADDRESS,
+                    "-p",
+                    "53",
+                    "-d",
+                    str(queries),
+                    "-l",
+                    str(seconds),
+                    "-c",
+                    str(clients),
+                    "-T",
+                    "1",
+                    "-q",
+                    str(outstanding),
+                    "-t",
+                    "2",
+                    "-S",
+                    "1",
+                    "-v",
+                ],
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                check=True,
+                timeout=seconds + 30,
             )
     finally:
         stop.set()
@@ -392,8 +458,19 @@ def run_soak(
     sent, completed, lost, qps, rcodes, intervals = parse_dnsperf("".join(summary_lines))
     cuts = statistics.quantiles(latencies, n=100) if len(latencies) >= 100 else [float("nan")] * 99
     return SoakResult(
-        seconds=seconds, sent=sent, completed=completed, lost=lost, qps=qps,
-        latency_p50_ms=cuts[49] * 1000, latency_p99_ms=cuts[98] * 1000, rcodes=rcodes,
-        per_answer_rcodes=per_answer, wrong_answers=wrong, wrong_answer_count=wrong_count, intervals_qps=intervals,
-        injection=injection, server_cpu_seconds=server_cpu, alive_after=alive,
+        seconds=seconds,
+        sent=sent,
+        completed=completed,
+        lost=lost,
+        qps=qps,
+        latency_p50_ms=cuts[49] * 1000,
+        latency_p99_ms=cuts[98] * 1000,
+        rcodes=rcodes,
+        per_answer_rcodes=per_answer,
+        wrong_answers=wrong,
+        wrong_answer_count=wrong_count,
+        intervals_qps=intervals,
+        injection=injection,
+        server_cpu_seconds=server_cpu,
+        alive_after=alive,
     )

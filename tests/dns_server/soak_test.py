@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
-
 from dns_server.soak import run_soak, start_hvt_server, wait_until_answering
 from freestanding.boot import TENDERS, require_abi
 from netns import tap_namespace
@@ -38,14 +37,25 @@ def test_the_server_answers_correctly_throughout_a_stream_of_bad_frames(namespac
     server = start_hvt_server(namespace, TENDERS["hvt"], "examples.dns/image.hvt", server_cpu)
     try:
         wait_until_answering(namespace, 20)
-        result = run_soak(namespace, server.pid, tmp_path, SECONDS, seed, FRAME_RATE, FRAME_COUNT, clients=CLIENTS,
-                          dnsperf_cpu=client_cpu)
+        result = run_soak(
+            namespace,
+            server.pid,
+            tmp_path,
+            SECONDS,
+            seed,
+            FRAME_RATE,
+            FRAME_COUNT,
+            clients=CLIENTS,
+            dnsperf_cpu=client_cpu,
+        )
         running = server.poll() is None
     finally:
         server.kill()
         server.wait(timeout=10)
         console = server.stdout.read() if server.stdout else ""
-    report = f"\n{result.report()}\nserver console: {console.strip()[-1000:]!r}\n(replay with MIRAGE_DNS_SOAK_SEED={seed})"
+    report = (
+        f"\n{result.report()}\nserver console: {console.strip()[-1000:]!r}\n(replay with MIRAGE_DNS_SOAK_SEED={seed})"
+    )
     assert result.injection.sent + result.injection.send_errors == FRAME_COUNT, "not every frame was sent" + report
     assert result.injection.sent > FRAME_COUNT * 0.9, "the kernel refused most frames" + report
     assert result.wrong_answer_count == 0, f"wrong rcodes: {result.wrong_answers}" + report

@@ -9,7 +9,6 @@ import time
 from typing import Iterator, List
 
 import pytest
-
 from freestanding.boot import TENDERS, require_abi
 from netns import tap_namespace
 

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import Iterator, List
 
 import pytest
-
 from freestanding.boot import TENDERS, require_abi, running_in_background
 from netns import TwoSidedNamespaces, two_sided_namespaces
 
@@ -154,8 +153,9 @@ class Firewall:
     console: str
 
     def run(self, namespace: str, *argv: str, timeout: float = 30) -> subprocess.CompletedProcess:
-        return subprocess.run(["ip", "netns", "exec", namespace, *argv], capture_output=True, text=True,
-                              timeout=timeout)
+        return subprocess.run(
+            ["ip", "netns", "exec", namespace, *argv], capture_output=True, text=True, timeout=timeout
+        )
 
     def probe(self, namespace: str, command: str, **args: object) -> dict:
         result = self.run(namespace, sys.executable, "-c", PROBE, command, json.dumps(args))
@@ -167,13 +167,18 @@ class Firewall:
             return f.read()
 
     def udp_passes(self, port: int, payload: bytes, timeout: float = NO_REPLY_TIMEOUT, **args: object) -> bool:
-        reply = self.probe(self.namespaces.client, "udp", address=SERVER, port=port, payload=payload.hex(),
-                           timeout=timeout, **args)["reply"]
+        reply = self.probe(
+            self.namespaces.client, "udp", address=SERVER, port=port, payload=payload.hex(), timeout=timeout, **args
+        )["reply"]
         return reply == payload.hex()
 
     def tcp_passes(self, port: int, payload: bytes, timeout: float = NO_REPLY_TIMEOUT) -> bool:
-        return self.probe(self.namespaces.client, "tcp", address=SERVER, port=port, payload=payload.hex(),
-                          timeout=timeout)["reply"] == payload.hex()
+        return (
+            self.probe(
+                self.namespaces.client, "tcp", address=SERVER, port=port, payload=payload.hex(), timeout=timeout
+            )["reply"]
+            == payload.hex()
+        )
 
     def assert_alive(self, after: str) -> None:
         """The positive check after a negative one: allowed UDP still passes within the same timeout."""
@@ -187,8 +192,17 @@ class Firewall:
 
 def tender_command(abi: str, namespaces: TwoSidedNamespaces, *boot_args: str) -> List[str]:
     # A bare tap name is a tap for every tender and for the virtio runner alike.
-    return ["ip", "netns", "exec", namespaces.router, TENDERS[abi], f"--net:inside_netif={namespaces.inside_tap}",
-            f"--net:outside_netif={namespaces.outside_tap}", f"{IMAGE}.{abi}", *boot_args]
+    return [
+        "ip",
+        "netns",
+        "exec",
+        namespaces.router,
+        TENDERS[abi],
+        f"--net:inside_netif={namespaces.inside_tap}",
+        f"--net:outside_netif={namespaces.outside_tap}",
+        f"{IMAGE}.{abi}",
+        *boot_args,
+    ]
 
 
 @contextmanager
@@ -198,12 +212,16 @@ def running_firewall(abi: str) -> Iterator[Firewall]:
         namespaces = cleanup.enter_context(
             two_sided_namespaces(f"fw-{abi}", f"{CLIENT}/24", INSIDE, f"{SERVER}/24", OUTSIDE)
         )
-        server = subprocess.Popen(["ip", "netns", "exec", namespaces.server, sys.executable, "-c", SERVER_SCRIPT,
-                                   "300"], stdout=subprocess.PIPE, text=True)
+        server = subprocess.Popen(
+            ["ip", "netns", "exec", namespaces.server, sys.executable, "-c", SERVER_SCRIPT, "300"],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         cleanup.callback(lambda: (server.kill(), server.wait(timeout=10)))
         assert server.stdout is not None and server.stdout.readline().strip() == "serving"
-        command = tender_command(abi, namespaces, f"--inside.ipv4={INSIDE}/24", f"--outside.ipv4={OUTSIDE}/24",
-                                 f"--rules={RULES}")
+        command = tender_command(
+            abi, namespaces, f"--inside.ipv4={INSIDE}/24", f"--outside.ipv4={OUTSIDE}/24", f"--rules={RULES}"
+        )
         process, console = cleanup.enter_context(running_in_background(command, "forwarding", f"firewall-{abi}"))
         yield Firewall(abi, namespaces, process, console)
 
@@ -246,8 +264,9 @@ def test_allowed_tcp_connects_and_denied_tcp_does_not(firewall: Firewall) -> Non
 
 def test_a_datagram_beyond_both_links_has_no_route(firewall: Firewall) -> None:
     # The firewall routes only between its two links: 10.9.0.1 is on neither, so the datagram is dropped.
-    reply = firewall.probe(firewall.namespaces.client, "udp", address="10.9.0.1", port=7, payload=b"x".hex(),
-                           timeout=NO_REPLY_TIMEOUT)["reply"]
+    reply = firewall.probe(
+        firewall.namespaces.client, "udp", address="10.9.0.1", port=7, payload=b"x".hex(), timeout=NO_REPLY_TIMEOUT
+    )["reply"]
     assert reply is None
     firewall.assert_alive("a datagram with no route")
 
@@ -278,9 +297,16 @@ def test_a_malformed_rule_is_a_boot_error_that_names_it(abi: str) -> None:
     require_abi(abi)
     with two_sided_namespaces(f"fw-bad-{abi}", f"{CLIENT}/24", INSIDE, f"{SERVER}/24", OUTSIDE) as namespaces:
         result = subprocess.run(
-            tender_command(abi, namespaces, f"--inside.ipv4={INSIDE}/24", f"--outside.ipv4={OUTSIDE}/24",
-                           "--rules=allow icmp from any to any; allow udp frm any to any port 7"),
-            capture_output=True, text=True, timeout=60,
+            tender_command(
+                abi,
+                namespaces,
+                f"--inside.ipv4={INSIDE}/24",
+                f"--outside.ipv4={OUTSIDE}/24",
+                "--rules=allow icmp from any to any; allow udp frm any to any port 7",
+            ),
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
     assert result.returncode == 64, result.stdout + result.stderr
     assert (
@@ -293,11 +319,15 @@ def test_a_malformed_rule_is_a_boot_error_that_names_it(abi: str) -> None:
 def test_overlapping_ports_and_a_bare_ipv4_key_are_refused(abi: str) -> None:
     require_abi(abi)
     with two_sided_namespaces(f"fw-keys-{abi}", f"{CLIENT}/24", INSIDE, f"{SERVER}/24", OUTSIDE) as namespaces:
-        overlap = subprocess.run(tender_command(abi, namespaces, f"--inside.ipv4={INSIDE}/8",
-                                                f"--outside.ipv4={OUTSIDE}/24"),
-                                 capture_output=True, text=True, timeout=60)
-        bare = subprocess.run(tender_command(abi, namespaces, f"--ipv4={INSIDE}/24"),
-                              capture_output=True, text=True, timeout=60)
+        overlap = subprocess.run(
+            tender_command(abi, namespaces, f"--inside.ipv4={INSIDE}/8", f"--outside.ipv4={OUTSIDE}/24"),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        bare = subprocess.run(
+            tender_command(abi, namespaces, f"--ipv4={INSIDE}/24"), capture_output=True, text=True, timeout=60
+        )
     assert overlap.returncode == 64 and "--inside.ipv4 and --outside.ipv4 overlap" in overlap.stdout, overlap
     # With two ports, a bare `ipv4` would be ambiguous: it is not a key of this image.
     assert bare.returncode == 2 and "unknown key in boot argument `--ipv4=" in bare.stdout + bare.stderr, bare
@@ -315,6 +345,7 @@ def test_the_tenders_attach_as_many_devices_as_the_manifest_holds_and_refuse_mor
 @pytest.mark.parametrize("abi", ABIS)
 def test_a_port_without_its_host_resource_is_refused_by_name(abi: str) -> None:
     require_abi(abi)
-    result = subprocess.run([TENDERS[abi], "--net:inside_netif=tap0", f"{IMAGE}.{abi}"],
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [TENDERS[abi], "--net:inside_netif=tap0", f"{IMAGE}.{abi}"], capture_output=True, text=True, timeout=60
+    )
     assert result.returncode != 0 and "outside_netif" in result.stdout + result.stderr, result

@@ -27,7 +27,7 @@ MANIFEST_ENTRY_SIZE = 72
 
 def program_headers(data: bytes) -> List[Tuple[int, int, int]]:
     """(offset of the header in the file, p_type, p_flags) of every program header."""
-    phoff, = struct.unpack_from("<Q", data, E_PHOFF)
+    (phoff,) = struct.unpack_from("<Q", data, E_PHOFF)
     phentsize, phnum = struct.unpack_from("<HH", data, 0x36)
     headers = []
     for index in range(phnum):
@@ -41,8 +41,8 @@ def load_segments(data: bytes) -> List[Tuple[int, int, int]]:
     """(p_vaddr, p_memsz, p_flags) of every PT_LOAD segment with memory, in file order."""
     found = []
     for at, p_type, p_flags in program_headers(data):
-        vaddr, = struct.unpack_from("<Q", data, at + P_VADDR)
-        memsz, = struct.unpack_from("<Q", data, at + P_MEMSZ)
+        (vaddr,) = struct.unpack_from("<Q", data, at + P_VADDR)
+        (memsz,) = struct.unpack_from("<Q", data, at + P_MEMSZ)
         if p_type == PT_LOAD and memsz:
             found.append((vaddr, memsz, p_flags))
     return found
@@ -157,24 +157,38 @@ class BadImage:
 BAD_IMAGES: Dict[str, BadImage] = {
     bad.name: bad
     for bad in [
-        BadImage("segment_below_load_address", "hello", segment_below_load_address,
-                 "segment 0 at 0x1000 lies below guest memory, which starts at 0x100000"),
-        BadImage("segment_past_memory", "hello", segment_past_memory,
-                 "MiB of guest memory: raise --mem"),
+        BadImage(
+            "segment_below_load_address",
+            "hello",
+            segment_below_load_address,
+            "segment 0 at 0x1000 lies below guest memory, which starts at 0x100000",
+        ),
+        BadImage("segment_past_memory", "hello", segment_past_memory, "MiB of guest memory: raise --mem"),
         BadImage("segments_overlap", "hello", segments_overlap, "two loadable segments overlap"),
         BadImage("note_name_overflows", "hello", note_name_overflows, "a note runs past its segment"),
         BadImage("note_description_overflows", "hello", note_description_overflows, "a note runs past its segment"),
         BadImage("note_truncated", "hello", note_truncated, "a note header runs past its segment"),
-        BadImage("manifest_count_exceeds_description", "block", manifest_count_exceeds_description,
-                 "the manifest note is shorter than its 2 entries"),
+        BadImage(
+            "manifest_count_exceeds_description",
+            "block",
+            manifest_count_exceeds_description,
+            "the manifest note is shorter than its 2 entries",
+        ),
         BadImage("manifest_name_twice", "block", manifest_name_twice, "the manifest lists device 'storage' twice"),
         BadImage("entry_outside_code", "hello", entry_outside_code, "is not inside an executable segment"),
-        BadImage("program_headers_past_end", "hello", program_headers_past_end,
-                 "the program header table (offset"),
-        BadImage("file_size_above_memory_size", "hello", file_size_above_memory_size,
-                 "segment 0 has more bytes in the file than in memory"),
-        BadImage("segment_offset_overflows", "hello", segment_offset_overflows,
-                 "a loadable segment (offset 0xfffffffffffff000"),
+        BadImage("program_headers_past_end", "hello", program_headers_past_end, "the program header table (offset"),
+        BadImage(
+            "file_size_above_memory_size",
+            "hello",
+            file_size_above_memory_size,
+            "segment 0 has more bytes in the file than in memory",
+        ),
+        BadImage(
+            "segment_offset_overflows",
+            "hello",
+            segment_offset_overflows,
+            "a loadable segment (offset 0xfffffffffffff000",
+        ),
     ]
 }
 

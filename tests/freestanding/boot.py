@@ -23,6 +23,7 @@ TENDERS = {
 TENDER_EXIT_ERROR = 125
 TENDER_EXIT_ABORT = 126
 
+
 def require_abi(abi: str) -> None:
     """Skip, with the reason, where this machine cannot boot `abi` images (fail where it declares it can)."""
     if abi == "hvt":
@@ -42,9 +43,7 @@ class Boot:
 def boot(abi: str, image: str, *args: str, tender_args: Sequence[str] = (), timeout: float = 60) -> Boot:
     """Run `tender [tender_args] image [args]`; return what a user sees, and the CPU time it used."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    result = subprocess.run(
-        [TENDERS[abi], *tender_args, image, *args], capture_output=True, text=True, timeout=timeout
-    )
+    result = subprocess.run([TENDERS[abi], *tender_args, image, *args], capture_output=True, text=True, timeout=timeout)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return Boot(result.returncode, result.stdout, result.stderr, cpu)
@@ -90,7 +89,7 @@ PT_LOAD = 1
 def make_writable_and_executable(source: str, destination: str) -> None:
     """Copy an ELF image, marking its executable PT_LOAD segment writable too (W+X), which tenders must refuse."""
     data = bytearray(open(source, "rb").read())
-    phoff, = struct.unpack_from("<Q", data, 0x20)
+    (phoff,) = struct.unpack_from("<Q", data, 0x20)
     phentsize, phnum = struct.unpack_from("<HH", data, 0x36)
     for index in range(phnum):
         offset = phoff + index * phentsize

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Dict, Iterator, List
 
 import pytest
-
 from freestanding.boot import (
     ABI_NOTE,
     MANIFEST_NOTE,
@@ -43,8 +42,16 @@ def tap_lines(stdout: str) -> List[str]:
 
 def run_conformance(abi: str, namespace: str, disk: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
-        ["ip", "netns", "exec", namespace, TENDERS[abi], "--net:service=tap0", f"--block:storage={disk}",
-         f"tests.guests/platform_conformance.{abi}"],
+        [
+            "ip",
+            "netns",
+            "exec",
+            namespace,
+            TENDERS[abi],
+            "--net:service=tap0",
+            f"--block:storage={disk}",
+            f"tests.guests/platform_conformance.{abi}",
+        ],
         capture_output=True,
         text=True,
         timeout=60,

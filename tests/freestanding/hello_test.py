@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from freestanding.boot import boot, image, require_abi
 
 HELLO = "examples.hello/image"

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
-
 from freestanding.boot import TENDER_EXIT_ABORT, TENDERS, boot, require_abi
 from netns import tap_namespace
 

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
-
 from freestanding.boot import TENDER_EXIT_ABORT, TENDERS, require_abi
 from netns import tap_namespace
 
@@ -69,8 +68,17 @@ def namespace() -> Iterator[str]:
 def run_guest(namespace: str, disk: Path, action: str) -> subprocess.CompletedProcess:
     disk.write_bytes(DISK_PATTERN)
     result = subprocess.run(
-        ["ip", "netns", "exec", namespace, TENDERS["hvt"], "--net:service=tap0", f"--block:storage={disk}", GUEST,
-         f"--action={action}"],
+        [
+            "ip",
+            "netns",
+            "exec",
+            namespace,
+            TENDERS["hvt"],
+            "--net:service=tap0",
+            f"--block:storage={disk}",
+            GUEST,
+            f"--action={action}",
+        ],
         capture_output=True,
         text=True,
         timeout=30,

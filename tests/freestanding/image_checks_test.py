@@ -11,7 +11,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from freestanding.bad_images import BAD_IMAGES, build, segment_past_memory
 from freestanding.boot import TENDER_EXIT_ERROR, boot, image, require_abi
 

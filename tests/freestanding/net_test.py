@@ -7,7 +7,6 @@ import sys
 from typing import Iterator
 
 import pytest
-
 from freestanding.boot import TENDERS, require_abi
 from netns import tap_namespace
 

@@ -7,8 +7,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from probes.capabilities import missing, require
-
 from freestanding.boot import (
     ABI_NOTE,
     FIRST_ENTRY_TYPE,
@@ -22,6 +20,7 @@ from freestanding.boot import (
     patch_image,
     require_abi,
 )
+from probes.capabilities import missing, require
 
 ABIS = ["hvt", "spt"]
 HELLO = "examples.hello/image"

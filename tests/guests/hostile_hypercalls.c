@@ -110,8 +110,7 @@ static int32_t act(const char *action, const struct devices *d, int *known)
         return block_call(HVT_HYPERCALL_BLOCK_WRITE, d->block, d->capacity - d->block_size, address_of(sector),
                           2 * d->block_size);
     if (strcmp(action, "block_write_far_away") == 0)
-        return block_call(HVT_HYPERCALL_BLOCK_WRITE, d->block, UINT64_C(16) << 30, address_of(sector),
-                          d->block_size);
+        return block_call(HVT_HYPERCALL_BLOCK_WRITE, d->block, UINT64_C(16) << 30, address_of(sector), d->block_size);
     if (strcmp(action, "block_offset_wraps") == 0)
         return block_call(HVT_HYPERCALL_BLOCK_WRITE, d->block, UINT64_MAX - d->block_size + 1, address_of(sector),
                           2 * d->block_size);

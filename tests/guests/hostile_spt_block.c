@@ -18,7 +18,6 @@
 #define SYS_PREAD64 17
 #define SYS_PWRITE64 18
 
-
 static int64_t raw_syscall4(int64_t number, uint64_t a, uint64_t b, uint64_t c, uint64_t d)
 {
     register uint64_t r10 __asm__("r10") = d;
@@ -145,8 +144,7 @@ static int raw_transfer(struct console *console, const char *what, int64_t numbe
     char line[160];
 
     snprintf(line, sizeof(line), "hostile: %s: %s of %llu bytes at offset %llu\n", what,
-             number == SYS_PWRITE64 ? "pwrite64" : "pread64", (unsigned long long)length,
-             (unsigned long long)offset);
+             number == SYS_PWRITE64 ? "pwrite64" : "pread64", (unsigned long long)length, (unsigned long long)offset);
     say(console, line);
     int64_t result = raw_syscall4(number, (uint64_t)fd, (uintptr_t)block_buffer, length, offset);
     snprintf(line, sizeof(line), "hostile: %s returned %lld\n", what, (long long)result);

@@ -290,8 +290,7 @@ static bool yield_past_deadline_returns_at_once(void)
     uint64_t before = platform_clock_monotonic();
     bool any = platform_yield(0, &ready);
     uint64_t after = platform_clock_monotonic();
-    return after - before < 200 * NSECS_PER_MSEC && any == (ready != 0) &&
-           (ready & ~(UINT64_C(1) << s.net)) == 0;
+    return after - before < 200 * NSECS_PER_MSEC && any == (ready != 0) && (ready & ~(UINT64_C(1) << s.net)) == 0;
 }
 
 static bool yield_waits_for_deadline(void)

@@ -36,16 +36,42 @@ def ethernet(ethertype: int, payload: bytes, destination: bytes = GUEST_MAC, sou
     return destination + source + struct.pack("!H", ethertype) + payload
 
 
-def ipv4(payload: bytes, protocol: int = 17, source: str = HOST_IP, destination: str = GUEST_IP,
-         flags_fragment: int = 0x4000, ihl: int = 5, total: int = -1, fix_checksum: bool = True) -> bytes:
-    header = struct.pack("!BBHHHBBH4s4s", 4 << 4 | ihl, 0, 20 + len(payload) if total < 0 else total, 1,
-                         flags_fragment, 64, protocol, 0, socket.inet_aton(source), socket.inet_aton(destination))
+def ipv4(
+    payload: bytes,
+    protocol: int = 17,
+    source: str = HOST_IP,
+    destination: str = GUEST_IP,
+    flags_fragment: int = 0x4000,
+    ihl: int = 5,
+    total: int = -1,
+    fix_checksum: bool = True,
+) -> bytes:
+    header = struct.pack(
+        "!BBHHHBBH4s4s",
+        4 << 4 | ihl,
+        0,
+        20 + len(payload) if total < 0 else total,
+        1,
+        flags_fragment,
+        64,
+        protocol,
+        0,
+        socket.inet_aton(source),
+        socket.inet_aton(destination),
+    )
     value = checksum(header) if fix_checksum else 0x1234
     return header[:10] + struct.pack("!H", value) + header[12:] + payload
 
 
-def udp(payload: bytes, source_port: int = 40000, destination_port: int = ECHO_PORT, source: str = HOST_IP,
-        destination: str = GUEST_IP, zero_checksum: bool = False, bad_checksum: bool = False) -> bytes:
+def udp(
+    payload: bytes,
+    source_port: int = 40000,
+    destination_port: int = ECHO_PORT,
+    source: str = HOST_IP,
+    destination: str = GUEST_IP,
+    zero_checksum: bool = False,
+    bad_checksum: bool = False,
+) -> bytes:
     length = 8 + len(payload)
     header = struct.pack("!HHHH", source_port, destination_port, length, 0)
     pseudo = socket.inet_aton(source) + socket.inet_aton(destination) + struct.pack("!BBH", 0, 17, length)
@@ -61,8 +87,13 @@ def icmp_echo(payload: bytes, kind: int = 8, ident: int = 0x1234, sequence: int 
 
 
 def arp(operation: int, sender_mac: bytes, sender_ip: str, target_mac: bytes, target_ip: str) -> bytes:
-    return struct.pack("!HHBBH", 1, 0x0800, 6, 4, operation) + sender_mac + socket.inet_aton(sender_ip) + \
-        target_mac + socket.inet_aton(target_ip)
+    return (
+        struct.pack("!HHBBH", 1, 0x0800, 6, 4, operation)
+        + sender_mac
+        + socket.inet_aton(sender_ip)
+        + target_mac
+        + socket.inet_aton(target_ip)
+    )
 
 
 FIX_CHECKSUMS = 0x80
@@ -87,8 +118,7 @@ def malformed_frames() -> List[Tuple[str, bytes, str]]:
         ("truncated-ipv4-header", ethernet(0x0800, good[:10]), "ipv4.malformed"),
         ("bad-ipv4-checksum", ethernet(0x0800, ipv4(segment, fix_checksum=False)), "ipv4.bad_checksum"),
         ("ihl-below-5", ethernet(0x0800, ipv4(segment, ihl=4)), "ipv4.malformed"),
-        ("ihl-beyond-packet", ethernet(0x0800, ipv4(segment[:8], ihl=15, total=20 + len(segment))),
-         "ipv4.malformed"),
+        ("ihl-beyond-packet", ethernet(0x0800, ipv4(segment[:8], ihl=15, total=20 + len(segment))), "ipv4.malformed"),
         ("version-6", ethernet(0x0800, bytes([0x65]) + good[1:]), "ipv4.malformed"),
         ("total-length-beyond-frame", ethernet(0x0800, ipv4(segment, total=2000)), "ipv4.malformed"),
         ("total-length-below-header", ethernet(0x0800, ipv4(segment, total=12)), "ipv4.malformed"),
@@ -97,16 +127,25 @@ def malformed_frames() -> List[Tuple[str, bytes, str]]:
         ("udp-length-below-8", ethernet(0x0800, ipv4(segment[:4] + b"\x00\x03" + segment[6:])), "udp.malformed"),
         ("bad-udp-checksum", ethernet(0x0800, ipv4(udp(b"malformed", bad_checksum=True))), "udp.bad_checksum"),
         ("truncated-icmp", ethernet(0x0800, ipv4(b"\x08\x00", protocol=1)), "icmp.malformed"),
-        ("bad-icmp-checksum", ethernet(0x0800, ipv4(b"\x08\x00\x00\x00\x00\x01\x00\x01", protocol=1)),
-         "icmp.bad_checksum"),
+        (
+            "bad-icmp-checksum",
+            ethernet(0x0800, ipv4(b"\x08\x00\x00\x00\x00\x01\x00\x01", protocol=1)),
+            "icmp.bad_checksum",
+        ),
         ("unknown-protocol", ethernet(0x0800, ipv4(bytes(8), protocol=99)), "ipv4.no_listener"),
         ("truncated-arp", ethernet(0x0806, bytes(10)), "arp.malformed"),
         ("arp-unknown-operation", ethernet(0x0806, bytes.fromhex("0001080006040009") + bytes(20)), "arp.malformed"),
         ("empty-ipv4", ethernet(0x0800, b""), "ipv4.malformed"),
-        ("arp-request-from-a-group-address",
-         ethernet(0x0806, arp(1, BROADCAST, HOST_IP, bytes(6), GUEST_IP), destination=BROADCAST), "arp.malformed"),
-        ("arp-request-from-a-zero-address",
-         ethernet(0x0806, arp(1, bytes(6), HOST_IP, bytes(6), GUEST_IP), destination=BROADCAST), "arp.malformed"),
+        (
+            "arp-request-from-a-group-address",
+            ethernet(0x0806, arp(1, BROADCAST, HOST_IP, bytes(6), GUEST_IP), destination=BROADCAST),
+            "arp.malformed",
+        ),
+        (
+            "arp-request-from-a-zero-address",
+            ethernet(0x0806, arp(1, bytes(6), HOST_IP, bytes(6), GUEST_IP), destination=BROADCAST),
+            "arp.malformed",
+        ),
         ("unknown-ethertype", ethernet(0x88B5, b"unknown ethertype"), "ethernet.no_listener"),
         ("first-fragment", ethernet(0x0800, ipv4(segment, flags_fragment=0x2000)), "ipv4.fragments"),
         ("later-fragment", ethernet(0x0800, ipv4(segment, flags_fragment=0x0008)), "ipv4.fragments"),
@@ -114,10 +153,12 @@ def malformed_frames() -> List[Tuple[str, bytes, str]]:
         # The three of issue 8: each reached a free listener slot and called address 0.
         ("ethertype-0-broadcast", ethernet(0x0000, b"\x00" * 46, destination=BROADCAST), "ethernet.no_listener"),
         ("ipv4-protocol-0", ethernet(0x0800, ipv4(bytes(8), protocol=0)), "ipv4.no_listener"),
-        ("udp-destination-port-0", ethernet(0x0800, ipv4(udp(b"port zero", destination_port=0))),
-         "udp.no_listener"),
-        ("udp-unlistened-port", ethernet(0x0800, ipv4(udp(b"nobody", destination_port=UNLISTENED_PORT))),
-         "udp.no_listener"),
+        ("udp-destination-port-0", ethernet(0x0800, ipv4(udp(b"port zero", destination_port=0))), "udp.no_listener"),
+        (
+            "udp-unlistened-port",
+            ethernet(0x0800, ipv4(udp(b"nobody", destination_port=UNLISTENED_PORT))),
+            "udp.no_listener",
+        ),
     ]
 
 
@@ -132,45 +173,73 @@ class Seed:
 
 
 def seeds() -> List[Seed]:
-    made = [Seed(f"malformed-{kind}", record(frame), drop_counter=counter) for kind, frame, counter in
-            malformed_frames()]
+    made = [
+        Seed(f"malformed-{kind}", record(frame), drop_counter=counter) for kind, frame, counter in malformed_frames()
+    ]
     ping = ethernet(0x0800, ipv4(icmp_echo(b"ping from the harness"), protocol=1))
     made += [
-        Seed("valid-arp-request", record(host_arp_request()),
-             counters={"arp.requests_received": 1, "arp.replies_sent": 1}),
+        Seed(
+            "valid-arp-request",
+            record(host_arp_request()),
+            counters={"arp.requests_received": 1, "arp.replies_sent": 1},
+        ),
         # A probe (RFC 5227: sender 0.0.0.0) for our address is answered, so its sender sees the conflict.
-        Seed("valid-arp-probe",
-             record(ethernet(0x0806, arp(1, UNKNOWN_MAC, "0.0.0.0", bytes(6), GUEST_IP), destination=BROADCAST,
-                             source=UNKNOWN_MAC)),
-             counters={"arp.requests_received": 1, "arp.replies_sent": 1, "arp.requests_sent": 0}),
-        Seed("valid-ping", record(host_arp_request()) + record(ping, 1),
-             counters={"arp.replies_sent": 1, "icmp.echo_requests": 1, "icmp.echo_replies_sent": 1}),
-        Seed("valid-udp", record(host_arp_request()) + record(ethernet(0x0800, ipv4(udp(b"echo me"))), 1),
-             counters={"arp.replies_sent": 1, "udp.delivered": 1, "udp.sent": 1}),
-        Seed("valid-udp-zero-checksum",
-             record(host_arp_request()) + record(ethernet(0x0800, ipv4(udp(b"no sum", zero_checksum=True))), 1),
-             counters={"udp.delivered": 1, "udp.sent": 1}),
+        Seed(
+            "valid-arp-probe",
+            record(
+                ethernet(
+                    0x0806,
+                    arp(1, UNKNOWN_MAC, "0.0.0.0", bytes(6), GUEST_IP),
+                    destination=BROADCAST,
+                    source=UNKNOWN_MAC,
+                )
+            ),
+            counters={"arp.requests_received": 1, "arp.replies_sent": 1, "arp.requests_sent": 0},
+        ),
+        Seed(
+            "valid-ping",
+            record(host_arp_request()) + record(ping, 1),
+            counters={"arp.replies_sent": 1, "icmp.echo_requests": 1, "icmp.echo_replies_sent": 1},
+        ),
+        Seed(
+            "valid-udp",
+            record(host_arp_request()) + record(ethernet(0x0800, ipv4(udp(b"echo me"))), 1),
+            counters={"arp.replies_sent": 1, "udp.delivered": 1, "udp.sent": 1},
+        ),
+        Seed(
+            "valid-udp-zero-checksum",
+            record(host_arp_request()) + record(ethernet(0x0800, ipv4(udp(b"no sum", zero_checksum=True))), 1),
+            counters={"udp.delivered": 1, "udp.sent": 1},
+        ),
         # Checksums left wrong on purpose, filled in by the harness (the fuzzer's way past them): answered.
-        Seed("valid-udp-checksums-filled-by-the-harness",
-             record(host_arp_request())
-             + record(ethernet(0x0800, ipv4(udp(b"fixed", bad_checksum=True), fix_checksum=False)), 1,
-                      fix_checksums=True),
-             counters={"ipv4.bad_checksum": 0, "udp.bad_checksum": 0, "udp.delivered": 1, "udp.sent": 1}),
+        Seed(
+            "valid-udp-checksums-filled-by-the-harness",
+            record(host_arp_request())
+            + record(
+                ethernet(0x0800, ipv4(udp(b"fixed", bad_checksum=True), fix_checksum=False)), 1, fix_checksums=True
+            ),
+            counters={"ipv4.bad_checksum": 0, "udp.bad_checksum": 0, "udp.delivered": 1, "udp.sent": 1},
+        ),
         # A peer the guest has never heard of: the echo waits in ARP's queue until the peer answers 50 ms later.
-        Seed("valid-unknown-peer-answers",
-             record(ethernet(0x0800, ipv4(udp(b"queued", source=UNKNOWN_IP), source=UNKNOWN_IP),
-                             source=UNKNOWN_MAC))
-             + record(ethernet(0x0806, arp(2, UNKNOWN_MAC, UNKNOWN_IP, GUEST_MAC, GUEST_IP), source=UNKNOWN_MAC), 5),
-             counters={"arp.requests_sent": 1, "arp.queued": 1, "arp.queue_drops": 0, "udp.sent": 1}),
+        Seed(
+            "valid-unknown-peer-answers",
+            record(ethernet(0x0800, ipv4(udp(b"queued", source=UNKNOWN_IP), source=UNKNOWN_IP), source=UNKNOWN_MAC))
+            + record(ethernet(0x0806, arp(2, UNKNOWN_MAC, UNKNOWN_IP, GUEST_MAC, GUEST_IP), source=UNKNOWN_MAC), 5),
+            counters={"arp.requests_sent": 1, "arp.queued": 1, "arp.queue_drops": 0, "udp.sent": 1},
+        ),
         # ... and one that never answers: three requests, then the echo is dropped.
-        Seed("valid-unknown-peer-silent",
-             record(ethernet(0x0800, ipv4(udp(b"lost", source=UNKNOWN_IP), source=UNKNOWN_IP), source=UNKNOWN_MAC)),
-             counters={"arp.requests_sent": 3, "arp.queued": 1, "arp.queue_drops": 1}),
+        Seed(
+            "valid-unknown-peer-silent",
+            record(ethernet(0x0800, ipv4(udp(b"lost", source=UNKNOWN_IP), source=UNKNOWN_IP), source=UNKNOWN_MAC)),
+            counters={"arp.requests_sent": 3, "arp.queued": 1, "arp.queue_drops": 1},
+        ),
         # Off-link: the reply goes through the gateway, so ARP asks for 10.0.0.1, never for the off-link address.
-        Seed("valid-off-link-via-gateway",
-             record(host_arp_request())
-             + record(ethernet(0x0800, ipv4(udp(b"via the gateway", source=OFF_LINK_IP), source=OFF_LINK_IP)), 1),
-             counters={"arp.requests_sent": 0, "udp.sent": 1}),
+        Seed(
+            "valid-off-link-via-gateway",
+            record(host_arp_request())
+            + record(ethernet(0x0800, ipv4(udp(b"via the gateway", source=OFF_LINK_IP), source=OFF_LINK_IP)), 1),
+            counters={"arp.requests_sent": 0, "udp.sent": 1},
+        ),
     ]
     return made
 

@@ -12,7 +12,6 @@ import subprocess
 from typing import Dict, List
 
 import pytest
-
 from net.frames import GUEST_IP, GUEST_MAC, HOST_IP, HOST_MAC, OFF_LINK_IP, UNKNOWN_IP, checksum, seeds
 
 REPLAY = "lib.tcpip/stack_replay"

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import Iterator, List, Optional
 
 import pytest
-
 from freestanding.boot import TENDERS, require_abi, running_in_background
 from netns import routed_peer_namespace, tap_namespace
 
@@ -210,7 +209,9 @@ class Guest:
 
     def run(self, *argv: str, timeout: float = 20, namespace: Optional[str] = None) -> subprocess.CompletedProcess:
         return subprocess.run(
-            ["ip", "netns", "exec", namespace or self.namespace, *argv], capture_output=True, text=True,
+            ["ip", "netns", "exec", namespace or self.namespace, *argv],
+            capture_output=True,
+            text=True,
             timeout=timeout,
         )
 
@@ -246,8 +247,17 @@ class Guest:
 
 
 def tender_command(abi: str, namespace: str) -> List[str]:
-    return ["ip", "netns", "exec", namespace, TENDERS[abi], "--net:stack_netif=tap0", f"{IMAGE}.{abi}",
-            f"--ipv4={GUEST}/24", f"--ipv4-gateway={HOST}"]
+    return [
+        "ip",
+        "netns",
+        "exec",
+        namespace,
+        TENDERS[abi],
+        "--net:stack_netif=tap0",
+        f"{IMAGE}.{abi}",
+        f"--ipv4={GUEST}/24",
+        f"--ipv4-gateway={HOST}",
+    ]
 
 
 @contextmanager
@@ -313,8 +323,9 @@ def test_reply_off_link_goes_through_the_gateway(guest: Guest) -> None:
     # The peer sits in its own namespace behind the tap's namespace, which routes between them: the guest reaches
     # it only by sending to its gateway's MAC. Nothing answers ARP for the peer's address on the tap, so a guest
     # that resolved the off-link address itself instead of the gateway gets no reply through.
-    with routed_peer_namespace("stack-peer", guest.namespace, router_address=f"{ROUTER}/24",
-                               peer_address=f"{PEER}/24") as peer:
+    with routed_peer_namespace(
+        "stack-peer", guest.namespace, router_address=f"{ROUTER}/24", peer_address=f"{PEER}/24"
+    ) as peer:
         payload = b"via the gateway"
         result = guest.probe("echo", namespace=peer, payload=payload.hex(), source=PEER, timeout=2.0)
         assert result["reply"] == payload.hex(), f"no echo through the gateway: {result}\n{guest.output()}"
@@ -364,6 +375,6 @@ def test_random_frames_do_not_stop_the_guest(guest: Guest) -> None:
     sent = guest.probe("random", mac=mac, seed=seed, count=300)["sent"]
     assert sent == 300, f"seed {seed}"
     guest.assert_alive()
-    assert guest.echoes(b"after random frames", timeout=NO_REPLY_TIMEOUT), (
-        f"the guest stopped answering after random frames; replay with MIRAGE_NET_SEED={seed}\n{guest.output()}"
-    )
+    assert guest.echoes(
+        b"after random frames", timeout=NO_REPLY_TIMEOUT
+    ), f"the guest stopped answering after random frames; replay with MIRAGE_NET_SEED={seed}\n{guest.output()}"

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Dict, List
 
 import pytest
-
 from freestanding.bad_images import BAD_IMAGES, build, entry_point, load_segments
 from tender_loader.corpus import CORPUS, LOADER_ABIS
 

@@ -8,7 +8,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from virtio.runner import ACCELERATORS, RUNNER, TENDER_EXIT_ERROR, one_line, require, run, run_accelerated
 
 BLOCK = "examples.block/image.virtio"
@@ -65,7 +64,10 @@ def test_disk_file_names_that_look_like_qemu_protocols_are_plain_files(tmp_path:
     disk.write_bytes(b"\0" * (16 * SECTOR))
     result = subprocess.run(
         [os.path.abspath(RUNNER), "--accel=tcg", f"--block:storage={name}", os.path.abspath(BLOCK), "--blocks=2"],
-        capture_output=True, text=True, timeout=120, cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert_pattern_written(disk, 2)

@@ -10,7 +10,6 @@ import dns.message
 import dns.query
 import dns.rcode
 import pytest
-
 from dns_server.servers import free_udp_port
 from virtio.runner import ACCELERATORS, RUNNER, require
 
@@ -23,8 +22,12 @@ def test_dns_answers_through_a_user_network_port_forward(accel: str) -> None:
     port = free_udp_port()
     server = subprocess.Popen(
         [
-            RUNNER, f"--accel={accel}", f"--net:stack_netif=user:hostfwd=udp:127.0.0.1:{port}-:53", DNS,
-            "--ipv4=10.0.2.15/24", "--ipv4-gateway=10.0.2.2",
+            RUNNER,
+            f"--accel={accel}",
+            f"--net:stack_netif=user:hostfwd=udp:127.0.0.1:{port}-:53",
+            DNS,
+            "--ipv4=10.0.2.15/24",
+            "--ipv4-gateway=10.0.2.2",
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

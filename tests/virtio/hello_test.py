@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from virtio.runner import HELLO, require, run
 
 ACCELS = ["kvm", "tcg"]

@@ -41,9 +41,7 @@ class Run:
 
 def run(image: str, *args: str, runner_args: Sequence[str] = (), timeout: float = 120) -> Run:
     """`runner [runner_args] image [args]`, with what a user sees."""
-    result = subprocess.run(
-        [RUNNER, *runner_args, image, *args], capture_output=True, text=True, timeout=timeout
-    )
+    result = subprocess.run([RUNNER, *runner_args, image, *args], capture_output=True, text=True, timeout=timeout)
     return Run(result.returncode, result.stdout, result.stderr)
 
 

@@ -15,7 +15,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from netns import tap_namespace
 from virtio.runner import (
     ACCELERATORS,
@@ -248,13 +247,17 @@ def test_commas_in_a_tap_name_cannot_add_options() -> None:
             subprocess.run([*in_namespace, *command], check=True, capture_output=True, timeout=10)
         printed = subprocess.run(
             [*in_namespace, RUNNER, "--print-command", f"--net:stack_netif=tap:{tap}", DNS],
-            capture_output=True, text=True, timeout=30,
+            capture_output=True,
+            text=True,
+            timeout=30,
         )
         assert printed.returncode == 0, printed.stderr
         assert " -netdev tap,id=net0,ifname=tp,,id=x,script=no,downscript=no " in printed.stdout
         server = subprocess.Popen(
             [*in_namespace, RUNNER, "--accel=tcg", f"--net:stack_netif=tap:{tap}", DNS, "--ipv4=10.0.0.2/24"],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
         )
         try:
             assert server.stdout is not None
@@ -383,8 +386,11 @@ def test_report_that_disagrees_with_qemus_status_is_refused(tmp_path: Path) -> N
         (0, "QEMU ended without the guest's exit code (a reset or triple fault, or the guest lacks the exit device)"),
         (241, "the guest stopped at boot: QEMU gave it no PVH start info"),
         (243, "the guest stopped at boot: this CPU (--accel, -cpu) has no long mode"),
-        (15, "QEMU exited with status 15 and the guest reported no exit code (QEMU failed, or the guest ended it "
-         "without its exit path)"),
+        (
+            15,
+            "QEMU exited with status 15 and the guest reported no exit code (QEMU failed, or the guest ended it "
+            "without its exit path)",
+        ),
     ],
 )
 def test_no_report_is_never_a_guest_code(tmp_path: Path, status: int, says: str) -> None:

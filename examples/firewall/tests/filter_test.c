@@ -26,7 +26,7 @@ static uint32_t ip(unsigned a, unsigned b, unsigned c, unsigned d)
 
 static struct filter_packet packet(uint8_t protocol, uint32_t source, uint32_t destination, int port)
 {
-    struct filter_packet p = { protocol, source, destination, port >= 0, (uint16_t)(port >= 0 ? port : 0) };
+    struct filter_packet p = {protocol, source, destination, port >= 0, (uint16_t)(port >= 0 ? port : 0)};
     return p;
 }
 
@@ -71,21 +71,22 @@ static void rules_checks(void)
     struct filter_packet short_udp = packet(17, ip(10, 1, 0, 5), ip(10, 2, 0, 2), -1);
     check(filter_decide(&rules, &short_udp) == FILTER_DENY, "a port rule never matches a packet without a port");
 
-    check(filter_parse_rules("deny tcp from any to any port 80; allow any from any to any", "deny", &rules, error) ==
-                  0 &&
-              filter_decide(&rules, &(struct filter_packet){ 6, ip(1, 1, 1, 1), ip(2, 2, 2, 2), true, 80 }) ==
-                  FILTER_DENY &&
-              filter_decide(&rules, &(struct filter_packet){ 6, ip(1, 1, 1, 1), ip(2, 2, 2, 2), true, 81 }) ==
-                  FILTER_ALLOW,
-          "the first matching rule wins over a later one");
+    check(
+        filter_parse_rules("deny tcp from any to any port 80; allow any from any to any", "deny", &rules, error) == 0 &&
+            filter_decide(&rules, &(struct filter_packet){6, ip(1, 1, 1, 1), ip(2, 2, 2, 2), true, 80}) ==
+                FILTER_DENY &&
+            filter_decide(&rules, &(struct filter_packet){6, ip(1, 1, 1, 1), ip(2, 2, 2, 2), true, 81}) == FILTER_ALLOW,
+        "the first matching rule wins over a later one");
     check(filter_parse_rules("", "allow", &rules, error) == 0 && rules.count == 0 &&
               filter_decide(&rules, &udp8) == FILTER_ALLOW,
           "no rules: the default decides (allow)");
     check(filter_parse_rules("", "maybe", &rules, error) == -1 && strstr(error, "default action \"maybe\""),
           "a default other than allow or deny is refused");
 
-    refused("allow udp from any to any; permit tcp from any to any", "rule 2 \"permit tcp from any to any\": the "
-            "action must be allow or deny (found \"permit\")", "an unknown action names rule 2 and the word");
+    refused("allow udp from any to any; permit tcp from any to any",
+            "rule 2 \"permit tcp from any to any\": the "
+            "action must be allow or deny (found \"permit\")",
+            "an unknown action names rule 2 and the word");
     refused("allow sctp from any to any", "protocol must be any, icmp, tcp or udp (found \"sctp\")",
             "an unknown protocol");
     refused("allow udp frm any to any", "expected `from` after the protocol (found \"frm\")", "a missing `from`");

@@ -13,7 +13,8 @@
 
 static unsigned test_number, failures;
 
-__attribute__((__format__(__printf__, 3, 4))) static bool check(bool ok, const char *name, const char *format, ...) {
+__attribute__((__format__(__printf__, 3, 4))) static bool check(bool ok, const char *name, const char *format, ...)
+{
     test_number++;
     if (ok) {
         printf("ok %u - %s\n", test_number, name);
@@ -36,7 +37,8 @@ struct query {
     size_t length;
 };
 
-static void wire_from_text(const char *text, struct dns_name *name) {
+static void wire_from_text(const char *text, struct dns_name *name)
+{
     struct dns_name root = {.length = 1};
     const char *problem = dns_name_from_text(text, strlen(text), &root, name);
     if (problem != NULL) {
@@ -46,7 +48,8 @@ static void wire_from_text(const char *text, struct dns_name *name) {
 }
 
 /* A query for `name` and `type`; `payload` > 0 adds an OPT record with that size, EDNS version and flags. */
-static struct query make_query(const char *name, uint16_t type, int payload, uint8_t version, uint16_t edns_flags) {
+static struct query make_query(const char *name, uint16_t type, int payload, uint8_t version, uint16_t edns_flags)
+{
     struct query q = {.length = DNS_HEADER_SIZE};
     struct dns_name wire;
     wire_from_text(name, &wire);
@@ -70,7 +73,8 @@ static struct query make_query(const char *name, uint16_t type, int payload, uin
 
 /* --- reading responses --------------------------------------------------------------------------------------- */
 
-static void name_to_text(const struct dns_name *name, char *out, size_t size) {
+static void name_to_text(const struct dns_name *name, char *out, size_t size)
+{
     size_t used = 0;
     out[0] = '\0';
     if (name->label_count == 0) {
@@ -91,7 +95,8 @@ static void name_to_text(const struct dns_name *name, char *out, size_t size) {
 }
 
 /* Reads a (possibly compressed) name inside RDATA as text; false when malformed. */
-static bool rdata_name(const uint8_t *message, size_t length, size_t *at, char *out, size_t size) {
+static bool rdata_name(const uint8_t *message, size_t length, size_t *at, char *out, size_t size)
+{
     struct dns_name name;
     if (dns_name_read(message, length, *at, &name, at) != 0) {
         return false;
@@ -121,17 +126,20 @@ struct response {
 };
 
 /* RDATA as presentation text, so checks read like a zone file. False when it is malformed for its type. */
-static bool rdata_text(const uint8_t *message, size_t length, const struct dns_wire_rr *rr, char *out, size_t size) {
+static bool rdata_text(const uint8_t *message, size_t length, const struct dns_wire_rr *rr, char *out, size_t size)
+{
     const uint8_t *p = message + rr->rdata;
     size_t end = rr->rdata + rr->rdlength, at = rr->rdata;
     char a[300], b[300];
     switch (rr->type) {
     case DNS_TYPE_A:
-        if (rr->rdlength != 4) return false;
+        if (rr->rdlength != 4)
+            return false;
         snprintf(out, size, "%u.%u.%u.%u", p[0], p[1], p[2], p[3]);
         return true;
     case DNS_TYPE_AAAA: {
-        if (rr->rdlength != 16) return false;
+        if (rr->rdlength != 16)
+            return false;
         size_t used = 0;
         for (int i = 0; i < 16; i += 2) {
             used += (size_t)snprintf(out + used, size - used, "%s%x", i ? ":" : "", (unsigned)dns_get16(p + i));
@@ -143,15 +151,19 @@ static bool rdata_text(const uint8_t *message, size_t length, const struct dns_w
     case DNS_TYPE_PTR:
         return rdata_name(message, length, &at, out, size) && at == end;
     case DNS_TYPE_MX:
-        if (rr->rdlength < 3) return false;
+        if (rr->rdlength < 3)
+            return false;
         at += 2;
-        if (!rdata_name(message, length, &at, a, sizeof a) || at != end) return false;
+        if (!rdata_name(message, length, &at, a, sizeof a) || at != end)
+            return false;
         snprintf(out, size, "%u %s", (unsigned)dns_get16(p), a);
         return true;
     case DNS_TYPE_SRV:
-        if (rr->rdlength < 7) return false;
+        if (rr->rdlength < 7)
+            return false;
         at += 6;
-        if (!rdata_name(message, length, &at, a, sizeof a) || at != end) return false;
+        if (!rdata_name(message, length, &at, a, sizeof a) || at != end)
+            return false;
         snprintf(out, size, "%u %u %u %s", (unsigned)dns_get16(p), (unsigned)dns_get16(p + 2),
                  (unsigned)dns_get16(p + 4), a);
         return true;
@@ -168,7 +180,8 @@ static bool rdata_text(const uint8_t *message, size_t length, const struct dns_w
         out[0] = '\0';
         while (at < end) {
             unsigned n = message[at++];
-            if (end - at < n) return false;
+            if (end - at < n)
+                return false;
             used += (size_t)snprintf(out + used, size - used, "%s\"%.*s\"", used ? " " : "", (int)n,
                                      (const char *)message + at);
             at += n;
@@ -176,7 +189,8 @@ static bool rdata_text(const uint8_t *message, size_t length, const struct dns_w
         return rr->rdlength > 0;
     }
     case DNS_TYPE_CAA:
-        if (rr->rdlength < 2 || (size_t)p[1] + 2 > rr->rdlength) return false;
+        if (rr->rdlength < 2 || (size_t)p[1] + 2 > rr->rdlength)
+            return false;
         snprintf(out, size, "%u %.*s \"%.*s\"", p[0], p[1], (const char *)p + 2, (int)(rr->rdlength - 2 - p[1]),
                  (const char *)p + 2 + p[1]);
         return true;
@@ -190,27 +204,41 @@ static bool rdata_text(const uint8_t *message, size_t length, const struct dns_w
     }
 }
 
-static const char *type_text(uint16_t type) {
+static const char *type_text(uint16_t type)
+{
     switch (type) {
-    case DNS_TYPE_A: return "A";
-    case DNS_TYPE_NS: return "NS";
-    case DNS_TYPE_CNAME: return "CNAME";
-    case DNS_TYPE_SOA: return "SOA";
-    case DNS_TYPE_PTR: return "PTR";
-    case DNS_TYPE_MX: return "MX";
-    case DNS_TYPE_TXT: return "TXT";
-    case DNS_TYPE_AAAA: return "AAAA";
-    case DNS_TYPE_SRV: return "SRV";
-    case DNS_TYPE_OPT: return "OPT";
-    case DNS_TYPE_CAA: return "CAA";
-    default: return "TYPE";
+    case DNS_TYPE_A:
+        return "A";
+    case DNS_TYPE_NS:
+        return "NS";
+    case DNS_TYPE_CNAME:
+        return "CNAME";
+    case DNS_TYPE_SOA:
+        return "SOA";
+    case DNS_TYPE_PTR:
+        return "PTR";
+    case DNS_TYPE_MX:
+        return "MX";
+    case DNS_TYPE_TXT:
+        return "TXT";
+    case DNS_TYPE_AAAA:
+        return "AAAA";
+    case DNS_TYPE_SRV:
+        return "SRV";
+    case DNS_TYPE_OPT:
+        return "OPT";
+    case DNS_TYPE_CAA:
+        return "CAA";
+    default:
+        return "TYPE";
     }
 }
 
 /* Parses a whole response strictly: every section, no octet left over, sensible flags. On failure `why`
  * says what was wrong. `query` is what was asked (for the ID and opcode). */
 static bool parse_response(const uint8_t *query, size_t query_len, const uint8_t *message, size_t length,
-                           struct response *out, char *why, size_t why_size) {
+                           struct response *out, char *why, size_t why_size)
+{
     memset(out, 0, sizeof *out);
     if (length < DNS_HEADER_SIZE) {
         snprintf(why, why_size, "response of %zu octets", length);
@@ -293,8 +321,8 @@ static bool parse_response(const uint8_t *query, size_t query_len, const uint8_t
         return false;
     }
     out->rcode = DNS_RCODE(h->flags) | ((unsigned)out->opt_extended_rcode << 4);
-    static const unsigned valid[] = {DNS_RCODE_NOERROR, DNS_RCODE_FORMERR, DNS_RCODE_NXDOMAIN, DNS_RCODE_NOTIMP,
-                                     DNS_RCODE_REFUSED, DNS_RCODE_BADVERS};
+    static const unsigned valid[] = {DNS_RCODE_NOERROR, DNS_RCODE_FORMERR, DNS_RCODE_NXDOMAIN,
+                                     DNS_RCODE_NOTIMP,  DNS_RCODE_REFUSED, DNS_RCODE_BADVERS};
     bool known = false;
     for (size_t i = 0; i < sizeof valid / sizeof valid[0]; i++) {
         known |= out->rcode == valid[i];
@@ -319,7 +347,8 @@ static bool parse_response(const uint8_t *query, size_t query_len, const uint8_t
 static struct dns_zone *zone;
 
 /* Answers `q` into `r`; false (with a failed check) when the response is missing or malformed. */
-static bool ask(const char *name, const struct query *q, struct response *r, size_t *length_out) {
+static bool ask(const char *name, const struct query *q, struct response *r, size_t *length_out)
+{
     uint8_t buffer[1500];
     char why[200];
     size_t length = dns_answer(zone, q->bytes, q->length, buffer, sizeof buffer);
@@ -336,8 +365,9 @@ static bool ask(const char *name, const struct query *q, struct response *r, siz
 }
 
 /* Compares one section with the expected records, each "owner TYPE rdata", in order. */
-static bool section_is(const struct response *r, int section, const char *const *expected, unsigned count,
-                       char *why, size_t why_size) {
+static bool section_is(const struct response *r, int section, const char *const *expected, unsigned count, char *why,
+                       size_t why_size)
+{
     if (r->counts[section] != count) {
         snprintf(why, why_size, "section %d has %u records, expected %u%s%s", section, r->counts[section], count,
                  r->counts[section] ? ", the first: " : "", r->counts[section] ? r->records[section][0].owner : "");
@@ -364,9 +394,10 @@ struct expectation {
     bool aa;
 };
 
-static void expect(const char *name, const char *qname, uint16_t qtype, struct expectation e,
-                   const char *const *answer, unsigned answer_count, const char *const *authority,
-                   unsigned authority_count, const char *const *additional, unsigned additional_count) {
+static void expect(const char *name, const char *qname, uint16_t qtype, struct expectation e, const char *const *answer,
+                   unsigned answer_count, const char *const *authority, unsigned authority_count,
+                   const char *const *additional, unsigned additional_count)
+{
     struct query q = make_query(qname, qtype, 0, 0, 0);
     struct response r;
     char why[400] = "";
@@ -392,12 +423,13 @@ static const struct expectation AUTHORITATIVE = {DNS_RCODE_NOERROR, true};
 static const struct expectation NXDOMAIN = {DNS_RCODE_NXDOMAIN, true};
 static const struct expectation REFERRAL = {DNS_RCODE_NOERROR, false};
 
-static void responder_checks(void) {
+static void responder_checks(void)
+{
     expect("A at the apex", "example.org.", DNS_TYPE_A, AUTHORITATIVE, LIST("example.org. A 192.0.2.1"), NONE, NONE);
-    expect("AAAA at the apex", "example.org.", DNS_TYPE_AAAA, AUTHORITATIVE, LIST("example.org. AAAA 2001:db8:0:0:0:0:0:1"),
-           NONE, NONE);
-    expect("MX alone: minimal responses leave the exchange's addresses out", "example.org.", DNS_TYPE_MX,
-           AUTHORITATIVE, LIST("example.org. MX 10 mail.example.org."), NONE, NONE);
+    expect("AAAA at the apex", "example.org.", DNS_TYPE_AAAA, AUTHORITATIVE,
+           LIST("example.org. AAAA 2001:db8:0:0:0:0:0:1"), NONE, NONE);
+    expect("MX alone: minimal responses leave the exchange's addresses out", "example.org.", DNS_TYPE_MX, AUTHORITATIVE,
+           LIST("example.org. MX 10 mail.example.org."), NONE, NONE);
     expect("NS at the apex with addresses", "example.org.", DNS_TYPE_NS, AUTHORITATIVE,
            LIST("example.org. NS ns1.example.org.", "example.org. NS ns2.example.org."), NONE,
            LIST("ns1.example.org. A 192.0.2.53", "ns2.example.org. A 192.0.2.54"));
@@ -444,8 +476,8 @@ static void responder_checks(void) {
            LIST("a.b.wild.example.org. TXT \"wild\""), NONE, NONE);
     expect("a wildcard without the type is NODATA", "foo.wild.example.org.", DNS_TYPE_MX, AUTHORITATIVE, NONE,
            LIST(SOA_RECORD), NONE);
-    expect("a wildcard does not answer for an existing name", "exists.wild.example.org.", DNS_TYPE_TXT,
-           AUTHORITATIVE, NONE, LIST(SOA_RECORD), NONE);
+    expect("a wildcard does not answer for an existing name", "exists.wild.example.org.", DNS_TYPE_TXT, AUTHORITATIVE,
+           NONE, LIST(SOA_RECORD), NONE);
     expect("a wildcard does not answer below an existing name", "x.exists.wild.example.org.", DNS_TYPE_A, NXDOMAIN,
            NONE, LIST(SOA_RECORD), NONE);
     expect("the wildcard's own name is an ordinary name", "*.wild.example.org.", DNS_TYPE_A, AUTHORITATIVE,
@@ -454,8 +486,8 @@ static void responder_checks(void) {
            LIST("txt.example.org. TXT \"hello world\" \"say \"hi\"; ok\" \"unquoted\" \"AB\""), NONE, NONE);
     expect("SRV alone: minimal responses leave the target's address out", "_sip._udp.example.org.", DNS_TYPE_SRV,
            AUTHORITATIVE, LIST("_sip._udp.example.org. SRV 10 60 5060 sipserver.example.org."), NONE, NONE);
-    expect("CAA", "caa.example.org.", DNS_TYPE_CAA, AUTHORITATIVE, LIST("caa.example.org. CAA 0 issue \"letsencrypt.org\""),
-           NONE, NONE);
+    expect("CAA", "caa.example.org.", DNS_TYPE_CAA, AUTHORITATIVE,
+           LIST("caa.example.org. CAA 0 issue \"letsencrypt.org\""), NONE, NONE);
     expect("PTR", "1.2.example.org.", DNS_TYPE_PTR, AUTHORITATIVE, LIST("1.2.example.org. PTR www.example.org."), NONE,
            NONE);
     expect("an RFC 3597 generic type", "generic.example.org.", 65280, AUTHORITATIVE,
@@ -484,8 +516,8 @@ static void responder_checks(void) {
     }
     q = make_query("example.org.", DNS_TYPE_NS, 0, 0, 0);
     if (ask("TTLs from $TTL and explicit", &q, &r, NULL)) {
-        check(r.records[0][0].ttl == 3600 && r.records[2][1].ttl == 600, "TTLs from $TTL and explicit",
-              "%u and %u", r.records[0][0].ttl, r.records[2][1].ttl);
+        check(r.records[0][0].ttl == 3600 && r.records[2][1].ttl == 600, "TTLs from $TTL and explicit", "%u and %u",
+              r.records[0][0].ttl, r.records[2][1].ttl);
     }
     q = make_query("mail.example.org.", DNS_TYPE_AAAA, 0, 0, 0);
     if (ask("the class before the TTL; a blank owner takes $TTL", &q, &r, NULL)) {
@@ -500,7 +532,8 @@ static void responder_checks(void) {
     }
 }
 
-static void header_checks(void) {
+static void header_checks(void)
+{
     uint8_t out[1500];
     struct query q = make_query("www.example.org.", DNS_TYPE_A, 0, 0, 0);
     size_t length = dns_answer(zone, q.bytes, q.length, out, sizeof out);
@@ -512,7 +545,8 @@ static void header_checks(void) {
     q.bytes[2] |= 0x80;
     check(dns_answer(zone, q.bytes, q.length, out, sizeof out) == 0, "a response gets no response", "%s", "");
     q = make_query("www.example.org.", DNS_TYPE_A, 0, 0, 0);
-    check(dns_answer(zone, q.bytes, 11, out, sizeof out) == 0, "a packet shorter than a header gets no response", "%s", "");
+    check(dns_answer(zone, q.bytes, 11, out, sizeof out) == 0, "a packet shorter than a header gets no response", "%s",
+          "");
     check(dns_answer(zone, q.bytes, q.length, out, 511) == 0, "a buffer below 512 octets gets no response", "%s", "");
 
     struct {
@@ -537,12 +571,26 @@ static void header_checks(void) {
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         q = make_query("www.example.org.", DNS_TYPE_A, 0, 0, 0);
         switch (i) {
-        case 0: dns_put16(q.bytes + 4, 0); break;
-        case 1: dns_put16(q.bytes + 4, 2); break;
-        case 2: q.length -= 3; break;
-        case 3: q.bytes[12 + 4] = 0xC0; q.bytes[12 + 5] = 30; break; /* "www" then a pointer forward */
-        case 4: q.bytes[12] = 0xC0; q.bytes[13] = 12; break;          /* a pointer to itself */
-        case 5: dns_put16(q.bytes + 6, 1); break;
+        case 0:
+            dns_put16(q.bytes + 4, 0);
+            break;
+        case 1:
+            dns_put16(q.bytes + 4, 2);
+            break;
+        case 2:
+            q.length -= 3;
+            break;
+        case 3:
+            q.bytes[12 + 4] = 0xC0;
+            q.bytes[12 + 5] = 30;
+            break; /* "www" then a pointer forward */
+        case 4:
+            q.bytes[12] = 0xC0;
+            q.bytes[13] = 12;
+            break; /* a pointer to itself */
+        case 5:
+            dns_put16(q.bytes + 6, 1);
+            break;
         case 6: {
             struct query with = make_query("www.example.org.", DNS_TYPE_A, 1232, 0, 0);
             memcpy(with.bytes + with.length, with.bytes + with.length - 11, 11);
@@ -558,11 +606,21 @@ static void header_checks(void) {
             dns_put16(q.bytes + 10, 1);
             break;
         }
-        case 8: q.bytes[2] = (uint8_t)((q.bytes[2] & 0x87) | (2 << 3)); break;
-        case 9: q.bytes[2] = (uint8_t)((q.bytes[2] & 0x87) | (4 << 3)); break;
-        case 10: dns_put16(q.bytes + q.length - 2, 3); break;
-        case 11: dns_put16(q.bytes + q.length - 4, DNS_TYPE_OPT); break;
-        case 12: q.bytes[3] = (uint8_t)(q.bytes[3] | DNS_RCODE_REFUSED); break;
+        case 8:
+            q.bytes[2] = (uint8_t)((q.bytes[2] & 0x87) | (2 << 3));
+            break;
+        case 9:
+            q.bytes[2] = (uint8_t)((q.bytes[2] & 0x87) | (4 << 3));
+            break;
+        case 10:
+            dns_put16(q.bytes + q.length - 2, 3);
+            break;
+        case 11:
+            dns_put16(q.bytes + q.length - 4, DNS_TYPE_OPT);
+            break;
+        case 12:
+            q.bytes[3] = (uint8_t)(q.bytes[3] | DNS_RCODE_REFUSED);
+            break;
         }
         struct response r;
         if (ask(cases[i].name, &q, &r, NULL)) {
@@ -572,7 +630,8 @@ static void header_checks(void) {
     }
 }
 
-static void edns_checks(void) {
+static void edns_checks(void)
+{
     struct response r;
     size_t length;
     struct query q = make_query("www.example.org.", DNS_TYPE_A, 4096, 0, DNS_EDNS_DO);
@@ -615,12 +674,13 @@ static void edns_checks(void) {
           "%zu octets", length);
 }
 
-static void name_checks(void) {
+static void name_checks(void)
+{
     struct dns_name name = {0};
     size_t next = 0;
     /* "a.example.org." at 12, then "b" + pointer to "example.org." at 14. */
-    const uint8_t message[] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 'a', 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 3,
-                               'o', 'r', 'g', 0, 1, 'b', 0xC0, 14};
+    const uint8_t message[] = {0,   0,   0,   0,   0,   0,   0, 0,   0,   0,   0, 0, 1,   'a',  7, 'e',
+                               'x', 'a', 'm', 'p', 'l', 'e', 3, 'o', 'r', 'g', 0, 1, 'b', 0xC0, 14};
     check(dns_name_read(message, sizeof message, 27, &name, &next) == 0 && next == 31 && name.length == 15 &&
               name.label_count == 3 && memcmp(name.wire, "\001b\007example\003org", 15) == 0,
           "a compressed name is read", "next %zu length %u", next, name.length);
@@ -629,7 +689,8 @@ static void name_checks(void) {
     const uint8_t forward[] = {0xC0, 2, 0};
     check(dns_name_read(forward, sizeof forward, 0, &name, &next) != 0, "a forward pointer is rejected", "%s", "");
     const uint8_t loop[] = {1, 'a', 0xC0, 0};
-    check(dns_name_read(loop, sizeof loop, 0, &name, &next) != 0, "a pointer back into the same name is rejected", "%s", "");
+    check(dns_name_read(loop, sizeof loop, 0, &name, &next) != 0, "a pointer back into the same name is rejected", "%s",
+          "");
     const uint8_t two_step[] = {0xC0, 4, 0, 0, 0xC0, 0};
     check(dns_name_read(two_step, sizeof two_step, 4, &name, &next) != 0, "a two-pointer loop is rejected", "%s", "");
     uint8_t overlong[300];
@@ -646,7 +707,8 @@ static void name_checks(void) {
     const uint8_t label64[] = {64, 'x'};
     check(dns_name_read(label64, sizeof label64, 0, &name, &next) != 0, "label type 0x40 is rejected", "%s", "");
     const uint8_t cut_short[] = {3, 'w', 'w'};
-    check(dns_name_read(cut_short, sizeof cut_short, 0, &name, &next) != 0, "a name past the end is rejected", "%s", "");
+    check(dns_name_read(cut_short, sizeof cut_short, 0, &name, &next) != 0, "a name past the end is rejected", "%s",
+          "");
     const uint8_t pointer_cut[] = {1, 'a', 0xC0};
     check(dns_name_read(pointer_cut, sizeof pointer_cut, 0, &name, &next) != 0, "half a pointer is rejected", "%s", "");
 
@@ -654,8 +716,15 @@ static void name_checks(void) {
     uint8_t out[512] = {0};
     size_t pos = DNS_HEADER_SIZE;
     struct dns_compressor compressor = {0};
-    const char *texts[] = {"www.example.org.", "mail.example.org.", "www.example.org.", "example.org.", "org.",
-                           "a.b.c.example.net.", "c.example.net.", "WWW.EXAMPLE.ORG.", "."};
+    const char *texts[] = {"www.example.org.",
+                           "mail.example.org.",
+                           "www.example.org.",
+                           "example.org.",
+                           "org.",
+                           "a.b.c.example.net.",
+                           "c.example.net.",
+                           "WWW.EXAMPLE.ORG.",
+                           "."};
     size_t offsets[9];
     bool written = true;
     for (int i = 0; i < 9; i++) {
@@ -670,8 +739,8 @@ static void name_checks(void) {
         same = dns_name_read(out, pos, offsets[i], &back, &next) == 0 && dns_wire_name_equal(back.wire, expected.wire);
     }
     check(same, "compressed names read back as written", "%s", "");
-    check(pos - DNS_HEADER_SIZE == 17 + 7 + 2 + 2 + 2 + 19 + 2 + 2 + 1, "compression shares every suffix",
-          "%zu octets", pos - DNS_HEADER_SIZE);
+    check(pos - DNS_HEADER_SIZE == 17 + 7 + 2 + 2 + 2 + 19 + 2 + 2 + 1, "compression shares every suffix", "%zu octets",
+          pos - DNS_HEADER_SIZE);
     pos = 500;
     wire_from_text("www.example.org.", &name);
     check(!dns_name_write(out, &pos, 510, name.wire, NULL) && pos == 500, "a name that does not fit is not written",
@@ -691,8 +760,9 @@ static void name_checks(void) {
     check(dns_name_from_text("a..b", 4, &origin, &parsed) != NULL, "an empty label is rejected", "%s", "");
 
     /* Canonical order (RFC 4034 section 6.1's example). */
-    const char *ordered[] = {"example.", "a.example.", "yljkjljk.a.example.", "Z.a.example.", "zABC.a.EXAMPLE.",
-                             "z.example.", "\\001.z.example.", "*.z.example.", "\\200.z.example."};
+    const char *ordered[] = {"example.",         "a.example.",      "yljkjljk.a.example.",
+                             "Z.a.example.",     "zABC.a.EXAMPLE.", "z.example.",
+                             "\\001.z.example.", "*.z.example.",    "\\200.z.example."};
     bool in_order = true;
     for (int i = 0; i + 1 < 9; i++) {
         struct dns_name a, b;
@@ -711,7 +781,8 @@ static void name_checks(void) {
 }
 
 /* A zone that must fail, and the start of its error ("<line>: <problem>"). */
-static void zone_error(const char *name, const char *text, const char *expected) {
+static void zone_error(const char *name, const char *text, const char *expected)
+{
     char error[200];
     struct dns_zone *bad = dns_zone_parse(text, strlen(text), "example.org.", error, sizeof error);
     check(bad == NULL && strncmp(error, expected, strlen(expected)) == 0, name, "got '%s', expected '%s...'",
@@ -721,7 +792,8 @@ static void zone_error(const char *name, const char *text, const char *expected)
 
 #define HEAD "$TTL 60\n@ SOA ns hm 1 2 3 4 5\n"
 
-static void zone_checks(void) {
+static void zone_checks(void)
+{
     check(dns_zone_record_count(zone) == TEST_ZONE_RECORDS, "the test zone's record count", "%zu records",
           dns_zone_record_count(zone));
     char error[200];
@@ -775,11 +847,14 @@ static void zone_checks(void) {
 }
 
 /* Random changes to real queries: every response must parse (the fuzzer does this at scale). */
-static void mutation_checks(void) {
+static void mutation_checks(void)
+{
     uint32_t state = 12345;
     const struct query seeds[] = {
-        make_query("www.example.org.", DNS_TYPE_A, 1232, 0, 0), make_query("a.b.wild.example.org.", DNS_TYPE_TXT, 0, 0, 0),
-        make_query("host.sub.example.org.", DNS_TYPE_A, 4096, 0, 0), make_query("example.org.", DNS_TYPE_MX, 0, 0, 0),
+        make_query("www.example.org.", DNS_TYPE_A, 1232, 0, 0),
+        make_query("a.b.wild.example.org.", DNS_TYPE_TXT, 0, 0, 0),
+        make_query("host.sub.example.org.", DNS_TYPE_A, 4096, 0, 0),
+        make_query("example.org.", DNS_TYPE_MX, 0, 0, 0),
     };
     char why[200] = "";
     unsigned bad = 0, rounds = 20000;
@@ -820,7 +895,8 @@ enum {
     MUTATION_CHECKS = 1,
 };
 
-static int run_all(void) {
+static int run_all(void)
+{
     char error[200];
     zone = dns_zone_parse(test_zone_text, sizeof test_zone_text - 1, TEST_ZONE_ORIGIN, error, sizeof error);
     if (zone == NULL) {
@@ -861,7 +937,8 @@ static int run_all(void) {
     return failures == 0 && counts_match ? 0 : 1;
 }
 
-static int run_corpus(const char *directory) {
+static int run_corpus(const char *directory)
+{
     char error[200];
     zone = dns_zone_parse(test_zone_text, sizeof test_zone_text - 1, TEST_ZONE_ORIGIN, error, sizeof error);
     if (zone == NULL) {
@@ -897,8 +974,8 @@ static int run_corpus(const char *directory) {
         if (strncmp(names[i], "zone-", 5) == 0) {
             /* A master file (from the zone-parser fuzzer): it parses, or fails with "<line>: <problem>". */
             char problem[200] = "";
-            struct dns_zone *parsed = dns_zone_parse((const char *)query, length, TEST_ZONE_ORIGIN, problem,
-                                                     sizeof problem);
+            struct dns_zone *parsed =
+                dns_zone_parse((const char *)query, length, TEST_ZONE_ORIGIN, problem, sizeof problem);
             check(file != NULL && (parsed != NULL || (problem[0] >= '0' && problem[0] <= '9' && strchr(problem, ':'))),
                   names[i], "error '%s'", problem);
             dns_zone_free(parsed);
@@ -921,14 +998,19 @@ static int run_corpus(const char *directory) {
     return failures == 0 ? 0 : 1;
 }
 
-static int hex_value(int c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+static int hex_value(int c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
     return -1;
 }
 
-static int run_answer_hex(const char *origin, const char *path) {
+static int run_answer_hex(const char *origin, const char *path)
+{
     FILE *file = fopen(path, "rb");
     static char text[1 << 20];
     size_t length = file ? fread(text, 1, sizeof text, file) : 0;
@@ -962,7 +1044,8 @@ static int run_answer_hex(const char *origin, const char *path) {
     return 0;
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char **argv)
+{
     if (argc == 3 && strcmp(argv[1], "--corpus") == 0) {
         return run_corpus(argv[2]);
     }

@@ -6,8 +6,7 @@
 #ifdef NDEBUG
 #define assert(expression) ((void)0)
 #else
-#define assert(expression) \
-    ((expression) ? (void)0 : __libc_assert_fail(#expression, __FILE__, __LINE__))
+#define assert(expression) ((expression) ? (void)0 : __libc_assert_fail(#expression, __FILE__, __LINE__))
 #endif
 
 #ifndef MIRAGE_LIBC_ASSERT_H

@@ -36,7 +36,6 @@ _Noreturn void abort(void);
 
 /* O(n log n) in the worst case; not stable. */
 void qsort(void *base, size_t count, size_t size, int (*compare)(const void *, const void *));
-void *bsearch(const void *key, const void *base, size_t count, size_t size,
-              int (*compare)(const void *, const void *));
+void *bsearch(const void *key, const void *base, size_t count, size_t size, int (*compare)(const void *, const void *));
 
 #endif

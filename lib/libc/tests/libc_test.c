@@ -71,34 +71,34 @@ static void fail(int line, const char *format, ...)
     va_end(args);
 }
 
-#define CHECK(condition) \
-    do { \
-        if (!(condition)) \
-            fail(__LINE__, "%s", #condition); \
+#define CHECK(condition)                                                                                               \
+    do {                                                                                                               \
+        if (!(condition))                                                                                              \
+            fail(__LINE__, "%s", #condition);                                                                          \
     } while (0)
 
-#define CHECK_EQUAL_INT(actual, expected) \
-    do { \
-        long long actual_value = (long long)(actual), expected_value = (long long)(expected); \
-        if (actual_value != expected_value) \
-            fail(__LINE__, "%s is %lld, expected %lld", #actual, actual_value, expected_value); \
+#define CHECK_EQUAL_INT(actual, expected)                                                                              \
+    do {                                                                                                               \
+        long long actual_value = (long long)(actual), expected_value = (long long)(expected);                          \
+        if (actual_value != expected_value)                                                                            \
+            fail(__LINE__, "%s is %lld, expected %lld", #actual, actual_value, expected_value);                        \
     } while (0)
 
-#define CHECK_EQUAL_STRING(actual, expected) \
-    do { \
-        const char *actual_text = (actual), *expected_text = (expected); \
-        if (strcmp(actual_text, expected_text) != 0) \
-            fail(__LINE__, "%s is \"%s\", expected \"%s\"", #actual, actual_text, expected_text); \
+#define CHECK_EQUAL_STRING(actual, expected)                                                                           \
+    do {                                                                                                               \
+        const char *actual_text = (actual), *expected_text = (expected);                                               \
+        if (strcmp(actual_text, expected_text) != 0)                                                                   \
+            fail(__LINE__, "%s is \"%s\", expected \"%s\"", #actual, actual_text, expected_text);                      \
     } while (0)
 
 /* snprintf into a roomy buffer and compare both the text and the returned length. */
-#define CHECK_FORMAT(expected, ...) \
-    do { \
-        char formatted[256]; \
-        int length = snprintf(formatted, sizeof(formatted), __VA_ARGS__); \
-        if (strcmp(formatted, expected) != 0 || length != (int)strlen(expected)) \
-            fail(__LINE__, "snprintf(%s) gave \"%s\" (%d), expected \"%s\"", #__VA_ARGS__, formatted, length, \
-                 expected); \
+#define CHECK_FORMAT(expected, ...)                                                                                    \
+    do {                                                                                                               \
+        char formatted[256];                                                                                           \
+        int length = snprintf(formatted, sizeof(formatted), __VA_ARGS__);                                              \
+        if (strcmp(formatted, expected) != 0 || length != (int)strlen(expected))                                       \
+            fail(__LINE__, "snprintf(%s) gave \"%s\" (%d), expected \"%s\"", #__VA_ARGS__, formatted, length,          \
+                 expected);                                                                                            \
     } while (0)
 
 /* xorshift64*: reproducible pseudo-random numbers for the stress tests. */

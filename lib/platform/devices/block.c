@@ -19,7 +19,7 @@ static int block_write_blocks(struct block *self, uint64_t offset, const uint8_t
     return platform_block_write(handle_of(self), offset, buf, len) == PLATFORM_OK ? 0 : -1;
 }
 
-static const struct block_ops ops = { .read = block_read_blocks, .write = block_write_blocks };
+static const struct block_ops ops = {.read = block_read_blocks, .write = block_write_blocks};
 
 /* `name` is the instance's manifest entry, which the tender mapped to a host file. */
 int platform_block_connect(struct block *self, const char *name)

@@ -9,7 +9,7 @@ static int platform_write(struct console *self, const char *text, size_t len)
     return 0;
 }
 
-static const struct console_ops ops = { .write = platform_write };
+static const struct console_ops ops = {.write = platform_write};
 
 int platform_console_connect(struct console *self)
 {

@@ -14,7 +14,7 @@ static uint64_t elapsed_ns(struct mclock *self)
     return platform_clock_monotonic() - clock->origin_ns;
 }
 
-static const struct mclock_ops ops = { .elapsed_ns = elapsed_ns };
+static const struct mclock_ops ops = {.elapsed_ns = elapsed_ns};
 
 int platform_mclock_connect(struct mclock *self)
 {

@@ -34,7 +34,7 @@ static int net_wait(struct netif *self, uint64_t timeout_ns)
     return platform_yield(deadline, &ready) && (ready & (UINT64_C(1) << handle_of(self))) != 0 ? 1 : 0;
 }
 
-static const struct netif_ops ops = { .write = net_write, .read = net_read, .wait = net_wait };
+static const struct netif_ops ops = {.write = net_write, .read = net_read, .wait = net_wait};
 
 /* `name` is the instance's manifest entry, which the tender mapped to a host interface. */
 int platform_netif_connect(struct netif *self, const char *name)

@@ -14,7 +14,7 @@ static int now_ns(struct pclock *self, int64_t *out)
     return 0;
 }
 
-static const struct pclock_ops ops = { .now_ns = now_ns };
+static const struct pclock_ops ops = {.now_ns = now_ns};
 
 int platform_pclock_connect(struct pclock *self)
 {

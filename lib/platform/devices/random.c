@@ -8,7 +8,7 @@ static int fill(struct random *self, void *buf, size_t len)
     return platform_entropy(buf, len) == PLATFORM_OK ? 0 : -1;
 }
 
-static const struct random_ops ops = { .fill = fill };
+static const struct random_ops ops = {.fill = fill};
 
 int platform_random_connect(struct random *self)
 {

@@ -16,7 +16,7 @@ static int yield_sleep_ns(struct sleep *self, uint64_t ns)
     return 0;
 }
 
-static const struct sleep_ops ops = { .sleep_ns = yield_sleep_ns };
+static const struct sleep_ops ops = {.sleep_ns = yield_sleep_ns};
 
 int platform_sleep_connect(struct sleep *self)
 {

@@ -69,8 +69,8 @@ static int fake_netif_read(struct netif *self, uint8_t *buf, size_t size, size_t
 static int fake_netif_wait(struct netif *self, uint64_t timeout_ns)
 {
     struct harness *harness = self->state;
-    uint64_t next = harness->input_read < harness->input_count ? harness->input[harness->input_read].arrival_ns
-                                                               : UINT64_MAX;
+    uint64_t next =
+        harness->input_read < harness->input_count ? harness->input[harness->input_read].arrival_ns : UINT64_MAX;
     if (next <= harness->now_ns)
         return 1;
     uint64_t until = timeout_ns > UINT64_MAX - harness->now_ns ? UINT64_MAX : harness->now_ns + timeout_ns;
@@ -94,7 +94,7 @@ static uint64_t fake_clock_elapsed_ns(struct mclock *self)
     return harness->now_ns;
 }
 
-static const struct mclock_ops fake_clock_ops = { .elapsed_ns = fake_clock_elapsed_ns };
+static const struct mclock_ops fake_clock_ops = {.elapsed_ns = fake_clock_elapsed_ns};
 
 /* --- listeners --------------------------------------------------------------------------------------------- */
 
@@ -119,9 +119,9 @@ static void unlistened(void *context, const struct udp_datagram *datagram)
 static struct harness the_harness;
 
 static struct mirage_key keys[] = {
-    { "ipv4", MIRAGE_KEY_STRING, "10.0.0.2/24" },
-    { "ipv4-gateway", MIRAGE_KEY_STRING, "10.0.0.1" },
-    { NULL, MIRAGE_KEY_STRING, NULL },
+    {"ipv4", MIRAGE_KEY_STRING, "10.0.0.2/24"},
+    {"ipv4-gateway", MIRAGE_KEY_STRING, "10.0.0.1"},
+    {NULL, MIRAGE_KEY_STRING, NULL},
 };
 
 static int connect_failed(const char *what, int rc)
@@ -134,7 +134,7 @@ static int connect_all(struct harness *harness)
 {
     static const uint8_t mac[ETHERNET_ADDRESS_SIZE] = HARNESS_GUEST_MAC;
     static char name[] = "stack_harness";
-    char *argv[] = { name, NULL };
+    char *argv[] = {name, NULL};
     int rc = mirage_keys_init(keys, 1, argv);
     if (rc != MIRAGE_BOOT_CONTINUE)
         return connect_failed("mirage_keys_init", rc);
@@ -155,8 +155,8 @@ static int connect_all(struct harness *harness)
         return connect_failed("icmp_connect", rc);
     if ((rc = udp_connect(&harness->udp, &harness->ipv4)) != 0)
         return connect_failed("udp_connect", rc);
-    if ((rc = direct_stack_connect(&harness->stack, &harness->netif, &harness->ethernet, &harness->arp,
-                                   &harness->ipv4, &harness->icmp, &harness->udp, &harness->clock)) != 0)
+    if ((rc = direct_stack_connect(&harness->stack, &harness->netif, &harness->ethernet, &harness->arp, &harness->ipv4,
+                                   &harness->icmp, &harness->udp, &harness->clock)) != 0)
         return connect_failed("direct_stack_connect", rc);
     if ((rc = stack_udp_listen(&harness->stack, HARNESS_ECHO_PORT, echo, harness)) != 0)
         return connect_failed("stack_udp_listen", rc);
@@ -293,11 +293,11 @@ static int ipv4_payload_is_sane(const uint8_t *packet, size_t total_len, char *w
 int harness_frame_is_sane(const uint8_t *frame, size_t len, char *why, size_t why_size)
 {
     static const uint8_t ours[ETHERNET_ADDRESS_SIZE] = HARNESS_GUEST_MAC;
-    static const uint8_t zero[ETHERNET_ADDRESS_SIZE] = { 0 };
+    static const uint8_t zero[ETHERNET_ADDRESS_SIZE] = {0};
     if (len < 60 || len > HARNESS_FRAME_MAX)
         return problem(why, why_size, "frame shorter than 60 bytes or longer than MTU + 14");
-    if (memcmp(frame + 6, ours, sizeof(ours)) != 0 || memcmp(frame, zero, sizeof(zero)) == 0 || (frame[0] & 1 &&
-        memcmp(frame, "\xff\xff\xff\xff\xff\xff", 6) != 0))
+    if (memcmp(frame + 6, ours, sizeof(ours)) != 0 || memcmp(frame, zero, sizeof(zero)) == 0 ||
+        (frame[0] & 1 && memcmp(frame, "\xff\xff\xff\xff\xff\xff", 6) != 0))
         return problem(why, why_size, "frame not from our address, or to 00:00:00:00:00:00 or a multicast group");
     const uint8_t *packet = frame + ETHERNET_HEADER_SIZE;
     size_t packet_len = len - ETHERNET_HEADER_SIZE;

@@ -22,10 +22,13 @@
 #include "devices/stack.h"
 #include "devices/udp.h"
 
-#define HARNESS_GUEST_MAC { 0x02, 0x00, 0x00, 0x00, 0x00, 0x02 }
-#define HARNESS_GUEST_ADDRESS UINT32_C(0x0a000002) /* 10.0.0.2/24 */
+#define HARNESS_GUEST_MAC                                                                                              \
+    {                                                                                                                  \
+        0x02, 0x00, 0x00, 0x00, 0x00, 0x02                                                                             \
+    }
+#define HARNESS_GUEST_ADDRESS UINT32_C(0x0a000002)   /* 10.0.0.2/24 */
 #define HARNESS_GATEWAY_ADDRESS UINT32_C(0x0a000001) /* 10.0.0.1 */
-#define HARNESS_FIX_CHECKSUMS 0x80 /* in a record's control byte */
+#define HARNESS_FIX_CHECKSUMS 0x80                   /* in a record's control byte */
 
 enum {
     HARNESS_MTU = 1500,
@@ -68,7 +71,7 @@ struct harness {
     uint64_t oversized_writes; /* writes longer than HARNESS_FRAME_MAX: refused, and a bug in the stack */
     size_t sent_logged;
     struct harness_frame sent[HARNESS_SENT_LOG_MAX];
-    uint64_t echoed;         /* datagrams the echo listener handled */
+    uint64_t echoed;              /* datagrams the echo listener handled */
     uint64_t stale_handler_calls; /* calls to the unlistened port's handler: must stay 0 */
 };
 

@@ -39,16 +39,16 @@ static void print_hex(const uint8_t *data, size_t len)
 }
 
 /* Every counters struct is a run of uint64_t fields in the order named here (checked by size below). */
-static const char *const ethernet_names[] = { "received", "delivered", "not_for_us", "malformed", "no_listener",
-                                              "sent", "send_errors" };
-static const char *const arp_names[] = { "requests_received", "replies_sent", "requests_sent", "replies_received",
-                                         "malformed", "queued", "queue_drops", "evictions" };
-static const char *const ipv4_names[] = { "received", "delivered", "malformed", "bad_checksum", "fragments",
-                                          "not_for_us", "no_listener", "sent", "send_errors" };
-static const char *const icmp_names[] = { "received", "malformed", "bad_checksum", "echo_requests",
-                                          "echo_replies_sent", "echo_replies", "ignored" };
-static const char *const udp_names[] = { "received", "delivered", "malformed", "bad_checksum", "no_listener", "sent",
-                                         "send_errors" };
+static const char *const ethernet_names[] = {"received",    "delivered", "not_for_us", "malformed",
+                                             "no_listener", "sent",      "send_errors"};
+static const char *const arp_names[] = {"requests_received", "replies_sent", "requests_sent", "replies_received",
+                                        "malformed",         "queued",       "queue_drops",   "evictions"};
+static const char *const ipv4_names[] = {"received",   "delivered",   "malformed", "bad_checksum", "fragments",
+                                         "not_for_us", "no_listener", "sent",      "send_errors"};
+static const char *const icmp_names[] = {"received",          "malformed",    "bad_checksum", "echo_requests",
+                                         "echo_replies_sent", "echo_replies", "ignored"};
+static const char *const udp_names[] = {"received",    "delivered", "malformed",  "bad_checksum",
+                                        "no_listener", "sent",      "send_errors"};
 
 #define NAMES_MATCH(counters, names) (sizeof(counters) == sizeof(names) / sizeof(names[0]) * sizeof(uint64_t))
 _Static_assert(NAMES_MATCH(struct ethernet_counters, ethernet_names), "ethernet counters changed");

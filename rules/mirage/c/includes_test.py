@@ -30,7 +30,9 @@ def test_commented_out_includes_are_not_includes() -> None:
 
 
 def test_line_continuations_join_lines_and_keep_the_first_line_number() -> None:
-    text = 'int a;\n#include \\\n  "continued.h"\n#inc\\\nlude "split_keyword.h"\n// comment \\\n#include "in_comment.h"\n'
+    text = (
+        'int a;\n#include \\\n  "continued.h"\n#inc\\\nlude "split_keyword.h"\n// comment \\\n#include "in_comment.h"\n'
+    )
     assert [(i.path, i.line) for i in find_includes(text)] == [("continued.h", 2), ("split_keyword.h", 4)]
 
 

@@ -7,7 +7,6 @@ import re
 from typing import Mapping
 
 import jinja2
-
 from mirage.codegen.main_c import c_string
 
 
@@ -28,9 +27,7 @@ def render_crunch_c(address_spec: str, files: Mapping[str, bytes]) -> str:
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, undefined=jinja2.StrictUndefined
     )
     env.filters["c_string"] = c_string
-    entries = [
-        {"key": key, "rows": _byte_rows(files[key]), "size": len(files[key])} for key in sorted(files)
-    ]
+    entries = [{"key": key, "rows": _byte_rows(files[key]), "size": len(files[key])} for key in sorted(files)]
     return env.from_string(template_text.decode("utf-8")).render(
         target=address_spec, entries=entries, connect=crunch_connect_function(address_spec)
     )

@@ -10,9 +10,7 @@ import pkgutil
 from typing import Mapping, Sequence
 
 import jinja2
-
 from mirage.graph.model import Device, Instance, ResolvedGraph
-
 
 # enum mirage_device_type in lib/platform/image_notes.h.
 MANIFEST_DEVICE_TYPES = {"net": "MIRAGE_DEVICE_NET", "block": "MIRAGE_DEVICE_BLOCK"}

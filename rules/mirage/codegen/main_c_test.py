@@ -14,7 +14,9 @@ GRAPH = ResolvedGraph(
     abi="unix",
     start="app_start",
     instances=(
-        Instance("stack_netif", "targets/unix:netif", "devices:netif", "unix_netif_connect", (), ("stack.netif", "eth.netif")),
+        Instance(
+            "stack_netif", "targets/unix:netif", "devices:netif", "unix_netif_connect", (), ("stack.netif", "eth.netif")
+        ),
         Instance("eth", "lib/net:ethernet", "devices:ethernet", "ethernet_connect", ("stack_netif",), ("eth",)),
         Instance("console", "targets/unix:console", "devices:console", "unix_console_connect", (), ("console",)),
     ),
@@ -48,7 +50,9 @@ def test_key_values_become_safe_c_string_literals() -> None:
 
 
 def test_same_graph_renders_the_same_bytes() -> None:
-    assert render_main_c(GRAPH, DEVICES, HEADERS) == render_main_c(GRAPH, dict(reversed(list(DEVICES.items()))), HEADERS[::-1])
+    assert render_main_c(GRAPH, DEVICES, HEADERS) == render_main_c(
+        GRAPH, dict(reversed(list(DEVICES.items()))), HEADERS[::-1]
+    )
 
 
 def test_c_string_escapes_non_ascii_and_control_bytes() -> None:
@@ -63,7 +67,15 @@ def test_attached_devices_get_a_manifest_note_and_their_name() -> None:
         abi="hvt",
         start="app_start",
         instances=(
-            Instance("storage", "lib/platform/devices:block", "devices:block", "platform_block_connect", (), ("storage",), "block"),
+            Instance(
+                "storage",
+                "lib/platform/devices:block",
+                "devices:block",
+                "platform_block_connect",
+                (),
+                ("storage",),
+                "block",
+            ),
             Instance("console", "targets/unix:console", "devices:console", "unix_console_connect", (), ("console",)),
         ),
         start_args=("console", "storage"),

@@ -92,8 +92,12 @@ def render_prototype_header(signature: FunctorSignature) -> str:
 
 
 _IN_FUNCTION_RE = re.compile(r"In function [‘'`](?P<name>[A-Za-z_][A-Za-z0-9_]*)[’']")
-_DEFINITION_ERRORS = ("number of arguments doesn", "old-style function definition", "isn’t a prototype",
-                      "isn't a prototype")
+_DEFINITION_ERRORS = (
+    "number of arguments doesn",
+    "old-style function definition",
+    "isn’t a prototype",
+    "isn't a prototype",
+)
 
 
 def is_signature_mismatch(diagnostics: str, function: str) -> bool:

@@ -12,6 +12,11 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Tuple
 
+from mirage.graph.errors import MirageConfigError
+from mirage.graph.model import Abi
+from mirage.target_types import CLibraryAbiTraitsField, CLibraryTarget, ImplementationTarget
+from mirage.util_rules.catalogue import MirageCatalogue
+from mirage.util_rules.compile import CompiledTarget, CompileError, CompileTargetRequest
 from pants.core.goals.check import CheckRequest, CheckResult, CheckResults
 from pants.core.util_rules.environments import EnvironmentNameRequest
 from pants.engine.addresses import Address
@@ -21,12 +26,6 @@ from pants.engine.rules import collect_rules, rule
 from pants.engine.target import FieldSet, MultipleSourcesField, Target, WrappedTarget, WrappedTargetRequest
 from pants.engine.unions import UnionRule
 from pants.util.logging import LogLevel
-
-from mirage.graph.errors import MirageConfigError
-from mirage.graph.model import Abi
-from mirage.target_types import CLibraryAbiTraitsField, CLibraryTarget, ImplementationTarget
-from mirage.util_rules.catalogue import MirageCatalogue
-from mirage.util_rules.compile import CompiledTarget, CompileError, CompileTargetRequest
 
 
 @dataclass(frozen=True)

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from textwrap import dedent
-
 from typing import Dict
-
-from pants.core.goals.check import Check, CheckResults
-from pants.engine.addresses import Address
 
 from mirage.goals.check import MirageCheckFieldSet, MirageCheckRequest
 from mirage.goals.checkout_testutil import checkout_rule_runner, run_goal
+from pants.core.goals.check import Check, CheckResults
+from pants.engine.addresses import Address
 
 UNUSED_BROKEN = {
     "lib/unused/BUILD": dedent(

@@ -5,6 +5,9 @@ from __future__ import annotations
 import os
 from typing import Dict, Iterable, Mapping, Sequence, Union
 
+from mirage import register
+from mirage.goals.check import MirageCheckRequest
+from mirage.goals.run_host_program import HostProgramRunFieldSet
 from pants.core.goals import check
 from pants.core.goals.check import CheckResults
 from pants.core.goals.run import RunRequest
@@ -13,10 +16,6 @@ from pants.core.util_rules import distdir, source_files, system_binaries
 from pants.engine.internals.parametrize import Parametrize
 from pants.engine.rules import QueryRule
 from pants.testutil.rule_runner import RuleRunner
-
-from mirage import register
-from mirage.goals.check import MirageCheckRequest
-from mirage.goals.run_host_program import HostProgramRunFieldSet
 
 BUILD_MACROS = "build-support/build_macros"
 # What resolving and building the examples needs: devices, ABIs and libraries, and the BUILD prelude's macros.

@@ -14,6 +14,21 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Dict, List, Set, Tuple
 
+from mirage.goals.check import abis_to_check
+from mirage.graph.model import Abi
+from mirage.sdk.sdk_rules import sdk_files_of
+from mirage.target_types import (
+    AbiTarget,
+    CLibraryAbiTraitsField,
+    CLibraryTarget,
+    HostProgramAbiField,
+    HostProgramTarget,
+    ImplementationTarget,
+    UnikernelTarget,
+)
+from mirage.util_rules.build_options import UnikernelBuildOptions, UnikernelBuildOptionsRequest
+from mirage.util_rules.catalogue import MirageCatalogue
+from mirage.util_rules.compile_commands import TargetCompileCommands, TargetCompileCommandsRequest
 from pants.base.build_root import BuildRoot
 from pants.core.util_rules import distdir
 from pants.core.util_rules.distdir import DistDir
@@ -30,22 +45,6 @@ from pants.option.option_types import StrListOption
 from pants.util.frozendict import FrozenDict
 from pants.util.logging import LogLevel
 from pants.util.strutil import softwrap
-
-from mirage.goals.check import abis_to_check
-from mirage.graph.model import Abi
-from mirage.sdk.sdk_rules import sdk_files_of
-from mirage.target_types import (
-    AbiTarget,
-    CLibraryAbiTraitsField,
-    CLibraryTarget,
-    HostProgramAbiField,
-    HostProgramTarget,
-    ImplementationTarget,
-    UnikernelTarget,
-)
-from mirage.util_rules.build_options import UnikernelBuildOptions, UnikernelBuildOptionsRequest
-from mirage.util_rules.catalogue import MirageCatalogue
-from mirage.util_rules.compile_commands import TargetCompileCommands, TargetCompileCommandsRequest
 
 COMPILE_COMMANDS_FOLDER = "compile_commands"
 _LISTED_TARGETS = (ImplementationTarget, CLibraryTarget, AbiTarget, UnikernelTarget, HostProgramTarget)
@@ -90,9 +89,7 @@ async def library_builds(all_targets: AllTargets) -> LibraryBuilds:
     unikernels = [t for t in all_targets if isinstance(t, UnikernelTarget)]
     host_programs = [t for t in all_targets if isinstance(t, HostProgramTarget)]
     builders = [*unikernels, *host_programs]
-    options = await MultiGet(
-        Get(UnikernelBuildOptions, UnikernelBuildOptionsRequest(t.address)) for t in unikernels
-    )
+    options = await MultiGet(Get(UnikernelBuildOptions, UnikernelBuildOptionsRequest(t.address)) for t in unikernels)
     closures = await MultiGet(Get(TransitiveTargets, TransitiveTargetsRequest([t.address])) for t in builders)
     builder_abis = [*(o.abi for o in options), *(t[HostProgramAbiField].value for t in host_programs)]
     found: Dict[Address, Set[str]] = defaultdict(set)
@@ -194,8 +191,7 @@ async def mirage_compile_commands(
         return os.path.join(str(dist_dir.relpath), COMPILE_COMMANDS_FOLDER, abi.name)
 
     environments = await MultiGet(
-        Get(EnvironmentName, EnvironmentNameRequest, EnvironmentNameRequest.from_target(target))
-        for target, _ in pairs
+        Get(EnvironmentName, EnvironmentNameRequest, EnvironmentNameRequest.from_target(target)) for target, _ in pairs
     )
     listed_commands = await MultiGet(
         Get(
@@ -215,9 +211,7 @@ async def mirage_compile_commands(
         by_abi[abi.name].extend((c.file, c.arguments) for c in commands.commands)
         generated[abi.name].append(commands.generated)
     abis = {abi.name: abi for _, abi in pairs}
-    databases = {
-        name: os.path.join(folder(abis[name]), "compile_commands.json") for name in sorted(by_abi)
-    }
+    databases = {name: os.path.join(folder(abis[name]), "compile_commands.json") for name in sorted(by_abi)}
     written = await Get(
         Digest,
         CreateDigest(

@@ -9,10 +9,6 @@ import subprocess
 from typing import Dict, List
 
 import pytest
-from pants.engine.addresses import Address
-from pants.engine.fs import DigestContents
-from pants.engine.rules import QueryRule
-
 from mirage.goals.checkout_testutil import checkout_rule_runner, run_goal
 from mirage.goals.compile_commands import MirageCompileCommands
 from mirage.util_rules.compile import (
@@ -23,6 +19,9 @@ from mirage.util_rules.compile import (
     compile_argv,
 )
 from mirage.util_rules.prototypes import FunctorPrototype, FunctorPrototypeRequest
+from pants.engine.addresses import Address
+from pants.engine.fs import DigestContents
+from pants.engine.rules import QueryRule
 
 ABIS = ("host", "hvt", "spt", "unix", "virtio")
 COMPILE_RULES = (

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from mirage.goals.package import UnikernelFieldSet, image_relpath
+from mirage.util_rules.build_options import UnikernelBuildOptions, UnikernelBuildOptionsRequest
+from mirage.util_rules.describe import DescribedUnikernel, DescribeUnikernelRequest
 from pants.core.util_rules import distdir
 from pants.core.util_rules.distdir import DistDir
 from pants.engine.console import Console
@@ -11,10 +14,6 @@ from pants.engine.internals.selectors import Get, MultiGet
 from pants.engine.rules import collect_rules, goal_rule
 from pants.engine.target import Targets
 from pants.util.strutil import softwrap
-
-from mirage.goals.package import UnikernelFieldSet, image_relpath
-from mirage.util_rules.build_options import UnikernelBuildOptions, UnikernelBuildOptionsRequest
-from mirage.util_rules.describe import DescribedUnikernel, DescribeUnikernelRequest
 
 
 class MirageDescribeSubsystem(GoalSubsystem):
@@ -46,9 +45,7 @@ async def mirage_describe(
             "mirage-describe: no unikernel among the given targets; name one, e.g. examples/hello:image@abi=unix"
         )
         return MirageDescribe(exit_code=1)
-    options = await MultiGet(
-        Get(UnikernelBuildOptions, UnikernelBuildOptionsRequest(fs.address)) for fs in field_sets
-    )
+    options = await MultiGet(Get(UnikernelBuildOptions, UnikernelBuildOptionsRequest(fs.address)) for fs in field_sets)
     described = await MultiGet(
         Get(DescribedUnikernel, DescribeUnikernelRequest(fs.address, image_relpath(fs, o.abi)))
         for fs, o in zip(field_sets, options)

@@ -7,7 +7,6 @@ import re
 import shutil
 
 import pytest
-
 from mirage.goals.checkout_testutil import checkout_rule_runner, run_goal
 from mirage.goals.describe import MirageDescribe
 

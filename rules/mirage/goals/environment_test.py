@@ -14,6 +14,10 @@ import subprocess
 from textwrap import dedent
 
 import pytest
+from mirage.goals.check import MirageCheckFieldSet, MirageCheckRequest
+from mirage.goals.package_host_program import HostProgramFieldSet
+from mirage.testutil import mirage_rule_runner, package, repo_files
+from mirage.util_rules.toolchain import Toolchain, ToolchainRequest
 from pants.core.goals.check import CheckResults
 from pants.core.goals.package import BuiltPackage
 from pants.core.util_rules import environments
@@ -27,11 +31,6 @@ from pants.engine.addresses import Address
 from pants.engine.internals.scheduler import ExecutionError
 from pants.engine.rules import QueryRule
 from pants.testutil.rule_runner import engine_error
-
-from mirage.goals.check import MirageCheckFieldSet, MirageCheckRequest
-from mirage.goals.package_host_program import HostProgramFieldSet
-from mirage.testutil import mirage_rule_runner, package, repo_files
-from mirage.util_rules.toolchain import Toolchain, ToolchainRequest
 
 NO_TOOLCHAIN = "/nonexistent/mirage-toolchain"
 

@@ -7,6 +7,10 @@ import re
 from dataclasses import dataclass
 from typing import Mapping
 
+from mirage.graph.locations import location_of_address
+from mirage.target_types import UnikernelAbiField, UnikernelOutputPathField, UnikernelStartField
+from mirage.util_rules.build_options import UnikernelBuildOptions, UnikernelBuildOptionsRequest
+from mirage.util_rules.image import BuildImageRequest, BuiltImage
 from pants.core.goals.package import BuiltPackage, BuiltPackageArtifact, PackageFieldSet
 from pants.core.goals.run import RunFieldSet, RunInSandboxBehavior
 from pants.core.util_rules.environments import EnvironmentField, EnvironmentNameRequest
@@ -16,11 +20,6 @@ from pants.engine.internals.selectors import Get, MultiGet
 from pants.engine.rules import collect_rules, rule
 from pants.engine.unions import UnionRule
 from pants.util.logging import LogLevel
-
-from mirage.graph.locations import location_of_address
-from mirage.target_types import UnikernelAbiField, UnikernelOutputPathField, UnikernelStartField
-from mirage.util_rules.build_options import UnikernelBuildOptions, UnikernelBuildOptionsRequest
-from mirage.util_rules.image import BuildImageRequest, BuiltImage
 
 _UNSAFE_FILE_NAME_CHARACTERS = re.compile(r"[^A-Za-z0-9_.,=@+-]")
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from mirage.target_types import HostProgramOutputPathField, HostProgramSourcesField
+from mirage.util_rules.host_program import BuildHostProgramRequest, BuiltHostProgram
 from pants.core.goals.package import BuiltPackage, BuiltPackageArtifact, PackageFieldSet
 from pants.core.util_rules.environments import EnvironmentField, EnvironmentNameRequest
 from pants.engine.environment import EnvironmentName
@@ -13,9 +15,6 @@ from pants.engine.internals.selectors import Get
 from pants.engine.rules import collect_rules, rule
 from pants.engine.unions import UnionRule
 from pants.util.logging import LogLevel
-
-from mirage.target_types import HostProgramOutputPathField, HostProgramSourcesField
-from mirage.util_rules.host_program import BuildHostProgramRequest, BuiltHostProgram
 
 
 @dataclass(frozen=True)

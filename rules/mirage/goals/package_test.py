@@ -3,21 +3,20 @@
 from __future__ import annotations
 
 import json
-import re
 import os
+import re
 import subprocess
 from textwrap import dedent
 
 import pytest
-from pants.engine.addresses import Address
-from pants.engine.internals.scheduler import ExecutionError
-from pants.engine.target import InvalidFieldException
-from pants.testutil.rule_runner import engine_error
-
 from mirage.graph.errors import MirageConfigError, ResolutionError
 from mirage.testutil import mirage_rule_runner, package, repo_files
 from mirage.util_rules.compile import AbiTraitError, FunctorMismatchError
 from mirage.util_rules.link import LinkError
+from pants.engine.addresses import Address
+from pants.engine.internals.scheduler import ExecutionError
+from pants.engine.target import InvalidFieldException
+from pants.testutil.rule_runner import engine_error
 
 HELLO = Address("examples/hello", target_name="image")
 
@@ -354,7 +353,9 @@ def test_abi_sources_with_a_linker_script_that_linker_script_does_not_name_are_r
 
     named = build.replace('sources=["start.c", "a.ld", "b.ld"],', 'sources=["start.c"],\n    linker_script="a.ld",')
     rule_runner.write_files({"targets/unix/BUILD": named})
-    with engine_error(InvalidFieldException, contains="`linker_script` field of targets/unix:unix is `a.ld`, which is not"):
+    with engine_error(
+        InvalidFieldException, contains="`linker_script` field of targets/unix:unix is `a.ld`, which is not"
+    ):
         package(rule_runner, HELLO)
 
 
@@ -454,6 +455,7 @@ def test_an_implementation_must_say_where_it_works() -> None:
 
 
 # --- functor application is checked by the compiler against prototypes generated from BUILD -------------------
+
 
 def functor_mismatch(rule_runner, address: Address = HELLO) -> str:
     """Package `address`, expect the compiler to refuse a connect or start function, and return the message."""
@@ -559,7 +561,9 @@ def test_connect_function_with_requires_in_another_order_is_a_compile_error() ->
         "lib/tee:console: the connect function `tee_connect` in lib/tee/tee.c does not match the `provides`, "
         "`requires` and `connect` fields of its BUILD target."
     )
-    assert "BUILD declares: int tee_connect(struct console *self, struct console *inner, struct sleep *time);" in message
+    assert (
+        "BUILD declares: int tee_connect(struct console *self, struct console *inner, struct sleep *time);" in message
+    )
     assert "one `struct <device> *` per entry of `requires`, in the same order" in message
 
 

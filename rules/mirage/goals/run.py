@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import os
 
+from mirage.goals.package import UnikernelFieldSet
+from mirage.goals.package_host_program import HostProgramFieldSet
+from mirage.subsystems.mirage import MirageSubsystem
+from mirage.target_types import AbiRunnerField, AbiTenderField
+from mirage.util_rules.resolution import ResolvedUnikernel, ResolveUnikernelRequest
 from pants.core.goals.package import BuiltPackage, PackageFieldSet
 from pants.core.goals.run import RunRequest
 from pants.engine.addresses import Addresses, UnparsedAddressInputs
@@ -11,12 +16,6 @@ from pants.engine.fs import Digest, MergeDigests
 from pants.engine.internals.selectors import Get, MultiGet
 from pants.engine.rules import collect_rules, rule
 from pants.engine.target import InvalidFieldException, WrappedTarget, WrappedTargetRequest
-
-from mirage.goals.package import UnikernelFieldSet
-from mirage.goals.package_host_program import HostProgramFieldSet
-from mirage.subsystems.mirage import MirageSubsystem
-from mirage.target_types import AbiRunnerField, AbiTenderField
-from mirage.util_rules.resolution import ResolvedUnikernel, ResolveUnikernelRequest
 
 
 @rule
@@ -34,7 +33,7 @@ async def run_unikernel(field_set: UnikernelFieldSet, mirage: MirageSubsystem) -
     tender_spec = abi.target[AbiTenderField].value
     if not tender_spec:
         raise InvalidFieldException(
-            f"The abi {abi.target.address} has runner=\"tender\" but no `tender` field. Set it to the address of "
+            f'The abi {abi.target.address} has runner="tender" but no `tender` field. Set it to the address of '
             "the `host_program` that boots its images."
         )
     tender_address = await Get(

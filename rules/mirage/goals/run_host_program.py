@@ -5,14 +5,13 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from mirage.goals.package_host_program import HostProgramFieldSet
+from mirage.target_types import HostProgramOutputPathField, HostProgramSourcesField
 from pants.core.goals.package import BuiltPackage, PackageFieldSet
 from pants.core.goals.run import RunFieldSet, RunInSandboxBehavior, RunRequest
 from pants.core.util_rules.environments import EnvironmentField
 from pants.engine.internals.selectors import Get
 from pants.engine.rules import collect_rules, rule
-
-from mirage.goals.package_host_program import HostProgramFieldSet
-from mirage.target_types import HostProgramOutputPathField, HostProgramSourcesField
 
 
 @dataclass(frozen=True)

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import subprocess
 
-from pants.core.goals.run import RunRequest
-from pants.engine.addresses import Address
-
 from mirage.goals.checkout_testutil import checkout_rule_runner
 from mirage.goals.run_host_program import HostProgramRunFieldSet
+from pants.core.goals.run import RunRequest
+from pants.engine.addresses import Address
 
 
 def test_run_builds_the_host_program_and_passes_arguments() -> None:

@@ -70,9 +70,7 @@ def check_configured_keys(configured: Mapping[str, str], declared: Iterable[str]
         )
 
 
-def resolve_keys(
-    unikernel: str, specs: Iterable[KeySpec], configured: Mapping[str, str]
-) -> Tuple[ResolvedKey, ...]:
+def resolve_keys(unikernel: str, specs: Iterable[KeySpec], configured: Mapping[str, str]) -> Tuple[ResolvedKey, ...]:
     """One value per key name: the configure-time value if given, else the declared default.
 
     The same name declared twice must agree on its type (keys are global to a unikernel, as in MirageOS). A key of

@@ -36,7 +36,7 @@ def location_of(spec_path: str, target_name: str, generated_name: Optional[str])
 def location_of_spec(spec: str) -> Tuple[str, str]:
     """`location_of` for an address spec string: `lib/tcpip:arp`, `//:mirage#lib/tcpip/arp`, `//:x`."""
     if spec.startswith(SDK_ADDRESS_PREFIX):
-        generated = spec[len(SDK_ADDRESS_PREFIX):].split("@", 1)[0]
+        generated = spec[len(SDK_ADDRESS_PREFIX) :].split("@", 1)[0]
         if "/" in generated:
             folder, name = generated.rsplit("/", 1)
             return folder, name

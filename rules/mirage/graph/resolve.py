@@ -40,17 +40,7 @@ from typing import Dict, List, Mapping, Optional, Set, Tuple
 
 from mirage.graph.errors import ResolutionError
 from mirage.graph.keys import resolve_keys
-from mirage.graph.model import (
-    Abi,
-    Catalogue,
-    Implementation,
-    folder_of,
-    Instance,
-    KeySpec,
-    ResolvedGraph,
-    Unikernel,
-)
-
+from mirage.graph.model import Abi, Catalogue, Implementation, Instance, KeySpec, ResolvedGraph, Unikernel, folder_of
 
 # The size of the manifest note (MIRAGE_MANIFEST_MAX_DEVICES in lib/platform/image_notes.h).
 MANIFEST_MAX_DEVICES = 16
@@ -156,7 +146,7 @@ class _Resolver:
         return f"traits: {', '.join(self.abi.traits) or 'none'}"
 
     def _binding_fix(self, path: Tuple[str, ...], what: str = "<implementation address>") -> str:
-        return f'{self._binding_entry(path, what)} on {self.unikernel.address}'
+        return f"{self._binding_entry(path, what)} on {self.unikernel.address}"
 
     @staticmethod
     def _binding_entry(path: Tuple[str, ...], what: str) -> str:
@@ -227,7 +217,7 @@ class _Resolver:
                 f" Implementations of {device} exist for other ABIs:{others}" if providers else ""
             )
             return_fix = (
-                f"add an `implementation` with provides=\"{device}\" and `abi_traits` that abi `{self.abi.name}` "
+                f'add an `implementation` with provides="{device}" and `abi_traits` that abi `{self.abi.name}` '
                 f"has (or `{self.abi.name}` in its `abis`), or add one to the `defaults` of {self.abi.address}."
             )
             raise self._fail(path, problem, return_fix)
@@ -247,9 +237,7 @@ class _Resolver:
         if implementation is None:
             kind = self.catalogue.other_targets.get(address)
             what = f"a `{kind}` target" if kind else "not a known target"
-            raise self._fail(
-                path, f"{origin} names {address}, which is {what}, not an `implementation`.", fix
-            )
+            raise self._fail(path, f"{origin} names {address}, which is {what}, not an `implementation`.", fix)
         if implementation.provides != device:
             raise self._fail(
                 path,
@@ -339,4 +327,3 @@ class _Resolver:
                     f"  parameters: {known}\n"
                     f"  fix: use one of these paths (parameters joined by `.`) as the key in `bindings`."
                 )
-

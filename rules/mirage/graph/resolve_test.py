@@ -6,7 +6,6 @@ from typing import Dict, Iterable, Mapping, Tuple
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from mirage.graph.errors import MirageConfigError, ResolutionError
 from mirage.graph.keys import check_configured_keys, parse_key_declarations
 from mirage.graph.model import Abi, Catalogue, Device, Implementation, ResolvedGraph, Unikernel
@@ -142,7 +141,10 @@ def test_binding_on_a_nested_path_only_changes_that_path() -> None:
     )
     abi = Abi(name="unix", address="targets/unix:unix", defaults=((device("console"), "targets/unix:console"),))
     graph = resolve_instances(
-        app([("console", "console")], bindings={"console": "lib/log:tee", "console.right": "targets/unix:console_stderr"}),
+        app(
+            [("console", "console")],
+            bindings={"console": "lib/log:tee", "console.right": "targets/unix:console_stderr"},
+        ),
         abi,
         cat,
     )
@@ -367,29 +369,36 @@ NET_USES = ["lib/net:ethernet", "lib/net:netif", "lib/net:ipv4"]
 
 
 def test_attached_devices_are_marked_and_one_per_unikernel_parameter() -> None:
-    graph = resolve_instances(app([("eth", "ethernet"), ("net", "netif")], dependencies=NET_USES), UNIX,
-                              attached_catalogue())
+    graph = resolve_instances(
+        app([("eth", "ethernet"), ("net", "netif")], dependencies=NET_USES), UNIX, attached_catalogue()
+    )
     # A host resource is never shared between two parameters: `eth`'s interface and `net` are two entries.
     assert [i.name for i in graph.manifest] == ["eth_netif", "net"]
     assert {i.platform_device for i in graph.manifest} == {"net"}
 
 
 def test_two_netif_parameters_are_two_instances_and_two_manifest_entries() -> None:
-    graph = resolve_instances(app([("inside", "netif"), ("outside", "netif")], dependencies=NET_USES), UNIX,
-                              attached_catalogue())
+    graph = resolve_instances(
+        app([("inside", "netif"), ("outside", "netif")], dependencies=NET_USES), UNIX, attached_catalogue()
+    )
     assert [i.name for i in graph.manifest] == ["inside", "outside"]
     assert graph.start_args == ("inside", "outside")
     assert [i.paths for i in graph.instances] == [("inside",), ("outside",)]
 
 
 def test_layers_over_two_interfaces_are_distinct_and_what_has_no_host_resource_stays_shared() -> None:
-    graph = resolve_instances(app([("inside", "ipv4"), ("outside", "ipv4")], dependencies=NET_USES), UNIX,
-                              attached_catalogue())
+    graph = resolve_instances(
+        app([("inside", "ipv4"), ("outside", "ipv4")], dependencies=NET_USES), UNIX, attached_catalogue()
+    )
     by_impl: Dict[str, list] = {}
     for instance in graph.instances:
         by_impl.setdefault(instance.implementation, []).append(instance)
     assert {impl: len(nodes) for impl, nodes in by_impl.items()} == {
-        "lib/net:netif": 2, "lib/net:ethernet": 2, "targets/unix:time": 1, "lib/net:arp": 2, "lib/net:ipv4": 2,
+        "lib/net:netif": 2,
+        "lib/net:ethernet": 2,
+        "targets/unix:time": 1,
+        "lib/net:arp": 2,
+        "lib/net:ipv4": 2,
     }
     # Within one root, sharing is unchanged: ipv4's ethernet and arp's ethernet are one instance.
     inside = graph.instance("inside")
@@ -411,7 +420,9 @@ def test_the_keys_of_several_instances_are_named_per_instance() -> None:
     # Implementations without keys and single instances keep bare names and no scope.
     assert graph.instance("inside_ethernet").key_scope is None
     # A bare configure-time value applies to every instance that has no value of its own.
-    graph = resolve_instances(unikernel, UNIX, attached_catalogue(), {"ipv4": "10.9.9.9/8", "inside.ipv4": "10.1.1.1/8"})
+    graph = resolve_instances(
+        unikernel, UNIX, attached_catalogue(), {"ipv4": "10.9.9.9/8", "inside.ipv4": "10.1.1.1/8"}
+    )
     assert {k.name: k.value for k in graph.keys} == {"inside.ipv4": "10.1.1.1/8", "outside.ipv4": "10.9.9.9/8"}
     check_configured_keys({"inside.ipv4": "10.1.1.1/8"}, ["ipv4"])
     with pytest.raises(MirageConfigError, match="`inside.ipv6`"):
@@ -423,16 +434,19 @@ def test_the_keys_of_several_instances_are_named_per_instance() -> None:
 def test_a_keyed_implementation_without_arguments_is_one_instance_per_parameter() -> None:
     # unix's tap netif: no host manifest, but its `tap` key makes each parameter its own interface.
     tap = impl("targets/unix:netif_tap", "netif", keys={"tap": "string=tap0"})
-    unikernel = app([("inside", "netif"), ("outside", "netif")], bindings={"inside": "targets/unix:netif_tap",
-                                                                          "outside": "targets/unix:netif_tap"})
+    unikernel = app(
+        [("inside", "netif"), ("outside", "netif")],
+        bindings={"inside": "targets/unix:netif_tap", "outside": "targets/unix:netif_tap"},
+    )
     graph = resolve_instances(unikernel, UNIX, catalogue(tap), {"outside.tap": "tap1"})
     assert [(i.name, i.key_scope) for i in graph.instances] == [("inside", "inside"), ("outside", "outside")]
     assert {k.name: k.value for k in graph.keys} == {"inside.tap": "tap0", "outside.tap": "tap1"}
 
 
 def test_one_instance_keeps_the_bare_key_name() -> None:
-    graph = resolve_instances(app([("inside", "ipv4")], dependencies=NET_USES), UNIX, attached_catalogue(),
-                              {"ipv4": "10.1.1.1/8"})
+    graph = resolve_instances(
+        app([("inside", "ipv4")], dependencies=NET_USES), UNIX, attached_catalogue(), {"ipv4": "10.1.1.1/8"}
+    )
     assert {k.name: k.value for k in graph.keys} == {"ipv4": "10.1.1.1/8"}
     assert graph.instance("inside").key_scope is None
 
@@ -441,10 +455,14 @@ def test_keys_of_two_instances_under_one_parameter_cannot_be_named_and_say_so() 
     # A functor taking two ipv4 layers over two interfaces, both under the one parameter `router`.
     router = impl("lib/net:router", "stack", [("a", "ipv4"), ("b", "ipv4")])
     # Two different netif implementations make the two branches distinct under one root.
-    other_netif = Implementation("lib/other:netif2", device("netif"), (), ("unix",), "netif2_connect", (),
-                                 platform_device="net")
-    unikernel = app([("router", "stack")], dependencies=[*NET_USES, "lib/net:router"],
-                    bindings={"router.b.ethernet.netif": "lib/other:netif2", "router.b.arp.ethernet.netif": "lib/other:netif2"})
+    other_netif = Implementation(
+        "lib/other:netif2", device("netif"), (), ("unix",), "netif2_connect", (), platform_device="net"
+    )
+    unikernel = app(
+        [("router", "stack")],
+        dependencies=[*NET_USES, "lib/net:router"],
+        bindings={"router.b.ethernet.netif": "lib/other:netif2", "router.b.arp.ethernet.netif": "lib/other:netif2"},
+    )
     with pytest.raises(ResolutionError, match="lib/net:ipv4 has keys and several instances.*router.a, router.b"):
         resolve_instances(unikernel, UNIX, attached_catalogue(router, other_netif))
 
@@ -453,8 +471,14 @@ def test_distinct_attached_devices_are_limited_to_the_manifest_size() -> None:
     many = app([(f"n{i}", "ethernet") for i in range(17)], dependencies=NET_USES)
     with pytest.raises(ResolutionError, match="17 devices need host resources .* at most 16"):
         resolve_instances(many, UNIX, attached_catalogue())
-    assert len(resolve_instances(app([(f"n{i}", "netif") for i in range(16)], dependencies=NET_USES), UNIX,
-                                 attached_catalogue()).manifest) == 16
+    assert (
+        len(
+            resolve_instances(
+                app([(f"n{i}", "netif") for i in range(16)], dependencies=NET_USES), UNIX, attached_catalogue()
+            ).manifest
+        )
+        == 16
+    )
 
 
 def test_configured_key_that_nothing_declares_is_an_error() -> None:
@@ -541,8 +565,9 @@ def test_portable_implementations_are_selected_by_the_abis_traits() -> None:
     tap = impl("lib/net:netif_tap", "netif", abis=("unix", "newabi"))
     cat = catalogue(platform_console, portable_ethernet, tap)
     newabi = Abi("newabi", "targets/newabi:newabi", traits=("freestanding", "aarch64"))
-    wanted = app([("console", "console"), ("eth", "ethernet")], dependencies=["lib/platform/devices:console",
-                                                                           "lib/net:ethernet"])
+    wanted = app(
+        [("console", "console"), ("eth", "ethernet")], dependencies=["lib/platform/devices:console", "lib/net:ethernet"]
+    )
     graph = resolve_instances(wanted, newabi, cat)
     assert names_by_impl(graph) == {
         "lib/platform/devices:console": "console",

@@ -93,7 +93,7 @@ def match_sources(directory: str, globs: Sequence[str], files: Iterable[str]) ->
     for path in files:
         if not path.startswith(prefix):
             continue
-        relative = path[len(prefix):]
+        relative = path[len(prefix) :]
         if any(r.match(relative) for r in includes) and not any(r.match(relative) for r in excludes):
             selected.append(path)
     return tuple(sorted(selected))

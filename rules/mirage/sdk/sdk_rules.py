@@ -17,6 +17,23 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Tuple
 
+from mirage.graph.errors import MirageConfigError
+from mirage.graph.locations import SDK_GENERATOR_NAME, rewrite_sdk_spec, sdk_generated_name
+from mirage.sdk.build_files import SdkTarget, evaluate_build_file, evaluate_prelude, match_sources
+from mirage.sdk.bundle import PRELUDE_PATH, SdkBundle, bundled_sdk
+from mirage.target_types import (
+    AbiDefaultsField,
+    AbiSourcesField,
+    AbiTarget,
+    CLibrarySourcesField,
+    CLibraryTarget,
+    DeviceSourceField,
+    DeviceTarget,
+    HostProgramSourcesField,
+    HostProgramTarget,
+    ImplementationSourcesField,
+    ImplementationTarget,
+)
 from pants.core.util_rules.source_files import SourceFiles, SourceFilesRequest
 from pants.engine.addresses import Address
 from pants.engine.fs import CreateDigest, Digest, FileContent, MergeDigests, Snapshot
@@ -38,24 +55,6 @@ from pants.engine.unions import UnionMembership, UnionRule
 from pants.util.frozendict import FrozenDict
 from pants.util.strutil import softwrap
 
-from mirage.graph.errors import MirageConfigError
-from mirage.graph.locations import SDK_GENERATOR_NAME, rewrite_sdk_spec, sdk_generated_name
-from mirage.sdk.build_files import SdkTarget, evaluate_build_file, evaluate_prelude, match_sources
-from mirage.sdk.bundle import PRELUDE_PATH, SdkBundle, bundled_sdk
-from mirage.target_types import (
-    AbiDefaultsField,
-    AbiSourcesField,
-    AbiTarget,
-    CLibrarySourcesField,
-    CLibraryTarget,
-    DeviceSourceField,
-    DeviceTarget,
-    HostProgramSourcesField,
-    HostProgramTarget,
-    ImplementationSourcesField,
-    ImplementationTarget,
-)
-
 # The target types the SDK declares, and the field that holds each one's sources.
 SDK_SOURCE_FIELDS = {
     DeviceTarget.alias: DeviceSourceField,
@@ -67,7 +66,13 @@ SDK_SOURCE_FIELDS = {
 SDK_TARGET_TYPES = (DeviceTarget, ImplementationTarget, CLibraryTarget, AbiTarget, HostProgramTarget)
 # Fields of the SDK's BUILD files that hold addresses, and the shape of each: a string, a list, or a dict whose
 # values (and, for an ABI's `defaults`, keys too) are addresses.
-ADDRESS_FIELDS = {"dependencies": "list", "provides": "str", "tender": "str", "requires": "values", "bindings": "values"}
+ADDRESS_FIELDS = {
+    "dependencies": "list",
+    "provides": "str",
+    "tender": "str",
+    "requires": "values",
+    "bindings": "values",
+}
 ADDRESS_FIELDS[AbiDefaultsField.alias] = "items"
 
 
@@ -147,7 +152,9 @@ def read_sdk(bundle: Optional[SdkBundle]) -> MirageSdk:
     declared = [
         target
         for build_file in bundle.build_files()
-        for target in evaluate_build_file(build_file, bundle.read(build_file).decode("utf-8"), SDK_SOURCE_FIELDS, symbols)
+        for target in evaluate_build_file(
+            build_file, bundle.read(build_file).decode("utf-8"), SDK_SOURCE_FIELDS, symbols
+        )
     ]
     known = {(t.directory, t.name) for t in declared}
     targets: List[BundledSdkTarget] = []

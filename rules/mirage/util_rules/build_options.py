@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from mirage.subsystems.mirage import MirageSubsystem
+from mirage.target_types import UnikernelAbiField
 from pants.engine.addresses import Address
 from pants.engine.internals.selectors import Get
 from pants.engine.rules import collect_rules, rule
 from pants.engine.target import WrappedTarget, WrappedTargetRequest
 from pants.util.frozendict import FrozenDict
-
-from mirage.subsystems.mirage import MirageSubsystem
-from mirage.target_types import UnikernelAbiField
 
 
 @dataclass(frozen=True)

@@ -5,15 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import FrozenSet, Iterable, Tuple
 
-from pants.engine.addresses import Address, Addresses, UnparsedAddressInputs
-from pants.engine.internals.selectors import Get, MultiGet
-from pants.engine.rules import collect_rules, rule
-from pants.engine.target import AllTargets, Dependencies, InvalidFieldException, InvalidTargetException, Target
-from pants.util.frozendict import FrozenDict
-from pants.util.logging import LogLevel
-
-from mirage.graph.keys import parse_key_declarations
 from mirage.codegen.crunch_c import crunch_connect_function
+from mirage.graph.keys import parse_key_declarations
 from mirage.graph.locations import location_of_address
 from mirage.graph.model import ANY_ABI, Abi, Catalogue, Device, Implementation
 from mirage.sdk.sdk_rules import sdk_files_of
@@ -33,6 +26,12 @@ from mirage.target_types import (
     ImplementationTarget,
     UnikernelKeysField,
 )
+from pants.engine.addresses import Address, Addresses, UnparsedAddressInputs
+from pants.engine.internals.selectors import Get, MultiGet
+from pants.engine.rules import collect_rules, rule
+from pants.engine.target import AllTargets, Dependencies, InvalidFieldException, InvalidTargetException, Target
+from pants.util.frozendict import FrozenDict
+from pants.util.logging import LogLevel
 
 
 @dataclass(frozen=True)
@@ -180,7 +179,12 @@ async def gather_catalogue(all_targets: AllTargets) -> MirageCatalogue:
         addresses=FrozenDict({t.address.spec: t.address for t in all_targets}),
         declared_keys=frozenset(
             [spec.name for implementation in implementations for spec in implementation.keys]
-            + [name for t in all_targets if t.has_field(UnikernelKeysField) for name in t[UnikernelKeysField].value or {}]
+            + [
+                name
+                for t in all_targets
+                if t.has_field(UnikernelKeysField)
+                for name in t[UnikernelKeysField].value or {}
+            ]
         ),
     )
 

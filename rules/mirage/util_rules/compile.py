@@ -5,21 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional, Tuple
 
-from pants.core.util_rules.source_files import SourceFiles
-from pants.engine.addresses import Address
-from pants.engine.fs import Digest, DigestSubset, MergeDigests, PathGlobs
-from pants.engine.internals.selectors import Get, MultiGet
-from pants.engine.process import FallibleProcessResult, Process
-from pants.engine.rules import collect_rules, rule
-from pants.engine.target import (
-    SourcesField,
-    TransitiveTargets,
-    TransitiveTargetsRequest,
-    WrappedTarget,
-    WrappedTargetRequest,
-)
-from pants.util.logging import LogLevel
-
 from mirage.codegen.prototypes import PROTOTYPE_CHECK_CFLAGS, FunctorSignature, is_signature_mismatch
 from mirage.graph.errors import MirageConfigError
 from mirage.graph.locations import location_of_address
@@ -38,6 +23,20 @@ from mirage.target_types import (
 from mirage.util_rules.crunch import CrunchSource, CrunchSourceRequest
 from mirage.util_rules.prototypes import FunctorPrototype, FunctorPrototypeRequest
 from mirage.util_rules.toolchain import Toolchain, ToolchainRequest
+from pants.core.util_rules.source_files import SourceFiles
+from pants.engine.addresses import Address
+from pants.engine.fs import Digest, DigestSubset, MergeDigests, PathGlobs
+from pants.engine.internals.selectors import Get, MultiGet
+from pants.engine.process import FallibleProcessResult, Process
+from pants.engine.rules import collect_rules, rule
+from pants.engine.target import (
+    SourcesField,
+    TransitiveTargets,
+    TransitiveTargetsRequest,
+    WrappedTarget,
+    WrappedTargetRequest,
+)
+from pants.util.logging import LogLevel
 
 COMPILED_EXTENSIONS = (".c", ".S")
 
@@ -127,18 +126,14 @@ def object_path(source: str) -> str:
     return f"{source}.o"
 
 
-def compile_argv(
-    settings: AbiCompileSettings, source: str, prototype_header: Optional[str] = None
-) -> Tuple[str, ...]:
+def compile_argv(settings: AbiCompileSettings, source: str, prototype_header: Optional[str] = None) -> Tuple[str, ...]:
     """The compiler's argv for `source`, run from the root of a sandbox holding the repository's paths.
 
     The compile step runs exactly this, and `mirage-compile-commands` lists it for clangd, so the two cannot
     drift. `prototype_header` is force-included into C sources only: assembly cannot take a C prototype.
     """
     prototype_flags = (
-        (*PROTOTYPE_CHECK_CFLAGS, "-include", prototype_header)
-        if prototype_header and source.endswith(".c")
-        else ()
+        (*PROTOTYPE_CHECK_CFLAGS, "-include", prototype_header) if prototype_header and source.endswith(".c") else ()
     )
     return (
         settings.toolchain.compiler,
@@ -157,6 +152,7 @@ def compile_argv(
 async def compile_c_source(request: CompileCSourceRequest) -> CompiledObject:
     output = object_path(request.source)
     settings = request.settings
+    abi_name = location_of_address(settings.address)[1]
     result = await Get(
         FallibleProcessResult,
         Process(
@@ -164,7 +160,7 @@ async def compile_c_source(request: CompileCSourceRequest) -> CompiledObject:
             input_digest=request.input_digest,
             output_files=(output,),
             env=settings.toolchain.env,
-            description=f"Compile {request.source} for {request.owner} (abi {location_of_address(settings.address)[1]})",
+            description=f"Compile {request.source} for {request.owner} (abi {abi_name})",
             level=LogLevel.DEBUG,
         ),
     )
@@ -173,7 +169,7 @@ async def compile_c_source(request: CompileCSourceRequest) -> CompiledObject:
         if request.prototype is not None and is_signature_mismatch(diagnostics, request.prototype.function):
             raise FunctorMismatchError(functor_mismatch_message(request.prototype, request.source, diagnostics))
         raise CompileError(
-            f"Compiling {request.source} (from {request.owner}) for abi `{location_of_address(settings.address)[1]}` failed:\n"
+            f"Compiling {request.source} (from {request.owner}) for abi `{abi_name}` failed:\n"
             f"{diagnostics}\n"
             f"Fix the error in {request.source} at the line shown above."
         )

@@ -6,21 +6,14 @@ import os
 from dataclasses import dataclass
 from typing import Tuple
 
+from mirage.util_rules.compile import AbiCompileSettings, AbiCompileSettingsRequest, compile_argv
+from mirage.util_rules.prototypes import FunctorPrototype, FunctorPrototypeRequest
 from pants.engine.addresses import Address
 from pants.engine.fs import EMPTY_DIGEST, AddPrefix, Digest
 from pants.engine.internals.selectors import Get, MultiGet
 from pants.engine.rules import collect_rules, rule
-from pants.engine.target import (
-    SourcesField,
-    SourcesPaths,
-    SourcesPathsRequest,
-    WrappedTarget,
-    WrappedTargetRequest,
-)
+from pants.engine.target import SourcesField, SourcesPaths, SourcesPathsRequest, WrappedTarget, WrappedTargetRequest
 from pants.util.logging import LogLevel
-
-from mirage.util_rules.compile import AbiCompileSettings, AbiCompileSettingsRequest, compile_argv
-from mirage.util_rules.prototypes import FunctorPrototype, FunctorPrototypeRequest
 
 
 @dataclass(frozen=True)

@@ -5,11 +5,10 @@ from __future__ import annotations
 from textwrap import dedent
 
 import pytest
-from pants.engine.addresses import Address
-from pants.engine.internals.scheduler import ExecutionError
-
 from mirage.testutil import mirage_rule_runner
 from mirage.util_rules.compile import CompiledTarget, CompileTargetRequest
+from pants.engine.addresses import Address
+from pants.engine.internals.scheduler import ExecutionError
 
 UNIX = Address("targets/unix", target_name="unix")
 
@@ -25,7 +24,9 @@ LIBRARY = {
 
 def test_each_source_becomes_one_object() -> None:
     rule_runner = mirage_rule_runner(LIBRARY)
-    compiled = rule_runner.request(CompiledTarget, [CompileTargetRequest(Address("lib/util", target_name="util"), UNIX)])
+    compiled = rule_runner.request(
+        CompiledTarget, [CompileTargetRequest(Address("lib/util", target_name="util"), UNIX)]
+    )
     assert compiled.objects == ("lib/util/thrice.c.o", "lib/util/twice.c.o")
 
 
@@ -44,7 +45,9 @@ def test_an_implementations_private_header_is_not_visible_to_others() -> None:
         "lib/impl/user.c": '#include "lib/impl/private.h"\nint user(void) { return PRIVATE; }\n',
     }
     rule_runner = mirage_rule_runner(files)
-    compiled = rule_runner.request(CompiledTarget, [CompileTargetRequest(Address("lib/impl", target_name="console"), UNIX)])
+    compiled = rule_runner.request(
+        CompiledTarget, [CompileTargetRequest(Address("lib/impl", target_name="console"), UNIX)]
+    )
     assert compiled.objects == ("lib/impl/impl.c.o",)
     # Include inference names the private header before gcc would fail on it with "No such file".
     with pytest.raises(ExecutionError, match="lib/impl/private.h belongs to lib/impl:console .* private to it"):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from mirage.codegen.crunch_c import render_crunch_c
+from mirage.target_types import CrunchSourcesField
 from pants.core.util_rules.source_files import SourceFiles, SourceFilesRequest
 from pants.engine.addresses import Address
 from pants.engine.fs import CreateDigest, Digest, DigestContents, FileContent
@@ -12,9 +14,6 @@ from pants.engine.internals.selectors import Get
 from pants.engine.rules import collect_rules, rule
 from pants.engine.target import WrappedTarget, WrappedTargetRequest
 from pants.util.logging import LogLevel
-
-from mirage.codegen.crunch_c import render_crunch_c
-from mirage.target_types import CrunchSourcesField
 
 
 @dataclass(frozen=True)

@@ -6,17 +6,16 @@ import logging
 from dataclasses import dataclass
 from typing import Optional, Tuple
 
+from mirage.graph.dot import render_dot
+from mirage.subsystems.mirage import MirageSubsystem
+from mirage.util_rules.resolution import ResolvedUnikernel, ResolveUnikernelRequest
 from pants.core.util_rules.system_binaries import BinaryPathRequest, BinaryPaths, BinaryPathTest
 from pants.engine.addresses import Address
 from pants.engine.fs import CreateDigest, Digest, FileContent, MergeDigests
 from pants.engine.internals.selectors import Get, MultiGet
-from pants.engine.process import ProcessResult, Process
+from pants.engine.process import Process, ProcessResult
 from pants.engine.rules import collect_rules, rule
 from pants.util.logging import LogLevel
-
-from mirage.graph.dot import render_dot
-from mirage.subsystems.mirage import MirageSubsystem
-from mirage.util_rules.resolution import ResolvedUnikernel, ResolveUnikernelRequest
 
 logger = logging.getLogger(__name__)
 

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from mirage.target_types import CLibraryTarget, HostProgramAbiField, HostProgramLibrariesField
+from mirage.util_rules.catalogue import MirageCatalogue
+from mirage.util_rules.link import LinkedTargets, LinkTargetsRequest
 from pants.engine.addresses import Address
 from pants.engine.fs import Digest
 from pants.engine.internals.selectors import Get, MultiGet
 from pants.engine.rules import collect_rules, rule
 from pants.engine.target import TransitiveTargets, TransitiveTargetsRequest, WrappedTarget, WrappedTargetRequest
 from pants.util.logging import LogLevel
-
-from mirage.target_types import CLibraryTarget, HostProgramAbiField, HostProgramLibrariesField
-from mirage.util_rules.catalogue import MirageCatalogue
-from mirage.util_rules.link import LinkedTargets, LinkTargetsRequest
 
 
 @dataclass(frozen=True)

@@ -4,12 +4,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from pants.engine.addresses import Address
-from pants.engine.fs import CreateDigest, Digest, FileContent, MergeDigests
-from pants.engine.internals.selectors import Get, MultiGet
-from pants.engine.rules import collect_rules, rule
-from pants.engine.target import TransitiveTargets, TransitiveTargetsRequest
-from pants.util.logging import LogLevel
 
 from mirage.codegen.main_c import render_main_c
 from mirage.graph.model import ResolvedGraph
@@ -25,6 +19,12 @@ from mirage.util_rules.compile import (
 from mirage.util_rules.link import LinkedTargets, LinkTargetsRequest
 from mirage.util_rules.prototypes import FunctorPrototype, FunctorPrototypeRequest
 from mirage.util_rules.resolution import ResolvedUnikernel, ResolveUnikernelRequest
+from pants.engine.addresses import Address
+from pants.engine.fs import CreateDigest, Digest, FileContent, MergeDigests
+from pants.engine.internals.selectors import Get, MultiGet
+from pants.engine.rules import collect_rules, rule
+from pants.engine.target import TransitiveTargets, TransitiveTargetsRequest
+from pants.util.logging import LogLevel
 
 
 @dataclass(frozen=True)

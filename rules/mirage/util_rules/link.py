@@ -7,16 +7,6 @@ import os
 from dataclasses import dataclass
 from typing import Optional, Tuple
 
-from pants.core.util_rules.source_files import SourceFiles
-from pants.engine.addresses import Address
-from pants.engine.fs import Digest, MergeDigests
-from pants.engine.internals.selectors import Get, MultiGet
-from pants.engine.process import FallibleProcessResult, Process
-from pants.engine.rules import collect_rules, rule
-from pants.util.logging import LogLevel
-
-from pants.engine.target import InvalidFieldException, WrappedTarget, WrappedTargetRequest
-
 from mirage.graph.locations import location_of_address
 from mirage.sdk.sdk_rules import MirageSourcesRequest
 from mirage.target_types import AbiLdflagsField, AbiLinkerScriptField
@@ -28,6 +18,14 @@ from mirage.util_rules.compile import (
     CompileTargetRequest,
 )
 from mirage.util_rules.toolchain import Toolchain
+from pants.core.util_rules.source_files import SourceFiles
+from pants.engine.addresses import Address
+from pants.engine.fs import Digest, MergeDigests
+from pants.engine.internals.selectors import Get, MultiGet
+from pants.engine.process import FallibleProcessResult, Process
+from pants.engine.rules import collect_rules, rule
+from pants.engine.target import InvalidFieldException, WrappedTarget, WrappedTargetRequest
+from pants.util.logging import LogLevel
 
 
 class LinkError(Exception):
@@ -132,8 +130,9 @@ async def link_targets(request: LinkTargetsRequest) -> LinkedTargets:
         *(Get(CompiledTarget, CompileTargetRequest(address, request.abi)) for address in request.targets),
     )
     abi_sources = await Get(SourceFiles, MirageSourcesRequest((abi.target,)))
-    linker_script = abi_linker_script(abi.target.address, abi.target[AbiLinkerScriptField].value,
-                                      abi_sources.snapshot.files)
+    linker_script = abi_linker_script(
+        abi.target.address, abi.target[AbiLinkerScriptField].value, abi_sources.snapshot.files
+    )
     link_input = await Get(
         Digest,
         MergeDigests(

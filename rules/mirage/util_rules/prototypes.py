@@ -5,6 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional
 
+from mirage.codegen.prototypes import FunctorSignature, prototype_header_path, render_prototype_header
+from mirage.graph.locations import location_of_address
+from mirage.target_types import UnikernelDevicesField, UnikernelStartField, UnikernelTarget
+from mirage.util_rules.catalogue import MirageCatalogue
 from pants.engine.addresses import Address, Addresses, UnparsedAddressInputs
 from pants.engine.fs import CreateDigest, Digest, FileContent
 from pants.engine.internals.selectors import Get
@@ -12,11 +16,6 @@ from pants.engine.rules import collect_rules, rule
 from pants.engine.target import WrappedTarget, WrappedTargetRequest
 from pants.util.frozendict import FrozenDict
 from pants.util.logging import LogLevel
-
-from mirage.codegen.prototypes import FunctorSignature, prototype_header_path, render_prototype_header
-from mirage.graph.locations import location_of_address
-from mirage.target_types import UnikernelDevicesField, UnikernelStartField, UnikernelTarget
-from mirage.util_rules.catalogue import MirageCatalogue
 
 
 @dataclass(frozen=True)

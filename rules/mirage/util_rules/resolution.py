@@ -5,24 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional, Tuple
 
+from mirage.graph.keys import check_configured_keys, parse_key_declarations
+from mirage.graph.model import Catalogue, ResolvedGraph, Unikernel
+from mirage.graph.resolve import resolve_instances
+from mirage.target_types import UnikernelBindingsField, UnikernelDevicesField, UnikernelKeysField, UnikernelStartField
+from mirage.util_rules.build_options import UnikernelBuildOptions, UnikernelBuildOptionsRequest
+from mirage.util_rules.catalogue import MirageCatalogue, explicit_dependencies
 from pants.engine.addresses import Address, Addresses, UnparsedAddressInputs
 from pants.engine.internals.selectors import Get, MultiGet
 from pants.engine.rules import collect_rules, rule
 from pants.engine.target import WrappedTarget, WrappedTargetRequest
 from pants.util.frozendict import FrozenDict
 from pants.util.logging import LogLevel
-
-from mirage.graph.keys import check_configured_keys, parse_key_declarations
-from mirage.graph.model import Catalogue, ResolvedGraph, Unikernel
-from mirage.graph.resolve import resolve_instances
-from mirage.target_types import (
-    UnikernelBindingsField,
-    UnikernelDevicesField,
-    UnikernelKeysField,
-    UnikernelStartField,
-)
-from mirage.util_rules.build_options import UnikernelBuildOptions, UnikernelBuildOptionsRequest
-from mirage.util_rules.catalogue import MirageCatalogue, explicit_dependencies
 
 
 @dataclass(frozen=True)
@@ -69,12 +63,30 @@ async def declared_unikernel_targets(request: DeclaredUnikernelTargetsRequest) -
     devices = target[UnikernelDevicesField].value or FrozenDict()
     bindings = target[UnikernelBindingsField].value or FrozenDict()
     device_addresses, binding_addresses, dependency_addresses = await MultiGet(
-        Get(Addresses, UnparsedAddressInputs(devices.values(), owning_address=target.address,
-                                             description_of_origin=f"the `devices` field of {target.address}")),
-        Get(Addresses, UnparsedAddressInputs(bindings.values(), owning_address=target.address,
-                                             description_of_origin=f"the `bindings` field of {target.address}")),
-        Get(Addresses, UnparsedAddressInputs(explicit_dependencies(target), owning_address=target.address,
-                                             description_of_origin=f"the `dependencies` field of {target.address}")),
+        Get(
+            Addresses,
+            UnparsedAddressInputs(
+                devices.values(),
+                owning_address=target.address,
+                description_of_origin=f"the `devices` field of {target.address}",
+            ),
+        ),
+        Get(
+            Addresses,
+            UnparsedAddressInputs(
+                bindings.values(),
+                owning_address=target.address,
+                description_of_origin=f"the `bindings` field of {target.address}",
+            ),
+        ),
+        Get(
+            Addresses,
+            UnparsedAddressInputs(
+                explicit_dependencies(target),
+                owning_address=target.address,
+                description_of_origin=f"the `dependencies` field of {target.address}",
+            ),
+        ),
     )
     abi = catalogue.abis.get(options.abi)
     return DeclaredUnikernelTargets(

@@ -5,19 +5,13 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from pants.core.util_rules.system_binaries import (
-    BinaryNotFoundError,
-    BinaryPathRequest,
-    BinaryPaths,
-    BinaryPathTest,
-)
+from mirage.subsystems.mirage import MirageSubsystem
+from pants.core.util_rules.system_binaries import BinaryNotFoundError, BinaryPathRequest, BinaryPaths, BinaryPathTest
 from pants.engine.internals.selectors import Get, MultiGet
 from pants.engine.rules import collect_rules, rule
 from pants.util.frozendict import FrozenDict
 from pants.util.logging import LogLevel
 from pants.util.ordered_set import OrderedSet
-
-from mirage.subsystems.mirage import MirageSubsystem
 
 # Tools the compiler driver runs by name: they must be on the PATH we hand it, and nothing else is.
 _DRIVEN_TOOLS = ("as", "ld")

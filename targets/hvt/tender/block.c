@@ -29,8 +29,8 @@ static void hypercall_block(struct hvt_guest *guest, uint64_t argument, bool wri
     /* A read fills guest memory: never the image's read-only pages, which the tender maps read-only. */
     uint8_t *data = writing ? hvt_guest_range(&guest->vm, call.data, call.len, name)
                             : hvt_guest_writable_range(&guest->vm, call.data, call.len, name);
-    const struct mirage_boot_device *device = mirage_boot_devices_get(&guest->devices, call.handle,
-                                                                      MIRAGE_DEVICE_BLOCK);
+    const struct mirage_boot_device *device =
+        mirage_boot_devices_get(&guest->devices, call.handle, MIRAGE_DEVICE_BLOCK);
     call.ret = mirage_block_request_check(device, call.offset, call.len);
     if (call.ret == PLATFORM_OK)
         call.ret = transfer((int)device->host_fd, data, call.len, call.offset, device->block_size, writing)

@@ -14,7 +14,7 @@
 
 #define PTE_PRESENT (1ull << 0)
 #define PTE_WRITABLE (1ull << 1)
-#define PTE_USER (1ull << 2) /* the guest runs the unikernel at CPL 3 (see targets/hvt/start.S) */
+#define PTE_USER (1ull << 2)     /* the guest runs the unikernel at CPL 3 (see targets/hvt/start.S) */
 #define PTE_ACCESSED (1ull << 5) /* set up front, so the CPU never writes the tables */
 #define PTE_DIRTY (1ull << 6)
 #define PTE_LARGE (1ull << 7)
@@ -112,9 +112,8 @@ static uint64_t setup_page_tables(const struct hvt_vm *vm, const struct tender_i
 static void setup_gdt(const struct hvt_vm *vm)
 {
     static const uint64_t gdt[] = {
-        0,
-        0x00af9b000000ffffull, /* code: present, DPL 0, execute/read, accessed, L=1, G=1 */
-        0x00cf93000000ffffull, /* data: present, DPL 0, read/write, accessed, D/B=1, G=1 */
+        0, 0x00af9b000000ffffull, /* code: present, DPL 0, execute/read, accessed, L=1, G=1 */
+        0x00cf93000000ffffull,    /* data: present, DPL 0, read/write, accessed, D/B=1, G=1 */
     };
     memcpy(vm->mem + HVT_GDT_ADDRESS, gdt, sizeof gdt);
 }

@@ -27,10 +27,12 @@ void *hvt_guest_writable_range(const struct hvt_vm *vm, uint64_t address, uint64
     /* hvt_guest_range kept address + len within mem_size: no wrap. The tender's own write there would fault. */
     for (uint32_t i = 0; i < vm->read_only_count; i++) {
         if (len > 0 && address < vm->read_only[i].end && vm->read_only[i].start < address + len)
-            tender_fail(TENDER_EXIT_ABORT, "guest passed address 0x%llx length %llu, in its read-only text or data "
-                        "[0x%llx, 0x%llx), for hypercall %s to write into", (unsigned long long)address,
-                        (unsigned long long)len, (unsigned long long)vm->read_only[i].start,
-                        (unsigned long long)vm->read_only[i].end, hypercall);
+            tender_fail(TENDER_EXIT_ABORT,
+                        "guest passed address 0x%llx length %llu, in its read-only text or data "
+                        "[0x%llx, 0x%llx), for hypercall %s to write into",
+                        (unsigned long long)address, (unsigned long long)len,
+                        (unsigned long long)vm->read_only[i].start, (unsigned long long)vm->read_only[i].end,
+                        hypercall);
     }
     return host;
 }

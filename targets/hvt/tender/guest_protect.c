@@ -30,9 +30,10 @@ void hvt_guest_protect_image(struct hvt_vm *vm, const char *image_path, const st
             struct hvt_range other = segment_pages(&image->segments[j]);
             if ((image->segments[j].flags & PF_W) && image->segments[j].mem_size > 0 && other.start < pages.end &&
                 pages.start < other.end)
-                tender_fail(TENDER_EXIT_ERROR, "%s: a read-only segment shares a page with a writable one at 0x%llx; "
-                            "hvt needs page-aligned segments (link with targets/hvt/hvt.ld)", image_path,
-                            (unsigned long long)(other.start > pages.start ? other.start : pages.start));
+                tender_fail(TENDER_EXIT_ERROR,
+                            "%s: a read-only segment shares a page with a writable one at 0x%llx; "
+                            "hvt needs page-aligned segments (link with targets/hvt/hvt.ld)",
+                            image_path, (unsigned long long)(other.start > pages.start ? other.start : pages.start));
         }
         /* tender_load_elf kept every segment inside guest memory, and image->end is page aligned. */
         if (mprotect(vm->mem + pages.start, pages.end - pages.start, PROT_READ) != 0)

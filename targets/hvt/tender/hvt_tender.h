@@ -15,7 +15,7 @@
  * dereference in the guest faults. */
 #define HVT_GDT_ADDRESS 0x1000u
 #define HVT_BOOT_INFO_ADDRESS 0x2000u
-#define HVT_CMDLINE_ADDRESS 0x3000u /* PLATFORM_CMDLINE_SIZE bytes */
+#define HVT_CMDLINE_ADDRESS 0x3000u      /* PLATFORM_CMDLINE_SIZE bytes */
 #define HVT_PAGE_TABLES_ADDRESS 0x10000u /* up to HVT_GUEST_LOAD_ADDRESS */
 
 /* Hypercall arguments are 32-bit guest-physical addresses, so memory ends at 4 GiB. */

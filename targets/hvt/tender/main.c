@@ -20,18 +20,19 @@ int main(int argc, char **argv)
 
     /* KVM first: a host without it is the most likely failure and says the most. */
     hvt_vm_create(&guest.vm, args.mem_size);
-    tender_load_elf(args.image, guest.vm.mem, HVT_GUEST_LOAD_ADDRESS, args.mem_size, MIRAGE_ABI_HVT,
-                    HVT_ABI_VERSION, &image);
+    tender_load_elf(args.image, guest.vm.mem, HVT_GUEST_LOAD_ADDRESS, args.mem_size, MIRAGE_ABI_HVT, HVT_ABI_VERSION,
+                    &image);
     if (image.end > args.mem_size || args.mem_size - image.end < HVT_MIN_FREE_MEMORY)
-        tender_fail(TENDER_EXIT_ERROR, "--mem=%llu is too small: the image ends at %llu KiB and needs %llu KiB above it",
+        tender_fail(TENDER_EXIT_ERROR,
+                    "--mem=%llu is too small: the image ends at %llu KiB and needs %llu KiB above it",
                     (unsigned long long)(args.mem_size >> 20), (unsigned long long)(image.end >> 10),
                     HVT_MIN_FREE_MEMORY >> 10);
     hvt_guest_protect_image(&guest.vm, args.image, &image);
     tender_attach_devices(&image.manifest, &args, &guest.devices);
 
     hvt_vcpu_create(&guest.vm);
-    uint64_t boot_info = hvt_boot_info_write(&guest.vm, &image, args.cmdline, &guest.devices,
-                                             hvt_vcpu_tsc_freq(&guest.vm));
+    uint64_t boot_info =
+        hvt_boot_info_write(&guest.vm, &image, args.cmdline, &guest.devices, hvt_vcpu_tsc_freq(&guest.vm));
     hvt_cpu_setup(&guest.vm, &image, boot_info);
     /* PUTS on a closed pipe should lose output (write fails with EPIPE), not kill the tender, as on spt. */
     if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)

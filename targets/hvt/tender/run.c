@@ -35,8 +35,10 @@ struct memory_fault {
 
 static _Noreturn void fail_read_only_write(const struct hvt_vm *vm, uint64_t address)
 {
-    tender_fail(TENDER_EXIT_ABORT, "guest wrote to its read-only text or data at 0x%llx (the host maps it read-only) "
-                "at RIP 0x%llx", (unsigned long long)address, guest_rip(vm));
+    tender_fail(TENDER_EXIT_ABORT,
+                "guest wrote to its read-only text or data at 0x%llx (the host maps it read-only) "
+                "at RIP 0x%llx",
+                (unsigned long long)address, guest_rip(vm));
 }
 
 /* KVM_RUN failed with EFAULT: KVM could not map a guest access with the rights it needed. The tender maps all guest
@@ -48,11 +50,15 @@ static _Noreturn void fail_host_fault(const struct hvt_vm *vm)
         memcpy(&fault, &vm->run->hw, sizeof fault);
         if (hvt_guest_is_read_only(vm, fault.gpa))
             fail_read_only_write(vm, fault.gpa);
-        tender_fail(TENDER_EXIT_ABORT, "the host could not map guest-physical 0x%llx for the guest at RIP 0x%llx "
-                    "(KVM_RUN: EFAULT)", (unsigned long long)fault.gpa, guest_rip(vm));
+        tender_fail(TENDER_EXIT_ABORT,
+                    "the host could not map guest-physical 0x%llx for the guest at RIP 0x%llx "
+                    "(KVM_RUN: EFAULT)",
+                    (unsigned long long)fault.gpa, guest_rip(vm));
     }
-    tender_fail(TENDER_EXIT_ABORT, "guest wrote to memory the host maps read-only (its text or read-only data) at "
-                "RIP 0x%llx; this kernel does not say the address (KVM_RUN: EFAULT)", guest_rip(vm));
+    tender_fail(TENDER_EXIT_ABORT,
+                "guest wrote to memory the host maps read-only (its text or read-only data) at "
+                "RIP 0x%llx; this kernel does not say the address (KVM_RUN: EFAULT)",
+                guest_rip(vm));
 }
 
 /* An access KVM could not complete in guest memory: beyond it, or a write to the image's read-only pages, which
@@ -73,9 +79,9 @@ static void handle_io(struct hvt_guest *guest)
     uint16_t port = run->io.port;
     if (run->io.direction != KVM_EXIT_IO_OUT || run->io.size != 4 || run->io.count != 1 ||
         port <= HVT_HYPERCALL_PIO_BASE || port >= HVT_HYPERCALL_PIO_BASE + HVT_HYPERCALL_MAX)
-        tender_fail(TENDER_EXIT_ABORT, "guest accessed I/O port 0x%x that is no hypercall (%s of %u bytes) at RIP 0x%llx",
-                    port, run->io.direction == KVM_EXIT_IO_OUT ? "out" : "in", run->io.size,
-                    guest_rip(&guest->vm));
+        tender_fail(TENDER_EXIT_ABORT,
+                    "guest accessed I/O port 0x%x that is no hypercall (%s of %u bytes) at RIP 0x%llx", port,
+                    run->io.direction == KVM_EXIT_IO_OUT ? "out" : "in", run->io.size, guest_rip(&guest->vm));
     uint32_t argument;
     memcpy(&argument, (const uint8_t *)run + run->io.data_offset, sizeof argument);
     hvt_hypercall_dispatch(guest, port - HVT_HYPERCALL_PIO_BASE, argument);
@@ -114,8 +120,7 @@ _Noreturn void hvt_run(struct hvt_guest *guest)
             tender_fail(TENDER_EXIT_ABORT, "KVM internal error %u while running the guest at RIP 0x%llx",
                         run->internal.suberror, guest_rip(vm));
         default:
-            tender_fail(TENDER_EXIT_ABORT, "unexpected KVM exit %u at RIP 0x%llx", run->exit_reason,
-                        guest_rip(vm));
+            tender_fail(TENDER_EXIT_ABORT, "unexpected KVM exit %u at RIP 0x%llx", run->exit_reason, guest_rip(vm));
         }
     }
 }

@@ -18,8 +18,7 @@ int main(int argc, char **argv, char **envp)
 
     spt_map_guest_memory(args.mem_size);
     /* guest_base 0: the guest's addresses are the host's. */
-    tender_load_elf(args.image, NULL, SPT_GUEST_LOAD_ADDRESS, args.mem_size, MIRAGE_ABI_SPT, SPT_ABI_VERSION,
-                    &image);
+    tender_load_elf(args.image, NULL, SPT_GUEST_LOAD_ADDRESS, args.mem_size, MIRAGE_ABI_SPT, SPT_ABI_VERSION, &image);
     spt_plan_layout(args.image, &image, args.mem_size, strlen(args.cmdline), &layout);
 
     struct spt_boot_info *boot = (struct spt_boot_info *)(uintptr_t)layout.boot_info;

@@ -25,16 +25,16 @@ void spt_map_guest_memory(uint64_t mem_size)
                     "guest memory [%#x, %#llx) overlaps the tender's own memory: lower --mem (the tender must be PIE)",
                     SPT_GUEST_LOAD_ADDRESS, (unsigned long long)mem_size);
     if (mapped == MAP_FAILED)
-        tender_fail(TENDER_EXIT_ERROR, "cannot map %llu MiB of guest memory: %s",
-                    (unsigned long long)(mem_size >> 20), strerror(errno));
+        tender_fail(TENDER_EXIT_ERROR, "cannot map %llu MiB of guest memory: %s", (unsigned long long)(mem_size >> 20),
+                    strerror(errno));
     /* Kernels before 4.17 take MAP_FIXED_NOREPLACE as a hint and may map elsewhere. */
     if (mapped != wanted)
-        tender_fail(TENDER_EXIT_ERROR, "the kernel mapped guest memory at %p instead of %p (Linux 4.17 or later needed)",
-                    mapped, wanted);
+        tender_fail(TENDER_EXIT_ERROR,
+                    "the kernel mapped guest memory at %p instead of %p (Linux 4.17 or later needed)", mapped, wanted);
 }
 
-void spt_plan_layout(const char *image_path, const struct tender_image *image, uint64_t mem_size,
-                     size_t cmdline_len, struct spt_layout *out)
+void spt_plan_layout(const char *image_path, const struct tender_image *image, uint64_t mem_size, size_t cmdline_len,
+                     struct spt_layout *out)
 {
     uint64_t boot_size = sizeof(struct spt_boot_info) + cmdline_len + 1;
 
@@ -48,9 +48,10 @@ void spt_plan_layout(const char *image_path, const struct tender_image *image, u
     /* At least one page of heap; tender_load_elf already kept image->end within mem_size. */
     if (mem_size < (uint64_t)SPT_STACK_SIZE + SPT_PAGE_SIZE ||
         out->boot_end + SPT_PAGE_SIZE > mem_size - SPT_STACK_SIZE - SPT_PAGE_SIZE)
-        tender_fail(TENDER_EXIT_ERROR, "%s: %llu MiB of guest memory leave no room for the heap and the %u KiB stack "
-                    "after the image: raise --mem", image_path, (unsigned long long)(mem_size >> 20),
-                    SPT_STACK_SIZE >> 10);
+        tender_fail(TENDER_EXIT_ERROR,
+                    "%s: %llu MiB of guest memory leave no room for the heap and the %u KiB stack "
+                    "after the image: raise --mem",
+                    image_path, (unsigned long long)(mem_size >> 20), SPT_STACK_SIZE >> 10);
     out->guard_page = mem_size - SPT_STACK_SIZE - SPT_PAGE_SIZE;
     out->heap_size = out->guard_page - out->heap_start;
 }
@@ -67,8 +68,7 @@ static void protect(uint64_t start, uint64_t end, int protection, const char *wh
                     (unsigned long long)end, strerror(errno));
 }
 
-void spt_protect_guest_memory(const char *image_path, const struct tender_image *image,
-                              const struct spt_layout *layout)
+void spt_protect_guest_memory(const char *image_path, const struct tender_image *image, const struct spt_layout *layout)
 {
     /* A page holds one segment only, so its protection is exactly that segment's flags (spt.ld page-aligns them). */
     for (uint32_t i = 0; i < image->segment_count; i++) {
@@ -77,8 +77,10 @@ void spt_protect_guest_memory(const char *image_path, const struct tender_image 
             const struct tender_segment *b = &image->segments[j];
             if (i != j && a->address / SPT_PAGE_SIZE <= (b->address + b->mem_size - 1) / SPT_PAGE_SIZE &&
                 b->address / SPT_PAGE_SIZE <= (a->address + a->mem_size - 1) / SPT_PAGE_SIZE)
-                tender_fail(TENDER_EXIT_ERROR, "%s: two segments share a page; spt needs page-aligned segments "
-                            "(link with targets/spt/spt.ld)", image_path);
+                tender_fail(TENDER_EXIT_ERROR,
+                            "%s: two segments share a page; spt needs page-aligned segments "
+                            "(link with targets/spt/spt.ld)",
+                            image_path);
         }
     }
 

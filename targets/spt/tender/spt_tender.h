@@ -25,8 +25,8 @@ struct spt_layout {
 void spt_map_guest_memory(uint64_t mem_size);
 
 /* Place boot info, heap, guard page and stack after `image`; refuses when guest memory is too small. */
-void spt_plan_layout(const char *image_path, const struct tender_image *image, uint64_t mem_size,
-                     size_t cmdline_len, struct spt_layout *out);
+void spt_plan_layout(const char *image_path, const struct tender_image *image, uint64_t mem_size, size_t cmdline_len,
+                     struct spt_layout *out);
 
 /* Give every page of guest memory its final protection: segments per their ELF flags, boot info read-only, the
  * guard page and gaps between segments no access. */

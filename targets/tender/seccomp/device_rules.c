@@ -20,9 +20,10 @@ static void check_block_geometry(const struct mirage_boot_device *device)
     uint64_t block = device->block_size;
 
     if (block == 0 || (block & (block - 1)) != 0 || device->capacity < block || device->capacity % block != 0)
-        tender_fail(TENDER_EXIT_ERROR, "block device '%s': capacity %llu is not whole blocks of a power-of-two size "
-                    "(block size %llu)", device->name, (unsigned long long)device->capacity,
-                    (unsigned long long)block);
+        tender_fail(TENDER_EXIT_ERROR,
+                    "block device '%s': capacity %llu is not whole blocks of a power-of-two size "
+                    "(block size %llu)",
+                    device->name, (unsigned long long)device->capacity, (unsigned long long)block);
 }
 
 void tender_seccomp_allow_devices(scmp_filter_ctx filter, const struct mirage_boot_devices *devices)

@@ -37,8 +37,8 @@ static void check_accepted(const struct tender_image *image, uint64_t min_addres
         abort();
     for (uint32_t i = 0; i < image->segment_count; i++) {
         const struct tender_segment *segment = &image->segments[i];
-        if (segment->address < min_address || segment->mem_size == 0 ||
-            segment->address >= image->end || segment->mem_size > image->end - segment->address)
+        if (segment->address < min_address || segment->mem_size == 0 || segment->address >= image->end ||
+            segment->mem_size > image->end - segment->address)
             abort();
         if ((segment->flags & PF_W) && (segment->flags & PF_X))
             abort();

@@ -14,8 +14,8 @@
 
 struct loader_check_result {
     int accepted;
-    struct tender_image image;      /* when accepted */
-    char error[TENDER_ERROR_SIZE];  /* when refused */
+    struct tender_image image;     /* when accepted */
+    char error[TENDER_ERROR_SIZE]; /* when refused */
 };
 
 /* Load `data` for `abi` (MIRAGE_ABI_HVT or MIRAGE_ABI_SPT, at its load address and ABI version) into

@@ -6,13 +6,14 @@
 
 #include "targets/virtio/runner/runner.h"
 
-#define RUNNER_USAGE                                                                                               \
-    "usage: runner [--machine=microvm|pc] [--accel=kvm|tcg|auto] [--print-command] [--allow-host-services] "      \
+#define RUNNER_USAGE                                                                                                   \
+    "usage: runner [--machine=microvm|pc] [--accel=kvm|tcg|auto] [--print-command] [--allow-host-services] "           \
     "[--mem=MiB] [--net:NAME=tap:TAP|user:OPTIONS]... [--block:NAME=FILE]... IMAGE [BOOT ARGS...]"
 
 static _Noreturn void print_help(void)
 {
-    printf(RUNNER_USAGE "\n\n"
+    printf(RUNNER_USAGE
+           "\n\n"
            "Boot a virtio unikernel IMAGE in QEMU; every argument after IMAGE is a boot argument for it.\n\n"
            "  --machine=microvm|pc   QEMU machine (default microvm: no firmware, virtio-mmio devices; pc boots\n"
            "                         through its BIOS and takes only images without net or block devices)\n"

@@ -116,13 +116,15 @@ int runner_exit_code(const struct exit_report *report, int wait_status)
     if (report->length > 0) {
         int code = parse_report(report);
         if (code < 0)
-            tender_fail(TENDER_EXIT_ABORT, "the guest broke the exit protocol: it wrote %llu bytes on port 0x%x, not "
-                        "one \"exit NNN\" line (QEMU exited with status %d)", (unsigned long long)report->length,
-                        VIRTIO_EXIT_REPORT_PORT, status);
+            tender_fail(TENDER_EXIT_ABORT,
+                        "the guest broke the exit protocol: it wrote %llu bytes on port 0x%x, not "
+                        "one \"exit NNN\" line (QEMU exited with status %d)",
+                        (unsigned long long)report->length, VIRTIO_EXIT_REPORT_PORT, status);
         if (status != debug_exit_status((uint32_t)code))
-            tender_fail(TENDER_EXIT_ABORT, "the guest reported exit code %d but QEMU exited with status %d, not "
-                        "(%d << 1) | 1 = %d: it did not end through isa-debug-exit", code, status, code,
-                        debug_exit_status((uint32_t)code));
+            tender_fail(TENDER_EXIT_ABORT,
+                        "the guest reported exit code %d but QEMU exited with status %d, not "
+                        "(%d << 1) | 1 = %d: it did not end through isa-debug-exit",
+                        code, status, code, debug_exit_status((uint32_t)code));
         return code;
     }
     if (status == 0)
@@ -135,6 +137,8 @@ int runner_exit_code(const struct exit_report *report, int wait_status)
     if (status == 1)
         tender_fail(TENDER_EXIT_ERROR, "QEMU failed (exit status 1, its message is above) before the guest reported "
                                        "an exit code");
-    tender_fail(TENDER_EXIT_ERROR, "QEMU exited with status %d and the guest reported no exit code (QEMU failed, or "
-                "the guest ended it without its exit path)", status);
+    tender_fail(TENDER_EXIT_ERROR,
+                "QEMU exited with status %d and the guest reported no exit code (QEMU failed, or "
+                "the guest ended it without its exit path)",
+                status);
 }

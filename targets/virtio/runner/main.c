@@ -23,8 +23,8 @@ int main(int argc, char **argv)
 
     char sandbox_buffer[128];
     const char *sandbox_problem = NULL;
-    const char *sandbox = runner_sandbox_argument(options.allow_host_services, sandbox_buffer, sizeof sandbox_buffer,
-                                                  &sandbox_problem);
+    const char *sandbox =
+        runner_sandbox_argument(options.allow_host_services, sandbox_buffer, sizeof sandbox_buffer, &sandbox_problem);
     runner_build_command(&options, use_kvm, sandbox, &manifest, &command);
     if (options.print_command) {
         runner_print_command(&command, sandbox_problem);

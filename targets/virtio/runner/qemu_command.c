@@ -180,7 +180,8 @@ void runner_print_command(const struct qemu_command *command, const char *sandbo
     }
     /* A comment on the same line, so the line still pastes into a shell as one command. */
     printf("  # the runner adds an exit report channel (isa-debugcon on port 0x%x); without it QEMU exits (code << 1)"
-           " | 1, and 1 also when QEMU fails", VIRTIO_EXIT_REPORT_PORT);
+           " | 1, and 1 also when QEMU fails",
+           VIRTIO_EXIT_REPORT_PORT);
     if (sandbox_problem != NULL)
         printf("; -sandbox left out: %s", sandbox_problem);
     putchar('\n');

@@ -20,7 +20,7 @@ struct runner_options {
     enum runner_machine machine;
     enum runner_accel accel;
     bool print_command;
-    bool allow_host_services; /* --allow-host-services: user networking may expose host files and run commands */
+    bool allow_host_services;  /* --allow-host-services: user networking may expose host files and run commands */
     struct tender_args tender; /* --mem, --net, --block, the image and the escaped boot arguments */
 };
 

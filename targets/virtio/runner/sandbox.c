@@ -75,9 +75,8 @@ static int qemu_links_libseccomp(const char *path)
     if (fd < 0)
         return -1;
     if (!read_at(fd, 0, &header, sizeof header) || memcmp(header.e_ident, ELFMAG, SELFMAG) != 0 ||
-        header.e_ident[EI_CLASS] != ELFCLASS64 || header.e_phentsize != sizeof(Elf64_Phdr) ||
-        header.e_phnum == 0 || header.e_phnum > PHDRS_MAX ||
-        !read_at(fd, header.e_phoff, phdrs, (size_t)header.e_phnum * sizeof(Elf64_Phdr)))
+        header.e_ident[EI_CLASS] != ELFCLASS64 || header.e_phentsize != sizeof(Elf64_Phdr) || header.e_phnum == 0 ||
+        header.e_phnum > PHDRS_MAX || !read_at(fd, header.e_phoff, phdrs, (size_t)header.e_phnum * sizeof(Elf64_Phdr)))
         goto done;
     const Elf64_Phdr *dynamic_segment = NULL;
     for (uint16_t i = 0; i < header.e_phnum; i++) {

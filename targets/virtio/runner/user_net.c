@@ -31,8 +31,10 @@ static void check_option_name(const char *device, const char *options, const cha
                               bool allow_host_services)
 {
     if (length == 0)
-        tender_fail(TENDER_EXIT_ERROR, "--net:%s=user:%.64s: an empty option (a stray comma?); write ,, for a comma "
-                                       "inside a value", device, options);
+        tender_fail(TENDER_EXIT_ERROR,
+                    "--net:%s=user:%.64s: an empty option (a stray comma?); write ,, for a comma "
+                    "inside a value",
+                    device, options);
     for (size_t i = 0; i < sizeof runner_owned_options / sizeof runner_owned_options[0]; i++) {
         if (name_is(name, length, runner_owned_options[i]))
             tender_fail(TENDER_EXIT_ERROR, "--net:%s=user:%.64s: option '%s' is set by the runner; leave it out",
@@ -42,8 +44,10 @@ static void check_option_name(const char *device, const char *options, const cha
         return;
     for (size_t i = 0; i < sizeof host_service_options / sizeof host_service_options[0]; i++) {
         if (name_is(name, length, host_service_options[i].name))
-            tender_fail(TENDER_EXIT_ERROR, "--net:%s=user:%.64s: option '%s' %s; pass --allow-host-services to "
-                        "allow it", device, options, host_service_options[i].name, host_service_options[i].why);
+            tender_fail(TENDER_EXIT_ERROR,
+                        "--net:%s=user:%.64s: option '%s' %s; pass --allow-host-services to "
+                        "allow it",
+                        device, options, host_service_options[i].name, host_service_options[i].why);
     }
 }
 

@@ -141,10 +141,8 @@ int main(void)
         int b = device_pop(&device, &writable, &count);
         device_push(&device, (uint32_t)b, 10);
         device_push(&device, (uint32_t)a, 20);
-        ok = ok && virtqueue_take(queue, &taken_head, &len) == VIRTQUEUE_TAKEN && taken_head == heads[1] &&
-             len == 10;
-        ok = ok && virtqueue_take(queue, &taken_head, &len) == VIRTQUEUE_TAKEN && taken_head == heads[0] &&
-             len == 20;
+        ok = ok && virtqueue_take(queue, &taken_head, &len) == VIRTQUEUE_TAKEN && taken_head == heads[1] && len == 10;
+        ok = ok && virtqueue_take(queue, &taken_head, &len) == VIRTQUEUE_TAKEN && taken_head == heads[0] && len == 20;
         ok = ok && virtqueue_free_count(queue) == 2;
     }
     check(ok, "70000 rounds answered out of order: indexes wrap and descriptors are never lost");
