@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from typing import Any, ClassVar, Dict, Optional, Sequence, Tuple, Type
 
@@ -664,7 +665,16 @@ class HostProgramDependenciesField(Dependencies):
 
 
 class HostProgramOutputPathField(OutputPathField):
-    pass
+    def value_or_default(self, *, file_ending: Optional[str]) -> str:
+        if self.value:
+            return self.value
+        # `dist/<folder with dots>/<name>` after the program's place in the SDK's layout, also for the SDK's own
+        # programs in a repository that loads the wheel (`//:mirage#targets/hvt/tender/tender`).
+        folder, name = location_of_address(self.address)
+        file_name = f"{name}{self.address.parameters_repr.replace('.', '_')}" + (
+            f".{file_ending}" if file_ending else ""
+        )
+        return os.path.join(folder.replace(os.sep, "."), file_name)
 
 
 class HostProgramTarget(Target):

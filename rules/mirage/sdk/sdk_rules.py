@@ -191,7 +191,7 @@ class MirageSdkTarget(TargetGenerator):
         `//:{SDK_GENERATOR_NAME}` in every repository that loads its wheel (do not declare it in a BUILD file); it
         generates `//:{SDK_GENERATOR_NAME}#<folder>/<name>` for the SDK's target `//<folder>:<name>`, for example
         `//:{SDK_GENERATOR_NAME}#devices/console` and `//:{SDK_GENERATOR_NAME}#lib/tcpip/stack`.
-        `pants list //:{SDK_GENERATOR_NAME}` lists them.
+        `pants list //:` lists them (with the root folder's other targets).
         """
     )
 
