@@ -40,6 +40,6 @@ def scan(root: Path) -> SdkBundle:
     return SdkBundle(root=root, files=tuple(files))
 
 
-def bundled_sdk(root: Path = BUNDLE_DIR) -> Optional[SdkBundle]:
+def bundled_sdk() -> Optional[SdkBundle]:
     """The wheel's SDK, or None when the plugin runs from this repository's sources."""
-    return scan(root) if root.is_dir() else None
+    return scan(BUNDLE_DIR) if BUNDLE_DIR.is_dir() else None

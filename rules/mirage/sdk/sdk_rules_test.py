@@ -1,0 +1,95 @@
+"""The bundled SDK in a repository that does not have its folders: a bundle made of this repository's unix ABI."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from mirage import register
+from mirage.goals.package import UnikernelFieldSet
+from mirage.sdk import bundle
+from mirage.sdk.sdk_rules import MirageSourcesRequest, SdkFilesField
+from mirage.target_types import AbiDefaultsField, ImplementationProvidesField
+from mirage.testutil import REPO_FOLDERS, package
+from pants.core.goals.package import BuiltPackage
+from pants.core.util_rules import source_files, system_binaries
+from pants.core.util_rules.source_files import SourceFiles
+from pants.engine.addresses import Address
+from pants.engine.internals.parametrize import Parametrize
+from pants.engine.internals.scheduler import ExecutionError
+from pants.engine.rules import QueryRule
+from pants.testutil.rule_runner import RuleRunner
+
+HELLO_BUILD = """\
+unikernel(
+    name="hello",
+    sources=["hello.c"],
+    start="hello_start",
+    abi="unix",
+    devices={"console": "//:mirage#devices/console", "time": "//:mirage#devices/sleep"},
+    keys={"message": "string=from the bundle", "count": "int=1"},
+)
+"""
+
+
+def sdk_address(generated_name: str) -> Address:
+    return Address("", target_name="mirage", generated_name=generated_name)
+
+
+def rule_runner_without_sdk_folders() -> RuleRunner:
+    rule_runner = RuleRunner(
+        rules=[
+            *register.rules(),
+            *source_files.rules(),
+            *system_binaries.rules(),
+            QueryRule(SourceFiles, [MirageSourcesRequest]),
+            QueryRule(BuiltPackage, [UnikernelFieldSet]),
+        ],
+        target_types=register.target_types(),
+        objects={"parametrize": Parametrize},
+    )
+    rule_runner.set_options([], env_inherit={"PATH"})
+    return rule_runner
+
+
+@pytest.fixture
+def bundled(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """This repository's unix ABI, its devices and runtime, laid out as the wheel bundles them."""
+    root = tmp_path / "sdk_files"
+    for folder in REPO_FOLDERS:
+        shutil.copytree(folder, root / folder)
+    monkeypatch.setattr(bundle, "BUNDLE_DIR", root)
+    return root
+
+
+def test_the_bundle_becomes_generated_targets_with_rewritten_addresses(bundled: Path) -> None:
+    rule_runner = rule_runner_without_sdk_folders()
+    console = rule_runner.get_target(sdk_address("devices/console"))
+    assert console[SdkFilesField].value == ("devices/console.h",)
+    unix_console = rule_runner.get_target(sdk_address("targets/unix/console"))
+    assert unix_console[ImplementationProvidesField].value == "//:mirage#devices/console"
+    defaults = rule_runner.get_target(sdk_address("targets/unix/unix"))[AbiDefaultsField].value
+    assert defaults["//:mirage#devices/console"] == "//:mirage#targets/unix/console"
+
+
+def test_an_image_builds_from_the_bundle_alone(bundled: Path, tmp_path: Path) -> None:
+    rule_runner = rule_runner_without_sdk_folders()
+    rule_runner.write_files({"app/BUILD": HELLO_BUILD, "app/hello.c": Path("examples/hello/hello.c").read_text()})
+    assert not Path(rule_runner.build_root, "devices").exists()
+    target = rule_runner.get_target(Address("app", target_name="hello"))
+    built = package(rule_runner, target.address)
+    image = tmp_path / "hello"
+    rule_runner.write_digest(built.digest, path_prefix="out")
+    shutil.copy(Path(rule_runner.build_root, "out", built.artifacts[0].relpath), image)
+    result = subprocess.run([str(image)], capture_output=True, text=True, timeout=30)
+    assert (result.returncode, result.stdout) == (0, "from the bundle\n")
+
+
+def test_sdk_files_without_a_bundle_name_the_target_and_the_fix() -> None:
+    rule_runner = rule_runner_without_sdk_folders()
+    rule_runner.write_files({"lib/BUILD": 'c_library(name="x", sources=[], sdk_files=["lib/x.h"])\n'})
+    target = rule_runner.get_target(Address("lib", target_name="x"))
+    with pytest.raises(ExecutionError, match=r"lib:x names SDK files that the installed mirage plugin does not "):
+        rule_runner.request(SourceFiles, [MirageSourcesRequest((target,))])
