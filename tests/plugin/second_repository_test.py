@@ -116,7 +116,8 @@ def test_the_wheel_carries_the_sdk_and_declares_its_needs() -> None:
         metadata = wheel.read(f"mirage_pants-{PLUGIN_VERSION}.dist-info/METADATA").decode()
     requires = [line.split(":", 1)[1].strip() for line in metadata.splitlines() if line.startswith("Requires-Dist:")]
     assert any(r.startswith("jinja2") for r in requires), requires
-    assert "pantsbuild.pants (==2.17.1)" in requires, requires
+    # The Pants series of pants.toml's `pants_version` (pants_requirements in 3rdparty/python/BUILD).
+    assert "pantsbuild.pants (<2.18,>=2.17.0a0)" in requires, requires
     assert not any("testutil" in r for r in requires), "the wheel must not need Pants' test utilities"
     for path in ("mirage/register.py", "mirage/sdk_files/devices/console.h", "mirage/sdk_files/targets/hvt/BUILD"):
         assert path in names, f"{path} is not in the wheel"
