@@ -8,6 +8,7 @@ that nothing in the repository provides is reported here, with its file and line
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Dict, List, Set, Tuple
 
@@ -40,12 +41,15 @@ from pants.engine.target import (
     WrappedTargetRequest,
 )
 from pants.engine.unions import UnionRule
+from pants.util.logging import LogLevel
 
 # Targets whose sources are C (a crunch target's files are data, and its C is generated).
 C_TARGET_TYPES = (DeviceTarget, ImplementationTarget, CLibraryTarget, AbiTarget, UnikernelTarget, HostProgramTarget)
 # Targets whose headers other targets may include: the rest keep their headers to themselves.
 EXPORTING_TARGET_TYPES = (DeviceTarget, CLibraryTarget)
 SCANNED_EXTENSIONS = (".c", ".h", ".S")
+
+logger = logging.getLogger(__name__)
 
 
 class IncludeError(MirageConfigError):
@@ -99,11 +103,27 @@ def include_problem(
     )
 
 
-@rule(desc="Infer a C target's dependencies from its #include lines")
-async def infer_c_include_dependencies(request: InferCIncludeDependencies, sdk: MirageSdk) -> InferredDependencies:
-    field_set = request.field_set
+@dataclass(frozen=True)
+class IncludeAnalysisRequest:
+    address: Address
+
+
+@dataclass(frozen=True)
+class IncludeAnalysis:
+    """What a C target's includes make it depend on, and the includes nothing can satisfy."""
+
+    address: Address
+    inferred: Tuple[Address, ...]
+    problems: Tuple[str, ...]
+
+    def error(self) -> IncludeError:
+        return IncludeError(f"{self.address} has includes that no dependency provides:\n" + "\n".join(self.problems))
+
+
+@rule(desc="Analyse a C target's #include lines", level=LogLevel.DEBUG)
+async def analyse_includes(request: IncludeAnalysisRequest, sdk: MirageSdk) -> IncludeAnalysis:
     wrapped = await Get(
-        WrappedTarget, WrappedTargetRequest(field_set.address, description_of_origin="mirage include inference")
+        WrappedTarget, WrappedTargetRequest(request.address, description_of_origin="mirage include inference")
     )
     hydrated = await Get(SourceFiles, MirageSourcesRequest((wrapped.target,)))
     contents = await Get(DigestContents, Digest, hydrated.snapshot.digest)
@@ -144,7 +164,7 @@ async def infer_c_include_dependencies(request: InferCIncludeDependencies, sdk: 
     for source, include in includes:
         if any(p in own_files for p in candidate_paths(source, include)):
             continue
-        problem = include_problem(source, include, owners, field_set.address)
+        problem = include_problem(source, include, owners, request.address)
         if problem:
             problems.append(problem)
             continue
@@ -152,10 +172,18 @@ async def infer_c_include_dependencies(request: InferCIncludeDependencies, sdk: 
             if owners.get(path):
                 inferred.update(t.address for t in owners[path] if isinstance(t, EXPORTING_TARGET_TYPES))
                 break
-    if problems:
-        raise IncludeError(f"{field_set.address} has includes that no dependency provides:\n" + "\n".join(problems))
-    inferred.discard(field_set.address)
-    return InferredDependencies(sorted(inferred))
+    inferred.discard(request.address)
+    return IncludeAnalysis(request.address, tuple(sorted(inferred)), tuple(problems))
+
+
+@rule(desc="Infer a C target's dependencies from its #include lines")
+async def infer_c_include_dependencies(request: InferCIncludeDependencies) -> InferredDependencies:
+    analysis = await Get(IncludeAnalysis, IncludeAnalysisRequest(request.field_set.address))
+    if analysis.problems:
+        # Only this target's build fails on them (util_rules/compile.py raises the same error before gcc runs):
+        # `pants dependencies ::` and `--changed-since` still work for the rest of the repository.
+        logger.warning(f"{analysis.error()}\n(`pants package` and `pants check` of what compiles it fail on this.)")
+    return InferredDependencies(analysis.inferred)
 
 
 def rules():

@@ -9,6 +9,8 @@ import pytest
 from mirage.goals.package_test import HELLO, hello_files, run_image
 from mirage.include_inference import IncludeError
 from mirage.testutil import mirage_rule_runner, package
+from pants.backend.project_info import dependencies
+from pants.backend.project_info.dependencies import Dependencies
 from pants.engine.internals.scheduler import ExecutionError
 
 GREETING_LIBRARY = {
@@ -110,3 +112,15 @@ def test_header_private_to_a_host_program_cannot_be_included_elsewhere() -> None
     assert 'examples/hello/hello.c:2: #include "tools/probe/probe_detail.h"' in message
     assert "belongs to tools/probe:probe (a `host_program`), whose headers are private" in message
     assert "fix: move tools/probe/probe_detail.h into a `c_library` (or `device`)" in message
+
+
+def test_a_bad_include_breaks_only_its_own_build_not_dependencies_of_the_repository() -> None:
+    source = '#include "devices/console.h"\n#include "lib/nowhere/missing.h"\nint hello_start(struct console *c);\n'
+    files = {**hello_files(build=HELLO_BUILD, source=source), **GREETING_LIBRARY}
+    rule_runner = mirage_rule_runner(files, extra_rules=dependencies.rules())
+    assert rule_runner.run_goal_rule(Dependencies, args=["::"], env_inherit={"PATH"}).exit_code == 0
+    # Inference still reports what the target's other includes provide.
+    result = rule_runner.run_goal_rule(Dependencies, args=["examples/hello:image"], env_inherit={"PATH"})
+    assert result.exit_code == 0 and "devices:console" in result.stdout.split()
+    # Building it still fails, with the include's file and line.
+    assert 'examples/hello/hello.c:2: #include "lib/nowhere/missing.h": no target owns' in _include_error(rule_runner)

@@ -8,6 +8,7 @@ from typing import Optional, Tuple
 from mirage.codegen.prototypes import PROTOTYPE_CHECK_CFLAGS, FunctorSignature, is_signature_mismatch
 from mirage.graph.errors import MirageConfigError
 from mirage.graph.locations import location_of_address
+from mirage.include_inference import IncludeAnalysis, IncludeAnalysisRequest
 from mirage.sdk.sdk_rules import MirageSourcesRequest
 from mirage.target_types import (
     AbiCflagsField,
@@ -225,6 +226,11 @@ async def compile_target(request: CompileTargetRequest) -> CompiledTarget:
         Get(HeaderClosure, HeaderClosureRequest((request.address, request.abi))),
     )
     target = wrapped.target
+    # An include that nothing provides stops this target's build here, with its file and line, before gcc runs.
+    if not isinstance(target, CrunchTarget):
+        includes = await Get(IncludeAnalysis, IncludeAnalysisRequest(request.address))
+        if includes.problems:
+            raise includes.error()
     needed = target[CLibraryAbiTraitsField].value if isinstance(target, CLibraryTarget) else None
     missing = sorted(set(needed or ()) - set(settings.traits))
     if missing:
