@@ -13,6 +13,7 @@ from mirage.sdk import bundle
 from mirage.sdk.sdk_rules import MirageSourcesRequest, SdkFilesField
 from mirage.target_types import AbiDefaultsField, ImplementationProvidesField
 from mirage.testutil import REPO_FOLDERS, package
+from mirage.util_rules.compile import CompiledTarget, CompileTargetRequest
 from pants.core.goals.package import BuiltPackage
 from pants.core.util_rules import source_files, system_binaries
 from pants.core.util_rules.source_files import SourceFiles
@@ -46,6 +47,7 @@ def rule_runner_without_sdk_folders() -> RuleRunner:
             *system_binaries.rules(),
             QueryRule(SourceFiles, [MirageSourcesRequest]),
             QueryRule(BuiltPackage, [UnikernelFieldSet]),
+            QueryRule(CompiledTarget, [CompileTargetRequest]),
         ],
         target_types=register.target_types(),
         objects={"parametrize": Parametrize},
@@ -75,16 +77,8 @@ def test_the_bundle_becomes_generated_targets_with_rewritten_addresses(bundled: 
 
 
 def test_an_image_builds_from_the_bundle_alone(bundled: Path, tmp_path: Path) -> None:
-    rule_runner = rule_runner_without_sdk_folders()
-    rule_runner.write_files({"app/BUILD": HELLO_BUILD, "app/hello.c": Path("examples/hello/hello.c").read_text()})
-    assert not Path(rule_runner.build_root, "devices").exists()
-    target = rule_runner.get_target(Address("app", target_name="hello"))
-    built = package(rule_runner, target.address)
-    image = tmp_path / "hello"
-    rule_runner.write_digest(built.digest, path_prefix="out")
-    shutil.copy(Path(rule_runner.build_root, "out", built.artifacts[0].relpath), image)
-    result = subprocess.run([str(image)], capture_output=True, text=True, timeout=30)
-    assert (result.returncode, result.stdout) == (0, "from the bundle\n")
+    output, _ = _build_hello(tmp_path, "hello")
+    assert output == "from the bundle\n"
 
 
 def test_sdk_files_without_a_bundle_name_the_target_and_the_fix() -> None:
@@ -93,3 +87,39 @@ def test_sdk_files_without_a_bundle_name_the_target_and_the_fix() -> None:
     target = rule_runner.get_target(Address("lib", target_name="x"))
     with pytest.raises(ExecutionError, match=r"lib:x names SDK files that the installed mirage plugin does not "):
         rule_runner.request(SourceFiles, [MirageSourcesRequest((target,))])
+
+
+def _build_hello(tmp_path: Path, name: str) -> "tuple[str, dict]":
+    """Build hello from the current bundle; its output, and the digest of each SDK unix implementation's objects."""
+    rule_runner = rule_runner_without_sdk_folders()
+    rule_runner.write_files({"app/BUILD": HELLO_BUILD, "app/hello.c": Path("examples/hello/hello.c").read_text()})
+    assert not Path(rule_runner.build_root, "devices").exists(), "the repository must hold only its own files"
+    built = package(rule_runner, Address("app", target_name="hello"))
+    rule_runner.write_digest(built.digest, path_prefix="out")
+    image = tmp_path / name
+    shutil.copy(Path(rule_runner.build_root, "out", built.artifacts[0].relpath), image)
+    output = subprocess.run([str(image)], capture_output=True, text=True, timeout=30).stdout
+    abi = sdk_address("targets/unix/unix")
+    objects = {
+        implementation: rule_runner.request(
+            CompiledTarget, [CompileTargetRequest(sdk_address(f"targets/unix/{implementation}"), abi)]
+        ).digest
+        for implementation in ("console", "sleep")
+    }
+    return output, objects
+
+
+def test_upgrading_the_bundle_rebuilds_what_it_changes(bundled: Path, tmp_path: Path) -> None:
+    before, objects_before = _build_hello(tmp_path, "before")
+    console = bundled / "targets/unix/console.c"
+    text = console.read_text()
+    connected = "    self->state = NULL;\n    return 0;\n}"
+    assert connected in text
+    console.write_text(
+        text.replace(connected, '    self->state = NULL;\n    return stdout_write(self, "upgraded\\n", 9);\n}')
+    )
+    after, objects_after = _build_hello(tmp_path, "after")
+    assert (before, after) == ("from the bundle\n", "upgraded\nfrom the bundle\n")
+    # The inputs of what the upgrade did not touch are the same bytes, so their compiles are the same cache entries.
+    assert objects_before["sleep"] == objects_after["sleep"]
+    assert objects_before["console"] != objects_after["console"]
