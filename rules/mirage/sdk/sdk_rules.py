@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple, Type
 
 from mirage.graph.errors import MirageConfigError
 from mirage.graph.locations import SDK_GENERATOR_NAME, rewrite_sdk_spec, sdk_generated_name
@@ -84,6 +84,20 @@ class SdkFilesField(StringSequenceField):
         sources are. Leave it unset in BUILD files.
         """
     )
+
+
+def _sdk_variant(base: Type[Target]) -> Type[Target]:
+    """`base` whose sources field is left empty: a generated SDK target owns no file of the repository (its files
+    are in the wheel, named by `sdk_files`), so Pants' ownership (`--changed-since`, tailor, include inference)
+    never gives it a file of the repository's root folder, where it lives. The rules read its files through
+    `MirageSourcesRequest`."""
+    field = SDK_SOURCE_FIELDS[base.alias]
+    empty = type(field.__name__, (field,), {"required": False, "default": None, "expected_num_files": range(0, 2)})
+    core_fields = tuple(empty if f is field else f for f in base.core_fields)
+    return type(base.__name__, (base,), {"core_fields": core_fields, "__module__": __name__})
+
+
+SDK_GENERATED_TYPES = {target_type.alias: _sdk_variant(target_type) for target_type in SDK_TARGET_TYPES}
 
 
 class SdkSourcesError(MirageConfigError):
@@ -222,12 +236,14 @@ class GenerateMirageSdkTargetsRequest(GenerateTargetsRequest):
 async def generate_mirage_sdk_targets(
     request: GenerateMirageSdkTargetsRequest, sdk: MirageSdk, union_membership: UnionMembership
 ) -> GeneratedTargets:
-    types = {target_type.alias: target_type for target_type in SDK_TARGET_TYPES}
     return GeneratedTargets(
         request.generator,
         (
-            types[bundled.target.alias](
-                {**dict(bundled.target.kwargs), SdkFilesField.alias: bundled.files},
+            SDK_GENERATED_TYPES[bundled.target.alias](
+                {
+                    **{k: v for k, v in bundled.target.kwargs if k != SDK_SOURCE_FIELDS[bundled.target.alias].alias},
+                    SdkFilesField.alias: bundled.files,
+                },
                 request.generator.address.create_generated(bundled.generated_name),
                 union_membership,
             )

@@ -18,6 +18,7 @@ from pants.core.goals.package import BuiltPackage
 from pants.core.util_rules import source_files, system_binaries
 from pants.core.util_rules.source_files import SourceFiles
 from pants.engine.addresses import Address
+from pants.engine.internals.graph import Owners, OwnersRequest
 from pants.engine.internals.parametrize import Parametrize
 from pants.engine.internals.scheduler import ExecutionError
 from pants.engine.rules import QueryRule
@@ -48,6 +49,7 @@ def rule_runner_without_sdk_folders() -> RuleRunner:
             QueryRule(SourceFiles, [MirageSourcesRequest]),
             QueryRule(BuiltPackage, [UnikernelFieldSet]),
             QueryRule(CompiledTarget, [CompileTargetRequest]),
+            QueryRule(Owners, [OwnersRequest]),
         ],
         target_types=register.target_types(),
         objects={"parametrize": Parametrize},
@@ -123,3 +125,11 @@ def test_upgrading_the_bundle_rebuilds_what_it_changes(bundled: Path, tmp_path: 
     # The inputs of what the upgrade did not touch are the same bytes, so their compiles are the same cache entries.
     assert objects_before["sleep"] == objects_after["sleep"]
     assert objects_before["console"] != objects_after["console"]
+
+
+def test_sdk_targets_own_no_file_of_the_repository(bundled: Path) -> None:
+    # The generator lives in the root folder: a root file named like an SDK source must not become the SDK's.
+    rule_runner = rule_runner_without_sdk_folders()
+    rule_runner.write_files({"console.c": "int x;\n", "console.h": "#define X 1\n"})
+    owners = rule_runner.request(Owners, [OwnersRequest(("console.c", "console.h"))])
+    assert not [address for address in owners if address.target_name == "mirage"], owners
