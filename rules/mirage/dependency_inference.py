@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Tuple
 
 from mirage.graph.errors import MirageConfigError
+from mirage.sdk.sdk_rules import MirageSdk, provided_device
 from mirage.target_types import (
     AbiDefaultsField,
     AbiDependenciesField,
@@ -97,13 +98,18 @@ class InferImplementationDependencies(InferDependenciesRequest):
 
 
 @rule(desc="Infer an implementation's dependencies on its devices")
-async def infer_implementation_dependencies(request: InferImplementationDependencies) -> InferredDependencies:
+async def infer_implementation_dependencies(
+    request: InferImplementationDependencies, sdk: MirageSdk
+) -> InferredDependencies:
     field_set = request.field_set
     requires = field_set.requires.value or FrozenDict()
+    wrapped = await Get(
+        WrappedTarget, WrappedTargetRequest(field_set.address, description_of_origin="mirage dependency inference")
+    )
     addresses = await Get(
         Addresses,
         UnparsedAddressInputs(
-            [field_set.provides.value, *requires.values()],
+            [provided_device(wrapped.target, sdk), *requires.values()],
             owning_address=field_set.address,
             description_of_origin=f"the `provides` or `requires` field of {field_set.address}",
         ),

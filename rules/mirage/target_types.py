@@ -306,8 +306,13 @@ class CrunchSourcesField(MultipleSourcesField):
 
 class CrunchProvidesField(ImplementationProvidesField):
     required = False
-    default = "//devices:kv"
-    help = "The device the generated code provides: the read-only key-value device."
+    default = None
+    help = softwrap(
+        """
+        The device the generated code provides: by default the SDK's read-only key-value device, `//devices:kv`
+        in the plugin's own repository and `//:mirage#devices/kv` where the plugin is loaded from its wheel.
+        """
+    )
 
 
 class CrunchDependenciesField(ImplementationDependenciesField):

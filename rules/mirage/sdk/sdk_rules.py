@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Tuple, Type
 
 from mirage.graph.errors import MirageConfigError
-from mirage.graph.locations import SDK_GENERATOR_NAME, rewrite_sdk_spec, sdk_generated_name
+from mirage.graph.locations import SDK_GENERATOR_NAME, rewrite_sdk_spec, sdk_address, sdk_generated_name
 from mirage.sdk.build_files import SdkTarget, evaluate_build_file, evaluate_prelude, match_sources
 from mirage.sdk.bundle import PRELUDE_PATH, SdkBundle, bundled_sdk
 from mirage.target_types import (
@@ -31,6 +31,7 @@ from mirage.target_types import (
     DeviceTarget,
     HostProgramSourcesField,
     HostProgramTarget,
+    ImplementationProvidesField,
     ImplementationSourcesField,
     ImplementationTarget,
 )
@@ -208,6 +209,14 @@ class MirageSdkTarget(TargetGenerator):
         `pants list //:` lists them (with the root folder's other targets).
         """
     )
+
+
+def provided_device(target: Target, sdk: MirageSdk) -> str:
+    """The device an implementation provides; a crunch target's default is the SDK's kv device, wherever it is."""
+    value = target[ImplementationProvidesField].value
+    if value:
+        return value
+    return sdk_address("devices", "kv") if sdk.bundle is not None else "//devices:kv"
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from mirage.sdk import bundle
 from mirage.sdk.sdk_rules import MirageSourcesRequest, SdkFilesField
 from mirage.target_types import AbiDefaultsField, ImplementationProvidesField
 from mirage.testutil import REPO_FOLDERS, package
+from mirage.util_rules.catalogue import MirageCatalogue
 from mirage.util_rules.compile import CompiledTarget, CompileTargetRequest
 from pants.core.goals.package import BuiltPackage
 from pants.core.util_rules import source_files, system_binaries
@@ -50,6 +51,7 @@ def rule_runner_without_sdk_folders() -> RuleRunner:
             QueryRule(BuiltPackage, [UnikernelFieldSet]),
             QueryRule(CompiledTarget, [CompileTargetRequest]),
             QueryRule(Owners, [OwnersRequest]),
+            QueryRule(MirageCatalogue, []),
         ],
         target_types=register.target_types(),
         objects={"parametrize": Parametrize},
@@ -133,3 +135,10 @@ def test_sdk_targets_own_no_file_of_the_repository(bundled: Path) -> None:
     rule_runner.write_files({"console.c": "int x;\n", "console.h": "#define X 1\n"})
     owners = rule_runner.request(Owners, [OwnersRequest(("console.c", "console.h"))])
     assert not [address for address in owners if address.target_name == "mirage"], owners
+
+
+def test_a_crunch_target_provides_the_bundled_kv_device(bundled: Path) -> None:
+    rule_runner = rule_runner_without_sdk_folders()
+    rule_runner.write_files({"site/BUILD": 'crunch(name="files", sources=["index.html"])\n', "site/index.html": "hi\n"})
+    catalogue = rule_runner.request(MirageCatalogue, []).catalogue
+    assert catalogue.implementations["site:files"].provides == "//:mirage#devices/kv"

@@ -9,7 +9,7 @@ from mirage.codegen.crunch_c import crunch_connect_function
 from mirage.graph.keys import parse_key_declarations
 from mirage.graph.locations import location_of_address
 from mirage.graph.model import ANY_ABI, Abi, Catalogue, Device, Implementation
-from mirage.sdk.sdk_rules import sdk_files_of
+from mirage.sdk.sdk_rules import MirageSdk, provided_device, sdk_files_of
 from mirage.target_types import (
     AbiDefaultsField,
     AbiTarget,
@@ -21,7 +21,6 @@ from mirage.target_types import (
     ImplementationConnectField,
     ImplementationKeysField,
     ImplementationPlatformDeviceField,
-    ImplementationProvidesField,
     ImplementationRequiresField,
     ImplementationTarget,
     UnikernelKeysField,
@@ -104,7 +103,7 @@ def _abi(target: Target, resolved: Addresses) -> Abi:
 
 
 @rule(desc="Gather devices, implementations and ABIs", level=LogLevel.DEBUG)
-async def gather_catalogue(all_targets: AllTargets) -> MirageCatalogue:
+async def gather_catalogue(all_targets: AllTargets, sdk: MirageSdk) -> MirageCatalogue:
     kinds = FrozenDict({t.address.spec: t.alias for t in all_targets})
     devices = {
         t.address.spec: Device(
@@ -125,7 +124,7 @@ async def gather_catalogue(all_targets: AllTargets) -> MirageCatalogue:
                 UnparsedAddressInputs,
                 _address_inputs(
                     [
-                        t[ImplementationProvidesField].value,
+                        provided_device(t, sdk),
                         *((t.get(ImplementationRequiresField).value or {}).values()),
                         *explicit_dependencies(t),
                     ],
