@@ -5,6 +5,7 @@ from mirage import target_types as mirage_target_types
 from mirage.goals import package, package_host_program, run, workflow
 from mirage.lint import clang_format
 from mirage.sdk import sdk_rules
+from mirage.sdk.bundle import bundled_sdk
 from mirage.util_rules import (
     build_options,
     catalogue,
@@ -17,6 +18,7 @@ from mirage.util_rules import (
     resolution,
     toolchain,
 )
+from pants.build_graph.build_file_aliases import BuildFileAliases
 
 
 def rules():
@@ -41,6 +43,11 @@ def rules():
         *toolchain.rules(),
         *workflow.rules(),
     ]
+
+
+def build_file_aliases():
+    # Where the plugin comes from its wheel, BUILD files may call the SDK's prelude (`freestanding_settings()`).
+    return BuildFileAliases(objects=sdk_rules.sdk_build_file_symbols(bundled_sdk()))
 
 
 def target_types():

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional, Tuple, Type
+from typing import Any, Callable, Dict, List, Optional, Tuple, Type
 
 from mirage.graph.errors import MirageConfigError
 from mirage.graph.locations import SDK_GENERATOR_NAME, rewrite_sdk_spec, sdk_address, sdk_generated_name
@@ -158,19 +158,49 @@ class MirageSdk:
     owners: FrozenDict[str, Tuple[Address, ...]]
 
 
-def read_sdk(bundle: Optional[SdkBundle]) -> MirageSdk:
-    if bundle is None:
-        return MirageSdk(bundle=None, targets=(), owners=FrozenDict())
-    symbols: Dict[str, Any] = {"parametrize": Parametrize}
-    if PRELUDE_PATH in bundle.files:
-        symbols.update(evaluate_prelude(PRELUDE_PATH, bundle.read(PRELUDE_PATH).decode("utf-8")))
-    declared = [
+def _prelude(bundle: SdkBundle) -> Dict[str, Callable[..., Any]]:
+    if PRELUDE_PATH not in bundle.files:
+        return {}
+    return evaluate_prelude(PRELUDE_PATH, bundle.read(PRELUDE_PATH).decode("utf-8"))
+
+
+def _declared(bundle: SdkBundle) -> List[SdkTarget]:
+    symbols: Dict[str, Any] = {"parametrize": Parametrize, **_prelude(bundle)}
+    return [
         target
         for build_file in bundle.build_files()
         for target in evaluate_build_file(
             build_file, bundle.read(build_file).decode("utf-8"), SDK_SOURCE_FIELDS, symbols
         )
     ]
+
+
+def sdk_build_file_symbols(bundle: Optional[SdkBundle]) -> Dict[str, Callable[..., Any]]:
+    """The SDK's BUILD-file prelude for the repository's own BUILD files (`freestanding_settings()` for an ABI of
+    one's own), with the SDK addresses its values name rewritten to the generated targets'. Empty here, where the
+    repository's own prelude (build-support/build_macros) provides them."""
+    if bundle is None:
+        return {}
+    known = {(t.directory, t.name) for t in _declared(bundle)}
+
+    def rewritten(function: Callable[..., Any]) -> Callable[..., Any]:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            value = function(*args, **kwargs)
+            if not isinstance(value, dict):
+                return value
+            target = _rewrite_addresses(SdkTarget("", "", "", tuple(value.items())), lambda f, n: (f, n) in known)
+            return dict(target.kwargs)
+
+        call.__doc__ = function.__doc__
+        return call
+
+    return {name: rewritten(function) for name, function in _prelude(bundle).items()}
+
+
+def read_sdk(bundle: Optional[SdkBundle]) -> MirageSdk:
+    if bundle is None:
+        return MirageSdk(bundle=None, targets=(), owners=FrozenDict())
+    declared = _declared(bundle)
     known = {(t.directory, t.name) for t in declared}
     targets: List[BundledSdkTarget] = []
     owners: Dict[str, List[Address]] = defaultdict(list)

@@ -142,3 +142,17 @@ def test_a_crunch_target_provides_the_bundled_kv_device(bundled: Path) -> None:
     rule_runner.write_files({"site/BUILD": 'crunch(name="files", sources=["index.html"])\n', "site/index.html": "hi\n"})
     catalogue = rule_runner.request(MirageCatalogue, []).catalogue
     assert catalogue.implementations["site:files"].provides == "//:mirage#devices/kv"
+
+
+def test_the_sdk_prelude_is_offered_to_build_files_with_sdk_addresses(bundled: Path) -> None:
+    prelude = bundled / "build-support/build_macros/freestanding.py"
+    prelude.parent.mkdir(parents=True)
+    shutil.copy("build-support/build_macros/freestanding.py", prelude)
+    settings = register.build_file_aliases().objects["freestanding_settings"]()
+    assert settings["defaults"]["//:mirage#devices/console"] == "//lib/platform/devices:console"  # not bundled here
+    assert "//:mirage#lib/runtime/runtime" in settings["dependencies"]
+    assert "-ffreestanding" in settings["cflags"]
+
+
+def test_no_prelude_symbols_without_a_bundle() -> None:
+    assert dict(register.build_file_aliases().objects) == {}
