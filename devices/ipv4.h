@@ -10,6 +10,8 @@
 #define IPV4_PROTOCOL_ICMP 1
 #define IPV4_PROTOCOL_UDP 17
 #define IPV4_BROADCAST UINT32_C(0xffffffff)
+#define IPV4_UNREACHABLE_PROTOCOL 2 /* ICMP destination unreachable codes (RFC 792) */
+#define IPV4_UNREACHABLE_PORT 3
 
 enum ipv4_error {
     IPV4_ERROR_SEND = -1,       /* the layer below failed the write */
@@ -17,6 +19,7 @@ enum ipv4_error {
     IPV4_ERROR_NO_ROUTE = -3,   /* off-link destination and no gateway */
     IPV4_ERROR_FULL = -4,       /* listen: the protocol has a listener already, or the table is full */
     IPV4_ERROR_QUEUE_FULL = -5, /* the next hop is being resolved and no room is left to hold the datagram */
+    IPV4_ERROR_NOT_SENT = -6,   /* unreachable: no error is due (RFC 1122 3.2.2), or the rate limit holds it back */
 };
 
 struct ipv4;
@@ -26,15 +29,17 @@ struct ipv4;
 typedef void (*ipv4_handler)(void *context, uint32_t source, uint32_t destination, const uint8_t *payload, size_t len);
 
 struct ipv4_counters {
-    uint64_t received;     /* datagrams handed to input */
-    uint64_t delivered;    /* handed to a listener */
-    uint64_t malformed;    /* dropped: short, bad version, IHL or total length */
-    uint64_t bad_checksum; /* dropped: header checksum */
-    uint64_t fragments;    /* dropped: a fragment (MF set or offset != 0); reassembly is not supported */
-    uint64_t not_for_us;   /* dropped: another destination, or a broadcast/multicast source */
-    uint64_t no_listener;  /* dropped: a protocol nobody listens to */
-    uint64_t sent;         /* datagrams written (or held for ARP) */
-    uint64_t send_errors;  /* writes that failed: no route, too big, ARP queue full, link error */
+    uint64_t received;             /* datagrams handed to input */
+    uint64_t delivered;            /* handed to a listener */
+    uint64_t malformed;            /* dropped: short, bad version, IHL or total length */
+    uint64_t bad_checksum;         /* dropped: header checksum */
+    uint64_t fragments;            /* dropped: a fragment (MF set or offset != 0); reassembly is not supported */
+    uint64_t not_for_us;           /* dropped: another destination, or a broadcast/multicast source */
+    uint64_t no_listener;          /* dropped: a protocol nobody listens to */
+    uint64_t sent;                 /* datagrams written (or held for ARP) */
+    uint64_t send_errors;          /* writes that failed: no route, too big, ARP queue full, link error */
+    uint64_t unreachables_sent;    /* ICMP destination unreachable messages sent */
+    uint64_t unreachables_limited; /* held back by the rate limit */
 };
 
 struct ipv4_ops {
@@ -48,6 +53,11 @@ struct ipv4_ops {
     /* Send the first `len` bytes of the transmit payload to `destination` (host byte order) as `protocol`, from
      * our address, TTL 64, don't-fragment; returns 0 (sent, or held while ARP resolves) or a negative ipv4_error. */
     int (*write)(struct ipv4 *self, uint32_t destination, uint8_t protocol, size_t len);
+    /* Only from a listener's handler, during its call: answer the datagram being handed over with an ICMP
+     * destination unreachable of `code` (IPV4_UNREACHABLE_*), quoting its header and first bytes. Never for a
+     * datagram to a broadcast address, and rate limited as RFC 1812 4.3.2.8 asks; returns 0 if sent, else a
+     * negative ipv4_error. The transmit payload is overwritten. */
+    int (*unreachable)(struct ipv4 *self, uint8_t code);
 };
 
 struct ipv4 {
@@ -77,6 +87,11 @@ static inline uint8_t *ipv4_tx_payload(struct ipv4 *self, size_t *capacity)
 static inline int ipv4_write(struct ipv4 *self, uint32_t destination, uint8_t protocol, size_t len)
 {
     return self->ops->write(self, destination, protocol, len);
+}
+
+static inline int ipv4_unreachable(struct ipv4 *self, uint8_t code)
+{
+    return self->ops->unreachable(self, code);
 }
 
 #endif

@@ -8,8 +8,10 @@
 #include "devices/arp.h"
 #include "devices/ethernet.h"
 #include "devices/ipv4.h"
+#include "devices/mclock.h"
 #include "lib/runtime/mirage.h"
 #include "lib/tcpip/address.h"
+#include "lib/tcpip/rate_limit.h"
 #include "lib/tcpip/wire.h"
 
 enum {
@@ -18,6 +20,13 @@ enum {
     IPV4_FLAG_DONT_FRAGMENT = 0x4000,
     IPV4_FRAGMENT_BITS = 0x3fff, /* more-fragments flag and fragment offset */
     IPV4_LISTENERS_MAX = 4,
+    IPV4_PROTOCOL_HEADER_OFFSET = 9,
+    ICMP_TYPE_UNREACHABLE = 3,
+    ICMP_ERROR_HEADER_SIZE = 8,
+    ICMP_ERROR_QUOTE_MAX = 576 - IPV4_HEADER_SIZE - ICMP_ERROR_HEADER_SIZE, /* RFC 1812 4.3.2.3 */
+    /* As Linux's net.ipv4.icmp_msgs_per_sec and _burst: enough for a real peer, too few for a reflection. */
+    UNREACHABLE_PER_SECOND = 1000,
+    UNREACHABLE_BURST = 50,
 };
 
 enum ipv4_connect_error {
@@ -38,9 +47,14 @@ struct ipv4_state {
     struct ipv4 *self;
     struct ethernet *ethernet;
     struct arp *arp;
+    struct mclock *clock;
     uint32_t subnet_broadcast; /* 0 on /31 and /32 links */
     uint16_t next_id;
     struct ipv4_listener listeners[IPV4_LISTENERS_MAX];
+    /* The datagram being handed to a listener, for unreachable(); NULL outside that call. */
+    const uint8_t *dispatching;
+    size_t dispatching_len;
+    struct rate_limit unreachable_limit;
 };
 
 static const uint8_t broadcast_mac[ETHERNET_ADDRESS_SIZE] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
@@ -120,16 +134,22 @@ static void ipv4_input_impl(struct ipv4 *self, const uint8_t *packet, size_t len
         self->counters.not_for_us++;
         return;
     }
-    uint8_t protocol = packet[9];
+    uint8_t protocol = packet[IPV4_PROTOCOL_HEADER_OFFSET];
+    state->dispatching = packet;
+    state->dispatching_len = total_len;
     for (size_t i = 0; i < IPV4_LISTENERS_MAX; i++) {
         const struct ipv4_listener *listener = &state->listeners[i];
         if (listener->in_use && listener->protocol == protocol) {
             self->counters.delivered++;
             listener->handler(listener->context, source, destination, packet + header_len, total_len - header_len);
+            state->dispatching = NULL;
             return;
         }
     }
     self->counters.no_listener++;
+    /* RFC 1122 3.2.2.1: a protocol nobody speaks here is answered; best effort, counted by unreachable. */
+    (void)ipv4_unreachable(self, IPV4_UNREACHABLE_PROTOCOL);
+    state->dispatching = NULL;
 }
 
 static void ipv4_receive(void *context, const uint8_t source[ETHERNET_ADDRESS_SIZE], const uint8_t *packet, size_t len)
@@ -206,14 +226,51 @@ failed:
     return rc;
 }
 
+static int ipv4_unreachable_impl(struct ipv4 *self, uint8_t code)
+{
+    struct ipv4_state *state = self->state;
+    const uint8_t *original = state->dispatching;
+    if (original == NULL)
+        return IPV4_ERROR_NOT_SENT;
+    /* RFC 1122 3.2.2: no error about a datagram to a broadcast address, nor about an ICMP error (input already
+     * dropped broadcast and multicast sources; a listener answers ICMP itself). */
+    uint32_t source = wire_get32(original + 12);
+    if (wire_get32(original + 16) != self->address || source == 0 ||
+        original[IPV4_PROTOCOL_HEADER_OFFSET] == IPV4_PROTOCOL_ICMP)
+        return IPV4_ERROR_NOT_SENT;
+    if (!rate_limit_take(&state->unreachable_limit, mclock_elapsed_ns(state->clock))) {
+        self->counters.unreachables_limited++;
+        return IPV4_ERROR_NOT_SENT;
+    }
+    size_t capacity;
+    uint8_t *message = ipv4_tx_payload_impl(self, &capacity);
+    if (capacity < ICMP_ERROR_HEADER_SIZE + IPV4_HEADER_SIZE) /* a link too small to quote even the header */
+        return IPV4_ERROR_TOO_BIG;
+    size_t quote = state->dispatching_len < ICMP_ERROR_QUOTE_MAX ? state->dispatching_len : ICMP_ERROR_QUOTE_MAX;
+    if (quote > capacity - ICMP_ERROR_HEADER_SIZE)
+        quote = capacity - ICMP_ERROR_HEADER_SIZE;
+    message[0] = ICMP_TYPE_UNREACHABLE;
+    message[1] = code;
+    wire_put16(message + 2, 0);
+    wire_put32(message + 4, 0);
+    /* The receive buffer is not the transmit buffer: the quote is a plain copy. */
+    memcpy(message + ICMP_ERROR_HEADER_SIZE, original, quote);
+    wire_put16(message + 2, checksum_finish(checksum_add(0, message, ICMP_ERROR_HEADER_SIZE + quote)));
+    int rc = ipv4_write_impl(self, source, IPV4_PROTOCOL_ICMP, ICMP_ERROR_HEADER_SIZE + quote);
+    if (rc == 0)
+        self->counters.unreachables_sent++;
+    return rc;
+}
+
 static const struct ipv4_ops ops = {
     .listen = ipv4_listen_impl,
     .input = ipv4_input_impl,
     .tx_payload = ipv4_tx_payload_impl,
     .write = ipv4_write_impl,
+    .unreachable = ipv4_unreachable_impl,
 };
 
-int ipv4_connect(struct ipv4 *self, struct ethernet *ethernet, struct arp *arp)
+int ipv4_connect(struct ipv4 *self, struct ethernet *ethernet, struct arp *arp, struct mclock *clock)
 {
     uint32_t address, netmask, gateway = 0;
     if (parse_cidr(mirage_key_string("ipv4"), &address, &netmask) != 0)
@@ -234,6 +291,8 @@ int ipv4_connect(struct ipv4 *self, struct ethernet *ethernet, struct arp *arp)
     state->self = self;
     state->ethernet = ethernet;
     state->arp = arp;
+    state->clock = clock;
+    rate_limit_init(&state->unreachable_limit, UNREACHABLE_PER_SECOND, UNREACHABLE_BURST, mclock_elapsed_ns(clock));
     state->subnet_broadcast = netmask >= UINT32_C(0xfffffffe) ? 0 : address | ~netmask;
     self->ops = &ops;
     self->state = state;

@@ -76,6 +76,8 @@ static void udp_receive(void *context, uint32_t source, uint32_t destination, co
         }
     }
     self->counters.no_listener++;
+    /* RFC 1122 4.1.3.1: tell the sender (not for broadcasts; rate limited; the IPv4 layer decides and counts). */
+    (void)ipv4_unreachable(state->ipv4, IPV4_UNREACHABLE_PORT);
 }
 
 static int udp_listen_impl(struct udp *self, uint16_t port, udp_handler handler, void *context)

@@ -12,7 +12,17 @@ import subprocess
 from typing import Dict, List
 
 import pytest
-from net.frames import GUEST_IP, GUEST_MAC, HOST_IP, HOST_MAC, OFF_LINK_IP, UNKNOWN_IP, checksum, seeds
+from net.frames import (
+    GUEST_IP,
+    GUEST_MAC,
+    HOST_IP,
+    HOST_MAC,
+    OFF_LINK_IP,
+    UNKNOWN_IP,
+    checksum,
+    seeds,
+    unreachable_frames,
+)
 
 REPLAY = "lib.tcpip/stack_replay"
 CORPUS = "lib/tcpip/tests/corpus"
@@ -112,6 +122,19 @@ def test_a_datagram_comes_back_from_the_echo_port_with_a_correct_checksum(report
         assert struct.unpack("!HHH", segment[0:6]) == (7, 40000, 8 + len(payload)) and segment[8:] == payload
         pseudo = socket.inet_aton(GUEST_IP) + socket.inet_aton(HOST_IP) + struct.pack("!BBH", 0, 17, len(segment))
         assert segment[6:8] != b"\x00\x00" and checksum(pseudo + segment) == 0, f"{name}: UDP checksum wrong"
+
+
+@pytest.mark.parametrize("kind,packet,code", [(k, p, c) for k, p, _, c in unreachable_frames()], ids=lambda v: str(v))
+def test_a_protocol_or_port_nobody_listens_on_gets_icmp_destination_unreachable(
+    kind: str, packet: bytes, code: int, reports: Dict[str, dict]
+) -> None:
+    _arp_reply, error = sent(reports[f"unreachable-{kind}"])
+    assert error[0:6] == HOST_MAC
+    message = ipv4_of(error, protocol=1)
+    assert message[0:2] == bytes([3, code]) and message[4:8] == bytes(4), message.hex()
+    assert checksum(message) == 0, f"ICMP checksum wrong: {message.hex()}"
+    # The quote is the datagram as it arrived, header and all (it is shorter than RFC 1812's 576-byte bound).
+    assert message[8:] == packet
 
 
 def test_a_reply_to_an_unknown_peer_waits_for_its_arp_answer(reports: Dict[str, dict]) -> None:

@@ -98,6 +98,29 @@ def reply_on(s, timeout):
     except socket.timeout:
         return None
 
+def icmp_errors(icmp, seconds, wanted_type=3):
+    # The ICMP messages of `wanted_type` the namespace's kernel receives within `seconds`: (code, quoted bytes).
+    found = []
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        icmp.settimeout(max(deadline - time.monotonic(), 0.01))
+        try:
+            packet = icmp.recv(65536)
+        except socket.timeout:
+            break
+        header_len = (packet[0] & 0x0f) * 4
+        if packet[12:16] == socket.inet_aton(GUEST) and packet[header_len] == wanted_type:
+            found.append((packet[header_len + 1], packet[header_len + 8:]))
+    return found
+
+def quoted(quote):
+    # The fields of a quoted IPv4 header and the first 4 bytes after it (the ports of UDP and TCP).
+    header_len = (quote[0] & 0x0f) * 4
+    source_port, destination_port = struct.unpack("!HH", quote[header_len:header_len + 4])
+    return {"source": socket.inet_ntoa(quote[12:16]), "destination": socket.inet_ntoa(quote[16:20]),
+            "protocol": quote[9], "source_port": source_port, "destination_port": destination_port,
+            "quoted_len": len(quote)}
+
 command, args = sys.argv[1], json.loads(sys.argv[2])
 if command == "echo":
     print(json.dumps(echo(bytes.fromhex(args["payload"]), args.get("timeout", 1.0), args.get("source", HOST))))
@@ -170,6 +193,38 @@ elif command == "malformed":
     ]
     send_frames(args["mac"], bodies)
     print(json.dumps({"sent": len(bodies)}))
+elif command == "closed_port":
+    # A connected UDP socket learns of the ICMP port unreachable as ECONNREFUSED, as any Linux client would.
+    icmp = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+    s = udp_socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
+    s.connect((args.get("destination", GUEST), args["port"]))
+    s.send(b"anyone there?")
+    refused = False
+    try:
+        s.recv(100)
+    except ConnectionRefusedError:
+        refused = True
+    except socket.timeout:
+        pass
+    errors = icmp_errors(icmp, args.get("timeout", 1.0))
+    print(json.dumps({"refused": refused, "local_port": s.getsockname()[1],
+                      "errors": [dict(code=code, **quoted(quote)) for code, quote in errors]}))
+elif command == "unknown_protocol":
+    icmp = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+    send_frames(args["mac"], [(0x0800, ipv4_header(8, protocol=99) + b"protocol")])
+    errors = icmp_errors(icmp, 1.0)
+    print(json.dumps({"errors": [dict(code=code, **quoted(quote)) for code, quote in errors]}))
+elif command == "closed_port_flood":
+    icmp = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+    icmp.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 22)
+    s = udp_socket()
+    started = time.monotonic()
+    for _ in range(args["count"]):
+        s.sendto(b"flood", (GUEST, args["port"]))
+    sending = time.monotonic() - started
+    errors = icmp_errors(icmp, 1.0)
+    print(json.dumps({"errors": len(errors), "sending_seconds": sending}))
 elif command == "issue_8":
     # One of the frames that stopped the guest by reaching a free listener slot: its index in issue_8_frames.
     send_frames(args["mac"], [issue_8_frames()[args["index"]]])
@@ -332,6 +387,39 @@ def test_reply_off_link_goes_through_the_gateway(guest: Guest) -> None:
         assert result["peer"] == [GUEST, 7]
     neighbours = guest.run("ip", "neigh", "show", "dev", "tap0").stdout
     assert PEER not in neighbours, f"something answered for the off-link address on the tap:\n{neighbours}"
+
+
+def test_a_closed_udp_port_is_refused_with_icmp_port_unreachable(guest: Guest) -> None:
+    result = guest.probe("closed_port", port=9)
+    assert result["refused"], f"the client saw no ECONNREFUSED: {result}"
+    assert len(result["errors"]) == 1, result
+    error = result["errors"][0]
+    # Code 3, quoting our datagram's header and ports (RFC 792), which is how the client's kernel found its socket.
+    assert error["code"] == 3
+    assert (error["source"], error["destination"], error["protocol"]) == (HOST, GUEST, 17)
+    assert (error["source_port"], error["destination_port"]) == (result["local_port"], 9)
+    assert error["quoted_len"] == 20 + 8 + len(b"anyone there?")
+    guest.assert_still_answers("an ICMP error")
+
+
+def test_a_datagram_to_the_broadcast_address_gets_no_icmp_error(guest: Guest) -> None:
+    result = guest.probe("closed_port", port=9, destination="10.0.0.255", timeout=NO_REPLY_TIMEOUT)
+    assert result["errors"] == [] and not result["refused"], result
+
+
+def test_an_unknown_protocol_is_answered_with_protocol_unreachable(guest: Guest) -> None:
+    errors = guest.probe("unknown_protocol", mac=guest.mac())["errors"]
+    assert [(e["code"], e["protocol"], e["destination"]) for e in errors] == [(2, 99, GUEST)], errors
+
+
+def test_icmp_errors_are_rate_limited(guest: Guest) -> None:
+    # 1,000 a second in bursts of 50: a flood of 2,000 datagrams sent within well under a second gets far fewer
+    # answers, and the guest goes on serving.
+    result = guest.probe("closed_port_flood", port=9, count=2000)
+    allowed = 50 + 1000 * (result["sending_seconds"] + 0.2)
+    assert 10 <= result["errors"] <= allowed, result
+    assert result["errors"] < 2000, result
+    guest.assert_still_answers("a flood to a closed port")
 
 
 def test_fragments_are_dropped_and_the_guest_goes_on(guest: Guest) -> None:

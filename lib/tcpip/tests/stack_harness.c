@@ -15,7 +15,7 @@
 /* The connect functions generated main.c would call, as the implementations in lib/tcpip define them. */
 int ethernet_connect(struct ethernet *self, struct netif *netif);
 int arp_connect(struct arp *self, struct ethernet *ethernet, struct mclock *clock);
-int ipv4_connect(struct ipv4 *self, struct ethernet *ethernet, struct arp *arp);
+int ipv4_connect(struct ipv4 *self, struct ethernet *ethernet, struct arp *arp, struct mclock *clock);
 int icmp_connect(struct icmp *self, struct ipv4 *ipv4);
 int udp_connect(struct udp *self, struct ipv4 *ipv4);
 int direct_stack_connect(struct stack *self, struct netif *netif, struct ethernet *ethernet, struct arp *arp,
@@ -149,7 +149,7 @@ static int connect_all(struct harness *harness)
         return connect_failed("ethernet_connect", rc);
     if ((rc = arp_connect(&harness->arp, &harness->ethernet, &harness->clock)) != 0)
         return connect_failed("arp_connect", rc);
-    if ((rc = ipv4_connect(&harness->ipv4, &harness->ethernet, &harness->arp)) != 0)
+    if ((rc = ipv4_connect(&harness->ipv4, &harness->ethernet, &harness->arp, &harness->clock)) != 0)
         return connect_failed("ipv4_connect", rc);
     if ((rc = icmp_connect(&harness->icmp, &harness->ipv4)) != 0)
         return connect_failed("icmp_connect", rc);
@@ -271,8 +271,17 @@ static int ipv4_payload_is_sane(const uint8_t *packet, size_t total_len, char *w
     if (packet[9] == IPV4_PROTOCOL_ICMP) {
         if (len < ICMP_HEADER_SIZE || checksum_finish(checksum_add(0, payload, len)) != 0)
             return problem(why, why_size, "ICMP message short or with a bad checksum");
+        if (payload[0] == 3) {
+            /* Destination unreachable: it quotes a datagram that was sent to us, never an ICMP one. */
+            const uint8_t *quote = payload + ICMP_HEADER_SIZE;
+            if (len < ICMP_HEADER_SIZE + IPV4_HEADER_SIZE || len > 576 - IPV4_HEADER_SIZE)
+                return problem(why, why_size, "ICMP destination unreachable without a quoted header, or too long");
+            if (memcmp(quote + 16, packet + 12, 4) != 0 || quote[9] == IPV4_PROTOCOL_ICMP)
+                return problem(why, why_size, "ICMP destination unreachable about a datagram not to us, or ICMP");
+            return 1;
+        }
         if (payload[0] != 0 && payload[0] != 8)
-            return problem(why, why_size, "ICMP message neither an echo request nor a reply");
+            return problem(why, why_size, "ICMP message neither an echo request, a reply nor an unreachable");
         return 1;
     }
     if (packet[9] == IPV4_PROTOCOL_UDP) {

@@ -43,8 +43,9 @@ static const char *const ethernet_names[] = {"received",    "delivered", "not_fo
                                              "no_listener", "sent",      "send_errors"};
 static const char *const arp_names[] = {"requests_received", "replies_sent", "requests_sent", "replies_received",
                                         "malformed",         "queued",       "queue_drops",   "evictions"};
-static const char *const ipv4_names[] = {"received",   "delivered",   "malformed", "bad_checksum", "fragments",
-                                         "not_for_us", "no_listener", "sent",      "send_errors"};
+static const char *const ipv4_names[] = {"received",    "delivered",         "malformed",           "bad_checksum",
+                                         "fragments",   "not_for_us",        "no_listener",         "sent",
+                                         "send_errors", "unreachables_sent", "unreachables_limited"};
 static const char *const icmp_names[] = {"received",          "malformed",    "bad_checksum", "echo_requests",
                                          "echo_replies_sent", "echo_replies", "ignored"};
 static const char *const udp_names[] = {"received",    "delivered", "malformed",  "bad_checksum",
