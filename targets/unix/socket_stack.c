@@ -1,4 +1,5 @@
-/* socket_stack.c: the stack device on unix over the host's UDP sockets, batched with recvmmsg/sendmmsg. */
+/* socket_stack.c: the stack device on unix over the host's sockets: UDP batched with recvmmsg/sendmmsg, TCP flows
+ * (socket_tcp.c) polled in the same loop. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -13,12 +14,14 @@
 
 #include "devices/stack.h"
 #include "lib/runtime/mirage.h"
+#include "targets/unix/socket_tcp.h"
 
 enum {
     MAX_LISTENERS = 8,
     BATCH = 64,           /* datagrams read (and replies written) per system call */
     DATAGRAM_MAX = 65536, /* the largest UDP payload */
     SOCKET_BUFFER_BYTES = 4 << 20,
+    TCP_CONNECTIONS_LIMIT = 1 << 20, /* the largest `tcp-connections-max` accepted */
 };
 
 struct listener {
@@ -30,6 +33,8 @@ struct listener {
 
 struct socket_stack {
     struct in_addr bind_address;
+    struct socket_tcp *tcp;
+    struct pollfd *fds; /* MAX_LISTENERS + socket_tcp_poll_capacity() */
     struct listener listeners[MAX_LISTENERS];
     size_t listener_count;
     /* Replies queued by handlers during one batch, sent together when it ends. */
@@ -45,8 +50,6 @@ struct socket_stack {
     struct sockaddr_in in_peers[BATCH];
     uint8_t in_buffers[BATCH][DATAGRAM_MAX];
 };
-
-static struct socket_stack *the_stack;
 
 static struct listener *listener_for_port(struct socket_stack *s, uint16_t port)
 {
@@ -170,12 +173,12 @@ static int socket_run(struct stack *self, uint64_t timeout_ns)
     struct socket_stack *s = self->state;
     uint64_t start = monotonic_ns();
     uint64_t deadline = timeout_ns > UINT64_MAX - start ? UINT64_MAX : start + timeout_ns;
-    struct pollfd fds[MAX_LISTENERS];
 
     for (;;) {
-        /* One socket and no deadline (a server's run): block in recvmmsg itself, one system call fewer per batch
-         * than poll and then recvmmsg. A handler that adds a listener brings the next batch back to poll. */
-        if (deadline == UINT64_MAX && s->listener_count == 1) {
+        /* One UDP socket, no TCP and no deadline (a UDP server's run): block in recvmmsg itself, one system call
+         * fewer per batch than poll and then recvmmsg. A handler that adds a listener or a flow brings the next
+         * batch back to poll. */
+        if (deadline == UINT64_MAX && s->listener_count == 1 && socket_tcp_idle(s->tcp)) {
             int rc = receive_batch(self, &s->listeners[0], MSG_WAITFORONE);
             if (rc < 0)
                 return rc;
@@ -186,28 +189,86 @@ static int socket_run(struct stack *self, uint64_t timeout_ns)
             return 0;
         uint64_t left_ms = (deadline - now + 999999u) / 1000000u;
         int wait_ms = deadline == UINT64_MAX || left_ms > 60000u ? 60000 : (int)left_ms;
-        for (size_t i = 0; i < s->listener_count; i++)
-            fds[i] = (struct pollfd){.fd = s->listeners[i].fd, .events = POLLIN};
-        int ready = poll(fds, (nfds_t)s->listener_count, wait_ms);
+        size_t udp_count = s->listener_count;
+        for (size_t i = 0; i < udp_count; i++)
+            s->fds[i] = (struct pollfd){.fd = s->listeners[i].fd, .events = POLLIN};
+        size_t tcp_count = socket_tcp_poll_prepare(s->tcp, s->fds + udp_count, socket_tcp_poll_capacity(s->tcp));
+        int ready = poll(s->fds, (nfds_t)(udp_count + tcp_count), wait_ms);
         if (ready < 0 && errno != EINTR)
             return -errno;
-        for (size_t i = 0; ready > 0 && i < s->listener_count; i++) {
-            if ((fds[i].revents & POLLIN) != 0) {
+        if (ready <= 0)
+            continue;
+        for (size_t i = 0; i < udp_count; i++) {
+            if ((s->fds[i].revents & POLLIN) != 0) {
                 int rc = receive_batch(self, &s->listeners[i], MSG_DONTWAIT);
                 if (rc < 0)
                     return rc;
             }
         }
+        socket_tcp_poll_dispatch(s->tcp, s->fds + udp_count, tcp_count);
     }
+}
+
+static int socket_tcp_listen_op(struct stack *self, uint16_t port, stack_tcp_accept_handler handler, void *context)
+{
+    struct socket_stack *s = self->state;
+    return socket_tcp_listen(s->tcp, port, handler, context);
+}
+
+static void socket_tcp_accept_op(struct stack *self, struct stack_tcp_flow *flow,
+                                 const struct stack_tcp_callbacks *callbacks, void *context)
+{
+    struct socket_stack *s = self->state;
+    socket_tcp_accept(s->tcp, flow, callbacks, context);
+}
+
+static int socket_tcp_connect_op(struct stack *self, const struct stack_tcp_peer *to,
+                                 const struct stack_tcp_callbacks *callbacks, void *context,
+                                 struct stack_tcp_flow **flow)
+{
+    struct socket_stack *s = self->state;
+    return socket_tcp_connect(s->tcp, to, callbacks, context, flow);
+}
+
+static long socket_tcp_read_op(struct stack *self, struct stack_tcp_flow *flow, uint8_t *buffer, size_t capacity)
+{
+    struct socket_stack *s = self->state;
+    return socket_tcp_read(s->tcp, flow, buffer, capacity);
+}
+
+static long socket_tcp_write_op(struct stack *self, struct stack_tcp_flow *flow, const uint8_t *data, size_t len)
+{
+    struct socket_stack *s = self->state;
+    return socket_tcp_write(s->tcp, flow, data, len);
+}
+
+static int socket_tcp_shutdown_op(struct stack *self, struct stack_tcp_flow *flow)
+{
+    struct socket_stack *s = self->state;
+    return socket_tcp_shutdown(s->tcp, flow);
+}
+
+static void socket_tcp_close_op(struct stack *self, struct stack_tcp_flow *flow)
+{
+    struct socket_stack *s = self->state;
+    socket_tcp_close(s->tcp, flow);
 }
 
 static const struct stack_ops ops = {
     .udp_listen = socket_udp_listen,
     .udp_send = socket_udp_send,
     .run = socket_run,
+    .tcp_listen = socket_tcp_listen_op,
+    .tcp_accept = socket_tcp_accept_op,
+    .tcp_connect = socket_tcp_connect_op,
+    .tcp_read = socket_tcp_read_op,
+    .tcp_write = socket_tcp_write_op,
+    .tcp_shutdown = socket_tcp_shutdown_op,
+    .tcp_close = socket_tcp_close_op,
 };
 
-/* The `ipv4` key is the address to listen on, with an optional prefix length that sockets do not need. */
+/* The `ipv4` key is the address to listen on, with an optional prefix length that sockets do not need;
+ * `tcp-connections-max` bounds the TCP flows open at once (socket_tcp.c says what happens at the bound). */
 int unix_socket_stack_connect(struct stack *self)
 {
     char address[64];
@@ -217,16 +278,29 @@ int unix_socket_stack_connect(struct stack *self)
         return -EINVAL;
     memcpy(address, configured, len);
     address[len] = '\0';
-
-    if (the_stack == NULL) {
-        the_stack = calloc(1, sizeof(*the_stack));
-        if (the_stack == NULL)
-            return -ENOMEM;
-    }
-    if (inet_pton(AF_INET, address, &the_stack->bind_address) != 1)
+    int64_t connections_max = mirage_key_int("tcp-connections-max");
+    if (connections_max < 1 || connections_max > TCP_CONNECTIONS_LIMIT)
         return -EINVAL;
+
+    struct socket_stack *s = calloc(1, sizeof(*s));
+    if (s == NULL)
+        return -ENOMEM;
+    if (inet_pton(AF_INET, address, &s->bind_address) != 1) {
+        free(s);
+        return -EINVAL;
+    }
+    s->tcp = socket_tcp_create(self, s->bind_address, (size_t)connections_max);
+    if (s->tcp == NULL) {
+        free(s);
+        return -ENOMEM;
+    }
+    s->fds = calloc(MAX_LISTENERS + socket_tcp_poll_capacity(s->tcp), sizeof(*s->fds));
+    if (s->fds == NULL) {
+        free(s);
+        return -ENOMEM; /* the TCP state stays allocated: connect failing stops the boot */
+    }
     self->ops = &ops;
-    self->state = the_stack;
-    self->ipv4_address = ntohl(the_stack->bind_address.s_addr);
+    self->state = s;
+    self->ipv4_address = ntohl(s->bind_address.s_addr);
     return 0;
 }
