@@ -1,5 +1,6 @@
-/* answer.c: the authoritative responder: one UDP query in, one response out (RFC 1034 section 4.3.2 with
- * RFC 2308 negative answers, RFC 4592 wildcards, RFC 6891 EDNS0), allocation-free. */
+/* answer.c: the authoritative responder: one query in, one response out, over UDP or TCP (RFC 1034 section 4.3.2
+ * with RFC 2308 negative answers, RFC 4592 wildcards, RFC 6891 EDNS0), and the first message of a zone transfer;
+ * allocation-free. */
 #include <string.h>
 
 #include "lib/dns/dns_internal.h"
@@ -245,8 +246,79 @@ static size_t header_only(uint8_t *response, const struct dns_header *query, uin
     return DNS_HEADER_SIZE;
 }
 
-size_t dns_answer(const struct dns_zone *zone, const uint8_t *query, size_t query_len, uint8_t *response,
-                  size_t response_size)
+/* RFC 1982 serial arithmetic: whether serial `a` is `b` or after it. */
+static bool serial_at_or_after(uint32_t a, uint32_t b)
+{
+    return a == b || (uint32_t)(a - b) < 0x80000000u;
+}
+
+/* Reads the serial of the SOA an IXFR query carries in its authority section (RFC 1995 section 3). */
+static int ixfr_client_serial(const uint8_t *query, size_t query_len, const struct dns_wire_rr *rr, uint32_t *serial)
+{
+    struct dns_name name;
+    size_t at = rr->rdata, end = rr->rdata + rr->rdlength;
+    for (int i = 0; i < 2; i++) { /* MNAME and RNAME, possibly compressed */
+        if (dns_name_read(query, query_len, at, &name, &at) != 0 || at > end) {
+            return -1;
+        }
+    }
+    if (end - at != 20) {
+        return -1;
+    }
+    *serial = dns_get32(query + at);
+    return 0;
+}
+
+/* A zone transfer question (RFC 5936 section 2.2.1, RFC 1995 section 2). Over UDP, AXFR is not defined and an
+ * IXFR gets the zone's SOA alone, which sends the client to TCP. Over TCP, an AXFR or an IXFR whose client is
+ * behind starts `transfer`, which writes the first records here. */
+static void answer_transfer(struct response *r, const struct dns_name *qname, uint16_t qtype, bool tcp, bool allowed,
+                            bool have_client_serial, uint32_t client_serial, struct dns_transfer *transfer,
+                            const struct dns_header *query, const struct dns_edns *edns)
+{
+    const struct dns_zone *zone = r->zone;
+    struct dns_name name = *qname;
+    dns_name_lowercase(&name);
+    r->flags &= (uint16_t)~DNS_FLAG_AA;
+    if (!tcp && qtype == DNS_TYPE_AXFR) {
+        r->rcode = DNS_RCODE_NOTIMP;
+        return;
+    }
+    if (!allowed) {
+        r->rcode = DNS_RCODE_REFUSED;
+        return;
+    }
+    if (!dns_name_is_at_or_below(dns_name_ref_of(&name), zone->nodes[0].key)) {
+        r->rcode = DNS_RCODE_REFUSED;
+        r->extended_error = DNS_EDE_NOT_AUTHORITATIVE;
+        return;
+    }
+    if (name.label_count != zone->nodes[0].key.label_count) {
+        r->rcode = DNS_RCODE_NOTAUTH; /* not a zone we serve: RFC 5936 section 2.2.1 */
+        return;
+    }
+    if (qtype == DNS_TYPE_IXFR && !have_client_serial) {
+        r->rcode = DNS_RCODE_FORMERR; /* RFC 1995 section 3: the query carries the client's SOA */
+        return;
+    }
+    r->flags |= DNS_FLAG_AA;
+    const struct dns_rdata_ref *soa = &zone->rdata_refs[zone->soa->first];
+    const uint8_t *soa_rdata = zone->rdata + soa->offset;
+    uint32_t serial = dns_get32(soa_rdata + soa->length - 20);
+    bool current = qtype == DNS_TYPE_IXFR && serial_at_or_after(client_serial, serial);
+    if (!tcp || current) {
+        put_required(r, ANSWER, zone->nodes[0].owner, zone->soa, zone->soa->ttl);
+        return;
+    }
+    dns_transfer_begin(transfer, zone, query->id, (uint16_t)(r->flags), edns->present,
+                       (uint16_t)(edns->flags & DNS_EDNS_DO));
+    if (dns_transfer_fill(transfer, r->message, &r->pos, r->limit, &r->compressor, &r->counts[ANSWER]) != 0) {
+        r->truncated = true; /* the first record, the SOA, fits in any message over TCP, so this cannot happen */
+    }
+}
+
+static size_t respond(const struct dns_zone *zone, const uint8_t *query, size_t query_len, uint8_t *response,
+                      size_t response_size, bool tcp, bool transfer_allowed, struct dns_transfer *transfer)
 {
     if (zone == NULL || query_len < DNS_HEADER_SIZE || response_size < DNS_UDP_PAYLOAD) {
         return 0;
@@ -270,13 +342,23 @@ size_t dns_answer(const struct dns_zone *zone, const uint8_t *query, size_t quer
     }
     uint16_t qtype = dns_get16(query + pos), qclass = dns_get16(query + pos + 2);
     pos += 4;
-    /* The other sections must parse; only an OPT record in the additional section matters to us. */
+    /* The other sections must parse; an OPT record in the additional section matters to us, and the SOA in the
+     * authority section of an IXFR. */
     struct dns_edns edns = {.present = false};
+    bool have_client_serial = false;
+    uint32_t client_serial = 0;
     unsigned records = (unsigned)header.ancount + header.nscount + header.arcount;
     for (unsigned i = 0; i < records; i++) {
         struct dns_wire_rr rr;
         if (dns_rr_read(query, query_len, &pos, &rr) != 0) {
             return header_only(response, &header, DNS_RCODE_FORMERR);
+        }
+        bool in_authority = i >= header.ancount && i < (unsigned)header.ancount + header.nscount;
+        if (qtype == DNS_TYPE_IXFR && in_authority && rr.type == DNS_TYPE_SOA && !have_client_serial) {
+            if (ixfr_client_serial(query, query_len, &rr, &client_serial) != 0) {
+                return header_only(response, &header, DNS_RCODE_FORMERR);
+            }
+            have_client_serial = true;
         }
         if (rr.type == DNS_TYPE_OPT) {
             bool in_additional = i >= (unsigned)header.ancount + header.nscount;
@@ -291,7 +373,9 @@ size_t dns_answer(const struct dns_zone *zone, const uint8_t *query, size_t quer
 
     struct response r = {.zone = zone, .message = response, .extended_error = DNS_EDE_NONE};
     size_t payload = DNS_UDP_PAYLOAD;
-    if (edns.present && edns.payload > DNS_UDP_PAYLOAD) {
+    if (tcp) {
+        payload = DNS_TCP_MESSAGE_MAX; /* RFC 7766 section 8: the EDNS size does not apply over TCP */
+    } else if (edns.present && edns.payload > DNS_UDP_PAYLOAD) {
         payload = edns.payload < DNS_EDNS_PAYLOAD_MAX ? edns.payload : DNS_EDNS_PAYLOAD_MAX;
     }
     if (payload > response_size) {
@@ -317,11 +401,11 @@ size_t dns_answer(const struct dns_zone *zone, const uint8_t *query, size_t quer
         r.rcode = DNS_RCODE_REFUSED;
         r.extended_error = DNS_EDE_NOT_SUPPORTED;
         r.flags &= (uint16_t)~DNS_FLAG_AA;
+    } else if (qtype == DNS_TYPE_AXFR || qtype == DNS_TYPE_IXFR) {
+        answer_transfer(&r, &qname, qtype, tcp, transfer_allowed, have_client_serial, client_serial, transfer, &header,
+                        &edns);
     } else if (qtype == DNS_TYPE_OPT || (qtype >= 128 && qtype <= 250)) {
         r.rcode = DNS_RCODE_FORMERR; /* OPT and the meta types cannot be asked for */
-        r.flags &= (uint16_t)~DNS_FLAG_AA;
-    } else if (qtype == DNS_TYPE_AXFR || qtype == DNS_TYPE_IXFR) {
-        r.rcode = DNS_RCODE_NOTIMP; /* zone transfers need TCP, which this responder does not serve */
         r.flags &= (uint16_t)~DNS_FLAG_AA;
     } else {
         resolve(&r, &qname, qtype);
@@ -332,7 +416,17 @@ size_t dns_answer(const struct dns_zone *zone, const uint8_t *query, size_t quer
     if (r.truncated) {
         r.pos = r.question_end;
         r.counts[ANSWER] = r.counts[AUTHORITY] = r.counts[ADDITIONAL] = 0;
-        r.flags |= DNS_FLAG_TC;
+        if (tcp) {
+            /* Over TCP there is no larger transport to retry on (RFC 7766 section 8): what does not fit in
+             * 65,535 octets cannot be answered. */
+            r.rcode = DNS_RCODE_SERVFAIL;
+            r.flags &= (uint16_t)~DNS_FLAG_AA;
+            if (transfer != NULL) {
+                dns_transfer_end(transfer);
+            }
+        } else {
+            r.flags |= DNS_FLAG_TC;
+        }
     }
     if (edns.present) {
         /* Room was kept under r.limit, so this fits; an extended error comes only with REFUSED, whose response
@@ -352,4 +446,23 @@ size_t dns_answer(const struct dns_zone *zone, const uint8_t *query, size_t quer
     };
     dns_header_write(response, &out);
     return r.pos;
+}
+
+size_t dns_answer(const struct dns_zone *zone, const uint8_t *query, size_t query_len, uint8_t *response,
+                  size_t response_size)
+{
+    return respond(zone, query, query_len, response, response_size, false, false, NULL);
+}
+
+size_t dns_answer_udp(const struct dns_zone *zone, const uint8_t *query, size_t query_len, uint8_t *response,
+                      size_t response_size, bool transfer_allowed)
+{
+    return respond(zone, query, query_len, response, response_size, false, transfer_allowed, NULL);
+}
+
+size_t dns_answer_tcp(const struct dns_zone *zone, const uint8_t *query, size_t query_len, uint8_t *response,
+                      size_t response_size, bool transfer_allowed, struct dns_transfer *transfer)
+{
+    dns_transfer_end(transfer); /* until a transfer starts, there is nothing after the first message */
+    return respond(zone, query, query_len, response, response_size, true, transfer_allowed, transfer);
 }

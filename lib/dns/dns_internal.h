@@ -49,6 +49,7 @@ enum dns_rcode {
     DNS_RCODE_NXDOMAIN = 3,
     DNS_RCODE_NOTIMP = 4,
     DNS_RCODE_REFUSED = 5,
+    DNS_RCODE_NOTAUTH = 9,
     DNS_RCODE_BADVERS = 16, /* extended: the upper 8 bits travel in the OPT record */
 };
 
@@ -297,5 +298,17 @@ struct dns_zone *dns_zone_build(struct dns_zone_builder *builder, unsigned *line
 /* The index of the last node not after `name` (lowercase, at or below the apex) in canonical order; sets *exact. */
 uint32_t dns_zone_find(const struct dns_zone *zone, const struct dns_name *name, bool *exact);
 const struct dns_rrset *dns_node_rrset(const struct dns_zone *zone, const struct dns_node *node, uint16_t type);
+
+/* --- zone transfers (transfer.c) ----------------------------------------------------------------------------- */
+
+/* Starts a transfer of `zone` whose messages carry `id` and `flags`, and an OPT record when `edns`. */
+void dns_transfer_begin(struct dns_transfer *transfer, const struct dns_zone *zone, uint16_t id, uint16_t flags,
+                        bool edns, uint16_t edns_flags);
+/* Marks the transfer complete: dns_transfer_next returns 0. */
+void dns_transfer_end(struct dns_transfer *transfer);
+/* Appends the transfer's next records that fit under `limit` to a message, adding to *count. Returns 0, or -1
+ * when the next record does not fit and the message has no record yet (it can never be sent). */
+int dns_transfer_fill(struct dns_transfer *transfer, uint8_t *message, size_t *pos, size_t limit,
+                      struct dns_compressor *compressor, uint16_t *count);
 
 #endif

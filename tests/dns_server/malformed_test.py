@@ -107,9 +107,10 @@ NOT_AS_NSD: Dict[str, Tuple[bytes, Optional[int]]] = {
     "a question for meta-type 128": (query() + question(qtype=128), FORMERR),
     # A QDCOUNT 0 query with OPT is RFC 7873's server-cookie probe, which NSD answers; we do not do cookies.
     "qdcount 0 with OPT": (query(qd=0, ar=1) + OPT + b"\x00\x00\x00\x00\x00\x00", FORMERR),
-    # NSD answers NOTAUTH (no transfer is allowed to us) and, to NOTIFY, an rcode from its zone lookup; we
-    # implement neither IXFR nor NOTIFY, which is what NOTIMP says (RFC 1035 section 4.1.1).
-    "IXFR over UDP": (query() + question(qtype=251), NOTIMP),
+    # NSD answers NOTAUTH (no transfer is allowed to us); we answer REFUSED, as to every transfer from an address
+    # `axfr-allow` does not list (empty by default). To NOTIFY NSD answers an rcode from its zone lookup; we are
+    # no secondary, and NOTIMP says so (RFC 1035 section 4.1.1).
+    "IXFR over UDP": (query() + question(qtype=251), REFUSED),
     "opcode NOTIFY": (query(flags=0x2100) + question(), NOTIMP),
 }
 
