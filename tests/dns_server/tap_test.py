@@ -59,6 +59,13 @@ def test_dig_gets_answers_from_the_unikernel_on_a_tap(abi: str, namespace: str) 
         assert sorted(answer.stdout.split()) == ["192.0.2.80", "192.0.2.81"], answer.stdout + answer.stderr
         nxdomain = dig(namespace, "nonexistent.example.org", "A")
         assert "status: NXDOMAIN" in nxdomain.stdout
+        # The banner says whether the stack has TCP; a stack without it (STACK_TCP_NOT_SUPPORTED) is served over UDP
+        # only, and one with it must answer a large answer whole over TCP (RFC 7766).
+        transport = banner.rstrip().rpartition(", ")[2]
+        assert transport in ("UDP and TCP", "UDP only (this stack has no TCP)"), banner
+        if transport == "UDP and TCP":
+            over_tcp = dig(namespace, "+tcp", "large.example.org", "TXT")
+            assert "ANSWER: 16," in over_tcp.stdout, over_tcp.stdout + over_tcp.stderr
         assert server.poll() is None
     finally:
         server.kill()
