@@ -122,8 +122,12 @@ static enum progress send_message(struct stack *stack, struct connection *connec
     struct server *server = connection->server;
     struct dns_frame_writer writer;
     size_t room, pending_length;
+    /* A fresh writer over server->frame offers its space at frame + 2, where the message was composed. */
     dns_frame_writer_init(&writer, server->frame, sizeof(server->frame));
-    (void)dns_frame_writer_message_space(&writer, &room);
+    if (dns_frame_writer_message_space(&writer, &room) != server->frame + 2 || length > room) {
+        connection_close(stack, connection);
+        return CLOSED;
+    }
     dns_frame_writer_commit(&writer, length);
     const uint8_t *pending = dns_frame_writer_pending(&writer, &pending_length);
     long taken = stack_tcp_write(stack, connection->flow, pending, pending_length);
