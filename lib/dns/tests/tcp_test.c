@@ -177,11 +177,14 @@ static void tcp_answer_checks(void)
     n = dns_answer_tcp(zone, response, udp_length, response + 1000, 1000, false, &transfer);
     check(n == 0, "a response is not answered over TCP either", "%zu octets", n);
 
-    /* An RRset over 65,535 octets cannot be sent over any transport: SERVFAIL with the question, never TC. */
-    static char text[200000];
+    /* 267 octets a record: 240 of them fit in 65,535 octets, 300 do not. */
+    static char text[400000];
     size_t used = (size_t)snprintf(text, sizeof text, "$TTL 60\n@ SOA ns hm 1 2 3 4 5\n");
     for (int i = 0; i < 300; i++) {
         used += (size_t)snprintf(text + used, sizeof text - used, "wide TXT \"%03d %0250d\"\n", i, 0);
+    }
+    for (int i = 0; i < 240; i++) {
+        used += (size_t)snprintf(text + used, sizeof text - used, "fits TXT \"%03d %0250d\"\n", i, 0);
     }
     char error[200];
     struct dns_zone *wide = dns_zone_parse(text, used, "example.org.", error, sizeof error);
@@ -189,6 +192,13 @@ static void tcp_answer_checks(void)
         check(false, "the wide zone parses", "%s", error);
         return;
     }
+    q = make_query("fits.example.org.", DNS_TYPE_TXT, false, -1);
+    n = dns_answer_tcp(wide, q.bytes, q.length, response, sizeof response, false, &transfer);
+    s = summarize(response, n, NULL, NULL);
+    check(s.ok && rcode_of(&s) == DNS_RCODE_NOERROR && s.answers == 240 && n > 64000 && n <= DNS_TCP_MESSAGE_MAX,
+          "an answer of 64 KB goes whole in one TCP message", "rcode %u, %u answers, %zu octets", rcode_of(&s),
+          s.answers, n);
+    /* An RRset over 65,535 octets cannot be sent over any transport: SERVFAIL with the question, never TC. */
     q = make_query("wide.example.org.", DNS_TYPE_TXT, false, -1);
     n = dns_answer_tcp(wide, q.bytes, q.length, response, sizeof response, false, &transfer);
     s = summarize(response, n, NULL, NULL);
@@ -558,7 +568,7 @@ static int replay(const char *directory, bool frames)
     return failures == 0 ? 0 : 1;
 }
 
-enum { TCP_ANSWER_CHECKS = 8, TRANSFER_CHECKS = 19, FRAMING_CHECKS = 10, ACL_CHECKS = 8 };
+enum { TCP_ANSWER_CHECKS = 9, TRANSFER_CHECKS = 19, FRAMING_CHECKS = 10, ACL_CHECKS = 8 };
 
 int main(int argc, char **argv)
 {
