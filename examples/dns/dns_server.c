@@ -32,6 +32,7 @@ struct connection {
     struct server *server;
     struct stack_tcp_flow *flow;
     struct connection *previous, *next;
+    uint32_t peer_address; /* IPv4, host byte order */
     bool transfer_allowed;
     bool transferring; /* `transfer` has messages to send */
     bool end_of_stream;
@@ -45,6 +46,8 @@ struct connection {
 
 struct server {
     struct dns_zone *zone;
+    const char *origin;
+    struct console *console;
     struct mclock *clock;
     struct dns_acl transfer_acl;
     uint64_t idle_timeout_ns;
@@ -93,6 +96,26 @@ static void connection_close(struct stack *stack, struct connection *connection)
 }
 
 enum progress { GO_ON, BLOCKED, CLOSED };
+
+/* One line per zone transfer asked for, as NSD logs them: transfers are rare, and who took the zone matters. */
+static void log_transfer(const struct connection *connection)
+{
+    static const char *const outcomes[] = {
+        [DNS_TRANSFER_REFUSED] = "refused (not in axfr-allow)",
+        [DNS_TRANSFER_FULL] = "the whole zone",
+        [DNS_TRANSFER_CURRENT] = "current: the SOA alone",
+        [DNS_TRANSFER_ERROR] = "not answered (not the zone's apex, or no client SOA)",
+    };
+    const struct dns_transfer *transfer = &connection->transfer;
+    if (transfer->outcome == DNS_TRANSFER_NONE || transfer->outcome > DNS_TRANSFER_ERROR)
+        return;
+    char line[160];
+    uint32_t a = connection->peer_address;
+    snprintf(line, sizeof(line), "dns: %s of %s to %u.%u.%u.%u: %s\n",
+             transfer->qtype == 251 /* IXFR */ ? "IXFR" : "AXFR", connection->server->origin, (unsigned)(a >> 24),
+             (unsigned)(a >> 16) & 255u, (unsigned)(a >> 8) & 255u, (unsigned)a & 255u, outcomes[transfer->outcome]);
+    say(connection->server->console, line);
+}
 
 /* Writes the backlog; BLOCKED while the stack takes no more, CLOSED when the connection failed. */
 static enum progress flush_backlog(struct stack *stack, struct connection *connection)
@@ -183,6 +206,7 @@ static void serve(struct stack *stack, struct connection *connection)
                                     &connection->transfer);
             server->queries++;
             server->tcp_queries++;
+            log_transfer(connection);
             connection->transferring = true; /* dns_transfer_next says at once when the answer was one message */
             if (length > 0 && send_message(stack, connection, length) != GO_ON)
                 return;
@@ -250,6 +274,7 @@ static void accept_connection(void *context, struct stack *stack, uint16_t local
     }
     connection->server = server;
     connection->flow = flow;
+    connection->peer_address = from->address;
     connection->transfer_allowed = dns_acl_allows(&server->transfer_acl, from->address);
     connection->last_activity_ns = mclock_elapsed_ns(server->clock);
     dns_frame_reader_init(&connection->reader, connection->input, sizeof(connection->input));
@@ -327,6 +352,8 @@ int dns_server_start(struct console *console, struct stack *stack, struct kv *zo
         say(console, line);
         return 1;
     }
+    the_server.origin = origin;
+    the_server.console = console;
     the_server.clock = clock;
     the_server.idle_timeout_ns = (uint64_t)idle_ms * NS_PER_MS;
     the_server.connections_max = (uint64_t)connections_max;

@@ -284,8 +284,15 @@ static void answer_transfer(struct response *r, const struct dns_name *qname, ui
         r->rcode = DNS_RCODE_NOTIMP;
         return;
     }
+    if (transfer != NULL) {
+        transfer->qtype = qtype;
+        transfer->outcome = DNS_TRANSFER_ERROR;
+    }
     if (!allowed) {
         r->rcode = DNS_RCODE_REFUSED;
+        if (transfer != NULL) {
+            transfer->outcome = DNS_TRANSFER_REFUSED;
+        }
         return;
     }
     if (!dns_name_is_at_or_below(dns_name_ref_of(&name), zone->nodes[0].key)) {
@@ -308,10 +315,15 @@ static void answer_transfer(struct response *r, const struct dns_name *qname, ui
     bool current = qtype == DNS_TYPE_IXFR && serial_at_or_after(client_serial, serial);
     if (!tcp || current) {
         put_required(r, ANSWER, zone->nodes[0].owner, zone->soa, zone->soa->ttl);
+        if (transfer != NULL) {
+            transfer->outcome = DNS_TRANSFER_CURRENT;
+        }
         return;
     }
     dns_transfer_begin(transfer, zone, query->id, (uint16_t)(r->flags), edns->present,
                        (uint16_t)(edns->flags & DNS_EDNS_DO));
+    transfer->outcome = DNS_TRANSFER_FULL;
+    transfer->qtype = qtype;
     if (dns_transfer_fill(transfer, r->message, &r->pos, r->limit, &r->compressor, &r->counts[ANSWER]) != 0) {
         r->truncated = true; /* the first record, the SOA, fits in any message over TCP, so this cannot happen */
     }
@@ -463,6 +475,8 @@ size_t dns_answer_udp(const struct dns_zone *zone, const uint8_t *query, size_t 
 size_t dns_answer_tcp(const struct dns_zone *zone, const uint8_t *query, size_t query_len, uint8_t *response,
                       size_t response_size, bool transfer_allowed, struct dns_transfer *transfer)
 {
-    dns_transfer_end(transfer); /* until a transfer starts, there is nothing after the first message */
+    /* Until a transfer starts, there is nothing after the first message. */
+    dns_transfer_end(transfer);
+    transfer->outcome = DNS_TRANSFER_NONE;
     return respond(zone, query, query_len, response, response_size, true, transfer_allowed, transfer);
 }

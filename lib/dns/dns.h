@@ -45,9 +45,20 @@ size_t dns_answer_udp(const struct dns_zone *zone, const uint8_t *query, size_t 
 /* The largest DNS message over TCP (RFC 1035 section 4.2.2: a two-octet length prefix). */
 #define DNS_TCP_MESSAGE_MAX 65535
 
+/* What dns_answer_tcp made of a query, for the server's log. */
+enum dns_transfer_outcome {
+    DNS_TRANSFER_NONE = 0, /* the query asked for no zone transfer */
+    DNS_TRANSFER_REFUSED,  /* the client is not allowed one */
+    DNS_TRANSFER_FULL,     /* the whole zone goes: AXFR, or IXFR from a client behind */
+    DNS_TRANSFER_CURRENT,  /* IXFR from a client as new as we are: the SOA alone */
+    DNS_TRANSFER_ERROR,    /* not our zone's apex (NOTAUTH, REFUSED), or no client SOA in an IXFR (FORMERR) */
+};
+
 /* What remains of a zone transfer after its first message: the records still to send. Plain data; a zone
  * transfer needs no other memory. */
 struct dns_transfer {
+    uint8_t outcome; /* an enum dns_transfer_outcome, set by dns_answer_tcp */
+    uint16_t qtype;  /* DNS_TYPE_AXFR (252) or DNS_TYPE_IXFR (251) when outcome is not NONE */
     const struct dns_zone *zone;
     uint16_t id, flags;  /* of every message: the query's ID, QR AA and the query's RD CD */
     bool edns;           /* every message carries an OPT record (the query had one) */
@@ -62,7 +73,8 @@ struct dns_transfer {
  * for dns_answer). An AXFR for the zone's apex, or an IXFR whose client is behind, from a client
  * `transfer_allowed`, is answered with the whole zone (RFC 5936: the SOA first and last, the question in the first
  * message): the first message is written here and `transfer` holds the rest, for dns_transfer_next. Otherwise,
- * and when not allowed (REFUSED), the answer is one message and dns_transfer_next returns 0 at once.
+ * and when not allowed (REFUSED), the answer is one message and dns_transfer_next returns 0 at once. `transfer`
+ * (never NULL) also says, in `outcome`, what became of a transfer query.
  * An answer larger than 65,535 octets (an RRset that big) is SERVFAIL with only the question. */
 size_t dns_answer_tcp(const struct dns_zone *zone, const uint8_t *query, size_t query_len, uint8_t *response,
                       size_t response_size, bool transfer_allowed, struct dns_transfer *transfer);

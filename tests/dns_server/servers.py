@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -41,9 +42,15 @@ def read_line(process: subprocess.Popen, deadline: float) -> str:
     return line
 
 
+def collect_lines(process: subprocess.Popen, lines: List[str]) -> None:
+    assert process.stdout is not None
+    for line in process.stdout:
+        lines.append(line)
+
+
 @contextmanager
 def unix_dns_server(*args: str) -> Iterator[Tuple[int, List[str]]]:
-    """Run examples.dns/image.unix on 127.0.0.1 and a free port; yield the port and its console lines."""
+    """Run examples.dns/image.unix on 127.0.0.1 and a free port; yield the port and its console lines so far."""
     port = free_port()
     process = subprocess.Popen(
         ["examples.dns/image.unix", f"--port={port}", *args],
@@ -55,8 +62,10 @@ def unix_dns_server(*args: str) -> Iterator[Tuple[int, List[str]]]:
     try:
         lines.append(read_line(process, time.monotonic() + 10))
         assert lines[0].startswith("dns: serving example.org."), lines
+        # The console goes on (zone transfers are logged): `lines` grows as the server prints.
+        threading.Thread(target=collect_lines, args=(process, lines), daemon=True).start()
         yield port, lines
-        assert process.poll() is None, f"the server died: {process.stdout.read() if process.stdout else ''}"
+        assert process.poll() is None, "the server died: " + "".join(lines)
     finally:
         process.kill()
         process.wait(timeout=10)

@@ -27,10 +27,15 @@ LARGE_TXT = 16  # records of large.example.org: 1,951 octets, more than the 1,23
 
 
 @pytest.fixture(scope="module")
-def server() -> Iterator[int]:
+def console() -> Iterator[Tuple[int, List[str]]]:
     with unix_dns_server("--axfr-allow=127.0.0.1") as (port, lines):
         assert lines[0].rstrip().endswith("UDP and TCP"), lines
-        yield port
+        yield port, lines
+
+
+@pytest.fixture(scope="module")
+def server(console: Tuple[int, List[str]]) -> int:
+    return console[0]
 
 
 def dig(port: int, *args: str) -> str:
@@ -145,13 +150,18 @@ def test_ixfr_from_a_current_client_is_the_single_soa(server: int) -> None:
         assert [rrset.rdtype for rrset in response.answer] == [dns.rdatatype.SOA] and len(response.answer[0]) == 1
 
 
-def test_a_disallowed_address_is_refused(server: int) -> None:
+def test_a_disallowed_address_is_refused(console: Tuple[int, List[str]]) -> None:
     # 127.0.0.2 is the host too, but not in --axfr-allow=127.0.0.1.
+    server, lines = console
     query = dns.message.make_query("example.org", "AXFR")
     with connect(server, source="127.0.0.2") as sock:
         sock.sendall(frame(query.to_wire()))
         response = read_message(sock)
     assert response.rcode() == dns.rcode.REFUSED and response.answer == []
+    deadline = time.monotonic() + 5
+    while "dns: AXFR of example.org. to 127.0.0.2: refused (not in axfr-allow)\n" not in lines:
+        assert time.monotonic() < deadline, "the refusal was not logged:\n" + "".join(lines)
+        time.sleep(0.05)
     assert "Transfer failed" in dig(server, "-b", "127.0.0.2", "example.org", "AXFR")
 
 

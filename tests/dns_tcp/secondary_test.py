@@ -9,12 +9,14 @@ import tempfile
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, List
+from typing import Iterator, List, Tuple
 
 import dns.exception
 import dns.flags
 import dns.message
+import dns.opcode
 import dns.query
+import dns.rcode
 import dns.rdataclass
 import dns.rdatatype
 import dns.zone
@@ -89,9 +91,22 @@ def nsd_secondary(primary_port: int, request: str) -> Iterator[tuple]:
 
 
 @pytest.fixture(scope="module")
-def primary() -> Iterator[int]:
-    with unix_dns_server("--axfr-allow=127.0.0.1") as (port, _):
-        yield port
+def primary_console() -> Iterator[Tuple[int, List[str]]]:
+    with unix_dns_server("--axfr-allow=127.0.0.1") as served:
+        yield served
+
+
+@pytest.fixture(scope="module")
+def primary(primary_console: Tuple[int, List[str]]) -> int:
+    return primary_console[0]
+
+
+def wait_for_line(lines: List[str], text: str, start: int = 0, seconds: float = 10) -> None:
+    """Waits until the server's console, from line `start` on, has a line with `text`."""
+    deadline = time.monotonic() + seconds
+    while not any(text in line for line in lines[start:]):
+        assert time.monotonic() < deadline, f"the server never printed {text!r}:\n" + "".join(lines)
+        time.sleep(0.05)
 
 
 # NSD answers ANY (RFC 8482) with the first RRset it stores for the name: loaded from the master file, the SOA at
@@ -119,9 +134,12 @@ def compare(primary: int, secondary: int, queries: List[tuple]) -> List[str]:
 
 # "" lets NSD choose (IXFR, AXFR when it holds no copy yet); "AXFR " asks for AXFR only.
 @pytest.mark.parametrize("request_kind", ["", "AXFR "], ids=["nsd-default", "axfr-only"])
-def test_nsd_transfers_the_zone_and_answers_as_we_do(primary: int, request_kind: str) -> None:
+def test_nsd_transfers_the_zone_and_answers_as_we_do(
+    primary: int, primary_console: Tuple[int, List[str]], request_kind: str
+) -> None:
     serial = dns.zone.from_file(ZONE_FILE, origin=ORIGIN).get_soa().serial
     with nsd_secondary(primary, request_kind) as (secondary, folder):
+        wait_for_line(primary_console[1], f"XFR of {ORIGIN}. to 127.0.0.1: the whole zone")
         log = (folder / "nsd.log").read_text()
         assert f"received update to serial {serial}" in log and f"from 127.0.0.1@{primary}" in log, log
         queries = [query for query in corpus() if query not in STORAGE_ORDER]
@@ -142,3 +160,21 @@ def test_the_secondary_answers_apex_any_from_its_storage_order(primary: int) -> 
             apex.find_rdataset(dns.rdataclass.IN, rrset.rdtype)
         )
         assert compare(primary, secondary, [(ORIGIN, "ANY")]) != [], "NSD now answers as we do: drop STORAGE_ORDER"
+
+
+def test_a_notified_secondary_asks_by_ixfr_and_is_told_it_is_current(primary_console: Tuple[int, List[str]]) -> None:
+    """RFC 1996 NOTIFY makes NSD check its copy: it asks us by IXFR with its serial, which is ours, and we answer
+    with the SOA alone (RFC 1995 section 2), which NSD takes as up to date."""
+    primary, lines = primary_console
+    with nsd_secondary(primary, "") as (secondary, folder):
+        before = len(lines)
+        notify = dns.message.make_query(ORIGIN, "SOA")
+        notify.set_opcode(dns.opcode.NOTIFY)
+        notify.flags |= dns.flags.AA
+        response = dns.query.udp(notify, "127.0.0.1", port=secondary, timeout=3)
+        assert response.rcode() == dns.rcode.NOERROR and response.opcode() == dns.opcode.NOTIFY
+        wait_for_line(lines, f"IXFR of {ORIGIN}. to 127.0.0.1: current: the SOA alone", start=before)
+        log = (folder / "nsd.log").read_text()
+        assert "error" not in log.lower(), log
+        answer = dns.query.udp(dns.message.make_query(ORIGIN, "SOA"), "127.0.0.1", port=secondary, timeout=3)
+        assert answer.flags & dns.flags.AA and answer.answer, answer

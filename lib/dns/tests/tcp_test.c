@@ -327,6 +327,34 @@ static void transfer_checks(void)
     check(s.ok && rcode_of(&s) == DNS_RCODE_FORMERR, "IXFR without the client's SOA is FORMERR", "rcode %u",
           rcode_of(&s));
 
+    /* What the server logs: the outcome of each query, and whether it was AXFR or IXFR. */
+    struct {
+        const struct query *query;
+        bool allowed;
+        enum dns_transfer_outcome outcome;
+        uint16_t qtype;
+    } outcomes[] = {
+        {&axfr, true, DNS_TRANSFER_FULL, DNS_TYPE_AXFR},
+        {&axfr, false, DNS_TRANSFER_REFUSED, DNS_TYPE_AXFR},
+        {&below, true, DNS_TRANSFER_ERROR, DNS_TYPE_AXFR},
+        {&ixfr_bare, true, DNS_TRANSFER_ERROR, DNS_TYPE_IXFR},
+        {&ixfr_current, true, DNS_TRANSFER_CURRENT, DNS_TYPE_IXFR},
+        {&ixfr_behind, true, DNS_TRANSFER_FULL, DNS_TYPE_IXFR},
+    };
+    unsigned right = 0;
+    for (size_t i = 0; i < sizeof outcomes / sizeof outcomes[0]; i++) {
+        struct dns_transfer transfer;
+        dns_answer_tcp(zone, outcomes[i].query->bytes, outcomes[i].query->length, response, sizeof response,
+                       outcomes[i].allowed, &transfer);
+        right += transfer.outcome == outcomes[i].outcome && transfer.qtype == outcomes[i].qtype;
+    }
+    struct dns_transfer plain;
+    struct query www = make_query("www.example.org.", DNS_TYPE_A, false, -1);
+    dns_answer_tcp(zone, www.bytes, www.length, response, sizeof response, true, &plain);
+    check(right == sizeof outcomes / sizeof outcomes[0] && plain.outcome == DNS_TRANSFER_NONE,
+          "dns_answer_tcp says what became of each transfer", "%u of %zu right, plain query %u", right,
+          sizeof outcomes / sizeof outcomes[0], plain.outcome);
+
     struct query axfr_edns = make_query("example.org.", DNS_TYPE_AXFR, true, -1);
     s = run_transfer(zone, &axfr_edns, 512, true, &t);
     check(t.all_ok && t.messages > 3 && t.largest <= 512 && t.records == TEST_ZONE_RECORDS + 1 && t.soas == 2 &&
@@ -568,7 +596,7 @@ static int replay(const char *directory, bool frames)
     return failures == 0 ? 0 : 1;
 }
 
-enum { TCP_ANSWER_CHECKS = 9, TRANSFER_CHECKS = 19, FRAMING_CHECKS = 10, ACL_CHECKS = 8 };
+enum { TCP_ANSWER_CHECKS = 9, TRANSFER_CHECKS = 20, FRAMING_CHECKS = 10, ACL_CHECKS = 8 };
 
 int main(int argc, char **argv)
 {
