@@ -468,10 +468,14 @@ int socket_tcp_shutdown(struct socket_tcp *tcp, struct stack_tcp_flow *flow)
         return 0;
     /* The kernel sends the FIN after the bytes already queued, as the contract asks. */
     if (shutdown(flow->fd, SHUT_WR) != 0) {
-        int error = socket_tcp_error_from_errno(errno);
-        if (error != STACK_TCP_INVALID)
-            fail_quietly(flow, error);
-        return error;
+        /* ENOTCONN on an established flow: a reset ended it, and the socket's pending error says which. */
+        int error = errno;
+        if (error == ENOTCONN) {
+            int pending = pending_socket_error(flow->fd);
+            error = pending != 0 ? pending : ECONNRESET;
+        }
+        fail_quietly(flow, socket_tcp_error_from_errno(error));
+        return flow->error;
     }
     flow->shut_down = true;
     flow->write_armed = false;
