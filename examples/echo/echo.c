@@ -59,8 +59,8 @@ static void echo_pump(struct stack *stack, struct echo_connection *connection)
             connection->start = connection->end = 0;
         }
         if (connection->peer_done) {
-            /* Everything echoed: end our direction too, then release the flow (an orderly close: all was read). */
-            (void)stack_tcp_shutdown(stack, connection->flow);
+            /* Everything echoed: end our direction too. All was read, so closing is orderly: the stack sends what
+             * is queued, then our FIN (a separate tcp_shutdown first would add nothing). */
             echo_finish(stack, connection);
             return;
         }
@@ -120,9 +120,7 @@ static void sink_readable(void *context, struct stack *stack, struct stack_tcp_f
         if (got == STACK_TCP_WOULD_BLOCK)
             return;
         if (got <= 0) {
-            if (got == 0)
-                (void)stack_tcp_shutdown(stack, flow);
-            stack_tcp_close(stack, flow);
+            stack_tcp_close(stack, flow); /* at the end of stream, an orderly close: our FIN */
             return;
         }
     }

@@ -213,11 +213,16 @@ static struct stack_tcp_flow *new_flow(int fd)
     if (flow == NULL)
         return NULL;
     flow->fd = fd;
-    /* Applications write whole messages (a DNS length and its message, an echo of what came): send them at
-     * once rather than hold the second behind Nagle's wait for the peer's (possibly delayed) ACK. */
-    int on = 1;
-    (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on)); /* best effort: latency, not correctness */
     return flow;
+}
+
+/* Applications write whole messages (a DNS length and its message, an echo of what came): send them at once
+ * rather than hold the second behind Nagle's wait for the peer's (possibly delayed) ACK. Set on a listener, the
+ * option is inherited by the connections it accepts. Best effort: latency, not correctness. */
+static void send_without_delay(int fd)
+{
+    int on = 1;
+    (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
 }
 
 static void accept_connections(struct socket_tcp *tcp, struct tcp_listener *listener)
@@ -312,6 +317,7 @@ static int listener_socket(struct in_addr address, uint16_t port)
     /* A restarted server rebinds at once although connections of its previous run linger in TIME-WAIT. */
     int on = 1;
     struct sockaddr_in bound = {.sin_family = AF_INET, .sin_port = htons(port), .sin_addr = address};
+    send_without_delay(fd);
     if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) != 0 ||
         bind(fd, (struct sockaddr *)&bound, sizeof(bound)) != 0 || listen(fd, LISTEN_BACKLOG) != 0) {
         int error = errno;
@@ -371,6 +377,7 @@ int socket_tcp_connect(struct socket_tcp *tcp, const struct stack_tcp_peer *to,
         close(fd);
         return STACK_TCP_NO_ROOM;
     }
+    send_without_delay(fd);
     flow->callbacks = *callbacks;
     flow->context = context;
     flow->taken = true;
@@ -482,11 +489,12 @@ int socket_tcp_shutdown(struct socket_tcp *tcp, struct stack_tcp_flow *flow)
     return 0;
 }
 
-/* True when bytes the peer sent are still unread in the kernel's receive queue. */
-static bool unread_bytes(int fd)
+/* True when bytes the peer sent are still unread in the kernel's receive queue. Nothing follows the end of
+ * stream, so a flow that read it needs no look. */
+static bool unread_bytes(const struct stack_tcp_flow *flow)
 {
     int pending = 0;
-    return ioctl(fd, FIONREAD, &pending) == 0 && pending > 0;
+    return !flow->end_of_stream && ioctl(flow->fd, FIONREAD, &pending) == 0 && pending > 0;
 }
 
 void socket_tcp_close(struct socket_tcp *tcp, struct stack_tcp_flow *flow)
@@ -494,7 +502,7 @@ void socket_tcp_close(struct socket_tcp *tcp, struct stack_tcp_flow *flow)
     /* RFC 9293 3.6: closing with received data unread (or a connection that never completed) resets it; a
      * zero linger time makes close() send the RST and drop our queue. Otherwise close() is orderly: the kernel
      * sends what is queued, then FIN, and finishes the close on its own. */
-    if (flow->error == 0 && (flow->connecting || unread_bytes(flow->fd))) {
+    if (flow->error == 0 && (flow->connecting || unread_bytes(flow))) {
         struct linger reset = {.l_onoff = 1, .l_linger = 0};
         (void)setsockopt(flow->fd, SOL_SOCKET, SO_LINGER, &reset, sizeof(reset)); /* Linux resets anyway */
     }
