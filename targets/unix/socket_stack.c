@@ -296,8 +296,9 @@ int unix_socket_stack_connect(struct stack *self)
     }
     s->fds = calloc(MAX_LISTENERS + socket_tcp_poll_capacity(s->tcp), sizeof(*s->fds));
     if (s->fds == NULL) {
+        socket_tcp_destroy(s->tcp);
         free(s);
-        return -ENOMEM; /* the TCP state stays allocated: connect failing stops the boot */
+        return -ENOMEM;
     }
     self->ops = &ops;
     self->state = s;

@@ -7,6 +7,8 @@
  * connect completes. `failed` is delivered when the loop learns of a reset, timeout or refusal; an error that a
  * read or write returned first is not reported again.
  *
+ * A callback left NULL is not called.
+ *
  * Limit: at most `connections_max` flows. At the limit the listeners are no longer polled, so new connections wait
  * in the kernel's accept backlog (LISTEN_BACKLOG; beyond it the kernel drops SYNs and clients retry) until a flow
  * is closed: memory stays bounded and no connection is refused that could be served a moment later. */
@@ -138,6 +140,26 @@ struct socket_tcp *socket_tcp_create(struct stack *stack, struct in_addr bind_ad
     return tcp;
 }
 
+static void free_released(struct socket_tcp *tcp)
+{
+    while (tcp->released != NULL) {
+        struct stack_tcp_flow *flow = tcp->released;
+        tcp->released = flow->next;
+        free(flow);
+    }
+}
+
+void socket_tcp_destroy(struct socket_tcp *tcp)
+{
+    while (tcp->open != NULL)
+        socket_tcp_close(tcp, tcp->open);
+    free_released(tcp);
+    for (size_t i = 0; i < tcp->listener_count; i++)
+        (void)close(tcp->listeners[i].fd);
+    free(tcp->polled);
+    free(tcp);
+}
+
 bool socket_tcp_idle(const struct socket_tcp *tcp)
 {
     return tcp->listener_count == 0 && tcp->open == NULL;
@@ -146,15 +168,6 @@ bool socket_tcp_idle(const struct socket_tcp *tcp)
 size_t socket_tcp_poll_capacity(const struct socket_tcp *tcp)
 {
     return tcp->connections_max + TCP_LISTENERS_MAX;
-}
-
-static void free_released(struct socket_tcp *tcp)
-{
-    while (tcp->released != NULL) {
-        struct stack_tcp_flow *flow = tcp->released;
-        tcp->released = flow->next;
-        free(flow);
-    }
 }
 
 size_t socket_tcp_poll_prepare(struct socket_tcp *tcp, struct pollfd *fds, size_t capacity)
@@ -235,7 +248,8 @@ static void accept_connections(struct socket_tcp *tcp, struct tcp_listener *list
             if (errno == EINTR || errno == ECONNABORTED)
                 continue;
             if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
-                tcp->accept_paused = true; /* the listener stays readable: polling it now would spin */
+                tcp->accept_paused = true; /* the listener stays readable: polling it now would spin; the
+                                            * next tcp_close resumes accepting */
             return;
         }
         struct stack_tcp_flow *flow = new_flow(fd);
@@ -266,7 +280,8 @@ static void dispatch_flow(struct socket_tcp *tcp, struct stack_tcp_flow *flow, s
             return;
         }
         flow->read_armed = true;
-        flow->callbacks.writable(flow->context, tcp->stack, flow);
+        if (flow->callbacks.writable != NULL)
+            flow->callbacks.writable(flow->context, tcp->stack, flow);
         return;
     }
     if ((revents & POLLERR) != 0) {
@@ -280,14 +295,16 @@ static void dispatch_flow(struct socket_tcp *tcp, struct stack_tcp_flow *flow, s
     if ((revents & (POLLIN | POLLHUP | POLLERR)) != 0 && flow->read_armed) {
         flow->read_armed = false;
         delivered = true;
-        flow->callbacks.readable(flow->context, tcp->stack, flow);
+        if (flow->callbacks.readable != NULL)
+            flow->callbacks.readable(flow->context, tcp->stack, flow);
         if (flow->released || flow->error != 0)
             return;
     }
     if ((revents & (POLLOUT | POLLHUP | POLLERR)) != 0 && flow->write_armed) {
         flow->write_armed = false;
         delivered = true;
-        flow->callbacks.writable(flow->context, tcp->stack, flow);
+        if (flow->callbacks.writable != NULL)
+            flow->callbacks.writable(flow->context, tcp->stack, flow);
     }
     if (!delivered && !flow->released) {
         /* Hang-up with nothing the application waits for: stop polling rather than wake for it again. */

@@ -20,6 +20,9 @@ struct socket_tcp;
  * (accepted and connected together). Returns NULL when memory is short. */
 struct socket_tcp *socket_tcp_create(struct stack *stack, struct in_addr bind_address, size_t connections_max);
 
+/* Closes every listener and flow and frees the TCP state (a stack whose connect failed after creating it). */
+void socket_tcp_destroy(struct socket_tcp *tcp);
+
 /* True when there is no listener and no flow: the loop may then wait on UDP alone. */
 bool socket_tcp_idle(const struct socket_tcp *tcp);
 
