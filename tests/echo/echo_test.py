@@ -207,3 +207,26 @@ def test_nc_and_socat_as_clients() -> None:
     assert (by_nc.returncode, by_nc.stdout == payload) == (0, True), by_nc.stderr
     assert (by_socat.returncode, by_socat.stdout == payload) == (0, True), by_socat.stderr
     assert (sink.returncode, sink.stdout) == (0, b""), sink.stderr
+
+
+def test_the_server_closes_connections_idle_for_the_timeout_and_keeps_the_active_ones() -> None:
+    with echo_server("--tcp-idle-timeout-ms=300") as server:
+        idle = socket.create_connection((server.address, server.tcp_echo_port), timeout=5)
+        active = socket.create_connection((server.address, server.tcp_echo_port), timeout=5)
+        sink = socket.create_connection((server.address, server.tcp_sink_port), timeout=5)
+        started = time.monotonic()
+        with idle, active, sink:
+            for i in range(10):  # 1 s of traffic every 0.1 s on `active`
+                active.sendall(b"%d" % i)
+                assert receive_all(active, len(b"%d" % i)) == b"%d" % i
+                time.sleep(0.1)
+            # The idle ones were closed by the server, in order (its FIN, no reset), after 0.3 s or a little more.
+            assert receive_all(idle) == b""
+            assert receive_all(sink) == b""
+            # `active` is served still, then closed once it too is idle.
+            active.sendall(b"last")
+            assert receive_all(active, 4) == b"last"
+            quiet_from = time.monotonic()
+            assert receive_all(active) == b""
+            assert 0.25 <= time.monotonic() - quiet_from < 2.0
+        assert time.monotonic() - started < 5
