@@ -1,15 +1,18 @@
-"""tcp_connect on the unix stack: the tcp_client guest against Python servers on loopback."""
+"""tcp_connect on the unix stack: the tcp_client guest against Python servers on loopback, and against peers that
+never answer inside network namespaces of its own."""
 
 from __future__ import annotations
 
+import os
 import socket
 import struct
 import subprocess
 import threading
-from typing import Callable, Iterator, List
+from typing import Callable, Iterator, List, Sequence
 
 import pytest
 from echo.echo_server import receive_all
+from probes.capabilities import require
 
 CLIENT = "tests.guests/tcp_client.unix"
 
@@ -34,9 +37,12 @@ def serve_once(server: socket.socket, handle: Callable[[socket.socket], None]) -
     return thread
 
 
-def run_client(port: int, message: str) -> subprocess.CompletedProcess:
+def run_client(port: int, message: str, *prefix: str, peer: str = "127.0.0.1") -> subprocess.CompletedProcess:
     return subprocess.run(
-        [CLIENT, f"--port={port}", f"--message={message}"], capture_output=True, text=True, timeout=20
+        [*prefix, CLIENT, f"--peer={peer}", f"--port={port}", f"--message={message}"],
+        capture_output=True,
+        text=True,
+        timeout=20,
     )
 
 
@@ -70,3 +76,52 @@ def test_a_closed_port_is_reported_as_refused(listener: socket.socket) -> None:
     listener.close()
     result = run_client(port, "hello")
     assert (result.returncode, result.stdout) == (1, "tcp_client: failed (-111)\n")
+
+
+def run_all(*commands: Sequence[str]) -> None:
+    for command in commands:
+        subprocess.run(command, check=True, capture_output=True, timeout=10)
+
+
+@pytest.fixture
+def namespaces() -> Iterator[List[str]]:
+    """Two fresh network namespaces, `client` then `peer`, removed afterwards."""
+    require("netns", "the unreachable and timeout cases need network namespaces")
+    names = [f"mirage-tcp-client-{os.getpid()}", f"mirage-tcp-peer-{os.getpid()}"]
+    try:
+        for name in names:
+            run_all(["ip", "netns", "add", name], ["ip", "-n", name, "link", "set", "lo", "up"])
+        yield names
+    finally:
+        for name in names:
+            subprocess.run(["ip", "netns", "del", name], check=False, capture_output=True, timeout=10)
+
+
+def test_a_peer_that_does_not_answer_arp_is_reported_as_unreachable(namespaces: List[str]) -> None:
+    client, _ = namespaces
+    # A link whose other end has no address: ARP for 10.78.0.9 goes unanswered (3 tries, 100 ms apart).
+    run_all(
+        ["ip", "-n", client, "link", "add", "v0", "type", "veth", "peer", "name", "v1"],
+        ["ip", "-n", client, "address", "add", "10.78.0.1/24", "dev", "v0"],
+        ["ip", "-n", client, "link", "set", "v0", "up"],
+        ["ip", "-n", client, "link", "set", "v1", "up"],
+        ["ip", "netns", "exec", client, "sysctl", "-q", "net.ipv4.neigh.v0.retrans_time_ms=100"],
+    )
+    result = run_client(7, "hello", "ip", "netns", "exec", client, peer="10.78.0.9")
+    assert (result.returncode, result.stdout) == (1, "tcp_client: failed (-113)\n")
+
+
+def test_a_connect_whose_syn_is_never_answered_times_out(namespaces: List[str]) -> None:
+    client, peer = namespaces
+    # The peer gets the SYNs, but its answers to the client are dropped (a blackhole route); one SYN retry: ~3 s.
+    run_all(
+        ["ip", "-n", client, "link", "add", "v0", "type", "veth", "peer", "name", "v1", "netns", peer],
+        ["ip", "-n", client, "address", "add", "10.78.0.1/24", "dev", "v0"],
+        ["ip", "-n", client, "link", "set", "v0", "up"],
+        ["ip", "-n", peer, "address", "add", "10.78.0.2/24", "dev", "v1"],
+        ["ip", "-n", peer, "link", "set", "v1", "up"],
+        ["ip", "-n", peer, "route", "add", "blackhole", "10.78.0.1/32"],
+        ["ip", "netns", "exec", client, "sysctl", "-q", "net.ipv4.tcp_syn_retries=1"],
+    )
+    result = run_client(7, "hello", "ip", "netns", "exec", client, peer="10.78.0.2")
+    assert (result.returncode, result.stdout) == (1, "tcp_client: failed (-110)\n")
