@@ -230,3 +230,26 @@ def test_the_server_closes_connections_idle_for_the_timeout_and_keeps_the_active
             assert receive_all(active) == b""
             assert 0.25 <= time.monotonic() - quiet_from < 2.0
         assert time.monotonic() - started < 5
+
+
+def test_closing_with_received_bytes_unread_resets_the_connection() -> None:
+    # The client sends without reading its echo, so the server's writes block and bytes wait unread in its receive
+    # queue; when the idle timeout closes the flow, the contract says reset, not an orderly close.
+    with echo_server("--tcp-idle-timeout-ms=300") as server:
+        with socket.create_connection((server.address, server.tcp_echo_port), timeout=5) as client:
+            client.setblocking(False)
+            chunk = bytes(1 << 16)
+            sent = 0
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline:
+                try:
+                    sent += client.send(chunk)
+                except BlockingIOError:
+                    break
+            assert sent > 0
+            client.setblocking(True)
+            client.settimeout(5)
+            time.sleep(1)  # past the idle timeout
+            with pytest.raises(ConnectionResetError):
+                while client.recv(1 << 16):
+                    pass
