@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import select
 import shutil
 import socket
 import struct
@@ -233,20 +234,25 @@ def test_the_server_closes_connections_idle_for_the_timeout_and_keeps_the_active
 
 
 def test_closing_with_received_bytes_unread_resets_the_connection() -> None:
-    # The client sends without reading its echo, so the server's writes block and bytes wait unread in its receive
-    # queue; when the idle timeout closes the flow, the contract says reset, not an orderly close.
+    # The client sends without reading its echo until the server stops reading (its writes block on the client's
+    # full receive buffer), so bytes wait unread in the server's receive queue; when the idle timeout closes the
+    # flow, the contract says reset, not an orderly close.
     with echo_server("--tcp-idle-timeout-ms=300") as server:
-        with socket.create_connection((server.address, server.tcp_echo_port), timeout=5) as client:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as client:
+            client.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 << 10)
+            client.connect((server.address, server.tcp_echo_port))
             client.setblocking(False)
             chunk = bytes(1 << 16)
-            sent = 0
             deadline = time.monotonic() + 5
             while time.monotonic() < deadline:
                 try:
-                    sent += client.send(chunk)
+                    client.send(chunk)
                 except BlockingIOError:
-                    break
-            assert sent > 0
+                    # Blocked for 100 ms (under the idle timeout): the server no longer reads.
+                    if not select.select([], [client], [], 0.1)[1]:
+                        break
+            else:
+                raise AssertionError("the server kept reading an echo that nobody read")
             client.setblocking(True)
             client.settimeout(5)
             time.sleep(1)  # past the idle timeout
