@@ -97,9 +97,8 @@ int socket_tcp_error_from_errno(int error)
     case ENOMEM:
     case EMFILE:
     case ENFILE:
+    case EADDRNOTAVAIL: /* connect: no local port left */
         return STACK_TCP_NO_ROOM;
-    case EADDRINUSE:
-        return STACK_TCP_IN_USE;
     case EINVAL:
     case ENOTCONN:
         return STACK_TCP_INVALID;
@@ -326,11 +325,28 @@ void socket_tcp_poll_dispatch(struct socket_tcp *tcp, const struct pollfd *fds, 
     }
 }
 
+/* The stack_tcp_error for a failure to listen: the port is taken, a limit is reached, or (a privileged port
+ * without the right, an address the host does not have) the port cannot be had here. */
+static int listen_error_from_errno(int error)
+{
+    switch (error) {
+    case EADDRINUSE:
+        return STACK_TCP_IN_USE;
+    case ENOBUFS:
+    case ENOMEM:
+    case EMFILE:
+    case ENFILE:
+        return STACK_TCP_NO_ROOM;
+    default:
+        return STACK_TCP_INVALID;
+    }
+}
+
 static int listener_socket(struct in_addr address, uint16_t port)
 {
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0)
-        return socket_tcp_error_from_errno(errno);
+        return listen_error_from_errno(errno);
     /* A restarted server rebinds at once although connections of its previous run linger in TIME-WAIT. */
     int on = 1;
     struct sockaddr_in bound = {.sin_family = AF_INET, .sin_port = htons(port), .sin_addr = address};
@@ -339,7 +355,7 @@ static int listener_socket(struct in_addr address, uint16_t port)
         bind(fd, (struct sockaddr *)&bound, sizeof(bound)) != 0 || listen(fd, LISTEN_BACKLOG) != 0) {
         int error = errno;
         close(fd);
-        return socket_tcp_error_from_errno(error);
+        return listen_error_from_errno(error);
     }
     return fd;
 }

@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import List
 
 import pytest
-from echo.echo_server import EchoServer, echo_server, receive_all
+from echo.echo_server import IMAGE, EchoServer, echo_server, receive_all
 
 TEN_MB = 10 * 1000 * 1000
 
@@ -259,3 +259,17 @@ def test_closing_with_received_bytes_unread_resets_the_connection() -> None:
             with pytest.raises(ConnectionResetError):
                 while client.recv(1 << 16):
                     pass
+
+
+def test_a_tcp_port_taken_by_another_program_stops_the_boot_with_in_use() -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as other:
+        other.bind(("127.0.0.1", 0))
+        other.listen(1)
+        port = other.getsockname()[1]
+        result = subprocess.run(
+            [IMAGE, f"--tcp-echo-port={port}", "--tcp-sink-port=0", "--udp-echo-port=0"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
+    assert (result.returncode, result.stdout) == (1, f"echo: cannot serve tcp echo on port {port} (-98)\n")
