@@ -1,6 +1,6 @@
 /* echo.c: TCP echo (RFC 862), a TCP sink (RFC 863's discard) and UDP echo over the stack device, for tests and
  * benchmarks of the stack itself. A port key of 0 turns its service off; TCP connections idle for
- * `tcp-idle-timeout-ms` are closed by the server. */
+ * `tcp-idle-timeout` milliseconds are closed by the server. */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -257,7 +257,7 @@ static bool start_service(struct echo_server *server, struct stack *stack, const
 int echo_start(struct console *console, struct stack *stack, struct mclock *clock)
 {
     char line[96];
-    int64_t idle_timeout_ms = mirage_key_int("tcp-idle-timeout-ms");
+    int64_t idle_timeout_ms = mirage_key_int("tcp-idle-timeout");
     int32_t tcp_echo_port = port_key("tcp-echo-port");
     int32_t tcp_sink_port = port_key("tcp-sink-port");
     int32_t udp_echo_port = port_key("udp-echo-port");
@@ -266,7 +266,7 @@ int echo_start(struct console *console, struct stack *stack, struct mclock *cloc
         return 1;
     }
     if (idle_timeout_ms < 0 || idle_timeout_ms > INT64_C(86400000)) {
-        say(console, "echo: tcp-idle-timeout-ms must be 0 (none) up to a day\n");
+        say(console, "echo: tcp-idle-timeout must be 0 (none) up to a day\n");
         return 1;
     }
     struct echo_server *server = calloc(1, sizeof(*server));

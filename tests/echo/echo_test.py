@@ -211,7 +211,7 @@ def test_nc_and_socat_as_clients() -> None:
 
 
 def test_the_server_closes_connections_idle_for_the_timeout_and_keeps_the_active_ones() -> None:
-    with echo_server("--tcp-idle-timeout-ms=300") as server:
+    with echo_server("--tcp-idle-timeout=300") as server:
         idle = socket.create_connection((server.address, server.tcp_echo_port), timeout=5)
         active = socket.create_connection((server.address, server.tcp_echo_port), timeout=5)
         sink = socket.create_connection((server.address, server.tcp_sink_port), timeout=5)
@@ -237,7 +237,7 @@ def test_closing_with_received_bytes_unread_resets_the_connection() -> None:
     # The client sends without reading its echo until the server stops reading (its writes block on the client's
     # full receive buffer), so bytes wait unread in the server's receive queue; when the idle timeout closes the
     # flow, the contract says reset, not an orderly close.
-    with echo_server("--tcp-idle-timeout-ms=300") as server:
+    with echo_server("--tcp-idle-timeout=300") as server:
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as client:
             client.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 << 10)
             client.connect((server.address, server.tcp_echo_port))
