@@ -1,0 +1,412 @@
+/* tcp_conn.c: the connection table (allocated once at init), listeners, and the application's flow operations with
+ * the semantics of devices/stack.h. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/tcpip/tcp_internal.h"
+#include "lib/tcpip/tcp_seq.h"
+
+#define EPHEMERAL_FIRST 49152 /* RFC 6335's dynamic ports */
+
+void tcp_limits_default(struct tcp_limits *limits)
+{
+    *limits = (struct tcp_limits){
+        .connections_max = 256,
+        .syn_backlog = 64,
+        .listeners_max = 16,
+        .send_buffer = 64 * 1024,
+        .receive_buffer = 64 * 1024,
+        .mss = 1460,
+        .rto_min_ns = UINT64_C(200000000),
+        .time_wait_ns = UINT64_C(60000000000),
+        .fin_wait_2_ns = UINT64_C(60000000000),
+        .retries_max = 12,
+        .syn_retries_max = 5,
+        .challenge_acks_per_second = 100,
+    };
+}
+
+int tcp_core_init(struct tcp_core *core, const struct tcp_limits *limits, const struct tcp_env *env,
+                  const uint8_t key[TCP_ISN_KEY_SIZE], uint32_t local_address)
+{
+    memset(core, 0, sizeof(*core));
+    if (limits == NULL)
+        tcp_limits_default(&core->limits);
+    else
+        core->limits = *limits;
+    const struct tcp_limits *l = &core->limits;
+    if (l->connections_max == 0 || l->listeners_max == 0 || l->send_buffer == 0 || l->receive_buffer == 0 ||
+        l->syn_backlog > l->connections_max || l->mss < TCP_MIN_MSS || l->send_buffer > (UINT32_C(1) << 30) ||
+        l->receive_buffer > (UINT32_C(1) << 30))
+        return STACK_TCP_INVALID;
+    size_t per_conn = (size_t)l->send_buffer + l->receive_buffer;
+    if (per_conn > SIZE_MAX / l->connections_max)
+        return STACK_TCP_NO_ROOM;
+    core->conns = calloc(l->connections_max, sizeof(*core->conns));
+    core->listeners = calloc(l->listeners_max, sizeof(*core->listeners));
+    uint8_t *buffers = malloc(per_conn * l->connections_max);
+    if (core->conns == NULL || core->listeners == NULL || buffers == NULL) {
+        free(core->conns);
+        free(core->listeners);
+        free(buffers);
+        return STACK_TCP_NO_ROOM;
+    }
+    /* Each slot owns its two buffers for good: allocation after init is only flipping `in_use`. */
+    for (uint32_t i = 0; i < l->connections_max; i++) {
+        uint8_t *base = buffers + per_conn * i;
+        tcp_ring_init(&core->conns[i].send, base, l->send_buffer);
+        tcp_ring_init(&core->conns[i].receive, base + l->send_buffer, l->receive_buffer);
+    }
+    core->env = *env;
+    memcpy(core->key, key, TCP_ISN_KEY_SIZE);
+    core->local_address = local_address;
+    core->next_ephemeral = (uint16_t)(EPHEMERAL_FIRST + tcp_siphash24(key, (const uint8_t *)"port", 4) % 16384);
+    return 0;
+}
+
+void tcp_core_free(struct tcp_core *core)
+{
+    if (core->conns != NULL)
+        free(core->conns[0].send.bytes); /* one allocation holds every slot's buffers, slot 0's first */
+    free(core->conns);
+    free(core->listeners);
+    core->conns = NULL;
+    core->listeners = NULL;
+}
+
+uint32_t tcp_core_connections(const struct tcp_core *core)
+{
+    uint32_t count = 0;
+    for (uint32_t i = 0; i < core->limits.connections_max; i++)
+        count += core->conns[i].in_use;
+    return count;
+}
+
+struct tcp_conn *tcp_conn_lookup(struct tcp_core *core, uint32_t local_address, uint16_t local_port,
+                                 uint32_t remote_address, uint16_t remote_port)
+{
+    for (uint32_t i = 0; i < core->limits.connections_max; i++) {
+        struct tcp_conn *conn = &core->conns[i];
+        if (conn->in_use && conn->local_port == local_port && conn->remote_port == remote_port &&
+            conn->remote_address == remote_address && conn->local_address == local_address)
+            return conn;
+    }
+    return NULL;
+}
+
+/* The smallest shift that lets 16 bits say the whole receive buffer. */
+static uint8_t receive_wscale(uint32_t buffer)
+{
+    uint8_t shift = 0;
+    while ((buffer >> shift) > UINT16_MAX && shift < TCP_WSCALE_MAX)
+        shift++;
+    return shift;
+}
+
+struct tcp_conn *tcp_conn_allocate(struct tcp_core *core, uint32_t local_address, uint16_t local_port,
+                                   uint32_t remote_address, uint16_t remote_port)
+{
+    struct tcp_conn *slot = NULL;
+    for (uint32_t i = 0; i < core->limits.connections_max && slot == NULL; i++)
+        if (!core->conns[i].in_use)
+            slot = &core->conns[i];
+    if (slot == NULL) {
+        /* Full: an orphan in TIME_WAIT only guards against old duplicates; the oldest gives way. */
+        for (uint32_t i = 0; i < core->limits.connections_max; i++) {
+            struct tcp_conn *conn = &core->conns[i];
+            if (conn->state == TCP_TIME_WAIT && !conn->app_owned &&
+                (slot == NULL || conn->linger_deadline < slot->linger_deadline))
+                slot = conn;
+        }
+        if (slot == NULL)
+            return NULL;
+        tcp_conn_release(core, slot);
+    }
+    struct tcp_ring send = slot->send, receive = slot->receive;
+    memset(slot, 0, sizeof(*slot));
+    tcp_ring_init(&slot->send, send.bytes, send.capacity);
+    tcp_ring_init(&slot->receive, receive.bytes, receive.capacity);
+    slot->in_use = true;
+    slot->local_address = local_address;
+    slot->local_port = local_port;
+    slot->remote_address = remote_address;
+    slot->remote_port = remote_port;
+    uint64_t now = tcp_now(core);
+    slot->iss = tcp_isn(core->key, local_address, local_port, remote_address, remote_port, now);
+    slot->snd_una = slot->iss;
+    slot->snd_nxt = slot->iss;
+    slot->snd_max = slot->iss;
+    slot->ts_offset = tcp_ts_offset(core->key, local_address, local_port, remote_address, remote_port);
+    slot->rcv_wscale = receive_wscale(core->limits.receive_buffer);
+    slot->peer_mss = TCP_DEFAULT_MSS;
+    slot->snd_mss = TCP_DEFAULT_MSS;
+    tcp_rto_init(&slot->rto, core->limits.rto_min_ns);
+    return slot;
+}
+
+void tcp_conn_established(struct tcp_core *core, struct tcp_conn *conn)
+{
+    if (!conn->wscale_ok) {
+        conn->snd_wscale = 0;
+        conn->rcv_wscale = 0;
+    }
+    uint32_t mss = conn->peer_mss < core->limits.mss ? conn->peer_mss : core->limits.mss;
+    if (mss < TCP_MIN_MSS)
+        mss = TCP_MIN_MSS;
+    conn->snd_mss = (uint16_t)(mss - (conn->ts_ok ? TCP_TIMESTAMPS_SIZE : 0));
+    conn->cwnd = TCP_INITIAL_WINDOW_SEGMENTS * (uint32_t)conn->snd_mss;
+    conn->ssthresh = UINT32_MAX;
+    conn->state = conn->fin_queued ? TCP_FIN_WAIT_1 : TCP_ESTABLISHED;
+    conn->retries = 0;
+    conn->rtx_deadline = 0;
+}
+
+void tcp_conn_release(struct tcp_core *core, struct tcp_conn *conn)
+{
+    if (conn->state == TCP_SYN_RECEIVED && conn->listener != NULL && core->half_open > 0)
+        core->half_open--;
+    conn->in_use = false;
+    conn->app_owned = false;
+    conn->state = TCP_CLOSED;
+    conn->pending_accept = conn->pending_readable = conn->pending_writable = conn->pending_failed = false;
+}
+
+static void stop_timers(struct tcp_conn *conn)
+{
+    conn->rtx_deadline = conn->delack_deadline = conn->persist_deadline = conn->linger_deadline = 0;
+}
+
+void tcp_conn_finish(struct tcp_core *core, struct tcp_conn *conn)
+{
+    if (conn->state == TCP_SYN_RECEIVED && conn->listener != NULL && core->half_open > 0)
+        core->half_open--;
+    conn->listener = NULL;
+    stop_timers(conn);
+    conn->state = TCP_CLOSED;
+    if (!conn->app_owned && !conn->pending_accept)
+        tcp_conn_release(core, conn);
+}
+
+void tcp_conn_fail(struct tcp_core *core, struct tcp_conn *conn, int error)
+{
+    if (conn->pending_accept) { /* the application never saw it */
+        tcp_conn_release(core, conn);
+        return;
+    }
+    if (conn->app_owned) {
+        conn->error = error;
+        conn->pending_failed = true;
+    }
+    tcp_conn_finish(core, conn);
+}
+
+void tcp_conn_time_wait(struct tcp_core *core, struct tcp_conn *conn)
+{
+    stop_timers(conn);
+    conn->state = TCP_TIME_WAIT;
+    conn->linger_deadline = tcp_now(core) + core->limits.time_wait_ns;
+}
+
+int tcp_core_listen(struct tcp_core *core, uint16_t port, stack_tcp_accept_handler handler, void *context)
+{
+    struct tcp_listener *free_slot = NULL;
+    if (port == 0 || handler == NULL)
+        return STACK_TCP_INVALID;
+    for (uint32_t i = 0; i < core->limits.listeners_max; i++) {
+        struct tcp_listener *listener = &core->listeners[i];
+        if (listener->in_use && listener->port == port)
+            return STACK_TCP_IN_USE;
+        if (!listener->in_use && free_slot == NULL)
+            free_slot = listener;
+    }
+    if (free_slot == NULL)
+        return STACK_TCP_NO_ROOM;
+    *free_slot = (struct tcp_listener){.in_use = true, .port = port, .handler = handler, .context = context};
+    return 0;
+}
+
+void tcp_core_accept(struct tcp_core *core, struct tcp_conn *conn, const struct stack_tcp_callbacks *callbacks,
+                     void *context)
+{
+    (void)core;
+    if (conn == NULL || !conn->in_use || conn->app_owned || conn->app_closed || callbacks == NULL)
+        return;
+    conn->callbacks = callbacks;
+    conn->context = context;
+    conn->app_owned = true;
+    /* Bytes or a FIN may have come with or after the handshake's last ACK. */
+    if (conn->receive.len > 0 || conn->fin_received)
+        conn->pending_readable = true;
+    if (conn->state == TCP_CLOSED && conn->error != 0)
+        conn->pending_failed = true;
+}
+
+/* A local port no connection to `to` uses. */
+static int pick_port(struct tcp_core *core, const struct stack_tcp_peer *to, uint16_t *port)
+{
+    for (uint32_t tries = 0; tries < 16384; tries++) {
+        uint16_t candidate = core->next_ephemeral;
+        core->next_ephemeral = candidate == UINT16_MAX ? EPHEMERAL_FIRST : (uint16_t)(candidate + 1);
+        if (tcp_conn_lookup(core, core->local_address, candidate, to->address, to->port) == NULL) {
+            *port = candidate;
+            return 0;
+        }
+    }
+    return STACK_TCP_NO_ROOM;
+}
+
+int tcp_core_connect(struct tcp_core *core, const struct stack_tcp_peer *to,
+                     const struct stack_tcp_callbacks *callbacks, void *context, struct tcp_conn **out)
+{
+    uint16_t port = 0;
+    if (to == NULL || to->port == 0 || to->address == 0 || callbacks == NULL || out == NULL)
+        return STACK_TCP_INVALID;
+    int rc = pick_port(core, to, &port);
+    if (rc != 0)
+        return rc;
+    struct tcp_conn *conn = tcp_conn_allocate(core, core->local_address, port, to->address, to->port);
+    if (conn == NULL)
+        return STACK_TCP_NO_ROOM;
+    conn->state = TCP_SYN_SENT;
+    conn->wscale_ok = true; /* offered; kept only if the SYN-ACK carries them too */
+    conn->ts_ok = true;
+    conn->callbacks = callbacks;
+    conn->context = context;
+    conn->app_owned = true;
+    conn->want_writable = true;
+    conn->rtt_timing = true; /* the SYN is timed until it is retransmitted */
+    conn->rtt_seq = conn->iss;
+    conn->rtt_start_ns = tcp_now(core);
+    size_t capacity = 0;
+    if (core->env.tx_buffer(core->env.context, &capacity) == NULL) {
+        tcp_conn_release(core, conn);
+        return STACK_TCP_NO_ROOM;
+    }
+    tcp_send_syn(core, conn);
+    core->counters.connected++;
+    *out = conn;
+    return 0;
+}
+
+/* The peer may send more once the application read: say so when the window grew by enough to matter
+ * (receiver-side silly window avoidance, RFC 9293 3.8.6.2.2). */
+static void maybe_update_window(struct tcp_core *core, struct tcp_conn *conn)
+{
+    if (conn->state != TCP_ESTABLISHED && conn->state != TCP_FIN_WAIT_1 && conn->state != TCP_FIN_WAIT_2)
+        return;
+    uint32_t right_edge = conn->rcv_nxt + tcp_receive_window(conn);
+    uint32_t growth = seq_gt(right_edge, conn->rcv_adv) ? right_edge - conn->rcv_adv : 0;
+    uint32_t threshold =
+        conn->receive.capacity / 2 < 2u * conn->snd_mss ? conn->receive.capacity / 2 : 2u * conn->snd_mss;
+    if (growth >= threshold && growth > 0)
+        tcp_send_ack(core, conn);
+}
+
+long tcp_core_read(struct tcp_core *core, struct tcp_conn *conn, uint8_t *buffer, size_t capacity)
+{
+    if (conn == NULL || !conn->in_use || !conn->app_owned || (buffer == NULL && capacity > 0))
+        return STACK_TCP_INVALID;
+    if (conn->error != 0)
+        return conn->error;
+    if (conn->receive.len > 0 && capacity > 0) {
+        uint32_t n = capacity < conn->receive.len ? (uint32_t)capacity : conn->receive.len;
+        tcp_ring_peek(&conn->receive, 0, buffer, n);
+        tcp_ring_discard(&conn->receive, n);
+        maybe_update_window(core, conn);
+        return (long)n;
+    }
+    if (conn->fin_received && conn->receive.len == 0)
+        return 0;
+    return STACK_TCP_WOULD_BLOCK;
+}
+
+long tcp_core_write(struct tcp_core *core, struct tcp_conn *conn, const uint8_t *data, size_t len)
+{
+    if (conn == NULL || !conn->in_use || !conn->app_owned || (data == NULL && len > 0))
+        return STACK_TCP_INVALID;
+    if (conn->error != 0)
+        return conn->error;
+    if (conn->fin_queued || conn->state == TCP_CLOSED)
+        return STACK_TCP_CLOSED;
+    if (conn->state == TCP_SYN_SENT || conn->state == TCP_SYN_RECEIVED) {
+        conn->want_writable = true;
+        return STACK_TCP_WOULD_BLOCK;
+    }
+    if (len == 0)
+        return 0;
+    uint32_t offered = len > UINT32_MAX ? UINT32_MAX : (uint32_t)len;
+    uint32_t taken = tcp_ring_append(&conn->send, data, offered);
+    if (taken < len)
+        conn->want_writable = true;
+    if (taken == 0)
+        return STACK_TCP_WOULD_BLOCK;
+    tcp_output(core, conn);
+    return (long)taken;
+}
+
+int tcp_core_shutdown(struct tcp_core *core, struct tcp_conn *conn)
+{
+    if (conn == NULL || !conn->in_use || !conn->app_owned)
+        return STACK_TCP_INVALID;
+    if (conn->error != 0)
+        return conn->error;
+    if (conn->fin_queued)
+        return 0;
+    if (conn->state == TCP_CLOSED)
+        return STACK_TCP_INVALID;
+    conn->fin_queued = true;
+    if (conn->state == TCP_ESTABLISHED)
+        conn->state = TCP_FIN_WAIT_1;
+    else if (conn->state == TCP_CLOSE_WAIT)
+        conn->state = TCP_LAST_ACK;
+    /* In SYN_SENT and SYN_RECEIVED the FIN goes once the handshake is done (tcp_conn_established). */
+    tcp_output(core, conn);
+    return 0;
+}
+
+void tcp_core_close(struct tcp_core *core, struct tcp_conn *conn)
+{
+    if (conn == NULL || !conn->in_use || conn->app_closed)
+        return;
+    conn->app_owned = false;
+    conn->app_closed = true;
+    conn->pending_accept = conn->pending_readable = conn->pending_writable = conn->pending_failed = false;
+    conn->callbacks = NULL;
+    switch (conn->state) {
+    case TCP_CLOSED:
+    case TCP_SYN_SENT:
+        tcp_conn_release(core, conn);
+        return;
+    case TCP_TIME_WAIT:
+        return; /* its timer frees it */
+    default:
+        break;
+    }
+    if (conn->receive.len > 0 || conn->reass.count > 0) {
+        /* Received bytes were never read: the peer must learn they were lost (RFC 9293 3.6, RFC 2525 2.17). */
+        tcp_send_reset(core, conn);
+        tcp_conn_release(core, conn);
+        return;
+    }
+    if (!conn->fin_queued) {
+        conn->fin_queued = true;
+        if (conn->state == TCP_ESTABLISHED)
+            conn->state = TCP_FIN_WAIT_1;
+        else if (conn->state == TCP_CLOSE_WAIT)
+            conn->state = TCP_LAST_ACK;
+        tcp_output(core, conn);
+    }
+    if (conn->state == TCP_FIN_WAIT_2)
+        conn->linger_deadline = tcp_now(core) + core->limits.fin_wait_2_ns;
+}
+
+const char *tcp_state_name(enum tcp_state state)
+{
+    static const char *const names[] = {
+        [TCP_CLOSED] = "CLOSED",           [TCP_SYN_SENT] = "SYN_SENT",     [TCP_SYN_RECEIVED] = "SYN_RECEIVED",
+        [TCP_ESTABLISHED] = "ESTABLISHED", [TCP_FIN_WAIT_1] = "FIN_WAIT_1", [TCP_FIN_WAIT_2] = "FIN_WAIT_2",
+        [TCP_CLOSE_WAIT] = "CLOSE_WAIT",   [TCP_CLOSING] = "CLOSING",       [TCP_LAST_ACK] = "LAST_ACK",
+        [TCP_TIME_WAIT] = "TIME_WAIT",
+    };
+    return (unsigned)state < sizeof(names) / sizeof(names[0]) ? names[state] : "?";
+}

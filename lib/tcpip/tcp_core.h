@@ -1,0 +1,190 @@
+/* tcp_core.h: TCP without I/O (RFC 9293 with RFC 7323, 6298, 5681/6582, 5961, 6528): segments and time go in,
+ * segments to send and the flow events of devices/stack.h come out. The tcp layer (tcp.c) runs it over IPv4; the
+ * tests and the fuzzer run it over fakes. */
+#ifndef MIRAGE_TCPIP_TCP_CORE_H
+#define MIRAGE_TCPIP_TCP_CORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "devices/stack.h"
+#include "lib/tcpip/tcp_isn.h"
+#include "lib/tcpip/tcp_reass.h"
+#include "lib/tcpip/tcp_ring.h"
+#include "lib/tcpip/tcp_rto.h"
+
+/* Limits, fixed at init: memory is connections_max * (send_buffer + receive_buffer) plus the tables. */
+struct tcp_limits {
+    uint32_t connections_max; /* every connection, in any state but LISTEN, TIME_WAIT included */
+    uint32_t syn_backlog;     /* of those, half-open ones from listeners (SYN_RECEIVED) */
+    uint32_t listeners_max;
+    uint32_t send_buffer;    /* bytes, per connection */
+    uint32_t receive_buffer; /* bytes, per connection: the most we advertise */
+    uint16_t mss;            /* the largest payload our path takes (MTU - 40) */
+    uint64_t rto_min_ns;
+    uint64_t time_wait_ns;              /* 2 MSL */
+    uint64_t fin_wait_2_ns;             /* how long a closed flow waits for the peer's FIN */
+    uint32_t retries_max;               /* retransmissions of one segment before the connection fails */
+    uint32_t syn_retries_max;           /* of a SYN or SYN-ACK */
+    uint32_t challenge_acks_per_second; /* RFC 5961 7: the global rate limit */
+};
+
+/* Sensible defaults for a unikernel serving a few hundred connections. */
+void tcp_limits_default(struct tcp_limits *limits);
+
+/* What the core needs from below. */
+struct tcp_env {
+    void *context;
+    uint64_t (*now_ns)(void *context);
+    /* Where to build the next segment: at least TCP_HEADER_MAX bytes, `*capacity` in all. */
+    uint8_t *(*tx_buffer)(void *context, size_t *capacity);
+    /* Send the `len` bytes built in the tx buffer to `destination`; 0, or a negative STACK_TCP_* error
+     * (STACK_TCP_UNREACHABLE when there is no route). */
+    int (*transmit)(void *context, uint32_t destination, size_t len);
+    struct stack *stack; /* handed to the application's callbacks */
+};
+
+enum tcp_state {
+    TCP_CLOSED = 0,
+    TCP_SYN_SENT,
+    TCP_SYN_RECEIVED,
+    TCP_ESTABLISHED,
+    TCP_FIN_WAIT_1,
+    TCP_FIN_WAIT_2,
+    TCP_CLOSE_WAIT,
+    TCP_CLOSING,
+    TCP_LAST_ACK,
+    TCP_TIME_WAIT,
+};
+
+struct tcp_listener {
+    bool in_use;
+    uint16_t port;
+    stack_tcp_accept_handler handler;
+    void *context;
+};
+
+struct tcp_counters {
+    uint64_t segments_received;
+    uint64_t malformed; /* dropped by tcp_segment_parse: length, offset, options, flags, ports */
+    uint64_t bad_checksum;
+    uint64_t segments_sent;
+    uint64_t send_errors;
+    uint64_t resets_sent;     /* to closed ports, and aborts */
+    uint64_t resets_received; /* that ended a connection */
+    uint64_t challenge_acks;  /* sent (RFC 5961) */
+    uint64_t challenge_acks_suppressed;
+    uint64_t retransmits; /* segments sent again, by timer or fast retransmit */
+    uint64_t fast_retransmits;
+    uint64_t window_probes;
+    uint64_t syn_dropped;          /* SYNs to a listener when the backlog or the table was full */
+    uint64_t out_of_order;         /* segments parked for reassembly */
+    uint64_t out_of_order_dropped; /* out-of-order segments dropped (no range left) */
+    uint64_t paws_dropped;         /* RFC 7323 5: old timestamps */
+    uint64_t accepted;
+    uint64_t connected;
+    uint64_t timed_out;
+};
+
+/* One connection. The application holds it as its `struct stack_tcp_flow *` from accept or connect until it
+ * calls tcp_core_close; the core holds it until the protocol is done with it (TIME_WAIT, a final ACK). */
+struct tcp_conn {
+    bool in_use;
+    bool app_owned;  /* the application holds the flow: events go to it */
+    bool app_closed; /* the application called close (also from inside the accept handler) */
+    enum tcp_state state;
+    uint32_t local_address, remote_address;
+    uint16_t local_port, remote_port;
+    struct tcp_listener *listener; /* while SYN_RECEIVED from a listener, until accepted */
+
+    /* Send side (RFC 9293 3.3.1). The send ring's first byte is sequence snd_una once the SYN is acknowledged. */
+    uint32_t iss, snd_una, snd_nxt, snd_max, snd_wl1, snd_wl2;
+    uint32_t snd_wnd;     /* scaled */
+    uint32_t max_snd_wnd; /* RFC 5961 5.2's MAX.SND.WND */
+    uint8_t snd_wscale;
+    uint16_t snd_mss; /* payload per segment, after timestamps */
+    bool fin_queued;  /* shutdown: a FIN follows the queued bytes */
+    struct tcp_ring send;
+
+    /* Receive side. */
+    uint32_t irs, rcv_nxt;
+    uint32_t rcv_adv; /* the right edge we advertised last */
+    uint8_t rcv_wscale;
+    bool fin_received;
+    struct tcp_ring receive;
+    struct tcp_reass reass;
+
+    /* Options agreed in the handshake. */
+    bool wscale_ok, ts_ok;
+    uint32_t ts_offset, ts_recent, last_ack_sent;
+    uint16_t peer_mss;
+
+    /* Timers: absolute times in ns, 0 when not armed. */
+    struct tcp_rto rto;
+    uint64_t rtx_deadline, delack_deadline, persist_deadline, linger_deadline;
+    uint32_t retries; /* consecutive expiries of the retransmission or persist timer */
+    bool rtt_timing;  /* Karn: a segment is being timed (never a retransmitted one) */
+    uint32_t rtt_seq;
+    uint64_t rtt_start_ns;
+    uint32_t segments_unacked; /* full-sized segments received since our last ACK (delayed ACK) */
+    bool ack_now;
+
+    /* Congestion control (RFC 5681, NewReno RFC 6582). */
+    uint32_t cwnd, ssthresh, dupacks, recover;
+    bool in_recovery;
+
+    /* Events for the application, delivered after the segment or timer that caused them. */
+    const struct stack_tcp_callbacks *callbacks;
+    void *context;
+    bool pending_accept, pending_readable, pending_writable, pending_failed;
+    bool want_writable; /* a write was short (or connect is pending): say when there is room */
+    int error;          /* set when the connection failed: reads and writes return it */
+};
+
+struct tcp_core {
+    struct tcp_limits limits;
+    struct tcp_env env;
+    uint8_t key[TCP_ISN_KEY_SIZE];
+    uint32_t local_address;
+    struct tcp_conn *conns;
+    struct tcp_listener *listeners;
+    uint32_t half_open;      /* SYN_RECEIVED connections from listeners */
+    uint16_t next_ephemeral; /* the next local port connect tries */
+    uint64_t challenge_window_start_ns;
+    uint32_t challenge_acks_in_window;
+    uint32_t dispatching; /* nesting depth of event delivery */
+    struct tcp_counters counters;
+};
+
+/* Allocate the tables for `limits` (NULL: the defaults) and keep `env`; `key` (from the random device) keys the
+ * ISNs and timestamp offsets. Returns 0, or STACK_TCP_NO_ROOM / STACK_TCP_INVALID. */
+int tcp_core_init(struct tcp_core *core, const struct tcp_limits *limits, const struct tcp_env *env,
+                  const uint8_t key[TCP_ISN_KEY_SIZE], uint32_t local_address);
+
+/* Free what init allocated (for the host tests; a unikernel's core lives as long as it does). */
+void tcp_core_free(struct tcp_core *core);
+
+/* One segment received from `source` to `destination` (host byte order), as IPv4 handed it up. */
+void tcp_core_input(struct tcp_core *core, uint32_t source, uint32_t destination, const uint8_t *segment, size_t len);
+
+/* Run the timers that are due; returns the nanoseconds until the next one (UINT64_MAX: none armed). */
+uint64_t tcp_core_tick(struct tcp_core *core);
+
+/* The flow operations of devices/stack.h, with its semantics. */
+int tcp_core_listen(struct tcp_core *core, uint16_t port, stack_tcp_accept_handler handler, void *context);
+void tcp_core_accept(struct tcp_core *core, struct tcp_conn *conn, const struct stack_tcp_callbacks *callbacks,
+                     void *context);
+int tcp_core_connect(struct tcp_core *core, const struct stack_tcp_peer *to,
+                     const struct stack_tcp_callbacks *callbacks, void *context, struct tcp_conn **out);
+long tcp_core_read(struct tcp_core *core, struct tcp_conn *conn, uint8_t *buffer, size_t capacity);
+long tcp_core_write(struct tcp_core *core, struct tcp_conn *conn, const uint8_t *data, size_t len);
+int tcp_core_shutdown(struct tcp_core *core, struct tcp_conn *conn);
+void tcp_core_close(struct tcp_core *core, struct tcp_conn *conn);
+
+/* Connections in use, and of those half-open from listeners (for the tests and the memory bound). */
+uint32_t tcp_core_connections(const struct tcp_core *core);
+
+const char *tcp_state_name(enum tcp_state state);
+
+#endif

@@ -1,0 +1,76 @@
+/* tcp_internal.h: what the TCP core's files share: sending (tcp_output.c), connection life (tcp_conn.c), events
+ * (tcp_events.c) and timers (tcp_timer.c). Not for use outside the core. */
+#ifndef MIRAGE_TCPIP_TCP_INTERNAL_H
+#define MIRAGE_TCPIP_TCP_INTERNAL_H
+
+#include "lib/tcpip/tcp_core.h"
+#include "lib/tcpip/tcp_wire.h"
+
+#define TCP_DEFAULT_MSS 536 /* RFC 9293 3.7.1: what to assume when the SYN carries no MSS option */
+#define TCP_MIN_MSS 64      /* a peer's MSS below this is raised to it: tiny segments only cost us */
+#define TCP_TIMESTAMPS_SIZE 12
+#define TCP_DELACK_NS UINT64_C(40000000) /* RFC 9293 3.8.6.3: well under 500 ms */
+#define TCP_INITIAL_WINDOW_SEGMENTS 10   /* RFC 6928 */
+
+static inline uint64_t tcp_now(struct tcp_core *core)
+{
+    return core->env.now_ns(core->env.context);
+}
+
+/* Our timestamp clock: milliseconds, offset per connection. */
+static inline uint32_t tcp_ts_now(struct tcp_core *core, const struct tcp_conn *conn)
+{
+    return (uint32_t)(tcp_now(core) / 1000000) + conn->ts_offset;
+}
+
+/* The first sequence number after the queued bytes: where the FIN goes once it is queued. */
+static inline uint32_t tcp_fin_seq(const struct tcp_conn *conn)
+{
+    return conn->snd_una + conn->send.len;
+}
+
+/* tcp_output.c */
+/* Send what the windows allow (new or rewound data, the FIN), or a bare ACK if one is owed. */
+void tcp_output(struct tcp_core *core, struct tcp_conn *conn);
+/* A bare ACK now. */
+void tcp_send_ack(struct tcp_core *core, struct tcp_conn *conn);
+/* An ACK for RFC 5961, within the global rate limit. */
+void tcp_send_challenge_ack(struct tcp_core *core, struct tcp_conn *conn);
+/* SYN (SYN_SENT) or SYN-ACK (SYN_RECEIVED), with our options. */
+void tcp_send_syn(struct tcp_core *core, struct tcp_conn *conn);
+/* One segment from snd_una again (fast retransmit, NewReno's partial ACKs) without moving snd_nxt. */
+void tcp_retransmit_first(struct tcp_core *core, struct tcp_conn *conn);
+/* A zero-window probe: an ACK below the window, which the peer must answer with its window. */
+void tcp_send_window_probe(struct tcp_core *core, struct tcp_conn *conn);
+/* Abort: RST from the connection's next sequence number. */
+void tcp_send_reset(struct tcp_core *core, struct tcp_conn *conn);
+/* The RST answering `segment`, which reached no connection (RFC 9293 3.10.7.1). */
+void tcp_send_reset_reply(struct tcp_core *core, uint32_t local_address, uint32_t remote_address,
+                          const struct tcp_segment *segment);
+/* The window to advertise now, in bytes (before scaling). */
+uint32_t tcp_receive_window(const struct tcp_conn *conn);
+
+/* tcp_conn.c */
+/* A free slot (or the oldest orphan TIME_WAIT one), initialised for the 4-tuple; NULL when the table is full. */
+struct tcp_conn *tcp_conn_allocate(struct tcp_core *core, uint32_t local_address, uint16_t local_port,
+                                   uint32_t remote_address, uint16_t remote_port);
+/* The connection with this 4-tuple, or NULL. */
+struct tcp_conn *tcp_conn_lookup(struct tcp_core *core, uint32_t local_address, uint16_t local_port,
+                                 uint32_t remote_address, uint16_t remote_port);
+/* The handshake is done: sizes and windows from the agreed options. */
+void tcp_conn_established(struct tcp_core *core, struct tcp_conn *conn);
+/* The connection ended abnormally with `error` (STACK_TCP_*): CLOSED, and the application told, or the slot freed
+ * if no application holds it. */
+void tcp_conn_fail(struct tcp_core *core, struct tcp_conn *conn, int error);
+/* The protocol is done with the connection (CLOSED): the slot is freed unless the application still holds it. */
+void tcp_conn_finish(struct tcp_core *core, struct tcp_conn *conn);
+/* Enter TIME_WAIT for 2 MSL. */
+void tcp_conn_time_wait(struct tcp_core *core, struct tcp_conn *conn);
+/* Free the slot now. */
+void tcp_conn_release(struct tcp_core *core, struct tcp_conn *conn);
+
+/* tcp_events.c */
+/* Deliver the pending accepts and flow callbacks. */
+void tcp_dispatch(struct tcp_core *core);
+
+#endif

@@ -1,0 +1,227 @@
+/* tcp_output.c: building segments in the transmit buffer below and deciding what to send: data within the peer's
+ * and the congestion windows, the FIN after the queued bytes, ACKs, probes and resets. */
+#include <string.h>
+
+#include "lib/tcpip/tcp_internal.h"
+#include "lib/tcpip/tcp_seq.h"
+
+uint32_t tcp_receive_window(const struct tcp_conn *conn)
+{
+    /* No more than the window field can say with the agreed scale. */
+    uint32_t most = (uint32_t)UINT16_MAX << conn->rcv_wscale;
+    uint32_t free_bytes = tcp_ring_free(&conn->receive);
+    return free_bytes < most ? free_bytes : most;
+}
+
+/* The window field for a non-SYN segment: scaled, and never more than 16 bits can say. */
+static uint16_t window_field(const struct tcp_conn *conn)
+{
+    uint32_t window = tcp_receive_window(conn) >> conn->rcv_wscale;
+    return window > UINT16_MAX ? UINT16_MAX : (uint16_t)window;
+}
+
+/* Build one segment with `payload_len` bytes of the send queue from `payload_offset`, and send it; returns the
+ * payload bytes sent (fewer when the buffer below is smaller), or a negative error. */
+static long send_segment(struct tcp_core *core, struct tcp_conn *conn, uint32_t seq, uint8_t flags,
+                         uint32_t payload_offset, uint32_t payload_len)
+{
+    size_t capacity = 0;
+    uint8_t *buffer = core->env.tx_buffer(core->env.context, &capacity);
+    bool syn = (flags & TCP_FLAG_SYN) != 0;
+    struct tcp_header_out header = {
+        .source_port = conn->local_port,
+        .destination_port = conn->remote_port,
+        .seq = seq,
+        .ack = (flags & TCP_FLAG_ACK) != 0 ? conn->rcv_nxt : 0,
+        .flags = flags,
+        .has_timestamps = conn->ts_ok && (flags & TCP_FLAG_RST) == 0,
+    };
+    if (syn) {
+        /* The window of a SYN is never scaled (RFC 7323 2.2). */
+        uint32_t window = tcp_receive_window(conn);
+        header.window = window > UINT16_MAX ? UINT16_MAX : (uint16_t)window;
+        header.has_mss = true;
+        header.mss = core->limits.mss;
+        header.has_wscale = conn->wscale_ok;
+        header.wscale = conn->rcv_wscale;
+    } else {
+        header.window = window_field(conn);
+    }
+    if (header.has_timestamps) {
+        header.ts_value = tcp_ts_now(core, conn);
+        /* RFC 7323 3.2: TSecr is zero on a SYN that opens, the peer's value otherwise. */
+        header.ts_echo = (flags & TCP_FLAG_ACK) != 0 ? conn->ts_recent : 0;
+    }
+    size_t header_len = tcp_header_size(&header);
+    if (buffer == NULL || capacity < header_len) {
+        core->counters.send_errors++;
+        return STACK_TCP_NO_ROOM;
+    }
+    if (payload_len > capacity - header_len)
+        payload_len = (uint32_t)(capacity - header_len);
+    tcp_ring_peek(&conn->send, payload_offset, buffer + header_len, payload_len);
+    size_t len = tcp_segment_write(buffer, &header, payload_len, conn->local_address, conn->remote_address);
+    if ((flags & TCP_FLAG_ACK) != 0) {
+        conn->last_ack_sent = conn->rcv_nxt;
+        conn->rcv_adv = conn->rcv_nxt + ((uint32_t)header.window << (syn ? 0 : conn->rcv_wscale));
+        conn->ack_now = false;
+        conn->delack_deadline = 0;
+        conn->segments_unacked = 0;
+    }
+    int rc = core->env.transmit(core->env.context, conn->remote_address, len);
+    if (rc < 0) {
+        core->counters.send_errors++;
+        return rc;
+    }
+    core->counters.segments_sent++;
+    return (long)payload_len;
+}
+
+static void arm_retransmit(struct tcp_core *core, struct tcp_conn *conn)
+{
+    if (conn->rtx_deadline == 0)
+        conn->rtx_deadline = tcp_now(core) + tcp_rto_current(&conn->rto);
+}
+
+static bool may_send_data(enum tcp_state state)
+{
+    return state == TCP_ESTABLISHED || state == TCP_CLOSE_WAIT || state == TCP_FIN_WAIT_1 || state == TCP_CLOSING ||
+           state == TCP_LAST_ACK;
+}
+
+void tcp_output(struct tcp_core *core, struct tcp_conn *conn)
+{
+    bool sent = false;
+    while (may_send_data(conn->state)) {
+        uint32_t offset = conn->snd_nxt - conn->snd_una;
+        uint32_t queued = conn->send.len;
+        uint32_t available = offset < queued ? queued - offset : 0;
+        uint32_t window = conn->snd_wnd < conn->cwnd ? conn->snd_wnd : conn->cwnd;
+        uint32_t usable = window > offset ? window - offset : 0;
+        uint32_t len = available < usable ? available : usable;
+        if (len > conn->snd_mss)
+            len = conn->snd_mss;
+        /* Sender-side silly window avoidance (RFC 9293 3.8.6.2.1): a piece smaller than a segment goes only if it
+         * is all we have, or nothing is in flight. */
+        if (len < conn->snd_mss && len < available && offset > 0)
+            len = 0;
+        bool fin = conn->fin_queued && offset + len == queued && seq_leq(conn->snd_nxt + len, tcp_fin_seq(conn));
+        if (len == 0 && !fin)
+            break;
+        uint8_t flags = TCP_FLAG_ACK | (fin ? TCP_FLAG_FIN : 0) | (len > 0 && len == available ? TCP_FLAG_PSH : 0);
+        long rc = send_segment(core, conn, conn->snd_nxt, flags, offset, len);
+        if (rc < 0)
+            break;
+        if ((uint32_t)rc < len) { /* the buffer below was smaller: the FIN waits for the next segment */
+            len = (uint32_t)rc;
+            fin = false;
+        }
+        if (conn->snd_nxt == conn->snd_max && !conn->rtt_timing) {
+            conn->rtt_timing = true;
+            conn->rtt_seq = conn->snd_nxt;
+            conn->rtt_start_ns = tcp_now(core);
+        }
+        if (seq_lt(conn->snd_nxt, conn->snd_max))
+            core->counters.retransmits++;
+        conn->snd_nxt += len + (fin ? 1 : 0);
+        conn->snd_max = seq_max(conn->snd_max, conn->snd_nxt);
+        arm_retransmit(core, conn);
+        sent = true;
+    }
+    if (!sent && conn->ack_now && conn->state != TCP_CLOSED && conn->state != TCP_SYN_SENT)
+        tcp_send_ack(core, conn);
+    /* Bytes wait behind a closed window with nothing in flight: only the persist timer will ask again. */
+    uint32_t offset = conn->snd_nxt - conn->snd_una;
+    if (may_send_data(conn->state) && conn->snd_wnd == 0 && offset == 0 && conn->send.len > 0 &&
+        conn->persist_deadline == 0) {
+        conn->rtx_deadline = 0;
+        conn->persist_deadline = tcp_now(core) + tcp_rto_current(&conn->rto);
+    }
+}
+
+void tcp_send_ack(struct tcp_core *core, struct tcp_conn *conn)
+{
+    (void)send_segment(core, conn, conn->snd_nxt, TCP_FLAG_ACK, 0, 0);
+}
+
+void tcp_send_challenge_ack(struct tcp_core *core, struct tcp_conn *conn)
+{
+    uint64_t now = tcp_now(core);
+    if (now - core->challenge_window_start_ns >= UINT64_C(1000000000)) {
+        core->challenge_window_start_ns = now;
+        core->challenge_acks_in_window = 0;
+    }
+    if (core->challenge_acks_in_window >= core->limits.challenge_acks_per_second) {
+        core->counters.challenge_acks_suppressed++;
+        return;
+    }
+    core->challenge_acks_in_window++;
+    core->counters.challenge_acks++;
+    tcp_send_ack(core, conn);
+}
+
+void tcp_send_syn(struct tcp_core *core, struct tcp_conn *conn)
+{
+    uint8_t flags = TCP_FLAG_SYN | (conn->state == TCP_SYN_RECEIVED ? TCP_FLAG_ACK : 0);
+    /* A SYN lost below is a SYN lost on the way: the timer sends it again. */
+    (void)send_segment(core, conn, conn->iss, flags, 0, 0);
+    conn->snd_nxt = conn->iss + 1;
+    conn->snd_max = conn->snd_nxt;
+    arm_retransmit(core, conn);
+}
+
+void tcp_retransmit_first(struct tcp_core *core, struct tcp_conn *conn)
+{
+    uint32_t len = conn->send.len < conn->snd_mss ? conn->send.len : conn->snd_mss;
+    bool fin = conn->fin_queued && len == conn->send.len && seq_gt(conn->snd_max, tcp_fin_seq(conn));
+    if (len == 0 && !fin)
+        return;
+    /* Karn: an acknowledgement of this range no longer times the original transmission. */
+    if (conn->rtt_timing && seq_leq(conn->snd_una, conn->rtt_seq) && seq_lt(conn->rtt_seq, conn->snd_una + len + fin))
+        conn->rtt_timing = false;
+    core->counters.retransmits++;
+    (void)send_segment(core, conn, conn->snd_una, TCP_FLAG_ACK | (fin ? TCP_FLAG_FIN : 0), 0, len);
+    arm_retransmit(core, conn);
+}
+
+void tcp_send_window_probe(struct tcp_core *core, struct tcp_conn *conn)
+{
+    core->counters.window_probes++;
+    (void)send_segment(core, conn, conn->snd_una - 1, TCP_FLAG_ACK, 0, 0);
+}
+
+void tcp_send_reset(struct tcp_core *core, struct tcp_conn *conn)
+{
+    core->counters.resets_sent++;
+    (void)send_segment(core, conn, conn->snd_nxt, TCP_FLAG_RST | TCP_FLAG_ACK, 0, 0);
+}
+
+void tcp_send_reset_reply(struct tcp_core *core, uint32_t local_address, uint32_t remote_address,
+                          const struct tcp_segment *segment)
+{
+    if ((segment->flags & TCP_FLAG_RST) != 0)
+        return;
+    size_t capacity = 0;
+    uint8_t *buffer = core->env.tx_buffer(core->env.context, &capacity);
+    if (buffer == NULL || capacity < TCP_HEADER_SIZE) {
+        core->counters.send_errors++;
+        return;
+    }
+    struct tcp_header_out header = {
+        .source_port = segment->destination_port,
+        .destination_port = segment->source_port,
+    };
+    if ((segment->flags & TCP_FLAG_ACK) != 0) {
+        header.seq = segment->ack;
+        header.flags = TCP_FLAG_RST;
+    } else {
+        header.ack = segment->seq + tcp_segment_length(segment);
+        header.flags = TCP_FLAG_RST | TCP_FLAG_ACK;
+    }
+    size_t len = tcp_segment_write(buffer, &header, 0, local_address, remote_address);
+    core->counters.resets_sent++;
+    if (core->env.transmit(core->env.context, remote_address, len) < 0)
+        core->counters.send_errors++;
+    else
+        core->counters.segments_sent++;
+}

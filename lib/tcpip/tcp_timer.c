@@ -1,0 +1,95 @@
+/* tcp_timer.c: the per-connection timers: retransmission (RFC 6298, with backoff and the retry limit), persist
+ * (zero-window probes), delayed ACK, and the linger of TIME_WAIT and an orphaned FIN_WAIT_2. */
+#include "lib/tcpip/tcp_internal.h"
+
+static void retransmission_timeout(struct tcp_core *core, struct tcp_conn *conn)
+{
+    conn->rtx_deadline = 0;
+    conn->retries++;
+    uint32_t limit = conn->state == TCP_SYN_SENT || conn->state == TCP_SYN_RECEIVED ? core->limits.syn_retries_max
+                                                                                    : core->limits.retries_max;
+    if (conn->retries > limit) {
+        core->counters.timed_out++;
+        if (conn->state == TCP_SYN_RECEIVED && conn->listener != NULL)
+            tcp_conn_release(core, conn);
+        else
+            tcp_conn_fail(core, conn, STACK_TCP_TIMED_OUT);
+        return;
+    }
+    tcp_rto_backoff(&conn->rto);
+    conn->rtt_timing = false; /* Karn: nothing sent before now may be timed */
+    if (conn->state == TCP_SYN_SENT || conn->state == TCP_SYN_RECEIVED) {
+        core->counters.retransmits++;
+        tcp_send_syn(core, conn);
+        return;
+    }
+    /* RFC 5681 3.1 (4): the loss window; go back to the first unacknowledged byte. */
+    uint32_t mss = conn->snd_mss;
+    uint32_t flight = conn->snd_max - conn->snd_una;
+    conn->ssthresh = flight / 2 > 2 * mss ? flight / 2 : 2 * mss;
+    conn->cwnd = mss;
+    conn->in_recovery = false;
+    conn->dupacks = 0;
+    conn->recover = conn->snd_max; /* RFC 6582 4.1: no fast retransmit for what was already in flight */
+    conn->snd_nxt = conn->snd_una;
+    tcp_output(core, conn); /* counts each segment it sends again */
+}
+
+static void persist_timeout(struct tcp_core *core, struct tcp_conn *conn)
+{
+    conn->persist_deadline = 0;
+    if (++conn->retries > core->limits.retries_max) {
+        core->counters.timed_out++;
+        tcp_conn_fail(core, conn, STACK_TCP_TIMED_OUT);
+        return;
+    }
+    tcp_send_window_probe(core, conn);
+    tcp_rto_backoff(&conn->rto);
+    if (conn->snd_wnd == 0)
+        conn->persist_deadline = tcp_now(core) + tcp_rto_current(&conn->rto);
+    else
+        tcp_output(core, conn);
+}
+
+static void linger_timeout(struct tcp_core *core, struct tcp_conn *conn)
+{
+    conn->linger_deadline = 0;
+    if (conn->state == TCP_TIME_WAIT || (conn->state == TCP_FIN_WAIT_2 && !conn->app_owned))
+        tcp_conn_finish(core, conn);
+}
+
+static uint64_t earliest(uint64_t a, uint64_t b)
+{
+    if (a == 0)
+        return b;
+    if (b == 0)
+        return a;
+    return a < b ? a : b;
+}
+
+uint64_t tcp_core_tick(struct tcp_core *core)
+{
+    uint64_t now = tcp_now(core);
+    uint64_t next = 0;
+    for (uint32_t i = 0; i < core->limits.connections_max; i++) {
+        struct tcp_conn *conn = &core->conns[i];
+        if (conn->in_use && conn->rtx_deadline != 0 && conn->rtx_deadline <= now)
+            retransmission_timeout(core, conn);
+        if (conn->in_use && conn->persist_deadline != 0 && conn->persist_deadline <= now)
+            persist_timeout(core, conn);
+        if (conn->in_use && conn->delack_deadline != 0 && conn->delack_deadline <= now)
+            tcp_send_ack(core, conn);
+        if (conn->in_use && conn->linger_deadline != 0 && conn->linger_deadline <= now)
+            linger_timeout(core, conn);
+        if (conn->in_use) {
+            next = earliest(next, conn->rtx_deadline);
+            next = earliest(next, conn->persist_deadline);
+            next = earliest(next, conn->delack_deadline);
+            next = earliest(next, conn->linger_deadline);
+        }
+    }
+    tcp_dispatch(core);
+    if (next == 0)
+        return UINT64_MAX;
+    return next > now ? next - now : 0;
+}

@@ -1,0 +1,75 @@
+/* tcp_sim.h: a simulated link between two TCP cores (or one core and a scripted peer) on a fake clock, for the
+ * TCP tests and the fuzzer: segments travel with a latency and may be dropped or reordered by the test. */
+#ifndef MIRAGE_TCPIP_TESTS_TCP_SIM_H
+#define MIRAGE_TCPIP_TESTS_TCP_SIM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "devices/stack.h"
+#include "lib/tcpip/tcp_core.h"
+#include "lib/tcpip/tcp_wire.h"
+
+#define SIM_SEGMENT_MAX 1480 /* an IPv4 payload on a 1500-byte MTU */
+#define SIM_QUEUE_MAX 1024
+#define SIM_LOG_MAX 8192
+
+struct sim;
+
+struct sim_packet {
+    uint32_t source, destination;
+    uint64_t deliver_at;
+    size_t len;
+    uint8_t bytes[SIM_SEGMENT_MAX];
+};
+
+/* What a segment on the wire looked like, for the tests' assertions. */
+struct sim_logged {
+    uint64_t at;
+    uint32_t source;
+    bool dropped;
+    struct tcp_segment segment; /* payload pointer not kept */
+};
+
+struct sim_endpoint {
+    struct sim *sim;
+    bool raw; /* a scripted peer: what is sent to it lands in the sim's inbox */
+    uint32_t address;
+    struct tcp_core core;
+    struct stack stack;
+    uint8_t tx[SIM_SEGMENT_MAX];
+};
+
+struct sim {
+    uint64_t now;
+    uint64_t latency_ns;
+    struct sim_endpoint endpoints[2];
+    struct sim_packet *queue; /* in flight */
+    size_t queued;
+    struct sim_packet *inbox; /* sent to a raw endpoint */
+    size_t inbox_count;
+    struct sim_logged *log;
+    size_t logged;
+    /* Return true to drop a segment (`index` counts every segment sent). */
+    bool (*drop)(struct sim *sim, uint64_t index, const struct sim_packet *packet);
+    bool reorder; /* deliver each pair of segments due together in reverse order */
+    uint64_t sent_index;
+    void *test_context;
+};
+
+/* Two endpoints 10.0.0.1 and 10.0.0.2; `raw_second` makes the second a scripted peer. Returns 0, or the core's
+ * init error. */
+int sim_init(struct sim *sim, const struct tcp_limits *limits, bool raw_second);
+void sim_free(struct sim *sim);
+
+/* Advance the clock by `duration_ns`, delivering segments and running timers as they fall due. */
+void sim_run(struct sim *sim, uint64_t duration_ns);
+
+/* The scripted peer sends a segment to endpoint 0 now. */
+void sim_raw_send(struct sim *sim, const struct tcp_header_out *header, const uint8_t *payload, size_t len);
+
+/* Parse inbox entry `index` (a segment endpoint 0 sent to the scripted peer); false if it does not parse. */
+bool sim_inbox_segment(const struct sim *sim, size_t index, struct tcp_segment *out);
+
+#endif
