@@ -1,5 +1,5 @@
-/* stack.c: the direct stack (devices/stack.h) over the lib/tcpip layers: UDP for applications and the event loop
- * that reads frames from the network interface and runs the timers. */
+/* stack.c: the direct stack (devices/stack.h) over the lib/tcpip layers: UDP and TCP for applications, and the
+ * event loop that reads frames from the network interface and runs ARP's and TCP's timers. */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -12,9 +12,10 @@
 #include "devices/mclock.h"
 #include "devices/netif.h"
 #include "devices/stack.h"
+#include "devices/tcp.h"
 #include "devices/udp.h"
 
-#define STACK_TIMER_PERIOD_NS UINT64_C(1000000000) /* the longest the loop goes without running ARP's timers */
+#define STACK_TIMER_PERIOD_NS UINT64_C(1000000000) /* the longest the loop goes without running the timers */
 
 enum {
     STACK_LISTENERS_MAX = 16,
@@ -41,6 +42,7 @@ struct stack_state {
     struct ethernet *ethernet;
     struct arp *arp;
     struct udp *udp;
+    struct tcp *tcp;
     struct mclock *clock;
     struct stack_listener listeners[STACK_LISTENERS_MAX];
     _Alignas(8) uint8_t rx[STACK_FRAME_OFFSET + STACK_RX_BUFFER_SIZE];
@@ -119,6 +121,9 @@ static int stack_run_impl(struct stack *self, uint64_t timeout_ns)
         now = mclock_elapsed_ns(state->clock);
         if (now >= timers_due) {
             uint64_t next = arp_tick(state->arp);
+            uint64_t tcp_next = tcp_tick(state->tcp);
+            if (tcp_next < next)
+                next = tcp_next;
             timers_due = now + (next < STACK_TIMER_PERIOD_NS ? next : STACK_TIMER_PERIOD_NS);
         }
         if (now >= deadline)
@@ -134,15 +139,73 @@ static int stack_run_impl(struct stack *self, uint64_t timeout_ns)
     }
 }
 
+/* TCP for applications: the tcp layer's operations, which have the stack's semantics. */
+static struct tcp *tcp_of(struct stack *self)
+{
+    return ((struct stack_state *)self->state)->tcp;
+}
+
+static int stack_tcp_listen_impl(struct stack *self, uint16_t port, stack_tcp_accept_handler handler, void *context)
+{
+    struct tcp *tcp = tcp_of(self);
+    return tcp->ops->listen(tcp, port, handler, context);
+}
+
+static void stack_tcp_accept_impl(struct stack *self, struct stack_tcp_flow *flow,
+                                  const struct stack_tcp_callbacks *callbacks, void *context)
+{
+    struct tcp *tcp = tcp_of(self);
+    tcp->ops->accept(tcp, flow, callbacks, context);
+}
+
+static int stack_tcp_connect_impl(struct stack *self, const struct stack_tcp_peer *to,
+                                  const struct stack_tcp_callbacks *callbacks, void *context,
+                                  struct stack_tcp_flow **flow)
+{
+    struct tcp *tcp = tcp_of(self);
+    return tcp->ops->connect(tcp, to, callbacks, context, flow);
+}
+
+static long stack_tcp_read_impl(struct stack *self, struct stack_tcp_flow *flow, uint8_t *buffer, size_t capacity)
+{
+    struct tcp *tcp = tcp_of(self);
+    return tcp->ops->read(tcp, flow, buffer, capacity);
+}
+
+static long stack_tcp_write_impl(struct stack *self, struct stack_tcp_flow *flow, const uint8_t *data, size_t len)
+{
+    struct tcp *tcp = tcp_of(self);
+    return tcp->ops->write(tcp, flow, data, len);
+}
+
+static int stack_tcp_shutdown_impl(struct stack *self, struct stack_tcp_flow *flow)
+{
+    struct tcp *tcp = tcp_of(self);
+    return tcp->ops->shutdown(tcp, flow);
+}
+
+static void stack_tcp_close_impl(struct stack *self, struct stack_tcp_flow *flow)
+{
+    struct tcp *tcp = tcp_of(self);
+    tcp->ops->close(tcp, flow);
+}
+
 static const struct stack_ops ops = {
     .udp_listen = stack_udp_listen_impl,
     .udp_send = stack_udp_send_impl,
     .run = stack_run_impl,
+    .tcp_listen = stack_tcp_listen_impl,
+    .tcp_accept = stack_tcp_accept_impl,
+    .tcp_connect = stack_tcp_connect_impl,
+    .tcp_read = stack_tcp_read_impl,
+    .tcp_write = stack_tcp_write_impl,
+    .tcp_shutdown = stack_tcp_shutdown_impl,
+    .tcp_close = stack_tcp_close_impl,
 };
 
 /* `icmp` is a parameter so that ping is answered: connecting it registers it with IPv4. */
 int direct_stack_connect(struct stack *self, struct netif *netif, struct ethernet *ethernet, struct arp *arp,
-                         struct ipv4 *ipv4, struct icmp *icmp, struct udp *udp, struct mclock *clock)
+                         struct ipv4 *ipv4, struct icmp *icmp, struct udp *udp, struct tcp *tcp, struct mclock *clock)
 {
     (void)icmp;
     if ((size_t)netif->mtu + ETHERNET_HEADER_SIZE > STACK_RX_BUFFER_SIZE)
@@ -155,9 +218,11 @@ int direct_stack_connect(struct stack *self, struct netif *netif, struct etherne
     state->ethernet = ethernet;
     state->arp = arp;
     state->udp = udp;
+    state->tcp = tcp;
     state->clock = clock;
     self->ops = &ops;
     self->state = state;
+    tcp->ops->attach(tcp, self);
     self->ipv4_address = ipv4->address;
     return 0;
 }

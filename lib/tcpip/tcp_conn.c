@@ -11,8 +11,8 @@
 void tcp_limits_default(struct tcp_limits *limits)
 {
     *limits = (struct tcp_limits){
-        .connections_max = 256,
-        .syn_backlog = 64,
+        .connections_max = 32,
+        .syn_backlog = 16,
         .listeners_max = 16,
         .send_buffer = 64 * 1024,
         .receive_buffer = 64 * 1024,

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "devices/stack.h"
+#include "devices/tcp.h"
 #include "lib/tcpip/tcp_isn.h"
 #include "lib/tcpip/tcp_reass.h"
 #include "lib/tcpip/tcp_ring.h"
@@ -30,7 +31,7 @@ struct tcp_limits {
     uint32_t challenge_acks_per_second; /* RFC 5961 7: the global rate limit */
 };
 
-/* Sensible defaults for a unikernel serving a few hundred connections. */
+/* The defaults the tcp layer's keys also have: 32 connections of 64 KiB each way (4 MiB). */
 void tcp_limits_default(struct tcp_limits *limits);
 
 /* What the core needs from below. */
@@ -63,28 +64,6 @@ struct tcp_listener {
     uint16_t port;
     stack_tcp_accept_handler handler;
     void *context;
-};
-
-struct tcp_counters {
-    uint64_t segments_received;
-    uint64_t malformed; /* dropped by tcp_segment_parse: length, offset, options, flags, ports */
-    uint64_t bad_checksum;
-    uint64_t segments_sent;
-    uint64_t send_errors;
-    uint64_t resets_sent;     /* to closed ports, and aborts */
-    uint64_t resets_received; /* that ended a connection */
-    uint64_t challenge_acks;  /* sent (RFC 5961) */
-    uint64_t challenge_acks_suppressed;
-    uint64_t retransmits; /* segments sent again, by timer or fast retransmit */
-    uint64_t fast_retransmits;
-    uint64_t window_probes;
-    uint64_t syn_dropped;          /* SYNs to a listener when the backlog or the table was full */
-    uint64_t out_of_order;         /* segments parked for reassembly */
-    uint64_t out_of_order_dropped; /* out-of-order segments dropped (no range left) */
-    uint64_t paws_dropped;         /* RFC 7323 5: old timestamps */
-    uint64_t accepted;
-    uint64_t connected;
-    uint64_t timed_out;
 };
 
 /* One connection. The application holds it as its `struct stack_tcp_flow *` from accept or connect until it

@@ -3,7 +3,8 @@ them with what each seed must do. `python3 tests/net/frames.py lib/tcpip/tests/c
 
 An input is records `[control: u8][length: u16 big-endian][frame]`: the control byte's low 7 bits are a delay (x 10
 ms), its high bit (FIX_CHECKSUMS) makes the harness fill in the frame's checksums. The harness's guest is 10.0.0.2/24
-(02:00:00:00:00:02) with gateway 10.0.0.1, a UDP echo listener on port 7 and port 9 listened to, then unlistened.
+(02:00:00:00:00:02) with gateway 10.0.0.1, a UDP echo listener on port 7 and port 9 listened to, then unlistened,
+and a TCP echo listener on port 7 (other TCP ports are closed).
 """
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ HOST_MAC = bytes.fromhex("020000000001")
 UNKNOWN_MAC = bytes.fromhex("020000000099")
 BROADCAST = b"\xff" * 6
 ECHO_PORT, UNLISTENED_PORT = 7, 9
+CLOSED_TCP_PORT = 8
+# MSS 1460, window scale 7, timestamps (TSval 1): what Linux offers.
+TCP_SYN_OPTIONS = bytes.fromhex("020405b4") + bytes.fromhex("01030307") + bytes.fromhex("0101080a0000000100000000")
 
 
 def checksum(data: bytes) -> int:
@@ -79,6 +83,26 @@ def udp(
     if bad_checksum:
         value ^= 0x0101
     return header[:6] + struct.pack("!H", value) + payload
+
+
+def tcp(
+    flags: int,
+    seq: int = 1000,
+    ack: int = 0,
+    payload: bytes = b"",
+    options: bytes = b"",
+    source_port: int = 40000,
+    destination_port: int = ECHO_PORT,
+    data_offset_words: int = -1,
+    bad_checksum: bool = False,
+) -> bytes:
+    """A TCP segment from the host to the guest (flags: FIN 1, SYN 2, RST 4, PSH 8, ACK 16)."""
+    offset = (20 + len(options)) // 4 if data_offset_words < 0 else data_offset_words
+    header = struct.pack("!HHIIBBHHH", source_port, destination_port, seq, ack, offset << 4, flags, 65535, 0, 0)
+    segment = header + options + payload
+    pseudo = socket.inet_aton(HOST_IP) + socket.inet_aton(GUEST_IP) + struct.pack("!BBH", 0, 6, len(segment))
+    value = checksum(pseudo + segment) ^ (0x0101 if bad_checksum else 0)
+    return segment[:16] + struct.pack("!H", value) + segment[18:]
 
 
 def icmp_echo(payload: bytes, kind: int = 8, ident: int = 0x1234, sequence: int = 1) -> bytes:
@@ -151,6 +175,13 @@ def malformed_frames() -> List[Tuple[str, bytes, str]]:
         ("short-frame", GUEST_MAC + HOST_MAC, "ethernet.malformed"),
         # Issue 8: it reached a free listener slot and called address 0.
         ("ethertype-0-broadcast", ethernet(0x0000, b"\x00" * 46, destination=BROADCAST), "ethernet.no_listener"),
+        # TCP: what RFC 9293 and the parser refuse is dropped without an answer (no RST either).
+        ("tcp-data-offset-4", ethernet(0x0800, ipv4(tcp(2, data_offset_words=4), protocol=6)), "tcp.malformed"),
+        ("tcp-data-offset-past-end", ethernet(0x0800, ipv4(tcp(2, data_offset_words=15), protocol=6)), "tcp.malformed"),
+        ("tcp-syn-fin", ethernet(0x0800, ipv4(tcp(3), protocol=6)), "tcp.malformed"),
+        ("tcp-truncated-mss", ethernet(0x0800, ipv4(tcp(2, options=b"\x01\x02\x04\x05"), protocol=6)), "tcp.malformed"),
+        ("tcp-short", ethernet(0x0800, ipv4(tcp(2)[:12], protocol=6)), "tcp.malformed"),
+        ("bad-tcp-checksum", ethernet(0x0800, ipv4(tcp(2, bad_checksum=True), protocol=6)), "tcp.bad_checksum"),
     ]
 
 
@@ -251,6 +282,19 @@ def seeds() -> List[Seed]:
             record(host_arp_request())
             + record(ethernet(0x0800, ipv4(udp(b"via the gateway", source=OFF_LINK_IP), source=OFF_LINK_IP)), 1),
             counters={"arp.requests_sent": 0, "udp.sent": 1},
+        ),
+        # TCP: a SYN to the echo port is answered with SYN-ACK; one to a closed port with RST.
+        Seed(
+            "valid-tcp-syn",
+            record(host_arp_request()) + record(ethernet(0x0800, ipv4(tcp(2, options=TCP_SYN_OPTIONS), protocol=6)), 1),
+            # The SYN-ACK, then again after 1 s and 2 s more of the harness's 5 s settling (RFC 6298 backoff).
+            counters={"tcp.segments_sent": 3, "tcp.retransmits": 2, "tcp.resets_sent": 0},
+        ),
+        Seed(
+            "valid-tcp-closed-port",
+            record(host_arp_request())
+            + record(ethernet(0x0800, ipv4(tcp(2, destination_port=CLOSED_TCP_PORT), protocol=6)), 1),
+            counters={"tcp.segments_sent": 1, "tcp.resets_sent": 1},
         ),
     ]
     return made

@@ -92,7 +92,7 @@ def test_a_valid_input_moves_the_counters_it_should(seed, reports: Dict[str, dic
     report = reports[seed.name]
     for dotted, value in seed.counters.items():
         assert counter(report, dotted) == value, f"{seed.name}: {dotted} is {counter(report, dotted)}, not {value}"
-    for layer in ("ethernet", "arp", "ipv4", "icmp", "udp"):
+    for layer in ("ethernet", "arp", "ipv4", "icmp", "udp", "tcp"):
         assert report[layer]["malformed"] == 0, f"{seed.name}: {layer} counted a valid frame as malformed"
 
 

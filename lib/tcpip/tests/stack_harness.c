@@ -18,8 +18,9 @@ int arp_connect(struct arp *self, struct ethernet *ethernet, struct mclock *cloc
 int ipv4_connect(struct ipv4 *self, struct ethernet *ethernet, struct arp *arp, struct mclock *clock);
 int icmp_connect(struct icmp *self, struct ipv4 *ipv4);
 int udp_connect(struct udp *self, struct ipv4 *ipv4);
+int tcp_layer_connect(struct tcp *self, struct ipv4 *ipv4, struct mclock *clock, struct random *random);
 int direct_stack_connect(struct stack *self, struct netif *netif, struct ethernet *ethernet, struct arp *arp,
-                         struct ipv4 *ipv4, struct icmp *icmp, struct udp *udp, struct mclock *clock);
+                         struct ipv4 *ipv4, struct icmp *icmp, struct udp *udp, struct tcp *tcp, struct mclock *clock);
 
 /* The runtime's two hooks, as a hosted ABI provides them: keys.c reports broken state through these. */
 void mirage_platform_log(const char *text, size_t len)
@@ -96,6 +97,17 @@ static uint64_t fake_clock_elapsed_ns(struct mclock *self)
 
 static const struct mclock_ops fake_clock_ops = {.elapsed_ns = fake_clock_elapsed_ns};
 
+/* A fixed key: replays must send the same sequence numbers every time. */
+static int fake_random_fill(struct random *self, void *buf, size_t len)
+{
+    (void)self;
+    for (size_t i = 0; i < len; i++)
+        ((uint8_t *)buf)[i] = (uint8_t)(0x5a + i);
+    return 0;
+}
+
+static const struct random_ops fake_random_ops = {.fill = fake_random_fill};
+
 /* --- listeners --------------------------------------------------------------------------------------------- */
 
 static void echo(void *context, struct stack *stack, uint16_t local_port, const struct stack_udp_peer *from,
@@ -114,6 +126,56 @@ static void unlistened(void *context, const struct udp_datagram *datagram)
     harness->stale_handler_calls++;
 }
 
+/* TCP echo: what a flow reads it writes back, until the peer's end of stream, then it closes. */
+static void tcp_echo_readable(void *context, struct stack *stack, struct stack_tcp_flow *flow)
+{
+    struct harness *harness = context;
+    uint8_t buffer[2048];
+    for (;;) {
+        long n = stack_tcp_read(stack, flow, buffer, sizeof(buffer));
+        if (n == STACK_TCP_WOULD_BLOCK)
+            return;
+        if (n <= 0) {
+            stack_tcp_close(stack, flow);
+            return;
+        }
+        /* Bytes the send buffer cannot take are dropped: the harness checks frames, not the echo's stream. */
+        long written = stack_tcp_write(stack, flow, buffer, (size_t)n);
+        if (written > 0)
+            harness->tcp_echoed += (uint64_t)written;
+    }
+}
+
+static void tcp_echo_writable(void *context, struct stack *stack, struct stack_tcp_flow *flow)
+{
+    (void)context;
+    (void)stack;
+    (void)flow;
+}
+
+static void tcp_echo_failed(void *context, struct stack *stack, struct stack_tcp_flow *flow, int error)
+{
+    (void)context;
+    (void)error;
+    stack_tcp_close(stack, flow);
+}
+
+static const struct stack_tcp_callbacks tcp_echo_callbacks = {
+    .readable = tcp_echo_readable,
+    .writable = tcp_echo_writable,
+    .failed = tcp_echo_failed,
+};
+
+static void tcp_echo_accept(void *context, struct stack *stack, uint16_t local_port, struct stack_tcp_flow *flow,
+                            const struct stack_tcp_peer *from)
+{
+    struct harness *harness = context;
+    (void)local_port;
+    (void)from;
+    harness->tcp_accepted++;
+    stack_tcp_accept(stack, flow, &tcp_echo_callbacks, harness);
+}
+
 /* --- setup and runs ---------------------------------------------------------------------------------------- */
 
 static struct harness the_harness;
@@ -121,6 +183,10 @@ static struct harness the_harness;
 static struct mirage_key keys[] = {
     {"ipv4", MIRAGE_KEY_STRING, "10.0.0.2/24"},
     {"ipv4-gateway", MIRAGE_KEY_STRING, "10.0.0.1"},
+    {"tcp-connections-max", MIRAGE_KEY_INT, "8"},
+    {"tcp-syn-backlog", MIRAGE_KEY_INT, "4"},
+    {"tcp-send-buffer", MIRAGE_KEY_INT, "8192"},
+    {"tcp-receive-buffer", MIRAGE_KEY_INT, "8192"},
     {NULL, MIRAGE_KEY_STRING, NULL},
 };
 
@@ -155,9 +221,14 @@ static int connect_all(struct harness *harness)
         return connect_failed("icmp_connect", rc);
     if ((rc = udp_connect(&harness->udp, &harness->ipv4)) != 0)
         return connect_failed("udp_connect", rc);
+    harness->random.ops = &fake_random_ops;
+    if ((rc = tcp_layer_connect(&harness->tcp, &harness->ipv4, &harness->clock, &harness->random)) != 0)
+        return connect_failed("tcp_layer_connect", rc);
     if ((rc = direct_stack_connect(&harness->stack, &harness->netif, &harness->ethernet, &harness->arp, &harness->ipv4,
-                                   &harness->icmp, &harness->udp, &harness->clock)) != 0)
+                                   &harness->icmp, &harness->udp, &harness->tcp, &harness->clock)) != 0)
         return connect_failed("direct_stack_connect", rc);
+    if ((rc = stack_tcp_listen(&harness->stack, HARNESS_TCP_ECHO_PORT, tcp_echo_accept, harness)) != 0)
+        return connect_failed("stack_tcp_listen", rc);
     if ((rc = stack_udp_listen(&harness->stack, HARNESS_ECHO_PORT, echo, harness)) != 0)
         return connect_failed("stack_udp_listen", rc);
     if ((rc = udp_listen(&harness->udp, HARNESS_UNLISTENED_PORT, unlistened, harness)) != 0)
@@ -209,6 +280,12 @@ static void fix_checksums(uint8_t *frame, size_t len)
         wire_put16(payload + 6, 0);
         uint16_t value = checksum_finish(checksum_add(sum, payload, udp_len));
         wire_put16(payload + 6, value == 0 ? 0xffff : value);
+    } else if (packet[9] == HARNESS_PROTOCOL_TCP && payload_len >= 20) {
+        uint64_t sum = checksum_add(0, packet + 12, 8);
+        sum = checksum_add16(sum, HARNESS_PROTOCOL_TCP);
+        sum = checksum_add16(sum, (uint16_t)payload_len);
+        wire_put16(payload + 16, 0);
+        wire_put16(payload + 16, checksum_finish(checksum_add(sum, payload, payload_len)));
     }
 }
 
@@ -294,6 +371,21 @@ static int ipv4_payload_is_sane(const uint8_t *packet, size_t total_len, char *w
             return problem(why, why_size, "UDP checksum missing or wrong");
         if (wire_get16(payload) == 0 || wire_get16(payload + 2) == 0)
             return problem(why, why_size, "UDP datagram from or to port 0");
+        return 1;
+    }
+    if (packet[9] == HARNESS_PROTOCOL_TCP) {
+        size_t header_len = len >= 20 ? (size_t)(payload[12] >> 4) * 4 : 0;
+        if (len < 20 || header_len < 20 || header_len > len)
+            return problem(why, why_size, "TCP segment short, or its data offset out of range");
+        uint64_t sum = checksum_add(0, packet + 12, 8);
+        sum = checksum_add16(sum, HARNESS_PROTOCOL_TCP);
+        sum = checksum_add16(sum, (uint16_t)len);
+        if (checksum_finish(checksum_add(sum, payload, len)) != 0)
+            return problem(why, why_size, "TCP checksum wrong");
+        if (wire_get16(payload) == 0 || wire_get16(payload + 2) == 0)
+            return problem(why, why_size, "TCP segment from or to port 0");
+        if ((payload[13] & 0x02) != 0 && (payload[13] & 0x05) != 0)
+            return problem(why, why_size, "TCP segment with SYN and FIN or RST");
         return 1;
     }
     return problem(why, why_size, "IPv4 packet of a protocol the stack never sends");

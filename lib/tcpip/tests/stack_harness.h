@@ -1,11 +1,11 @@
-/* stack_harness.h: the lib/tcpip layers composed as in a unikernel, over a fake network interface that replays
- * frames and records what is sent and a fake clock that the event loop advances; for the fuzzer
- * (build-support/fuzz/stack_fuzz_target.c) and the corpus replay (stack_replay.c).
+/* stack_harness.h: the lib/tcpip layers composed as in a unikernel (TCP included, with an echo listener on port 7),
+ * over a fake network interface that replays frames and records what is sent and a fake clock that the event loop
+ * advances; for the fuzzer (build-support/fuzz/stack_fuzz_target.c) and the corpus replay (stack_replay.c).
  *
  * An input is a sequence of records, each `[control: u8][length: u16 big-endian][frame: length bytes]`; a record
  * whose length runs past the end of the input takes what is left. The control byte's low 7 bits are the delay (x 10
- * ms) after the frame before; its high bit asks the harness to fill in the frame's IPv4 header checksum and its UDP
- * or ICMP checksum first, so mutated packets get past the checksums to the code behind them. After the last frame
+ * ms) after the frame before; its high bit asks the harness to fill in the frame's IPv4 header checksum and its UDP,
+ * TCP or ICMP checksum first, so mutated packets get past the checksums to the code behind them. After the last frame
  * the stack runs 5 more seconds of fake time so ARP's retries and timeouts fire. */
 #ifndef MIRAGE_TCPIP_TESTS_STACK_HARNESS_H
 #define MIRAGE_TCPIP_TESTS_STACK_HARNESS_H
@@ -19,7 +19,9 @@
 #include "devices/ipv4.h"
 #include "devices/mclock.h"
 #include "devices/netif.h"
+#include "devices/random.h"
 #include "devices/stack.h"
+#include "devices/tcp.h"
 #include "devices/udp.h"
 
 #define HARNESS_GUEST_MAC                                                                                              \
@@ -29,6 +31,7 @@
 #define HARNESS_GUEST_ADDRESS UINT32_C(0x0a000002)   /* 10.0.0.2/24 */
 #define HARNESS_GATEWAY_ADDRESS UINT32_C(0x0a000001) /* 10.0.0.1 */
 #define HARNESS_FIX_CHECKSUMS 0x80                   /* in a record's control byte */
+#define HARNESS_PROTOCOL_TCP 6
 
 enum {
     HARNESS_MTU = 1500,
@@ -38,6 +41,7 @@ enum {
     HARNESS_SENT_LOG_MAX = 64,     /* sent frames kept for inspection; more are counted only */
     HARNESS_ECHO_PORT = 7,         /* a UDP echo listener, through the stack device as udp_echo has it */
     HARNESS_UNLISTENED_PORT = 9,   /* listened to, then unlistened, at setup: its handler must never run */
+    HARNESS_TCP_ECHO_PORT = 7,     /* a TCP echo listener through the stack device; other TCP ports are closed */
 };
 
 struct harness_frame {
@@ -60,6 +64,8 @@ struct harness {
     struct ipv4 ipv4;
     struct icmp icmp;
     struct udp udp;
+    struct random random;
+    struct tcp tcp;
     struct stack stack;
     uint64_t now_ns;
     /* The frames of the input being run, and how many the stack has read. */
@@ -73,6 +79,8 @@ struct harness {
     struct harness_frame sent[HARNESS_SENT_LOG_MAX];
     uint64_t echoed;              /* datagrams the echo listener handled */
     uint64_t stale_handler_calls; /* calls to the unlistened port's handler: must stay 0 */
+    uint64_t tcp_accepted;        /* connections the TCP echo listener took */
+    uint64_t tcp_echoed;          /* bytes it read and wrote back */
 };
 
 /* Connect every layer once per process (the layers keep static state) and register the listeners. Returns the

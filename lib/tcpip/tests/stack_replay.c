@@ -50,6 +50,13 @@ static const char *const icmp_names[] = {"received",          "malformed",    "b
                                          "echo_replies_sent", "echo_replies", "ignored"};
 static const char *const udp_names[] = {"received",    "delivered", "malformed",  "bad_checksum",
                                         "no_listener", "sent",      "send_errors"};
+static const char *const tcp_names[] = {"segments_received", "malformed",        "bad_checksum",
+                                        "segments_sent",     "send_errors",      "resets_sent",
+                                        "resets_received",   "challenge_acks",   "challenge_acks_suppressed",
+                                        "retransmits",       "fast_retransmits", "window_probes",
+                                        "syn_dropped",       "out_of_order",     "out_of_order_dropped",
+                                        "paws_dropped",      "accepted",         "connected",
+                                        "timed_out"};
 
 #define NAMES_MATCH(counters, names) (sizeof(counters) == sizeof(names) / sizeof(names[0]) * sizeof(uint64_t))
 _Static_assert(NAMES_MATCH(struct ethernet_counters, ethernet_names), "ethernet counters changed");
@@ -57,6 +64,7 @@ _Static_assert(NAMES_MATCH(struct arp_counters, arp_names), "arp counters change
 _Static_assert(NAMES_MATCH(struct ipv4_counters, ipv4_names), "ipv4 counters changed");
 _Static_assert(NAMES_MATCH(struct icmp_counters, icmp_names), "icmp counters changed");
 _Static_assert(NAMES_MATCH(struct udp_counters, udp_names), "udp counters changed");
+_Static_assert(NAMES_MATCH(struct tcp_counters, tcp_names), "tcp counters changed");
 
 static void print_group(const char *layer, const void *counters, const char *const *names, size_t count)
 {
@@ -78,6 +86,7 @@ static void print_counters(const struct harness *h)
     PRINT_GROUP("ipv4", h->ipv4.counters, ipv4_names);
     PRINT_GROUP("icmp", h->icmp.counters, icmp_names);
     PRINT_GROUP("udp", h->udp.counters, udp_names);
+    PRINT_GROUP("tcp", *h->tcp.counters, tcp_names);
 }
 
 /* In the child: set up, run the file, print its line. Returns the child's exit status. */
@@ -105,6 +114,7 @@ static int replay_one(const char *path)
     memset(&harness->ipv4.counters, 0, sizeof(harness->ipv4.counters));
     memset(&harness->icmp.counters, 0, sizeof(harness->icmp.counters));
     memset(&harness->udp.counters, 0, sizeof(harness->udp.counters));
+    /* The tcp layer keeps its counters; each file runs in a fresh process, so they start at zero. */
     int rc = harness_run(harness, input, size);
 
     int sane = 1;
@@ -120,8 +130,9 @@ static int replay_one(const char *path)
     print_json_string(path);
     printf(", \"rc\": %d, \"sane\": %s, \"problem\": ", rc, sane ? "true" : "false");
     print_json_string(why);
-    printf(", \"echoed\": %llu, \"sent_count\": %llu, \"sent\": [", (unsigned long long)harness->echoed,
-           (unsigned long long)harness->sent_count);
+    printf(", \"echoed\": %llu, \"tcp_accepted\": %llu, \"tcp_echoed\": %llu, \"sent_count\": %llu, \"sent\": [",
+           (unsigned long long)harness->echoed, (unsigned long long)harness->tcp_accepted,
+           (unsigned long long)harness->tcp_echoed, (unsigned long long)harness->sent_count);
     for (size_t i = 0; i < harness->sent_logged; i++) {
         if (i > 0)
             printf(", ");

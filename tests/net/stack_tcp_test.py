@@ -1,0 +1,138 @@
+"""TCP through the whole direct stack on the build host (lib/tcpip/tests/stack_replay over the stack harness, whose
+guest 10.0.0.2 runs a TCP echo on port 7): the SYN-ACK and the RST for a closed port as a peer reads them, and a
+whole connection (handshake, data echoed, close from the host's side) replayed in two passes: the first learns the
+guest's initial sequence number, which the harness's fixed key and fake clock make the same in the second."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import struct
+import subprocess
+import tempfile
+from typing import Dict, List, Tuple
+
+from net.frames import (
+    GUEST_IP,
+    HOST_IP,
+    HOST_MAC,
+    TCP_SYN_OPTIONS,
+    checksum,
+    ethernet,
+    host_arp_request,
+    ipv4,
+    record,
+    seeds,
+    tcp,
+)
+
+REPLAY = "lib.tcpip/stack_replay"
+CORPUS = "lib/tcpip/tests/corpus"
+FIN, SYN, RST, PSH, ACK = 0x01, 0x02, 0x04, 0x08, 0x10
+
+
+def replay(path: str) -> dict:
+    result = subprocess.run([REPLAY, path], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return json.loads(result.stdout)
+
+
+def segments(report: dict) -> List[Tuple[dict, bytes]]:
+    """The TCP segments the guest sent, each checked as Linux would (addresses, checksum), with its fields."""
+    found = []
+    for frame in (bytes.fromhex(text) for text in report["sent"]):
+        if frame[12:14] != b"\x08\x00" or frame[23] != 6:
+            continue
+        assert frame[0:6] == HOST_MAC
+        total = struct.unpack("!H", frame[16:18])[0]
+        packet = frame[14 : 14 + total]
+        assert packet[12:16] == socket.inet_aton(GUEST_IP) and packet[16:20] == socket.inet_aton(HOST_IP)
+        segment = packet[20:]
+        pseudo = packet[12:20] + struct.pack("!BBH", 0, 6, len(segment))
+        assert checksum(pseudo + segment) == 0, f"TCP checksum wrong: {segment.hex()}"
+        source, destination, seq, ack, offset, flags, window = struct.unpack("!HHIIBBH", segment[:16])
+        header_len = (offset >> 4) * 4
+        fields = {"source": source, "destination": destination, "seq": seq, "ack": ack, "flags": flags}
+        fields["window"] = window
+        found.append((fields, segment[header_len:]))
+    return found
+
+
+def options(segment_hex: str) -> Dict[int, bytes]:
+    segment = bytes.fromhex(segment_hex)
+    header = segment[20 : (segment[12] >> 4) * 4]
+    found, at = {}, 0
+    while at < len(header) and header[at] != 0:
+        if header[at] == 1:
+            at += 1
+            continue
+        found[header[at]] = header[at + 2 : at + header[at + 1]]
+        at += header[at + 1]
+    return found
+
+
+def test_the_seeds_are_in_the_corpus() -> None:
+    names = {seed.name for seed in seeds()}
+    assert {"valid-tcp-syn", "valid-tcp-closed-port", "malformed-tcp-syn-fin"} <= names
+    for name in names:
+        assert os.path.exists(os.path.join(CORPUS, name)), f"run python3 tests/net/frames.py {CORPUS}"
+
+
+def test_a_syn_to_the_echo_port_gets_a_syn_ack_with_our_options() -> None:
+    report = replay(os.path.join(CORPUS, "valid-tcp-syn"))
+    sent = segments(report)
+    assert len(sent) == 3, "the SYN-ACK and its two retransmissions"
+    (first, payload), (again, _), _ = sent
+    assert first["flags"] == SYN | ACK and first["ack"] == 1001 and payload == b""
+    assert (first["source"], first["destination"]) == (7, 40000)
+    assert again["seq"] == first["seq"], "a retransmitted SYN-ACK keeps the ISS"
+    frame = bytes.fromhex(report["sent"][1])
+    found = options(frame[34:].hex())
+    assert struct.unpack("!H", found[2])[0] == 1460, "MSS is the MTU less 40"
+    assert found[3] == b"\x00", "8 kB of receive buffer needs no window scaling"
+    ts_value, ts_echo = struct.unpack("!II", found[8])
+    assert ts_echo == 1, "the SYN's TSval is echoed"
+
+
+def test_a_syn_to_a_closed_port_gets_rst_ack() -> None:
+    ((rst, _),) = segments(replay(os.path.join(CORPUS, "valid-tcp-closed-port")))
+    assert rst["flags"] == RST | ACK and rst["seq"] == 0 and rst["ack"] == 1001
+
+
+def opening() -> bytes:
+    return record(host_arp_request()) + record(ethernet(0x0800, ipv4(tcp(SYN, options=TCP_SYN_OPTIONS), protocol=6)), 1)
+
+
+def connection(iss: int, message: bytes) -> bytes:
+    """ARP, SYN, then 10 ms apart the handshake's ACK, data, and our FIN; the echo answers and closes."""
+    ack = iss + 1
+    data = ethernet(0x0800, ipv4(tcp(ACK | PSH, seq=1001, ack=ack, payload=message), protocol=6))
+    fin = ethernet(0x0800, ipv4(tcp(ACK | FIN, seq=1001 + len(message), ack=ack), protocol=6))
+    return (
+        opening()
+        + record(ethernet(0x0800, ipv4(tcp(ACK, seq=1001, ack=ack), protocol=6)), 1)
+        + record(data, 1)
+        + record(fin, 1)
+    )
+
+
+def test_a_whole_connection_echoes_and_closes() -> None:
+    message = b"hello over tcp"
+    with tempfile.TemporaryDirectory() as directory:
+        first = os.path.join(directory, "syn-only")
+        with open(first, "wb") as f:
+            f.write(opening())
+        syn_ack = [fields for fields, _ in segments(replay(first)) if fields["flags"] == SYN | ACK][0]
+        whole = os.path.join(directory, "whole")
+        with open(whole, "wb") as f:
+            f.write(connection(syn_ack["seq"], message))
+        report = replay(whole)
+    assert report["tcp_accepted"] == 1 and report["tcp_echoed"] == len(message), report
+    sent = segments(report)
+    echoed = [(fields, payload) for fields, payload in sent if payload]
+    assert echoed and echoed[0][1] == message and echoed[0][0]["seq"] == syn_ack["seq"] + 1
+    fins = [fields for fields, _ in sent if fields["flags"] & FIN]
+    assert fins, "the echo closes after our FIN: its FIN must follow"
+    assert fins[0]["seq"] == syn_ack["seq"] + 1 + len(message) and fins[0]["ack"] == 1001 + len(message) + 1
+    assert report["tcp"]["resets_sent"] == 0 and report["tcp"]["malformed"] == 0
