@@ -106,7 +106,8 @@ struct tcp_conn {
     bool rtt_timing;  /* Karn: a segment is being timed (never a retransmitted one) */
     uint32_t rtt_seq;
     uint64_t rtt_start_ns;
-    uint32_t segments_unacked; /* full-sized segments received since our last ACK (delayed ACK) */
+    uint32_t segments_unacked;         /* full-sized segments received since our last ACK (delayed ACK) */
+    uint64_t last_unacceptable_ack_ns; /* when a bare unacceptable segment was last answered */
     bool ack_now;
 
     /* Congestion control (RFC 5681, NewReno RFC 6582). */

@@ -312,6 +312,50 @@ static void process_fin(struct tcp_core *core, struct tcp_conn *conn, bool fin_a
     }
 }
 
+/* The ACK an unacceptable segment gets (RFC 9293 3.10.7.4). For one without data it is rate limited, as Linux
+ * does (tcp_oow_rate_limited): two stacks that each find the other's bare ACKs unacceptable would otherwise answer
+ * each other for ever. */
+static void answer_unacceptable(struct tcp_core *core, struct tcp_conn *conn, uint32_t length)
+{
+    uint64_t now = tcp_now(core);
+    if (length == 0 && conn->last_unacceptable_ack_ns != 0 &&
+        now - conn->last_unacceptable_ack_ns < TCP_UNACCEPTABLE_ACK_INTERVAL_NS)
+        return;
+    if (length == 0)
+        conn->last_unacceptable_ack_ns = now;
+    tcp_send_ack(core, conn);
+}
+
+/* The state changes an acknowledgement of our FIN makes; false when the connection is gone. */
+static bool after_ack(struct tcp_core *core, struct tcp_conn *conn, bool fin_acked)
+{
+    switch (conn->state) {
+    case TCP_FIN_WAIT_1:
+        if (fin_acked) {
+            conn->state = TCP_FIN_WAIT_2;
+            if (!conn->app_owned)
+                conn->linger_deadline = tcp_now(core) + core->limits.fin_wait_2_ns;
+        }
+        break;
+    case TCP_CLOSING:
+        if (fin_acked)
+            tcp_conn_time_wait(core, conn);
+        break;
+    case TCP_LAST_ACK:
+        if (fin_acked) {
+            tcp_conn_finish(core, conn);
+            return false;
+        }
+        break;
+    case TCP_TIME_WAIT:
+        /* Only a retransmitted FIN comes here; it is acknowledged and restarts the wait below. */
+        break;
+    default:
+        break;
+    }
+    return true;
+}
+
 static void synchronized_input(struct tcp_core *core, struct tcp_conn *conn, const struct tcp_segment *segment)
 {
     uint32_t seq = segment->seq;
@@ -330,12 +374,23 @@ static void synchronized_input(struct tcp_core *core, struct tcp_conn *conn, con
     if (conn->ts_ok && segment->has_timestamps && (flags & TCP_FLAG_RST) == 0 &&
         (int32_t)(segment->ts_value - conn->ts_recent) < 0) {
         core->counters.paws_dropped++;
-        tcp_send_ack(core, conn);
+        answer_unacceptable(core, conn, length);
         return;
     }
     if (!acceptable(conn, segment, length)) {
+        /* RFC 9293 3.10.7.4: with a zero receive window nothing is acceptable, "but special allowance should be
+         * made to accept valid ACKs": the peer's ACK may be what reopens our own sending. Its data is not taken. */
+        bool ack_through_closed_window =
+            tcp_receive_window(conn) == 0 && (flags & (TCP_FLAG_ACK | TCP_FLAG_RST | TCP_FLAG_SYN)) == TCP_FLAG_ACK;
         if ((flags & TCP_FLAG_RST) == 0)
-            tcp_send_ack(core, conn);
+            answer_unacceptable(core, conn, length);
+        if (!ack_through_closed_window)
+            return;
+        bool fin_acked = false;
+        if (conn->state != TCP_SYN_RECEIVED && process_ack(core, conn, segment, &fin_acked)) {
+            after_ack(core, conn, fin_acked);
+            tcp_output(core, conn);
+        }
         return;
     }
     /* RFC 5961 3.2: only a RST at exactly RCV.NXT resets; one elsewhere in the window gets a challenge ACK. */
@@ -386,30 +441,8 @@ static void synchronized_input(struct tcp_core *core, struct tcp_conn *conn, con
     bool fin_acked = false;
     if (!process_ack(core, conn, segment, &fin_acked))
         return;
-    switch (conn->state) {
-    case TCP_FIN_WAIT_1:
-        if (fin_acked) {
-            conn->state = TCP_FIN_WAIT_2;
-            if (!conn->app_owned)
-                conn->linger_deadline = tcp_now(core) + core->limits.fin_wait_2_ns;
-        }
-        break;
-    case TCP_CLOSING:
-        if (fin_acked)
-            tcp_conn_time_wait(core, conn);
-        break;
-    case TCP_LAST_ACK:
-        if (fin_acked) {
-            tcp_conn_finish(core, conn);
-            return;
-        }
-        break;
-    case TCP_TIME_WAIT:
-        /* Only a retransmitted FIN comes here; it is acknowledged and restarts the wait below. */
-        break;
-    default:
-        break;
-    }
+    if (!after_ack(core, conn, fin_acked))
+        return;
 
     bool takes_data = conn->state == TCP_ESTABLISHED || conn->state == TCP_FIN_WAIT_1 || conn->state == TCP_FIN_WAIT_2;
     if (data_len > 0 && takes_data) {

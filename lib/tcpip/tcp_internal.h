@@ -9,8 +9,9 @@
 #define TCP_DEFAULT_MSS 536 /* RFC 9293 3.7.1: what to assume when the SYN carries no MSS option */
 #define TCP_MIN_MSS 64      /* a peer's MSS below this is raised to it: tiny segments only cost us */
 #define TCP_TIMESTAMPS_SIZE 12
-#define TCP_DELACK_NS UINT64_C(40000000) /* RFC 9293 3.8.6.3: well under 500 ms */
-#define TCP_INITIAL_WINDOW_SEGMENTS 10   /* RFC 6928 */
+#define TCP_DELACK_NS UINT64_C(40000000)                     /* RFC 9293 3.8.6.3: well under 500 ms */
+#define TCP_INITIAL_WINDOW_SEGMENTS 10                       /* RFC 6928 */
+#define TCP_UNACCEPTABLE_ACK_INTERVAL_NS UINT64_C(500000000) /* one ACK per 500 ms for bare unacceptable segments */
 
 static inline uint64_t tcp_now(struct tcp_core *core)
 {
@@ -32,6 +33,8 @@ static inline uint32_t tcp_fin_seq(const struct tcp_conn *conn)
 /* tcp_output.c */
 /* Send what the windows allow (new or rewound data, the FIN), or a bare ACK if one is owed. */
 void tcp_output(struct tcp_core *core, struct tcp_conn *conn);
+/* The sequence number for a segment without data: one the peer's window accepts. */
+uint32_t tcp_acceptable_seq(const struct tcp_conn *conn);
 /* A bare ACK now. */
 void tcp_send_ack(struct tcp_core *core, struct tcp_conn *conn);
 /* An ACK for RFC 5961, within the global rate limit. */

@@ -77,6 +77,15 @@ static long send_segment(struct tcp_core *core, struct tcp_conn *conn, uint32_t 
     return (long)payload_len;
 }
 
+uint32_t tcp_acceptable_seq(const struct tcp_conn *conn)
+{
+    /* Not SND.NXT: after a timeout rewinds it the peer may hold everything up to SND.MAX, and it reads nothing of a
+     * bare segment from below its RCV.NXT. Nor past the peer's window, which it would refuse too (as Linux's
+     * tcp_acceptable_seq). */
+    uint32_t window_end = conn->snd_una + conn->snd_wnd;
+    return seq_leq(conn->snd_max, window_end) ? conn->snd_max : window_end;
+}
+
 static void arm_retransmit(struct tcp_core *core, struct tcp_conn *conn)
 {
     if (conn->rtx_deadline == 0)
@@ -141,7 +150,7 @@ void tcp_output(struct tcp_core *core, struct tcp_conn *conn)
 
 void tcp_send_ack(struct tcp_core *core, struct tcp_conn *conn)
 {
-    (void)send_segment(core, conn, conn->snd_nxt, TCP_FLAG_ACK, 0, 0);
+    (void)send_segment(core, conn, tcp_acceptable_seq(conn), TCP_FLAG_ACK, 0, 0);
 }
 
 void tcp_send_challenge_ack(struct tcp_core *core, struct tcp_conn *conn)
@@ -193,7 +202,7 @@ void tcp_send_window_probe(struct tcp_core *core, struct tcp_conn *conn)
 void tcp_send_reset(struct tcp_core *core, struct tcp_conn *conn)
 {
     core->counters.resets_sent++;
-    (void)send_segment(core, conn, conn->snd_nxt, TCP_FLAG_RST | TCP_FLAG_ACK, 0, 0);
+    (void)send_segment(core, conn, tcp_acceptable_seq(conn), TCP_FLAG_RST | TCP_FLAG_ACK, 0, 0);
 }
 
 void tcp_send_reset_reply(struct tcp_core *core, uint32_t local_address, uint32_t remote_address,

@@ -58,8 +58,8 @@ uint32_t tcp_ring_discard(struct tcp_ring *ring, uint32_t len)
     uint32_t removed = len < ring->len ? len : ring->len;
     if (removed < ring->capacity) /* a whole lap lands where it started */
         ring->head = index_of(ring, removed);
+    /* The head stays where the bytes ended even when none are left: bytes parked past the end (tcp_ring_place)
+     * are where the next ones will be. */
     ring->len -= removed;
-    if (ring->len == 0)
-        ring->head = 0; /* keeps later copies in one piece more often */
     return removed;
 }
