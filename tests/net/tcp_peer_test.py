@@ -1,0 +1,189 @@
+"""TCP on the direct stack with Linux as the peer: the tcp_echo guest (tests/net/tcp_echo.c) on a tap in a network
+namespace, on unix (its own program), hvt, spt and virtio, talked to by Python sockets inside the namespace: bulk
+echo both ways compared by SHA-256, half-close, a close from the guest's side, sequential and concurrent
+connections, RST from a closed port, and the echo through 5 % random loss each way (nftables) where nft works."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+from contextlib import ExitStack
+from typing import Iterator, List
+
+import pytest
+from freestanding.boot import TENDERS, require_abi, running_in_background
+from netns import tap_namespace
+
+GUEST = "10.0.0.2"
+HOST = "10.0.0.1"
+READY = "tcp_echo: listening on"
+
+# Runs inside the namespace: `probe.py <command> <arguments as JSON>`; prints one JSON result.
+PROBE = r"""
+import hashlib, json, os, socket, sys, threading, time
+
+GUEST = "10.0.0.2"
+
+def echo(size, port=7, timeout=30):
+    # Send `size` random bytes, half-close, and read the echo to its end while sending.
+    data = os.urandom(size)
+    start = time.monotonic()
+    s = socket.create_connection((GUEST, port), timeout=timeout)
+    chunks = []
+    def receive():
+        while True:
+            chunk = s.recv(1 << 16)
+            if not chunk:
+                return
+            chunks.append(chunk)
+    reader = threading.Thread(target=receive)
+    reader.start()
+    s.sendall(data)
+    s.shutdown(socket.SHUT_WR)
+    reader.join(timeout)
+    s.close()
+    back = b"".join(chunks)
+    return {"sent": hashlib.sha256(data).hexdigest(), "received": hashlib.sha256(back).hexdigest(),
+            "length": len(back), "seconds": time.monotonic() - start}
+
+command, args = sys.argv[1], json.loads(sys.argv[2])
+if command == "echo":
+    print(json.dumps(echo(args["size"], timeout=args.get("timeout", 30))))
+elif command == "sink":
+    # The guest counts what it got and answers the count when our side ends, then closes from its side.
+    s = socket.create_connection((GUEST, 8), timeout=30)
+    start = time.monotonic()
+    block = os.urandom(1 << 16)
+    left = args["size"]
+    while left > 0:
+        s.sendall(block[: min(left, len(block))])
+        left -= min(left, len(block))
+    s.shutdown(socket.SHUT_WR)
+    reply = b""
+    while True:
+        chunk = s.recv(100)
+        if not chunk:
+            break
+        reply += chunk
+    print(json.dumps({"reply": reply.decode(), "seconds": time.monotonic() - start}))
+elif command == "sequential":
+    good = 0
+    for i in range(args["count"]):
+        s = socket.create_connection((GUEST, 7), timeout=10)
+        message = b"connection %d" % i
+        s.sendall(message)
+        s.shutdown(socket.SHUT_WR)
+        back = b""
+        while True:
+            chunk = s.recv(100)
+            if not chunk:
+                break
+            back += chunk
+        s.close()
+        good += back == message
+    print(json.dumps({"good": good}))
+elif command == "concurrent":
+    results = []
+    def one():
+        r = echo(args["size"])
+        results.append(r["sent"] == r["received"])
+    threads = [threading.Thread(target=one) for _ in range(args["count"])]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    print(json.dumps({"good": sum(results)}))
+elif command == "closed":
+    try:
+        socket.create_connection((GUEST, 9), timeout=5)
+        print(json.dumps({"error": None}))
+    except OSError as e:
+        print(json.dumps({"error": type(e).__name__}))
+"""
+
+
+def guest_command(abi: str) -> List[str]:
+    arguments = [f"--ipv4={GUEST}/24"]
+    if abi == "unix":
+        return ["tests.net/tcp_echo_direct.unix", "--tap=tap0", *arguments]
+    return [TENDERS[abi], "--net:stack_netif=tap0", f"tests.net/tcp_echo.{abi}", *arguments]
+
+
+class Guest:
+    def __init__(self, namespace: str, process: subprocess.Popen, console: str) -> None:
+        self.namespace, self.process, self.console = namespace, process, console
+
+    def run(self, *argv: str, timeout: float = 120) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            ["ip", "netns", "exec", self.namespace, *argv], capture_output=True, text=True, timeout=timeout
+        )
+
+    def probe(self, command: str, **args: object) -> dict:
+        result = self.run(sys.executable, "-c", PROBE, command, json.dumps(args))
+        assert result.returncode == 0, result.stderr + self.output()
+        return json.loads(result.stdout)
+
+    def output(self) -> str:
+        with open(self.console) as f:
+            return f.read()
+
+
+@pytest.fixture(scope="module", params=["unix", "hvt", "spt", "virtio"])
+def guest(request) -> Iterator[Guest]:
+    abi = request.param
+    require_abi(abi)
+    with ExitStack() as cleanup:
+        namespace = cleanup.enter_context(tap_namespace(f"tcp-{abi}", host_address=f"{HOST}/24"))
+        command = ["ip", "netns", "exec", namespace, *guest_command(abi)]
+        process, console = cleanup.enter_context(running_in_background(command, READY, f"tcp_echo-{abi}"))
+        yield Guest(namespace, process, console)
+
+
+def test_bulk_echo_comes_back_intact_after_a_half_close(guest: Guest) -> None:
+    result = guest.probe("echo", size=4_000_000)
+    assert result["length"] == 4_000_000 and result["received"] == result["sent"], result
+
+
+def test_the_sink_counts_every_byte_and_closes_from_its_side(guest: Guest) -> None:
+    result = guest.probe("sink", size=10_000_000)
+    assert result["reply"] == "10000000\n", result
+
+
+def test_sequential_connections_each_echo_and_close(guest: Guest) -> None:
+    # More than the 32 connections the guest has room for: each must be freed when it closes.
+    assert guest.probe("sequential", count=100)["good"] == 100
+
+
+def test_concurrent_connections_each_echo(guest: Guest) -> None:
+    assert guest.probe("concurrent", count=20, size=200_000)["good"] == 20
+
+
+def test_a_closed_port_refuses(guest: Guest) -> None:
+    assert guest.probe("closed")["error"] == "ConnectionRefusedError"
+
+
+def test_echo_survives_random_loss_both_ways(guest: Guest) -> None:
+    nft = shutil.which("nft")
+    if nft is None:
+        pytest.skip("nft(8) is not installed (Debian package nftables): no way to drop packets at random here")
+    rules = """
+table inet lossy {
+    chain in { type filter hook input priority 0; iifname "tap0" numgen random mod 100 < 5 drop; }
+    chain out { type filter hook output priority 0; oifname "tap0" numgen random mod 100 < 5 drop; }
+}
+"""
+    with tempfile.NamedTemporaryFile("w", suffix=".nft") as ruleset:
+        ruleset.write(rules)
+        ruleset.flush()
+        added = guest.run(nft, "-f", ruleset.name, timeout=10)
+    if added.returncode != 0:
+        pytest.skip(f"nft cannot add a random-drop rule here: {added.stderr.strip()}")
+    try:
+        result = guest.probe("echo", size=500_000, timeout=90)
+    finally:
+        guest.run(nft, "delete table inet lossy", timeout=10)
+    assert result["length"] == 500_000 and result["received"] == result["sent"], result
+    assert guest.process.poll() is None, guest.output()
