@@ -1,7 +1,8 @@
 /* tcp_echo.c: a TCP echo server (RFC 862) on the `port` key for the stack tests: every byte a connection sends
  * comes back, with backpressure (reading pauses while an echo waits for room); at the peer's end of stream the
  * remaining bytes go out and the connection closes in order. `port + 1` is a sink: it reads and discards, and
- * answers its end of stream with the byte count in decimal. */
+ * answers its end of stream with the byte count in decimal. With the `connect` key ("a.b.c.d:port") it also opens
+ * one connection there at start, says "tcp_echo: hello\n" on it, and echoes it like the others. */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -10,6 +11,7 @@
 #include "devices/console.h"
 #include "devices/stack.h"
 #include "lib/runtime/mirage.h"
+#include "lib/tcpip/address.h"
 
 enum {
     FLOWS_MAX = 64,
@@ -20,6 +22,7 @@ struct flow_state {
     bool in_use;
     bool sink;
     bool peer_done; /* read returned 0: close once `pending` is out */
+    bool greet;     /* our own connect: the first writable says hello */
     struct stack_tcp_flow *flow;
     uint64_t count;
     size_t pending_len, pending_at;
@@ -101,6 +104,13 @@ static void on_writable(void *context, struct stack *stack, struct stack_tcp_flo
 {
     (void)flow;
     struct flow_state *state = context;
+    if (state->count == 0 && state->pending_len == 0 && !state->sink && state->greet) {
+        static const char hello[] = "tcp_echo: hello\n";
+        state->greet = false;
+        memcpy(state->pending, hello, sizeof(hello) - 1);
+        state->pending_len = sizeof(hello) - 1;
+        say("tcp_echo: connected\n");
+    }
     if (!flush(stack, state))
         return;
     if (state->peer_done)
@@ -112,8 +122,13 @@ static void on_writable(void *context, struct stack *stack, struct stack_tcp_flo
 static void on_failed(void *context, struct stack *stack, struct stack_tcp_flow *flow, int error)
 {
     (void)flow;
-    (void)error;
-    release(stack, context);
+    struct flow_state *state = context;
+    if (state->greet) {
+        char line[64];
+        snprintf(line, sizeof(line), "tcp_echo: connect failed (%d)\n", error);
+        say(line);
+    }
+    release(stack, state);
 }
 
 static const struct stack_tcp_callbacks callbacks = {
@@ -141,6 +156,33 @@ static void on_accept(void *context, struct stack *stack, uint16_t local_port, s
     stack_tcp_close(stack, flow);
 }
 
+/* Open the `connect` key's connection; it is echoed like an accepted one once it greeted. */
+static int connect_to(struct stack *stack, const char *target)
+{
+    uint32_t address = 0;
+    const char *rest = ipv4_address_parse(target, &address);
+    unsigned long port = 0;
+    const char *digit = rest != NULL && *rest == ':' ? rest + 1 : NULL;
+    for (; digit != NULL && *digit >= '0' && *digit <= '9' && port <= 65535; digit++)
+        port = port * 10 + (unsigned long)(*digit - '0');
+    if (digit == NULL || *digit != '\0' || port == 0 || port > 65535) {
+        say("tcp_echo: the connect key must be a.b.c.d:port\n");
+        return -1;
+    }
+    struct flow_state *state = &flows[FLOWS_MAX - 1];
+    state->in_use = true;
+    state->greet = true;
+    struct stack_tcp_peer to = {.address = address, .port = (uint16_t)port};
+    int rc = stack_tcp_connect(stack, &to, &callbacks, state, &state->flow);
+    if (rc != 0) {
+        char line[64];
+        snprintf(line, sizeof(line), "tcp_echo: connect failed at once (%d)\n", rc);
+        say(line);
+        return -1;
+    }
+    return 0;
+}
+
 int tcp_echo_start(struct console *console, struct stack *stack)
 {
     char line[128];
@@ -159,6 +201,9 @@ int tcp_echo_start(struct console *console, struct stack *stack)
         say(line);
         return 1;
     }
+    const char *target = mirage_key_string("connect");
+    if (target[0] != '\0' && connect_to(stack, target) != 0)
+        return 1;
     snprintf(line, sizeof(line), "tcp_echo: listening on %u.%u.%u.%u:%u\n", (unsigned)(address >> 24),
              (unsigned)(address >> 16 & 0xff), (unsigned)(address >> 8 & 0xff), (unsigned)(address & 0xff),
              (unsigned)port);

@@ -10,8 +10,8 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from contextlib import ExitStack
-from typing import Iterator, List
+from contextlib import ExitStack, contextmanager
+from typing import Any, Iterator, List, Sequence, Tuple
 
 import pytest
 from freestanding.boot import TENDERS, require_abi, running_in_background
@@ -96,6 +96,74 @@ elif command == "concurrent":
     for t in threads:
         t.join(60)
     print(json.dumps({"good": sum(results)}))
+elif command == "flood":
+    # An established connection, then `count` SYNs from an on-link address nobody answers ARP for (so the guest's
+    # SYN-ACKs go nowhere and every one stays half-open), then the connection must still echo.
+    import struct
+    s = socket.create_connection((GUEST, 7), timeout=10)
+    s.sendall(b"before")
+    before = s.recv(100)
+    neighbours = os.popen("ip neigh show %s dev tap0" % GUEST).read().split()
+    guest_mac = bytes.fromhex(neighbours[neighbours.index("lladdr") + 1].replace(":", ""))
+    raw = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))
+    raw.bind(("tap0", 0))
+    ours = raw.getsockname()[4]
+    spoofed = "10.0.0.77"
+    def checksum(data):
+        if len(data) % 2:
+            data += b"\0"
+        total = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+        while total >> 16:
+            total = (total & 0xffff) + (total >> 16)
+        return ~total & 0xffff
+    for i in range(args["count"]):
+        tcp = struct.pack("!HHIIBBHHH", 20000 + i, 7, i * 7919, 0, 5 << 4, 2, 65535, 0, 0)
+        pseudo = socket.inet_aton(spoofed) + socket.inet_aton(GUEST) + struct.pack("!BBH", 0, 6, len(tcp))
+        tcp = tcp[:16] + struct.pack("!H", checksum(pseudo + tcp)) + tcp[18:]
+        ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), i, 0x4000, 64, 6, 0, socket.inet_aton(spoofed),
+                         socket.inet_aton(GUEST))
+        ip = ip[:10] + struct.pack("!H", checksum(ip)) + ip[12:]
+        raw.send(guest_mac + ours + b"\x08\x00" + ip + tcp)
+    time.sleep(0.5)
+    s.sendall(b"after the flood")
+    after = b""
+    while len(after) < 15:
+        chunk = s.recv(100)
+        if not chunk:
+            break
+        after += chunk
+    print(json.dumps({"before": before.decode(), "after": after.decode()}))
+elif command == "listen_for_guest":
+    # Linux as the server the guest connects to: read its hello, send `size` bytes, half-close, read the echo.
+    server = socket.socket()
+    server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    server.bind(("10.0.0.1", args["port"]))
+    server.listen(1)
+    server.settimeout(30)
+    print("listening", flush=True)
+    s, peer = server.accept()
+    s.settimeout(30)
+    hello = b""
+    while not hello.endswith(b"\n"):
+        chunk = s.recv(100)
+        if not chunk:
+            break
+        hello += chunk
+    data = os.urandom(args["size"])
+    chunks = []
+    def receive():
+        while True:
+            chunk = s.recv(1 << 16)
+            if not chunk:
+                return
+            chunks.append(chunk)
+    reader = threading.Thread(target=receive)
+    reader.start()
+    s.sendall(data)
+    s.shutdown(socket.SHUT_WR)
+    reader.join(30)
+    back = b"".join(chunks)
+    print(json.dumps({"peer": list(peer), "hello": hello.decode(), "intact": back == data, "length": len(back)}))
 elif command == "closed":
     try:
         socket.create_connection((GUEST, 9), timeout=5)
@@ -131,15 +199,34 @@ class Guest:
             return f.read()
 
 
-@pytest.fixture(scope="module", params=["unix", "hvt", "spt", "virtio"])
-def guest(request) -> Iterator[Guest]:
-    abi = request.param
+ABIS = ["unix", "hvt", "spt", "virtio"]
+
+
+@contextmanager
+def booted(abi: str, *arguments: str, before_boot: Sequence[str] = ()) -> Iterator[Tuple[Guest, Any]]:
+    """The tcp_echo guest on `abi` in a fresh namespace, after `before_boot` (a probe command line started in the
+    namespace and left running, yielded with the guest); all stopped and removed after."""
     require_abi(abi)
     with ExitStack() as cleanup:
         namespace = cleanup.enter_context(tap_namespace(f"tcp-{abi}", host_address=f"{HOST}/24"))
-        command = ["ip", "netns", "exec", namespace, *guest_command(abi)]
+        helper = None
+        if before_boot:
+            helper = subprocess.Popen(
+                ["ip", "netns", "exec", namespace, sys.executable, "-c", PROBE, *before_boot],
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+            cleanup.callback(helper.kill)
+            assert helper.stdout is not None and helper.stdout.readline().strip() == "listening"
+        command = ["ip", "netns", "exec", namespace, *guest_command(abi), *arguments]
         process, console = cleanup.enter_context(running_in_background(command, READY, f"tcp_echo-{abi}"))
-        yield Guest(namespace, process, console)
+        yield Guest(namespace, process, console), helper
+
+
+@pytest.fixture(scope="module", params=ABIS)
+def guest(request) -> Iterator[Guest]:
+    with booted(request.param) as (booted_guest, _):
+        yield booted_guest
 
 
 def test_bulk_echo_comes_back_intact_after_a_half_close(guest: Guest) -> None:
@@ -187,3 +274,22 @@ table inet lossy {
         guest.run(nft, "delete table inet lossy", timeout=10)
     assert result["length"] == 500_000 and result["received"] == result["sent"], result
     assert guest.process.poll() is None, guest.output()
+
+
+@pytest.mark.parametrize("abi", ABIS)
+def test_the_guest_connects_to_linux_and_echoes(abi: str) -> None:
+    listener = ("listen_for_guest", json.dumps({"port": 9000, "size": 1_000_000}))
+    with booted(abi, f"--connect={HOST}:9000", before_boot=listener) as (guest, helper):
+        out, _ = helper.communicate(timeout=60)
+        result = json.loads(out.strip().splitlines()[-1])
+        assert result["hello"] == "tcp_echo: hello\n" and result["peer"][0] == GUEST, result
+        assert result["intact"] and result["length"] == 1_000_000, result
+        assert "tcp_echo: connected" in guest.output()
+
+
+@pytest.mark.parametrize("abi", ABIS)
+def test_a_syn_flood_leaves_an_established_connection_working(abi: str) -> None:
+    with booted(abi) as (guest, _):
+        result = guest.probe("flood", count=500)
+        assert result == {"before": "before", "after": "after the flood"}, result
+        assert guest.process.poll() is None, guest.output()
