@@ -104,7 +104,7 @@ static int stack_run_impl(struct stack *self, uint64_t timeout_ns)
     uint64_t timers_due = now;
 
     for (;;) {
-        int drained = 0;
+        int drained = 0, received = 0;
         for (int i = 0; i < STACK_READ_BURST; i++) {
             size_t len = 0;
             int rc = netif_read(state->netif, frame, STACK_RX_BUFFER_SIZE, &len);
@@ -117,6 +117,7 @@ static int stack_run_impl(struct stack *self, uint64_t timeout_ns)
             if (len > STACK_RX_BUFFER_SIZE) /* a netif that lies about the length must not make us read past */
                 continue;
             ethernet_input(state->ethernet, frame, len);
+            received++;
         }
         now = mclock_elapsed_ns(state->clock);
         if (now >= timers_due) {
@@ -125,6 +126,11 @@ static int stack_run_impl(struct stack *self, uint64_t timeout_ns)
             if (tcp_next < next)
                 next = tcp_next;
             timers_due = now + (next < STACK_TIMER_PERIOD_NS ? next : STACK_TIMER_PERIOD_NS);
+        } else if (received > 0) {
+            /* The frames may have armed a nearer TCP timer (a delayed ACK, a first retransmission timeout). */
+            uint64_t tcp_next = tcp_tick(state->tcp);
+            if (tcp_next < timers_due - now)
+                timers_due = now + tcp_next;
         }
         if (now >= deadline)
             return 0;

@@ -70,7 +70,6 @@ static uint64_t earliest(uint64_t a, uint64_t b)
 uint64_t tcp_core_tick(struct tcp_core *core)
 {
     uint64_t now = tcp_now(core);
-    uint64_t next = 0;
     for (uint32_t i = 0; i < core->limits.connections_max; i++) {
         struct tcp_conn *conn = &core->conns[i];
         if (conn->in_use && conn->rtx_deadline != 0 && conn->rtx_deadline <= now)
@@ -81,14 +80,19 @@ uint64_t tcp_core_tick(struct tcp_core *core)
             tcp_send_ack(core, conn);
         if (conn->in_use && conn->linger_deadline != 0 && conn->linger_deadline <= now)
             linger_timeout(core, conn);
-        if (conn->in_use) {
-            next = earliest(next, conn->rtx_deadline);
-            next = earliest(next, conn->persist_deadline);
-            next = earliest(next, conn->delack_deadline);
-            next = earliest(next, conn->linger_deadline);
-        }
     }
     tcp_dispatch(core);
+    /* After the callbacks: what they wrote armed timers too. */
+    uint64_t next = 0;
+    for (uint32_t i = 0; i < core->limits.connections_max; i++) {
+        const struct tcp_conn *conn = &core->conns[i];
+        if (!conn->in_use)
+            continue;
+        next = earliest(next, conn->rtx_deadline);
+        next = earliest(next, conn->persist_deadline);
+        next = earliest(next, conn->delack_deadline);
+        next = earliest(next, conn->linger_deadline);
+    }
     if (next == 0)
         return UINT64_MAX;
     return next > now ? next - now : 0;
