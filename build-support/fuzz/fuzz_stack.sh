@@ -1,5 +1,5 @@
 #!/bin/sh
-# Fuzzes lib/tcpip (ethernet -> arp -> ipv4 -> icmp/udp and the stack's event loop) with libFuzzer under
+# Fuzzes lib/tcpip (ethernet -> arp -> ipv4 -> icmp/udp/tcp and the stack's event loop) with libFuzzer under
 # AddressSanitizer and UndefinedBehaviorSanitizer.
 #
 #   build-support/fuzz/fuzz_stack.sh [SECONDS]

@@ -1,5 +1,5 @@
 /* stack_fuzz_target.c: libFuzzer entry points for lib/tcpip: each input is a timed sequence of frames (see
- * lib/tcpip/tests/stack_harness.h) run through ethernet -> arp -> ipv4 -> icmp/udp and the stack's event loop,
+ * lib/tcpip/tests/stack_harness.h) run through ethernet -> arp -> ipv4 -> icmp/udp/tcp and the stack's event loop,
  * with every frame the stack sends checked as a peer would check it. The layers keep their state (ARP cache and
  * queue, listeners, the clock) from one input to the next, as a long-running unikernel does. */
 #include <stdint.h>

@@ -1155,10 +1155,10 @@ static int replay_corpus(const char *directory)
         fprintf(stderr, "tcp_test: cannot open %s\n", directory);
         return 2;
     }
-    char names[1024][256];
+    static char names[8192][256];
     size_t count = 0;
     struct dirent *entry;
-    while ((entry = readdir(dir)) != NULL && count < 1024) {
+    while ((entry = readdir(dir)) != NULL && count < sizeof(names) / sizeof(names[0])) {
         if (entry->d_name[0] == '.')
             continue;
         snprintf(names[count++], sizeof(names[0]), "%s", entry->d_name);
