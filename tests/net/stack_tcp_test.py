@@ -136,3 +136,34 @@ def test_a_whole_connection_echoes_and_closes() -> None:
     assert fins, "the echo closes after our FIN: its FIN must follow"
     assert fins[0]["seq"] == syn_ack["seq"] + 1 + len(message) and fins[0]["ack"] == 1001 + len(message) + 1
     assert report["tcp"]["resets_sent"] == 0 and report["tcp"]["malformed"] == 0
+
+
+def test_an_unacknowledged_echo_is_sent_again_on_time() -> None:
+    """The host acknowledges the handshake and sends data but never acknowledges the echo: the guest sends it again
+    after its RTO (200 ms, the floor, after a 10 ms handshake), then 400 ms later (RFC 6298 backoff). The stack's loop
+    must run TCP's timers when they fall due, not at its 1 s housekeeping period."""
+    message = b"never acknowledged"
+    with tempfile.TemporaryDirectory() as directory:
+        first = os.path.join(directory, "syn-only")
+        with open(first, "wb") as f:
+            f.write(opening())
+        syn_ack = [fields for fields, _ in segments(replay(first)) if fields["flags"] == SYN | ACK][0]
+        ack = syn_ack["seq"] + 1
+        path = os.path.join(directory, "unacknowledged")
+        with open(path, "wb") as f:
+            f.write(
+                opening()
+                + record(ethernet(0x0800, ipv4(tcp(ACK, seq=1001, ack=ack), protocol=6)), 1)
+                + record(ethernet(0x0800, ipv4(tcp(ACK | PSH, seq=1001, ack=ack, payload=message), protocol=6)), 1)
+            )
+        report = replay(path)
+    times = [
+        at
+        for at, (fields, payload) in zip(
+            [t for t, frame in zip(report["sent_ms"], report["sent"]) if bytes.fromhex(frame)[23:24] == b"\x06"],
+            segments(report),
+        )
+        if payload == message
+    ]
+    assert len(times) >= 3, report["sent_ms"]
+    assert abs(times[1] - times[0] - 200) <= 2 and abs(times[2] - times[1] - 400) <= 2, times

@@ -49,6 +49,7 @@ static int fake_netif_write(struct netif *self, const uint8_t *frame, size_t len
         struct harness_frame *logged = &harness->sent[harness->sent_logged++];
         memcpy(logged->data, frame, len);
         logged->len = len;
+        logged->sent_ns = harness->now_ns;
     }
     return 0;
 }
@@ -292,6 +293,7 @@ static void fix_checksums(uint8_t *frame, size_t len)
 static void parse_input(struct harness *harness, const uint8_t *input, size_t size)
 {
     uint64_t arrival = harness->now_ns;
+    harness->input_start_ns = harness->now_ns;
     size_t pos = 0;
     harness->input_count = 0;
     harness->input_read = 0;

@@ -45,6 +45,7 @@ enum {
 };
 
 struct harness_frame {
+    uint64_t sent_ns; /* the fake clock when the stack wrote it */
     size_t len;
     uint8_t data[HARNESS_FRAME_MAX];
 };
@@ -68,6 +69,7 @@ struct harness {
     struct tcp tcp;
     struct stack stack;
     uint64_t now_ns;
+    uint64_t input_start_ns; /* the fake clock when the current input began: its first frame arrives then */
     /* The frames of the input being run, and how many the stack has read. */
     struct harness_input_frame input[HARNESS_INPUT_FRAMES_MAX];
     size_t input_count;

@@ -138,6 +138,10 @@ static int replay_one(const char *path)
             printf(", ");
         print_hex(harness->sent[i].data, harness->sent[i].len);
     }
+    /* Milliseconds of fake time from the first frame of the input, one per logged frame. */
+    printf("], \"sent_ms\": [");
+    for (size_t i = 0; i < harness->sent_logged; i++)
+        printf("%s%.3f", i > 0 ? ", " : "", (double)(harness->sent[i].sent_ns - harness->input_start_ns) / 1e6);
     printf("]");
     print_counters(harness);
     printf("}\n");
