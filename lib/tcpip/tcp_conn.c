@@ -282,7 +282,11 @@ int tcp_core_connect(struct tcp_core *core, const struct stack_tcp_peer *to,
         tcp_conn_release(core, conn);
         return STACK_TCP_NO_ROOM;
     }
-    tcp_send_syn(core, conn);
+    /* No route to the peer is known at once (the next hop being resolved is not: that SYN waits in ARP). */
+    if (tcp_send_syn(core, conn) == STACK_TCP_UNREACHABLE) {
+        tcp_conn_release(core, conn);
+        return STACK_TCP_UNREACHABLE;
+    }
     core->counters.connected++;
     *out = conn;
     return 0;

@@ -55,7 +55,7 @@ static void listen_input(struct tcp_core *core, struct tcp_listener *listener, u
     conn->rtt_timing = true;
     conn->rtt_seq = conn->iss;
     conn->rtt_start_ns = tcp_now(core);
-    tcp_send_syn(core, conn);
+    (void)tcp_send_syn(core, conn);
 }
 
 static void syn_sent_input(struct tcp_core *core, struct tcp_conn *conn, const struct tcp_segment *segment)
@@ -82,7 +82,7 @@ static void syn_sent_input(struct tcp_core *core, struct tcp_conn *conn, const s
         /* Simultaneous open: both SYNs crossed; answer with SYN-ACK from our ISS. */
         conn->state = TCP_SYN_RECEIVED;
         conn->rtx_deadline = 0;
-        tcp_send_syn(core, conn);
+        (void)tcp_send_syn(core, conn);
         return;
     }
     conn->snd_una = segment->ack;
@@ -367,7 +367,7 @@ static void synchronized_input(struct tcp_core *core, struct tcp_conn *conn, con
     /* A SYN again in SYN_RECEIVED: our SYN-ACK was lost; send it again rather than wait for the timer. */
     if (conn->state == TCP_SYN_RECEIVED && (flags & TCP_FLAG_SYN) != 0 && (flags & TCP_FLAG_ACK) == 0 &&
         seq == conn->irs) {
-        tcp_send_syn(core, conn);
+        (void)tcp_send_syn(core, conn);
         return;
     }
     /* PAWS (RFC 7323 5.3): a segment with an older timestamp than the last in-order one is an old duplicate. */

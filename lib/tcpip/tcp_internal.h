@@ -39,8 +39,8 @@ uint32_t tcp_acceptable_seq(const struct tcp_conn *conn);
 void tcp_send_ack(struct tcp_core *core, struct tcp_conn *conn);
 /* An ACK for RFC 5961, within the global rate limit. */
 void tcp_send_challenge_ack(struct tcp_core *core, struct tcp_conn *conn);
-/* SYN (SYN_SENT) or SYN-ACK (SYN_RECEIVED), with our options. */
-void tcp_send_syn(struct tcp_core *core, struct tcp_conn *conn);
+/* SYN (SYN_SENT) or SYN-ACK (SYN_RECEIVED), with our options; returns 0 or what the layer below said. */
+int tcp_send_syn(struct tcp_core *core, struct tcp_conn *conn);
 /* One segment from snd_una again (fast retransmit, NewReno's partial ACKs) without moving snd_nxt. */
 void tcp_retransmit_first(struct tcp_core *core, struct tcp_conn *conn);
 /* A zero-window probe: an ACK below the window, which the peer must answer with its window. */

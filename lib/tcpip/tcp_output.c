@@ -169,14 +169,15 @@ void tcp_send_challenge_ack(struct tcp_core *core, struct tcp_conn *conn)
     tcp_send_ack(core, conn);
 }
 
-void tcp_send_syn(struct tcp_core *core, struct tcp_conn *conn)
+int tcp_send_syn(struct tcp_core *core, struct tcp_conn *conn)
 {
     uint8_t flags = TCP_FLAG_SYN | (conn->state == TCP_SYN_RECEIVED ? TCP_FLAG_ACK : 0);
     /* A SYN lost below is a SYN lost on the way: the timer sends it again. */
-    (void)send_segment(core, conn, conn->iss, flags, 0, 0);
+    long rc = send_segment(core, conn, conn->iss, flags, 0, 0);
     conn->snd_nxt = conn->iss + 1;
     conn->snd_max = conn->snd_nxt;
     arm_retransmit(core, conn);
+    return rc < 0 ? (int)rc : 0;
 }
 
 void tcp_retransmit_first(struct tcp_core *core, struct tcp_conn *conn)

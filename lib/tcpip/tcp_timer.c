@@ -20,7 +20,7 @@ static void retransmission_timeout(struct tcp_core *core, struct tcp_conn *conn)
     conn->rtt_timing = false; /* Karn: nothing sent before now may be timed */
     if (conn->state == TCP_SYN_SENT || conn->state == TCP_SYN_RECEIVED) {
         core->counters.retransmits++;
-        tcp_send_syn(core, conn);
+        (void)tcp_send_syn(core, conn);
         return;
     }
     /* RFC 5681 3.1 (4): the loss window; go back to the first unacknowledged byte. */

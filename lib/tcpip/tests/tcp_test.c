@@ -797,7 +797,8 @@ static void test_retransmission(void)
     struct stack_tcp_peer nowhere = {.address = 0x0b000001, .port = 80};
     struct tcp_conn *unused = NULL;
     int rc = tcp_core_connect(&sim.endpoints[0].core, &nowhere, &app_callbacks, &client, &unused);
-    check(rc == 0, "connect: returns at once; failures come as events", "rc %d", rc);
+    check(rc == STACK_TCP_UNREACHABLE && unused == NULL && tcp_core_connections(&sim.endpoints[0].core) == 1,
+          "connect: no route to the peer is UNREACHABLE at once, and takes no slot", "rc %d", rc);
     app_free(&client);
     sim_free(&sim);
 }
