@@ -106,9 +106,9 @@ struct tcp_conn {
     bool rtt_timing;  /* Karn: a segment is being timed (never a retransmitted one) */
     uint32_t rtt_seq;
     uint64_t rtt_start_ns;
-    uint32_t segments_unacked;         /* full-sized segments received since our last ACK (delayed ACK) */
+    uint32_t segments_unacked;         /* data segments taken since our last ACK: every second is ACKed at once */
     uint64_t last_unacceptable_ack_ns; /* when a bare unacceptable segment was last answered */
-    bool ack_now;
+    bool ack_now;                      /* an ACK is owed now (a FIN, a hole, a second segment) */
 
     /* Congestion control (RFC 5681, NewReno RFC 6582). */
     uint32_t cwnd, ssthresh, dupacks, recover;
@@ -162,7 +162,7 @@ long tcp_core_write(struct tcp_core *core, struct tcp_conn *conn, const uint8_t 
 int tcp_core_shutdown(struct tcp_core *core, struct tcp_conn *conn);
 void tcp_core_close(struct tcp_core *core, struct tcp_conn *conn);
 
-/* Connections in use, and of those half-open from listeners (for the tests and the memory bound). */
+/* Connections in use, in every state but LISTEN (for the tests and the memory bound). */
 uint32_t tcp_core_connections(const struct tcp_core *core);
 
 const char *tcp_state_name(enum tcp_state state);

@@ -399,12 +399,15 @@ static void synchronized_input(struct tcp_core *core, struct tcp_conn *conn, con
             tcp_send_challenge_ack(core, conn);
             return;
         }
+        /* RFC 1337: a RST must not cut TIME_WAIT short (it would let old duplicates into a new incarnation). */
+        if (conn->state == TCP_TIME_WAIT)
+            return;
         core->counters.resets_received++;
         if (conn->state == TCP_SYN_RECEIVED && conn->listener != NULL) {
             tcp_conn_release(core, conn); /* back to LISTEN: the listener never heard of it */
             return;
         }
-        bool orderly_end = conn->state == TCP_CLOSING || conn->state == TCP_LAST_ACK || conn->state == TCP_TIME_WAIT;
+        bool orderly_end = conn->state == TCP_CLOSING || conn->state == TCP_LAST_ACK;
         if (orderly_end && !conn->app_owned)
             tcp_conn_finish(core, conn);
         else

@@ -526,6 +526,16 @@ static void test_close_sequences(void)
     check(client_conn->state == TCP_TIME_WAIT && tcp_core_connections(&sim.endpoints[1].core) == 0,
           "close: the closer waits in TIME_WAIT, the other side is gone after LAST_ACK", "%s, server %u",
           tcp_state_name(client_conn->state), tcp_core_connections(&sim.endpoints[1].core));
+    /* RFC 1337: a RST, even one exactly at RCV.NXT, does not end TIME_WAIT early. */
+    struct tcp_header_out rst = {.source_port = client_conn->remote_port,
+                                 .destination_port = client_conn->local_port,
+                                 .seq = client_conn->rcv_nxt,
+                                 .flags = TCP_FLAG_RST};
+    uint8_t rst_bytes[TCP_HEADER_SIZE];
+    size_t rst_len = tcp_segment_write(rst_bytes, &rst, 0, sim.endpoints[1].address, sim.endpoints[0].address);
+    tcp_core_input(&sim.endpoints[0].core, sim.endpoints[1].address, sim.endpoints[0].address, rst_bytes, rst_len);
+    check(client_conn->in_use && client_conn->state == TCP_TIME_WAIT, "close: a RST does not cut TIME_WAIT short", "%s",
+          tcp_state_name(client_conn->state));
     sim_run(&sim, 2 * SECONDS + 10 * MS);
     check(tcp_core_connections(&sim.endpoints[0].core) == 0, "close: TIME_WAIT expires after 2 MSL", "%u left",
           tcp_core_connections(&sim.endpoints[0].core));
@@ -1191,7 +1201,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: tcp_test [--corpus DIR]\n");
         return 2;
     }
-    printf("1..87\n");
+    printf("1..88\n");
     test_wire();
     test_seq();
     test_siphash_and_isn();
