@@ -37,17 +37,23 @@ int tcp_core_init(struct tcp_core *core, const struct tcp_limits *limits, const 
     const struct tcp_limits *l = &core->limits;
     if (l->connections_max == 0 || l->listeners_max == 0 || l->send_buffer == 0 || l->receive_buffer == 0 ||
         l->syn_backlog > l->connections_max || l->mss < TCP_MIN_MSS || l->send_buffer > (UINT32_C(1) << 30) ||
-        l->receive_buffer > (UINT32_C(1) << 30))
+        l->receive_buffer > (UINT32_C(1) << 30) || l->connections_max > (UINT32_C(1) << 24))
         return STACK_TCP_INVALID;
+    uint32_t buckets = 1;
+    while (buckets < l->connections_max)
+        buckets *= 2;
     size_t per_conn = (size_t)l->send_buffer + l->receive_buffer;
     if (per_conn > SIZE_MAX / l->connections_max)
         return STACK_TCP_NO_ROOM;
     core->conns = calloc(l->connections_max, sizeof(*core->conns));
     core->listeners = calloc(l->listeners_max, sizeof(*core->listeners));
+    core->buckets = calloc(buckets, sizeof(*core->buckets));
+    core->bucket_mask = buckets - 1;
     uint8_t *buffers = malloc(per_conn * l->connections_max);
-    if (core->conns == NULL || core->listeners == NULL || buffers == NULL) {
+    if (core->conns == NULL || core->listeners == NULL || core->buckets == NULL || buffers == NULL) {
         free(core->conns);
         free(core->listeners);
+        free(core->buckets);
         free(buffers);
         return STACK_TCP_NO_ROOM;
     }
@@ -70,8 +76,10 @@ void tcp_core_free(struct tcp_core *core)
         free(core->conns[0].send.bytes); /* one allocation holds every slot's buffers, slot 0's first */
     free(core->conns);
     free(core->listeners);
+    free(core->buckets);
     core->conns = NULL;
     core->listeners = NULL;
+    core->buckets = NULL;
 }
 
 uint32_t tcp_core_connections(const struct tcp_core *core)
@@ -82,16 +90,44 @@ uint32_t tcp_core_connections(const struct tcp_core *core)
     return count;
 }
 
+static uint32_t *bucket_of(struct tcp_core *core, uint32_t local_address, uint16_t local_port, uint32_t remote_address,
+                           uint16_t remote_port)
+{
+    uint32_t hash = tcp_tuple_hash(core->key, local_address, local_port, remote_address, remote_port);
+    return &core->buckets[hash & core->bucket_mask];
+}
+
 struct tcp_conn *tcp_conn_lookup(struct tcp_core *core, uint32_t local_address, uint16_t local_port,
                                  uint32_t remote_address, uint16_t remote_port)
 {
-    for (uint32_t i = 0; i < core->limits.connections_max; i++) {
-        struct tcp_conn *conn = &core->conns[i];
-        if (conn->in_use && conn->local_port == local_port && conn->remote_port == remote_port &&
+    uint32_t link = *bucket_of(core, local_address, local_port, remote_address, remote_port);
+    while (link != 0) {
+        struct tcp_conn *conn = &core->conns[link - 1];
+        if (conn->local_port == local_port && conn->remote_port == remote_port &&
             conn->remote_address == remote_address && conn->local_address == local_address)
             return conn;
+        link = conn->hash_next;
     }
     return NULL;
+}
+
+/* Chain a connection in use under its 4-tuple, or take it out. */
+static void hash_insert(struct tcp_core *core, struct tcp_conn *conn)
+{
+    uint32_t *bucket = bucket_of(core, conn->local_address, conn->local_port, conn->remote_address, conn->remote_port);
+    conn->hash_next = *bucket;
+    *bucket = (uint32_t)(conn - core->conns) + 1;
+}
+
+static void hash_remove(struct tcp_core *core, struct tcp_conn *conn)
+{
+    uint32_t *link = bucket_of(core, conn->local_address, conn->local_port, conn->remote_address, conn->remote_port);
+    uint32_t index = (uint32_t)(conn - core->conns) + 1;
+    while (*link != 0 && *link != index)
+        link = &core->conns[*link - 1].hash_next;
+    if (*link == index)
+        *link = conn->hash_next;
+    conn->hash_next = 0;
 }
 
 /* The smallest shift that lets 16 bits say the whole receive buffer. */
@@ -131,6 +167,7 @@ struct tcp_conn *tcp_conn_allocate(struct tcp_core *core, uint32_t local_address
     slot->local_port = local_port;
     slot->remote_address = remote_address;
     slot->remote_port = remote_port;
+    hash_insert(core, slot);
     uint64_t now = tcp_now(core);
     slot->iss = tcp_isn(core->key, local_address, local_port, remote_address, remote_port, now);
     slot->snd_una = slot->iss;
@@ -165,6 +202,8 @@ void tcp_conn_release(struct tcp_core *core, struct tcp_conn *conn)
 {
     if (conn->state == TCP_SYN_RECEIVED && conn->listener != NULL && core->half_open > 0)
         core->half_open--;
+    if (conn->in_use)
+        hash_remove(core, conn);
     conn->in_use = false;
     conn->app_owned = false;
     conn->state = TCP_CLOSED;
@@ -196,6 +235,7 @@ void tcp_conn_fail(struct tcp_core *core, struct tcp_conn *conn, int error)
     if (conn->app_owned) {
         conn->error = error;
         conn->pending_failed = true;
+        core->events_pending = true;
     }
     tcp_conn_finish(core, conn);
 }
@@ -204,7 +244,7 @@ void tcp_conn_time_wait(struct tcp_core *core, struct tcp_conn *conn)
 {
     stop_timers(conn);
     conn->state = TCP_TIME_WAIT;
-    conn->linger_deadline = tcp_now(core) + core->limits.time_wait_ns;
+    tcp_arm(core, &conn->linger_deadline, core->limits.time_wait_ns);
 }
 
 int tcp_core_listen(struct tcp_core *core, uint16_t port, stack_tcp_accept_handler handler, void *context)
@@ -228,7 +268,6 @@ int tcp_core_listen(struct tcp_core *core, uint16_t port, stack_tcp_accept_handl
 void tcp_core_accept(struct tcp_core *core, struct tcp_conn *conn, const struct stack_tcp_callbacks *callbacks,
                      void *context)
 {
-    (void)core;
     if (conn == NULL || !conn->in_use || conn->app_owned || conn->app_closed || callbacks == NULL)
         return;
     conn->callbacks = callbacks;
@@ -239,6 +278,7 @@ void tcp_core_accept(struct tcp_core *core, struct tcp_conn *conn, const struct 
         conn->pending_readable = true;
     if (conn->state == TCP_CLOSED && conn->error != 0)
         conn->pending_failed = true;
+    core->events_pending = true;
 }
 
 /* A local port no connection to `to` uses. */
@@ -401,7 +441,7 @@ void tcp_core_close(struct tcp_core *core, struct tcp_conn *conn)
         tcp_output(core, conn);
     }
     if (conn->state == TCP_FIN_WAIT_2)
-        conn->linger_deadline = tcp_now(core) + core->limits.fin_wait_2_ns;
+        tcp_arm(core, &conn->linger_deadline, core->limits.fin_wait_2_ns);
 }
 
 const char *tcp_state_name(enum tcp_state state)

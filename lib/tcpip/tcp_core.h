@@ -70,8 +70,9 @@ struct tcp_listener {
  * calls tcp_core_close; the core holds it until the protocol is done with it (TIME_WAIT, a final ACK). */
 struct tcp_conn {
     bool in_use;
-    bool app_owned;  /* the application holds the flow: events go to it */
-    bool app_closed; /* the application called close (also from inside the accept handler) */
+    uint32_t hash_next; /* index + 1 of the next connection in its hash chain, 0 at the end */
+    bool app_owned;     /* the application holds the flow: events go to it */
+    bool app_closed;    /* the application called close (also from inside the accept handler) */
     enum tcp_state state;
     uint32_t local_address, remote_address;
     uint16_t local_port, remote_port;
@@ -128,12 +129,16 @@ struct tcp_core {
     uint8_t key[TCP_ISN_KEY_SIZE];
     uint32_t local_address;
     struct tcp_conn *conns;
+    uint32_t *buckets; /* the 4-tuple hash table: index + 1 of a chain's first connection, 0 for none */
+    uint32_t bucket_mask;
     struct tcp_listener *listeners;
     uint32_t half_open;      /* SYN_RECEIVED connections from listeners */
     uint16_t next_ephemeral; /* the next local port connect tries */
     uint64_t challenge_window_start_ns;
     uint32_t challenge_acks_in_window;
-    uint32_t dispatching; /* nesting depth of event delivery */
+    uint32_t dispatching;       /* nesting depth of event delivery */
+    bool events_pending;        /* some connection has an event to deliver */
+    uint64_t earliest_deadline; /* no timer falls due before this (0: none armed); may be early, never late */
     struct tcp_counters counters;
 };
 

@@ -48,21 +48,16 @@ void tcp_dispatch(struct tcp_core *core)
     if (core->dispatching > 0) /* a callback fed the core: the outer pass delivers */
         return;
     core->dispatching++;
-    /* Callbacks can raise events on other flows (a write that frees nothing does not; a close does not), so a
-     * few passes settle them; anything later waits for the next segment or tick. */
-    for (int pass = 0; pass < 4; pass++) {
-        bool any = false;
+    /* Callbacks can raise events on other flows (an accept, a close), so a few passes settle them; anything later
+     * waits for the next segment or tick, with events_pending still set. */
+    for (int pass = 0; pass < 4 && core->events_pending; pass++) {
+        core->events_pending = false;
         for (uint32_t i = 0; i < core->limits.connections_max; i++) {
             struct tcp_conn *conn = &core->conns[i];
-            if (!conn->in_use)
-                continue;
-            if (conn->pending_accept || conn->pending_writable || conn->pending_readable || conn->pending_failed) {
-                any = true;
+            if (conn->in_use &&
+                (conn->pending_accept || conn->pending_writable || conn->pending_readable || conn->pending_failed))
                 deliver(core, conn);
-            }
         }
-        if (!any)
-            break;
     }
     core->dispatching--;
 }

@@ -94,6 +94,7 @@ static void syn_sent_input(struct tcp_core *core, struct tcp_conn *conn, const s
     conn->rtt_timing = false;
     tcp_conn_established(core, conn);
     conn->pending_writable = conn->want_writable;
+    core->events_pending = true;
     conn->want_writable = false;
     conn->ack_now = true;
     tcp_output(core, conn);
@@ -157,10 +158,11 @@ static void new_ack(struct tcp_core *core, struct tcp_conn *conn, const struct t
     conn->dupacks = 0;
     conn->rtx_deadline = 0;
     if (conn->snd_una != conn->snd_max)
-        conn->rtx_deadline = tcp_now(core) + tcp_rto_current(&conn->rto);
+        tcp_arm(core, &conn->rtx_deadline, tcp_rto_current(&conn->rto));
     if (conn->want_writable && tcp_ring_free(&conn->send) > 0 && !conn->fin_queued) {
         conn->want_writable = false;
         conn->pending_writable = true;
+        core->events_pending = true;
     }
 }
 
@@ -203,8 +205,10 @@ static bool process_ack(struct tcp_core *core, struct tcp_conn *conn, const stru
             core->half_open--;
             core->counters.accepted++;
             conn->pending_accept = true;
+            core->events_pending = true;
         } else {
             conn->pending_writable = conn->want_writable; /* our connect, completed by simultaneous open */
+            core->events_pending = true;
             conn->want_writable = false;
         }
         conn->snd_una = segment->ack;
@@ -269,10 +273,11 @@ static void take_payload(struct tcp_core *core, struct tcp_conn *conn, uint32_t 
         if (conn->reass.count > 0)
             conn->ack_now = true;
         conn->pending_readable = true;
+        core->events_pending = true;
         if (++conn->segments_unacked >= 2)
             conn->ack_now = true;
         else if (conn->delack_deadline == 0)
-            conn->delack_deadline = tcp_now(core) + TCP_DELACK_NS;
+            tcp_arm(core, &conn->delack_deadline, TCP_DELACK_NS);
         return;
     }
     /* After trimming, seq lies in (rcv_nxt, rcv_nxt + window) and the bytes end within the window. */
@@ -291,6 +296,7 @@ static void process_fin(struct tcp_core *core, struct tcp_conn *conn, bool fin_a
         conn->fin_received = true;
         conn->rcv_nxt++;
         conn->pending_readable = true;
+        core->events_pending = true;
     }
     conn->ack_now = true;
     switch (conn->state) {
@@ -334,7 +340,7 @@ static bool after_ack(struct tcp_core *core, struct tcp_conn *conn, bool fin_ack
         if (fin_acked) {
             conn->state = TCP_FIN_WAIT_2;
             if (!conn->app_owned)
-                conn->linger_deadline = tcp_now(core) + core->limits.fin_wait_2_ns;
+                tcp_arm(core, &conn->linger_deadline, core->limits.fin_wait_2_ns);
         }
         break;
     case TCP_CLOSING:

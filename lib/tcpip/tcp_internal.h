@@ -24,6 +24,15 @@ static inline uint32_t tcp_ts_now(struct tcp_core *core, const struct tcp_conn *
     return (uint32_t)(tcp_now(core) / 1000000) + conn->ts_offset;
 }
 
+/* Arm one of a connection's timers `delay_ns` from now, keeping the core's earliest deadline so that a tick with
+ * nothing due returns without scanning the table. */
+static inline void tcp_arm(struct tcp_core *core, uint64_t *deadline, uint64_t delay_ns)
+{
+    *deadline = tcp_now(core) + delay_ns;
+    if (core->earliest_deadline == 0 || *deadline < core->earliest_deadline)
+        core->earliest_deadline = *deadline;
+}
+
 /* The first sequence number after the queued bytes: where the FIN goes once it is queued. */
 static inline uint32_t tcp_fin_seq(const struct tcp_conn *conn)
 {

@@ -1,4 +1,5 @@
-/* tcp_isn.c: SipHash-2-4 and the keyed initial sequence numbers and timestamp offsets built on it (RFC 6528). */
+/* tcp_isn.c: SipHash-2-4 and the keyed hashes of the 4-tuple built on it: ISNs (RFC 6528), timestamp offsets, and
+ * the connection table's hash. */
 #include "lib/tcpip/tcp_isn.h"
 
 #include "lib/tcpip/wire.h"
@@ -93,4 +94,10 @@ uint32_t tcp_ts_offset(const uint8_t key[TCP_ISN_KEY_SIZE], uint32_t local_addre
                        uint32_t remote_address, uint16_t remote_port)
 {
     return (uint32_t)tuple_hash(key, 1, local_address, local_port, remote_address, remote_port);
+}
+
+uint32_t tcp_tuple_hash(const uint8_t key[TCP_ISN_KEY_SIZE], uint32_t local_address, uint16_t local_port,
+                        uint32_t remote_address, uint16_t remote_port)
+{
+    return (uint32_t)tuple_hash(key, 2, local_address, local_port, remote_address, remote_port);
 }

@@ -1,5 +1,5 @@
-/* tcp_isn.h: initial sequence numbers per RFC 6528 and per-connection timestamp offsets, from SipHash-2-4 keyed
- * by a secret drawn from the random device. */
+/* tcp_isn.h: keyed hashes of the 4-tuple, SipHash-2-4 under a secret drawn from the random device: initial
+ * sequence numbers per RFC 6528, per-connection timestamp offsets, and the connection table's hash. */
 #ifndef MIRAGE_TCPIP_TCP_ISN_H
 #define MIRAGE_TCPIP_TCP_ISN_H
 
@@ -20,5 +20,9 @@ uint32_t tcp_isn(const uint8_t key[TCP_ISN_KEY_SIZE], uint32_t local_address, ui
  * uptime nor a relation between connections (RFC 7323 7.1). */
 uint32_t tcp_ts_offset(const uint8_t key[TCP_ISN_KEY_SIZE], uint32_t local_address, uint16_t local_port,
                        uint32_t remote_address, uint16_t remote_port);
+
+/* Where a connection goes in the 4-tuple hash table: keyed, so that a peer cannot choose ports that collide. */
+uint32_t tcp_tuple_hash(const uint8_t key[TCP_ISN_KEY_SIZE], uint32_t local_address, uint16_t local_port,
+                        uint32_t remote_address, uint16_t remote_port);
 
 #endif

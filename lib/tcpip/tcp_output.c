@@ -89,7 +89,7 @@ uint32_t tcp_acceptable_seq(const struct tcp_conn *conn)
 static void arm_retransmit(struct tcp_core *core, struct tcp_conn *conn)
 {
     if (conn->rtx_deadline == 0)
-        conn->rtx_deadline = tcp_now(core) + tcp_rto_current(&conn->rto);
+        tcp_arm(core, &conn->rtx_deadline, tcp_rto_current(&conn->rto));
 }
 
 static bool may_send_data(enum tcp_state state)
@@ -144,7 +144,7 @@ void tcp_output(struct tcp_core *core, struct tcp_conn *conn)
     if (may_send_data(conn->state) && conn->snd_wnd == 0 && offset == 0 && conn->send.len > 0 &&
         conn->persist_deadline == 0) {
         conn->rtx_deadline = 0;
-        conn->persist_deadline = tcp_now(core) + tcp_rto_current(&conn->rto);
+        tcp_arm(core, &conn->persist_deadline, tcp_rto_current(&conn->rto));
     }
 }
 

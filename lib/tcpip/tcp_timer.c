@@ -46,7 +46,7 @@ static void persist_timeout(struct tcp_core *core, struct tcp_conn *conn)
     tcp_send_window_probe(core, conn);
     tcp_rto_backoff(&conn->rto);
     if (conn->snd_wnd == 0)
-        conn->persist_deadline = tcp_now(core) + tcp_rto_current(&conn->rto);
+        tcp_arm(core, &conn->persist_deadline, tcp_rto_current(&conn->rto));
     else
         tcp_output(core, conn);
 }
@@ -70,6 +70,9 @@ static uint64_t earliest(uint64_t a, uint64_t b)
 uint64_t tcp_core_tick(struct tcp_core *core)
 {
     uint64_t now = tcp_now(core);
+    /* Nothing due and nothing to deliver: no need to look at every connection. */
+    if (!core->events_pending && (core->earliest_deadline == 0 || now < core->earliest_deadline))
+        return core->earliest_deadline == 0 ? UINT64_MAX : core->earliest_deadline - now;
     for (uint32_t i = 0; i < core->limits.connections_max; i++) {
         struct tcp_conn *conn = &core->conns[i];
         if (conn->in_use && conn->rtx_deadline != 0 && conn->rtx_deadline <= now)
@@ -93,6 +96,7 @@ uint64_t tcp_core_tick(struct tcp_core *core)
         next = earliest(next, conn->delack_deadline);
         next = earliest(next, conn->linger_deadline);
     }
+    core->earliest_deadline = next;
     if (next == 0)
         return UINT64_MAX;
     return next > now ? next - now : 0;
