@@ -393,10 +393,9 @@ static void synchronized_input(struct tcp_core *core, struct tcp_conn *conn, con
         if (!ack_through_closed_window)
             return;
         bool fin_acked = false;
-        if (conn->state != TCP_SYN_RECEIVED && process_ack(core, conn, segment, &fin_acked)) {
-            after_ack(core, conn, fin_acked);
+        if (conn->state != TCP_SYN_RECEIVED && process_ack(core, conn, segment, &fin_acked) &&
+            after_ack(core, conn, fin_acked))
             tcp_output(core, conn);
-        }
         return;
     }
     /* RFC 5961 3.2: only a RST at exactly RCV.NXT resets; one elsewhere in the window gets a challenge ACK. */
