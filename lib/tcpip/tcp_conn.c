@@ -42,26 +42,15 @@ int tcp_core_init(struct tcp_core *core, const struct tcp_limits *limits, const 
     uint32_t buckets = 1;
     while (buckets < l->connections_max)
         buckets *= 2;
-    size_t per_conn = (size_t)l->send_buffer + l->receive_buffer;
-    if (per_conn > SIZE_MAX / l->connections_max)
-        return STACK_TCP_NO_ROOM;
     core->conns = calloc(l->connections_max, sizeof(*core->conns));
     core->listeners = calloc(l->listeners_max, sizeof(*core->listeners));
     core->buckets = calloc(buckets, sizeof(*core->buckets));
     core->bucket_mask = buckets - 1;
-    uint8_t *buffers = malloc(per_conn * l->connections_max);
-    if (core->conns == NULL || core->listeners == NULL || core->buckets == NULL || buffers == NULL) {
+    if (core->conns == NULL || core->listeners == NULL || core->buckets == NULL) {
         free(core->conns);
         free(core->listeners);
         free(core->buckets);
-        free(buffers);
         return STACK_TCP_NO_ROOM;
-    }
-    /* Each slot owns its two buffers for good: allocation after init is only flipping `in_use`. */
-    for (uint32_t i = 0; i < l->connections_max; i++) {
-        uint8_t *base = buffers + per_conn * i;
-        tcp_ring_init(&core->conns[i].send, base, l->send_buffer);
-        tcp_ring_init(&core->conns[i].receive, base + l->send_buffer, l->receive_buffer);
     }
     core->env = *env;
     memcpy(core->key, key, TCP_ISN_KEY_SIZE);
@@ -72,8 +61,8 @@ int tcp_core_init(struct tcp_core *core, const struct tcp_limits *limits, const 
 
 void tcp_core_free(struct tcp_core *core)
 {
-    if (core->conns != NULL)
-        free(core->conns[0].send.bytes); /* one allocation holds every slot's buffers, slot 0's first */
+    for (uint32_t i = 0; core->conns != NULL && i < core->limits.connections_max; i++)
+        tcp_conn_drop_buffers(&core->conns[i]);
     free(core->conns);
     free(core->listeners);
     free(core->buckets);
@@ -158,10 +147,14 @@ struct tcp_conn *tcp_conn_allocate(struct tcp_core *core, uint32_t local_address
             return NULL;
         tcp_conn_release(core, slot);
     }
-    struct tcp_ring send = slot->send, receive = slot->receive;
+    /* A connection's buffers exist while it may carry data: the limits bound the total, and a table sized for many
+     * connections costs only its small entries until they are used. */
+    uint8_t *buffers = malloc((size_t)core->limits.send_buffer + core->limits.receive_buffer);
+    if (buffers == NULL)
+        return NULL;
     memset(slot, 0, sizeof(*slot));
-    tcp_ring_init(&slot->send, send.bytes, send.capacity);
-    tcp_ring_init(&slot->receive, receive.bytes, receive.capacity);
+    tcp_ring_init(&slot->send, buffers, core->limits.send_buffer);
+    tcp_ring_init(&slot->receive, buffers + core->limits.send_buffer, core->limits.receive_buffer);
     slot->in_use = true;
     slot->local_address = local_address;
     slot->local_port = local_port;
@@ -204,6 +197,7 @@ void tcp_conn_release(struct tcp_core *core, struct tcp_conn *conn)
         core->half_open--;
     if (conn->in_use)
         hash_remove(core, conn);
+    tcp_conn_drop_buffers(conn);
     conn->in_use = false;
     conn->app_owned = false;
     conn->state = TCP_CLOSED;
@@ -240,9 +234,19 @@ void tcp_conn_fail(struct tcp_core *core, struct tcp_conn *conn, int error)
     tcp_conn_finish(core, conn);
 }
 
+void tcp_conn_drop_buffers(struct tcp_conn *conn)
+{
+    free(conn->send.bytes); /* the one allocation holds both rings, the send ring's first */
+    tcp_ring_init(&conn->send, NULL, 0);
+    tcp_ring_init(&conn->receive, NULL, 0);
+}
+
 void tcp_conn_time_wait(struct tcp_core *core, struct tcp_conn *conn)
 {
     stop_timers(conn);
+    /* Nothing is sent or taken in TIME_WAIT: an orphan's buffers go back now, not in 2 MSL. */
+    if (!conn->app_owned)
+        tcp_conn_drop_buffers(conn);
     conn->state = TCP_TIME_WAIT;
     tcp_arm(core, &conn->linger_deadline, core->limits.time_wait_ns);
 }
@@ -422,7 +426,8 @@ void tcp_core_close(struct tcp_core *core, struct tcp_conn *conn)
         tcp_conn_release(core, conn);
         return;
     case TCP_TIME_WAIT:
-        return; /* its timer frees it */
+        tcp_conn_drop_buffers(conn); /* its timer frees the rest */
+        return;
     default:
         break;
     }

@@ -15,7 +15,9 @@
 #include "lib/tcpip/tcp_ring.h"
 #include "lib/tcpip/tcp_rto.h"
 
-/* Limits, fixed at init: memory is connections_max * (send_buffer + receive_buffer) plus the tables. */
+/* Limits, fixed at init. The tables are allocated then; each connection's two buffers when it opens (a SYN that
+ * finds no memory is dropped, a connect gets NO_ROOM), so memory never exceeds the tables plus
+ * connections_max * (send_buffer + receive_buffer). */
 struct tcp_limits {
     uint32_t connections_max; /* every connection, in any state but LISTEN, TIME_WAIT included */
     uint32_t syn_backlog;     /* of those, half-open ones from listeners (SYN_RECEIVED) */

@@ -78,6 +78,8 @@ void tcp_conn_fail(struct tcp_core *core, struct tcp_conn *conn, int error);
 void tcp_conn_finish(struct tcp_core *core, struct tcp_conn *conn);
 /* Enter TIME_WAIT for 2 MSL. */
 void tcp_conn_time_wait(struct tcp_core *core, struct tcp_conn *conn);
+/* Return the connection's buffers (a TIME_WAIT orphan needs none); its rings are then empty with no room. */
+void tcp_conn_drop_buffers(struct tcp_conn *conn);
 /* Free the slot now. */
 void tcp_conn_release(struct tcp_core *core, struct tcp_conn *conn);
 
