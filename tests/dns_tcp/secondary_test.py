@@ -23,37 +23,7 @@ import dns.zone
 import pytest
 from dns_server.answers import VARIANTS, corpus, make_query, summary
 from dns_server.servers import ORIGIN, ZONE_FILE, free_port, nsd_server, unix_dns_server
-
-
-def secondary_config(folder: Path, port: int, primary_port: int, request: str) -> Path:
-    config = folder / "nsd.conf"
-    config.write_text(
-        f"""server:
-    ip-address: 127.0.0.1
-    port: {port}
-    server-count: 1
-    username: ""
-    chroot: ""
-    zonesdir: "{folder}"
-    xfrdir: "{folder}"
-    database: ""
-    zonelistfile: "{folder}/zone.list"
-    xfrdfile: "{folder}/xfrd.state"
-    pidfile: "{folder}/nsd.pid"
-    logfile: "{folder}/nsd.log"
-    rrl-ratelimit: 0
-    minimal-responses: yes
-    verbosity: 2
-remote-control:
-    control-enable: no
-zone:
-    name: {ORIGIN}
-    zonefile: "{folder}/secondary.zone"
-    request-xfr: {request}127.0.0.1@{primary_port} NOKEY
-    allow-notify: 127.0.0.1 NOKEY
-"""
-    )
-    return config
+from dns_tcp.secondary import STORAGE_ORDER, compare, secondary_config
 
 
 @contextmanager
@@ -63,7 +33,7 @@ def nsd_secondary(primary_port: int, request: str) -> Iterator[tuple]:
     port = free_port()
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(scratch)
-        config = secondary_config(folder, port, primary_port, request)
+        config = secondary_config(folder, "127.0.0.1", port, "127.0.0.1", primary_port, request)
         process = subprocess.Popen(["nsd", "-d", "-c", str(config)], stderr=subprocess.PIPE, text=True)
         try:
             serial = dns.zone.from_file(ZONE_FILE, origin=ORIGIN).get_soa().serial
@@ -109,29 +79,6 @@ def wait_for_line(lines: List[str], text: str, start: int = 0, seconds: float = 
         time.sleep(0.05)
 
 
-# NSD answers ANY (RFC 8482) with the first RRset it stores for the name: loaded from the master file, the SOA at
-# the apex (first in the file), as we answer; taken by transfer, the first after the opening SOA, which marks the
-# start of the transfer and is stored last. Both are one RRset of the name, as RFC 8482 allows; the order is NSD's.
-# test_the_secondary_answers_apex_any_from_its_storage_order pins it.
-STORAGE_ORDER = {("example.org", "ANY")}
-
-
-def compare(primary: int, secondary: int, queries: List[tuple]) -> List[str]:
-    differences: List[str] = []
-    for name, rdtype in queries:
-        for variant in VARIANTS:
-            query = make_query(name, rdtype, VARIANTS[variant])
-            ours = summary(dns.query.udp(query, "127.0.0.1", port=primary, timeout=3))
-            theirs = summary(dns.query.udp(query, "127.0.0.1", port=secondary, timeout=3))
-            if ours != theirs:
-                keys = [key for key in ours if ours[key] != theirs[key]]
-                differences.append(
-                    f"{name} {rdtype} {variant}: "
-                    + "; ".join(f"{k}: ours {ours[k]!r}, secondary {theirs[k]!r}" for k in keys)
-                )
-    return differences
-
-
 # "" lets NSD choose (IXFR, AXFR when it holds no copy yet); "AXFR " asks for AXFR only.
 @pytest.mark.parametrize("request_kind", ["", "AXFR "], ids=["nsd-default", "axfr-only"])
 def test_nsd_transfers_the_zone_and_answers_as_we_do(
@@ -143,7 +90,7 @@ def test_nsd_transfers_the_zone_and_answers_as_we_do(
         log = (folder / "nsd.log").read_text()
         assert f"received update to serial {serial}" in log and f"from 127.0.0.1@{primary}" in log, log
         queries = [query for query in corpus() if query not in STORAGE_ORDER]
-        differences = compare(primary, secondary, queries)
+        differences = compare(("127.0.0.1", primary), ("127.0.0.1", secondary), queries)
         assert differences == [], f"{len(differences)} answers differ from the secondary's:\n" + "\n".join(differences)
 
 
@@ -159,7 +106,9 @@ def test_the_secondary_answers_apex_any_from_its_storage_order(primary: int) -> 
         assert rrset.rdtype != dns.rdatatype.SOA and set(rrset) == set(
             apex.find_rdataset(dns.rdataclass.IN, rrset.rdtype)
         )
-        assert compare(primary, secondary, [(ORIGIN, "ANY")]) != [], "NSD now answers as we do: drop STORAGE_ORDER"
+        assert (
+            compare(("127.0.0.1", primary), ("127.0.0.1", secondary), [(ORIGIN, "ANY")]) != []
+        ), "NSD now answers as we do: drop STORAGE_ORDER"
 
 
 def test_a_notified_secondary_asks_by_ixfr_and_is_told_it_is_current(primary_console: Tuple[int, List[str]]) -> None:
