@@ -1,6 +1,7 @@
 """The DNS server (examples/dns) answering over TCP on the direct stack's TCP, on hvt, spt, virtio and unix (the
-`direct` image on a tap): `dig +tcp` from inside the test's namespace gets the answer, and a zone transfer (AXFR,
-allowed to the namespace's subnet) arrives whole, the SOA first and last."""
+`direct` image on a tap): `dig +tcp` from inside the test's namespace gets the answer, a zone transfer (AXFR,
+allowed to the namespace's subnet) arrives whole, the SOA first and last, and an answer too big for UDP is
+truncated there and fetched whole over TCP by dig's fallback."""
 
 from __future__ import annotations
 
@@ -23,9 +24,9 @@ def server_command(abi: str) -> List[str]:
     return [TENDERS[abi], "--net:stack_netif=tap0", f"examples.dns/image.{abi}", *arguments]
 
 
-def dig(namespace: str, *args: str) -> subprocess.CompletedProcess:
+def dig(namespace: str, *args: str, transport: str = "+tcp") -> subprocess.CompletedProcess:
     return subprocess.run(
-        ["ip", "netns", "exec", namespace, "dig", f"@{GUEST}", "+tcp", "+tries=1", "+time=5", *args],
+        ["ip", "netns", "exec", namespace, "dig", f"@{GUEST}", transport, "+tries=1", "+time=5", *args],
         capture_output=True,
         text=True,
         timeout=30,
@@ -45,3 +46,7 @@ def test_dig_over_tcp_and_a_zone_transfer(abi: str) -> None:
         records = [line.split() for line in transfer.stdout.splitlines() if line and not line.startswith(";")]
         assert len(records) >= 50, transfer.stdout + transfer.stderr
         assert records[0][3] == "SOA" and records[-1][3] == "SOA", transfer.stdout
+        # 16 TXT records, 1,951 octets: more than dig offers over UDP, so it is told TC and asks again over TCP.
+        fallback = dig(namespace, "large.example.org", "TXT", transport="+notcp")
+        assert "Truncated, retrying in TCP mode" in fallback.stdout, fallback.stdout + fallback.stderr
+        assert "ANSWER: 16," in fallback.stdout and "(TCP)" in fallback.stdout, fallback.stdout
