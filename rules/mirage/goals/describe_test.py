@@ -49,7 +49,9 @@ def test_hvt_runs_the_direct_stack_over_one_manifest_netif(described) -> None:
     assert ("instance stack_ipv4", "stack_arp") in edges
     assert ("instance stack_ethernet", "stack_netif") in edges
     (netif,) = [line for line in dot.splitlines() if line.startswith('  "instance stack_netif" [')]
-    assert "manifest: net `stack_netif`" in netif and "shared by 9 paths" in netif
+    assert (
+        "manifest: net `stack_netif`" in netif and "shared by 11 paths" in netif
+    )  # stack, its ethernet, arp, ipv4 and the icmp, udp and tcp over ipv4
     assert [line for line in dot.splitlines() if "manifest:" in line] == [netif]
 
 
