@@ -8,27 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/testing/tap.h"
 #include "lib/dns/dns_internal.h"
 #include "lib/dns/tests/test_zone.h"
-
-static unsigned test_number, failures;
-
-__attribute__((__format__(__printf__, 3, 4))) static bool check(bool ok, const char *name, const char *format, ...)
-{
-    test_number++;
-    if (ok) {
-        printf("ok %u - %s\n", test_number, name);
-        return true;
-    }
-    failures++;
-    printf("not ok %u - %s: ", test_number, name);
-    va_list args;
-    va_start(args, format);
-    vprintf(format, args);
-    va_end(args);
-    printf("\n");
-    return false;
-}
 
 /* --- building queries ---------------------------------------------------------------------------------------- */
 
@@ -356,10 +338,10 @@ static bool ask(const char *name, const struct query *q, struct response *r, siz
         *length_out = length;
     }
     if (length == 0) {
-        return check(false, name, "no response");
+        return tap_check(false, name, "no response");
     }
     if (!parse_response(q->bytes, q->length, buffer, length, r, why, sizeof why)) {
-        return check(false, name, "malformed response: %s", why);
+        return tap_check(false, name, "malformed response: %s", why);
     }
     return true;
 }
@@ -406,16 +388,16 @@ static void expect(const char *name, const char *qname, uint16_t qtype, struct e
     }
     bool aa = (r.header.flags & DNS_FLAG_AA) != 0;
     if (r.rcode != e.rcode || aa != e.aa) {
-        check(false, name, "rcode %u AA %d, expected rcode %u AA %d", r.rcode, aa, e.rcode, e.aa);
+        tap_check(false, name, "rcode %u AA %d, expected rcode %u AA %d", r.rcode, aa, e.rcode, e.aa);
         return;
     }
     if (!section_is(&r, 0, answer, answer_count, why, sizeof why) ||
         !section_is(&r, 1, authority, authority_count, why, sizeof why) ||
         !section_is(&r, 2, additional, additional_count, why, sizeof why)) {
-        check(false, name, "%s", why);
+        tap_check(false, name, "%s", why);
         return;
     }
-    check(true, name, "%s", "");
+    tap_check(true, name, "%s", "");
 }
 
 #define SOA_RECORD "example.org. SOA ns1.example.org. hostmaster.example.org. 2024010101 7200 3600 604800 300"
@@ -512,23 +494,23 @@ static void responder_checks(void)
     struct response r;
     struct query q = make_query("nope.example.org.", DNS_TYPE_A, 0, 0, 0);
     if (ask("negative TTL", &q, &r, NULL)) {
-        check(r.counts[1] == 1 && r.records[1][0].ttl == 300, "negative TTL", "TTL %u", r.records[1][0].ttl);
+        tap_check(r.counts[1] == 1 && r.records[1][0].ttl == 300, "negative TTL", "TTL %u", r.records[1][0].ttl);
     }
     q = make_query("example.org.", DNS_TYPE_NS, 0, 0, 0);
     if (ask("TTLs from $TTL and explicit", &q, &r, NULL)) {
-        check(r.records[0][0].ttl == 3600 && r.records[2][1].ttl == 600, "TTLs from $TTL and explicit", "%u and %u",
-              r.records[0][0].ttl, r.records[2][1].ttl);
+        tap_check(r.records[0][0].ttl == 3600 && r.records[2][1].ttl == 600, "TTLs from $TTL and explicit", "%u and %u",
+                  r.records[0][0].ttl, r.records[2][1].ttl);
     }
     q = make_query("mail.example.org.", DNS_TYPE_AAAA, 0, 0, 0);
     if (ask("the class before the TTL; a blank owner takes $TTL", &q, &r, NULL)) {
-        check(r.records[0][0].ttl == 3600, "the class before the TTL; a blank owner takes $TTL", "TTL %u",
-              r.records[0][0].ttl);
+        tap_check(r.records[0][0].ttl == 3600, "the class before the TTL; a blank owner takes $TTL", "TTL %u",
+                  r.records[0][0].ttl);
     }
     q = make_query("WwW.ExAmPlE.oRg.", DNS_TYPE_A, 0, 0, 0);
     if (ask("the question is echoed as asked", &q, &r, NULL)) {
-        check(strcmp(r.qname, "WwW.ExAmPlE.oRg.") == 0 && r.qtype == DNS_TYPE_A && r.header.id == 0x1234 &&
-                  (r.header.flags & DNS_FLAG_RD) && !(r.header.flags & DNS_FLAG_RA),
-              "the question is echoed as asked", "%s", r.qname);
+        tap_check(strcmp(r.qname, "WwW.ExAmPlE.oRg.") == 0 && r.qtype == DNS_TYPE_A && r.header.id == 0x1234 &&
+                      (r.header.flags & DNS_FLAG_RD) && !(r.header.flags & DNS_FLAG_RA),
+                  "the question is echoed as asked", "%s", r.qname);
     }
 }
 
@@ -537,17 +519,18 @@ static void header_checks(void)
     uint8_t out[1500];
     struct query q = make_query("www.example.org.", DNS_TYPE_A, 0, 0, 0);
     size_t length = dns_answer(zone, q.bytes, q.length, out, sizeof out);
-    check(length > q.length + 2 && out[q.length] == 0xC0 && out[q.length + 1] == DNS_HEADER_SIZE,
-          "the answer's owner compresses to the question", "octets %02x %02x", out[q.length], out[q.length + 1]);
+    tap_check(length > q.length + 2 && out[q.length] == 0xC0 && out[q.length + 1] == DNS_HEADER_SIZE,
+              "the answer's owner compresses to the question", "octets %02x %02x", out[q.length], out[q.length + 1]);
     /* The CNAME's target (web.example.org.) is written once; web's A record points at it. */
-    check(length == q.length + 2 + 10 + 6 + 2 + 10 + 4, "names in RDATA are compressed", "length %zu", length);
+    tap_check(length == q.length + 2 + 10 + 6 + 2 + 10 + 4, "names in RDATA are compressed", "length %zu", length);
 
     q.bytes[2] |= 0x80;
-    check(dns_answer(zone, q.bytes, q.length, out, sizeof out) == 0, "a response gets no response", "%s", "");
+    tap_check(dns_answer(zone, q.bytes, q.length, out, sizeof out) == 0, "a response gets no response", "%s", "");
     q = make_query("www.example.org.", DNS_TYPE_A, 0, 0, 0);
-    check(dns_answer(zone, q.bytes, 11, out, sizeof out) == 0, "a packet shorter than a header gets no response", "%s",
-          "");
-    check(dns_answer(zone, q.bytes, q.length, out, 511) == 0, "a buffer below 512 octets gets no response", "%s", "");
+    tap_check(dns_answer(zone, q.bytes, 11, out, sizeof out) == 0, "a packet shorter than a header gets no response",
+              "%s", "");
+    tap_check(dns_answer(zone, q.bytes, q.length, out, 511) == 0, "a buffer below 512 octets gets no response", "%s",
+              "");
 
     struct {
         const char *name;
@@ -624,8 +607,8 @@ static void header_checks(void)
         }
         struct response r;
         if (ask(cases[i].name, &q, &r, NULL)) {
-            check(r.rcode == cases[i].rcode && r.counts[0] == 0 && !(r.header.flags & DNS_FLAG_AA), cases[i].name,
-                  "rcode %u, %u answers, flags %04x", r.rcode, r.counts[0], r.header.flags);
+            tap_check(r.rcode == cases[i].rcode && r.counts[0] == 0 && !(r.header.flags & DNS_FLAG_AA), cases[i].name,
+                      "rcode %u, %u answers, flags %04x", r.rcode, r.counts[0], r.header.flags);
         }
     }
 }
@@ -636,42 +619,43 @@ static void edns_checks(void)
     size_t length;
     struct query q = make_query("www.example.org.", DNS_TYPE_A, 4096, 0, DNS_EDNS_DO);
     if (ask("EDNS0: the OPT record is echoed", &q, &r, NULL)) {
-        check(r.has_opt && r.opt_payload == DNS_EDNS_PAYLOAD_MAX && r.opt_version == 0 && r.rcode == 0 &&
-                  (r.opt_flags & DNS_EDNS_DO) && r.counts[0] == 2,
-              "EDNS0: the OPT record is echoed", "opt %d payload %u flags %04x", r.has_opt, r.opt_payload, r.opt_flags);
+        tap_check(r.has_opt && r.opt_payload == DNS_EDNS_PAYLOAD_MAX && r.opt_version == 0 && r.rcode == 0 &&
+                      (r.opt_flags & DNS_EDNS_DO) && r.counts[0] == 2,
+                  "EDNS0: the OPT record is echoed", "opt %d payload %u flags %04x", r.has_opt, r.opt_payload,
+                  r.opt_flags);
     }
     q = make_query("www.example.org.", DNS_TYPE_A, 1232, 1, 0);
     if (ask("EDNS version 1 is BADVERS", &q, &r, NULL)) {
-        check(r.has_opt && r.rcode == DNS_RCODE_BADVERS && DNS_RCODE(r.header.flags) == 0 && r.counts[0] == 0,
-              "EDNS version 1 is BADVERS", "rcode %u", r.rcode);
+        tap_check(r.has_opt && r.rcode == DNS_RCODE_BADVERS && DNS_RCODE(r.header.flags) == 0 && r.counts[0] == 0,
+                  "EDNS version 1 is BADVERS", "rcode %u", r.rcode);
     }
     q = make_query("big.example.org.", DNS_TYPE_A, 0, 0, 0);
     if (ask("over 512 octets without EDNS0: truncated", &q, &r, &length)) {
-        check((r.header.flags & DNS_FLAG_TC) && r.counts[0] == 0 && r.counts[1] == 0 && length <= 512,
-              "over 512 octets without EDNS0: truncated", "flags %04x, %u answers, %zu octets", r.header.flags,
-              r.counts[0], length);
+        tap_check((r.header.flags & DNS_FLAG_TC) && r.counts[0] == 0 && r.counts[1] == 0 && length <= 512,
+                  "over 512 octets without EDNS0: truncated", "flags %04x, %u answers, %zu octets", r.header.flags,
+                  r.counts[0], length);
     }
     q = make_query("big.example.org.", DNS_TYPE_A, 4096, 0, 0);
     if (ask("over 512 octets with EDNS0: whole", &q, &r, &length)) {
-        check(!(r.header.flags & DNS_FLAG_TC) && r.counts[0] == 35 && length > 512 && length <= 1232 && r.has_opt,
-              "over 512 octets with EDNS0: whole", "flags %04x, %u answers, %zu octets", r.header.flags, r.counts[0],
-              length);
+        tap_check(!(r.header.flags & DNS_FLAG_TC) && r.counts[0] == 35 && length > 512 && length <= 1232 && r.has_opt,
+                  "over 512 octets with EDNS0: whole", "flags %04x, %u answers, %zu octets", r.header.flags,
+                  r.counts[0], length);
     }
     q = make_query("big.example.org.", DNS_TYPE_A, 256, 0, 0);
     if (ask("an EDNS0 payload below 512 counts as 512", &q, &r, &length)) {
-        check((r.header.flags & DNS_FLAG_TC) && length <= 512 && r.has_opt, "an EDNS0 payload below 512 counts as 512",
-              "flags %04x, %zu octets", r.header.flags, length);
+        tap_check((r.header.flags & DNS_FLAG_TC) && length <= 512 && r.has_opt,
+                  "an EDNS0 payload below 512 counts as 512", "flags %04x, %zu octets", r.header.flags, length);
     }
     q = make_query("huge.example.org.", DNS_TYPE_TXT, 65000, 0, 0);
     if (ask("over 1232 octets: truncated even with EDNS0", &q, &r, &length)) {
-        check((r.header.flags & DNS_FLAG_TC) && r.counts[0] == 0 && length <= 1232 && r.has_opt,
-              "over 1232 octets: truncated even with EDNS0", "flags %04x, %zu octets", r.header.flags, length);
+        tap_check((r.header.flags & DNS_FLAG_TC) && r.counts[0] == 0 && length <= 1232 && r.has_opt,
+                  "over 1232 octets: truncated even with EDNS0", "flags %04x, %zu octets", r.header.flags, length);
     }
     uint8_t small[512];
     q = make_query("big.example.org.", DNS_TYPE_A, 4096, 0, 0);
     length = dns_answer(zone, q.bytes, q.length, small, sizeof small);
-    check(length > 0 && length <= sizeof small && (small[2] & 0x02), "the response buffer's size is respected",
-          "%zu octets", length);
+    tap_check(length > 0 && length <= sizeof small && (small[2] & 0x02), "the response buffer's size is respected",
+              "%zu octets", length);
 }
 
 static void name_checks(void)
@@ -681,36 +665,38 @@ static void name_checks(void)
     /* "a.example.org." at 12, then "b" + pointer to "example.org." at 14. */
     const uint8_t message[] = {0,   0,   0,   0,   0,   0,   0, 0,   0,   0,   0, 0, 1,   'a',  7, 'e',
                                'x', 'a', 'm', 'p', 'l', 'e', 3, 'o', 'r', 'g', 0, 1, 'b', 0xC0, 14};
-    check(dns_name_read(message, sizeof message, 27, &name, &next) == 0 && next == 31 && name.length == 15 &&
-              name.label_count == 3 && memcmp(name.wire, "\001b\007example\003org", 15) == 0,
-          "a compressed name is read", "next %zu length %u", next, name.length);
+    tap_check(dns_name_read(message, sizeof message, 27, &name, &next) == 0 && next == 31 && name.length == 15 &&
+                  name.label_count == 3 && memcmp(name.wire, "\001b\007example\003org", 15) == 0,
+              "a compressed name is read", "next %zu length %u", next, name.length);
     const uint8_t self[] = {0xC0, 0};
-    check(dns_name_read(self, sizeof self, 0, &name, &next) != 0, "a pointer to itself is rejected", "%s", "");
+    tap_check(dns_name_read(self, sizeof self, 0, &name, &next) != 0, "a pointer to itself is rejected", "%s", "");
     const uint8_t forward[] = {0xC0, 2, 0};
-    check(dns_name_read(forward, sizeof forward, 0, &name, &next) != 0, "a forward pointer is rejected", "%s", "");
+    tap_check(dns_name_read(forward, sizeof forward, 0, &name, &next) != 0, "a forward pointer is rejected", "%s", "");
     const uint8_t loop[] = {1, 'a', 0xC0, 0};
-    check(dns_name_read(loop, sizeof loop, 0, &name, &next) != 0, "a pointer back into the same name is rejected", "%s",
-          "");
+    tap_check(dns_name_read(loop, sizeof loop, 0, &name, &next) != 0, "a pointer back into the same name is rejected",
+              "%s", "");
     const uint8_t two_step[] = {0xC0, 4, 0, 0, 0xC0, 0};
-    check(dns_name_read(two_step, sizeof two_step, 4, &name, &next) != 0, "a two-pointer loop is rejected", "%s", "");
+    tap_check(dns_name_read(two_step, sizeof two_step, 4, &name, &next) != 0, "a two-pointer loop is rejected", "%s",
+              "");
     uint8_t overlong[300];
     for (int i = 0; i < 4; i++) {
         overlong[i * 64] = 63;
         memset(overlong + i * 64 + 1, 'x', 63);
     }
     overlong[256] = 0;
-    check(dns_name_read(overlong, 257, 0, &name, &next) != 0, "a name over 255 octets is rejected", "%s", "");
+    tap_check(dns_name_read(overlong, 257, 0, &name, &next) != 0, "a name over 255 octets is rejected", "%s", "");
     overlong[192] = 61;
     overlong[254] = 0;
-    check(dns_name_read(overlong, 255, 0, &name, &next) == 0 && name.length == 255, "a name of 255 octets is read",
-          "%s", "");
+    tap_check(dns_name_read(overlong, 255, 0, &name, &next) == 0 && name.length == 255, "a name of 255 octets is read",
+              "%s", "");
     const uint8_t label64[] = {64, 'x'};
-    check(dns_name_read(label64, sizeof label64, 0, &name, &next) != 0, "label type 0x40 is rejected", "%s", "");
+    tap_check(dns_name_read(label64, sizeof label64, 0, &name, &next) != 0, "label type 0x40 is rejected", "%s", "");
     const uint8_t cut_short[] = {3, 'w', 'w'};
-    check(dns_name_read(cut_short, sizeof cut_short, 0, &name, &next) != 0, "a name past the end is rejected", "%s",
-          "");
+    tap_check(dns_name_read(cut_short, sizeof cut_short, 0, &name, &next) != 0, "a name past the end is rejected", "%s",
+              "");
     const uint8_t pointer_cut[] = {1, 'a', 0xC0};
-    check(dns_name_read(pointer_cut, sizeof pointer_cut, 0, &name, &next) != 0, "half a pointer is rejected", "%s", "");
+    tap_check(dns_name_read(pointer_cut, sizeof pointer_cut, 0, &name, &next) != 0, "half a pointer is rejected", "%s",
+              "");
 
     /* Compression round trip: names written with a compressor read back the same, and share suffixes. */
     uint8_t out[512] = {0};
@@ -738,26 +724,26 @@ static void name_checks(void)
         wire_from_text(texts[i], &expected);
         same = dns_name_read(out, pos, offsets[i], &back, &next) == 0 && dns_wire_name_equal(back.wire, expected.wire);
     }
-    check(same, "compressed names read back as written", "%s", "");
-    check(pos - DNS_HEADER_SIZE == 17 + 7 + 2 + 2 + 2 + 19 + 2 + 2 + 1, "compression shares every suffix", "%zu octets",
-          pos - DNS_HEADER_SIZE);
+    tap_check(same, "compressed names read back as written", "%s", "");
+    tap_check(pos - DNS_HEADER_SIZE == 17 + 7 + 2 + 2 + 2 + 19 + 2 + 2 + 1, "compression shares every suffix",
+              "%zu octets", pos - DNS_HEADER_SIZE);
     pos = 500;
     wire_from_text("www.example.org.", &name);
-    check(!dns_name_write(out, &pos, 510, name.wire, NULL) && pos == 500, "a name that does not fit is not written",
-          "%s", "");
+    tap_check(!dns_name_write(out, &pos, 510, name.wire, NULL) && pos == 500, "a name that does not fit is not written",
+              "%s", "");
 
     /* Text form. */
     struct dns_name origin, parsed;
     wire_from_text("example.org.", &origin);
-    check(dns_name_from_text("a\\.b\\065", 8, &origin, &parsed) == NULL &&
-              memcmp(parsed.wire, "\004a.bA\007example\003org", 18) == 0,
-          "escapes in names", "%s", "");
-    check(dns_name_from_text("@", 1, &origin, &parsed) == NULL && parsed.length == origin.length, "@ is the origin",
-          "%s", "");
+    tap_check(dns_name_from_text("a\\.b\\065", 8, &origin, &parsed) == NULL &&
+                  memcmp(parsed.wire, "\004a.bA\007example\003org", 18) == 0,
+              "escapes in names", "%s", "");
+    tap_check(dns_name_from_text("@", 1, &origin, &parsed) == NULL && parsed.length == origin.length, "@ is the origin",
+              "%s", "");
     char long_label[80];
     memset(long_label, 'x', 64);
-    check(dns_name_from_text(long_label, 64, &origin, &parsed) != NULL, "a 64-octet label is rejected", "%s", "");
-    check(dns_name_from_text("a..b", 4, &origin, &parsed) != NULL, "an empty label is rejected", "%s", "");
+    tap_check(dns_name_from_text(long_label, 64, &origin, &parsed) != NULL, "a 64-octet label is rejected", "%s", "");
+    tap_check(dns_name_from_text("a..b", 4, &origin, &parsed) != NULL, "an empty label is rejected", "%s", "");
 
     /* Canonical order (RFC 4034 section 6.1's example). */
     const char *ordered[] = {"example.",         "a.example.",      "yljkjljk.a.example.",
@@ -772,11 +758,11 @@ static void name_checks(void)
         dns_name_lowercase(&b);
         if (dns_name_canonical_compare(dns_name_ref_of(&a), dns_name_ref_of(&b)) >= 0) {
             in_order = false;
-            check(false, "canonical order", "%s is not before %s", ordered[i], ordered[i + 1]);
+            tap_check(false, "canonical order", "%s is not before %s", ordered[i], ordered[i + 1]);
         }
     }
     if (in_order) {
-        check(true, "canonical order", "%s", "");
+        tap_check(true, "canonical order", "%s", "");
     }
 }
 
@@ -785,8 +771,8 @@ static void zone_error(const char *name, const char *text, const char *expected)
 {
     char error[200];
     struct dns_zone *bad = dns_zone_parse(text, strlen(text), "example.org.", error, sizeof error);
-    check(bad == NULL && strncmp(error, expected, strlen(expected)) == 0, name, "got '%s', expected '%s...'",
-          bad ? "a zone" : error, expected);
+    tap_check(bad == NULL && strncmp(error, expected, strlen(expected)) == 0, name, "got '%s', expected '%s...'",
+              bad ? "a zone" : error, expected);
     dns_zone_free(bad);
 }
 
@@ -794,17 +780,17 @@ static void zone_error(const char *name, const char *text, const char *expected)
 
 static void zone_checks(void)
 {
-    check(dns_zone_record_count(zone) == TEST_ZONE_RECORDS, "the test zone's record count", "%zu records",
-          dns_zone_record_count(zone));
+    tap_check(dns_zone_record_count(zone) == TEST_ZONE_RECORDS, "the test zone's record count", "%zu records",
+              dns_zone_record_count(zone));
     char error[200];
     const char minimal[] = "@ 60 IN SOA ns hm 1 2 3 4 5\n";
     struct dns_zone *small = dns_zone_parse(minimal, sizeof minimal - 1, "example.org", error, sizeof error);
-    check(small != NULL && dns_zone_record_count(small) == 1, "an origin without the final dot; the last TTL", "%s",
-          small ? "" : error);
+    tap_check(small != NULL && dns_zone_record_count(small) == 1, "an origin without the final dot; the last TTL", "%s",
+              small ? "" : error);
     dns_zone_free(small);
     const char no_newline[] = "@ 60 SOA ns hm 1 2 3 4 5\nwww A 192.0.2.1";
     small = dns_zone_parse(no_newline, sizeof no_newline - 1, "example.org.", error, sizeof error);
-    check(small != NULL && dns_zone_record_count(small) == 2, "no newline at the end", "%s", small ? "" : error);
+    tap_check(small != NULL && dns_zone_record_count(small) == 2, "no newline at the end", "%s", small ? "" : error);
     dns_zone_free(small);
 
     zone_error("a bad IPv4 address", HEAD "www A 192.0.2\n", "3: A record: bad IPv4 address '192.0.2'");
@@ -882,7 +868,7 @@ static void mutation_checks(void)
             break;
         }
     }
-    check(bad == 0, "20000 mutated queries get well-formed responses", "%s", why);
+    tap_check(bad == 0, "20000 mutated queries get well-formed responses", "%s", why);
 }
 
 /* How many checks each group runs (the TAP plan is their sum). */
@@ -903,13 +889,8 @@ static int run_all(void)
         printf("1..1\nnot ok 1 - the test zone parses: %s\n", error);
         return 1;
     }
-    /* The plan goes out before the checks, so a run that stops part-way shows fewer `ok` lines than planned;
-     * each group's count is fixed, and a group that runs a different number of checks fails the run. */
-    static const struct {
-        const char *name;
-        void (*run)(void);
-        unsigned planned;
-    } groups[] = {
+    /* Each group's count is fixed: a group that runs a different number of checks fails the run. */
+    static const struct tap_group groups[] = {
         {"names", name_checks, NAME_CHECKS},
         {"zone", zone_checks, ZONE_CHECKS},
         {"responder", responder_checks, RESPONDER_CHECKS},
@@ -917,24 +898,9 @@ static int run_all(void)
         {"edns", edns_checks, EDNS_CHECKS},
         {"mutation", mutation_checks, MUTATION_CHECKS},
     };
-    unsigned planned = 0;
-    for (size_t g = 0; g < sizeof groups / sizeof groups[0]; g++) {
-        planned += groups[g].planned;
-    }
-    printf("1..%u\n", planned);
-    fflush(stdout);
-    bool counts_match = true;
-    for (size_t g = 0; g < sizeof groups / sizeof groups[0]; g++) {
-        unsigned before = test_number;
-        groups[g].run();
-        if (test_number - before != groups[g].planned) {
-            fprintf(stderr, "dns_test: the %s group ran %u checks but plans %u; update its count\n", groups[g].name,
-                    test_number - before, groups[g].planned);
-            counts_match = false;
-        }
-    }
+    int status = tap_run_groups("dns_test", groups, sizeof groups / sizeof groups[0]);
     dns_zone_free(zone);
-    return failures == 0 && counts_match ? 0 : 1;
+    return status;
 }
 
 static int run_corpus(const char *directory)
@@ -960,8 +926,7 @@ static int run_corpus(const char *directory)
     }
     closedir(dir);
     qsort(names, count, sizeof names[0], (int (*)(const void *, const void *))strcmp);
-    printf("1..%zu\n", count); /* one check per file, planned before any runs */
-    fflush(stdout);
+    tap_plan((unsigned)count); /* one check per file, planned before any runs */
     for (size_t i = 0; i < count; i++) {
         char path[4400];
         snprintf(path, sizeof path, "%.4000s/%.255s", directory, names[i]);
@@ -976,8 +941,9 @@ static int run_corpus(const char *directory)
             char problem[200] = "";
             struct dns_zone *parsed =
                 dns_zone_parse((const char *)query, length, TEST_ZONE_ORIGIN, problem, sizeof problem);
-            check(file != NULL && (parsed != NULL || (problem[0] >= '0' && problem[0] <= '9' && strchr(problem, ':'))),
-                  names[i], "error '%s'", problem);
+            tap_check(file != NULL &&
+                          (parsed != NULL || (problem[0] >= '0' && problem[0] <= '9' && strchr(problem, ':'))),
+                      names[i], "error '%s'", problem);
             dns_zone_free(parsed);
             continue;
         }
@@ -992,10 +958,10 @@ static int run_corpus(const char *directory)
         if (answer == 0 && !silent_ok) {
             snprintf(why, sizeof why, "no response");
         }
-        check(ok && guard && file != NULL, names[i], "%s%s", why, guard ? "" : " (wrote past the buffer)");
+        tap_check(ok && guard && file != NULL, names[i], "%s%s", why, guard ? "" : " (wrote past the buffer)");
     }
     dns_zone_free(zone);
-    return failures == 0 ? 0 : 1;
+    return tap_exit_status();
 }
 
 static int hex_value(int c)

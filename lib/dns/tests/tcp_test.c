@@ -7,28 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/testing/tap.h"
 #include "lib/dns/dns_internal.h"
 #include "lib/dns/tests/stream_check.h"
 #include "lib/dns/tests/test_zone.h"
-
-static unsigned test_number, failures;
-
-__attribute__((__format__(__printf__, 3, 4))) static bool check(bool ok, const char *name, const char *format, ...)
-{
-    test_number++;
-    if (ok) {
-        printf("ok %u - %s\n", test_number, name);
-        return true;
-    }
-    failures++;
-    printf("not ok %u - %s: ", test_number, name);
-    va_list args;
-    va_start(args, format);
-    vprintf(format, args);
-    va_end(args);
-    printf("\n");
-    return false;
-}
 
 /* --- queries and responses ---------------------------------------------------------------------------------- */
 
@@ -147,35 +129,35 @@ static void tcp_answer_checks(void)
     struct query q = make_query("huge.example.org.", DNS_TYPE_TXT, false, -1);
     size_t n = dns_answer(zone, q.bytes, q.length, response, sizeof response);
     struct summary s = summarize(response, n, NULL, NULL);
-    check(s.ok && (s.header.flags & DNS_FLAG_TC) && s.answers == 0, "over UDP the huge TXT RRset is truncated",
-          "flags %04x, %u answers", s.header.flags, s.answers);
+    tap_check(s.ok && (s.header.flags & DNS_FLAG_TC) && s.answers == 0, "over UDP the huge TXT RRset is truncated",
+              "flags %04x, %u answers", s.header.flags, s.answers);
     n = dns_answer_tcp(zone, q.bytes, q.length, response, sizeof response, false, &transfer);
     s = summarize(response, n, NULL, NULL);
-    check(s.ok && !(s.header.flags & DNS_FLAG_TC) && s.answers == 14 && n > DNS_EDNS_PAYLOAD_MAX,
-          "over TCP the huge TXT RRset is answered whole", "flags %04x, %u answers, %zu octets", s.header.flags,
-          s.answers, n);
-    check(dns_transfer_next(&transfer, response, sizeof response) == 0, "a plain query is one message over TCP",
-          "a second message came");
+    tap_check(s.ok && !(s.header.flags & DNS_FLAG_TC) && s.answers == 14 && n > DNS_EDNS_PAYLOAD_MAX,
+              "over TCP the huge TXT RRset is answered whole", "flags %04x, %u answers, %zu octets", s.header.flags,
+              s.answers, n);
+    tap_check(dns_transfer_next(&transfer, response, sizeof response) == 0, "a plain query is one message over TCP",
+              "a second message came");
 
     q = make_query("huge.example.org.", DNS_TYPE_TXT, true, -1);
     n = dns_answer_tcp(zone, q.bytes, q.length, response, sizeof response, false, &transfer);
     s = summarize(response, n, NULL, NULL);
-    check(s.ok && !(s.header.flags & DNS_FLAG_TC) && s.answers == 14 && s.has_opt,
-          "over TCP an EDNS payload of 512 does not truncate (RFC 7766 section 8)", "flags %04x, %u answers",
-          s.header.flags, s.answers);
+    tap_check(s.ok && !(s.header.flags & DNS_FLAG_TC) && s.answers == 14 && s.has_opt,
+              "over TCP an EDNS payload of 512 does not truncate (RFC 7766 section 8)", "flags %04x, %u answers",
+              s.header.flags, s.answers);
 
     q = make_query("www.example.org.", DNS_TYPE_A, false, -1);
     uint8_t udp[DNS_UDP_PAYLOAD];
     size_t udp_length = dns_answer(zone, q.bytes, q.length, udp, sizeof udp);
     n = dns_answer_tcp(zone, q.bytes, q.length, response, sizeof response, false, &transfer);
-    check(n == udp_length && memcmp(udp, response, n) == 0, "a small answer is the same over TCP as over UDP",
-          "%zu octets over TCP, %zu over UDP", n, udp_length);
+    tap_check(n == udp_length && memcmp(udp, response, n) == 0, "a small answer is the same over TCP as over UDP",
+              "%zu octets over TCP, %zu over UDP", n, udp_length);
 
     n = dns_answer_tcp(zone, q.bytes, q.length, response, 100, false, &transfer);
-    check(n == 0, "a response buffer under 512 octets gets no answer", "%zu octets", n);
+    tap_check(n == 0, "a response buffer under 512 octets gets no answer", "%zu octets", n);
     response[2] |= 0x80;
     n = dns_answer_tcp(zone, response, udp_length, response + 1000, 1000, false, &transfer);
-    check(n == 0, "a response is not answered over TCP either", "%zu octets", n);
+    tap_check(n == 0, "a response is not answered over TCP either", "%zu octets", n);
 
     /* 267 octets a record: 240 of them fit in 65,535 octets, 300 do not. */
     static char text[400000];
@@ -189,23 +171,23 @@ static void tcp_answer_checks(void)
     char error[200];
     struct dns_zone *wide = dns_zone_parse(text, used, "example.org.", error, sizeof error);
     if (wide == NULL) {
-        check(false, "the wide zone parses", "%s", error);
+        tap_check(false, "the wide zone parses", "%s", error);
         return;
     }
     q = make_query("fits.example.org.", DNS_TYPE_TXT, false, -1);
     n = dns_answer_tcp(wide, q.bytes, q.length, response, sizeof response, false, &transfer);
     s = summarize(response, n, NULL, NULL);
-    check(s.ok && rcode_of(&s) == DNS_RCODE_NOERROR && s.answers == 240 && n > 64000 && n <= DNS_TCP_MESSAGE_MAX,
-          "an answer of 64 KB goes whole in one TCP message", "rcode %u, %u answers, %zu octets", rcode_of(&s),
-          s.answers, n);
+    tap_check(s.ok && rcode_of(&s) == DNS_RCODE_NOERROR && s.answers == 240 && n > 64000 && n <= DNS_TCP_MESSAGE_MAX,
+              "an answer of 64 KB goes whole in one TCP message", "rcode %u, %u answers, %zu octets", rcode_of(&s),
+              s.answers, n);
     /* An RRset over 65,535 octets cannot be sent over any transport: SERVFAIL with the question, never TC. */
     q = make_query("wide.example.org.", DNS_TYPE_TXT, false, -1);
     n = dns_answer_tcp(wide, q.bytes, q.length, response, sizeof response, false, &transfer);
     s = summarize(response, n, NULL, NULL);
-    check(s.ok && rcode_of(&s) == DNS_RCODE_SERVFAIL && !(s.header.flags & DNS_FLAG_TC) && s.header.qdcount == 1 &&
-              s.answers == 0,
-          "an RRset over 65,535 octets is SERVFAIL over TCP, without TC", "rcode %u flags %04x", rcode_of(&s),
-          s.header.flags);
+    tap_check(s.ok && rcode_of(&s) == DNS_RCODE_SERVFAIL && !(s.header.flags & DNS_FLAG_TC) && s.header.qdcount == 1 &&
+                  s.answers == 0,
+              "an RRset over 65,535 octets is SERVFAIL over TCP, without TC", "rcode %u flags %04x", rcode_of(&s),
+              s.header.flags);
     dns_zone_free(wide);
 }
 
@@ -264,68 +246,70 @@ static void transfer_checks(void)
     struct tally t;
     struct query axfr = make_query("example.org.", DNS_TYPE_AXFR, false, -1);
     struct summary s = run_transfer(zone, &axfr, sizeof response, true, &t);
-    check(s.ok && rcode_of(&s) == DNS_RCODE_NOERROR && (s.header.flags & DNS_FLAG_AA) && s.header.qdcount == 1 &&
-              s.first_type == DNS_TYPE_SOA,
-          "AXFR: the first message has the question and starts with the SOA", "rcode %u qdcount %u first type %u",
-          rcode_of(&s), s.header.qdcount, s.first_type);
-    check(t.all_ok && t.messages == 1 && t.records == TEST_ZONE_RECORDS + 1 && t.soas == 2 && !t.wrong_class,
-          "AXFR: every record once and the SOA twice, in one message", "%u messages, %u records, %u SOA", t.messages,
-          t.records, t.soas);
-    check(s.last_type == DNS_TYPE_SOA, "AXFR: the last record is the SOA", "type %u", s.last_type);
-    check(t.glue == 1 && t.delegation == 2 && t.wildcard == 2, "AXFR: glue, delegation and wildcard records go too",
-          "glue %u, delegation %u, wildcard %u", t.glue, t.delegation, t.wildcard);
+    tap_check(s.ok && rcode_of(&s) == DNS_RCODE_NOERROR && (s.header.flags & DNS_FLAG_AA) && s.header.qdcount == 1 &&
+                  s.first_type == DNS_TYPE_SOA,
+              "AXFR: the first message has the question and starts with the SOA", "rcode %u qdcount %u first type %u",
+              rcode_of(&s), s.header.qdcount, s.first_type);
+    tap_check(t.all_ok && t.messages == 1 && t.records == TEST_ZONE_RECORDS + 1 && t.soas == 2 && !t.wrong_class,
+              "AXFR: every record once and the SOA twice, in one message", "%u messages, %u records, %u SOA",
+              t.messages, t.records, t.soas);
+    tap_check(s.last_type == DNS_TYPE_SOA, "AXFR: the last record is the SOA", "type %u", s.last_type);
+    tap_check(t.glue == 1 && t.delegation == 2 && t.wildcard == 2, "AXFR: glue, delegation and wildcard records go too",
+              "glue %u, delegation %u, wildcard %u", t.glue, t.delegation, t.wildcard);
 
     s = run_transfer(zone, &axfr, sizeof response, false, &t);
-    check(s.ok && rcode_of(&s) == DNS_RCODE_REFUSED && s.header.qdcount == 1 && s.answers == 0 && t.messages == 1,
-          "AXFR from a client not allowed is REFUSED, one message", "rcode %u, %u messages", rcode_of(&s), t.messages);
+    tap_check(s.ok && rcode_of(&s) == DNS_RCODE_REFUSED && s.header.qdcount == 1 && s.answers == 0 && t.messages == 1,
+              "AXFR from a client not allowed is REFUSED, one message", "rcode %u, %u messages", rcode_of(&s),
+              t.messages);
 
     struct query below = make_query("www.example.org.", DNS_TYPE_AXFR, false, -1);
     s = run_transfer(zone, &below, sizeof response, true, &t);
-    check(s.ok && rcode_of(&s) == DNS_RCODE_NOTAUTH && t.messages == 1, "AXFR of a name below the apex is NOTAUTH",
-          "rcode %u", rcode_of(&s));
+    tap_check(s.ok && rcode_of(&s) == DNS_RCODE_NOTAUTH && t.messages == 1, "AXFR of a name below the apex is NOTAUTH",
+              "rcode %u", rcode_of(&s));
     struct query outside = make_query("example.net.", DNS_TYPE_AXFR, false, -1);
     s = run_transfer(zone, &outside, sizeof response, true, &t);
-    check(s.ok && rcode_of(&s) == DNS_RCODE_REFUSED, "AXFR of another zone is REFUSED", "rcode %u", rcode_of(&s));
+    tap_check(s.ok && rcode_of(&s) == DNS_RCODE_REFUSED, "AXFR of another zone is REFUSED", "rcode %u", rcode_of(&s));
 
     size_t n = dns_answer_udp(zone, axfr.bytes, axfr.length, response, 512, true);
     s = summarize(response, n, NULL, NULL);
-    check(s.ok && rcode_of(&s) == DNS_RCODE_NOTIMP, "AXFR over UDP is NOTIMP even when allowed (RFC 5936 4.2)",
-          "rcode %u", rcode_of(&s));
+    tap_check(s.ok && rcode_of(&s) == DNS_RCODE_NOTIMP, "AXFR over UDP is NOTIMP even when allowed (RFC 5936 4.2)",
+              "rcode %u", rcode_of(&s));
 
     /* IXFR: the zone's serial is 2024010101. */
     struct query ixfr_current = make_query("example.org.", DNS_TYPE_IXFR, false, 2024010101);
     n = dns_answer_udp(zone, ixfr_current.bytes, ixfr_current.length, response, 512, true);
     s = summarize(response, n, NULL, NULL);
-    check(s.ok && rcode_of(&s) == DNS_RCODE_NOERROR && s.answers == 1 && s.first_type == DNS_TYPE_SOA,
-          "IXFR over UDP is answered with the SOA alone (RFC 1995 section 2)", "rcode %u, %u answers", rcode_of(&s),
-          s.answers);
+    tap_check(s.ok && rcode_of(&s) == DNS_RCODE_NOERROR && s.answers == 1 && s.first_type == DNS_TYPE_SOA,
+              "IXFR over UDP is answered with the SOA alone (RFC 1995 section 2)", "rcode %u, %u answers", rcode_of(&s),
+              s.answers);
     n = dns_answer_udp(zone, ixfr_current.bytes, ixfr_current.length, response, 512, false);
     s = summarize(response, n, NULL, NULL);
-    check(s.ok && rcode_of(&s) == DNS_RCODE_REFUSED, "IXFR over UDP from a client not allowed is REFUSED", "rcode %u",
-          rcode_of(&s));
+    tap_check(s.ok && rcode_of(&s) == DNS_RCODE_REFUSED, "IXFR over UDP from a client not allowed is REFUSED",
+              "rcode %u", rcode_of(&s));
     n = dns_answer(zone, ixfr_current.bytes, ixfr_current.length, response, 512);
     s = summarize(response, n, NULL, NULL);
-    check(s.ok && rcode_of(&s) == DNS_RCODE_REFUSED, "dns_answer allows no transfer", "rcode %u", rcode_of(&s));
+    tap_check(s.ok && rcode_of(&s) == DNS_RCODE_REFUSED, "dns_answer allows no transfer", "rcode %u", rcode_of(&s));
 
     s = run_transfer(zone, &ixfr_current, sizeof response, true, &t);
-    check(s.ok && t.messages == 1 && s.answers == 1 && s.first_type == DNS_TYPE_SOA,
-          "IXFR over TCP from a current client is the SOA alone", "%u messages, %u answers", t.messages, s.answers);
+    tap_check(s.ok && t.messages == 1 && s.answers == 1 && s.first_type == DNS_TYPE_SOA,
+              "IXFR over TCP from a current client is the SOA alone", "%u messages, %u answers", t.messages, s.answers);
     struct query ixfr_newer = make_query("example.org.", DNS_TYPE_IXFR, false, 2024010102);
     s = run_transfer(zone, &ixfr_newer, sizeof response, true, &t);
-    check(s.ok && s.answers == 1, "IXFR with a newer serial is the SOA alone", "%u answers", s.answers);
+    tap_check(s.ok && s.answers == 1, "IXFR with a newer serial is the SOA alone", "%u answers", s.answers);
     struct query ixfr_behind = make_query("example.org.", DNS_TYPE_IXFR, false, 2024010100);
     s = run_transfer(zone, &ixfr_behind, sizeof response, true, &t);
-    check(s.ok && t.records == TEST_ZONE_RECORDS + 1 && s.first_type == DNS_TYPE_SOA && s.last_type == DNS_TYPE_SOA,
-          "IXFR from a client behind gets the whole zone in AXFR form (RFC 1995 section 4)", "%u records", t.records);
+    tap_check(s.ok && t.records == TEST_ZONE_RECORDS + 1 && s.first_type == DNS_TYPE_SOA && s.last_type == DNS_TYPE_SOA,
+              "IXFR from a client behind gets the whole zone in AXFR form (RFC 1995 section 4)", "%u records",
+              t.records);
     /* 2024010101 + 2^31 + 1 is before 2024010101 in RFC 1982 arithmetic, though larger as a number. */
     struct query ixfr_wrapped = make_query("example.org.", DNS_TYPE_IXFR, false, 2024010101LL + 0x80000001LL);
     s = run_transfer(zone, &ixfr_wrapped, sizeof response, true, &t);
-    check(s.ok && t.records == TEST_ZONE_RECORDS + 1, "IXFR serials compare in RFC 1982 arithmetic", "%u records",
-          t.records);
+    tap_check(s.ok && t.records == TEST_ZONE_RECORDS + 1, "IXFR serials compare in RFC 1982 arithmetic", "%u records",
+              t.records);
     struct query ixfr_bare = make_query("example.org.", DNS_TYPE_IXFR, false, -1);
     s = run_transfer(zone, &ixfr_bare, sizeof response, true, &t);
-    check(s.ok && rcode_of(&s) == DNS_RCODE_FORMERR, "IXFR without the client's SOA is FORMERR", "rcode %u",
-          rcode_of(&s));
+    tap_check(s.ok && rcode_of(&s) == DNS_RCODE_FORMERR, "IXFR without the client's SOA is FORMERR", "rcode %u",
+              rcode_of(&s));
 
     /* What the server logs: the outcome of each query, and whether it was AXFR or IXFR. */
     struct {
@@ -351,16 +335,16 @@ static void transfer_checks(void)
     struct dns_transfer plain;
     struct query www = make_query("www.example.org.", DNS_TYPE_A, false, -1);
     dns_answer_tcp(zone, www.bytes, www.length, response, sizeof response, true, &plain);
-    check(right == sizeof outcomes / sizeof outcomes[0] && plain.outcome == DNS_TRANSFER_NONE,
-          "dns_answer_tcp says what became of each transfer", "%u of %zu right, plain query %u", right,
-          sizeof outcomes / sizeof outcomes[0], plain.outcome);
+    tap_check(right == sizeof outcomes / sizeof outcomes[0] && plain.outcome == DNS_TRANSFER_NONE,
+              "dns_answer_tcp says what became of each transfer", "%u of %zu right, plain query %u", right,
+              sizeof outcomes / sizeof outcomes[0], plain.outcome);
 
     struct query axfr_edns = make_query("example.org.", DNS_TYPE_AXFR, true, -1);
     s = run_transfer(zone, &axfr_edns, 512, true, &t);
-    check(t.all_ok && t.messages > 3 && t.largest <= 512 && t.records == TEST_ZONE_RECORDS + 1 && t.soas == 2 &&
-              t.questions == 1 && t.ids_match && t.opt_everywhere,
-          "AXFR in 512-octet messages: split, question once, OPT and ID in each", "%u messages, largest %zu",
-          t.messages, t.largest);
+    tap_check(t.all_ok && t.messages > 3 && t.largest <= 512 && t.records == TEST_ZONE_RECORDS + 1 && t.soas == 2 &&
+                  t.questions == 1 && t.ids_match && t.opt_everywhere,
+              "AXFR in 512-octet messages: split, question once, OPT and ID in each", "%u messages, largest %zu",
+              t.messages, t.largest);
 
     /* A zone larger than one message: 4,000 records of 100 octets. */
     static char text[600000];
@@ -371,14 +355,14 @@ static void transfer_checks(void)
     char error[200];
     struct dns_zone *large = dns_zone_parse(text, used, "example.org.", error, sizeof error);
     if (large == NULL) {
-        check(false, "the large zone parses", "%s", error);
+        tap_check(false, "the large zone parses", "%s", error);
         return;
     }
     s = run_transfer(large, &axfr, sizeof response, true, &t);
-    check(t.all_ok && t.messages >= 6 && t.largest <= DNS_TCP_MESSAGE_MAX && t.records == 4002 && t.soas == 2 &&
-              t.questions == 1,
-          "AXFR of 400 KB: several messages under 65,535 octets, every record", "%u messages, largest %zu, %u records",
-          t.messages, t.largest, t.records);
+    tap_check(t.all_ok && t.messages >= 6 && t.largest <= DNS_TCP_MESSAGE_MAX && t.records == 4002 && t.soas == 2 &&
+                  t.questions == 1,
+              "AXFR of 400 KB: several messages under 65,535 octets, every record",
+              "%u messages, largest %zu, %u records", t.messages, t.largest, t.records);
     dns_zone_free(large);
 
     /* A record too large for the message size ends the transfer with SERVFAIL. */
@@ -386,7 +370,7 @@ static void transfer_checks(void)
                             "$TTL 60\n@ SOA ns hm 1 2 3 4 5\nbig TXT \"%0250d\" \"%0250d\" \"%0250d\"\n", 0, 0, 0);
     struct dns_zone *fat = dns_zone_parse(text, used, "example.org.", error, sizeof error);
     if (fat == NULL) {
-        check(false, "the zone with a large record parses", "%s", error);
+        tap_check(false, "the zone with a large record parses", "%s", error);
         return;
     }
     struct dns_transfer transfer;
@@ -394,10 +378,10 @@ static void transfer_checks(void)
     s = summarize(response, n, NULL, NULL);
     size_t second = dns_transfer_next(&transfer, response, 512);
     struct summary after = summarize(response, second, NULL, NULL);
-    check(s.ok && s.answers == 1 && after.ok && rcode_of(&after) == DNS_RCODE_SERVFAIL &&
-              dns_transfer_next(&transfer, response, 512) == 0,
-          "a record larger than the messages ends the transfer with SERVFAIL", "first %u answers, then rcode %u",
-          s.answers, rcode_of(&after));
+    tap_check(s.ok && s.answers == 1 && after.ok && rcode_of(&after) == DNS_RCODE_SERVFAIL &&
+                  dns_transfer_next(&transfer, response, 512) == 0,
+              "a record larger than the messages ends the transfer with SERVFAIL", "first %u answers, then rcode %u",
+              s.answers, rcode_of(&after));
     dns_zone_free(fat);
 }
 
@@ -425,9 +409,9 @@ static void framing_checks(void)
     bool first_ok = first == DNS_FRAME_READY && length == 3 && memcmp(message, "abc", 3) == 0;
     enum dns_frame_status second = dns_frame_reader_next(&reader, &message, &length);
     bool second_ok = second == DNS_FRAME_READY && length == 2 && memcmp(message, "xy", 2) == 0;
-    check(first_ok && second_ok && dns_frame_reader_next(&reader, &message, &length) == DNS_FRAME_NEED_MORE &&
-              !dns_frame_reader_partial(&reader),
-          "two frames in one read come out in order", "statuses %d %d", first, second);
+    tap_check(first_ok && second_ok && dns_frame_reader_next(&reader, &message, &length) == DNS_FRAME_NEED_MORE &&
+                  !dns_frame_reader_partial(&reader),
+              "two frames in one read come out in order", "statuses %d %d", first, second);
 
     dns_frame_reader_init(&reader, buffer, sizeof buffer);
     unsigned early = 0;
@@ -438,13 +422,13 @@ static void framing_checks(void)
     bool partial = dns_frame_reader_partial(&reader);
     feed(&reader, two + 4, 1);
     enum dns_frame_status last = dns_frame_reader_next(&reader, &message, &length);
-    check(early == 0 && partial && last == DNS_FRAME_READY && length == 3 && memcmp(message, "abc", 3) == 0,
-          "a frame read one octet at a time comes out when complete", "%u early, last status %d", early, last);
+    tap_check(early == 0 && partial && last == DNS_FRAME_READY && length == 3 && memcmp(message, "abc", 3) == 0,
+              "a frame read one octet at a time comes out when complete", "%u early, last status %d", early, last);
 
     dns_frame_reader_init(&reader, buffer, sizeof buffer);
     feed(&reader, (const uint8_t[]){0, 0, 0, 1, 'z'}, 5);
-    check(dns_frame_reader_next(&reader, &message, &length) == DNS_FRAME_EMPTY, "a length of zero is an error",
-          "not reported");
+    tap_check(dns_frame_reader_next(&reader, &message, &length) == DNS_FRAME_EMPTY, "a length of zero is an error",
+              "not reported");
 
     dns_frame_reader_init(&reader, buffer, sizeof buffer);
     feed(&reader, (const uint8_t[]){0, 63}, 2);
@@ -452,14 +436,15 @@ static void framing_checks(void)
     dns_frame_reader_init(&reader, buffer, sizeof buffer);
     feed(&reader, (const uint8_t[]){0, 62}, 2);
     enum dns_frame_status fits = dns_frame_reader_next(&reader, &message, &length);
-    check(long_status == DNS_FRAME_TOO_LONG && fits == DNS_FRAME_NEED_MORE,
-          "a frame longer than the buffer is an error; one that fills it exactly is not", "statuses %d %d", long_status,
-          fits);
+    tap_check(long_status == DNS_FRAME_TOO_LONG && fits == DNS_FRAME_NEED_MORE,
+              "a frame longer than the buffer is an error; one that fills it exactly is not", "statuses %d %d",
+              long_status, fits);
 
     dns_frame_reader_init(&reader, buffer, sizeof buffer);
     feed(&reader, (const uint8_t[]){0, 5, 'a', 'b'}, 4);
-    check(dns_frame_reader_next(&reader, &message, &length) == DNS_FRAME_NEED_MORE && dns_frame_reader_partial(&reader),
-          "a frame cut off by the end of the stream shows as partial", "not partial");
+    tap_check(dns_frame_reader_next(&reader, &message, &length) == DNS_FRAME_NEED_MORE &&
+                  dns_frame_reader_partial(&reader),
+              "a frame cut off by the end of the stream shows as partial", "not partial");
 
     /* A frame that starts near the end of the buffer moves to the front to grow. */
     dns_frame_reader_init(&reader, buffer, 8);
@@ -468,7 +453,7 @@ static void framing_checks(void)
     feed(&reader, (const uint8_t[]){'l', 'l', 'o'}, 3);
     bool hello = dns_frame_reader_next(&reader, &message, &length) == DNS_FRAME_READY && length == 5 &&
                  memcmp(message, "hello", 5) == 0;
-    check(ok_frame && hello, "the buffer is reused once frames are taken", "ok %d hello %d", ok_frame, hello);
+    tap_check(ok_frame && hello, "the buffer is reused once frames are taken", "ok %d hello %d", ok_frame, hello);
 
     uint8_t out[40];
     struct dns_frame_writer writer;
@@ -483,25 +468,25 @@ static void framing_checks(void)
     dns_frame_writer_commit(&writer, 16);
     size_t pending_length;
     const uint8_t *pending = dns_frame_writer_pending(&writer, &pending_length);
-    check(room_ok && pending_length == 32 && pending[0] == 0 && pending[1] == 12 && pending[14] == 0 &&
-              pending[15] == 16 && memcmp(pending + 16, "another", 7) == 0,
-          "the writer queues messages after their lengths", "room ok %d, %zu pending", room_ok, pending_length);
+    tap_check(room_ok && pending_length == 32 && pending[0] == 0 && pending[1] == 12 && pending[14] == 0 &&
+                  pending[15] == 16 && memcmp(pending + 16, "another", 7) == 0,
+              "the writer queues messages after their lengths", "room ok %d, %zu pending", room_ok, pending_length);
     dns_frame_writer_sent(&writer, 5);
     pending = dns_frame_writer_pending(&writer, &pending_length);
     bool rest = pending_length == 27 && memcmp(pending, "lve-bytes", 9) == 0;
     space = dns_frame_writer_message_space(&writer, &room);
     pending = dns_frame_writer_pending(&writer, &pending_length);
-    check(rest && room == 0 && pending_length == 27 && memcmp(pending, "lve-bytes", 9) == 0,
-          "a partial write leaves the rest queued; a full queue offers no room", "rest %d room %zu", rest, room);
+    tap_check(rest && room == 0 && pending_length == 27 && memcmp(pending, "lve-bytes", 9) == 0,
+              "a partial write leaves the rest queued; a full queue offers no room", "rest %d room %zu", rest, room);
     dns_frame_writer_sent(&writer, 27);
     space = dns_frame_writer_message_space(&writer, &room);
-    check(dns_frame_writer_pending(&writer, &pending_length) == NULL && pending_length == 0 && room == 38,
-          "a drained writer offers its whole buffer", "room %zu", room);
+    tap_check(dns_frame_writer_pending(&writer, &pending_length) == NULL && pending_length == 0 && room == 38,
+              "a drained writer offers its whole buffer", "room %zu", room);
 
     static uint8_t large[70000];
     dns_frame_writer_init(&writer, large, sizeof large);
     dns_frame_writer_message_space(&writer, &room);
-    check(room == DNS_TCP_MESSAGE_MAX, "no message over 65,535 octets is offered room", "room %zu", room);
+    tap_check(room == DNS_TCP_MESSAGE_MAX, "no message over 65,535 octets is offered room", "room %zu", room);
 }
 
 /* --- the transfer access list -------------------------------------------------------------------------------- */
@@ -520,19 +505,20 @@ static void acl_checks(void)
 {
     struct dns_acl acl;
     char error[160];
-    check(parses(&acl, "", error, sizeof error) && acl.count == 0 && !dns_acl_allows(&acl, ipv4(127, 0, 0, 1)),
-          "an empty list allows nobody", "%s", error);
-    check(parses(&acl, " , ,", error, sizeof error) && acl.count == 0, "separators alone allow nobody", "%s", error);
-    check(parses(&acl, "127.0.0.1", error, sizeof error) && dns_acl_allows(&acl, ipv4(127, 0, 0, 1)) &&
-              !dns_acl_allows(&acl, ipv4(127, 0, 0, 2)),
-          "an address alone is itself only", "%s", error);
-    check(parses(&acl, "10.0.0.0/8, 192.0.2.0/24 198.51.100.7/32", error, sizeof error) && acl.count == 3 &&
-              dns_acl_allows(&acl, ipv4(10, 200, 3, 4)) && dns_acl_allows(&acl, ipv4(192, 0, 2, 255)) &&
-              dns_acl_allows(&acl, ipv4(198, 51, 100, 7)) && !dns_acl_allows(&acl, ipv4(192, 0, 3, 1)) &&
-              !dns_acl_allows(&acl, ipv4(11, 0, 0, 0)),
-          "prefixes match their addresses, commas or spaces between", "%s", error);
-    check(parses(&acl, "0.0.0.0/0", error, sizeof error) && dns_acl_allows(&acl, ipv4(203, 0, 113, 9)),
-          "0.0.0.0/0 allows everyone", "%s", error);
+    tap_check(parses(&acl, "", error, sizeof error) && acl.count == 0 && !dns_acl_allows(&acl, ipv4(127, 0, 0, 1)),
+              "an empty list allows nobody", "%s", error);
+    tap_check(parses(&acl, " , ,", error, sizeof error) && acl.count == 0, "separators alone allow nobody", "%s",
+              error);
+    tap_check(parses(&acl, "127.0.0.1", error, sizeof error) && dns_acl_allows(&acl, ipv4(127, 0, 0, 1)) &&
+                  !dns_acl_allows(&acl, ipv4(127, 0, 0, 2)),
+              "an address alone is itself only", "%s", error);
+    tap_check(parses(&acl, "10.0.0.0/8, 192.0.2.0/24 198.51.100.7/32", error, sizeof error) && acl.count == 3 &&
+                  dns_acl_allows(&acl, ipv4(10, 200, 3, 4)) && dns_acl_allows(&acl, ipv4(192, 0, 2, 255)) &&
+                  dns_acl_allows(&acl, ipv4(198, 51, 100, 7)) && !dns_acl_allows(&acl, ipv4(192, 0, 3, 1)) &&
+                  !dns_acl_allows(&acl, ipv4(11, 0, 0, 0)),
+              "prefixes match their addresses, commas or spaces between", "%s", error);
+    tap_check(parses(&acl, "0.0.0.0/0", error, sizeof error) && dns_acl_allows(&acl, ipv4(203, 0, 113, 9)),
+              "0.0.0.0/0 allows everyone", "%s", error);
 
     static const char *const bad[] = {
         "256.0.0.1", "1.2.3",    "1.2.3.4/33", "10.0.0.1/8",  "01.2.3.4",          "1.2.3.4x",
@@ -543,16 +529,16 @@ static void acl_checks(void)
         error[0] = '\0';
         refused += !parses(&acl, bad[i], error, sizeof error) && strncmp(error, "entry 1 ", 8) == 0 && acl.count == 0;
     }
-    check(refused == sizeof bad / sizeof bad[0], "malformed entries are refused with a reason", "%u of %zu refused",
-          refused, sizeof bad / sizeof bad[0]);
+    tap_check(refused == sizeof bad / sizeof bad[0], "malformed entries are refused with a reason", "%u of %zu refused",
+              refused, sizeof bad / sizeof bad[0]);
     char many[33 * 12 + 1] = "";
     for (int i = 0; i < 33; i++) {
         snprintf(many + strlen(many), sizeof many - strlen(many), "10.0.0.%d ", i);
     }
-    check(!parses(&acl, many, error, sizeof error) && strstr(error, "entry 33") != NULL,
-          "more than 32 entries are refused", "%s", error);
-    check(!parses(&acl, "127.0.0.1 1.2.3", error, 12) && strlen(error) == 11, "the reason fits the buffer given",
-          "'%s'", error);
+    tap_check(!parses(&acl, many, error, sizeof error) && strstr(error, "entry 33") != NULL,
+              "more than 32 entries are refused", "%s", error);
+    tap_check(!parses(&acl, "127.0.0.1 1.2.3", error, 12) && strlen(error) == 11, "the reason fits the buffer given",
+              "'%s'", error);
 }
 
 /* --- corpus replays ------------------------------------------------------------------------------------------ */
@@ -576,8 +562,7 @@ static int replay(const char *directory, bool frames)
     }
     closedir(dir);
     qsort(names, count, sizeof names[0], (int (*)(const void *, const void *))strcmp);
-    printf("1..%zu\n", count);
-    fflush(stdout);
+    tap_plan((unsigned)count);
     static uint8_t input[1 << 20];
     for (size_t i = 0; i < count; i++) {
         char path[4400];
@@ -590,10 +575,10 @@ static int replay(const char *directory, bool frames)
         const char *why = file == NULL ? "unreadable"
                           : frames     ? stream_check(zone, input, length)
                                        : acl_check((const char *)input, length);
-        check(why == NULL, names[i], "%s", why);
+        tap_check(why == NULL, names[i], "%s", why);
     }
     dns_zone_free(zone);
-    return failures == 0 ? 0 : 1;
+    return tap_exit_status();
 }
 
 enum { TCP_ANSWER_CHECKS = 9, TRANSFER_CHECKS = 20, FRAMING_CHECKS = 10, ACL_CHECKS = 8 };
@@ -616,32 +601,14 @@ int main(int argc, char **argv)
         printf("1..1\nnot ok 1 - the test zone parses: %s\n", error);
         return 1;
     }
-    static const struct {
-        const char *name;
-        void (*run)(void);
-        unsigned planned;
-    } groups[] = {
+    /* Each group's count is fixed: a group that runs a different number of checks fails the run. */
+    static const struct tap_group groups[] = {
         {"tcp answers", tcp_answer_checks, TCP_ANSWER_CHECKS},
         {"transfers", transfer_checks, TRANSFER_CHECKS},
         {"framing", framing_checks, FRAMING_CHECKS},
         {"acl", acl_checks, ACL_CHECKS},
     };
-    unsigned planned = 0;
-    for (size_t g = 0; g < sizeof groups / sizeof groups[0]; g++) {
-        planned += groups[g].planned;
-    }
-    printf("1..%u\n", planned);
-    fflush(stdout);
-    bool counts_match = true;
-    for (size_t g = 0; g < sizeof groups / sizeof groups[0]; g++) {
-        unsigned before = test_number;
-        groups[g].run();
-        if (test_number - before != groups[g].planned) {
-            fprintf(stderr, "tcp_test: the %s group ran %u checks but plans %u; update its count\n", groups[g].name,
-                    test_number - before, groups[g].planned);
-            counts_match = false;
-        }
-    }
+    int status = tap_run_groups("tcp_test", groups, sizeof groups / sizeof groups[0]);
     dns_zone_free(zone);
-    return failures == 0 && counts_match ? 0 : 1;
+    return status;
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/testing/tap.h"
 #include "lib/tcpip/tcp_core.h"
 #include "lib/tcpip/tcp_isn.h"
 #include "lib/tcpip/tcp_reass.h"
@@ -22,25 +23,6 @@
 
 #define MS UINT64_C(1000000)
 #define SECONDS UINT64_C(1000000000)
-
-static unsigned test_number, failures;
-
-__attribute__((__format__(__printf__, 3, 4))) static bool check(bool ok, const char *name, const char *format, ...)
-{
-    test_number++;
-    if (ok) {
-        printf("ok %u - %s\n", test_number, name);
-        return true;
-    }
-    failures++;
-    printf("not ok %u - %s: ", test_number, name);
-    va_list args;
-    va_start(args, format);
-    vprintf(format, args);
-    va_end(args);
-    printf("\n");
-    return false;
-}
 
 /* --- an application over the flow API ---------------------------------------------------------------------- */
 
@@ -235,24 +217,24 @@ static void test_wire(void)
                                     .ts_echo = 0x55667788};
     size_t len = build(bytes, &header, 10);
     int rc = tcp_segment_parse(bytes, len, 1, 2, &segment);
-    check(rc == 0 && len == 40 + 10 && segment.seq == 0xfffffff0 && segment.ack == 7 && segment.mss == 1460 &&
-              segment.wscale == 9 && segment.ts_value == 0x11223344 && segment.ts_echo == 0x55667788 &&
-              segment.payload_len == 10 && segment.window == 4096,
-          "wire: a SYN-ACK with every option round-trips", "rc %d len %zu", rc, len);
-    check(tcp_segment_parse(bytes, len, 1, 3, &segment) == TCP_PARSE_CHECKSUM, "wire: the pseudo header is checked",
-          "accepted");
-    check(tcp_segment_parse(bytes, 19, 1, 2, &segment) == TCP_PARSE_SHORT, "wire: 19 bytes are short", "accepted");
+    tap_check(rc == 0 && len == 40 + 10 && segment.seq == 0xfffffff0 && segment.ack == 7 && segment.mss == 1460 &&
+                  segment.wscale == 9 && segment.ts_value == 0x11223344 && segment.ts_echo == 0x55667788 &&
+                  segment.payload_len == 10 && segment.window == 4096,
+              "wire: a SYN-ACK with every option round-trips", "rc %d len %zu", rc, len);
+    tap_check(tcp_segment_parse(bytes, len, 1, 3, &segment) == TCP_PARSE_CHECKSUM, "wire: the pseudo header is checked",
+              "accepted");
+    tap_check(tcp_segment_parse(bytes, 19, 1, 2, &segment) == TCP_PARSE_SHORT, "wire: 19 bytes are short", "accepted");
 
     struct tcp_header_out plain = {.source_port = 1, .destination_port = 2, .flags = TCP_FLAG_ACK};
     len = build(bytes, &plain, 0);
     bytes[12] = 4 << 4;
     refresh_checksum(bytes, len);
-    check(tcp_segment_parse(bytes, len, 1, 2, &segment) == TCP_PARSE_DATA_OFFSET, "wire: data offset 4 is refused",
-          "accepted");
+    tap_check(tcp_segment_parse(bytes, len, 1, 2, &segment) == TCP_PARSE_DATA_OFFSET, "wire: data offset 4 is refused",
+              "accepted");
     bytes[12] = 6 << 4; /* 24 bytes of header in a 20-byte segment */
     refresh_checksum(bytes, len);
-    check(tcp_segment_parse(bytes, len, 1, 2, &segment) == TCP_PARSE_DATA_OFFSET,
-          "wire: a data offset past the end is refused", "accepted");
+    tap_check(tcp_segment_parse(bytes, len, 1, 2, &segment) == TCP_PARSE_DATA_OFFSET,
+              "wire: a data offset past the end is refused", "accepted");
 
     /* Options: MSS cut short by the header's end, a zero length, a wrong length for a known kind. */
     const uint8_t bad_options[][4] = {{1, 1, 2, 4}, {5, 0, 0, 0}, {3, 4, 7, 0}, {8, 10, 0, 0}};
@@ -263,32 +245,32 @@ static void test_wire(void)
         bytes[12] = 6 << 4;
         len += 4;
         refresh_checksum(bytes, len);
-        check(tcp_segment_parse(bytes, len, 1, 2, &segment) == TCP_PARSE_OPTIONS, "wire: a truncated option is refused",
-              "case %zu accepted", i);
+        tap_check(tcp_segment_parse(bytes, len, 1, 2, &segment) == TCP_PARSE_OPTIONS,
+                  "wire: a truncated option is refused", "case %zu accepted", i);
     }
     struct tcp_header_out synfin = {.source_port = 1, .destination_port = 2, .flags = TCP_FLAG_SYN | TCP_FLAG_FIN};
     len = build(bytes, &synfin, 0);
-    check(tcp_segment_parse(bytes, len, 1, 2, &segment) == TCP_PARSE_FLAGS, "wire: SYN+FIN is refused", "accepted");
+    tap_check(tcp_segment_parse(bytes, len, 1, 2, &segment) == TCP_PARSE_FLAGS, "wire: SYN+FIN is refused", "accepted");
     synfin.flags = TCP_FLAG_SYN | TCP_FLAG_RST;
     len = build(bytes, &synfin, 0);
-    check(tcp_segment_parse(bytes, len, 1, 2, &segment) == TCP_PARSE_FLAGS, "wire: SYN+RST is refused", "accepted");
+    tap_check(tcp_segment_parse(bytes, len, 1, 2, &segment) == TCP_PARSE_FLAGS, "wire: SYN+RST is refused", "accepted");
     plain.source_port = 0;
     len = build(bytes, &plain, 0);
-    check(tcp_segment_parse(bytes, len, 1, 2, &segment) == TCP_PARSE_PORT, "wire: port 0 is refused", "accepted");
+    tap_check(tcp_segment_parse(bytes, len, 1, 2, &segment) == TCP_PARSE_PORT, "wire: port 0 is refused", "accepted");
     struct tcp_header_out big_shift = {
         .source_port = 1, .destination_port = 2, .flags = TCP_FLAG_SYN, .has_wscale = true, .wscale = 20};
     len = build(bytes, &big_shift, 0);
-    check(tcp_segment_parse(bytes, len, 1, 2, &segment) == 0 && segment.wscale == 14,
-          "wire: a window shift over 14 is taken as 14 (RFC 7323 2.3)", "shift %u", segment.wscale);
+    tap_check(tcp_segment_parse(bytes, len, 1, 2, &segment) == 0 && segment.wscale == 14,
+              "wire: a window shift over 14 is taken as 14 (RFC 7323 2.3)", "shift %u", segment.wscale);
 }
 
 static void test_seq(void)
 {
-    check(seq_lt(0xfffffff0u, 0x10) && seq_gt(0x10, 0xfffffff0u) && !seq_lt(0x10, 0xfffffff0u),
-          "seq: comparisons hold across the wrap", "wrong");
-    check(seq_in_window(0x5, 0xfffffff0u, 0x20) && !seq_in_window(0x20, 0xfffffff0u, 0x20) &&
-              !seq_in_window(0xffffffefu, 0xfffffff0u, 0x20),
-          "seq: windows hold across the wrap", "wrong");
+    tap_check(seq_lt(0xfffffff0u, 0x10) && seq_gt(0x10, 0xfffffff0u) && !seq_lt(0x10, 0xfffffff0u),
+              "seq: comparisons hold across the wrap", "wrong");
+    tap_check(seq_in_window(0x5, 0xfffffff0u, 0x20) && !seq_in_window(0x20, 0xfffffff0u, 0x20) &&
+                  !seq_in_window(0xffffffefu, 0xfffffff0u, 0x20),
+              "seq: windows hold across the wrap", "wrong");
 }
 
 static void test_siphash_and_isn(void)
@@ -300,44 +282,46 @@ static void test_siphash_and_isn(void)
         message[i] = (uint8_t)i;
     /* The reference vectors of the SipHash paper (appendix A) and its test suite. */
     uint64_t empty = tcp_siphash24(key, message, 0), fifteen = tcp_siphash24(key, message, 15);
-    check(empty == UINT64_C(0x726fdb47dd0e0e31) && fifteen == UINT64_C(0xa129ca6149be45e5),
-          "isn: SipHash-2-4 gives the reference values", "%016llx %016llx", (unsigned long long)empty,
-          (unsigned long long)fifteen);
+    tap_check(empty == UINT64_C(0x726fdb47dd0e0e31) && fifteen == UINT64_C(0xa129ca6149be45e5),
+              "isn: SipHash-2-4 gives the reference values", "%016llx %016llx", (unsigned long long)empty,
+              (unsigned long long)fifteen);
     uint32_t a = tcp_isn(key, 1, 80, 2, 5000, 0), b = tcp_isn(key, 1, 80, 2, 5000, 4000);
     uint32_t c = tcp_isn(key, 1, 80, 2, 5001, 0);
-    check(b - a == 1 && c != a, "isn: the clock ticks every 4 us, and the 4-tuple changes the offset", "%u %u %u", a, b,
-          c);
+    tap_check(b - a == 1 && c != a, "isn: the clock ticks every 4 us, and the 4-tuple changes the offset", "%u %u %u",
+              a, b, c);
     key[0] ^= 1;
-    check(tcp_isn(key, 1, 80, 2, 5000, 0) != a, "isn: the key changes the offset", "same");
+    tap_check(tcp_isn(key, 1, 80, 2, 5000, 0) != a, "isn: the key changes the offset", "same");
 }
 
 static void test_rto(void)
 {
     struct tcp_rto rto;
     tcp_rto_init(&rto, 200 * MS);
-    check(tcp_rto_current(&rto) == SECONDS, "rto: 1 s before any sample (RFC 6298 2.1)", "%llu",
-          (unsigned long long)tcp_rto_current(&rto));
+    tap_check(tcp_rto_current(&rto) == SECONDS, "rto: 1 s before any sample (RFC 6298 2.1)", "%llu",
+              (unsigned long long)tcp_rto_current(&rto));
     tcp_rto_sample(&rto, 100 * MS);
-    check(tcp_rto_current(&rto) == 300 * MS, "rto: the first sample R gives R + 4 R/2", "%llu",
-          (unsigned long long)tcp_rto_current(&rto));
+    tap_check(tcp_rto_current(&rto) == 300 * MS, "rto: the first sample R gives R + 4 R/2", "%llu",
+              (unsigned long long)tcp_rto_current(&rto));
     tcp_rto_sample(&rto, 100 * MS);
-    check(rto.srtt_ns == 100 * MS && rto.rttvar_ns == 75 * MS / 2, "rto: SRTT and RTTVAR follow alpha 1/8, beta 1/4",
-          "%llu %llu", (unsigned long long)rto.srtt_ns, (unsigned long long)rto.rttvar_ns);
+    tap_check(rto.srtt_ns == 100 * MS && rto.rttvar_ns == 75 * MS / 2,
+              "rto: SRTT and RTTVAR follow alpha 1/8, beta 1/4", "%llu %llu", (unsigned long long)rto.srtt_ns,
+              (unsigned long long)rto.rttvar_ns);
     uint64_t before = tcp_rto_current(&rto);
     tcp_rto_backoff(&rto);
     tcp_rto_backoff(&rto);
-    check(tcp_rto_current(&rto) == 4 * before, "rto: each backoff doubles", "%llu",
-          (unsigned long long)tcp_rto_current(&rto));
+    tap_check(tcp_rto_current(&rto) == 4 * before, "rto: each backoff doubles", "%llu",
+              (unsigned long long)tcp_rto_current(&rto));
     for (int i = 0; i < 40; i++)
         tcp_rto_backoff(&rto);
-    check(tcp_rto_current(&rto) == TCP_RTO_MAX_NS, "rto: backoff stops at 60 s", "%llu",
-          (unsigned long long)tcp_rto_current(&rto));
+    tap_check(tcp_rto_current(&rto) == TCP_RTO_MAX_NS, "rto: backoff stops at 60 s", "%llu",
+              (unsigned long long)tcp_rto_current(&rto));
     tcp_rto_sample(&rto, 1 * MS);
-    check(rto.backoff == 0 && tcp_rto_current(&rto) == rto.base_ns, "rto: a sample clears the backoff", "%llu",
-          (unsigned long long)tcp_rto_current(&rto));
+    tap_check(rto.backoff == 0 && tcp_rto_current(&rto) == rto.base_ns, "rto: a sample clears the backoff", "%llu",
+              (unsigned long long)tcp_rto_current(&rto));
     tcp_rto_init(&rto, 200 * MS);
     tcp_rto_sample(&rto, 1 * MS);
-    check(tcp_rto_current(&rto) == 200 * MS, "rto: the floor holds", "%llu", (unsigned long long)tcp_rto_current(&rto));
+    tap_check(tcp_rto_current(&rto) == 200 * MS, "rto: the floor holds", "%llu",
+              (unsigned long long)tcp_rto_current(&rto));
 }
 
 static void test_ring_and_reass(void)
@@ -349,15 +333,15 @@ static void test_ring_and_reass(void)
     tcp_ring_discard(&ring, 6);
     uint32_t second = tcp_ring_append(&ring, (const uint8_t *)"ijklmnopqr", 10);
     tcp_ring_peek(&ring, 0, out, ring.len);
-    check(first == 8 && second == 8 && ring.len == 10 && memcmp(out, "ghijklmnop", 10) == 0,
-          "ring: appends wrap and stop at the capacity", "len %u", ring.len);
+    tap_check(first == 8 && second == 8 && ring.len == 10 && memcmp(out, "ghijklmnop", 10) == 0,
+              "ring: appends wrap and stop at the capacity", "len %u", ring.len);
     tcp_ring_discard(&ring, 10);
     tcp_ring_place(&ring, 3, (const uint8_t *)"DEF", 3);
     tcp_ring_append(&ring, (const uint8_t *)"abc", 3);
     tcp_ring_commit(&ring, 3);
     tcp_ring_peek(&ring, 0, out, 6);
-    check(ring.len == 6 && memcmp(out, "abcDEF", 6) == 0, "ring: parked bytes join when the gap fills", "len %u",
-          ring.len);
+    tap_check(ring.len == 6 && memcmp(out, "abcDEF", 6) == 0, "ring: parked bytes join when the gap fills", "len %u",
+              ring.len);
 
     /* Bytes parked while the queue empties stay where the next in-order bytes will land. */
     tcp_ring_discard(&ring, ring.len);
@@ -366,20 +350,20 @@ static void test_ring_and_reass(void)
     tcp_ring_discard(&ring, 2);
     tcp_ring_commit(&ring, 2);
     tcp_ring_peek(&ring, 0, out, 2);
-    check(ring.len == 2 && memcmp(out, "XY", 2) == 0, "ring: parked bytes survive the queue emptying", "len %u",
-          ring.len);
+    tap_check(ring.len == 2 && memcmp(out, "XY", 2) == 0, "ring: parked bytes survive the queue emptying", "len %u",
+              ring.len);
 
     struct tcp_reass reass = {0};
     bool ok = tcp_reass_add(&reass, 100, 110) && tcp_reass_add(&reass, 120, 130) && tcp_reass_add(&reass, 110, 120);
-    check(ok && reass.count == 1 && reass.ranges[0].start == 100 && reass.ranges[0].end == 130,
-          "reass: touching ranges merge", "count %u", reass.count);
+    tap_check(ok && reass.count == 1 && reass.ranges[0].start == 100 && reass.ranges[0].end == 130,
+              "reass: touching ranges merge", "count %u", reass.count);
     for (uint32_t i = 0; i < TCP_REASS_RANGES - 1; i++)
         tcp_reass_add(&reass, 200 + 20 * i, 210 + 20 * i);
-    check(reass.count == TCP_REASS_RANGES && !tcp_reass_add(&reass, 1000, 1001) && tcp_reass_add(&reass, 205, 215),
-          "reass: the list is bounded, but a range that touches one still merges", "count %u", reass.count);
+    tap_check(reass.count == TCP_REASS_RANGES && !tcp_reass_add(&reass, 1000, 1001) && tcp_reass_add(&reass, 205, 215),
+              "reass: the list is bounded, but a range that touches one still merges", "count %u", reass.count);
     uint32_t edge = tcp_reass_advance(&reass, 100);
-    check(edge == 130 && reass.count == TCP_REASS_RANGES - 1, "reass: the edge runs to the end of a reached range",
-          "edge %u", edge);
+    tap_check(edge == 130 && reass.count == TCP_REASS_RANGES - 1, "reass: the edge runs to the end of a reached range",
+              "edge %u", edge);
 }
 
 /* --- scenarios between two cores ------------------------------------------------------------------------------ */
@@ -393,22 +377,22 @@ static void test_handshake_and_options(void)
     app_init(&client, &sim.endpoints[0].core, 0);
     app_init(&server, &sim.endpoints[1].core, 0);
     bool open = open_pair(&sim, &client, &server);
-    check(open && client.writable == 1 && server.accepted == 1 && client.conn->state == TCP_ESTABLISHED &&
-              server.conn->state == TCP_ESTABLISHED,
-          "handshake: connect completes with writable, the listener accepts", "writable %u accepted %u",
-          client.writable, server.accepted);
+    tap_check(open && client.writable == 1 && server.accepted == 1 && client.conn->state == TCP_ESTABLISHED &&
+                  server.conn->state == TCP_ESTABLISHED,
+              "handshake: connect completes with writable, the listener accepts", "writable %u accepted %u",
+              client.writable, server.accepted);
     if (open) {
-        check(client.conn->wscale_ok && client.conn->ts_ok && server.conn->ts_ok && client.conn->rcv_wscale == 2 &&
-                  server.conn->snd_wscale == 2 && client.conn->snd_mss == 1460 - 12,
-              "handshake: window scaling and timestamps agreed, MSS less the timestamps", "wscale %u mss %u",
-              client.conn->rcv_wscale, client.conn->snd_mss);
-        check(sim.log[0].segment.has_mss && sim.log[0].segment.has_wscale && sim.log[0].segment.has_timestamps &&
-                  sim.log[0].segment.ts_echo == 0 && sim.log[1].segment.flags == (TCP_FLAG_SYN | TCP_FLAG_ACK),
-              "handshake: the SYN offers MSS, scaling and timestamps; the answer is SYN-ACK", "flags %x",
-              sim.log[1].segment.flags);
-        check(client.conn->rto.has_sample && client.conn->rto.srtt_ns <= 3 * MS,
-              "handshake: the SYN's round trip is the first RTT sample", "srtt %llu",
-              (unsigned long long)client.conn->rto.srtt_ns);
+        tap_check(client.conn->wscale_ok && client.conn->ts_ok && server.conn->ts_ok && client.conn->rcv_wscale == 2 &&
+                      server.conn->snd_wscale == 2 && client.conn->snd_mss == 1460 - 12,
+                  "handshake: window scaling and timestamps agreed, MSS less the timestamps", "wscale %u mss %u",
+                  client.conn->rcv_wscale, client.conn->snd_mss);
+        tap_check(sim.log[0].segment.has_mss && sim.log[0].segment.has_wscale && sim.log[0].segment.has_timestamps &&
+                      sim.log[0].segment.ts_echo == 0 && sim.log[1].segment.flags == (TCP_FLAG_SYN | TCP_FLAG_ACK),
+                  "handshake: the SYN offers MSS, scaling and timestamps; the answer is SYN-ACK", "flags %x",
+                  sim.log[1].segment.flags);
+        tap_check(client.conn->rto.has_sample && client.conn->rto.srtt_ns <= 3 * MS,
+                  "handshake: the SYN's round trip is the first RTT sample", "srtt %llu",
+                  (unsigned long long)client.conn->rto.srtt_ns);
     }
     app_free(&client);
     app_free(&server);
@@ -435,8 +419,8 @@ static bool bulk_both_ways(struct sim *sim, size_t len, uint64_t budget, struct 
     bool ok = open && client->received_len == len && server->received_len == len &&
               memcmp(client->received, down, len) == 0 && memcmp(server->received, up, len) == 0 && client->eof &&
               server->eof;
-    check(ok, label, "open %d up %zu/%zu down %zu/%zu eof %d %d", open, server->received_len, len, client->received_len,
-          len, client->eof, server->eof);
+    tap_check(ok, label, "open %d up %zu/%zu down %zu/%zu eof %d %d", open, server->received_len, len,
+              client->received_len, len, client->eof, server->eof);
     free(up);
     free(down);
     return ok;
@@ -449,16 +433,17 @@ static void test_bulk(void)
     struct app client, server;
     sim_init(&sim, &limits, false);
     bulk_both_ways(&sim, 300000, 5 * SECONDS, &client, &server, "data: 300 kB each way arrive intact, then EOF");
-    check(client.writable > 1 && sim.endpoints[0].core.counters.retransmits == 0,
-          "data: writes beyond the 16 kB buffer get writable again (backpressure), nothing is resent", "writable %u",
-          client.writable);
+    tap_check(client.writable > 1 && sim.endpoints[0].core.counters.retransmits == 0,
+              "data: writes beyond the 16 kB buffer get writable again (backpressure), nothing is resent",
+              "writable %u", client.writable);
     /* Both sides shut down and read EOF: the one that sent its FIN first waits in TIME_WAIT, then it expires. */
     uint32_t before = tcp_core_connections(&sim.endpoints[0].core) + tcp_core_connections(&sim.endpoints[1].core);
     tcp_core_close(&sim.endpoints[0].core, client.conn);
     tcp_core_close(&sim.endpoints[1].core, server.conn);
     sim_run(&sim, 3 * SECONDS);
     uint32_t after = tcp_core_connections(&sim.endpoints[0].core) + tcp_core_connections(&sim.endpoints[1].core);
-    check(before == 2 && after == 0, "close: after 2 MSL no connection is left", "before %u after %u", before, after);
+    tap_check(before == 2 && after == 0, "close: after 2 MSL no connection is left", "before %u after %u", before,
+              after);
     app_free(&client);
     app_free(&server);
     sim_free(&sim);
@@ -483,10 +468,10 @@ static void test_loss_and_reordering(void)
     bulk_both_ways(&sim, 200000, 60 * SECONDS, &client, &server,
                    "loss: with every 13th segment dropped, 200 kB each way arrive intact");
     struct tcp_counters *a = &sim.endpoints[0].core.counters, *b = &sim.endpoints[1].core.counters;
-    check(a->fast_retransmits + b->fast_retransmits > 0 && a->out_of_order + b->out_of_order > 0,
-          "loss: holes are repaired by fast retransmit, later segments were kept for reassembly", "fast %llu ooo %llu",
-          (unsigned long long)(a->fast_retransmits + b->fast_retransmits),
-          (unsigned long long)(a->out_of_order + b->out_of_order));
+    tap_check(a->fast_retransmits + b->fast_retransmits > 0 && a->out_of_order + b->out_of_order > 0,
+              "loss: holes are repaired by fast retransmit, later segments were kept for reassembly",
+              "fast %llu ooo %llu", (unsigned long long)(a->fast_retransmits + b->fast_retransmits),
+              (unsigned long long)(a->out_of_order + b->out_of_order));
     app_free(&client);
     app_free(&server);
     sim_free(&sim);
@@ -495,8 +480,8 @@ static void test_loss_and_reordering(void)
     sim.reorder = true;
     sim.latency_ns = 5 * MS;
     bulk_both_ways(&sim, 200000, 20 * SECONDS, &client, &server, "reordering: 200 kB each way arrive intact");
-    check(sim.endpoints[0].core.counters.out_of_order + sim.endpoints[1].core.counters.out_of_order > 0,
-          "reordering: segments that came early were parked, not dropped", "none parked");
+    tap_check(sim.endpoints[0].core.counters.out_of_order + sim.endpoints[1].core.counters.out_of_order > 0,
+              "reordering: segments that came early were parked, not dropped", "none parked");
     app_free(&client);
     app_free(&server);
     sim_free(&sim);
@@ -517,15 +502,15 @@ static void test_close_sequences(void)
     struct tcp_conn *client_conn = client.conn;
     tcp_core_close(&sim.endpoints[0].core, client.conn);
     client.conn = NULL;
-    check(client_conn->state == TCP_FIN_WAIT_1, "close: close sends FIN (FIN_WAIT_1)", "%s",
-          tcp_state_name(client_conn->state));
+    tap_check(client_conn->state == TCP_FIN_WAIT_1, "close: close sends FIN (FIN_WAIT_1)", "%s",
+              tcp_state_name(client_conn->state));
     sim_run(&sim, 1 * MS + 500000); /* the FIN arrives; the server's ACK and FIN are on the way */
-    check(server.eof && server.conn == NULL, "close: the peer reads EOF and closes (CLOSE_WAIT -> LAST_ACK)", "eof %d",
-          server.eof);
+    tap_check(server.eof && server.conn == NULL, "close: the peer reads EOF and closes (CLOSE_WAIT -> LAST_ACK)",
+              "eof %d", server.eof);
     sim_run(&sim, 2 * MS);
-    check(client_conn->state == TCP_TIME_WAIT && tcp_core_connections(&sim.endpoints[1].core) == 0,
-          "close: the closer waits in TIME_WAIT, the other side is gone after LAST_ACK", "%s, server %u",
-          tcp_state_name(client_conn->state), tcp_core_connections(&sim.endpoints[1].core));
+    tap_check(client_conn->state == TCP_TIME_WAIT && tcp_core_connections(&sim.endpoints[1].core) == 0,
+              "close: the closer waits in TIME_WAIT, the other side is gone after LAST_ACK", "%s, server %u",
+              tcp_state_name(client_conn->state), tcp_core_connections(&sim.endpoints[1].core));
     /* RFC 1337: a RST, even one exactly at RCV.NXT, does not end TIME_WAIT early. */
     struct tcp_header_out rst = {.source_port = client_conn->remote_port,
                                  .destination_port = client_conn->local_port,
@@ -534,11 +519,11 @@ static void test_close_sequences(void)
     uint8_t rst_bytes[TCP_HEADER_SIZE];
     size_t rst_len = tcp_segment_write(rst_bytes, &rst, 0, sim.endpoints[1].address, sim.endpoints[0].address);
     tcp_core_input(&sim.endpoints[0].core, sim.endpoints[1].address, sim.endpoints[0].address, rst_bytes, rst_len);
-    check(client_conn->in_use && client_conn->state == TCP_TIME_WAIT, "close: a RST does not cut TIME_WAIT short", "%s",
-          tcp_state_name(client_conn->state));
+    tap_check(client_conn->in_use && client_conn->state == TCP_TIME_WAIT, "close: a RST does not cut TIME_WAIT short",
+              "%s", tcp_state_name(client_conn->state));
     sim_run(&sim, 2 * SECONDS + 10 * MS);
-    check(tcp_core_connections(&sim.endpoints[0].core) == 0, "close: TIME_WAIT expires after 2 MSL", "%u left",
-          tcp_core_connections(&sim.endpoints[0].core));
+    tap_check(tcp_core_connections(&sim.endpoints[0].core) == 0, "close: TIME_WAIT expires after 2 MSL", "%u left",
+              tcp_core_connections(&sim.endpoints[0].core));
     app_free(&client);
     app_free(&server);
     sim_free(&sim);
@@ -551,19 +536,19 @@ static void test_close_sequences(void)
     tcp_core_shutdown(&sim.endpoints[0].core, client.conn);
     sim_run(&sim, 10 * MS);
     long written = tcp_core_write(&sim.endpoints[0].core, client.conn, (const uint8_t *)"x", 1);
-    check(client.conn->state == TCP_FIN_WAIT_2 && server.conn->state == TCP_CLOSE_WAIT && server.eof &&
-              written == STACK_TCP_CLOSED,
-          "half-close: FIN_WAIT_2 and CLOSE_WAIT; the peer read EOF; writing after shutdown is refused", "%s %s %ld",
-          tcp_state_name(client.conn->state), tcp_state_name(server.conn->state), written);
+    tap_check(client.conn->state == TCP_FIN_WAIT_2 && server.conn->state == TCP_CLOSE_WAIT && server.eof &&
+                  written == STACK_TCP_CLOSED,
+              "half-close: FIN_WAIT_2 and CLOSE_WAIT; the peer read EOF; writing after shutdown is refused",
+              "%s %s %ld", tcp_state_name(client.conn->state), tcp_state_name(server.conn->state), written);
     long sent = tcp_core_write(&sim.endpoints[1].core, server.conn, (const uint8_t *)"still here", 10);
     sim_run(&sim, 10 * MS);
-    check(sent == 10 && client.received_len == 10 && memcmp(client.received, "still here", 10) == 0,
-          "half-close: the other direction still carries data", "received %zu", client.received_len);
+    tap_check(sent == 10 && client.received_len == 10 && memcmp(client.received, "still here", 10) == 0,
+              "half-close: the other direction still carries data", "received %zu", client.received_len);
     tcp_core_shutdown(&sim.endpoints[1].core, server.conn);
     sim_run(&sim, 10 * MS);
-    check(client.eof && client.conn->state == TCP_TIME_WAIT && server.conn->state == TCP_CLOSED,
-          "half-close: the second FIN ends it (TIME_WAIT, CLOSED)", "%s %s", tcp_state_name(client.conn->state),
-          tcp_state_name(server.conn->state));
+    tap_check(client.eof && client.conn->state == TCP_TIME_WAIT && server.conn->state == TCP_CLOSED,
+              "half-close: the second FIN ends it (TIME_WAIT, CLOSED)", "%s %s", tcp_state_name(client.conn->state),
+              tcp_state_name(server.conn->state));
     app_free(&client);
     app_free(&server);
     sim_free(&sim);
@@ -578,10 +563,10 @@ static void test_close_sequences(void)
     sim_run(&sim, 1 * MS);
     bool closing = client.conn->state == TCP_CLOSING && server.conn->state == TCP_CLOSING;
     sim_run(&sim, 1 * MS);
-    check(closing && client.conn->state == TCP_TIME_WAIT && server.conn->state == TCP_TIME_WAIT && client.eof &&
-              server.eof,
-          "simultaneous close: CLOSING on both sides, then TIME_WAIT on both", "%s %s",
-          tcp_state_name(client.conn->state), tcp_state_name(server.conn->state));
+    tap_check(closing && client.conn->state == TCP_TIME_WAIT && server.conn->state == TCP_TIME_WAIT && client.eof &&
+                  server.eof,
+              "simultaneous close: CLOSING on both sides, then TIME_WAIT on both", "%s %s",
+              tcp_state_name(client.conn->state), tcp_state_name(server.conn->state));
     app_free(&client);
     app_free(&server);
     sim_free(&sim);
@@ -596,11 +581,11 @@ static void test_close_sequences(void)
     sim_run(&sim, 10 * MS);
     tcp_core_close(&sim.endpoints[1].core, server.conn);
     sim_run(&sim, 10 * MS);
-    check(client.failed == 1 && client.error == STACK_TCP_RESET &&
-              tcp_core_read(&sim.endpoints[0].core, client.conn, (uint8_t[4]){0}, 4) == STACK_TCP_RESET &&
-              tcp_core_connections(&sim.endpoints[1].core) == 0,
-          "close: with unread bytes it resets; the peer's flow fails with RESET", "failed %u error %d", client.failed,
-          client.error);
+    tap_check(client.failed == 1 && client.error == STACK_TCP_RESET &&
+                  tcp_core_read(&sim.endpoints[0].core, client.conn, (uint8_t[4]){0}, 4) == STACK_TCP_RESET &&
+                  tcp_core_connections(&sim.endpoints[1].core) == 0,
+              "close: with unread bytes it resets; the peer's flow fails with RESET", "failed %u error %d",
+              client.failed, client.error);
     app_free(&client);
     app_free(&server);
     sim_free(&sim);
@@ -724,9 +709,9 @@ static void test_random_loss_echo(void)
         char name[96];
         snprintf(name, sizeof(name), "loss: 1 MB echoed through 5 %% random loss each way (seed %u) comes back intact",
                  (unsigned)seed);
-        check(client.eof && client.received_len == len && memcmp(client.received, data, len) == 0, name,
-              "received %zu eof %d after %llu s", client.received_len, client.eof,
-              (unsigned long long)(sim.now / SECONDS));
+        tap_check(client.eof && client.received_len == len && memcmp(client.received, data, len) == 0, name,
+                  "received %zu eof %d after %llu s", client.received_len, client.eof,
+                  (unsigned long long)(sim.now / SECONDS));
         free(data);
         app_free(&client);
         sim_free(&sim);
@@ -768,20 +753,20 @@ static void test_retransmission(void)
         uint64_t gap = times[i] - times[i - 1], previous = times[i - 1] - times[i - 2];
         doubling = gap == 2 * previous;
     }
-    check(doubling && times[1] - times[0] == 200 * MS,
-          "retransmission: the first after the 200 ms floor, then doubling", "%zu sends, first gap %llu", count,
-          count > 1 ? (unsigned long long)(times[1] - times[0]) : 0ULL);
+    tap_check(doubling && times[1] - times[0] == 200 * MS,
+              "retransmission: the first after the 200 ms floor, then doubling", "%zu sends, first gap %llu", count,
+              count > 1 ? (unsigned long long)(times[1] - times[0]) : 0ULL);
     drop_all = false;
     sim_run(&sim, 8 * SECONDS);
-    check(server.received_len == 5 && memcmp(server.received, "hello", 5) == 0 && client.conn->rto.backoff == 0,
-          "retransmission: once the path works the bytes arrive and the backoff ends", "received %zu",
-          server.received_len);
+    tap_check(server.received_len == 5 && memcmp(server.received, "hello", 5) == 0 && client.conn->rto.backoff == 0,
+              "retransmission: once the path works the bytes arrive and the backoff ends", "received %zu",
+              server.received_len);
     drop_all = true;
     tcp_core_write(&sim.endpoints[0].core, client.conn, (const uint8_t *)"lost", 4);
     sim_run(&sim, 600 * SECONDS);
-    check(client.failed == 1 && client.error == STACK_TCP_TIMED_OUT,
-          "retransmission: after the retry limit the flow fails with TIMED_OUT", "failed %u error %d", client.failed,
-          client.error);
+    tap_check(client.failed == 1 && client.error == STACK_TCP_TIMED_OUT,
+              "retransmission: after the retry limit the flow fails with TIMED_OUT", "failed %u error %d",
+              client.failed, client.error);
     app_free(&client);
     app_free(&server);
     sim_free(&sim);
@@ -794,21 +779,22 @@ static void test_retransmission(void)
     struct stack_tcp_peer to = {.address = sim.endpoints[1].address, .port = 81};
     tcp_core_connect(&sim.endpoints[0].core, &to, &app_callbacks, &client, &client.conn);
     sim_run(&sim, 200 * SECONDS);
-    check(client.failed == 1 && client.error == STACK_TCP_TIMED_OUT && sim.endpoints[0].core.counters.retransmits == 5,
-          "connect: unanswered SYNs are sent 5 more times, then TIMED_OUT", "error %d retransmits %llu", client.error,
-          (unsigned long long)sim.endpoints[0].core.counters.retransmits);
+    tap_check(client.failed == 1 && client.error == STACK_TCP_TIMED_OUT &&
+                  sim.endpoints[0].core.counters.retransmits == 5,
+              "connect: unanswered SYNs are sent 5 more times, then TIMED_OUT", "error %d retransmits %llu",
+              client.error, (unsigned long long)sim.endpoints[0].core.counters.retransmits);
     tcp_core_close(&sim.endpoints[0].core, client.conn);
     drop_all = false;
     app_init(&client, &sim.endpoints[0].core, 0);
     tcp_core_connect(&sim.endpoints[0].core, &to, &app_callbacks, &client, &client.conn);
     sim_run(&sim, 10 * MS);
-    check(client.failed == 1 && client.error == STACK_TCP_REFUSED,
-          "connect: a closed port answers RST and the flow fails with REFUSED", "error %d", client.error);
+    tap_check(client.failed == 1 && client.error == STACK_TCP_REFUSED,
+              "connect: a closed port answers RST and the flow fails with REFUSED", "error %d", client.error);
     struct stack_tcp_peer nowhere = {.address = 0x0b000001, .port = 80};
     struct tcp_conn *unused = NULL;
     int rc = tcp_core_connect(&sim.endpoints[0].core, &nowhere, &app_callbacks, &client, &unused);
-    check(rc == STACK_TCP_UNREACHABLE && unused == NULL && tcp_core_connections(&sim.endpoints[0].core) == 1,
-          "connect: no route to the peer is UNREACHABLE at once, and takes no slot", "rc %d", rc);
+    tap_check(rc == STACK_TCP_UNREACHABLE && unused == NULL && tcp_core_connections(&sim.endpoints[0].core) == 1,
+              "connect: no route to the peer is UNREACHABLE at once, and takes no slot", "rc %d", rc);
     app_free(&client);
     sim_free(&sim);
 }
@@ -830,10 +816,10 @@ static void test_zero_window(void)
     app_pump(&client);
     sim_run(&sim, 10 * SECONDS);
     struct tcp_conn *c = client.conn;
-    check(c->snd_wnd == 0 && server.conn->receive.len == 8192 && sim.endpoints[0].core.counters.window_probes >= 3 &&
-              c->state == TCP_ESTABLISHED,
-          "zero window: the sender stops at the peer's 8 kB and probes", "wnd %u probes %llu", c->snd_wnd,
-          (unsigned long long)sim.endpoints[0].core.counters.window_probes);
+    tap_check(c->snd_wnd == 0 && server.conn->receive.len == 8192 &&
+                  sim.endpoints[0].core.counters.window_probes >= 3 && c->state == TCP_ESTABLISHED,
+              "zero window: the sender stops at the peer's 8 kB and probes", "wnd %u probes %llu", c->snd_wnd,
+              (unsigned long long)sim.endpoints[0].core.counters.window_probes);
     server.read_data = true;
     on_readable(&server, NULL, (struct stack_tcp_flow *)server.conn);
     sim_run(&sim, 10 * SECONDS);
@@ -841,8 +827,8 @@ static void test_zero_window(void)
         on_readable(&server, NULL, (struct stack_tcp_flow *)server.conn);
         sim_run(&sim, 1 * SECONDS);
     }
-    check(server.received_len == 30000 && memcmp(server.received, data, 30000) == 0,
-          "zero window: reading opens the window and the rest arrives", "received %zu", server.received_len);
+    tap_check(server.received_len == 30000 && memcmp(server.received, data, 30000) == 0,
+              "zero window: reading opens the window and the rest arrives", "received %zu", server.received_len);
     free(data);
     app_free(&client);
     app_free(&server);
@@ -910,41 +896,41 @@ static void test_rfc5961(void)
     struct scripted s;
     struct tcp_limits limits = small_limits();
     bool open = scripted_open(&s, &limits, false);
-    check(open && s.server.conn->snd_mss == 1000 && !s.server.conn->ts_ok && !s.server.conn->wscale_ok,
-          "passive open: the peer's MSS is used, options it did not offer are off", "open %d", open);
+    tap_check(open && s.server.conn->snd_mss == 1000 && !s.server.conn->ts_ok && !s.server.conn->wscale_ok,
+              "passive open: the peer's MSS is used, options it did not offer are off", "open %d", open);
     struct tcp_header_out h = peer_header(&s, TCP_FLAG_ACK | TCP_FLAG_PSH, s.peer_seq);
     sim_raw_send(&s.sim, &h, (const uint8_t *)"abc", 3);
     s.peer_seq += 3;
-    check(s.server.received_len == 3 && s.server.conn->delack_deadline != 0 && s.sim.inbox_count == 1,
-          "delayed ACK: one segment is read at once and its ACK waits", "received %zu inbox %zu", s.server.received_len,
-          s.sim.inbox_count);
+    tap_check(s.server.received_len == 3 && s.server.conn->delack_deadline != 0 && s.sim.inbox_count == 1,
+              "delayed ACK: one segment is read at once and its ACK waits", "received %zu inbox %zu",
+              s.server.received_len, s.sim.inbox_count);
     sim_run(&s.sim, 50 * MS);
     struct tcp_segment seg;
-    check(s.sim.inbox_count == 2 && sim_inbox_segment(&s.sim, 1, &seg) && seg.ack == s.peer_seq &&
-              seg.flags == TCP_FLAG_ACK && s.sim.log[s.sim.logged - 1].at - s.sim.now + 50 * MS <= 41 * MS,
-          "delayed ACK: it goes within 40 ms", "inbox %zu", s.sim.inbox_count);
+    tap_check(s.sim.inbox_count == 2 && sim_inbox_segment(&s.sim, 1, &seg) && seg.ack == s.peer_seq &&
+                  seg.flags == TCP_FLAG_ACK && s.sim.log[s.sim.logged - 1].at - s.sim.now + 50 * MS <= 41 * MS,
+              "delayed ACK: it goes within 40 ms", "inbox %zu", s.sim.inbox_count);
     for (int i = 0; i < 2; i++) {
         h = peer_header(&s, TCP_FLAG_ACK | TCP_FLAG_PSH, s.peer_seq);
         sim_raw_send(&s.sim, &h, (const uint8_t *)"def", 3);
         s.peer_seq += 3;
     }
-    check(s.sim.inbox_count == 3 && sim_inbox_segment(&s.sim, 2, &seg) && seg.ack == s.peer_seq &&
-              s.server.received_len == 9,
-          "delayed ACK: every second segment is acknowledged at once", "inbox %zu", s.sim.inbox_count);
+    tap_check(s.sim.inbox_count == 3 && sim_inbox_segment(&s.sim, 2, &seg) && seg.ack == s.peer_seq &&
+                  s.server.received_len == 9,
+              "delayed ACK: every second segment is acknowledged at once", "inbox %zu", s.sim.inbox_count);
 
     /* RST in the window but not at RCV.NXT: challenge ACK, the connection lives. */
     size_t inbox = s.sim.inbox_count;
     h = peer_header(&s, TCP_FLAG_RST, s.peer_seq + 100);
     sim_raw_send(&s.sim, &h, NULL, 0);
-    check(s.sim.inbox_count == inbox + 1 && sim_inbox_segment(&s.sim, inbox, &seg) && seg.flags == TCP_FLAG_ACK &&
-              seg.ack == s.peer_seq && s.server.conn->state == TCP_ESTABLISHED,
-          "RST in the window, not at RCV.NXT: a challenge ACK, the connection stays", "inbox %zu state %s",
-          s.sim.inbox_count - inbox, tcp_state_name(s.server.conn->state));
+    tap_check(s.sim.inbox_count == inbox + 1 && sim_inbox_segment(&s.sim, inbox, &seg) && seg.flags == TCP_FLAG_ACK &&
+                  seg.ack == s.peer_seq && s.server.conn->state == TCP_ESTABLISHED,
+              "RST in the window, not at RCV.NXT: a challenge ACK, the connection stays", "inbox %zu state %s",
+              s.sim.inbox_count - inbox, tcp_state_name(s.server.conn->state));
     inbox = s.sim.inbox_count;
     h = peer_header(&s, TCP_FLAG_RST, s.peer_seq + 1000000);
     sim_raw_send(&s.sim, &h, NULL, 0);
-    check(s.sim.inbox_count == inbox && s.server.conn->state == TCP_ESTABLISHED,
-          "RST outside the window: dropped silently", "answered %zu", s.sim.inbox_count - inbox);
+    tap_check(s.sim.inbox_count == inbox && s.server.conn->state == TCP_ESTABLISHED,
+              "RST outside the window: dropped silently", "answered %zu", s.sim.inbox_count - inbox);
     /* SYN in ESTABLISHED, in window and out of it: a challenge ACK each, nothing else. */
     h = peer_header(&s, TCP_FLAG_SYN, s.peer_seq + 5);
     h.ack = 0;
@@ -953,16 +939,16 @@ static void test_rfc5961(void)
     sim_raw_send(&s.sim, &h, NULL, 0);
     bool both = s.sim.inbox_count == inbox + 2 && sim_inbox_segment(&s.sim, inbox, &seg) && seg.flags == TCP_FLAG_ACK &&
                 seg.ack == s.peer_seq && sim_inbox_segment(&s.sim, inbox + 1, &seg) && seg.flags == TCP_FLAG_ACK;
-    check(both && s.server.conn->state == TCP_ESTABLISHED && s.server.failed == 0,
-          "SYN in ESTABLISHED: challenge ACKs, the connection stays", "answered %zu", s.sim.inbox_count - inbox);
+    tap_check(both && s.server.conn->state == TCP_ESTABLISHED && s.server.failed == 0,
+              "SYN in ESTABLISHED: challenge ACKs, the connection stays", "answered %zu", s.sim.inbox_count - inbox);
     /* An ACK for data never sent: answered with an ACK and dropped (its data is not taken). */
     inbox = s.sim.inbox_count;
     h = peer_header(&s, TCP_FLAG_ACK, s.peer_seq);
     h.ack = s.our_seq + 5000;
     sim_raw_send(&s.sim, &h, (const uint8_t *)"zz", 2);
-    check(s.sim.inbox_count == inbox + 1 && s.server.received_len == 9,
-          "ACK past what was sent: an ACK back, the segment dropped", "answered %zu received %zu",
-          s.sim.inbox_count - inbox, s.server.received_len);
+    tap_check(s.sim.inbox_count == inbox + 1 && s.server.received_len == 9,
+              "ACK past what was sent: an ACK back, the segment dropped", "answered %zu received %zu",
+              s.sim.inbox_count - inbox, s.server.received_len);
     /* The rate limit: 300 SYNs within a second get at most 100 challenge ACKs. */
     inbox = s.sim.inbox_count;
     for (int i = 0; i < 300; i++) {
@@ -970,17 +956,17 @@ static void test_rfc5961(void)
         sim_raw_send(&s.sim, &h, NULL, 0);
     }
     size_t answered = s.sim.inbox_count - inbox;
-    check(answered <= 100 && answered >= 90 && s.sim.endpoints[0].core.counters.challenge_acks_suppressed >= 200,
-          "challenge ACKs are rate limited (100 per second)", "answered %zu", answered);
+    tap_check(answered <= 100 && answered >= 90 && s.sim.endpoints[0].core.counters.challenge_acks_suppressed >= 200,
+              "challenge ACKs are rate limited (100 per second)", "answered %zu", answered);
     /* RST exactly at RCV.NXT: the flow fails with RESET. */
     h = peer_header(&s, TCP_FLAG_RST, s.peer_seq);
     sim_raw_send(&s.sim, &h, NULL, 0);
-    check(s.server.failed == 1 && s.server.error == STACK_TCP_RESET && s.server.conn->state == TCP_CLOSED,
-          "RST at RCV.NXT: the flow fails with RESET", "failed %u error %d", s.server.failed, s.server.error);
+    tap_check(s.server.failed == 1 && s.server.error == STACK_TCP_RESET && s.server.conn->state == TCP_CLOSED,
+              "RST at RCV.NXT: the flow fails with RESET", "failed %u error %d", s.server.failed, s.server.error);
     long n = tcp_core_write(&s.sim.endpoints[0].core, s.server.conn, (const uint8_t *)"x", 1);
     tcp_core_close(&s.sim.endpoints[0].core, s.server.conn);
-    check(n == STACK_TCP_RESET && tcp_core_connections(&s.sim.endpoints[0].core) == 0,
-          "a failed flow refuses writes with its error and is freed by close", "write %ld", n);
+    tap_check(n == STACK_TCP_RESET && tcp_core_connections(&s.sim.endpoints[0].core) == 0,
+              "a failed flow refuses writes with its error and is freed by close", "write %ld", n);
     scripted_close(&s);
 }
 
@@ -989,25 +975,25 @@ static void test_timestamps_and_paws(void)
     struct scripted s;
     struct tcp_limits limits = small_limits();
     bool open = scripted_open(&s, &limits, true);
-    check(open && s.server.conn->ts_ok && s.server.conn->ts_recent == 2,
-          "timestamps: agreed, the last in-order TSval kept for echo", "ts_recent %u",
-          open ? s.server.conn->ts_recent : 0);
+    tap_check(open && s.server.conn->ts_ok && s.server.conn->ts_recent == 2,
+              "timestamps: agreed, the last in-order TSval kept for echo", "ts_recent %u",
+              open ? s.server.conn->ts_recent : 0);
     struct tcp_header_out h = peer_header(&s, TCP_FLAG_ACK, s.peer_seq);
     h.has_timestamps = true;
     h.ts_value = 1; /* older than 2 */
     size_t inbox = s.sim.inbox_count;
     sim_raw_send(&s.sim, &h, (const uint8_t *)"old", 3);
-    check(s.server.received_len == 0 && s.sim.endpoints[0].core.counters.paws_dropped == 1 &&
-              s.sim.inbox_count == inbox + 1,
-          "PAWS: a segment with an older TSval is dropped and answered with an ACK", "received %zu",
-          s.server.received_len);
+    tap_check(s.server.received_len == 0 && s.sim.endpoints[0].core.counters.paws_dropped == 1 &&
+                  s.sim.inbox_count == inbox + 1,
+              "PAWS: a segment with an older TSval is dropped and answered with an ACK", "received %zu",
+              s.server.received_len);
     h.ts_value = 50;
     sim_raw_send(&s.sim, &h, (const uint8_t *)"new", 3);
     struct tcp_segment seg;
     sim_run(&s.sim, 50 * MS);
     bool echoed = sim_inbox_segment(&s.sim, s.sim.inbox_count - 1, &seg) && seg.has_timestamps && seg.ts_echo == 50;
-    check(s.server.received_len == 3 && echoed, "timestamps: a newer one is taken and echoed in our ACK",
-          "received %zu", s.server.received_len);
+    tap_check(s.server.received_len == 3 && echoed, "timestamps: a newer one is taken and echoed in our ACK",
+              "received %zu", s.server.received_len);
     scripted_close(&s);
 }
 
@@ -1028,25 +1014,25 @@ static void test_malformed_and_closed_ports(void)
     tcp_core_input(core, s.sim.endpoints[1].address, s.sim.endpoints[0].address, bytes, 12);
     bytes[4] ^= 0xff; /* checksum now wrong */
     tcp_core_input(core, s.sim.endpoints[1].address, s.sim.endpoints[0].address, bytes, len);
-    check(core->counters.malformed == malformed + 2 && core->counters.bad_checksum == bad + 1 &&
-              s.sim.inbox_count == inbox && s.server.conn->state == TCP_ESTABLISHED,
-          "malformed: bad offset, short and bad checksum are counted and ignored", "malformed %llu",
-          (unsigned long long)(core->counters.malformed - malformed));
+    tap_check(core->counters.malformed == malformed + 2 && core->counters.bad_checksum == bad + 1 &&
+                  s.sim.inbox_count == inbox && s.server.conn->state == TCP_ESTABLISHED,
+              "malformed: bad offset, short and bad checksum are counted and ignored", "malformed %llu",
+              (unsigned long long)(core->counters.malformed - malformed));
     struct tcp_header_out syn = {
         .source_port = 6000, .destination_port = 81, .seq = 77, .flags = TCP_FLAG_SYN, .window = 1000};
     sim_raw_send(&s.sim, &syn, NULL, 0);
     struct tcp_segment seg;
-    check(s.sim.inbox_count == inbox + 1 && sim_inbox_segment(&s.sim, inbox, &seg) &&
-              seg.flags == (TCP_FLAG_RST | TCP_FLAG_ACK) && seg.ack == 78 && seg.seq == 0,
-          "closed port: a SYN gets RST+ACK acknowledging it", "inbox %zu", s.sim.inbox_count - inbox);
+    tap_check(s.sim.inbox_count == inbox + 1 && sim_inbox_segment(&s.sim, inbox, &seg) &&
+                  seg.flags == (TCP_FLAG_RST | TCP_FLAG_ACK) && seg.ack == 78 && seg.seq == 0,
+              "closed port: a SYN gets RST+ACK acknowledging it", "inbox %zu", s.sim.inbox_count - inbox);
     struct tcp_header_out stray = {
         .source_port = 6000, .destination_port = 81, .seq = 5, .ack = 999, .flags = TCP_FLAG_ACK, .window = 1000};
     sim_raw_send(&s.sim, &stray, NULL, 0);
-    check(sim_inbox_segment(&s.sim, inbox + 1, &seg) && seg.flags == TCP_FLAG_RST && seg.seq == 999,
-          "closed port: an ACK gets RST from its ACK number", "flags %x", seg.flags);
+    tap_check(sim_inbox_segment(&s.sim, inbox + 1, &seg) && seg.flags == TCP_FLAG_RST && seg.seq == 999,
+              "closed port: an ACK gets RST from its ACK number", "flags %x", seg.flags);
     stray.flags = TCP_FLAG_RST;
     sim_raw_send(&s.sim, &stray, NULL, 0);
-    check(s.sim.inbox_count == inbox + 2, "closed port: a RST is never answered", "answered");
+    tap_check(s.sim.inbox_count == inbox + 2, "closed port: a RST is never answered", "answered");
     scripted_close(&s);
 }
 
@@ -1064,23 +1050,23 @@ static void test_limits(void)
             .source_port = port, .destination_port = 80, .seq = port * 1000u, .flags = TCP_FLAG_SYN, .window = 1000};
         sim_raw_send(&s.sim, &syn, NULL, 0);
     }
-    check(open && core->half_open == 3 && tcp_core_connections(core) == 4 && core->counters.syn_dropped == 47,
-          "SYN flood: half-open connections stop at the backlog", "half open %u in use %u dropped %llu",
-          core->half_open, tcp_core_connections(core), (unsigned long long)core->counters.syn_dropped);
+    tap_check(open && core->half_open == 3 && tcp_core_connections(core) == 4 && core->counters.syn_dropped == 47,
+              "SYN flood: half-open connections stop at the backlog", "half open %u in use %u dropped %llu",
+              core->half_open, tcp_core_connections(core), (unsigned long long)core->counters.syn_dropped);
     struct tcp_header_out h = peer_header(&s, TCP_FLAG_ACK | TCP_FLAG_PSH, s.peer_seq);
     sim_raw_send(&s.sim, &h, (const uint8_t *)"ping", 4);
-    check(s.server.received_len == 4, "SYN flood: the established connection still works", "received %zu",
-          s.server.received_len);
+    tap_check(s.server.received_len == 4, "SYN flood: the established connection still works", "received %zu",
+              s.server.received_len);
     sim_run(&s.sim, 120 * SECONDS);
-    check(core->half_open == 0 && tcp_core_connections(core) == 1,
-          "SYN flood: unanswered SYN-ACKs give up and free their slots", "half open %u in use %u", core->half_open,
-          tcp_core_connections(core));
+    tap_check(core->half_open == 0 && tcp_core_connections(core) == 1,
+              "SYN flood: unanswered SYN-ACKs give up and free their slots", "half open %u in use %u", core->half_open,
+              tcp_core_connections(core));
     int rc = 0;
     for (uint16_t port = 1; port <= 20 && rc == 0; port++)
         rc = tcp_core_listen(core, (uint16_t)(1000 + port), on_accept, &s.server);
-    check(rc == STACK_TCP_NO_ROOM && tcp_core_listen(core, 80, on_accept, &s.server) == STACK_TCP_IN_USE &&
-              tcp_core_listen(core, 0, on_accept, &s.server) == STACK_TCP_INVALID,
-          "listen: full table, port in use and port 0 are refused", "rc %d", rc);
+    tap_check(rc == STACK_TCP_NO_ROOM && tcp_core_listen(core, 80, on_accept, &s.server) == STACK_TCP_IN_USE &&
+                  tcp_core_listen(core, 0, on_accept, &s.server) == STACK_TCP_INVALID,
+              "listen: full table, port in use and port 0 are refused", "rc %d", rc);
     scripted_close(&s);
 
     /* The connection table bounds connect too. */
@@ -1096,8 +1082,8 @@ static void test_limits(void)
     int ra = tcp_core_connect(&sim.endpoints[0].core, &to, &app_callbacks, &client, &a);
     int rb = tcp_core_connect(&sim.endpoints[0].core, &to, &app_callbacks, &client, &b);
     int rc3 = tcp_core_connect(&sim.endpoints[0].core, &to, &app_callbacks, &client, &c);
-    check(ra == 0 && rb == 0 && rc3 == STACK_TCP_NO_ROOM && a->local_port != b->local_port,
-          "connect: distinct ports, and NO_ROOM past connections-max", "%d %d %d", ra, rb, rc3);
+    tap_check(ra == 0 && rb == 0 && rc3 == STACK_TCP_NO_ROOM && a->local_port != b->local_port,
+              "connect: distinct ports, and NO_ROOM past connections-max", "%d %d %d", ra, rb, rc3);
     app_free(&client);
     sim_free(&sim);
 }
@@ -1113,9 +1099,9 @@ static void test_accept_handler_that_drops(void)
     server.accept = false;
     open_pair(&sim, &client, &server);
     sim_run(&sim, 10 * MS);
-    check(server.accepted == 1 && client.eof && client.conn->state == TCP_CLOSE_WAIT,
-          "accept: a handler that closes the flow closes the connection in order", "eof %d state %s", client.eof,
-          client.conn != NULL ? tcp_state_name(client.conn->state) : "none");
+    tap_check(server.accepted == 1 && client.eof && client.conn->state == TCP_CLOSE_WAIT,
+              "accept: a handler that closes the flow closes the connection in order", "eof %d state %s", client.eof,
+              client.conn != NULL ? tcp_state_name(client.conn->state) : "none");
     app_free(&client);
     app_free(&server);
     sim_free(&sim);
@@ -1151,8 +1137,8 @@ static void test_echo_many_connections(void)
         }
         app_free(&client);
     }
-    check(good == 200 && tcp_core_connections(&sim.endpoints[0].core) <= 16,
-          "echo: 200 sequential connections through a 16-slot table each echo their message", "good %u", good);
+    tap_check(good == 200 && tcp_core_connections(&sim.endpoints[0].core) <= 16,
+              "echo: 200 sequential connections through a 16-slot table each echo their message", "good %u", good);
     app_free(&server);
     sim_free(&sim);
 }
@@ -1179,7 +1165,7 @@ static int replay_corpus(const char *directory)
         fprintf(stderr, "tcp_test: cannot enter %s\n", directory);
         return 2;
     }
-    printf("1..%zu\n", count);
+    tap_plan((unsigned)count);
     for (size_t i = 0; i < count; i++) {
         FILE *file = fopen(names[i], "rb");
         static uint8_t data[1 << 20];
@@ -1188,9 +1174,9 @@ static int replay_corpus(const char *directory)
             fclose(file);
         char why[200] = "";
         bool ok = file != NULL && tcp_fuzz_run(data, len, why, sizeof(why));
-        check(ok, names[i], "%s", why);
+        tap_check(ok, names[i], "%s", why);
     }
-    return failures == 0 ? 0 : 1;
+    return tap_exit_status();
 }
 
 int main(int argc, char **argv)
@@ -1201,7 +1187,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: tcp_test [--corpus DIR]\n");
         return 2;
     }
-    printf("1..88\n");
+    tap_plan(88);
     test_wire();
     test_seq();
     test_siphash_and_isn();
@@ -1220,6 +1206,6 @@ int main(int argc, char **argv)
     test_limits();
     test_accept_handler_that_drops();
     test_echo_many_connections();
-    fprintf(stderr, "%u checks, %u failed\n", test_number, failures);
-    return failures == 0 ? 0 : 1;
+    fprintf(stderr, "%u checks, %u failed\n", tap_count(), tap_failures());
+    return tap_exit_status();
 }
