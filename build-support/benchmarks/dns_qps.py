@@ -9,7 +9,8 @@ runs NSD (one server process, rate limiting off, minimal responses) twice: on lo
 and in a namespace reached through a veth pair, the comparison for the tap rows, so each ratio compares like paths.
 
 Every server (its threads and children: the tender, QEMU, NSD's processes) runs on one core and dnsperf on another,
-with taskset. dnsperf uses its one-thread defaults with 4 clients (DNSPERF_LOAD) for --seconds. Every round runs each row once, in an order reversed on alternate rounds, ours and NSD's interleaved;
+with taskset. dnsperf uses its one-thread defaults with 4 clients (DNSPERF_LOAD) for --seconds. Every round runs each
+row once, in an order reversed on alternate rounds, ours and NSD's interleaved;
 the table gives the median and the spread (min-max) over rounds of:
   q/s          dnsperf's answered queries per second;
   q/CPU-s      answered queries per CPU-second of the serving process tree (user + system from /proc/PID/stat,
