@@ -19,9 +19,10 @@ With unix alone it needs no root (everything on 127.0.0.1); a tap row does.
 
 Measured (2026-12-03, 2 cores shared with other work, unix only): NSD 50,450 q/s (32,953-63,141), 77,063 q/CPU-s;
 ours 92,251 q/s (83,402-106,358), 136,047 q/CPU-s; ours / NSD 1.82x q/s (1.48-3.23), 1.83x q/CPU-s; no query lost.
-With `--abis unix,hvt` (same day, load average 4-6 from other work, 5 rounds): NSD on the veth 38,037 q/s
-(18,291-45,752), 60,662 q/CPU-s; hvt on the tap 141,061 q/s (123,646-162,807), 198,684 q/CPU-s; hvt / NSD 3.93x q/s
-(3.52-6.76), 3.10x q/CPU-s (2.84-4.21); unix / NSD on loopback 2.53x q/s (1.43-2.81); no query lost.
+With `--abis unix,hvt` (same day, 5 rounds, load average 2.0 at the start): NSD on the veth 41,816 q/s
+(33,977-44,408), 56,596 q/CPU-s; hvt on the tap 123,279 q/s (108,226-143,954), 161,049 q/CPU-s; hvt / NSD 3.09x q/s
+(2.78-3.44), 2.97x q/CPU-s (2.66-3.21); unix / NSD on loopback 2.10x q/s (1.63-2.71), 2.12x q/CPU-s; no query lost.
+Under load average 4-6 from other work: hvt / NSD 3.93x q/s (3.52-6.76), 3.10x q/CPU-s.
 """
 
 from __future__ import annotations
