@@ -59,8 +59,6 @@ struct server {
     uint8_t frame[FRAME_MAX]; /* where TCP answers are composed: one at a time, written at once */
 };
 
-static struct server the_server;
-
 static void say(struct console *console, const char *line)
 {
     console_write(console, line, strlen(line));
@@ -320,6 +318,12 @@ int dns_server_start(struct console *console, struct stack *stack, struct kv *zo
     const uint8_t *text;
     size_t text_len;
 
+    /* The server's state lives as long as the loop below: allocated once, never freed. */
+    struct server *server = calloc(1, sizeof(*server));
+    if (server == NULL) {
+        say(console, "dns: no memory for the server's state\n");
+        return 1;
+    }
     if (port < 1 || port > 65535) {
         snprintf(line, sizeof(line), "dns: --port=%lld is not a UDP port (1-65535)\n", (long long)port);
         say(console, line);
@@ -336,7 +340,7 @@ int dns_server_start(struct console *console, struct stack *stack, struct kv *zo
         say(console, line);
         return 2;
     }
-    if (dns_acl_parse(&the_server.transfer_acl, allow, strlen(allow), error, sizeof(error)) != 0) {
+    if (dns_acl_parse(&server->transfer_acl, allow, strlen(allow), error, sizeof(error)) != 0) {
         snprintf(line, sizeof(line), "dns: --axfr-allow: %s\n", error);
         say(console, line);
         return 2;
@@ -346,24 +350,24 @@ int dns_server_start(struct console *console, struct stack *stack, struct kv *zo
         say(console, line);
         return 1;
     }
-    the_server.zone = dns_zone_parse((const char *)text, text_len, origin, error, sizeof(error));
-    if (the_server.zone == NULL) {
+    server->zone = dns_zone_parse((const char *)text, text_len, origin, error, sizeof(error));
+    if (server->zone == NULL) {
         snprintf(line, sizeof(line), "dns: %s:%s\n", file, error);
         say(console, line);
         return 1;
     }
-    the_server.origin = origin;
-    the_server.console = console;
-    the_server.clock = clock;
-    the_server.idle_timeout_ns = (uint64_t)idle_ms * NS_PER_MS;
-    the_server.connections_max = (uint64_t)connections_max;
-    int rc = stack_udp_listen(stack, (uint16_t)port, answer_query, &the_server);
+    server->origin = origin;
+    server->console = console;
+    server->clock = clock;
+    server->idle_timeout_ns = (uint64_t)idle_ms * NS_PER_MS;
+    server->connections_max = (uint64_t)connections_max;
+    int rc = stack_udp_listen(stack, (uint16_t)port, answer_query, server);
     if (rc != 0) {
         snprintf(line, sizeof(line), "dns: cannot listen on UDP port %lld (error %d)\n", (long long)port, rc);
         say(console, line);
         return 1;
     }
-    rc = stack_tcp_listen(stack, (uint16_t)port, accept_connection, &the_server);
+    rc = stack_tcp_listen(stack, (uint16_t)port, accept_connection, server);
     bool tcp = rc == 0;
     if (rc != 0 && rc != STACK_TCP_NOT_SUPPORTED) {
         snprintf(line, sizeof(line), "dns: cannot listen on TCP port %lld (error %d)\n", (long long)port, rc);
@@ -372,20 +376,20 @@ int dns_server_start(struct console *console, struct stack *stack, struct kv *zo
     }
     uint32_t a = stack->ipv4_address;
     snprintf(line, sizeof(line), "dns: serving %s (%zu records) on %u.%u.%u.%u port %lld, %s\n", origin,
-             dns_zone_record_count(the_server.zone), (unsigned)(a >> 24), (unsigned)(a >> 16) & 255u,
+             dns_zone_record_count(server->zone), (unsigned)(a >> 24), (unsigned)(a >> 16) & 255u,
              (unsigned)(a >> 8) & 255u, (unsigned)a & 255u, (long long)port,
              tcp ? "UDP and TCP" : "UDP only (this stack has no TCP)");
     say(console, line);
     if (tcp) {
         /* The idle sweep needs the loop back at least once per timeout. */
-        uint64_t slice = the_server.idle_timeout_ns;
+        uint64_t slice = server->idle_timeout_ns;
         while ((rc = stack_run(stack, slice)) == 0)
-            slice = close_idle_connections(stack, &the_server);
+            slice = close_idle_connections(stack, server);
     } else {
         rc = stack_run(stack, UINT64_MAX);
     }
     snprintf(line, sizeof(line), "dns: the stack stopped (error %d) after %llu queries (%llu over TCP)\n", rc,
-             (unsigned long long)the_server.queries, (unsigned long long)the_server.tcp_queries);
+             (unsigned long long)server->queries, (unsigned long long)server->tcp_queries);
     say(console, line);
     return 1;
 }
