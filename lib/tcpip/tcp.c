@@ -8,6 +8,7 @@
 #include "devices/mclock.h"
 #include "devices/random.h"
 #include "devices/tcp.h"
+#include "lib/runtime/boot.h"
 #include "lib/runtime/mirage.h"
 #include "lib/tcpip/tcp_core.h"
 #include "lib/tcpip/tcp_wire.h"
@@ -128,23 +129,30 @@ static const struct tcp_ops ops = {
     .connections = connections_impl,
 };
 
-/* A key's value when it lies in [low, high], else -1. */
-static int64_t key_in_range(const char *name, int64_t low, int64_t high)
+/* A key's value when it lies in [low, high]; else -1, after a line that names the key and its range. */
+static int64_t key_in_range(const char *name, int64_t low, int64_t high, const char *range)
 {
     int64_t value = mirage_key_int(name);
-    return value < low || value > high ? -1 : value;
+    if (value >= low && value <= high)
+        return value;
+    mirage_log("tcp: --", name, " is out of range: give ", range);
+    return -1;
 }
 
 int tcp_layer_connect(struct tcp *self, struct ipv4 *ipv4, struct mclock *clock, struct random *random)
 {
     struct tcp_limits limits;
     tcp_limits_default(&limits);
-    int64_t connections = key_in_range("tcp-connections-max", 1, TCP_CONNECTIONS_MAX);
-    int64_t backlog = key_in_range("tcp-syn-backlog", 0, TCP_CONNECTIONS_MAX);
-    int64_t send_buffer = key_in_range("tcp-send-buffer", 1, TCP_BUFFER_MAX);
-    int64_t receive_buffer = key_in_range("tcp-receive-buffer", 1, TCP_BUFFER_MAX);
-    if (connections < 0 || backlog < 0 || backlog > connections || send_buffer < 0 || receive_buffer < 0)
+    int64_t connections = key_in_range("tcp-connections-max", 1, TCP_CONNECTIONS_MAX, "1 to 65536");
+    int64_t backlog = key_in_range("tcp-syn-backlog", 0, TCP_CONNECTIONS_MAX, "0 to 65536");
+    int64_t send_buffer = key_in_range("tcp-send-buffer", 1, TCP_BUFFER_MAX, "1 to 16777216 bytes");
+    int64_t receive_buffer = key_in_range("tcp-receive-buffer", 1, TCP_BUFFER_MAX, "1 to 16777216 bytes");
+    if (connections < 0 || backlog < 0 || send_buffer < 0 || receive_buffer < 0)
         return TCP_CONNECT_BAD_KEY;
+    /* Half-open connections are connections: a backlog beyond the table (the default 16 with a table of 8) is the
+     * table. */
+    if (backlog > connections)
+        backlog = connections;
     limits.connections_max = (uint32_t)connections;
     limits.syn_backlog = (uint32_t)backlog;
     limits.send_buffer = (uint32_t)send_buffer;

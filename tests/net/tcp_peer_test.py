@@ -164,6 +164,25 @@ elif command == "listen_for_guest":
     reader.join(30)
     back = b"".join(chunks)
     print(json.dumps({"peer": list(peer), "hello": hello.decode(), "intact": back == data, "length": len(back)}))
+elif command == "held":
+    # Open `count` connections one after another and keep them open: each that gets its byte echoed within the
+    # timeout was served. Then close them all, and check that a fresh connection is served again.
+    held, served = [], 0
+    for i in range(args["count"]):
+        s = socket.socket()
+        s.settimeout(args["timeout"])
+        held.append(s)
+        try:
+            s.connect((GUEST, 7))
+            s.sendall(b"x")
+            served += s.recv(1) == b"x"
+        except OSError:
+            pass
+    for s in held:
+        s.close()
+    time.sleep(0.5)
+    after = echo(1000, timeout=10)
+    print(json.dumps({"served": served, "after": after["sent"] == after["received"]}))
 elif command == "closed":
     try:
         socket.create_connection((GUEST, 9), timeout=5)
@@ -223,9 +242,13 @@ def booted(abi: str, *arguments: str, before_boot: Sequence[str] = ()) -> Iterat
         yield Guest(namespace, process, console), helper
 
 
+# Room for the 100 concurrent connections below (the guest's default is 32).
+CONNECTIONS_MAX = 128
+
+
 @pytest.fixture(scope="module", params=ABIS)
 def guest(request) -> Iterator[Guest]:
-    with booted(request.param) as (booted_guest, _):
+    with booted(request.param, f"--tcp-connections-max={CONNECTIONS_MAX}") as (booted_guest, _):
         yield booted_guest
 
 
@@ -240,12 +263,22 @@ def test_the_sink_counts_every_byte_and_closes_from_its_side(guest: Guest) -> No
 
 
 def test_sequential_connections_each_echo_and_close(guest: Guest) -> None:
-    # More than the 32 connections the guest has room for: each must be freed when it closes.
-    assert guest.probe("sequential", count=100)["good"] == 100
+    # Many more than the guest has room for at once: each must be freed when it closes.
+    assert guest.probe("sequential", count=1000)["good"] == 1000
 
 
 def test_concurrent_connections_each_echo(guest: Guest) -> None:
-    assert guest.probe("concurrent", count=20, size=200_000)["good"] == 20
+    assert guest.probe("concurrent", count=100, size=100_000)["good"] == 100
+
+
+@pytest.mark.parametrize("abi", ABIS)
+def test_the_connection_limit_holds_and_frees(abi: str) -> None:
+    # With room for 8, the 9th and 10th connections held open at once are not served (their SYNs are dropped), the
+    # 8 are; once they close, a new connection is served again.
+    with booted(abi, "--tcp-connections-max=8") as (guest, _):
+        result = guest.probe("held", count=10, timeout=1.5)
+        assert result == {"served": 8, "after": True}, result
+        assert guest.process.poll() is None, guest.output()
 
 
 def test_a_closed_port_refuses(guest: Guest) -> None:
@@ -293,3 +326,18 @@ def test_a_syn_flood_leaves_an_established_connection_working(abi: str) -> None:
         result = guest.probe("flood", count=500)
         assert result == {"before": "before", "after": "after the flood"}, result
         assert guest.process.poll() is None, guest.output()
+
+
+@pytest.mark.parametrize("abi", ["unix", "hvt"])
+def test_a_tcp_limit_out_of_range_stops_the_boot_naming_the_key(abi: str) -> None:
+    require_abi(abi)
+    with tap_namespace(f"tcp-key-{abi}", host_address=f"{HOST}/24") as namespace:
+        result = subprocess.run(
+            ["ip", "netns", "exec", namespace, *guest_command(abi), "--tcp-connections-max=0"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output
+    assert "tcp: --tcp-connections-max is out of range: give 1 to 65536" in output, output
