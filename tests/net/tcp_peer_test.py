@@ -23,7 +23,7 @@ READY = "tcp_echo: listening on"
 
 # Runs inside the namespace: `probe.py <command> <arguments as JSON>`; prints one JSON result.
 PROBE = r"""
-import hashlib, json, os, socket, sys, threading, time
+import hashlib, json, os, socket, struct, sys, threading, time
 
 GUEST = "10.0.0.2"
 
@@ -48,6 +48,31 @@ def echo(size, port=7, timeout=30):
     back = b"".join(chunks)
     return {"sent": hashlib.sha256(data).hexdigest(), "received": hashlib.sha256(back).hexdigest(),
             "length": len(back), "seconds": time.monotonic() - start}
+
+def checksum(data):
+    if len(data) % 2:
+        data += b"\0"
+    total = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    while total >> 16:
+        total = (total & 0xffff) + (total >> 16)
+    return ~total & 0xffff
+
+def tcp_segment(source, source_port, port, seq, ack, flags, offset=5, options=b"", payload=b"", fix=True):
+    # `offset` is the data offset field as sent, whatever the options' length: malformed on purpose where asked.
+    header = struct.pack("!HHIIBBHHH", source_port, port, seq, ack, offset << 4, flags, 65535, 0, 0) + options
+    segment = header + payload
+    pseudo = socket.inet_aton(source) + socket.inet_aton(GUEST) + struct.pack("!BBH", 0, 6, len(segment))
+    value = checksum(pseudo + segment) if fix else 0x1234
+    return segment[:16] + struct.pack("!H", value) + segment[18:]
+
+def ipv4_packet(source, payload):
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(payload), 1, 0x4000, 64, 6, 0, socket.inet_aton(source),
+                     socket.inet_aton(GUEST))
+    return ip[:10] + struct.pack("!H", checksum(ip)) + ip[12:] + payload
+
+def guest_mac():
+    neighbours = os.popen("ip neigh show %s dev tap0" % GUEST).read().split()
+    return bytes.fromhex(neighbours[neighbours.index("lladdr") + 1].replace(":", ""))
 
 command, args = sys.argv[1], json.loads(sys.argv[2])
 if command == "echo":
@@ -99,31 +124,16 @@ elif command == "concurrent":
 elif command == "flood":
     # An established connection, then `count` SYNs from an on-link address nobody answers ARP for (so the guest's
     # SYN-ACKs go nowhere and every one stays half-open), then the connection must still echo.
-    import struct
     s = socket.create_connection((GUEST, 7), timeout=10)
     s.sendall(b"before")
     before = s.recv(100)
-    neighbours = os.popen("ip neigh show %s dev tap0" % GUEST).read().split()
-    guest_mac = bytes.fromhex(neighbours[neighbours.index("lladdr") + 1].replace(":", ""))
     raw = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))
     raw.bind(("tap0", 0))
     ours = raw.getsockname()[4]
+    link = guest_mac() + ours + b"\x08\x00"
     spoofed = "10.0.0.77"
-    def checksum(data):
-        if len(data) % 2:
-            data += b"\0"
-        total = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-        while total >> 16:
-            total = (total & 0xffff) + (total >> 16)
-        return ~total & 0xffff
     for i in range(args["count"]):
-        tcp = struct.pack("!HHIIBBHHH", 20000 + i, 7, i * 7919, 0, 5 << 4, 2, 65535, 0, 0)
-        pseudo = socket.inet_aton(spoofed) + socket.inet_aton(GUEST) + struct.pack("!BBH", 0, 6, len(tcp))
-        tcp = tcp[:16] + struct.pack("!H", checksum(pseudo + tcp)) + tcp[18:]
-        ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), i, 0x4000, 64, 6, 0, socket.inet_aton(spoofed),
-                         socket.inet_aton(GUEST))
-        ip = ip[:10] + struct.pack("!H", checksum(ip)) + ip[12:]
-        raw.send(guest_mac + ours + b"\x08\x00" + ip + tcp)
+        raw.send(link + ipv4_packet(spoofed, tcp_segment(spoofed, 20000 + i, 7, i * 7919, 0, 0x02)))
     time.sleep(0.5)
     s.sendall(b"after the flood")
     after = b""
@@ -164,6 +174,41 @@ elif command == "listen_for_guest":
     reader.join(30)
     back = b"".join(chunks)
     print(json.dumps({"peer": list(peer), "hello": hello.decode(), "intact": back == data, "length": len(back)}))
+elif command == "malformed":
+    # An established connection, then segments the RFCs say to drop or answer, from its own address: a data offset
+    # below 5 and one past the segment, a truncated option, SYN+FIN, a bad checksum, an RST out of the window on the
+    # connection's own 4-tuple (RFC 5961 3.2); the connection must still echo, and a new one must be served.
+    s = socket.create_connection((GUEST, 7), timeout=10)
+    s.sendall(b"before")
+    before = s.recv(100)
+    local_port = s.getsockname()[1]
+    raw = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))
+    raw.bind(("tap0", 0))
+    link = guest_mac() + raw.getsockname()[4] + b"\x08\x00"
+    host = "10.0.0.1"
+    segments = [
+        tcp_segment(host, 40001, 7, 1000, 0, 0x02, offset=4),                         # data offset 4
+        tcp_segment(host, 40002, 7, 1000, 0, 0x02, offset=15),                        # offset past the segment
+        tcp_segment(host, 40003, 7, 1000, 0, 0x02, offset=6, options=b"\x03\x05\x01\x00"),  # option overruns
+        tcp_segment(host, 40004, 7, 1000, 0, 0x02, offset=6, options=b"\x02\x04\x05"),  # MSS cut short
+        tcp_segment(host, 40005, 7, 1000, 0, 0x03),                                   # SYN+FIN
+        tcp_segment(host, 40006, 7, 1000, 0, 0x02, fix=False),                        # bad checksum
+        tcp_segment(host, local_port, 7, 0x12345678, 0, 0x04),                        # RST out of the window
+        tcp_segment(host, local_port, 7, 0x12345678, 0, 0x14),                        # RST+ACK out of the window
+        tcp_segment(host, local_port, 7, 0, 0, 0x02),                                 # SYN on an open connection
+    ]
+    for segment in segments:
+        raw.send(link + ipv4_packet(host, segment))
+    time.sleep(0.3)
+    s.sendall(b"after the segments")
+    after = b""
+    while len(after) < 18:
+        chunk = s.recv(100)
+        if not chunk:
+            break
+        after += chunk
+    fresh = echo(1000, timeout=10)
+    print(json.dumps({"before": before.decode(), "after": after.decode(), "fresh": fresh["sent"] == fresh["received"]}))
 elif command == "held":
     # Open `count` connections one after another and keep them open: each that gets its byte echoed within the
     # timeout was served. Then close them all, and check that a fresh connection is served again.
@@ -279,6 +324,12 @@ def test_the_connection_limit_holds_and_frees(abi: str) -> None:
         result = guest.probe("held", count=10, timeout=1.5)
         assert result == {"served": 8, "after": True}, result
         assert guest.process.poll() is None, guest.output()
+
+
+def test_malformed_segments_are_dropped_and_the_connection_goes_on(guest: Guest) -> None:
+    result = guest.probe("malformed")
+    assert result == {"before": "before", "after": "after the segments", "fresh": True}, (result, guest.output())
+    assert guest.process.poll() is None, guest.output()
 
 
 def test_a_closed_port_refuses(guest: Guest) -> None:
