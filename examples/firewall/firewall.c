@@ -1,6 +1,7 @@
 /* firewall.c: the firewall unikernel: forwards IPv4 between its `inside` and `outside` ports through the rules,
  * answers ARP on both (the ports' ARP layers), and resolves each next hop with ARP on the egress side. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "devices/console.h"
@@ -129,11 +130,14 @@ static int configure(struct firewall *firewall)
     return 0;
 }
 
-static struct firewall the_firewall;
-
 int firewall_start(struct console *console, struct port *inside, struct port *outside)
 {
-    struct firewall *firewall = &the_firewall;
+    /* The state lives as long as the loop below: allocated once, never freed. */
+    struct firewall *firewall = calloc(1, sizeof(*firewall));
+    if (firewall == NULL) {
+        say(console, "firewall: no memory for the firewall's state\n");
+        return 1;
+    }
     firewall->console = console;
     firewall->sides[0] = (struct side){firewall, inside, 0};
     firewall->sides[1] = (struct side){firewall, outside, 1};
