@@ -198,6 +198,55 @@ static void refresh_checksum(uint8_t *bytes, size_t len)
     wire_put16(bytes + 16, checksum_finish(checksum_add(sum, bytes, len)));
 }
 
+/* The Internet checksum the slow, obvious way: big-endian 16-bit words, the odd byte padded, folded, complemented. */
+static uint16_t reference_checksum(const uint8_t *data, size_t len)
+{
+    uint32_t sum = 0;
+    for (size_t i = 0; i < len; i += 2) {
+        sum += (uint32_t)data[i] << 8 | (i + 1 < len ? data[i + 1] : 0);
+        sum = (sum & 0xffff) + (sum >> 16);
+    }
+    return (uint16_t)~sum;
+}
+
+static uint32_t xorshift32(uint32_t *state)
+{
+    *state ^= *state << 13;
+    *state ^= *state >> 17;
+    *state ^= *state << 5;
+    return *state;
+}
+
+static void test_checksum(void)
+{
+    /* Random lengths (odd ones too) at every alignment, whole and in two chunks split at an even length; then
+     * bytes of all ones, whose 64-bit words carry out at every addition. */
+    static uint8_t storage[4096 + 8];
+    uint32_t state = 0x9e3779b9;
+    unsigned wrong = 0, cases = 0;
+    for (unsigned round = 0; round < 2000; round++) {
+        size_t offset = round % 8;
+        size_t len = round < 100 ? round : xorshift32(&state) % 4097;
+        uint8_t *data = storage + offset;
+        for (size_t i = 0; i < len; i++)
+            data[i] = round % 10 == 9 ? 0xff : (uint8_t)xorshift32(&state);
+        uint16_t expected = reference_checksum(data, len);
+        size_t split = len == 0 ? 0 : (xorshift32(&state) % len) & ~(size_t)1;
+        uint16_t whole = checksum_finish(checksum_add(0, data, len));
+        uint16_t chunked = checksum_finish(checksum_add(checksum_add(0, data, split), data + split, len - split));
+        wrong += whole != expected || chunked != expected;
+        cases++;
+    }
+    tap_check(wrong == 0, "checksum: 64-bit sums match a 16-bit reference at any length and alignment",
+              "%u of %u wrong", wrong, cases);
+    uint8_t field[2];
+    wire_put16(field, 0xfedc);
+    uint16_t by_bytes = checksum_finish(checksum_add(checksum_add(UINT64_MAX - 1, field, 2), storage, 64));
+    uint16_t by_value = checksum_finish(checksum_add(checksum_add16(UINT64_MAX - 1, 0xfedc), storage, 64));
+    tap_check(by_bytes == by_value, "checksum: a field value adds as its bytes would, even when the sum carries",
+              "%04x vs %04x", by_bytes, by_value);
+}
+
 static void test_wire(void)
 {
     uint8_t bytes[200];
@@ -1187,7 +1236,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: tcp_test [--corpus DIR]\n");
         return 2;
     }
-    tap_plan(88);
+    tap_plan(90);
+    test_checksum();
     test_wire();
     test_seq();
     test_siphash_and_isn();
