@@ -46,8 +46,9 @@ struct tcp_ops {
     long (*write)(struct tcp *self, struct stack_tcp_flow *flow, const uint8_t *data, size_t len);
     int (*shutdown)(struct tcp *self, struct stack_tcp_flow *flow);
     void (*close)(struct tcp *self, struct stack_tcp_flow *flow);
-    /* Run the timers that are due (retransmission, persist, delayed ACK, TIME-WAIT); returns the nanoseconds until
-     * the next one, UINT64_MAX when none is armed. */
+    /* Deliver the events and send the ACKs that the segments received since the last tick held back (call it after
+     * each burst of received frames), then run the timers that are due (retransmission, persist, delayed ACK,
+     * TIME-WAIT); returns the nanoseconds until the next one, UINT64_MAX when none is armed. */
     uint64_t (*tick)(struct tcp *self);
     /* Connections in use, in every state but LISTEN. */
     uint32_t (*connections)(struct tcp *self);

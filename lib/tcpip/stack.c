@@ -120,6 +120,8 @@ static int stack_run_impl(struct stack *self, uint64_t timeout_ns)
             received++;
         }
         now = mclock_elapsed_ns(state->clock);
+        /* Either branch ticks TCP after frames came: that ends the burst, and TCP's tick flushes it (one readable
+         * and at most one ACK per connection for all its segments). */
         if (now >= timers_due) {
             uint64_t next = arp_tick(state->arp);
             uint64_t tcp_next = tcp_tick(state->tcp);

@@ -152,7 +152,12 @@ struct tcp_conn *tcp_conn_allocate(struct tcp_core *core, uint32_t local_address
     uint8_t *buffers = malloc((size_t)core->limits.send_buffer + core->limits.receive_buffer);
     if (buffers == NULL)
         return NULL;
+    /* The ready list may still link a released slot: keep its place on it (the walk skips it if it stays free). */
+    uint32_t ready_next = slot->ready_next;
+    bool on_ready_list = slot->on_ready_list;
     memset(slot, 0, sizeof(*slot));
+    slot->ready_next = ready_next;
+    slot->on_ready_list = on_ready_list;
     tcp_ring_init(&slot->send, buffers, core->limits.send_buffer);
     tcp_ring_init(&slot->receive, buffers + core->limits.send_buffer, core->limits.receive_buffer);
     slot->in_use = true;
@@ -229,7 +234,7 @@ void tcp_conn_fail(struct tcp_core *core, struct tcp_conn *conn, int error)
     if (conn->app_owned) {
         conn->error = error;
         conn->pending_failed = true;
-        core->events_pending = true;
+        tcp_conn_ready(core, conn);
     }
     tcp_conn_finish(core, conn);
 }
@@ -282,7 +287,7 @@ void tcp_core_accept(struct tcp_core *core, struct tcp_conn *conn, const struct 
         conn->pending_readable = true;
     if (conn->state == TCP_CLOSED && conn->error != 0)
         conn->pending_failed = true;
-    core->events_pending = true;
+    tcp_conn_ready(core, conn);
 }
 
 /* A local port no connection to `to` uses. */
@@ -338,15 +343,23 @@ int tcp_core_connect(struct tcp_core *core, const struct stack_tcp_peer *to,
 
 /* The peer may send more once the application read: say so when the window grew by enough to matter
  * (receiver-side silly window avoidance, RFC 9293 3.8.6.2.2). */
-static void maybe_update_window(struct tcp_core *core, struct tcp_conn *conn)
+bool tcp_window_update_due(const struct tcp_conn *conn)
 {
     if (conn->state != TCP_ESTABLISHED && conn->state != TCP_FIN_WAIT_1 && conn->state != TCP_FIN_WAIT_2)
-        return;
+        return false;
     uint32_t right_edge = conn->rcv_nxt + tcp_receive_window(conn);
     uint32_t growth = seq_gt(right_edge, conn->rcv_adv) ? right_edge - conn->rcv_adv : 0;
     uint32_t threshold =
         conn->receive.capacity / 2 < 2u * conn->snd_mss ? conn->receive.capacity / 2 : 2u * conn->snd_mss;
-    if (growth >= threshold && growth > 0)
+    return growth >= threshold && growth > 0;
+}
+
+/* From a callback the application usually reads in several pieces: the flush after them sends one update. */
+static void maybe_update_window(struct tcp_core *core, struct tcp_conn *conn)
+{
+    if (core->dispatching > 0)
+        tcp_conn_ready(core, conn);
+    else if (tcp_window_update_due(conn))
         tcp_send_ack(core, conn);
 }
 

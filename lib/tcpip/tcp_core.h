@@ -72,9 +72,11 @@ struct tcp_listener {
  * calls tcp_core_close; the core holds it until the protocol is done with it (TIME_WAIT, a final ACK). */
 struct tcp_conn {
     bool in_use;
-    uint32_t hash_next; /* index + 1 of the next connection in its hash chain, 0 at the end */
-    bool app_owned;     /* the application holds the flow: events go to it */
-    bool app_closed;    /* the application called close (also from inside the accept handler) */
+    uint32_t hash_next;  /* index + 1 of the next connection in its hash chain, 0 at the end */
+    uint32_t ready_next; /* index + 1 of the next connection on the ready list, 0 at the end */
+    bool on_ready_list;  /* kept across a release and reuse of the slot, as the list still links it */
+    bool app_owned;      /* the application holds the flow: events go to it */
+    bool app_closed;     /* the application called close (also from inside the accept handler) */
     enum tcp_state state;
     uint32_t local_address, remote_address;
     uint16_t local_port, remote_port;
@@ -109,7 +111,7 @@ struct tcp_conn {
     bool rtt_timing;  /* Karn: a segment is being timed (never a retransmitted one) */
     uint32_t rtt_seq;
     uint64_t rtt_start_ns;
-    uint32_t segments_unacked;         /* data segments taken since our last ACK: every second is ACKed at once */
+    uint32_t segments_unacked;         /* data segments taken since our last ACK: two or more are ACKed at a flush */
     uint64_t last_unacceptable_ack_ns; /* when a bare unacceptable segment was last answered */
     bool ack_now;                      /* an ACK is owed now (a FIN, a hole, a second segment) */
 
@@ -139,7 +141,9 @@ struct tcp_core {
     uint64_t challenge_window_start_ns;
     uint32_t challenge_acks_in_window;
     uint32_t dispatching;       /* nesting depth of event delivery */
-    bool events_pending;        /* some connection has an event to deliver */
+    bool events_pending;        /* the ready list is not empty */
+    uint32_t ready_head;        /* index + 1 of the first connection with events or an ACK to decide, 0: none */
+    uint32_t ready_tail;        /* index + 1 of the last, so that connections are served in the order they got ready */
     uint64_t earliest_deadline; /* no timer falls due before this (0: none armed); may be early, never late */
     struct tcp_counters counters;
 };
@@ -152,10 +156,18 @@ int tcp_core_init(struct tcp_core *core, const struct tcp_limits *limits, const 
 /* Free what init allocated (for the host tests; a unikernel's core lives as long as it does). */
 void tcp_core_free(struct tcp_core *core);
 
-/* One segment received from `source` to `destination` (host byte order), as IPv4 handed it up. */
+/* One segment received from `source` to `destination` (host byte order), as IPv4 handed it up. What it owes the
+ * application and most of what it owes the peer (the ACK of in-order data, a window update) waits for the next
+ * tcp_core_flush or tcp_core_tick: call one after each burst of segments, so that a burst is acknowledged and
+ * handed to the application once. ACKs that must not wait (out of order, a hole filled, a FIN) go at once. */
 void tcp_core_input(struct tcp_core *core, uint32_t source, uint32_t destination, const uint8_t *segment, size_t len);
 
-/* Run the timers that are due; returns the nanoseconds until the next one (UINT64_MAX: none armed). */
+/* Deliver the pending events, then send the ACKs the segments since the last flush owe: at once for two or more
+ * data segments (RFC 5681 4.2: at least every second full-sized one) or a window grown by enough, else the delayed
+ * ACK timer. */
+void tcp_core_flush(struct tcp_core *core);
+
+/* Flush, and run the timers that are due; returns the nanoseconds until the next one (UINT64_MAX: none armed). */
 uint64_t tcp_core_tick(struct tcp_core *core);
 
 /* The flow operations of devices/stack.h, with its semantics. */

@@ -94,7 +94,7 @@ static void syn_sent_input(struct tcp_core *core, struct tcp_conn *conn, const s
     conn->rtt_timing = false;
     tcp_conn_established(core, conn);
     conn->pending_writable = conn->want_writable;
-    core->events_pending = true;
+    tcp_conn_ready(core, conn);
     conn->want_writable = false;
     conn->ack_now = true;
     tcp_output(core, conn);
@@ -162,7 +162,7 @@ static void new_ack(struct tcp_core *core, struct tcp_conn *conn, const struct t
     if (conn->want_writable && tcp_ring_free(&conn->send) > 0 && !conn->fin_queued) {
         conn->want_writable = false;
         conn->pending_writable = true;
-        core->events_pending = true;
+        tcp_conn_ready(core, conn);
     }
 }
 
@@ -205,10 +205,10 @@ static bool process_ack(struct tcp_core *core, struct tcp_conn *conn, const stru
             core->half_open--;
             core->counters.accepted++;
             conn->pending_accept = true;
-            core->events_pending = true;
+            tcp_conn_ready(core, conn);
         } else {
             conn->pending_writable = conn->want_writable; /* our connect, completed by simultaneous open */
-            core->events_pending = true;
+            tcp_conn_ready(core, conn);
             conn->want_writable = false;
         }
         conn->snd_una = segment->ack;
@@ -273,10 +273,9 @@ static void take_payload(struct tcp_core *core, struct tcp_conn *conn, uint32_t 
         if (conn->reass.count > 0)
             conn->ack_now = true;
         conn->pending_readable = true;
-        core->events_pending = true;
-        if (++conn->segments_unacked >= 2)
-            conn->ack_now = true;
-        else if (conn->delack_deadline == 0)
+        tcp_conn_ready(core, conn); /* the flush after the burst acknowledges it, or leaves it to the timer */
+        conn->segments_unacked++;
+        if (conn->delack_deadline == 0)
             tcp_arm(core, &conn->delack_deadline, TCP_DELACK_NS);
         return;
     }
@@ -296,7 +295,7 @@ static void process_fin(struct tcp_core *core, struct tcp_conn *conn, bool fin_a
         conn->fin_received = true;
         conn->rcv_nxt++;
         conn->pending_readable = true;
-        core->events_pending = true;
+        tcp_conn_ready(core, conn);
     }
     conn->ack_now = true;
     switch (conn->state) {
@@ -507,5 +506,4 @@ void tcp_core_input(struct tcp_core *core, uint32_t source, uint32_t destination
     } else {
         synchronized_input(core, conn, &segment);
     }
-    tcp_dispatch(core);
 }

@@ -84,7 +84,12 @@ void tcp_conn_drop_buffers(struct tcp_conn *conn);
 void tcp_conn_release(struct tcp_core *core, struct tcp_conn *conn);
 
 /* tcp_events.c */
-/* Deliver the pending accepts and flow callbacks. */
+/* Put the connection on the ready list, which the next flush walks: it has an event for the application or may
+ * owe the peer an ACK. */
+void tcp_conn_ready(struct tcp_core *core, struct tcp_conn *conn);
+/* The application read enough to make a window update worth a segment (RFC 9293 3.8.6.2.2). */
+bool tcp_window_update_due(const struct tcp_conn *conn);
+/* Deliver the pending accepts and flow callbacks, and send the ACKs the ready connections owe. */
 void tcp_dispatch(struct tcp_core *core);
 
 #endif

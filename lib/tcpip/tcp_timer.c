@@ -1,5 +1,6 @@
-/* tcp_timer.c: the per-connection timers: retransmission (RFC 6298, with backoff and the retry limit), persist
- * (zero-window probes), delayed ACK, and the linger of TIME_WAIT and an orphaned FIN_WAIT_2. */
+/* tcp_timer.c: the tick: the flush after a burst, then the per-connection timers: retransmission (RFC 6298, with
+ * backoff and the retry limit), persist (zero-window probes), delayed ACK, and the linger of TIME_WAIT and an
+ * orphaned FIN_WAIT_2. */
 #include "lib/tcpip/tcp_internal.h"
 
 static void retransmission_timeout(struct tcp_core *core, struct tcp_conn *conn)
@@ -69,9 +70,11 @@ static uint64_t earliest(uint64_t a, uint64_t b)
 
 uint64_t tcp_core_tick(struct tcp_core *core)
 {
+    /* The burst since the last tick first: its events and ACKs walk only the ready list. */
+    tcp_dispatch(core);
     uint64_t now = tcp_now(core);
-    /* Nothing due and nothing to deliver: no need to look at every connection. */
-    if (!core->events_pending && (core->earliest_deadline == 0 || now < core->earliest_deadline))
+    /* Nothing due: no need to look at every connection. */
+    if (core->earliest_deadline == 0 || now < core->earliest_deadline)
         return core->earliest_deadline == 0 ? UINT64_MAX : core->earliest_deadline - now;
     for (uint32_t i = 0; i < core->limits.connections_max; i++) {
         struct tcp_conn *conn = &core->conns[i];

@@ -323,7 +323,9 @@ bool tcp_fuzz_run(const uint8_t *data, size_t len, char *why, size_t why_size)
         }
         check_invariants(&f);
     }
-    /* The application lets go of everything; every connection must then end by itself. */
+    /* The segments since the last tick were a burst: what they owe the application comes first (an accept it
+     * must then close). Then the application lets go of everything; every connection must end by itself. */
+    tcp_core_flush(&f.core);
     for (int i = 0; i < FUZZ_FLOWS; i++) {
         struct tcp_conn *conn = f.flows[i];
         f.flows[i] = NULL;

@@ -162,7 +162,7 @@ void sim_run(struct sim *sim, uint64_t duration_ns)
     }
 }
 
-void sim_raw_send(struct sim *sim, const struct tcp_header_out *header, const uint8_t *payload, size_t len)
+void sim_raw_input(struct sim *sim, const struct tcp_header_out *header, const uint8_t *payload, size_t len)
 {
     uint8_t bytes[SIM_SEGMENT_MAX];
     size_t header_len = tcp_header_size(header);
@@ -173,6 +173,12 @@ void sim_raw_send(struct sim *sim, const struct tcp_header_out *header, const ui
     uint32_t from = sim->endpoints[1].address, to = sim->endpoints[0].address;
     size_t total = tcp_segment_write(bytes, header, len, from, to);
     tcp_core_input(&sim->endpoints[0].core, from, to, bytes, total);
+}
+
+void sim_raw_send(struct sim *sim, const struct tcp_header_out *header, const uint8_t *payload, size_t len)
+{
+    sim_raw_input(sim, header, payload, len);
+    tcp_core_flush(&sim->endpoints[0].core); /* a burst of one segment */
 }
 
 bool sim_inbox_segment(const struct sim *sim, size_t index, struct tcp_segment *out)

@@ -66,8 +66,11 @@ void sim_free(struct sim *sim);
 /* Advance the clock by `duration_ns`, delivering segments and running timers as they fall due. */
 void sim_run(struct sim *sim, uint64_t duration_ns);
 
-/* The scripted peer sends a segment to endpoint 0 now. */
+/* The scripted peer sends a segment to endpoint 0 now, as a burst of its own (endpoint 0 flushes after it). */
 void sim_raw_send(struct sim *sim, const struct tcp_header_out *header, const uint8_t *payload, size_t len);
+
+/* The same inside a longer burst: endpoint 0 flushes only when the test calls tcp_core_flush. */
+void sim_raw_input(struct sim *sim, const struct tcp_header_out *header, const uint8_t *payload, size_t len);
 
 /* Parse inbox entry `index` (a segment endpoint 0 sent to the scripted peer); false if it does not parse. */
 bool sim_inbox_segment(const struct sim *sim, size_t index, struct tcp_segment *out);

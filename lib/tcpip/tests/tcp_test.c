@@ -966,6 +966,35 @@ static void test_rfc5961(void)
     tap_check(s.sim.inbox_count == 3 && sim_inbox_segment(&s.sim, 2, &seg) && seg.ack == s.peer_seq &&
                   s.server.received_len == 9,
               "delayed ACK: every second segment is acknowledged at once", "inbox %zu", s.sim.inbox_count);
+    /* A burst of segments (what the stack reads before it flushes) reaches the application and is acknowledged
+     * once, after the application read it. */
+    unsigned readable = s.server.readable;
+    size_t acks = s.sim.inbox_count;
+    for (int i = 0; i < 8; i++) {
+        h = peer_header(&s, TCP_FLAG_ACK, s.peer_seq);
+        sim_raw_input(&s.sim, &h, (const uint8_t *)"ghij", 4);
+        s.peer_seq += 4;
+    }
+    tap_check(s.sim.inbox_count == acks && s.server.received_len == 9 && s.server.conn->segments_unacked == 8,
+              "burst: nothing is delivered or acknowledged before the burst ends", "inbox %zu received %zu",
+              s.sim.inbox_count - acks, s.server.received_len);
+    tcp_core_flush(&s.sim.endpoints[0].core);
+    tap_check(s.sim.inbox_count == acks + 1 && sim_inbox_segment(&s.sim, acks, &seg) && seg.ack == s.peer_seq &&
+                  s.server.received_len == 9 + 32 && s.server.readable == readable + 1,
+              "burst: one readable and one ACK for eight segments", "inbox %zu received %zu readable %u",
+              s.sim.inbox_count - acks, s.server.received_len, s.server.readable - readable);
+    /* Out of order inside a burst: the duplicate ACK goes at once, as does the ACK of the filled hole. */
+    acks = s.sim.inbox_count;
+    h = peer_header(&s, TCP_FLAG_ACK, s.peer_seq + 4);
+    sim_raw_input(&s.sim, &h, (const uint8_t *)"klmn", 4);
+    tap_check(s.sim.inbox_count == acks + 1 && sim_inbox_segment(&s.sim, acks, &seg) && seg.ack == s.peer_seq,
+              "burst: a segment out of order gets its duplicate ACK at once", "inbox %zu", s.sim.inbox_count - acks);
+    h = peer_header(&s, TCP_FLAG_ACK, s.peer_seq);
+    sim_raw_input(&s.sim, &h, (const uint8_t *)"ghij", 4);
+    s.peer_seq += 8;
+    tap_check(s.sim.inbox_count == acks + 2 && sim_inbox_segment(&s.sim, acks + 1, &seg) && seg.ack == s.peer_seq,
+              "burst: the segment that fills the hole is acknowledged at once", "inbox %zu", s.sim.inbox_count - acks);
+    tcp_core_flush(&s.sim.endpoints[0].core);
 
     /* RST in the window but not at RCV.NXT: challenge ACK, the connection lives. */
     size_t inbox = s.sim.inbox_count;
@@ -995,7 +1024,7 @@ static void test_rfc5961(void)
     h = peer_header(&s, TCP_FLAG_ACK, s.peer_seq);
     h.ack = s.our_seq + 5000;
     sim_raw_send(&s.sim, &h, (const uint8_t *)"zz", 2);
-    tap_check(s.sim.inbox_count == inbox + 1 && s.server.received_len == 9,
+    tap_check(s.sim.inbox_count == inbox + 1 && s.server.received_len == 9 + 40,
               "ACK past what was sent: an ACK back, the segment dropped", "answered %zu received %zu",
               s.sim.inbox_count - inbox, s.server.received_len);
     /* The rate limit: 300 SYNs within a second get at most 100 challenge ACKs. */
@@ -1236,7 +1265,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: tcp_test [--corpus DIR]\n");
         return 2;
     }
-    tap_plan(90);
+    tap_plan(94);
     test_checksum();
     test_wire();
     test_seq();
