@@ -86,15 +86,29 @@ static uint32_t *bucket_of(struct tcp_core *core, uint32_t local_address, uint16
     return &core->buckets[hash & core->bucket_mask];
 }
 
+static bool has_tuple(const struct tcp_conn *conn, uint32_t local_address, uint16_t local_port, uint32_t remote_address,
+                      uint16_t remote_port)
+{
+    return conn->local_port == local_port && conn->remote_port == remote_port &&
+           conn->remote_address == remote_address && conn->local_address == local_address;
+}
+
 struct tcp_conn *tcp_conn_lookup(struct tcp_core *core, uint32_t local_address, uint16_t local_port,
                                  uint32_t remote_address, uint16_t remote_port)
 {
+    /* Segments come in runs for one connection: the last one found is tried before the keyed hash. */
+    if (core->last_found != 0) {
+        struct tcp_conn *conn = &core->conns[core->last_found - 1];
+        if (conn->in_use && has_tuple(conn, local_address, local_port, remote_address, remote_port))
+            return conn;
+    }
     uint32_t link = *bucket_of(core, local_address, local_port, remote_address, remote_port);
     while (link != 0) {
         struct tcp_conn *conn = &core->conns[link - 1];
-        if (conn->local_port == local_port && conn->remote_port == remote_port &&
-            conn->remote_address == remote_address && conn->local_address == local_address)
+        if (has_tuple(conn, local_address, local_port, remote_address, remote_port)) {
+            core->last_found = link;
             return conn;
+        }
         link = conn->hash_next;
     }
     return NULL;
@@ -202,6 +216,8 @@ void tcp_conn_release(struct tcp_core *core, struct tcp_conn *conn)
         core->half_open--;
     if (conn->in_use)
         hash_remove(core, conn);
+    if (core->last_found == (uint32_t)(conn - core->conns) + 1)
+        core->last_found = 0;
     tcp_conn_drop_buffers(conn);
     conn->in_use = false;
     conn->app_owned = false;

@@ -135,6 +135,7 @@ struct tcp_core {
     struct tcp_conn *conns;
     uint32_t *buckets; /* the 4-tuple hash table: index + 1 of a chain's first connection, 0 for none */
     uint32_t bucket_mask;
+    uint32_t last_found; /* index + 1 of the connection the last lookup found, 0 for none: bulk data finds it again */
     struct tcp_listener *listeners;
     uint32_t half_open;      /* SYN_RECEIVED connections from listeners */
     uint16_t next_ephemeral; /* the next local port connect tries */

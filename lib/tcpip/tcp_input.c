@@ -486,14 +486,19 @@ void tcp_core_input(struct tcp_core *core, uint32_t source, uint32_t destination
         return;
     }
     struct tcp_conn *conn = tcp_conn_lookup(core, destination, segment.destination_port, source, segment.source_port);
-    struct tcp_listener *listener = find_listener(core, segment.destination_port);
+    struct tcp_listener *listener = NULL; /* looked for only when the segment may need one */
     /* RFC 9293 3.10.7.4 allows a new SYN to end a TIME_WAIT when its sequence number is past the old one's. */
-    if (conn != NULL && conn->state == TCP_TIME_WAIT && !conn->app_owned && listener != NULL &&
+    if (conn != NULL && conn->state == TCP_TIME_WAIT && !conn->app_owned &&
         (segment.flags & (TCP_FLAG_SYN | TCP_FLAG_ACK)) == TCP_FLAG_SYN && seq_gt(segment.seq, conn->rcv_nxt)) {
-        tcp_conn_release(core, conn);
-        conn = NULL;
+        listener = find_listener(core, segment.destination_port);
+        if (listener != NULL) {
+            tcp_conn_release(core, conn);
+            conn = NULL;
+        }
     }
     if (conn == NULL) {
+        if (listener == NULL)
+            listener = find_listener(core, segment.destination_port);
         if (listener != NULL)
             listen_input(core, listener, source, destination, &segment);
         else
