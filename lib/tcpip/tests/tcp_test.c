@@ -1048,6 +1048,143 @@ static void test_rfc5961(void)
     scripted_close(&s);
 }
 
+/* The ready list when a callback frees a slot and a connect takes it while the list still links it to the next
+ * connection: the flush walks on to that one, delivers nothing for the closed flow, and the list stays sound. */
+struct juggler {
+    struct tcp_core *core;
+    uint32_t peer_address;
+    struct tcp_conn *flows[3]; /* in the order they were accepted */
+    unsigned accepted, readable[3], others;
+    struct tcp_conn *opened;
+};
+
+static void juggler_readable(void *context, struct stack *stack, struct stack_tcp_flow *flow);
+static void juggler_other(void *context, struct stack *stack, struct stack_tcp_flow *flow)
+{
+    (void)stack;
+    (void)flow;
+    ((struct juggler *)context)->others++;
+}
+static void juggler_failed(void *context, struct stack *stack, struct stack_tcp_flow *flow, int error)
+{
+    (void)error;
+    juggler_other(context, stack, flow);
+}
+static const struct stack_tcp_callbacks juggler_callbacks = {
+    .readable = juggler_readable, .writable = juggler_other, .failed = juggler_failed};
+
+static void juggler_readable(void *context, struct stack *stack, struct stack_tcp_flow *flow)
+{
+    (void)stack;
+    struct juggler *j = context;
+    uint8_t buffer[64];
+    if ((struct tcp_conn *)flow != j->flows[0]) {
+        j->readable[(struct tcp_conn *)flow == j->flows[2] ? 2 : 1]++;
+        while (tcp_core_read(j->core, (struct tcp_conn *)flow, buffer, sizeof(buffer)) > 0)
+            continue;
+        return;
+    }
+    j->readable[0]++;
+    while (tcp_core_read(j->core, j->flows[0], buffer, sizeof(buffer)) > 0)
+        continue;
+    if (j->flows[1] != NULL) {
+        tcp_core_close(j->core, j->flows[1]); /* with unread bytes: a RST, and its slot is free */
+        j->flows[1] = NULL;
+        struct stack_tcp_peer to = {.address = j->peer_address, .port = 9};
+        if (tcp_core_connect(j->core, &to, &juggler_callbacks, j, &j->opened) != 0)
+            j->opened = NULL;
+    }
+}
+
+static void juggler_accept(void *context, struct stack *stack, uint16_t port, struct stack_tcp_flow *flow,
+                           const struct stack_tcp_peer *from)
+{
+    (void)stack;
+    (void)port;
+    (void)from;
+    struct juggler *j = context;
+    struct tcp_conn *conn = (struct tcp_conn *)flow;
+    if (j->accepted < 3)
+        j->flows[j->accepted++] = conn;
+    tcp_core_accept(j->core, conn, &juggler_callbacks, j);
+}
+
+/* A handshake from the scripted peer's `port`; its sequence numbers go to `peer_seq` and `our_seq`. */
+static bool raw_handshake(struct sim *sim, uint16_t port, uint32_t *peer_seq, uint32_t *our_seq)
+{
+    struct tcp_header_out syn = {
+        .source_port = port, .destination_port = 80, .seq = *peer_seq, .flags = TCP_FLAG_SYN, .window = 65535};
+    size_t before = sim->inbox_count;
+    sim_raw_send(sim, &syn, NULL, 0);
+    struct tcp_segment answer;
+    if (sim->inbox_count != before + 1 || !sim_inbox_segment(sim, before, &answer) ||
+        answer.flags != (TCP_FLAG_SYN | TCP_FLAG_ACK))
+        return false;
+    *peer_seq += 1;
+    *our_seq = answer.seq + 1;
+    struct tcp_header_out ack = {.source_port = port,
+                                 .destination_port = 80,
+                                 .seq = *peer_seq,
+                                 .ack = *our_seq,
+                                 .flags = TCP_FLAG_ACK,
+                                 .window = 65535};
+    sim_raw_send(sim, &ack, NULL, 0);
+    return true;
+}
+
+static void test_ready_list_reuse(void)
+{
+    struct sim sim;
+    struct tcp_limits limits = small_limits();
+    limits.connections_max = 3; /* the connect can only take the slot the close freed */
+    limits.syn_backlog = 3;
+    sim_init(&sim, &limits, true);
+    struct juggler j = {.core = &sim.endpoints[0].core, .peer_address = sim.endpoints[1].address};
+    tcp_core_listen(j.core, 80, juggler_accept, &j);
+    uint32_t peer_seq[3] = {100, 5000, 9000}, our_seq[3] = {0, 0, 0};
+    bool open = true;
+    for (int i = 0; i < 3; i++)
+        open = open && raw_handshake(&sim, (uint16_t)(6000 + i), &peer_seq[i], &our_seq[i]);
+    open = open && j.accepted == 3;
+    struct tcp_conn *second = j.flows[1];
+    /* One burst: data for all three; the first's readable closes the second and connects into its slot. */
+    for (int i = 0; i < 3 && open; i++) {
+        struct tcp_header_out h = {.source_port = (uint16_t)(6000 + i),
+                                   .destination_port = 80,
+                                   .seq = peer_seq[i],
+                                   .ack = our_seq[i],
+                                   .flags = TCP_FLAG_ACK,
+                                   .window = 65535};
+        sim_raw_input(&sim, &h, (const uint8_t *)"data", 4);
+        peer_seq[i] += 4;
+    }
+    tcp_core_flush(j.core);
+    tap_check(open && j.readable[0] == 1 && j.readable[1] == 0 && j.readable[2] == 1 && j.opened == second &&
+                  j.opened->state == TCP_SYN_SENT && j.core->ready_head == 0 && !j.opened->on_ready_list,
+              "ready list: a slot freed and taken again during a flush is walked past to the next connection",
+              "open %d readable %u/%u/%u opened %p ready %u", open, j.readable[0], j.readable[1], j.readable[2],
+              (void *)j.opened, j.core->ready_head);
+    struct tcp_header_out h = {.source_port = 6000,
+                               .destination_port = 80,
+                               .seq = peer_seq[0],
+                               .ack = our_seq[0],
+                               .flags = TCP_FLAG_ACK,
+                               .window = 65535};
+    sim_raw_input(&sim, &h, (const uint8_t *)"more", 4);
+    peer_seq[0] += 4;
+    h.seq = peer_seq[0];
+    sim_raw_input(&sim, &h, (const uint8_t *)"more", 4);
+    peer_seq[0] += 4;
+    size_t inbox = sim.inbox_count;
+    tcp_core_flush(j.core);
+    struct tcp_segment seg;
+    tap_check(j.readable[0] == 2 && sim.inbox_count == inbox + 1 && sim_inbox_segment(&sim, inbox, &seg) &&
+                  seg.ack == peer_seq[0] && j.core->ready_head == 0,
+              "ready list: the next burst is delivered and acknowledged once", "readable %u inbox %zu", j.readable[0],
+              sim.inbox_count - inbox);
+    sim_free(&sim);
+}
+
 static void test_timestamps_and_paws(void)
 {
     struct scripted s;
@@ -1265,7 +1402,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: tcp_test [--corpus DIR]\n");
         return 2;
     }
-    tap_plan(94);
+    tap_plan(96);
     test_checksum();
     test_wire();
     test_seq();
@@ -1281,6 +1418,7 @@ int main(int argc, char **argv)
     test_zero_window();
     test_rfc5961();
     test_timestamps_and_paws();
+    test_ready_list_reuse();
     test_malformed_and_closed_ports();
     test_limits();
     test_accept_handler_that_drops();
