@@ -32,16 +32,19 @@ server CPU s per 1,000: Linux 0.06, socat 0.99, hvt 0.24, virtio 0.45. The same 
 other work: Linux 588 MB/s, hvt 75, virtio 90 (0.12x, 0.15x); hvt 1,364 connections/s, virtio 1,695, Linux 2,960.
 The guest then sent about one ACK per data segment (one per two segments, and a window update after each read).
 
-Since then (2026-12-03, load average 3.6-5 from other work, so beside the same day's build of the old code in
-interleaved runs of `--rounds 2 --megabytes 300 --connections 500`, twice each): TCP acknowledges and delivers once
-per burst of frames the stack reads (one ACK per burst for two or more segments, or for a window the reads opened),
-the checksum sums 64-bit words (and no longer calls memcpy per word), and a segment finds its connection by the last
-one found. Bulk MB/s: hvt 178 and 187 before, 284 and 295 after, server CPU s per GB 5.3 -> 3.0; virtio 88 and 103
-before, 134 and 145 after, 10.9 and 9.7 -> 6.9 and 6.6 (Linux 859-1,461 in the same runs: 0.2x and 0.1x, the goal
-still missed; both guests' servers still use 80-90% of their core). Connection rates moved within the noise of the
-load. Where the rest goes was not measured inside the guests; the same code on unix (tests/net:tcp_echo_direct on a
-tap, 300 MB, 362 MB/s under `perf record`) spends 17% of its samples in its own code (the checksum 5%, copies 2.5%)
-and 83% in the kernel, mostly its read system call per frame from the tap (a tender reads its tap the same way).
+Since then TCP acknowledges and delivers once per burst of frames the stack reads (one ACK per burst for two or more
+segments, or for a window the reads opened), the checksum sums 64-bit words (and no longer calls memcpy per word),
+and a segment finds its connection by the last one found. Measured 2026-12-03 at load average 2.0-2.3, the old build
+and the new in turn, twice each, `--rounds 2 --megabytes 300 --connections 500`: bulk MB/s hvt 224 and 171 before,
+415 and 338 after (server CPU s per GB 4.4 and 5.2 -> 2.1 and 2.6), virtio 100 and 90 before, 189 and 180 after
+(10.1 and 10.8 -> 5.2 and 5.4); beside Linux's Python sink in the same runs (917-2,219) hvt went from 0.11x and 0.16x
+to 0.36x and 0.37x, virtio from 0.05x and 0.08x to 0.17x and 0.20x: the goal still missed, both guests' servers still
+using 80-95% of their core. Connection rates moved within the runs' noise (hvt 1,692-3,617/s, virtio 1,334-2,026/s,
+0.19-0.23 and 0.45-0.51 CPU s per 1,000 either way). The 64 KiB receive buffer (`tcp-receive-buffer`) now limits
+too: hvt with 256 KiB took 456-509 MB/s where 64 KiB took 311-373 (300 MB by hand, the same tender, alternating).
+Where the rest goes was not measured inside the guests; the same code on unix (tests/net:tcp_echo_direct on a tap,
+300 MB at 362 MB/s under `perf record`) spends 17% of its samples in its own code (the checksum 5%, copies 2.5%) and
+83% in the kernel, mostly its read system call per frame from the tap (a tender reads its tap the same way).
 """
 
 from __future__ import annotations
