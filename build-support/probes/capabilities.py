@@ -1,4 +1,5 @@
-"""What this machine can do for the boot tests (KVM, network and mount namespaces, tap devices, QEMU), and the one
+"""What this machine can do for the boot tests (KVM, network and mount namespaces, tap devices, QEMU, nftables for
+random packet loss), and the one
 place that decides whether a test lacking one skips or fails.
 
 A developer's laptop without KVM gets skips with the reason. A machine that declares a capability in
@@ -82,19 +83,40 @@ def qemu_problem() -> Optional[str]:
     return None
 
 
+def nft_problem() -> Optional[str]:
+    """Why this process cannot add nftables rules in a network namespace (the loss tests drop packets at random
+    with them, since the kernels seen here lack the netem qdisc), or None."""
+    if os.geteuid() != 0:
+        return "nftables rules need root"
+    nft = _which("nft")
+    if nft is None:
+        return "nft(8) is not installed (Debian package nftables)"
+    unshare = _which("unshare")
+    if unshare is None:
+        return "unshare(1) is not installed (Debian package util-linux)"
+    # In a namespace of its own, so the probe never touches the host's rules.
+    probe = subprocess.run(
+        [unshare, "--net", nft, "add", "table", "inet", "mirage_probe"], capture_output=True, text=True, timeout=10
+    )
+    if probe.returncode != 0:
+        return f"nft cannot add a table in a new network namespace: {probe.stderr.strip() or probe.returncode}"
+    return None
+
+
 PROBES: Dict[str, Callable[[], Optional[str]]] = {
     "kvm": kvm_problem,
     "netns": netns_problem,
     "tap": tap_problem,
     "qemu": qemu_problem,
     "mountns": mountns_problem,
+    "nft": nft_problem,
 }
 
 
 def declared() -> FrozenSet[str]:
     """The capabilities this machine declares it has.
 
-    MIRAGE_REQUIRE_CAPABILITIES="kvm,netns,tap,qemu,mountns", or "all".
+    MIRAGE_REQUIRE_CAPABILITIES="kvm,netns,tap,qemu,mountns,nft", or "all".
     """
     names = {name.strip() for name in os.environ.get(REQUIRE_VARIABLE, "").split(",") if name.strip()}
     if "all" in names:

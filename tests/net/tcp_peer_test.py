@@ -16,6 +16,7 @@ from typing import Any, Iterator, List, Sequence, Tuple
 import pytest
 from freestanding.boot import TENDERS, require_abi, running_in_background
 from netns import tap_namespace
+from probes.capabilities import missing, require
 
 GUEST = "10.0.0.2"
 HOST = "10.0.0.1"
@@ -337,9 +338,8 @@ def test_a_closed_port_refuses(guest: Guest) -> None:
 
 
 def test_echo_survives_random_loss_both_ways(guest: Guest) -> None:
-    nft = shutil.which("nft")
-    if nft is None:
-        pytest.skip("nft(8) is not installed (Debian package nftables): no way to drop packets at random here")
+    require("nft", "dropping packets at random")
+    nft = shutil.which("nft") or "nft"
     rules = """
 table inet lossy {
     chain in { type filter hook input priority 0; iifname "tap0" numgen random mod 100 < 5 drop; }
@@ -351,7 +351,7 @@ table inet lossy {
         ruleset.flush()
         added = guest.run(nft, "-f", ruleset.name, timeout=10)
     if added.returncode != 0:
-        pytest.skip(f"nft cannot add a random-drop rule here: {added.stderr.strip()}")
+        missing("nft", f"nft cannot add a random-drop rule: {added.stderr.strip()}", "dropping packets at random")
     try:
         result = guest.probe("echo", size=500_000, timeout=90)
     finally:
