@@ -1,0 +1,262 @@
+/* respond.c: the answer to a parsed request over the caller's read-only files (RFC 9110): GET and HEAD, 304, 206,
+ * 416, 404, 405, a precompressed ".gz" variant, and the error answers to refused requests. */
+#include "lib/http/http_internal.h"
+
+#include <string.h>
+
+/* The header being written into the caller's buffer; once full, nothing more is written and `full` says so. */
+struct writer {
+    uint8_t *out;
+    size_t size;
+    size_t length;
+    bool full;
+};
+
+static void put_bytes(struct writer *w, const char *text, size_t length)
+{
+    if (w->full || length > w->size - w->length) {
+        w->full = true;
+        return;
+    }
+    memcpy(w->out + w->length, text, length);
+    w->length += length;
+}
+
+static void put(struct writer *w, const char *text)
+{
+    put_bytes(w, text, strlen(text));
+}
+
+static void put_number(struct writer *w, uint64_t value)
+{
+    char digits[20];
+    size_t n = 0;
+    do {
+        digits[sizeof digits - ++n] = (char)('0' + value % 10);
+        value /= 10;
+    } while (value != 0);
+    put_bytes(w, digits + sizeof digits - n, n);
+}
+
+static const char *reason(unsigned status)
+{
+    switch (status) {
+    case 200:
+        return "OK";
+    case 206:
+        return "Partial Content";
+    case 304:
+        return "Not Modified";
+    case 400:
+        return "Bad Request";
+    case 404:
+        return "Not Found";
+    case 405:
+        return "Method Not Allowed";
+    case 413:
+        return "Content Too Large";
+    case 414:
+        return "URI Too Long";
+    case 416:
+        return "Range Not Satisfiable";
+    case 431:
+        return "Request Header Fields Too Large";
+    case 501:
+        return "Not Implemented";
+    case 505:
+        return "HTTP Version Not Supported";
+    default:
+        return "Error";
+    }
+}
+
+/* The status line and Date. A clock outside the years 0 to 9999 leaves Date out (RFC 9110 6.6.1 allows it). */
+static void put_start(struct writer *w, unsigned status, int64_t now)
+{
+    put(w, "HTTP/1.1 ");
+    put_number(w, status);
+    put(w, " ");
+    put(w, reason(status));
+    put(w, "\r\n");
+    char date[HTTP_DATE_SIZE];
+    if (http_format_date(now, date)) {
+        put(w, "Date: ");
+        put(w, date);
+        put(w, "\r\n");
+    }
+}
+
+/* Connection, the empty line, and the answer's summary; false when the header did not fit. */
+static bool finish(struct writer *w, unsigned status, bool close, bool keep_alive_said, const uint8_t *body,
+                   size_t body_length, struct http_response *response)
+{
+    if (close) {
+        put(w, "Connection: close\r\n");
+    } else if (keep_alive_said) {
+        put(w, "Connection: keep-alive\r\n"); /* HTTP/1.0 persists only when told so (RFC 9112 9.3) */
+    }
+    put(w, "\r\n");
+    response->status = status;
+    response->header_length = w->length;
+    response->body = body;
+    response->body_length = body_length;
+    response->close = close;
+    return !w->full;
+}
+
+/* An answer whose body is "<status> <reason>\n" in plain text (left out for HEAD, its length still given). */
+static bool respond_plain(unsigned status, bool head, bool close, bool keep_alive_said, int64_t now, uint8_t *out,
+                          size_t out_size, struct http_response *response)
+{
+    static const char *const bodies[] = {"400 Bad Request\n",        "404 Not Found\n",
+                                         "405 Method Not Allowed\n", "413 Content Too Large\n",
+                                         "414 URI Too Long\n",       "431 Request Header Fields Too Large\n",
+                                         "501 Not Implemented\n",    "505 HTTP Version Not Supported\n"};
+    const char *body = "";
+    for (size_t i = 0; i < sizeof bodies / sizeof bodies[0]; i++) {
+        if ((unsigned)((bodies[i][0] - '0') * 100 + (bodies[i][1] - '0') * 10 + (bodies[i][2] - '0')) == status) {
+            body = bodies[i];
+        }
+    }
+    size_t length = strlen(body);
+    struct writer w = {.out = out, .size = out_size};
+    put_start(&w, status, now);
+    put(&w, "Content-Type: text/plain; charset=utf-8\r\nContent-Length: ");
+    put_number(&w, length);
+    put(&w, "\r\n");
+    if (status == 405) {
+        put(&w, "Allow: GET, HEAD\r\n");
+    }
+    return finish(&w, status, close, keep_alive_said, (const uint8_t *)body, head ? 0 : length, response);
+}
+
+bool http_respond_error(unsigned status, int64_t now, uint8_t *out, size_t out_size, struct http_response *response)
+{
+    return respond_plain(status, false, true, false, now, out, out_size, response);
+}
+
+/* The largest weight any Accept-Encoding field of the request gives `coding`; -1 when none names it. */
+static int coding_weight(const struct http_request *request, const char *coding)
+{
+    int weight = -1;
+    size_t position = 0;
+    for (const struct http_header *h; (h = http_header_next(request, "accept-encoding", &position));) {
+        int w = http_coding_weight(h->value, h->value_length, coding);
+        weight = w > weight ? w : weight;
+    }
+    return weight;
+}
+
+/* Whether an If-Range field lets a Range apply: only a strong entity-tag equal to ours (RFC 9110 13.1.5); a date
+ * is not compared (we send no Last-Modified), so it disables the range. */
+static bool if_range_allows(const struct http_request *request, const char *etag)
+{
+    size_t position = 0;
+    const struct http_header *h = http_header_next(request, "if-range", &position);
+    if (h == NULL) {
+        return true;
+    }
+    size_t length = strlen(etag);
+    return strncmp(etag, "W/", 2) != 0 && h->value_length == length && memcmp(h->value, etag, length) == 0;
+}
+
+bool http_respond(const struct http_site *site, const struct http_request *request, int64_t now, uint8_t *out,
+                  size_t out_size, struct http_response *response)
+{
+    bool close = !request->keep_alive;
+    bool keep_alive_said = request->keep_alive && request->version_minor == 0;
+    bool head = request->method == HTTP_METHOD_HEAD;
+    if (request->method == HTTP_METHOD_OTHER) {
+        return respond_plain(405, false, close, keep_alive_said, now, out, out_size, response);
+    }
+    char path[HTTP_PATH_MAX + 3];
+    unsigned refusal = http_normalise_path(request->target, request->target_length, path);
+    if (refusal != 0) {
+        return respond_plain(refusal, head, close, keep_alive_said, now, out, out_size, response);
+    }
+    struct http_file file;
+    if (!site->lookup(site->context, path, &file)) {
+        return respond_plain(404, head, close, keep_alive_said, now, out, out_size, response);
+    }
+    const char *content_type = http_content_type(path);
+
+    /* The ".gz" variant, when there is one and the client takes gzip at least as gladly as identity (which is
+     * acceptable unless refused, RFC 9110 12.5.3); either way the answer varies with Accept-Encoding. */
+    size_t path_length = strlen(path);
+    memcpy(path + path_length, ".gz", 4);
+    struct http_file compressed;
+    bool has_variant = site->lookup(site->context, path, &compressed);
+    bool gzip = false;
+    if (has_variant) {
+        int gzip_weight = coding_weight(request, "gzip");
+        int identity_weight = coding_weight(request, "identity");
+        gzip = gzip_weight > 0 && (identity_weight < 0 || gzip_weight >= identity_weight);
+        if (gzip) {
+            file = compressed;
+        }
+    }
+
+    struct writer w = {.out = out, .size = out_size};
+    size_t position = 0;
+    const struct http_header *none_match = http_header_next(request, "if-none-match", &position);
+    bool not_modified = false;
+    for (; none_match != NULL; none_match = http_header_next(request, "if-none-match", &position)) {
+        not_modified = not_modified || http_etag_list_matches(none_match->value, none_match->value_length, file.etag);
+    }
+    if (not_modified) {
+        put_start(&w, 304, now);
+        put(&w, "ETag: ");
+        put(&w, file.etag);
+        put(&w, "\r\n");
+        if (has_variant) {
+            put(&w, "Vary: Accept-Encoding\r\n");
+        }
+        return finish(&w, 304, close, keep_alive_said, NULL, 0, response);
+    }
+
+    unsigned status = 200;
+    uint64_t first = 0, last = 0;
+    position = 0;
+    const struct http_header *range = http_header_next(request, "range", &position);
+    /* GET is the only method with range handling (RFC 9110 14.2). */
+    if (range != NULL && !head && if_range_allows(request, file.etag)) {
+        enum http_range_result result = http_parse_range(range->value, range->value_length, file.length, &first, &last);
+        status = result == HTTP_RANGE_SATISFIABLE ? 206 : result == HTTP_RANGE_UNSATISFIABLE ? 416 : 200;
+    }
+    put_start(&w, status, now);
+    const uint8_t *body = file.data;
+    size_t body_length = file.length;
+    if (status == 416) {
+        body_length = 0;
+        put(&w, "Content-Range: bytes */");
+        put_number(&w, file.length);
+        put(&w, "\r\n");
+    } else {
+        put(&w, "Content-Type: ");
+        put(&w, content_type);
+        put(&w, "\r\n");
+        if (gzip) {
+            put(&w, "Content-Encoding: gzip\r\n");
+        }
+        if (status == 206) {
+            body = file.data + first;
+            body_length = (size_t)(last - first + 1);
+            put(&w, "Content-Range: bytes ");
+            put_number(&w, first);
+            put(&w, "-");
+            put_number(&w, last);
+            put(&w, "/");
+            put_number(&w, file.length);
+            put(&w, "\r\n");
+        }
+    }
+    put(&w, "Content-Length: ");
+    put_number(&w, body_length);
+    put(&w, "\r\nETag: ");
+    put(&w, file.etag);
+    put(&w, "\r\nAccept-Ranges: bytes\r\n");
+    if (has_variant) {
+        put(&w, "Vary: Accept-Encoding\r\n");
+    }
+    return finish(&w, status, close, keep_alive_said, body, head ? 0 : body_length, response);
+}
