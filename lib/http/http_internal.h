@@ -12,7 +12,8 @@ bool http_equal_nocase(const char *a, const char *b, size_t length);
 
 /* Normalises a request target into `path` (HTTP_PATH_MAX octets): origin-form or absolute-form, the query dropped,
  * percent-decoding, "." and ".." segments resolved, empty segments collapsed, a trailing '/' given "index.html".
- * Returns 0, or the status to answer: 400 for a malformed target, an escape above the root or a decoded NUL; 414
+ * Returns 0, or the status to answer: 400 for a malformed target, an escape above the root or a control character
+ * (literal or decoded); 414
  * when the result does not fit. */
 unsigned http_normalise_path(const char *target, size_t length, char path[HTTP_PATH_MAX]);
 

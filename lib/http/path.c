@@ -59,11 +59,15 @@ unsigned http_normalise_path(const char *target, size_t length, char path[HTTP_P
         if (c == '%') {
             int high = i + 1 < length ? hex_digit(target[i]) : -1;
             int low = i + 1 < length ? hex_digit(target[i + 1]) : -1;
-            if (high < 0 || low < 0 || high + low == 0) {
-                return 400; /* a malformed escape, or a NUL */
+            if (high < 0 || low < 0) {
+                return 400; /* a malformed escape */
             }
             c = (char)(high * 16 + low);
             i += 2;
+        }
+        /* No file name holds a control character, and a NUL would cut the path short for the lookup. */
+        if ((uint8_t)c < 0x20 || (uint8_t)c == 0x7F) {
+            return 400;
         }
         if (!append(decoded, &decoded_length, &c, 1)) {
             return 414;

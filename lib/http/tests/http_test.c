@@ -235,6 +235,7 @@ static void path_checks(void)
         {"/%2e%2e/etc/passwd", NULL, 400},
         {"/a/%2E%2E%2F%2e%2e/x", NULL, 400},
         {"/a%00b", NULL, 400},
+        {"/a%0Ab", NULL, 400},
         {"/a%zz", NULL, 400},
         {"/a%4", NULL, 400},
         {"*", NULL, 400},
@@ -253,7 +254,7 @@ static void path_checks(void)
     tap_check(http_normalise_path(long_target, sizeof long_target, path) == 414, "a path too long to hold is 414",
               "accepted");
 }
-enum { PATH_CHECKS = 20 };
+enum { PATH_CHECKS = 21 };
 
 static void negotiation_checks(void)
 {

@@ -1,7 +1,7 @@
 /* stream_check.h: what must hold when a byte stream is served, shared by the fuzzer and `http_test --corpus`: the
  * stream is parsed and answered request by request as a connection would be, once whole and once in reads of a
  * size the first octet picks; both must give the same answers, each answer must be well formed, and its body must
- * lie inside a served file. */
+ * lie inside a served file. The input is also taken as a target and as field values, whose results are checked. */
 #ifndef MIRAGE_LIB_HTTP_TESTS_STREAM_CHECK_H
 #define MIRAGE_LIB_HTTP_TESTS_STREAM_CHECK_H
 
@@ -141,11 +141,63 @@ static bool stream_serve(const uint8_t *data, size_t size, size_t read_size, str
     return true;
 }
 
-/* The whole check on one input: the first octet picks the read size, the rest is the stream. */
+/* A normalised path starts with '/', holds no control character and no empty, "." or ".." segment, and fits. */
+static bool path_well_formed(const char *path, size_t size)
+{
+    size_t length = strnlen(path, size);
+    if (length == size || path[0] != '/') {
+        return false;
+    }
+    for (size_t start = 1; start <= length;) {
+        size_t end = start;
+        while (end < length && path[end] != '/' && (uint8_t)path[end] >= 0x20 && path[end] != 0x7F) {
+            end++;
+        }
+        if (end < length && path[end] != '/') {
+            return false;
+        }
+        size_t segment = end - start;
+        if (segment == 0 || (segment == 1 && path[start] == '.') ||
+            (segment == 2 && path[start] == '.' && path[start + 1] == '.')) {
+            return false;
+        }
+        start = end + 1;
+    }
+    return true;
+}
+
+/* The input taken as a target, an If-None-Match, an Accept-Encoding and a Range value. */
+static bool values_check(const uint8_t *data, size_t size, char *why, size_t why_size)
+{
+    char path[HTTP_PATH_MAX];
+    memset(path, 0x55, sizeof path);
+    unsigned status = http_normalise_path((const char *)data, size, path);
+    if ((status == 0 && !path_well_formed(path, sizeof path)) || (status != 0 && status != 400 && status != 414)) {
+        snprintf(why, why_size, "the target normalised to status %u, path %.40s", status, path);
+        return false;
+    }
+    (void)http_etag_list_matches((const char *)data, size, "\"etag\"");
+    int weight = http_coding_weight((const char *)data, size, "gzip");
+    if (weight < -1 || weight > 1000) {
+        snprintf(why, why_size, "gzip weighs %d", weight);
+        return false;
+    }
+    uint64_t first = 0, last = 0, length = size > 0 ? data[0] : 0;
+    if (http_parse_range((const char *)data, size, length, &first, &last) == HTTP_RANGE_SATISFIABLE &&
+        (first > last || last >= length)) {
+        snprintf(why, why_size, "range %llu-%llu of %llu", (unsigned long long)first, (unsigned long long)last,
+                 (unsigned long long)length);
+        return false;
+    }
+    return true;
+}
+
+/* The whole check on one input: the first octet picks the read size, the rest is the stream; the input is also
+ * taken as each field value the responder reads. */
 static bool stream_check(const uint8_t *data, size_t size, char *why, size_t why_size)
 {
-    if (size == 0) {
-        return true;
+    if (size == 0 || !values_check(data, size, why, why_size)) {
+        return size == 0;
     }
     size_t read_size = 1 + data[0] % 32;
     static struct stream_answers whole, pieces;
