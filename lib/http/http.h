@@ -79,7 +79,8 @@ enum http_parse_result http_parse(struct http_parser *parser, const struct http_
  * past it; NULL when there is none. Start with `*position` = 0. */
 const struct http_header *http_header_next(const struct http_request *request, const char *name, size_t *position);
 
-/* A file as the caller's lookup gives it: its bytes, and a strong entity-tag it computed (with its quotes). */
+/* A file as the caller's lookup gives it: its bytes, and a strong entity-tag it computed (with its quotes, at most
+ * 200 octets). */
 struct http_file {
     const uint8_t *data;
     size_t length;
@@ -104,7 +105,8 @@ struct http_response {
 };
 
 /* Answers a request over `site` with `now` (POSIX seconds) as its Date. Returns false only when the header does not
- * fit in `out_size` octets (a few hundred always do). */
+ * fit in `out_size` octets (512 always do: the fields are at most about 250 octets besides the ETag, which must
+ * be at most 200 and is left out when it is not a valid entity-tag). */
 bool http_respond(const struct http_site *site, const struct http_request *request, int64_t now, uint8_t *out,
                   size_t out_size, struct http_response *response);
 

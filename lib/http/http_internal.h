@@ -20,6 +20,10 @@ unsigned http_normalise_path(const char *target, size_t length, char path[HTTP_P
 /* The media type to send for `path`, by its extension; application/octet-stream when unknown. */
 const char *http_content_type(const char *path);
 
+/* Whether `etag` is one entity-tag (RFC 9110 8.8.3), W/ or not, of at most 200 octets: what the lookup gave is
+ * checked before it goes into a header. */
+bool http_etag_valid(const char *etag);
+
 /* Whether any entity-tag of an If-None-Match value matches `etag` by weak comparison (RFC 9110 13.1.2), or the
  * value is "*". A malformed list matches nothing. */
 bool http_etag_list_matches(const char *value, size_t length, const char *etag);

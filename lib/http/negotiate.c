@@ -11,6 +11,21 @@ static size_t skip_space(const char *value, size_t length, size_t i)
     return i;
 }
 
+bool http_etag_valid(const char *etag)
+{
+    size_t i = strncmp(etag, "W/", 2) == 0 ? 2 : 0;
+    if (etag[i] != '"') {
+        return false;
+    }
+    for (i++; etag[i] != '"'; i++) {
+        uint8_t c = (uint8_t)etag[i];
+        if (c < 0x21 || c == 0x7F) {
+            return false; /* etagc (RFC 9110 8.8.3): no whitespace or controls, which ends the string too */
+        }
+    }
+    return etag[i + 1] == '\0' && i < 200;
+}
+
 bool http_etag_list_matches(const char *value, size_t length, const char *etag)
 {
     size_t i = skip_space(value, length, 0);

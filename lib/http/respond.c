@@ -148,13 +148,16 @@ static int coding_weight(const struct http_request *request, const char *coding)
 }
 
 /* Whether an If-Range field lets a Range apply: only a strong entity-tag equal to ours (RFC 9110 13.1.5); a date
- * is not compared (we send no Last-Modified), so it disables the range. */
+ * is not compared (we send no Last-Modified), so it disables the range, as does having no valid ETag. */
 static bool if_range_allows(const struct http_request *request, const char *etag)
 {
     size_t position = 0;
     const struct http_header *h = http_header_next(request, "if-range", &position);
     if (h == NULL) {
         return true;
+    }
+    if (etag == NULL) {
+        return false;
     }
     size_t length = strlen(etag);
     return strncmp(etag, "W/", 2) != 0 && h->value_length == length && memcmp(h->value, etag, length) == 0;
@@ -196,17 +199,20 @@ bool http_respond(const struct http_site *site, const struct http_request *reque
         }
     }
 
+    /* An entity-tag that is not one (the lookup's mistake) is left out rather than let break the header: the
+     * answer then has no ETag, is never 304 and never honours If-Range. */
+    const char *etag = http_etag_valid(file.etag) ? file.etag : NULL;
     struct writer w = {.out = out, .size = out_size};
     size_t position = 0;
     const struct http_header *none_match = http_header_next(request, "if-none-match", &position);
     bool not_modified = false;
-    for (; none_match != NULL; none_match = http_header_next(request, "if-none-match", &position)) {
-        not_modified = not_modified || http_etag_list_matches(none_match->value, none_match->value_length, file.etag);
+    for (; none_match != NULL && etag != NULL; none_match = http_header_next(request, "if-none-match", &position)) {
+        not_modified = not_modified || http_etag_list_matches(none_match->value, none_match->value_length, etag);
     }
     if (not_modified) {
         put_start(&w, 304, now);
         put(&w, "ETag: ");
-        put(&w, file.etag);
+        put(&w, etag);
         put(&w, "\r\n");
         if (has_variant) {
             put(&w, "Vary: Accept-Encoding\r\n");
@@ -219,7 +225,7 @@ bool http_respond(const struct http_site *site, const struct http_request *reque
     position = 0;
     const struct http_header *range = http_header_next(request, "range", &position);
     /* GET is the only method with range handling (RFC 9110 14.2). */
-    if (range != NULL && !head && if_range_allows(request, file.etag)) {
+    if (range != NULL && !head && if_range_allows(request, etag)) {
         enum http_range_result result = http_parse_range(range->value, range->value_length, file.length, &first, &last);
         status = result == HTTP_RANGE_SATISFIABLE ? 206 : result == HTTP_RANGE_UNSATISFIABLE ? 416 : 200;
     }
@@ -252,9 +258,13 @@ bool http_respond(const struct http_site *site, const struct http_request *reque
     }
     put(&w, "Content-Length: ");
     put_number(&w, body_length);
-    put(&w, "\r\nETag: ");
-    put(&w, file.etag);
-    put(&w, "\r\nAccept-Ranges: bytes\r\n");
+    put(&w, "\r\n");
+    if (etag != NULL) {
+        put(&w, "ETag: ");
+        put(&w, etag);
+        put(&w, "\r\n");
+    }
+    put(&w, "Accept-Ranges: bytes\r\n");
     if (has_variant) {
         put(&w, "Vary: Accept-Encoding\r\n");
     }

@@ -273,6 +273,10 @@ static void negotiation_checks(void)
         bool match = http_etag_list_matches(tags[i].value, strlen(tags[i].value), tags[i].etag);
         tap_check(match == tags[i].match, tags[i].value, "against %s: %d", tags[i].etag, match);
     }
+    tap_check(http_etag_valid("\"abc\"") && http_etag_valid("W/\"x\"") && http_etag_valid("\"\"") &&
+                  !http_etag_valid("abc") && !http_etag_valid("\"a b\"") && !http_etag_valid("\"a\"x") &&
+                  !http_etag_valid("\"a") && !http_etag_valid("w/\"a\""),
+              "entity-tags from the lookup are checked", "one was misjudged");
     static const struct {
         const char *value;
         const char *coding;
@@ -326,7 +330,7 @@ static void negotiation_checks(void)
         tap_check(strcmp(type, types[i].type) == 0, types[i].path, "typed %s", type);
     }
 }
-enum { NEGOTIATION_CHECKS = 9 + 11 + 12 + 4 };
+enum { NEGOTIATION_CHECKS = 9 + 1 + 11 + 12 + 4 };
 
 /* --- the responder -------------------------------------------------------------------------------------------- */
 
@@ -451,12 +455,15 @@ static void responder_checks(void)
                       response.body_length > 0,
                   name, "%s", answer_header);
     }
+    answer("GET /bad-etag.txt HTTP/1.1\r\nHost: h\r\nIf-None-Match: *\r\nRange: bytes=0-0\r\nIf-Range: x\r\n\r\n");
+    tap_check(response.status == 200 && body_is("abc") && !has("ETag") && !has("Injected"),
+              "an ETag from the lookup that is not one is left out", "%s", answer_header);
     uint8_t small[64];
     request.method = HTTP_METHOD_GET;
     tap_check(!http_respond(&test_site, &request, TEST_NOW, small, sizeof small, &response),
               "a header that does not fit is reported", "it fit in %zu", sizeof small);
 }
-enum { RESPONDER_CHECKS = 34 };
+enum { RESPONDER_CHECKS = 35 };
 
 /* --- streams -------------------------------------------------------------------------------------------------- */
 

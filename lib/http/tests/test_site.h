@@ -23,6 +23,7 @@ static const struct test_file test_files[] = {
     {"/docs/a b.txt", "0123456789", "\"ab-1\""},
     {"/empty.txt", "", "\"empty-1\""},
     {"/image.PNG", "\x89PNG....", "W/\"png-1\""},
+    {"/bad-etag.txt", "abc", "\"a\r\nX-Injected: 1\""},
 };
 
 static bool test_lookup(void *context, const char *path, struct http_file *file)
