@@ -49,6 +49,7 @@ struct http_request {
     bool keep_alive;        /* the connection may carry another request after this one */
     size_t head_length;     /* octets of the request line and header section, final empty line included */
     uint64_t body_length;   /* octets of body that follow the head (Content-Length), which the caller skips */
+    bool chunked;           /* a chunked body follows the head instead: the caller skips it with http_chunked_skip */
     size_t header_count;
     struct http_header headers[HTTP_HEADERS_MAX];
 };
@@ -71,9 +72,32 @@ void http_parser_init(struct http_parser *parser);
 
 /* Parses the request at the start of `bytes[0..length)`: the bytes not yet consumed of a connection, which grow
  * between calls that return HTTP_PARSE_INCOMPLETE. On HTTP_PARSE_DONE or HTTP_PARSE_ERROR the parser is ready for
- * the next request. `*status` is set on an error: 400, 413, 414, 431, 501 (a Transfer-Encoding) or 505. */
+ * the next request. `*status` is set on an error: 400, 413, 414, 431, 501 (a transfer coding besides chunked) or
+ * 505. */
 enum http_parse_result http_parse(struct http_parser *parser, const struct http_limits *limits, const uint8_t *bytes,
                                   size_t length, struct http_request *request, unsigned *status);
+
+/* Skipping a chunked request body: its state between calls. */
+struct http_chunked {
+    unsigned state;
+    uint64_t remaining; /* octets of the current chunk's size or data still to come */
+    uint64_t total;     /* octets of chunk data so far, against body_max */
+    size_t line;        /* octets of the current chunk-size line, or of the trailer section */
+};
+
+enum http_chunked_result {
+    HTTP_CHUNKED_INCOMPLETE, /* every octet given was consumed; more of the body is to come */
+    HTTP_CHUNKED_DONE,       /* the body ended after `*consumed` octets; the next request starts there */
+    HTTP_CHUNKED_ERROR,      /* the framing is lost (`*status` says why: 400, 413, 431): close the connection */
+};
+
+/* Starts skipping a chunked body. */
+void http_chunked_init(struct http_chunked *chunked);
+
+/* Skips the chunked body's octets in `bytes[0..length)` (the ones after those already consumed), with chunk-size
+ * lines bounded by request_line_max, the trailer section by header_bytes_max and the data by body_max. */
+enum http_chunked_result http_chunked_skip(struct http_chunked *chunked, const struct http_limits *limits,
+                                           const uint8_t *bytes, size_t length, size_t *consumed, unsigned *status);
 
 /* The next header field named `name` (compared without case) from index `*position` on, advancing `*position`
  * past it; NULL when there is none. Start with `*position` = 0. */

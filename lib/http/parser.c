@@ -172,19 +172,40 @@ static unsigned check_fields(const struct http_limits *limits, struct http_reque
     if (host == NULL && request->version_minor >= 1) {
         return 400; /* RFC 9112 3.2: an HTTP/1.1 request without Host */
     }
-    position = 0;
-    const struct http_header *transfer = http_header_next(request, "transfer-encoding", &position);
+    size_t transfer_position = 0;
+    const struct http_header *transfer = http_header_next(request, "transfer-encoding", &transfer_position);
     position = 0;
     const struct http_header *length = http_header_next(request, "content-length", &position);
     if (length != NULL && http_header_next(request, "content-length", &position) != NULL) {
         return 400; /* duplicates, equal or not, are refused rather than merged (RFC 9112 6.3 item 5) */
     }
+    request->body_length = 0;
+    request->chunked = false;
     if (transfer != NULL) {
         /* With Content-Length, or in HTTP/1.0, the framing is ambiguous and the connection is closed (RFC 9112 6.1
-         * and 6.3 item 3); alone, it names a coding this server does not decode (RFC 9112 6.1: 501). */
-        return (length != NULL || request->version_minor == 0) ? 400 : 501;
+         * and 6.3 item 3). Only chunked alone is decoded; another coding before it is 501, and chunked not last
+         * leaves the body's end unknown (RFC 9112 6.3 item 4: 400). */
+        if (length != NULL || request->version_minor == 0) {
+            return 400;
+        }
+        const struct http_header *last = transfer;
+        bool several = false;
+        for (const struct http_header *h; (h = http_header_next(request, "transfer-encoding", &transfer_position));) {
+            last = h;
+            several = true;
+        }
+        size_t n = last->value_length;
+        bool ends_chunked =
+            n >= 7 && http_equal_nocase(last->value + n - 7, "chunked", 7) &&
+            (n == 7 || last->value[n - 8] == ',' || last->value[n - 8] == ' ' || last->value[n - 8] == '\t');
+        if (!ends_chunked) {
+            return 400;
+        }
+        if (several || last->value_length != 7) {
+            return 501;
+        }
+        request->chunked = true;
     }
-    request->body_length = 0;
     if (length != NULL) {
         bool too_large;
         if (!parse_content_length(length->value, length->value_length, limits->body_max, &request->body_length,

@@ -201,15 +201,102 @@ static void parser_checks(void)
                    "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n", 400);
     expect_refusal("Transfer-Encoding in HTTP/1.0 is 400", "POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n",
                    400);
-    expect_refusal("Transfer-Encoding alone is 501", "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n",
-                   501);
+    expect_refusal("a coding before chunked is 501",
+                   "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", 501);
+    expect_refusal("chunked not last is 400", "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked, gzip\r\n\r\n",
+                   400);
+    expect_refusal("a coding that only ends in 'chunked' is 400",
+                   "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: xchunked\r\n\r\n", 400);
+    result = parse_with(&test_limits, "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: Chunked\r\n\r\n", &status);
+    tap_check(result == HTTP_PARSE_DONE && request.chunked && request.body_length == 0,
+              "Transfer-Encoding: chunked alone is a chunked body", "result %d status %u", result, status);
     expect_refusal("an empty request line after the allowed empty lines is 400",
                    "\r\n\r\n\r\n\r\n\r\nGET / HTTP/1.1\r\nHost: h\r\n\r\n", 400);
     result = parse_with(&test_limits, "\r\n\r\nGET / HTTP/1.1\r\nHost: h\r\n\r\n", &status);
     tap_check(result == HTTP_PARSE_DONE && request.head_length == 31, "empty lines before a request are skipped",
               "result %d", result);
 }
-enum { PARSER_CHECKS = 41 };
+enum { PARSER_CHECKS = 44 };
+
+/* --- chunked bodies ------------------------------------------------------------------------------------------ */
+
+/* Skips `body` whole; returns the result with the octets consumed and the status. */
+static enum http_chunked_result skip_whole(const char *body, size_t *consumed, unsigned *status)
+{
+    struct http_chunked chunked;
+    http_chunked_init(&chunked);
+    *consumed = 0;
+    *status = 0;
+    return http_chunked_skip(&chunked, &test_limits, (const uint8_t *)body, strlen(body), consumed, status);
+}
+
+static void chunked_checks(void)
+{
+    const char *body = "5;name=\"v\"\r\nhello\r\n1A\r\nabcdefghijklmnopqrstuvwxyz\r\n0\r\nX-Sum: 1\r\n\r\nGET";
+    size_t whole = strlen(body) - 3, consumed;
+    unsigned status;
+    enum http_chunked_result result = skip_whole(body, &consumed, &status);
+    tap_check(result == HTTP_CHUNKED_DONE && consumed == whole, "a chunked body with an extension and a trailer",
+              "result %d after %zu of %zu", result, consumed, whole);
+    bool pieces_ok = true;
+    for (size_t cut = 0; cut <= whole && pieces_ok; cut++) {
+        struct http_chunked chunked;
+        http_chunked_init(&chunked);
+        size_t first = 0, second = 0;
+        enum http_chunked_result a =
+            http_chunked_skip(&chunked, &test_limits, (const uint8_t *)body, cut, &first, &status);
+        enum http_chunked_result b = http_chunked_skip(&chunked, &test_limits, (const uint8_t *)body + first,
+                                                       strlen(body) - first, &second, &status);
+        pieces_ok = (cut == whole ? a == HTTP_CHUNKED_DONE && first == whole
+                                  : a == HTTP_CHUNKED_INCOMPLETE && first == cut && b == HTTP_CHUNKED_DONE &&
+                                        first + second == whole);
+    }
+    tap_check(pieces_ok, "a chunked body split at any octet ends at the same place", "a split went wrong");
+    result = skip_whole("0\r\n\r\n", &consumed, &status);
+    tap_check(result == HTTP_CHUNKED_DONE && consumed == 5, "an empty chunked body", "result %d", result);
+    static const struct {
+        const char *name, *body;
+        unsigned status;
+    } refusals[] = {
+        {"a chunk over the body limit is 413", "1001\r\n", 413},
+        {"chunks adding up past the body limit are 413", "800\r\n", 0},
+        {"a size past 64 bits is 413", "FFFFFFFFFFFFFFFFFF\r\n", 413},
+        {"a size that is not hex is 400", "5x\r\nhello\r\n", 400},
+        {"a missing size is 400", "\r\nhello\r\n", 400},
+        {"a bare LF after the size is 400", "5\nhello\r\n", 400},
+        {"data longer than its size is 400", "2\r\nhello\r\n", 400},
+        {"a control in an extension is 400", "5;a\x01\r\nhello\r\n", 400},
+    };
+    for (size_t i = 0; i < sizeof refusals / sizeof refusals[0]; i++) {
+        if (refusals[i].status == 0) {
+            /* 0x800 = 2048 twice and once more passes 4096. */
+            char big[8000];
+            size_t n = 0;
+            for (int k = 0; k < 3; k++) {
+                n += (size_t)snprintf(big + n, sizeof big - n, "800\r\n");
+                memset(big + n, 'x', 2048);
+                n += 2048;
+                n += (size_t)snprintf(big + n, sizeof big - n, "\r\n");
+            }
+            big[n] = '\0';
+            result = skip_whole(big, &consumed, &status);
+            tap_check(result == HTTP_CHUNKED_ERROR && status == 413, refusals[i].name, "result %d status %u", result,
+                      status);
+            continue;
+        }
+        result = skip_whole(refusals[i].body, &consumed, &status);
+        tap_check(result == HTTP_CHUNKED_ERROR && status == refusals[i].status, refusals[i].name, "result %d status %u",
+                  result, status);
+    }
+    char trailer[1600] = "0\r\n";
+    for (int k = 0; k < 100; k++) {
+        strcat(trailer, "X: 123456\r\n");
+    }
+    result = skip_whole(trailer, &consumed, &status);
+    tap_check(result == HTTP_CHUNKED_ERROR && status == 431, "a trailer section over the header limit is 431",
+              "result %d status %u", result, status);
+}
+enum { CHUNKED_CHECKS = 12 };
 
 /* --- paths and negotiation ------------------------------------------------------------------------------------ */
 
@@ -542,6 +629,16 @@ static int run_serve(void)
             break;
         }
         offset += request.head_length + (size_t)request.body_length;
+        if (request.chunked) {
+            struct http_chunked chunked;
+            http_chunked_init(&chunked);
+            size_t used = 0;
+            if (http_chunked_skip(&chunked, &test_limits, data + offset, length - offset, &used, &status) !=
+                HTTP_CHUNKED_DONE) {
+                break; /* a refused body closes the connection; one cut short ends it */
+            }
+            offset += used;
+        }
     }
     return 0;
 }
@@ -561,6 +658,7 @@ int main(int argc, char **argv)
     static const struct tap_group groups[] = {
         {"dates", date_checks, DATE_CHECKS},
         {"parser", parser_checks, PARSER_CHECKS},
+        {"chunked", chunked_checks, CHUNKED_CHECKS},
         {"paths", path_checks, PATH_CHECKS},
         {"negotiation", negotiation_checks, NEGOTIATION_CHECKS},
         {"responder", responder_checks, RESPONDER_CHECKS},

@@ -133,6 +133,43 @@ static bool stream_serve(const uint8_t *data, size_t size, size_t read_size, str
         if (result == HTTP_PARSE_ERROR || response.close) {
             return true;
         }
+        if (result == HTTP_PARSE_DONE && request.chunked) {
+            /* The body is skipped in the same reads; a refusal is one more answer, and ends the stream. */
+            struct http_chunked chunked;
+            http_chunked_init(&chunked);
+            size_t position = offset + request.head_length;
+            for (;;) {
+                size_t used = 0;
+                unsigned refusal = 0;
+                enum http_chunked_result skipped =
+                    http_chunked_skip(&chunked, &test_limits, data + position, available - position, &used, &refusal);
+                if (used > available - position) {
+                    snprintf(why, why_size, "the chunked body consumed %zu of %zu octets", used, available - position);
+                    return false;
+                }
+                position += used;
+                if (skipped == HTTP_CHUNKED_DONE) {
+                    break;
+                }
+                if (skipped == HTTP_CHUNKED_ERROR) {
+                    if (refusal != 400 && refusal != 413 && refusal != 431) {
+                        snprintf(why, why_size, "a chunked body refused with %u", refusal);
+                        return false;
+                    }
+                    answers->status[answers->count] = refusal;
+                    answers->consumed[answers->count] = answers->header_length[answers->count] = 0;
+                    answers->body_length[answers->count] = 0;
+                    answers->count += answers->count < STREAM_ANSWERS_MAX;
+                    return true;
+                }
+                if (available == size) {
+                    return true; /* the stream ends inside the body */
+                }
+                available = available + read_size < size ? available + read_size : size;
+            }
+            consumed = position - offset;
+            answers->consumed[answers->count - 1] = consumed;
+        }
         offset += consumed;
         if (available < offset) {
             available = offset;
