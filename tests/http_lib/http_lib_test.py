@@ -7,7 +7,7 @@ import io
 import os
 import re
 import subprocess
-from http.client import HTTPResponse
+from http.client import HTTPConnection, HTTPResponse
 from typing import List
 
 HTTP_TEST = "lib.http.tests/http_test"
@@ -146,3 +146,34 @@ def test_http10_keep_alive_parses_with_http_client() -> None:
     )
     assert first.status == 200 and first.body == b"<p>docs</p>\n" and not first.will_close
     assert second.status == 200 and second.will_close
+
+
+class RecordingSocket:
+    """What HTTPConnection needs of a socket to send: the bytes it writes are kept."""
+
+    def __init__(self) -> None:
+        self.sent = b""
+
+    def sendall(self, data: bytes) -> None:
+        self.sent += data
+
+
+def written_by_http_client(method: str, url: str, **kwargs: object) -> bytes:
+    """The bytes HTTPConnection writes for one request (one connection each, as it sends one at a time)."""
+    connection = HTTPConnection("example.org")
+    connection.sock = RecordingSocket()  # type: ignore[assignment]
+    connection.request(method, url, **kwargs)  # type: ignore[arg-type]
+    return connection.sock.sent  # type: ignore[attr-defined,no-any-return]
+
+
+def test_requests_written_by_http_client_are_served() -> None:
+    sent = (
+        written_by_http_client("GET", "/docs/a%20b.txt", headers={"Range": "bytes=0-3"})
+        + written_by_http_client("HEAD", "/app.js", headers={"Accept-Encoding": "gzip"})
+        + written_by_http_client("POST", "/form", body=b"a=1&b=2")
+    )
+    assert b"Host: example.org\r\n" in sent and b"Content-Length: 7\r\n" in sent
+    partial, head, not_allowed = serve(sent, ["GET", "HEAD", "POST"])
+    assert partial.status == 206 and partial.body == b"0123"
+    assert head.status == 200 and head.getheader("Content-Encoding") == "gzip" and head.body == b""
+    assert not_allowed.status == 405
