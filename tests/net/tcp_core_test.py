@@ -5,32 +5,19 @@ seeds (written by tcp_seeds.py) and crashers alike."""
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 
 from net.tcp_seeds import seeds
+from tap import ok_count, run_tap
 
 TCP_TEST = "lib.tcpip.tests/tcp_test"
 CORPUS = "lib/tcpip/tests/tcp_corpus"
 
 
-def run_tap(*args: str) -> str:
-    result = subprocess.run([TCP_TEST, *args], capture_output=True, text=True, timeout=120)
-    plan = re.match(r"1\.\.(\d+)\n", result.stdout)
-    assert plan, f"no TAP plan on the first line of:\n{result.stdout}\n{result.stderr}"
-    failures = re.findall(r"^not ok .*$", result.stdout, re.MULTILINE)
-    assert failures == [], "\n".join(failures)
-    oks = re.findall(r"^ok \d+ - ", result.stdout, re.MULTILINE)
-    # The plan comes first, so a run that stops part-way (a crash) has fewer `ok` lines than it planned.
-    assert len(oks) == int(plan.group(1)), result.stdout + result.stderr
-    assert result.returncode == 0, result.stderr
-    return result.stdout
-
-
 def test_every_check_passes() -> None:
-    out = run_tap()
+    out = run_tap(TCP_TEST)
     # Handshakes, data, closes, RFC 5961, limits: a collapse in the count means a group stopped running.
-    assert len(re.findall(r"^ok ", out, re.MULTILINE)) >= 80
+    assert ok_count(out) >= 80
 
 
 def test_seed_files_are_what_tcp_seeds_writes() -> None:
@@ -44,8 +31,8 @@ def test_seed_files_are_what_tcp_seeds_writes() -> None:
 def test_corpus_replays_with_every_invariant_holding() -> None:
     files = [name for name in os.listdir(CORPUS) if not name.startswith(".")]
     assert len(files) >= len(seeds())
-    out = run_tap("--corpus", CORPUS)
-    assert len(re.findall(r"^ok ", out, re.MULTILINE)) == len(files)
+    out = run_tap(TCP_TEST, "--corpus", CORPUS)
+    assert ok_count(out) == len(files)
 
 
 def test_bad_arguments_are_refused() -> None:
