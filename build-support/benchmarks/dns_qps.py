@@ -80,6 +80,14 @@ class Row:
     lost: int = 0
 
 
+def package_dns_images(abis: Sequence[str]) -> None:
+    """`./pants package` the DNS image for each ABI and the tender or runner that boots it (from the repository)."""
+    targets = [f"examples/dns:image@abi={abi}" for abi in abis]
+    targets += [t for abi, t in (("hvt", "targets/hvt/tender"), ("spt", "targets/spt/tender"),
+                                 ("virtio", "targets/virtio/runner")) if abi in abis]
+    subprocess.run(["./pants", "package", *targets], check=True, capture_output=True)
+
+
 def query_file(folder: Path) -> Path:
     lines = [line for line in QUERIES.read_text().splitlines() if line and not line.startswith("#")]
     path = folder / "queries.dnsperf"
@@ -219,10 +227,7 @@ def main() -> None:
         sys.exit("dns_qps: needs root (network namespaces, tap and veth); run it with sudo")
     os.chdir(REPO)
     if not args.no_package:
-        targets = [f"examples/dns:image@abi={abi}" for abi in abis]
-        targets += [t for abi, t in (("hvt", "targets/hvt/tender"), ("spt", "targets/spt/tender"),
-                                     ("virtio", "targets/virtio/runner")) if abi in abis]
-        subprocess.run(["./pants", "package", *targets], check=True, capture_output=True)
+        package_dns_images(abis)
     server_cpu, client_cpu = server_and_client_cores()
     print(f"machine: {machine_line()}; servers on core {server_cpu}, dnsperf on core {client_cpu}")
     print(f"dnsperf {' '.join(DNSPERF_LOAD)} -l {args.seconds} (one thread), {args.rounds} rounds; latency at "

@@ -30,7 +30,6 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -45,7 +44,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_support import cpu_seconds, dnsperf, machine_line, parse_dnsperf_summary, pinned  # noqa: E402
 from bench_support import process_tree, server_and_client_cores  # noqa: E402
-from dns_qps import BOOTERS, Row, nsd, query_file, spread, start_rows, started  # noqa: E402
+from dns_qps import BOOTERS, Row, nsd, package_dns_images, query_file, spread, start_rows, started  # noqa: E402
 from dns_server.servers import free_port, wait_until_answering  # noqa: E402
 
 # issue 11: DNS over TCP at least as fast as NSD on unix, and half as fast on hvt
@@ -95,10 +94,7 @@ def main() -> None:
         sys.exit("dns_tcp_qps: a tap row needs root (network namespaces, tap and veth); run it with sudo")
     os.chdir(REPO)
     if not args.no_package:
-        targets = [f"examples/dns:image@abi={abi}" for abi in abis]
-        targets += [t for abi, t in (("hvt", "targets/hvt/tender"), ("spt", "targets/spt/tender"),
-                                     ("virtio", "targets/virtio/runner")) if abi in abis]
-        subprocess.run(["./pants", "package", *targets], check=True, capture_output=True)
+        package_dns_images(abis)
     server_cpu, client_cpu = server_and_client_cores()
     print(f"machine: {machine_line()}; load average {os.getloadavg()[0]:.2f}; servers on core {server_cpu}, "
           f"dnsperf on core {client_cpu}")
