@@ -71,10 +71,14 @@ def unix_dns_server(*args: str) -> Iterator[Tuple[int, List[str]]]:
         process.wait(timeout=10)
 
 
-def write_nsd_config(folder: Path, address: str, port: int) -> Path:
-    """NSD's configuration in `folder` (with a copy of the zone): one server process, rate limiting off, minimal
-    responses, listening on `address` and `port`. Returns the configuration file."""
-    (folder / "example.org.zone").write_bytes(Path(ZONE_FILE).read_bytes())
+def write_nsd_config(folder: Path, address: str, port: int, zone: str = "", verbosity: int = 0) -> Path:
+    """NSD's configuration in `folder`: one server process, rate limiting off, minimal responses, listening on
+    `address` and `port`, for the zone. `zone` holds the zone's own lines (a secondary's `request-xfr`); without it
+    NSD serves a copy of the zone file. Returns the configuration file."""
+    if not zone:
+        (folder / "example.org.zone").write_bytes(Path(ZONE_FILE).read_bytes())
+        zone = f'zonefile: "{folder}/example.org.zone"'
+    zone_lines = "".join(f"    {line}\n" for line in zone.splitlines())
     config = folder / "nsd.conf"
     config.write_text(
         f"""server:
@@ -84,6 +88,7 @@ def write_nsd_config(folder: Path, address: str, port: int) -> Path:
     username: ""
     chroot: ""
     zonesdir: "{folder}"
+    xfrdir: "{folder}"
     database: ""
     zonelistfile: "{folder}/zone.list"
     xfrdfile: "{folder}/xfrd.state"
@@ -92,13 +97,12 @@ def write_nsd_config(folder: Path, address: str, port: int) -> Path:
     rrl-ratelimit: 0
     # Our server gives minimal responses (no apex NS in the authority of positive answers); so does NSD here.
     minimal-responses: yes
-    verbosity: 0
+    verbosity: {verbosity}
 remote-control:
     control-enable: no
 zone:
     name: {ORIGIN}
-    zonefile: "{folder}/example.org.zone"
-"""
+{zone_lines}"""
     )
     return config
 

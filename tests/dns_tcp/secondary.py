@@ -10,7 +10,7 @@ import dns.flags
 import dns.message
 import dns.query
 from dns_server.answers import VARIANTS, make_query, summary
-from dns_server.servers import ORIGIN
+from dns_server.servers import ORIGIN, write_nsd_config
 
 # NSD answers ANY (RFC 8482) with the first RRset it stores for the name: loaded from the master file, the SOA at
 # the apex (first in the file), as we answer; taken by transfer, the first after the opening SOA, which marks the
@@ -21,35 +21,14 @@ STORAGE_ORDER = {("example.org", "ANY")}
 
 def secondary_config(folder: Path, address: str, port: int, primary: str, primary_port: int, request: str = "") -> Path:
     """NSD's configuration in `folder`: secondary for the zone, listening on `address`:`port`, transferring from
-    `primary`@`primary_port` (`request`: "" lets NSD choose IXFR or AXFR, "AXFR " asks for AXFR only)."""
-    config = folder / "nsd.conf"
-    config.write_text(
-        f"""server:
-    ip-address: {address}
-    port: {port}
-    server-count: 1
-    username: ""
-    chroot: ""
-    zonesdir: "{folder}"
-    xfrdir: "{folder}"
-    database: ""
-    zonelistfile: "{folder}/zone.list"
-    xfrdfile: "{folder}/xfrd.state"
-    pidfile: "{folder}/nsd.pid"
-    logfile: "{folder}/nsd.log"
-    rrl-ratelimit: 0
-    minimal-responses: yes
-    verbosity: 2
-remote-control:
-    control-enable: no
-zone:
-    name: {ORIGIN}
-    zonefile: "{folder}/secondary.zone"
-    request-xfr: {request}{primary}@{primary_port} NOKEY
-    allow-notify: {primary} NOKEY
-"""
+    `primary`@`primary_port` (`request`: "" lets NSD choose IXFR or AXFR, "AXFR " asks for AXFR only); verbose
+    enough that its log names each transfer."""
+    zone = (
+        f'zonefile: "{folder}/secondary.zone"\n'
+        f"request-xfr: {request}{primary}@{primary_port} NOKEY\n"
+        f"allow-notify: {primary} NOKEY"
     )
-    return config
+    return write_nsd_config(folder, address, port, zone=zone, verbosity=2)
 
 
 def compare(primary: Tuple[str, int], secondary: Tuple[str, int], queries: List[tuple]) -> List[str]:
