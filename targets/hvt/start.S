@@ -10,6 +10,7 @@
 #define TSS_RSP0_OFFSET 4
 #define IDT_ENTRIES 32
 #define HYPERCALL_VECTOR 3
+#define MSR_FS_BASE 0xc0000100
 #define GATE_INTERRUPT_DPL3 0xee00 /* present, DPL 3, 64-bit interrupt gate, IST 0 */
 #define RFLAGS_RESERVED 0x2        /* IF = 0, IOPL = 0 */
 
@@ -44,6 +45,14 @@ _start:
     shrq $16, %rax
     movl %eax, hvt_idt + HYPERCALL_VECTOR * 16 + 8(%rip)
     lidt hvt_idt_pointer(%rip)
+
+    /* %fs at lib/libc's thread block: code built for hosted Linux (Debian's archives) reads its canary at
+     * %fs:0x28. Only CPL 0 can write the FS base; nothing reloads %fs afterwards. */
+    leaq libc_thread_block(%rip), %rax
+    movq %rax, %rdx
+    shrq $32, %rdx
+    movl $MSR_FS_BASE, %ecx
+    wrmsr
 
     /* To CPL 3 on the same stack, interrupts off; %rdi still holds the boot info. */
     movq %rsp, %rax

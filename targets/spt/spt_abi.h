@@ -1,4 +1,5 @@
-/* spt_abi.h: the interface between an spt guest and the spt tender (targets/spt/tender), version 2 (version 1 with
+/* spt_abi.h: the interface between an spt guest and the spt tender (targets/spt/tender), version 3 (version 2 with
+ * arch_prctl(ARCH_SET_FS), which a guest needs to point %fs at its thread block; version 2 was version 1 with
  * block I/O of one block per call and tap writes of one frame at most, enforced by the filter).
  *
  * The guest runs inside the tender's Linux process. The tender maps guest memory [SPT_GUEST_LOAD_ADDRESS,
@@ -21,6 +22,8 @@
  *   ppoll(...)                       waiting for the net devices or a timeout
  *   clock_gettime(CLOCK_MONOTONIC or CLOCK_REALTIME, ...)
  *   getrandom(..., ..., 0)
+ *   arch_prctl(ARCH_SET_FS, base)    the guest's thread pointer (lib/libc/boot.h's thread block); %fs is the
+ *                                    guest's own, since the tender's code never runs again after the jump
  *   exit_group(status)               status is the tender's exit code; PLATFORM_EXIT_ABORT for platform_abort() */
 #ifndef MIRAGE_TARGETS_SPT_ABI_H
 #define MIRAGE_TARGETS_SPT_ABI_H
@@ -29,7 +32,7 @@
 
 #include "lib/platform/boot_devices.h"
 
-#define SPT_ABI_VERSION 2
+#define SPT_ABI_VERSION 3
 #define SPT_GUEST_LOAD_ADDRESS 0x100000u
 #define SPT_PAGE_SIZE 0x1000u
 #define SPT_STACK_SIZE 0x80000u /* 512 KiB, below which a guard page stops an overflow */

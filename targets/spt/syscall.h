@@ -11,6 +11,7 @@ enum spt_syscall_number {
     SPT_SYS_WRITE = 1,
     SPT_SYS_PREAD64 = 17,
     SPT_SYS_PWRITE64 = 18,
+    SPT_SYS_ARCH_PRCTL = 158,
     SPT_SYS_CLOCK_GETTIME = 228,
     SPT_SYS_EXIT_GROUP = 231,
     SPT_SYS_PPOLL = 271,
@@ -23,6 +24,7 @@ enum {
     SPT_CLOCK_REALTIME = 0,
     SPT_CLOCK_MONOTONIC = 1,
     SPT_POLLIN = 0x1,
+    SPT_ARCH_SET_FS = 0x1002,
 };
 
 /* The kernel's struct timespec and struct pollfd on x86_64. */

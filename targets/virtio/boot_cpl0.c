@@ -4,11 +4,22 @@
 
 #include <stdint.h>
 
+#include "lib/libc/boot.h"
 #include "targets/virtio/bindings.h"
 #include "targets/virtio/port_io.h"
 
 #define PIC_MASTER_DATA 0x21
 #define PIC_SLAVE_DATA 0xa1
+#define MSR_FS_BASE 0xc0000100
+
+/* %fs at lib/libc's thread block: code built for hosted Linux (Debian's archives) reads its canary at %fs:0x28.
+ * Only CPL 0 can write the FS base; start.S loaded %fs before this, and nothing reloads it afterwards. */
+static void thread_pointer_init_cpl0(void)
+{
+    uint64_t base = (uintptr_t)&libc_thread_block;
+
+    __asm__ __volatile__("wrmsr" : : "c"(MSR_FS_BASE), "a"((uint32_t)base), "d"((uint32_t)(base >> 32)));
+}
 
 void virtio_boot_cpl0(uint32_t start_info_paddr)
 {
@@ -22,4 +33,5 @@ void virtio_boot_cpl0(uint32_t start_info_paddr)
     virtio_outb(PIC_SLAVE_DATA, 0xff);
     virtio_kvmclock_init_cpl0();
     virtio_timer_init_cpl0();
+    thread_pointer_init_cpl0();
 }

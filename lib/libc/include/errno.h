@@ -13,4 +13,7 @@
 /* Single core, no threads: a plain global is the whole story. */
 extern int errno;
 
+/* glibc's name for &errno, which code compiled against glibc's headers calls (defined for Debian's archives). */
+int *__errno_location(void);
+
 #endif

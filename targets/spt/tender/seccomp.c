@@ -1,5 +1,6 @@
 /* seccomp.c: the spt sandbox: a seccomp filter that kills the process on any system call but the few of
  * spt_abi.h, each allowed only with the arguments the guest legitimately uses. */
+#include <asm/prctl.h>
 #include <seccomp.h>
 #include <time.h>
 
@@ -30,6 +31,9 @@ void spt_install_seccomp(const struct mirage_boot_devices *devices)
     tender_seccomp_allow(filter, SCMP_SYS(ppoll), 1, &no_signal_mask, "ppoll");
     struct scmp_arg_cmp no_flags = SCMP_A2(SCMP_CMP_EQ, 0);
     tender_seccomp_allow(filter, SCMP_SYS(getrandom), 1, &no_flags, "getrandom");
+    /* The guest's own thread pointer: the tender's code (and its glibc's use of %fs) never runs after the jump. */
+    struct scmp_arg_cmp set_fs = SCMP_A0(SCMP_CMP_EQ, ARCH_SET_FS);
+    tender_seccomp_allow(filter, SCMP_SYS(arch_prctl), 1, &set_fs, "arch_prctl(ARCH_SET_FS)");
     tender_seccomp_allow_devices(filter, devices);
 
     /* seccomp_load's own system calls come before the filter takes effect; after it, libseccomp only frees a
