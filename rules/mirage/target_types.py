@@ -1,4 +1,5 @@
-"""Target types: `device`, `implementation`, `abi`, `unikernel`, and `c_library` for portable C code."""
+"""Target types: `device`, `implementation`, `abi`, `unikernel`, `c_library` for portable C code, and
+`debian_static_library` for a static archive that a Debian package installs."""
 
 from __future__ import annotations
 
@@ -383,6 +384,142 @@ class CLibraryTarget(Target):
     )
 
 
+# --- Debian static library -------------------------------------------------------------------------------------
+
+_DEBIAN_PACKAGE_RE = re.compile(r"^[a-z0-9][a-z0-9+.-]+$")
+
+
+def _check_absolute_paths(alias: str, paths: Tuple[str, ...], address: Address) -> None:
+    for path in paths:
+        if not os.path.isabs(path) or ".." in path.split("/"):
+            raise InvalidFieldException(
+                f"The `{alias}` field of {address} has `{path}`, which is not an absolute path without `..`. "
+                "Give the path the Debian package installs, as `dpkg-query -L <package>` lists it."
+            )
+
+
+class DebianStaticLibraryPackageField(StringField):
+    alias = "package"
+    required = True
+    help = softwrap(
+        """
+        The Debian package that installs the archive and headers, for example `libbearssl-dev`. Its name and
+        installed version (from `dpkg-query`) go into each image's `provenance.json`. The package goes into
+        build-support/bootstrap/debian-packages.txt so the launcher installs it.
+        """
+    )
+
+    @classmethod
+    def compute_value(cls, raw_value: Optional[str], address: Address) -> Optional[str]:
+        value = super().compute_value(raw_value, address)
+        if value is not None and not _DEBIAN_PACKAGE_RE.match(value):
+            raise InvalidFieldException(
+                f"The `{cls.alias}` field of {address} is `{value}`, which is not a Debian package name "
+                "(lower-case letters, digits, `+`, `-` and `.`)."
+            )
+        return value
+
+
+class DebianStaticLibraryArchiveField(StringField):
+    alias = "archive"
+    required = True
+    help = softwrap(
+        """
+        The absolute path of the static archive (`.a`) the package installs, for example
+        `/usr/lib/x86_64-linux-gnu/libbearssl.a`. It must be one of the package's files, unmodified (checked with
+        `dpkg --verify`): its bytes enter the build graph, so they are part of every image's cache key.
+        """
+    )
+
+    @classmethod
+    def compute_value(cls, raw_value: Optional[str], address: Address) -> Optional[str]:
+        value = super().compute_value(raw_value, address)
+        if value is not None:
+            _check_absolute_paths(cls.alias, (value,), address)
+            if not value.endswith(".a"):
+                raise InvalidFieldException(
+                    f"The `{cls.alias}` field of {address} is `{value}`, which is not a static archive (`.a`)."
+                )
+        return value
+
+
+class DebianStaticLibraryHeadersField(StringSequenceField):
+    alias = "headers"
+    default = ()
+    help = softwrap(
+        """
+        The package's headers that C sources include, as absolute paths or shell globs under `include_root`, for
+        example `["/usr/include/bearssl.h", "/usr/include/bearssl/*.h"]`. They are copied into the build graph
+        (each compile that may include them has their bytes in its cache key) at their path below
+        `include_root`, which is searched with `-isystem`: write `#include <bearssl.h>`.
+        """
+    )
+
+    @classmethod
+    def compute_value(cls, raw_value: Optional[Sequence[str]], address: Address) -> Optional[Tuple[str, ...]]:
+        value = super().compute_value(raw_value, address)
+        _check_absolute_paths(cls.alias, tuple(value or ()), address)
+        return value
+
+
+class DebianStaticLibraryIncludeRootField(StringField):
+    alias = "include_root"
+    default = "/usr/include"
+    help = "The folder `headers` are relative to, as the package's users include them (`#include <bearssl.h>`)."
+
+    @classmethod
+    def compute_value(cls, raw_value: Optional[str], address: Address) -> Optional[str]:
+        value = super().compute_value(raw_value, address)
+        _check_absolute_paths(cls.alias, (value,) if value else (), address)
+        return value
+
+
+class DebianStaticLibraryAbiTraitsField(_TraitsField):
+    alias = "abi_traits"
+    required = True
+    help = softwrap(
+        """
+        The ABI traits the archive's code needs: at least its architecture, for example `["x86_64"]`. Linking it
+        into an image for an ABI whose `traits` lack one is an error naming the library and the ABI.
+        """
+    )
+
+
+class DebianStaticLibraryTarget(Target):
+    alias = "debian_static_library"
+    core_fields = (
+        *COMMON_TARGET_FIELDS,
+        DebianStaticLibraryPackageField,
+        DebianStaticLibraryArchiveField,
+        DebianStaticLibraryHeadersField,
+        DebianStaticLibraryIncludeRootField,
+        DebianStaticLibraryAbiTraitsField,
+    )
+    help = softwrap(
+        """
+        A static library that a Debian package installs, linked into images that depend on it (list it in the
+        `dependencies` of a `unikernel`, `implementation` or `c_library`): for code that is not ours to write,
+        such as crypto (`libbearssl-dev`).
+
+        The archive's and headers' bytes are copied into the build graph by a process that runs once per Pants
+        run and checks, with `dpkg --verify`, that they are the package's own: a package upgrade or a changed file
+        changes their digests, so the images that use them rebuild. The package's name, version and architecture
+        and the archive's digest go into `provenance.json`.
+
+        Before linking a freestanding image, the archive members the link pulls in are computed the way the
+        linker does it (a member is pulled when it defines a symbol still undefined, until nothing changes), and
+        their undefined symbols are checked against what the image's objects (the ABI's startup, lib/libc, the
+        runtime, the application) define. Members no path of the image needs are not pulled, so their needs
+        (BearSSL's `/dev/urandom` seeder needing `open`) do not matter. A missing symbol stops the build with
+        each symbol and the members that need it. On hosted ABIs (unix) the host's C library completes the
+        link, and the linker's own error names what is missing.
+
+        Debian compiles with `-fstack-protector-strong` and reads the canary at `%fs:0x28`: every freestanding
+        x86_64 ABI here points `%fs` at lib/libc's thread block, whose canary is seeded at boot.
+        """
+    )
+
+
 # --- abi -----------------------------------------------------------------------------------------------------
 
 
@@ -711,4 +848,5 @@ def target_types() -> Tuple[type, ...]:
         AbiTarget,
         UnikernelTarget,
         HostProgramTarget,
+        DebianStaticLibraryTarget,
     )

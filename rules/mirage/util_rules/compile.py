@@ -17,11 +17,13 @@ from mirage.target_types import (
     CLibraryAbiTraitsField,
     CLibraryTarget,
     CrunchTarget,
+    DebianStaticLibraryTarget,
     DeviceTarget,
     ImplementationTarget,
     UnikernelTarget,
 )
 from mirage.util_rules.crunch import CrunchSource, CrunchSourceRequest
+from mirage.util_rules.debian_library import ImportDebianLibraryRequest, ImportedDebianLibrary
 from mirage.util_rules.prototypes import FunctorPrototype, FunctorPrototypeRequest
 from mirage.util_rules.toolchain import Toolchain, ToolchainRequest
 from pants.core.util_rules.source_files import SourceFiles
@@ -115,6 +117,8 @@ class CompileCSourceRequest:
     # Force-included (and present in `input_digest`): the functor's prototype, so the compiler checks its C.
     prototype: Optional[FunctorSignature] = None
     prototype_header: Optional[str] = None
+    # `-isystem` folders of Debian libraries' headers (in `input_digest`), searched after the ABI's own.
+    include_flags: Tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -127,7 +131,12 @@ def object_path(source: str) -> str:
     return f"{source}.o"
 
 
-def compile_argv(settings: AbiCompileSettings, source: str, prototype_header: Optional[str] = None) -> Tuple[str, ...]:
+def compile_argv(
+    settings: AbiCompileSettings,
+    source: str,
+    prototype_header: Optional[str] = None,
+    include_flags: Tuple[str, ...] = (),
+) -> Tuple[str, ...]:
     """The compiler's argv for `source`, run from the root of a sandbox holding the repository's paths.
 
     The compile step runs exactly this, and `mirage-compile-commands` lists it for clangd, so the two cannot
@@ -141,6 +150,7 @@ def compile_argv(settings: AbiCompileSettings, source: str, prototype_header: Op
         *BASE_CFLAGS,
         f"-frandom-seed={source}",
         *settings.cflags,
+        *include_flags,
         *prototype_flags,
         "-c",
         source,
@@ -157,7 +167,7 @@ async def compile_c_source(request: CompileCSourceRequest) -> CompiledObject:
     result = await Get(
         FallibleProcessResult,
         Process(
-            argv=compile_argv(settings, request.source, request.prototype_header),
+            argv=compile_argv(settings, request.source, request.prototype_header, request.include_flags),
             input_digest=request.input_digest,
             output_files=(output,),
             env=settings.toolchain.env,
@@ -206,16 +216,22 @@ class HeaderClosureRequest:
 @dataclass(frozen=True)
 class HeaderClosure:
     digest: Digest
+    # `-isystem <folder>` for each Debian static library in the closure, whose headers `digest` holds.
+    include_flags: Tuple[str, ...] = ()
 
 
 @rule(desc="Gather the headers a compile may include", level=LogLevel.DEBUG)
 async def header_closure(request: HeaderClosureRequest) -> HeaderClosure:
     closure = await Get(TransitiveTargets, TransitiveTargetsRequest(request.roots))
-    headers = await Get(
-        SourceFiles,
-        MirageSourcesRequest(tuple(t for t in closure.closure if _exports_headers(t))),
+    debian = sorted(t.address for t in closure.closure if isinstance(t, DebianStaticLibraryTarget))
+    headers, *imported = await MultiGet(
+        Get(SourceFiles, MirageSourcesRequest(tuple(t for t in closure.closure if _exports_headers(t)))),
+        *(Get(ImportedDebianLibrary, ImportDebianLibraryRequest(address)) for address in debian),
     )
-    return HeaderClosure(headers.snapshot.digest)
+    if not imported:
+        return HeaderClosure(headers.snapshot.digest)
+    digest = await Get(Digest, MergeDigests([headers.snapshot.digest, *(i.headers_digest for i in imported)]))
+    return HeaderClosure(digest, tuple(flag for i in imported for flag in ("-isystem", i.include_dir)))
 
 
 @rule(desc="Compile a target's C sources", level=LogLevel.DEBUG)
@@ -275,6 +291,7 @@ async def compile_target(request: CompileTargetRequest) -> CompiledTarget:
                 # Assembly sources cannot take a C prototype.
                 prototype=prototype.signature if prototype and source.endswith(".c") else None,
                 prototype_header=prototype.path if prototype and source.endswith(".c") else None,
+                include_flags=headers.include_flags,
             ),
         )
         for digest, source in zip(inputs, sources)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from mirage.codegen.main_c import render_main_c
 from mirage.graph.model import ResolvedGraph
-from mirage.target_types import CLibraryTarget
+from mirage.target_types import CLibraryTarget, DebianStaticLibraryTarget
 from mirage.util_rules.compile import (
     AbiCompileSettings,
     AbiCompileSettingsRequest,
@@ -56,10 +56,12 @@ def provenance_record(
     toolchain_fingerprint: str,
     compiled: dict,
     main_c_digest: str,
+    debian_libraries: tuple = (),
 ) -> str:
     """What went into the image, in a stable order: enough to tell why two images differ.
 
-    `compiled` maps each compiled target to the digest of its objects, which covers its sources and flags.
+    `compiled` maps each compiled target to the digest of its objects, which covers its sources and flags;
+    `debian_libraries` are the imported Debian static libraries linked in (package, version, archive digest).
     """
     record = {
         "unikernel": graph.unikernel,
@@ -80,6 +82,8 @@ def provenance_record(
         "generated_main_c": main_c_digest,
         "objects": dict(sorted(compiled.items())),
     }
+    if debian_libraries:
+        record["debian_libraries"] = [library.provenance() for library in debian_libraries]
     return json.dumps(record, indent=2, sort_keys=False) + "\n"
 
 
@@ -93,6 +97,7 @@ async def build_image(request: BuildImageRequest) -> BuiltImage:
     chosen = set(resolved.implementation_addresses)
     # The closure holds the ABI (an inferred dependency), so it also holds the libraries every image links.
     libraries = [t.address for t in closure.closure if isinstance(t, CLibraryTarget)]
+    debian_libraries = tuple(sorted(t.address for t in closure.closure if isinstance(t, DebianStaticLibraryTarget)))
     to_compile = tuple(sorted({request.address, abi_address, *chosen, *libraries}))
 
     # main.c declares nothing itself: it includes the prototypes the functors' own sources were checked against.
@@ -123,6 +128,7 @@ async def build_image(request: BuildImageRequest) -> BuiltImage:
             extra_objects=(main_object,),
             output=request.file_name,
             owner=request.address.spec,
+            debian_libraries=debian_libraries,
         ),
     )
     provenance = provenance_record(
@@ -130,6 +136,7 @@ async def build_image(request: BuildImageRequest) -> BuiltImage:
         linked.toolchain_fingerprint,
         dict(linked.object_fingerprints),
         main_c_digest.fingerprint,
+        linked.debian_libraries,
     )
     image_name = request.file_name
     extras = await Get(

@@ -1,5 +1,5 @@
-"""Link an image: compile a set of targets for an ABI, then link their objects with the ABI's flags and linker
-script (its startup object is one of the targets)."""
+"""Link an image: compile a set of targets for an ABI, then link their objects, and the archives of the Debian
+static libraries they use, with the ABI's flags and linker script (its startup object is one of the targets)."""
 
 from __future__ import annotations
 
@@ -17,6 +17,13 @@ from mirage.util_rules.compile import (
     CompiledTarget,
     CompileTargetRequest,
 )
+from mirage.util_rules.debian_library import (
+    CheckArchiveSymbolsRequest,
+    CheckedArchiveSymbols,
+    DebianLibraryError,
+    ImportDebianLibraryRequest,
+    ImportedDebianLibrary,
+)
 from mirage.util_rules.toolchain import Toolchain
 from pants.core.util_rules.source_files import SourceFiles
 from pants.engine.addresses import Address
@@ -25,6 +32,7 @@ from pants.engine.internals.selectors import Get, MultiGet
 from pants.engine.process import FallibleProcessResult, Process
 from pants.engine.rules import collect_rules, rule
 from pants.engine.target import InvalidFieldException, WrappedTarget, WrappedTargetRequest
+from pants.util.frozendict import FrozenDict
 from pants.util.logging import LogLevel
 
 
@@ -42,6 +50,8 @@ class LinkImageRequest:
     output: str
     owner: str
     libraries: Tuple[str, ...] = ()
+    # Static archives in `input_digest`, linked after the objects in this order.
+    archives: Tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -64,6 +74,7 @@ async def link_image(request: LinkImageRequest) -> LinkedImage:
                 request.output,
                 # Sorted so the link order, and so the image, does not depend on how the graph was walked.
                 *sorted(request.objects),
+                *request.archives,
                 *(f"-l{library}" for library in request.libraries),
             ),
             input_digest=request.input_digest,
@@ -112,6 +123,8 @@ class LinkTargetsRequest:
     output: str
     owner: str
     libraries: Tuple[str, ...] = ()
+    # `debian_static_library` targets whose archives the link takes, after every object.
+    debian_libraries: Tuple[Address, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -120,6 +133,19 @@ class LinkedTargets:
     # Each compiled target's address and the fingerprint of its objects, which covers its sources and flags.
     object_fingerprints: Tuple[Tuple[str, str], ...]
     toolchain_fingerprint: str
+    debian_libraries: Tuple[ImportedDebianLibrary, ...] = ()
+
+
+def check_library_traits(library: ImportedDebianLibrary, settings: AbiCompileSettings, owner: str) -> None:
+    missing = sorted(set(library.abi_traits) - set(settings.traits))
+    if missing:
+        raise DebianLibraryError(
+            f"{owner}: {library.address} ({library.package} {library.version}, {library.architecture}) needs the "
+            f"ABI traits {', '.join(library.abi_traits)} (its `abi_traits`), but abi "
+            f"`{location_of_address(settings.address)[1]}` lacks {', '.join(missing)} (its traits: "
+            f"{', '.join(settings.traits) or 'none'}).\n"
+            f"  fix: build {owner} for an ABI with those traits, or drop its dependency on {library.address}."
+        )
 
 
 @rule(desc="Compile and link targets", level=LogLevel.DEBUG)
@@ -129,6 +155,11 @@ async def link_targets(request: LinkTargetsRequest) -> LinkedTargets:
         Get(WrappedTarget, WrappedTargetRequest(request.abi, description_of_origin="mirage link")),
         *(Get(CompiledTarget, CompileTargetRequest(address, request.abi)) for address in request.targets),
     )
+    debian = await MultiGet(
+        Get(ImportedDebianLibrary, ImportDebianLibraryRequest(address)) for address in sorted(request.debian_libraries)
+    )
+    for library in debian:
+        check_library_traits(library, settings, request.owner)
     abi_sources = await Get(SourceFiles, MirageSourcesRequest((abi.target,)))
     linker_script = abi_linker_script(
         abi.target.address, abi.target[AbiLinkerScriptField].value, abi_sources.snapshot.files
@@ -136,20 +167,48 @@ async def link_targets(request: LinkTargetsRequest) -> LinkedTargets:
     link_input = await Get(
         Digest,
         MergeDigests(
-            [abi_sources.snapshot.digest, *(o.digest for o in request.extra_objects), *(t.digest for t in compiled)]
+            [
+                abi_sources.snapshot.digest,
+                *(o.digest for o in request.extra_objects),
+                *(t.digest for t in compiled),
+                *(library.digest for library in debian),
+            ]
         ),
     )
+    objects = (*(o.path for o in request.extra_objects), *(p for t in compiled for p in t.objects))
+    # On a freestanding ABI the image's objects are all there is, so what the archive needs must be among them;
+    # a hosted ABI's C library completes the link, and the linker names what it lacks.
+    if "freestanding" in settings.traits:
+        await MultiGet(
+            Get(
+                CheckedArchiveSymbols,
+                CheckArchiveSymbolsRequest(
+                    input_digest=link_input,
+                    objects=objects,
+                    library=library,
+                    toolchain=settings.toolchain,
+                    owner=request.owner,
+                    object_owners=FrozenDict(
+                        (path, f"{path} ({address})")
+                        for address, target in zip(request.targets, compiled)
+                        for path in target.objects
+                    ),
+                ),
+            )
+            for library in debian
+        )
     image = await Get(
         LinkedImage,
         LinkImageRequest(
             input_digest=link_input,
-            objects=(*(o.path for o in request.extra_objects), *(p for t in compiled for p in t.objects)),
+            objects=objects,
             linker_script=linker_script,
             ldflags=tuple(abi.target[AbiLdflagsField].value or ()),
             toolchain=settings.toolchain,
             output=request.output,
             owner=request.owner,
             libraries=request.libraries,
+            archives=tuple(library.archive for library in debian),
         ),
     )
     return LinkedTargets(
@@ -158,6 +217,7 @@ async def link_targets(request: LinkTargetsRequest) -> LinkedTargets:
             (address.spec, target.digest.fingerprint) for address, target in zip(request.targets, compiled)
         ),
         toolchain_fingerprint=settings.toolchain.fingerprint,
+        debian_libraries=tuple(debian),
     )
 
 
