@@ -50,6 +50,14 @@ def test_guest_abort_is_reported(abi: str) -> None:
     assert "abort() called" in result.stdout + result.stderr
 
 
+@pytest.mark.parametrize("abi", ABIS)
+def test_a_fortified_copy_past_its_buffer_is_reported_and_aborts(abi: str) -> None:
+    require_abi(abi)
+    result = boot(abi, image(MISBEHAVE, abi), "--action=overflow")
+    assert result.returncode == TENDER_EXIT_ABORT
+    assert "buffer overflow detected" in result.stdout + result.stderr
+
+
 def test_hvt_guest_passing_a_bad_pointer_is_stopped() -> None:
     require_abi("hvt")
     result = boot("hvt", "tests.guests/bad_pointer.hvt")

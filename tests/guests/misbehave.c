@@ -1,4 +1,5 @@
-/* misbehave.c: exit with a chosen code, abort, or fault on an unmapped address, as the `action` key says. */
+/* misbehave.c: exit with a chosen code, abort, fault on an unmapped address, or overflow a buffer through a
+ * _FORTIFY_SOURCE check, as the `action` key says. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,9 @@
 
 /* Far above what any of our ABIs map: the page-table walk (or the host, on spt) finds nothing there. */
 #define UNMAPPED_ADDRESS UINT64_C(0x7fff00000000)
+
+/* What code built with _FORTIFY_SOURCE (Debian's archives) calls for a copy into an object of known size. */
+void *__memcpy_chk(void *dest, const void *src, size_t n, size_t dest_size);
 
 int misbehave_start(struct console *console)
 {
@@ -21,5 +25,12 @@ int misbehave_start(struct console *console)
         abort();
     if (strcmp(action, "fault") == 0)
         return (int)*(volatile uint64_t *)(uintptr_t)UNMAPPED_ADDRESS;
+    if (strcmp(action, "overflow") == 0) {
+        /* 16 bytes into an 8-byte object, as a fortified memcpy with a wrong length would. */
+        static const char source[16] = "overflowing.....";
+        char small[8];
+        __memcpy_chk(small, source, sizeof source, sizeof small);
+        return small[0];
+    }
     return (int)mirage_key_int("code");
 }

@@ -1,5 +1,6 @@
 /* libc_test.c: a unikernel that checks the freestanding libc (strings, formatting, number parsing, the
- * allocator, sorting, character classes) and reports one TAP line per group; it returns the number that failed. */
+ * allocator, sorting, character classes, what glibc-built archives call) and reports one TAP line per group; it returns
+ * the number that failed. */
 #define NDEBUG
 #include <assert.h>
 
@@ -14,8 +15,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "devices/console.h"
+#include "lib/libc/boot.h"
 
 _Static_assert(sizeof(long) == 8 && sizeof(int) == 4 && sizeof(void *) == 8, "LP64");
 _Static_assert(sizeof(size_t) == 8 && sizeof(ptrdiff_t) == 8 && sizeof(intmax_t) == 8, "LP64 sizes");
@@ -951,6 +954,36 @@ static void test_runtime_support(void)
     CHECK(CHAR_BIT == 8 && CHAR_MIN == -128 && UCHAR_MAX == 255 && SHRT_MAX == 32767 && USHRT_MAX == 65535);
 }
 
+/* What Debian's archives, compiled against glibc with _FORTIFY_SOURCE, call; no header declares them. */
+void *__memcpy_chk(void *dest, const void *src, size_t n, size_t dest_size);
+void *__memmove_chk(void *dest, const void *src, size_t n, size_t dest_size);
+void *__memset_chk(void *dest, int c, size_t n, size_t dest_size);
+
+static void test_glibc_compatibility(void)
+{
+    unsigned char buf[16] = {0};
+    static const unsigned char source[16] = "0123456789abcde";
+
+    CHECK(__errno_location() == &errno);
+    /* Within bounds (also exactly at them) the checked copies are the plain ones. */
+    CHECK(__memcpy_chk(buf, source, sizeof buf, sizeof buf) == buf && memcmp(buf, source, sizeof buf) == 0);
+    CHECK(__memmove_chk(buf + 1, buf, 8, sizeof buf - 1) == buf + 1 && memcmp(buf + 1, "01234567", 8) == 0);
+    CHECK(__memset_chk(buf, 'x', 4, 4) == buf && memcmp(buf, "xxxx", 4) == 0);
+
+    /* No ambient clock: time() fails, in both its result and *t. */
+    time_t stored = 0;
+    errno = 0;
+    CHECK(time(NULL) == (time_t)-1 && errno == EINVAL);
+    CHECK(time(&stored) == (time_t)-1 && stored == (time_t)-1);
+
+    /* %fs points at the thread block, whose canary at %fs:0x28 is the seeded global one. */
+    uintptr_t self, canary;
+    __asm__ __volatile__("movq %%fs:0, %0" : "=r"(self));
+    __asm__ __volatile__("movq %%fs:0x28, %0" : "=r"(canary));
+    CHECK(self == (uintptr_t)&libc_thread_block);
+    CHECK(canary == __stack_chk_guard && canary == libc_thread_block.stack_guard);
+}
+
 struct test_group {
     const char *name;
     void (*run)(void);
@@ -969,6 +1002,7 @@ static const struct test_group groups[] = {
     {"sorting and searching", test_sorting},
     {"character classes", test_character_classes},
     {"runtime support", test_runtime_support},
+    {"glibc compatibility and the thread block", test_glibc_compatibility},
 };
 
 int libc_test_start(struct console *test_console)
