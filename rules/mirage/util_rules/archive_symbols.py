@@ -173,8 +173,10 @@ def missing_symbols_message(
     members = sorted({m for missing in check.missing for m in missing.needed_by})
     lines.append("  why those members are linked:")
     lines.extend(f"    {chain(member)}" for member in members)
+    # The symbols that pulled the failing members in: defining one in the image keeps its member out.
+    entry_points = ", ".join(f"`{why[m].symbol}` for {m}" for m in members if m in why)
     lines.append(
-        "  fix: provide each symbol (in lib/libc, or in a c_library the image depends on), or stop using the code "
-        "that pulls the member in; a member's own symbol defined by the image keeps the member out."
+        "  fix: provide each symbol (in lib/libc, or in a c_library the image depends on), or keep the member out: "
+        f"stop using the code that pulls it in, or define the symbol it is pulled in for ({entry_points})."
     )
     return "\n".join(lines)
