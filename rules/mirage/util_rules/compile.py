@@ -17,13 +17,12 @@ from mirage.target_types import (
     CLibraryAbiTraitsField,
     CLibraryTarget,
     CrunchTarget,
-    DebianStaticLibraryTarget,
     DeviceTarget,
     ImplementationTarget,
     UnikernelTarget,
 )
 from mirage.util_rules.crunch import CrunchSource, CrunchSourceRequest
-from mirage.util_rules.debian_library import ImportDebianLibraryRequest, ImportedDebianLibrary
+from mirage.util_rules.debian_library import DebianHeaders, DebianHeadersRequest
 from mirage.util_rules.prototypes import FunctorPrototype, FunctorPrototypeRequest
 from mirage.util_rules.toolchain import Toolchain, ToolchainRequest
 from pants.core.util_rules.source_files import SourceFiles
@@ -223,15 +222,14 @@ class HeaderClosure:
 @rule(desc="Gather the headers a compile may include", level=LogLevel.DEBUG)
 async def header_closure(request: HeaderClosureRequest) -> HeaderClosure:
     closure = await Get(TransitiveTargets, TransitiveTargetsRequest(request.roots))
-    debian = sorted(t.address for t in closure.closure if isinstance(t, DebianStaticLibraryTarget))
-    headers, *imported = await MultiGet(
+    headers, debian = await MultiGet(
         Get(SourceFiles, MirageSourcesRequest(tuple(t for t in closure.closure if _exports_headers(t)))),
-        *(Get(ImportedDebianLibrary, ImportDebianLibraryRequest(address)) for address in debian),
+        Get(DebianHeaders, DebianHeadersRequest(request.roots)),
     )
-    if not imported:
+    if not debian.include_dirs:
         return HeaderClosure(headers.snapshot.digest)
-    digest = await Get(Digest, MergeDigests([headers.snapshot.digest, *(i.headers_digest for i in imported)]))
-    return HeaderClosure(digest, tuple(flag for i in imported for flag in ("-isystem", i.include_dir)))
+    digest = await Get(Digest, MergeDigests([headers.snapshot.digest, debian.digest]))
+    return HeaderClosure(digest, debian.include_flags())
 
 
 @rule(desc="Compile a target's C sources", level=LogLevel.DEBUG)

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from typing import Tuple
 
 from mirage.util_rules.compile import AbiCompileSettings, AbiCompileSettingsRequest, compile_argv
+from mirage.util_rules.debian_library import DebianHeaders, DebianHeadersRequest
 from mirage.util_rules.prototypes import FunctorPrototype, FunctorPrototypeRequest
 from pants.engine.addresses import Address
-from pants.engine.fs import EMPTY_DIGEST, AddPrefix, Digest
+from pants.engine.fs import EMPTY_DIGEST, AddPrefix, Digest, MergeDigests
 from pants.engine.internals.selectors import Get, MultiGet
 from pants.engine.rules import collect_rules, rule
 from pants.engine.target import SourcesField, SourcesPaths, SourcesPathsRequest, WrappedTarget, WrappedTargetRequest
@@ -20,9 +21,9 @@ from pants.util.logging import LogLevel
 class TargetCompileCommandsRequest:
     """The commands for the `.c` sources of `address` compiled for `abi`.
 
-    The prototype header a functor's sources are compiled with is generated, so it exists only in the compile's
-    sandbox: it is placed under `generated_root` (a folder relative to the build root, which the caller writes),
-    and the commands name it there.
+    The prototype header a functor's sources are compiled with is generated, and the headers of Debian static
+    libraries are copies, so they exist only in the compile's sandbox: they are placed under `generated_root` (a
+    folder relative to the build root, which the caller writes), and the commands name them there.
     """
 
     address: Address
@@ -52,16 +53,23 @@ async def target_compile_commands(request: TargetCompileCommandsRequest) -> Targ
     )
     target = wrapped.target
     # Functors (implementations, unikernels) are compiled against their prototype; other targets have none.
-    prototype, paths = await MultiGet(
+    prototype, paths, debian = await MultiGet(
         Get(FunctorPrototype, FunctorPrototypeRequest(request.address)),
         Get(SourcesPaths, SourcesPathsRequest(target[SourcesField])),
+        Get(DebianHeaders, DebianHeadersRequest((request.address, request.abi))),
     )
     header = os.path.join(request.generated_root, prototype.path) if prototype.path else None
+    include_flags = debian.include_flags(prefix=f"{request.generated_root}/")
     commands = tuple(
-        CompileCommand(file=source, arguments=compile_argv(settings, source, header))
+        CompileCommand(file=source, arguments=compile_argv(settings, source, header, include_flags))
         for source in sorted(f for f in paths.files if f.endswith(".c"))
     )
-    generated = await Get(Digest, AddPrefix(prototype.digest, request.generated_root)) if header else EMPTY_DIGEST
+    if not header and not debian.include_dirs:
+        return TargetCompileCommands(commands=commands, generated=EMPTY_DIGEST)
+    generated = await Get(
+        Digest,
+        AddPrefix(await Get(Digest, MergeDigests([prototype.digest, debian.digest])), request.generated_root),
+    )
     return TargetCompileCommands(commands=commands, generated=generated)
 
 

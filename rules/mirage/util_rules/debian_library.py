@@ -16,16 +16,17 @@ from mirage.target_types import (
     DebianStaticLibraryHeadersField,
     DebianStaticLibraryIncludeRootField,
     DebianStaticLibraryPackageField,
+    DebianStaticLibraryTarget,
 )
 from mirage.util_rules.archive_symbols import check_archive, missing_symbols_message, parse_nm_posix
 from mirage.util_rules.toolchain import Toolchain
 from pants.core.util_rules.system_binaries import BinaryNotFoundError, BinaryPathRequest, BinaryPaths
 from pants.engine.addresses import Address
-from pants.engine.fs import Digest, DigestContents, DigestSubset, PathGlobs
+from pants.engine.fs import EMPTY_DIGEST, Digest, DigestContents, DigestSubset, MergeDigests, PathGlobs
 from pants.engine.internals.selectors import Get, MultiGet
 from pants.engine.process import FallibleProcessResult, Process, ProcessCacheScope
 from pants.engine.rules import collect_rules, rule
-from pants.engine.target import WrappedTarget, WrappedTargetRequest
+from pants.engine.target import TransitiveTargets, TransitiveTargetsRequest, WrappedTarget, WrappedTargetRequest
 from pants.util.frozendict import FrozenDict
 from pants.util.logging import LogLevel
 
@@ -180,6 +181,34 @@ async def import_debian_library(
         include_dir=f"{root}/include",
         headers_digest=headers_digest,
     )
+
+
+@dataclass(frozen=True)
+class DebianHeadersRequest:
+    """The headers of the Debian static libraries reachable from `roots`."""
+
+    roots: Tuple[Address, ...]
+
+
+@dataclass(frozen=True)
+class DebianHeaders:
+    digest: Digest
+    # The folders `digest` holds headers under, each searched with `-isystem` (after the ABI's own).
+    include_dirs: Tuple[str, ...]
+
+    def include_flags(self, prefix: str = "") -> Tuple[str, ...]:
+        return tuple(flag for folder in self.include_dirs for flag in ("-isystem", f"{prefix}{folder}"))
+
+
+@rule(desc="Gather the headers of Debian static libraries", level=LogLevel.DEBUG)
+async def debian_headers(request: DebianHeadersRequest) -> DebianHeaders:
+    closure = await Get(TransitiveTargets, TransitiveTargetsRequest(request.roots))
+    libraries = sorted(t.address for t in closure.closure if isinstance(t, DebianStaticLibraryTarget))
+    if not libraries:
+        return DebianHeaders(EMPTY_DIGEST, ())
+    imported = await MultiGet(Get(ImportedDebianLibrary, ImportDebianLibraryRequest(a)) for a in libraries)
+    digest = await Get(Digest, MergeDigests(i.headers_digest for i in imported))
+    return DebianHeaders(digest, tuple(i.include_dir for i in imported))
 
 
 @dataclass(frozen=True)
