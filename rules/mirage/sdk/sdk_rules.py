@@ -27,6 +27,7 @@ from mirage.target_types import (
     AbiTarget,
     CLibrarySourcesField,
     CLibraryTarget,
+    DebianStaticLibraryTarget,
     DeviceSourceField,
     DeviceTarget,
     HostProgramSourcesField,
@@ -56,15 +57,24 @@ from pants.engine.unions import UnionMembership, UnionRule
 from pants.util.frozendict import FrozenDict
 from pants.util.strutil import softwrap
 
-# The target types the SDK declares, and the field that holds each one's sources.
-SDK_SOURCE_FIELDS = {
+# The target types the SDK declares, and the field that holds each one's sources (None: its files are the host's,
+# as a Debian static library's are).
+SDK_SOURCE_FIELDS: Dict[str, Optional[Type[SourcesField]]] = {
     DeviceTarget.alias: DeviceSourceField,
     ImplementationTarget.alias: ImplementationSourcesField,
     CLibraryTarget.alias: CLibrarySourcesField,
     AbiTarget.alias: AbiSourcesField,
     HostProgramTarget.alias: HostProgramSourcesField,
+    DebianStaticLibraryTarget.alias: None,
 }
-SDK_TARGET_TYPES = (DeviceTarget, ImplementationTarget, CLibraryTarget, AbiTarget, HostProgramTarget)
+SDK_TARGET_TYPES = (
+    DeviceTarget,
+    ImplementationTarget,
+    CLibraryTarget,
+    AbiTarget,
+    HostProgramTarget,
+    DebianStaticLibraryTarget,
+)
 # Fields of the SDK's BUILD files that hold addresses, and the shape of each: a string, a list, or a dict whose
 # values (and, for an ABI's `defaults`, keys too) are addresses.
 ADDRESS_FIELDS = {
@@ -93,6 +103,8 @@ def _sdk_variant(base: Type[Target]) -> Type[Target]:
     never gives it a file of the repository's root folder, where it lives. The rules read its files through
     `MirageSourcesRequest`."""
     field = SDK_SOURCE_FIELDS[base.alias]
+    if field is None:
+        return type(base.__name__, (base,), {"__module__": __name__})
     empty = type(field.__name__, (field,), {"required": False, "default": None, "expected_num_files": range(0, 2)})
     core_fields = tuple(empty if f is field else f for f in base.core_fields)
     return type(base.__name__, (base,), {"core_fields": core_fields, "__module__": __name__})
@@ -206,11 +218,11 @@ def read_sdk(bundle: Optional[SdkBundle]) -> MirageSdk:
     owners: Dict[str, List[Address]] = defaultdict(list)
     for target in declared:
         field = SDK_SOURCE_FIELDS[target.alias]
-        value = target.field(field.alias, field.default)
+        value = target.field(field.alias, field.default) if field is not None else None
         globs = (value,) if isinstance(value, str) else tuple(value or ())
         rewritten = _rewrite_addresses(target, lambda folder, name: (folder, name) in known)
         frozen = SdkTarget(target.alias, target.directory, target.name, _frozen(rewritten.kwargs))
-        bundled = BundledSdkTarget(frozen, match_sources(target.directory, globs, bundle.files))
+        bundled = BundledSdkTarget(frozen, match_sources(target.directory, globs, bundle.files) if globs else ())
         targets.append(bundled)
         for path in bundled.files:
             owners[path].append(bundled.address)
@@ -267,6 +279,11 @@ async def mirage_sdk_generator(request: MirageSdkTargetsRequest, sdk: MirageSdk)
     return SyntheticAddressMaps.for_targets_request(request, [("BUILD.mirage-sdk", (generator,))])
 
 
+def _sources_alias(target_alias: str) -> Optional[str]:
+    field = SDK_SOURCE_FIELDS[target_alias]
+    return field.alias if field is not None else None
+
+
 class GenerateMirageSdkTargetsRequest(GenerateTargetsRequest):
     generate_from = MirageSdkTarget
 
@@ -280,7 +297,7 @@ async def generate_mirage_sdk_targets(
         (
             SDK_GENERATED_TYPES[bundled.target.alias](
                 {
-                    **{k: v for k, v in bundled.target.kwargs if k != SDK_SOURCE_FIELDS[bundled.target.alias].alias},
+                    **{k: v for k, v in bundled.target.kwargs if k != _sources_alias(bundled.target.alias)},
                     SdkFilesField.alias: bundled.files,
                 },
                 request.generator.address.create_generated(bundled.generated_name),
