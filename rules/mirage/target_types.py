@@ -502,17 +502,17 @@ class DebianStaticLibraryTarget(Target):
         such as crypto (`libbearssl-dev`).
 
         The archive's and headers' bytes are copied into the build graph by a process that runs once per Pants
-        run and checks, with `dpkg --verify`, that they are the package's own: a package upgrade or a changed file
-        changes their digests, so the images that use them rebuild. The package's name, version and architecture
-        and the archive's digest go into `provenance.json`.
+        run and checks, with `dpkg-query -L` and `dpkg --verify`, that they are the package's own, unmodified: a
+        package upgrade or a changed file changes their digests, so the images that use them rebuild. The
+        package's name, version and architecture and the archive's digest go into `provenance.json`.
 
         Before linking a freestanding image, the archive members the link pulls in are computed the way the
         linker does it (a member is pulled when it defines a symbol still undefined, until nothing changes), and
         their undefined symbols are checked against what the image's objects (the ABI's startup, lib/libc, the
         runtime, the application) define. Members no path of the image needs are not pulled, so their needs
         (BearSSL's `/dev/urandom` seeder needing `open`) do not matter. A missing symbol stops the build with
-        each symbol and the members that need it. On hosted ABIs (unix) the host's C library completes the
-        link, and the linker's own error names what is missing.
+        each symbol, the members that need it, and the chain of symbols that pulled each member in. On hosted
+        ABIs (unix) the host's C library completes the link, and the linker's own error names what is missing.
 
         Debian compiles with `-fstack-protector-strong` and reads the canary at `%fs:0x28`: every freestanding
         x86_64 ABI here points `%fs` at lib/libc's thread block, whose canary is seeded at boot.

@@ -49,7 +49,9 @@ files=$(dpkg-query -L "$package")
 changed=$(dpkg --verify "$package" 2>&1 || true)
 import_file() {
     printf '%s\n' "$files" | grep -Fqx -- "$1" || fail "$1 is not a file of the Debian package $package"
-    printf '%s\n' "$changed" | grep -Fq -- " $1" && fail "$1 differs from what $package installed (dpkg --verify)"
+    # dpkg --verify prints one line per changed file, the file's path last.
+    printf '%s\n' "$changed" | awk -v path="$1" '$NF == path { found = 1 } END { exit !found }' &&
+        fail "$1 differs from what $package installed (dpkg --verify)"
     mkdir -p "$(dirname "$2")"
     cp -- "$1" "$2"
 }
@@ -71,7 +73,7 @@ done
 dpkg-query -W -f='${Package}\n${Version}\n${Architecture}\n' "$package" > "$out/package"
 """
 
-_IMPORT_TOOLS = ("sh", "dpkg-query", "dpkg", "grep", "cp", "mkdir", "dirname", "basename")
+_IMPORT_TOOLS = ("sh", "dpkg-query", "dpkg", "grep", "awk", "cp", "mkdir", "dirname", "basename")
 
 
 @dataclass(frozen=True)

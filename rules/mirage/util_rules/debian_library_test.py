@@ -206,6 +206,16 @@ def test_with_every_symbol_defined_the_check_lists_the_members_the_link_takes() 
     assert "x509_minimal.o" not in checked.pulled_members
 
 
+def test_an_abi_without_the_librarys_traits_is_refused() -> None:
+    files = bearssl_build()
+    files["3rdparty/debian/BUILD"] = files["3rdparty/debian/BUILD"].replace('["x86_64"]', '["aarch64"]')
+    rule_runner = rule_runner_with({**files, **SHA256_APP})
+    with pytest.raises(ExecutionError) as failure:
+        package(rule_runner, Address("app", target_name="image"))
+    assert "app:image: 3rdparty/debian:bearssl (libbearssl-dev " in str(failure.value)
+    assert "needs the ABI traits aarch64 (its `abi_traits`), but abi `unix` lacks aarch64" in str(failure.value)
+
+
 @pytest.mark.parametrize(
     "build, expected",
     [
