@@ -8,6 +8,8 @@ over UDP as a user would. README's "Use it in your repository" lists the same st
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import shutil
 import socket
@@ -119,7 +121,13 @@ def test_the_wheel_carries_the_sdk_and_declares_its_needs() -> None:
     # The Pants series of pants.toml's `pants_version` (pants_requirements in 3rdparty/python/BUILD).
     assert "pantsbuild.pants (<2.18,>=2.17.0a0)" in requires, requires
     assert not any("testutil" in r for r in requires), "the wheel must not need Pants' test utilities"
-    for path in ("mirage/register.py", "mirage/sdk_files/devices/console.h", "mirage/sdk_files/targets/hvt/BUILD"):
+    for path in (
+        "mirage/register.py",
+        "mirage/sdk_files/devices/console.h",
+        "mirage/sdk_files/targets/hvt/BUILD",
+        "mirage/sdk_files/3rdparty/debian/BUILD",
+        "mirage/sdk_files/lib/bearssl/system_seeder.c",
+    ):
         assert path in names, f"{path} is not in the wheel"
     assert not any("/tests/" in name for name in names), "the SDK's tests do not travel with it"
 
@@ -229,3 +237,56 @@ def test_changed_since_marks_the_images_that_use_an_edited_implementation(reposi
     assert "counter:memory_counter" in changed
     assert {f"app:echo@abi={abi}" for abi in ABIS} <= changed, changed
     assert not any(t.startswith("//:mirage#") for t in changed), "the SDK's targets do not depend on the counter"
+
+
+BEARSSL_APP = {
+    "tls_app/BUILD": """\
+unikernel(
+    name="image",
+    sources=["app.c"],
+    start="app_start",
+    abi="unix",
+    devices={"console": "//:mirage#devices/console"},
+    dependencies=["//:mirage#lib/bearssl/bearssl"],
+)
+""",
+    "tls_app/app.c": """\
+/* app.c: print the SHA-256 of "second repository" with the SDK's BearSSL. */
+#include <bearssl.h>
+#include <string.h>
+
+#include "devices/console.h"
+
+int app_start(struct console *console)
+{
+    static const char digits[] = "0123456789abcdef";
+    static const char text[] = "second repository";
+    br_sha256_context sha;
+    unsigned char digest[br_sha256_SIZE];
+    char hex[2 * br_sha256_SIZE + 1];
+
+    br_sha256_init(&sha);
+    br_sha256_update(&sha, text, strlen(text));
+    br_sha256_out(&sha, digest);
+    for (size_t i = 0; i < sizeof digest; i++) {
+        hex[2 * i] = digits[digest[i] >> 4];
+        hex[2 * i + 1] = digits[digest[i] & 0xf];
+    }
+    hex[sizeof hex - 1] = '\\n';
+    return console_write(console, hex, sizeof hex);
+}
+""",
+}
+
+
+def test_the_sdks_debian_static_library_links_there(repository: UserRepository) -> None:
+    for path, text in BEARSSL_APP.items():
+        (repository.root / path).parent.mkdir(parents=True, exist_ok=True)
+        (repository.root / path).write_text(text)
+    repository.pants("package", "tls_app:image")
+    image = repository.root / "dist/tls_app/image.unix"
+    run = subprocess.run([str(image)], capture_output=True, text=True, timeout=30)
+    assert (run.returncode, run.stdout) == (0, hashlib.sha256(b"second repository").hexdigest() + "\n")
+    provenance = json.loads((repository.root / "dist/tls_app/image.unix.provenance.json").read_text())
+    (library,) = provenance["debian_libraries"]
+    assert library["address"] == "//:mirage#3rdparty/debian/bearssl" and library["package"] == "libbearssl-dev"
