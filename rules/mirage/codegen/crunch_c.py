@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import pkgutil
 import re
 from typing import Mapping
@@ -20,14 +21,23 @@ def _byte_rows(data: bytes, per_row: int = 16) -> list:
 
 
 def render_crunch_c(address_spec: str, files: Mapping[str, bytes]) -> str:
-    """`files` maps each key (path relative to the target's folder) to its content; keys come out sorted."""
+    """`files` maps each key (path relative to the target's folder) to its content; keys come out sorted, each with
+    the SHA-256 of its content (the kv device's digest, so no image hashes its files at boot)."""
     template_text = pkgutil.get_data(__name__, "templates/crunch.c.j2")
     assert template_text is not None, "the crunch template is missing from the plugin"
     env = jinja2.Environment(
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, undefined=jinja2.StrictUndefined
     )
     env.filters["c_string"] = c_string
-    entries = [{"key": key, "rows": _byte_rows(files[key]), "size": len(files[key])} for key in sorted(files)]
+    entries = [
+        {
+            "key": key,
+            "rows": _byte_rows(files[key]),
+            "size": len(files[key]),
+            "digest": ", ".join(f"0x{b:02x}" for b in hashlib.sha256(files[key]).digest()),
+        }
+        for key in sorted(files)
+    ]
     return env.from_string(template_text.decode("utf-8")).render(
         target=address_spec, entries=entries, connect=crunch_connect_function(address_spec)
     )

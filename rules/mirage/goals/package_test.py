@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -318,6 +319,18 @@ def test_crunch_files_become_a_kv_device_and_edits_rebuild_the_image() -> None:
                 if (kv_get(files, "data/greeting.txt", &value, &len) != 0)
                     return 6;
                 console_write(console, (const char *)value, len);
+                unsigned char digest[KV_DIGEST_SIZE];
+                char hex[2 * KV_DIGEST_SIZE + 1];
+                if (kv_digest(files, "data/zeros.bin", digest) != 0)
+                    return 7;
+                if (kv_digest(files, "missing", digest) != KV_NOT_FOUND)
+                    return 8;
+                for (size_t i = 0; i < KV_DIGEST_SIZE; i++) {
+                    hex[2 * i] = "0123456789abcdef"[digest[i] >> 4];
+                    hex[2 * i + 1] = "0123456789abcdef"[digest[i] & 15];
+                }
+                hex[2 * KV_DIGEST_SIZE] = '\\n';
+                console_write(console, hex, sizeof hex);
                 return 0;
             }
             """
@@ -326,11 +339,14 @@ def test_crunch_files_become_a_kv_device_and_edits_rebuild_the_image() -> None:
     rule_runner = mirage_rule_runner(files)
     address = Address("examples/kv", target_name="image")
     run = run_image(rule_runner, package(rule_runner, address))
-    assert (run.returncode, run.stdout) == (0, b"data/greeting.txt\ndata/zeros.bin\nhello from a baked file\n")
+    # The digest of data/zeros.bin was computed when the image was built (the kv device's `digest`).
+    zeros_digest = hashlib.sha256(b"\0\0\0").hexdigest().encode()
+    expected = b"data/greeting.txt\ndata/zeros.bin\nhello from a baked file\n" + zeros_digest + b"\n"
+    assert (run.returncode, run.stdout) == (0, expected)
 
     rule_runner.write_files({"examples/kv/data/greeting.txt": "edited\n"})
     run = run_image(rule_runner, package(rule_runner, address))
-    assert run.stdout.endswith(b"edited\n")
+    assert run.stdout.endswith(b"edited\n" + zeros_digest + b"\n")
 
 
 def test_configure_time_key_with_a_typo_is_refused() -> None:
