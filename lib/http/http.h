@@ -117,6 +117,9 @@ typedef bool (*http_lookup)(void *context, const char *path, struct http_file *f
 struct http_site {
     http_lookup lookup;
     void *context;
+    /* Seconds for a Strict-Transport-Security field (RFC 6797) on every answer of http_respond, 0 for none. Set
+     * it only where the site is served over TLS: a user agent ignores the field over plain HTTP (RFC 6797 8.1). */
+    uint32_t hsts_max_age;
 };
 
 /* An answer: its header is out[0..header_length); then body_length octets from `body` are sent (none for HEAD). */
@@ -129,10 +132,21 @@ struct http_response {
 };
 
 /* Answers a request over `site` with `now` (POSIX seconds) as its Date. Returns false only when the header does not
- * fit in `out_size` octets (512 always do: the fields are at most about 250 octets besides the ETag, which must
+ * fit in `out_size` octets (512 always do: the fields are at most about 300 octets besides the ETag, which must
  * be at most 200 and is left out when it is not a valid entity-tag). */
 bool http_respond(const struct http_site *site, const struct http_request *request, int64_t now, uint8_t *out,
                   size_t out_size, struct http_response *response);
+
+/* Whether `authority` is a host with an optional port ("example.org", "example.org:8443", "[2001:db8::1]") that
+ * a Location field can carry: 1 to 255 octets of letters, digits, '.', '-', '_', '~', ':', '[' and ']'. */
+bool http_authority_valid(const char *authority);
+
+/* Answers any request with 301 Moved Permanently to "https://" `authority` followed by the request's path and
+ * query (its absolute-form reduced to them), so a client of the plain-HTTP port moves to the TLS site. The
+ * connection persists as the request allows. Returns false when `authority` is not valid or the header does not
+ * fit in `out_size` octets (512 plus the authority and the request target always do). */
+bool http_respond_redirect(const char *authority, const struct http_request *request, int64_t now, uint8_t *out,
+                           size_t out_size, struct http_response *response);
 
 /* Answers a request that http_parse refused with `status`; the answer closes the connection. */
 bool http_respond_error(unsigned status, int64_t now, uint8_t *out, size_t out_size, struct http_response *response);

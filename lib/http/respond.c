@@ -1,5 +1,6 @@
 /* respond.c: the answer to a parsed request over the caller's read-only files (RFC 9110): GET and HEAD, 304, 206,
- * 416, 404, 405, a precompressed ".gz" variant, and the error answers to refused requests. */
+ * 416, 404, 405, a precompressed ".gz" variant, HSTS, the redirect to HTTPS, and the error answers to refused
+ * requests. */
 #include "lib/http/http_internal.h"
 
 #include <string.h>
@@ -45,6 +46,8 @@ static const char *reason(unsigned status)
         return "OK";
     case 206:
         return "Partial Content";
+    case 301:
+        return "Moved Permanently";
     case 304:
         return "Not Modified";
     case 400:
@@ -104,20 +107,42 @@ static bool finish(struct writer *w, unsigned status, bool close, bool keep_aliv
     return !w->full;
 }
 
-/* An answer whose body is "<status> <reason>\n" in plain text (left out for HEAD, its length still given). */
-static bool respond_plain(unsigned status, bool head, bool close, bool keep_alive_said, int64_t now, uint8_t *out,
-                          size_t out_size, struct http_response *response)
+/* "<status> <reason>\n": the plain-text body of an answer without a file; empty for a status without one. */
+static const char *plain_body(unsigned status)
 {
-    static const char *const bodies[] = {"400 Bad Request\n",        "404 Not Found\n",
-                                         "405 Method Not Allowed\n", "413 Content Too Large\n",
-                                         "414 URI Too Long\n",       "431 Request Header Fields Too Large\n",
-                                         "501 Not Implemented\n",    "505 HTTP Version Not Supported\n"};
-    const char *body = "";
+    static const char *const bodies[] = {"301 Moved Permanently\n",
+                                         "400 Bad Request\n",
+                                         "404 Not Found\n",
+                                         "405 Method Not Allowed\n",
+                                         "413 Content Too Large\n",
+                                         "414 URI Too Long\n",
+                                         "431 Request Header Fields Too Large\n",
+                                         "501 Not Implemented\n",
+                                         "505 HTTP Version Not Supported\n"};
     for (size_t i = 0; i < sizeof bodies / sizeof bodies[0]; i++) {
         if ((unsigned)((bodies[i][0] - '0') * 100 + (bodies[i][1] - '0') * 10 + (bodies[i][2] - '0')) == status) {
-            body = bodies[i];
+            return bodies[i];
         }
     }
+    return "";
+}
+
+/* Strict-Transport-Security when the site asks for it (it is served over TLS). */
+static void put_hsts(struct writer *w, const struct http_site *site)
+{
+    if (site != NULL && site->hsts_max_age != 0) {
+        put(w, "Strict-Transport-Security: max-age=");
+        put_number(w, site->hsts_max_age);
+        put(w, "\r\n");
+    }
+}
+
+/* An answer whose body is plain_body(status) (left out for HEAD, its length still given); `site` is NULL for a
+ * refused request, whose answer has no HSTS. */
+static bool respond_plain(const struct http_site *site, unsigned status, bool head, bool close, bool keep_alive_said,
+                          int64_t now, uint8_t *out, size_t out_size, struct http_response *response)
+{
+    const char *body = plain_body(status);
     size_t length = strlen(body);
     struct writer w = {.out = out, .size = out_size};
     put_start(&w, status, now);
@@ -127,12 +152,13 @@ static bool respond_plain(unsigned status, bool head, bool close, bool keep_aliv
     if (status == 405) {
         put(&w, "Allow: GET, HEAD\r\n");
     }
+    put_hsts(&w, site);
     return finish(&w, status, close, keep_alive_said, (const uint8_t *)body, head ? 0 : length, response);
 }
 
 bool http_respond_error(unsigned status, int64_t now, uint8_t *out, size_t out_size, struct http_response *response)
 {
-    return respond_plain(status, false, true, false, now, out, out_size, response);
+    return respond_plain(NULL, status, false, true, false, now, out, out_size, response);
 }
 
 /* The largest weight any Accept-Encoding field of the request gives `coding`; -1 when none names it. */
@@ -170,16 +196,16 @@ bool http_respond(const struct http_site *site, const struct http_request *reque
     bool keep_alive_said = request->keep_alive && request->version_minor == 0;
     bool head = request->method == HTTP_METHOD_HEAD;
     if (request->method == HTTP_METHOD_OTHER) {
-        return respond_plain(405, false, close, keep_alive_said, now, out, out_size, response);
+        return respond_plain(site, 405, false, close, keep_alive_said, now, out, out_size, response);
     }
     char path[HTTP_PATH_MAX + 3];
     unsigned refusal = http_normalise_path(request->target, request->target_length, path);
     if (refusal != 0) {
-        return respond_plain(refusal, head, close, keep_alive_said, now, out, out_size, response);
+        return respond_plain(site, refusal, head, close, keep_alive_said, now, out, out_size, response);
     }
     struct http_file file;
     if (!site->lookup(site->context, path, &file)) {
-        return respond_plain(404, head, close, keep_alive_said, now, out, out_size, response);
+        return respond_plain(site, 404, head, close, keep_alive_said, now, out, out_size, response);
     }
     const char *content_type = http_content_type(path);
 
@@ -217,6 +243,7 @@ bool http_respond(const struct http_site *site, const struct http_request *reque
         if (has_variant) {
             put(&w, "Vary: Accept-Encoding\r\n");
         }
+        put_hsts(&w, site);
         return finish(&w, 304, close, keep_alive_said, NULL, 0, response);
     }
 
@@ -268,5 +295,80 @@ bool http_respond(const struct http_site *site, const struct http_request *reque
     if (has_variant) {
         put(&w, "Vary: Accept-Encoding\r\n");
     }
+    put_hsts(&w, site);
     return finish(&w, status, close, keep_alive_said, body, head ? 0 : body_length, response);
+}
+
+bool http_authority_valid(const char *authority)
+{
+    size_t length = strlen(authority);
+    if (length == 0 || length > 255) {
+        return false;
+    }
+    for (size_t i = 0; i < length; i++) {
+        char c = authority[i];
+        bool alphanumeric = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+        if (!alphanumeric && strchr(".-_~:[]", c) == NULL) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* The path and query to redirect to: an origin-form target as it is (the parser admitted only visible ASCII, so
+ * it cannot break the header), an absolute-form one from the '/' or '?' after its authority; `*slash` says that a
+ * '/' must go before them (an empty path, or the asterisk-form, is the root). */
+static void redirect_path(const struct http_request *request, const char **path, size_t *length, bool *slash)
+{
+    const char *target = request->target;
+    size_t n = request->target_length;
+    *path = target;
+    *length = n;
+    *slash = false;
+    if (n > 0 && target[0] == '/') {
+        return;
+    }
+    for (size_t i = 0; i + 3 <= n; i++) {
+        if (memcmp(target + i, "://", 3) == 0) {
+            size_t j = i + 3;
+            while (j < n && target[j] != '/' && target[j] != '?') {
+                j++;
+            }
+            *path = target + j;
+            *length = n - j;
+            *slash = j == n || target[j] == '?';
+            return;
+        }
+    }
+    *length = 0;
+    *slash = true;
+}
+
+bool http_respond_redirect(const char *authority, const struct http_request *request, int64_t now, uint8_t *out,
+                           size_t out_size, struct http_response *response)
+{
+    if (!http_authority_valid(authority)) {
+        return false;
+    }
+    const char *path;
+    size_t path_length;
+    bool slash;
+    redirect_path(request, &path, &path_length, &slash);
+    const char *body = plain_body(301);
+    size_t body_length = strlen(body);
+    struct writer w = {.out = out, .size = out_size};
+    put_start(&w, 301, now);
+    put(&w, "Location: https://");
+    put(&w, authority);
+    if (slash) {
+        put(&w, "/");
+    }
+    put_bytes(&w, path, path_length);
+    put(&w, "\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ");
+    put_number(&w, body_length);
+    put(&w, "\r\n");
+    bool keep_alive_said = request->keep_alive && request->version_minor == 0;
+    bool head = request->method == HTTP_METHOD_HEAD;
+    return finish(&w, 301, !request->keep_alive, keep_alive_said, (const uint8_t *)body, head ? 0 : body_length,
+                  response);
 }

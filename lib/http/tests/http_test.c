@@ -552,6 +552,76 @@ static void responder_checks(void)
 }
 enum { RESPONDER_CHECKS = 35 };
 
+/* --- HSTS and the redirect to HTTPS ---------------------------------------------------------------------------- */
+
+/* Parses `text` and answers it with the redirect to `authority`; the header is left NUL-terminated in
+ * answer_header (empty when the answer was refused). */
+static bool redirect(const char *authority, const char *text)
+{
+    unsigned status = 0;
+    bool fits =
+        parse_with(&test_limits, text, &status) == HTTP_PARSE_DONE &&
+        http_respond_redirect(authority, &request, TEST_NOW, (uint8_t *)answer_header, STREAM_HEADER_SIZE, &response);
+    answer_header[fits ? response.header_length : 0] = '\0';
+    return fits;
+}
+
+static void redirect_checks(void)
+{
+    struct http_site secure = test_site;
+    secure.hsts_max_age = 31536000;
+    unsigned status = 0;
+    parse_with(&test_limits, "GET / HTTP/1.1\r\nHost: h\r\n\r\n", &status);
+    http_respond(&secure, &request, TEST_NOW, (uint8_t *)answer_header, STREAM_HEADER_SIZE, &response);
+    answer_header[response.header_length] = '\0';
+    tap_check(response.status == 200 && has("\r\nStrict-Transport-Security: max-age=31536000\r\n"),
+              "a site served over TLS sends HSTS", "%s", answer_header);
+    parse_with(&test_limits, "GET /nope HTTP/1.1\r\nHost: h\r\nIf-None-Match: *\r\n\r\n", &status);
+    http_respond(&secure, &request, TEST_NOW, (uint8_t *)answer_header, STREAM_HEADER_SIZE, &response);
+    answer_header[response.header_length] = '\0';
+    tap_check(response.status == 404 && has("Strict-Transport-Security: max-age=31536000\r\n"),
+              "its 404 sends HSTS too", "%s", answer_header);
+    answer("GET / HTTP/1.1\r\nHost: h\r\n\r\n");
+    tap_check(!has("Strict-Transport-Security"), "a site without hsts_max_age sends none", "%s", answer_header);
+
+    redirect("example.org", "GET /docs/a%20b.txt?x=1 HTTP/1.1\r\nHost: h\r\n\r\n");
+    tap_check(response.status == 301 && !response.close &&
+                  strncmp(answer_header, "HTTP/1.1 301 Moved Permanently\r\n", 32) == 0 &&
+                  has("\r\nLocation: https://example.org/docs/a%20b.txt?x=1\r\n") && has("Content-Length: 22\r\n") &&
+                  body_is("301 Moved Permanently\n") && !has("Strict-Transport"),
+              "a request is redirected to https with its path and query, the connection kept", "%s", answer_header);
+    redirect("example.org:8443", "HEAD / HTTP/1.1\r\nHost: h\r\n\r\n");
+    tap_check(response.status == 301 && response.body_length == 0 && has("Location: https://example.org:8443/\r\n"),
+              "HEAD is redirected without a body, to an authority with a port", "%s", answer_header);
+    redirect("example.org", "GET http://h HTTP/1.1\r\nHost: h\r\n\r\n");
+    tap_check(has("Location: https://example.org/\r\n"), "an absolute-form target without a path goes to the root",
+              "%s", answer_header);
+    redirect("example.org", "GET http://h/a/b?q HTTP/1.1\r\nHost: h\r\n\r\n");
+    tap_check(has("Location: https://example.org/a/b?q\r\n"), "an absolute-form target keeps its path and query", "%s",
+              answer_header);
+    redirect("example.org", "GET http://h?q HTTP/1.1\r\nHost: h\r\n\r\n");
+    tap_check(has("Location: https://example.org/?q\r\n"), "an absolute-form query alone gets a root path", "%s",
+              answer_header);
+    redirect("[2001:db8::1]", "POST /form HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\n\r\nhi");
+    tap_check(response.status == 301 && has("Location: https://[2001:db8::1]/form\r\n") && request.body_length == 2,
+              "any method is redirected, its body left to skip", "%s", answer_header);
+    redirect("example.org", "GET / HTTP/1.0\r\n\r\n");
+    tap_check(response.status == 301 && response.close && has("Connection: close\r\n"), "an HTTP/1.0 redirect closes",
+              "%s", answer_header);
+    tap_check(!redirect("example.org\r\nX-Injected: 1", "GET / HTTP/1.1\r\nHost: h\r\n\r\n") &&
+                  !redirect("", "GET / HTTP/1.1\r\nHost: h\r\n\r\n") &&
+                  !redirect("a/b", "GET / HTTP/1.1\r\nHost: h\r\n\r\n"),
+              "an authority that is not one is refused", "%s", answer_header);
+    tap_check(http_authority_valid("www.example.org") && http_authority_valid("10.0.0.2:443") &&
+                  !http_authority_valid("a b") && !http_authority_valid("user@host"),
+              "authorities are hosts with an optional port", "one was misjudged");
+    uint8_t small[80];
+    parse_with(&test_limits, "GET /a-long-path-that-does-not-fit HTTP/1.1\r\nHost: h\r\n\r\n", &status);
+    tap_check(!http_respond_redirect("example.org", &request, TEST_NOW, small, sizeof small, &response),
+              "a redirect that does not fit is reported", "it fit in %zu", sizeof small);
+}
+enum { REDIRECT_CHECKS = 13 };
+
 /* --- streams -------------------------------------------------------------------------------------------------- */
 
 static void stream_checks(void)
@@ -662,6 +732,7 @@ int main(int argc, char **argv)
         {"paths", path_checks, PATH_CHECKS},
         {"negotiation", negotiation_checks, NEGOTIATION_CHECKS},
         {"responder", responder_checks, RESPONDER_CHECKS},
+        {"redirects", redirect_checks, REDIRECT_CHECKS},
         {"streams", stream_checks, STREAM_CHECKS},
     };
     return tap_run_groups("http_test", groups, sizeof groups / sizeof groups[0]);
