@@ -333,6 +333,8 @@ class CrunchTarget(Target):
         """
         Files baked into the image as a read-only key-value device, like MirageOS's crunch: an implementation of
         `//devices:kv` for every ABI, generated at build time, so editing a file rebuilds the images that use it.
+        Each value's SHA-256 is computed then too and answers the device's `digest` (an ETag, say, without
+        hashing at boot).
         Resolution never picks a crunch target by itself, not even from the unikernel's own folder: bind the
         unikernel's kv parameter to it, for example `bindings={"zone": ":zone"}`.
         """
