@@ -17,13 +17,16 @@ import sys
 import time
 from typing import Dict, List, Tuple
 
+# Bodies of refused POSTs (by length, then chunked) are skipped to reach the requests after them.
 PIPELINED = (
     b"GET / HTTP/1.1\r\nHost: h\r\n\r\n"
     b"HEAD /style.css HTTP/1.1\r\nHost: h\r\n\r\n"
+    b"POST /form HTTP/1.1\r\nHost: h\r\nContent-Length: 11\r\n\r\nGET / x\r\n\r\n"
+    b"POST /form HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"
     b"GET /nope HTTP/1.1\r\nHost: h\r\n\r\n"
     b"GET /docs/large.txt HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n"
 )
-PIPELINED_METHODS = ["GET", "HEAD", "GET", "GET"]
+PIPELINED_METHODS = ["GET", "HEAD", "POST", "POST", "GET", "GET"]
 
 
 def parse_answers(data: bytes, methods: List[str]) -> Tuple[List[Dict[str, object]], bytes]:
@@ -48,7 +51,7 @@ def parse_answers(data: bytes, methods: List[str]) -> Tuple[List[Dict[str, objec
 
 
 def pipeline(host: str, port: int) -> Dict[str, object]:
-    """Sends four requests in one segment, then reads until the server closes after the last."""
+    """Sends six requests in one segment, then reads until the server closes after the last."""
     with socket.create_connection((host, port), timeout=10) as s:
         s.sendall(PIPELINED)
         chunks = []
