@@ -13,13 +13,14 @@ Rounds interleave the rows, in an order reversed on alternate rounds. Printed pe
 /proc/PID/stat), each also as a ratio to nginx's figure of the same round. A run with errors (non-2xx answers,
 socket errors) fails the benchmark.
 
-Measured (2026-12-03, Debian 12, nginx 1.22.1, 2 cores shared with other work at load average 3.7-4.3, 3 rounds
-of 5 s, 10 connections; req/s swings with the load, req/CPU-s much less):
-  /index.html      website 16,845 req/s (11,825-19,954), 51,357 req/CPU-s; x nginx 1.42 req/s, 1.75 req/CPU-s
-  /docs/large.txt  website  6,541 req/s (5,836-11,078), 18,649 req/CPU-s; x nginx 0.84 req/s, 0.79 req/CPU-s
-A run of 4 s rounds an hour before: 1.67x and 1.74x on the small file, 0.76x and 0.89x on the large one. Issue
-12's goal is >= 1.0x nginx for HTTP on unix: met on small files; on 100 KiB files nginx's sendfile (no copy) beats
-the unix stack, whose writes copy the image's bytes into the socket.
+Measured (2026-12-03, Debian 12, nginx 1.22.1, 2 cores shared with other work at load average 3.9-4.3, 3 rounds
+of 5 s, 10 connections; req/s swings with the load, req/CPU-s much less), with a body that fits beside the header
+sent in the same write:
+  /index.html      website 30,728 req/s (19,170-61,324), 89,326 req/CPU-s; x nginx 2.84 req/s, 2.89 req/CPU-s
+  /docs/large.txt  website  6,169 req/s (5,078-9,419), 19,771 req/CPU-s; x nginx 1.19 req/s, 0.90 req/CPU-s
+Before that (header and body in two writes): 1.42x and 1.75x on the small file. Issue 12's goal is >= 1.0x nginx
+for HTTP on unix: met on the small file; on 100 KiB the CPU per request is 0.78-0.94x nginx's, whose sendfile does
+not copy, while the unix stack's writes copy the image's bytes into the socket.
 """
 
 from __future__ import annotations
