@@ -1,7 +1,8 @@
 /* stream_check.h: what must hold when a byte stream is served, shared by the fuzzer and `http_test --corpus`: the
  * stream is parsed and answered request by request as a connection would be, once whole and once in reads of a
- * size the first octet picks; both must give the same answers, each answer must be well formed, and its body must
- * lie inside a served file. The input is also taken as a target and as field values, whose results are checked. */
+ * size the first octet picks; both must give the same answers, each answer (and the redirect to HTTPS of each
+ * request) must be well formed, and its body must lie inside a served file. The input is also taken as a target and as
+ * field values, whose results are checked. */
 #ifndef MIRAGE_LIB_HTTP_TESTS_STREAM_CHECK_H
 #define MIRAGE_LIB_HTTP_TESTS_STREAM_CHECK_H
 
@@ -124,6 +125,19 @@ static bool stream_serve(const uint8_t *data, size_t size, size_t read_size, str
         if (!stream_body_inside_site(response.body, response.body_length)) {
             snprintf(why, why_size, "a %u body of %zu octets outside the files", response.status, response.body_length);
             return false;
+        }
+        /* The same request redirected to HTTPS: its target goes into Location, which must stay one field line. */
+        struct http_response moved;
+        if (result == HTTP_PARSE_DONE) {
+            if (!http_respond_redirect("example.org:8443", &request, TEST_NOW, header, sizeof header, &moved) ||
+                moved.status != 301 || moved.close != response.close ||
+                !stream_body_inside_site(moved.body, moved.body_length)) {
+                snprintf(why, why_size, "the redirect of a request answered %u is wrong", response.status);
+                return false;
+            }
+            if (!stream_header_well_formed(header, moved.header_length, 301, why, why_size)) {
+                return false;
+            }
         }
         answers->status[answers->count] = response.status;
         answers->consumed[answers->count] = consumed;
