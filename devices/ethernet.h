@@ -20,9 +20,10 @@ enum ethernet_error {
 struct ethernet;
 
 /* Called with the payload of each frame of a listened EtherType addressed to us (or broadcast); `source` and
- * `payload` point into the receive buffer and are valid only during the call. */
+ * `payload` point into the receive buffer and are valid only during the call. `rx_flags` are the network
+ * interface's NETIF_RX_CHECKSUM_* for the frame (devices/netif.h). */
 typedef void (*ethernet_handler)(void *context, const uint8_t source[ETHERNET_ADDRESS_SIZE], const uint8_t *payload,
-                                 size_t len);
+                                 size_t len, uint32_t rx_flags);
 
 struct ethernet_counters {
     uint64_t received;    /* frames handed to input */
@@ -37,9 +38,9 @@ struct ethernet_counters {
 struct ethernet_ops {
     /* Hand frames of `ethertype` to `handler`; returns 0 or ETHERNET_ERROR_FULL. */
     int (*listen)(struct ethernet *self, uint16_t ethertype, ethernet_handler handler, void *context);
-    /* Parse one received frame in place and dispatch its payload; anything malformed or not ours is counted and
-     * dropped. */
-    void (*input)(struct ethernet *self, const uint8_t *frame, size_t len);
+    /* Parse one received frame in place and dispatch its payload with the netif's `rx_flags`; anything malformed
+     * or not ours is counted and dropped. */
+    void (*input)(struct ethernet *self, const uint8_t *frame, size_t len, uint32_t rx_flags);
     /* The payload area of the transmit frame (`*capacity` bytes, the MTU): build a packet there, then write it.
      * One buffer per device: its content is valid until the next write or tx_payload user. */
     uint8_t *(*tx_payload)(struct ethernet *self, size_t *capacity);
@@ -62,9 +63,9 @@ static inline int ethernet_listen(struct ethernet *self, uint16_t ethertype, eth
     return self->ops->listen(self, ethertype, handler, context);
 }
 
-static inline void ethernet_input(struct ethernet *self, const uint8_t *frame, size_t len)
+static inline void ethernet_input(struct ethernet *self, const uint8_t *frame, size_t len, uint32_t rx_flags)
 {
-    self->ops->input(self, frame, len);
+    self->ops->input(self, frame, len, rx_flags);
 }
 
 static inline uint8_t *ethernet_tx_payload(struct ethernet *self, size_t *capacity)

@@ -10,6 +10,9 @@
 #define IPV4_PROTOCOL_ICMP 1
 #define IPV4_PROTOCOL_UDP 17
 #define IPV4_BROADCAST UINT32_C(0xffffffff)
+/* The rx_flags under which a TCP or UDP checksum need not be verified: devices/netif.h's NETIF_RX_CHECKSUM_VALID
+ * and NETIF_RX_CHECKSUM_PARTIAL (the stack, which sees both headers, checks that they agree). */
+#define IPV4_RX_CHECKSUM_TRUSTED 3u
 #define IPV4_UNREACHABLE_PROTOCOL 2 /* ICMP destination unreachable codes (RFC 792) */
 #define IPV4_UNREACHABLE_PORT 3
 
@@ -25,8 +28,11 @@ enum ipv4_error {
 struct ipv4;
 
 /* Called with the payload of each datagram of a listened protocol addressed to us (or broadcast). Addresses are
- * in host byte order; `payload` points into the receive buffer and is valid only during the call. */
-typedef void (*ipv4_handler)(void *context, uint32_t source, uint32_t destination, const uint8_t *payload, size_t len);
+ * in host byte order; `payload` points into the receive buffer and is valid only during the call. `rx_flags` are
+ * the network interface's NETIF_RX_CHECKSUM_* (devices/netif.h): a TCP or UDP checksum they vouch for need not be
+ * verified again. The payload may be longer than the MTU when the interface delivers merged segments. */
+typedef void (*ipv4_handler)(void *context, uint32_t source, uint32_t destination, const uint8_t *payload, size_t len,
+                             uint32_t rx_flags);
 
 struct ipv4_counters {
     uint64_t received;             /* datagrams handed to input */
@@ -45,8 +51,8 @@ struct ipv4_counters {
 struct ipv4_ops {
     /* Hand datagrams of `protocol` to `handler`; returns 0 or IPV4_ERROR_FULL. */
     int (*listen)(struct ipv4 *self, uint8_t protocol, ipv4_handler handler, void *context);
-    /* Check one datagram (the Ethernet payload) in place and dispatch its payload. */
-    void (*input)(struct ipv4 *self, const uint8_t *packet, size_t len);
+    /* Check one datagram (the Ethernet payload) in place and dispatch its payload with `rx_flags`. */
+    void (*input)(struct ipv4 *self, const uint8_t *packet, size_t len, uint32_t rx_flags);
     /* The payload area of the transmit datagram (`*capacity` bytes): build the payload there, then write it. Shared
      * with the layers below: valid until the next write. */
     uint8_t *(*tx_payload)(struct ipv4 *self, size_t *capacity);
@@ -74,9 +80,9 @@ static inline int ipv4_listen(struct ipv4 *self, uint8_t protocol, ipv4_handler 
     return self->ops->listen(self, protocol, handler, context);
 }
 
-static inline void ipv4_input(struct ipv4 *self, const uint8_t *packet, size_t len)
+static inline void ipv4_input(struct ipv4 *self, const uint8_t *packet, size_t len, uint32_t rx_flags)
 {
-    self->ops->input(self, packet, len);
+    self->ops->input(self, packet, len, rx_flags);
 }
 
 static inline uint8_t *ipv4_tx_payload(struct ipv4 *self, size_t *capacity)

@@ -7,23 +7,42 @@
 
 #define NETIF_AGAIN 1 /* read: no frame is waiting */
 
+/* What read says of a frame's TCP or UDP checksum (IPv4's header checksum is always the reader's to check). Set
+ * only by a netif whose host inspected the frame; a frame from the wire with neither flag must be verified. */
+#define NETIF_RX_CHECKSUM_VALID 1u /* the host verified it (virtio's DATA_VALID) */
+#define NETIF_RX_CHECKSUM_PARTIAL                                                                                      \
+    2u /* the field holds only the pseudo header's sum: the frame never left the host,                                 \
+          whose own stack wrote it (virtio's NEEDS_CSUM) */
+#define NETIF_RX_CHECKSUM_TRUSTED (NETIF_RX_CHECKSUM_VALID | NETIF_RX_CHECKSUM_PARTIAL) /* need not be verified */
+
+/* The largest frame receive offload delivers: an Ethernet header and an IPv4 datagram of the most its 16-bit total
+ * length can say. */
+#define NETIF_OFFLOAD_FRAME_MAX (14u + 65535u)
+
 struct netif;
 
 struct netif_ops {
     /* Send one frame of `len` bytes (at most mtu + 14); returns 0 or a negative error code. */
     int (*write)(struct netif *self, const uint8_t *frame, size_t len);
-    /* Receive one frame into `buf`; returns 0 with `*len` set, NETIF_AGAIN, or a negative error code. */
-    int (*read)(struct netif *self, uint8_t *buf, size_t size, size_t *len);
+    /* Receive one frame into `buf` (at least rx_frame_max bytes); returns 0 with `*len` and `*flags`
+     * (NETIF_RX_CHECKSUM_*) set, NETIF_AGAIN, or a negative error code. */
+    int (*read)(struct netif *self, uint8_t *buf, size_t size, size_t *len, uint32_t *flags);
     /* Block until a frame may be waiting or `timeout_ns` has passed; returns 1 if one may be, 0 on timeout, or a
      * negative error code. The event loop of a single-threaded unikernel sleeps here. */
     int (*wait)(struct netif *self, uint64_t timeout_ns);
+    /* NULL where the host cannot: from now on deliver TCP segments the host merged (GRO) or never split (a local
+     * sender's TSO) whole, up to NETIF_OFFLOAD_FRAME_MAX, with checksum flags. Returns 0 with rx_frame_max raised,
+     * or a negative error code with nothing changed. Only a reader that handles frames longer than the MTU asks
+     * (a stack that receives them; not a bridge that forwards frames as they came). */
+    int (*receive_offload)(struct netif *self);
 };
 
 struct netif {
     const struct netif_ops *ops;
     void *state;
     uint8_t mac[6];
-    uint32_t mtu;
+    uint32_t mtu;          /* the largest payload write sends */
+    uint32_t rx_frame_max; /* the largest frame read returns: mtu + 14 until receive_offload raised it */
 };
 
 static inline int netif_write(struct netif *self, const uint8_t *frame, size_t len)
@@ -31,14 +50,20 @@ static inline int netif_write(struct netif *self, const uint8_t *frame, size_t l
     return self->ops->write(self, frame, len);
 }
 
-static inline int netif_read(struct netif *self, uint8_t *buf, size_t size, size_t *len)
+static inline int netif_read(struct netif *self, uint8_t *buf, size_t size, size_t *len, uint32_t *flags)
 {
-    return self->ops->read(self, buf, size, len);
+    return self->ops->read(self, buf, size, len, flags);
 }
 
 static inline int netif_wait(struct netif *self, uint64_t timeout_ns)
 {
     return self->ops->wait(self, timeout_ns);
+}
+
+/* 0 once the netif delivers offloaded frames, or a negative error code (-1 where it cannot). */
+static inline int netif_receive_offload(struct netif *self)
+{
+    return self->ops->receive_offload != NULL ? self->ops->receive_offload(self) : -1;
 }
 
 #endif

@@ -79,6 +79,10 @@ from tcp_bulk import BULK_CLIENT, CONNECT_CLIENT, reaped_children_seconds  # noq
 ECHO_PORT, SINK_PORT = 7, 8  # the tcp_echo guest's: echo on `port`, the sink on `port + 1`
 LINUX_PORT = 5001
 GOAL = 0.5  # issue 11: bulk TCP on hvt and virtio at least half of Linux's throughput
+# The guests' receive buffer per connection (their tcp-receive-buffer key, 64 KiB by default). Linux's receiver
+# autotunes its own up to net.ipv4.tcp_rmem's maximum (6 MiB by default), so a fixed 64 KiB window would measure the
+# buffer, not the stack: one window per round trip through the tender or QEMU.
+GUEST_RECEIVE_BUFFER = 1 << 20
 
 BOOTERS = {
     "hvt": ["dist/targets.hvt.tender/tender"],
@@ -187,7 +191,8 @@ def start_linux(stack: ExitStack, server_cpu: Optional[int], tag: int) -> List[R
             Row("linux veth: socat fork cat", True, prefix, LINUX_PORT + 2, fork.pid)]
 
 
-def start_guests(stack: ExitStack, abis: Sequence[str], server_cpu: Optional[int], tag: int) -> List[Row]:
+def start_guests(stack: ExitStack, abis: Sequence[str], server_cpu: Optional[int], tag: int,
+                 receive_buffer: int) -> List[Row]:
     rows = []
     for abi in abis:
         problem = kvm_problem()
@@ -196,7 +201,8 @@ def start_guests(stack: ExitStack, abis: Sequence[str], server_cpu: Optional[int
             continue
         namespace = stack.enter_context(tap_namespace(f"mirage-bulk-{abi}{tag}"))
         command = [str(REPO / BOOTERS[abi][0]), *BOOTERS[abi][1:], "--net:stack_netif=tap0",
-                   str(REPO / f"dist/tests.net/tcp_echo.{abi}"), f"--ipv4={SERVER_ADDRESS}/24", f"--port={ECHO_PORT}"]
+                   str(REPO / f"dist/tests.net/tcp_echo.{abi}"), f"--ipv4={SERVER_ADDRESS}/24", f"--port={ECHO_PORT}",
+                   f"--tcp-receive-buffer={receive_buffer}"]
         process = stack.enter_context(
             started(netns_exec(namespace, pinned(server_cpu, command)), "tcp_echo: listening"))
         rows.append(Row(f"{abi} tap: tcp_echo", False, netns_exec(namespace, []), 0, process.pid))
@@ -210,6 +216,8 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=1000, help="connections per rate round (default 1000)")
     parser.add_argument("--abis", default="hvt,virtio", help="our rows (default hvt,virtio)")
     parser.add_argument("--no-package", action="store_true", help="use the images already in dist/")
+    parser.add_argument("--receive-buffer", type=int, default=GUEST_RECEIVE_BUFFER,
+                        help=f"the guests' tcp-receive-buffer in bytes (default {GUEST_RECEIVE_BUFFER})")
     args = parser.parse_args()
     abis = [abi for abi in args.abis.split(",") if abi]
     if set(abis) - set(BOOTERS) or not 1 <= args.rounds <= 50 or not 1 <= args.megabytes <= 100_000:
@@ -232,7 +240,7 @@ def main() -> None:
     with ExitStack() as stack:
         tag = os.getpid()
         linux = start_linux(stack, server_cpu, tag)
-        guests = start_guests(stack, abis, server_cpu, tag)
+        guests = start_guests(stack, abis, server_cpu, tag, args.receive_buffer)
         bulk = [row_on(linux[0], LINUX_PORT), row_on(linux[1], LINUX_PORT + 1),
                 *[row_on(guest, SINK_PORT) for guest in guests]]
         connect = [row_on(linux[0], LINUX_PORT), row_on(linux[2], LINUX_PORT + 2),

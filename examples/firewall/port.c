@@ -13,12 +13,13 @@ enum port_connect_error {
 static int port_receive_impl(struct port *self, uint8_t *buf, size_t size)
 {
     size_t len = 0;
-    int rc = netif_read(self->netif, buf, size, &len);
+    uint32_t flags = 0;
+    int rc = netif_read(self->netif, buf, size, &len, &flags);
     if (rc != 0)
         return rc;
     /* A netif that reports more than it was given room for must not make the layers read past the buffer. */
     if (len <= size)
-        ethernet_input(self->ethernet, buf, len);
+        ethernet_input(self->ethernet, buf, len, flags);
     return 0;
 }
 

@@ -42,11 +42,29 @@ platform_result_t platform_net_write(platform_handle_t handle, const uint8_t *bu
     return checked == PLATFORM_OK ? transport_net_send(handle, device, buf, size) : checked;
 }
 
-platform_result_t platform_net_read(platform_handle_t handle, uint8_t *buf, size_t size, size_t *read_size)
+platform_result_t platform_net_read(platform_handle_t handle, uint8_t *buf, size_t size, size_t *read_size,
+                                    uint32_t *flags)
 {
     const struct mirage_boot_device *device = platform_device_get(handle, MIRAGE_DEVICE_NET);
     platform_result_t checked = mirage_net_buffer_check(device, size);
-    return checked == PLATFORM_OK ? transport_net_receive(handle, device, buf, size, read_size) : checked;
+    /* After receive offload, a buffer must hold the largest merged frame, not just mtu + 14. */
+    if (checked == PLATFORM_OK && size < platform_net_receive_frame_max(handle))
+        checked = PLATFORM_INVALID;
+    return checked == PLATFORM_OK ? transport_net_receive(handle, device, buf, size, read_size, flags) : checked;
+}
+
+platform_result_t platform_net_receive_offload(platform_handle_t handle, size_t *frame_max)
+{
+    const struct mirage_boot_device *device = platform_device_get(handle, MIRAGE_DEVICE_NET);
+    if (device == NULL)
+        return PLATFORM_INVALID;
+    size_t announced = 0;
+    platform_result_t result = transport_net_receive_offload(handle, device, &announced);
+    if (result != PLATFORM_OK)
+        return result;
+    platform_net_set_receive_frame_max(handle, announced);
+    *frame_max = (size_t)platform_net_receive_frame_max(handle);
+    return PLATFORM_OK;
 }
 
 platform_result_t platform_block_acquire(const char *name, platform_handle_t *handle, struct platform_block_info *info)

@@ -7,6 +7,8 @@
 /* A copy: the ABI's boot table may lie in memory the guest later unmaps, and virtio fills in entries. */
 static struct mirage_boot_devices table;
 static uint64_t acquired;
+/* Per net device: the frame size receive offload announced, 0 while it is off. */
+static uint64_t offload_frame_max[MIRAGE_MANIFEST_MAX_DEVICES];
 
 _Static_assert(MIRAGE_MANIFEST_MAX_DEVICES <= 64, "a set of handles fits 64 bits");
 
@@ -14,6 +16,7 @@ void platform_devices_init(const struct mirage_boot_devices *attached)
 {
     memset(&table, 0, sizeof table);
     acquired = 0;
+    memset(offload_frame_max, 0, sizeof offload_frame_max);
     if (attached == NULL)
         return;
     table = *attached;
@@ -54,6 +57,20 @@ const struct mirage_boot_device *platform_device_get(platform_handle_t handle, u
     if (handle >= table.count || (acquired & (UINT64_C(1) << handle)) == 0)
         return NULL;
     return mirage_boot_devices_get(&table, handle, type);
+}
+
+uint64_t platform_net_receive_frame_max(platform_handle_t handle)
+{
+    if (handle >= table.count)
+        return 0;
+    uint64_t frame_max = mirage_net_frame_max(&table.devices[handle]);
+    return offload_frame_max[handle] > frame_max ? offload_frame_max[handle] : frame_max;
+}
+
+void platform_net_set_receive_frame_max(platform_handle_t handle, uint64_t frame_max)
+{
+    if (handle < table.count)
+        offload_frame_max[handle] = frame_max;
 }
 
 uint64_t platform_devices_acquired(uint32_t type)

@@ -30,6 +30,11 @@ void platform_device_mark_acquired(platform_handle_t handle);
 /* The acquired device `handle` if it has `type`, else NULL. */
 const struct mirage_boot_device *platform_device_get(platform_handle_t handle, uint32_t type);
 
+/* The largest frame net device `handle` receives: mtu + 14 until its transport took receive offload, then the
+ * frame size it announced (recorded here). */
+uint64_t platform_net_receive_frame_max(platform_handle_t handle);
+void platform_net_set_receive_frame_max(platform_handle_t handle, uint64_t frame_max);
+
 /* The acquired devices of `type` as a set (bit n = handle n). */
 uint64_t platform_devices_acquired(uint32_t type);
 

@@ -78,9 +78,21 @@ platform_result_t platform_net_acquire(const char *name, platform_handle_t *hand
  * below 14 (an Ethernet header) or above mtu + 14; PLATFORM_OK means the frame is on its way (it may be queued). */
 platform_result_t platform_net_write(platform_handle_t handle, const uint8_t *buf, size_t size);
 
-/* Receive one frame into `buf` (of `size` bytes): PLATFORM_INVALID for a handle that is no acquired net device or
- * a buffer smaller than mtu + 14 (no frame is consumed), PLATFORM_AGAIN when none is waiting. */
-platform_result_t platform_net_read(platform_handle_t handle, uint8_t *buf, size_t size, size_t *read_size);
+/* What platform_net_read says of a frame's TCP or UDP checksum: the values of devices/netif.h's NETIF_RX_*. */
+#define PLATFORM_NET_CHECKSUM_VALID 1u   /* the host verified it */
+#define PLATFORM_NET_CHECKSUM_PARTIAL 2u /* it holds the pseudo header's sum only: the host's own stack sent it */
+
+/* Receive one frame into `buf` (of `size` bytes), with `*flags` (PLATFORM_NET_CHECKSUM_*): PLATFORM_INVALID for a
+ * handle that is no acquired net device or a buffer smaller than the largest frame (mtu + 14, or what
+ * platform_net_receive_offload said; no frame is consumed), PLATFORM_AGAIN when none is waiting. */
+platform_result_t platform_net_read(platform_handle_t handle, uint8_t *buf, size_t size, size_t *read_size,
+                                    uint32_t *flags);
+
+/* Ask the host to deliver TCP segments it merged or never split whole (IPv4, up to 14 + 65,535 bytes a frame)
+ * with checksum flags: PLATFORM_OK with `*frame_max` set to the largest frame platform_net_read may return from now
+ * on, PLATFORM_INVALID for a handle that is no acquired net device, PLATFORM_UNSPECIFIED where the ABI or the host
+ * cannot (frames stay at most mtu + 14). */
+platform_result_t platform_net_receive_offload(platform_handle_t handle, size_t *frame_max);
 
 struct platform_block_info {
     uint64_t capacity;   /* bytes */

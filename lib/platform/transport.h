@@ -20,9 +20,15 @@ platform_result_t transport_block_start(platform_handle_t handle, const struct m
 platform_result_t transport_net_send(platform_handle_t handle, const struct mirage_boot_device *device,
                                      const uint8_t *frame, size_t size);
 
-/* Receive one frame into `buf` of at least mtu + 14 bytes; PLATFORM_AGAIN when none is waiting. */
+/* Receive one frame into `buf` of at least the largest frame (mtu + 14, or the offload's frame_max) with its
+ * PLATFORM_NET_CHECKSUM_* flags; PLATFORM_AGAIN when none is waiting. */
 platform_result_t transport_net_receive(platform_handle_t handle, const struct mirage_boot_device *device, uint8_t *buf,
-                                        size_t size, size_t *read_size);
+                                        size_t size, size_t *read_size, uint32_t *flags);
+
+/* Switch the device to receive offload (platform_net_receive_offload): PLATFORM_OK with `*frame_max`, or
+ * PLATFORM_UNSPECIFIED with nothing changed. */
+platform_result_t transport_net_receive_offload(platform_handle_t handle, const struct mirage_boot_device *device,
+                                                size_t *frame_max);
 
 /* Read or write `size` bytes at `offset`: whole blocks inside the capacity, size not 0. */
 platform_result_t transport_block_read(platform_handle_t handle, const struct mirage_boot_device *device,

@@ -186,11 +186,13 @@ static void learn(struct arp_state *state, struct arp_entry *entry, const uint8_
 }
 
 /* RFC 826's reception algorithm: update a known sender; if the target is us, add the sender and answer a request. */
-static void arp_receive(void *context, const uint8_t source[ETHERNET_ADDRESS_SIZE], const uint8_t *packet, size_t len)
+static void arp_receive(void *context, const uint8_t source[ETHERNET_ADDRESS_SIZE], const uint8_t *packet, size_t len,
+                        uint32_t rx_flags)
 {
     struct arp_state *state = context;
     struct arp *self = state->self;
     (void)source;
+    (void)rx_flags;
     if (len < ARP_PACKET_SIZE || wire_get16(packet) != ARP_HARDWARE_ETHERNET ||
         wire_get16(packet + 2) != ETHERTYPE_IPV4 || packet[4] != ETHERNET_ADDRESS_SIZE || packet[5] != 4) {
         self->counters.malformed++;

@@ -54,7 +54,7 @@ static int ethernet_listen_impl(struct ethernet *self, uint16_t ethertype, ether
     return 0;
 }
 
-static void ethernet_input_impl(struct ethernet *self, const uint8_t *frame, size_t len)
+static void ethernet_input_impl(struct ethernet *self, const uint8_t *frame, size_t len, uint32_t rx_flags)
 {
     struct ethernet_state *state = self->state;
     self->counters.received++;
@@ -73,7 +73,7 @@ static void ethernet_input_impl(struct ethernet *self, const uint8_t *frame, siz
         if (listener->in_use && listener->ethertype == ethertype) {
             self->counters.delivered++;
             listener->handler(listener->context, frame + ETHERNET_ADDRESS_SIZE, frame + ETHERNET_HEADER_SIZE,
-                              len - ETHERNET_HEADER_SIZE);
+                              len - ETHERNET_HEADER_SIZE, rx_flags);
             return;
         }
     }

@@ -103,7 +103,7 @@ static int is_broadcast(const struct ipv4_state *state, uint32_t address)
     return address == IPV4_BROADCAST || (state->subnet_broadcast != 0 && address == state->subnet_broadcast);
 }
 
-static void ipv4_input_impl(struct ipv4 *self, const uint8_t *packet, size_t len)
+static void ipv4_input_impl(struct ipv4 *self, const uint8_t *packet, size_t len, uint32_t rx_flags)
 {
     struct ipv4_state *state = self->state;
     self->counters.received++;
@@ -141,7 +141,8 @@ static void ipv4_input_impl(struct ipv4 *self, const uint8_t *packet, size_t len
         const struct ipv4_listener *listener = &state->listeners[i];
         if (listener->in_use && listener->protocol == protocol) {
             self->counters.delivered++;
-            listener->handler(listener->context, source, destination, packet + header_len, total_len - header_len);
+            listener->handler(listener->context, source, destination, packet + header_len, total_len - header_len,
+                              rx_flags);
             state->dispatching = NULL;
             return;
         }
@@ -152,11 +153,12 @@ static void ipv4_input_impl(struct ipv4 *self, const uint8_t *packet, size_t len
     state->dispatching = NULL;
 }
 
-static void ipv4_receive(void *context, const uint8_t source[ETHERNET_ADDRESS_SIZE], const uint8_t *packet, size_t len)
+static void ipv4_receive(void *context, const uint8_t source[ETHERNET_ADDRESS_SIZE], const uint8_t *packet, size_t len,
+                         uint32_t rx_flags)
 {
     struct ipv4_state *state = context;
     (void)source;
-    ipv4_input_impl(state->self, packet, len);
+    ipv4_input_impl(state->self, packet, len, rx_flags);
 }
 
 static uint8_t *ipv4_tx_payload_impl(struct ipv4 *self, size_t *capacity)

@@ -19,13 +19,12 @@
 
 enum {
     STACK_LISTENERS_MAX = 16,
-    STACK_READ_BURST = 64,       /* frames read before the clock is looked at again */
-    STACK_FRAME_OFFSET = 2,      /* so the IPv4 header lands 4-byte aligned */
-    STACK_RX_BUFFER_SIZE = 9216, /* a jumbo frame: the netif may need room for its whole MTU */
-    STACK_ERROR_INVALID = -10,   /* udp_listen: port 0 or no handler */
-    STACK_ERROR_FULL = -11,      /* udp_listen: the port is taken or the table is full */
-    STACK_ERROR_TOO_BIG = -12,   /* udp_send: the payload does not fit one datagram */
-    STACK_ERROR_SEND = -13,      /* udp_send: the datagram could not go out (no route, ARP queue full, link) */
+    STACK_READ_BURST = 64,     /* frames read before the clock is looked at again */
+    STACK_FRAME_OFFSET = 2,    /* so the IPv4 header lands 4-byte aligned */
+    STACK_ERROR_INVALID = -10, /* udp_listen: port 0 or no handler */
+    STACK_ERROR_FULL = -11,    /* udp_listen: the port is taken or the table is full */
+    STACK_ERROR_TOO_BIG = -12, /* udp_send: the payload does not fit one datagram */
+    STACK_ERROR_SEND = -13,    /* udp_send: the datagram could not go out (no route, ARP queue full, link) */
 };
 
 /* A slot is taken only while `in_use`; UDP hands datagrams to a slot only after it was registered there. */
@@ -45,8 +44,14 @@ struct stack_state {
     struct tcp *tcp;
     struct mclock *clock;
     struct stack_listener listeners[STACK_LISTENERS_MAX];
-    _Alignas(8) uint8_t rx[STACK_FRAME_OFFSET + STACK_RX_BUFFER_SIZE];
+    /* The receive buffer: the netif's largest frame (a merged segment's 64 KiB with receive offload), at
+     * STACK_FRAME_OFFSET. */
+    size_t rx_size;
+    uint8_t *rx;
 };
+
+_Static_assert(IPV4_RX_CHECKSUM_TRUSTED == (NETIF_RX_CHECKSUM_VALID | NETIF_RX_CHECKSUM_PARTIAL),
+               "IPv4's trusted receive flags are the netif's");
 
 static void deliver(void *context, const struct udp_datagram *datagram)
 {
@@ -107,16 +112,17 @@ static int stack_run_impl(struct stack *self, uint64_t timeout_ns)
         int drained = 0, received = 0;
         for (int i = 0; i < STACK_READ_BURST; i++) {
             size_t len = 0;
-            int rc = netif_read(state->netif, frame, STACK_RX_BUFFER_SIZE, &len);
+            uint32_t flags = 0;
+            int rc = netif_read(state->netif, frame, state->rx_size, &len, &flags);
             if (rc == NETIF_AGAIN) {
                 drained = 1;
                 break;
             }
             if (rc < 0)
                 return rc;
-            if (len > STACK_RX_BUFFER_SIZE) /* a netif that lies about the length must not make us read past */
+            if (len > state->rx_size) /* a netif that lies about the length must not make us read past */
                 continue;
-            ethernet_input(state->ethernet, frame, len);
+            ethernet_input(state->ethernet, frame, len, flags);
             received++;
         }
         now = mclock_elapsed_ns(state->clock);
@@ -216,12 +222,23 @@ int direct_stack_connect(struct stack *self, struct netif *netif, struct etherne
                          struct ipv4 *ipv4, struct icmp *icmp, struct udp *udp, struct tcp *tcp, struct mclock *clock)
 {
     (void)icmp;
-    if ((size_t)netif->mtu + ETHERNET_HEADER_SIZE > STACK_RX_BUFFER_SIZE)
+    /* The stack takes segments longer than the MTU (IPv4 and TCP accept what a datagram's length says), so it asks
+     * for them whole: a 64 KiB segment costs the host and the netif one frame instead of 44. Where the netif cannot,
+     * frames stay at most mtu + 14. */
+    (void)netif_receive_offload(netif);
+    if (netif->rx_frame_max < (size_t)netif->mtu + ETHERNET_HEADER_SIZE ||
+        netif->rx_frame_max > NETIF_OFFLOAD_FRAME_MAX)
         return -1;
     /* One state per instance, allocated when it connects: as many as the composition has. */
     struct stack_state *state = calloc(1, sizeof(*state));
     if (state == NULL)
         return -1;
+    state->rx_size = netif->rx_frame_max;
+    state->rx = malloc(STACK_FRAME_OFFSET + state->rx_size);
+    if (state->rx == NULL) {
+        free(state);
+        return -1;
+    }
     state->netif = netif;
     state->ethernet = ethernet;
     state->arp = arp;

@@ -49,10 +49,12 @@ static int layer_transmit(void *context, uint32_t destination, size_t len)
     return rc == IPV4_ERROR_NO_ROUTE ? STACK_TCP_UNREACHABLE : STACK_TCP_NO_ROOM;
 }
 
-static void layer_receive(void *context, uint32_t source, uint32_t destination, const uint8_t *segment, size_t len)
+static void layer_receive(void *context, uint32_t source, uint32_t destination, const uint8_t *segment, size_t len,
+                          uint32_t rx_flags)
 {
     struct tcp_layer *layer = context;
-    tcp_core_input(&layer->core, source, destination, segment, len);
+    tcp_core_input_offloaded(&layer->core, source, destination, segment, len,
+                             (rx_flags & IPV4_RX_CHECKSUM_TRUSTED) != 0);
 }
 
 static struct tcp_core *core_of(struct tcp *self)

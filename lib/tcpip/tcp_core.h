@@ -163,6 +163,11 @@ void tcp_core_free(struct tcp_core *core);
  * handed to the application once. ACKs that must not wait (out of order, a hole filled, a FIN) go at once. */
 void tcp_core_input(struct tcp_core *core, uint32_t source, uint32_t destination, const uint8_t *segment, size_t len);
 
+/* tcp_core_input for a segment whose checksum the network interface vouches for (checksum_trusted: not verified
+ * again; devices/ipv4.h's IPV4_RX_CHECKSUM_TRUSTED). */
+void tcp_core_input_offloaded(struct tcp_core *core, uint32_t source, uint32_t destination, const uint8_t *segment,
+                              size_t len, bool checksum_trusted);
+
 /* Deliver the pending events, then send the ACKs the segments since the last flush owe: at once for two or more
  * data segments (RFC 5681 4.2: at least every second full-sized one) or a window grown by enough, else the delayed
  * ACK timer. */

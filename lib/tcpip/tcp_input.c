@@ -274,7 +274,9 @@ static void take_payload(struct tcp_core *core, struct tcp_conn *conn, uint32_t 
             conn->ack_now = true;
         conn->pending_readable = true;
         tcp_conn_ready(core, conn); /* the flush after the burst acknowledges it, or leaves it to the timer */
-        conn->segments_unacked++;
+        /* A segment longer than the sender's MSS is several full-sized ones the host merged (GRO) or never split
+         * (TSO): it is owed its ACK after this burst, as Linux acknowledges a GRO packet, not the delayed ACK's. */
+        conn->segments_unacked += len > conn->snd_mss ? 2u : 1u;
         if (conn->delack_deadline == 0)
             tcp_arm(core, &conn->delack_deadline, TCP_DELACK_NS);
         return;
@@ -470,9 +472,16 @@ static void synchronized_input(struct tcp_core *core, struct tcp_conn *conn, con
 
 void tcp_core_input(struct tcp_core *core, uint32_t source, uint32_t destination, const uint8_t *bytes, size_t len)
 {
+    tcp_core_input_offloaded(core, source, destination, bytes, len, false);
+}
+
+void tcp_core_input_offloaded(struct tcp_core *core, uint32_t source, uint32_t destination, const uint8_t *bytes,
+                              size_t len, bool checksum_trusted)
+{
     struct tcp_segment segment;
     core->counters.segments_received++;
-    int rc = tcp_segment_parse(bytes, len, source, destination, &segment);
+    int rc = checksum_trusted ? tcp_segment_parse_trusted(bytes, len, source, destination, &segment)
+                              : tcp_segment_parse(bytes, len, source, destination, &segment);
     if (rc == TCP_PARSE_CHECKSUM) {
         core->counters.bad_checksum++;
         return;

@@ -72,7 +72,8 @@ static int parse_options(const uint8_t *options, size_t len, struct tcp_segment 
     return TCP_PARSE_OK;
 }
 
-int tcp_segment_parse(const uint8_t *bytes, size_t len, uint32_t source, uint32_t destination, struct tcp_segment *out)
+static int parse_segment(const uint8_t *bytes, size_t len, uint32_t source, uint32_t destination, bool verify_checksum,
+                         struct tcp_segment *out)
 {
     if (len < TCP_HEADER_SIZE)
         return TCP_PARSE_SHORT;
@@ -82,7 +83,7 @@ int tcp_segment_parse(const uint8_t *bytes, size_t len, uint32_t source, uint32_
     size_t header_len = (size_t)(bytes[12] >> 4) * 4;
     if (header_len < TCP_HEADER_SIZE || header_len > len)
         return TCP_PARSE_DATA_OFFSET;
-    if (checksum_finish(checksum_add(pseudo_header_sum(source, destination, len), bytes, len)) != 0)
+    if (verify_checksum && checksum_finish(checksum_add(pseudo_header_sum(source, destination, len), bytes, len)) != 0)
         return TCP_PARSE_CHECKSUM;
     *out = (struct tcp_segment){
         .source_port = wire_get16(bytes),
@@ -99,6 +100,17 @@ int tcp_segment_parse(const uint8_t *bytes, size_t len, uint32_t source, uint32_
     if ((out->flags & TCP_FLAG_SYN) != 0 && (out->flags & (TCP_FLAG_FIN | TCP_FLAG_RST)) != 0)
         return TCP_PARSE_FLAGS;
     return parse_options(bytes + TCP_HEADER_SIZE, header_len - TCP_HEADER_SIZE, out);
+}
+
+int tcp_segment_parse(const uint8_t *bytes, size_t len, uint32_t source, uint32_t destination, struct tcp_segment *out)
+{
+    return parse_segment(bytes, len, source, destination, true, out);
+}
+
+int tcp_segment_parse_trusted(const uint8_t *bytes, size_t len, uint32_t source, uint32_t destination,
+                              struct tcp_segment *out)
+{
+    return parse_segment(bytes, len, source, destination, false, out);
 }
 
 size_t tcp_header_size(const struct tcp_header_out *header)

@@ -1,4 +1,5 @@
-/* hvt_abi.h: the interface between an hvt guest and the hvt tender, version 3 (version 2 without the single-frame
+/* hvt_abi.h: the interface between an hvt guest and the hvt tender, version 4 (version 3 with receive offload:
+ * NET_RECEIVE_OFFLOAD, and checksum flags on received frames; version 3 was version 2 without the single-frame
  * NET_WRITE and NET_READ, which NET_EXCHANGE replaced; the tender refuses older images).
  *
  * The tender loads the image's PT_LOAD segments at their physical addresses (images are linked at 1 MiB), builds
@@ -21,7 +22,7 @@
 
 #include "lib/platform/boot_devices.h"
 
-#define HVT_ABI_VERSION 3
+#define HVT_ABI_VERSION 4
 #define HVT_GUEST_LOAD_ADDRESS 0x100000u
 #define HVT_HYPERCALL_PIO_BASE 0x500u
 
@@ -34,7 +35,8 @@ enum hvt_hypercall {
     /* 6 and 7 were NET_WRITE and NET_READ (version 2): unknown hypercalls now. */
     HVT_HYPERCALL_HALT = 8,
     HVT_HYPERCALL_NET_EXCHANGE = 9,
-    HVT_HYPERCALL_MAX = 10,
+    HVT_HYPERCALL_NET_RECEIVE_OFFLOAD = 10,
+    HVT_HYPERCALL_MAX = 11,
 };
 
 /* Filled by the tender at the address it passes in %rdi. */
@@ -76,10 +78,21 @@ struct hvt_hc_block {
 /* Frames per direction in one NET_EXCHANGE at most. */
 #define HVT_NET_EXCHANGE_MAX_FRAMES 64u
 
+/* A received frame's checksum flags (lib/platform/platform.h's PLATFORM_NET_CHECKSUM_*), from the tap's
+ * virtio-net header: the host verified its TCP or UDP checksum, or its own stack sent it with only the pseudo
+ * header's sum in place. */
+#define HVT_NET_CHECKSUM_VALID 1u
+#define HVT_NET_CHECKSUM_PARTIAL 2u
+
+/* The largest frame after NET_RECEIVE_OFFLOAD: an Ethernet header and the longest IPv4 datagram. */
+#define HVT_NET_OFFLOAD_FRAME_MAX (14u + 65535u)
+
 /* One frame or receive buffer of a NET_EXCHANGE. */
 struct hvt_net_frame {
-    uint64_t data; /* in: guest-physical address */
-    uint64_t len;  /* transmit: in: the frame's size; receive: in: the buffer's size, out: the frame's size */
+    uint64_t data;  /* in: guest-physical address */
+    uint64_t len;   /* transmit: in: the frame's size; receive: in: the buffer's size, out: the frame's size */
+    uint32_t flags; /* receive: out: HVT_NET_CHECKSUM_*; transmit: ignored */
+    uint32_t reserved;
 };
 
 /* Send `transmit_count` frames in order, then receive up to `receive_count` waiting frames without blocking. If
@@ -97,6 +110,17 @@ struct hvt_hc_net_exchange {
     int32_t ret;              /* out: PLATFORM_INVALID (bad handle, count or frame size: nothing was done) or
                                  PLATFORM_UNSPECIFIED (receiving failed before any frame) */
     uint64_t ready_set;       /* out: bit n = net handle n may have frames waiting beyond those received */
+};
+
+/* From now on the tap of net device `handle` delivers IPv4 TCP segments the host merged or never split whole, up to
+ * `frame_max` bytes a frame, with their checksums flagged rather than computed (the tender enables the tap's
+ * checksum and TSO4 offloads). The guest's receive buffers must hold frame_max bytes from then on: a longer frame
+ * is dropped. `ret`: PLATFORM_OK, PLATFORM_INVALID (no such net device), PLATFORM_UNSPECIFIED (the host refused). */
+struct hvt_hc_net_receive_offload {
+    uint64_t handle;    /* in */
+    uint64_t frame_max; /* out */
+    int32_t ret;        /* out */
+    uint32_t reserved;
 };
 
 struct hvt_hc_halt {

@@ -22,6 +22,8 @@ enum {
     NET_TX_FRAMES = 64,            /* frames queued for sending at most */
     NET_TX_ARENA_SIZE = 32 * 1024, /* queued frames, packed */
     NET_BUFFER_ALIGNMENT = 64,
+    /* With receive offload a frame may be a 64 KiB merged segment: fewer, larger buffers, about 1 MiB a device. */
+    NET_RX_OFFLOAD_FRAMES = 16,
 };
 
 _Static_assert(NET_RX_FRAMES <= HVT_NET_EXCHANGE_MAX_FRAMES && NET_TX_FRAMES <= HVT_NET_EXCHANGE_MAX_FRAMES,
@@ -40,6 +42,8 @@ struct net_queue {
     uint32_t rx_next;
     uint32_t rx_slots;
     size_t rx_slot_size;
+    size_t rx_frame_max; /* what a slot is offered for: the largest frame a reader's buffer must hold */
+    uint8_t *rx_buffers; /* rx_arena, or the larger arena receive offload allocated */
     /* The last exchange found no frame left on the host, so the next read of an empty ring may answer
      * PLATFORM_AGAIN without asking: the caller yields next, and the yield's exchange waits for frames. */
     bool drained;
@@ -76,8 +80,8 @@ static platform_result_t exchange(struct net_queue *queue, uint64_t timeout_nsec
     if (refill) {
         for (uint32_t i = 0; i < queue->rx_slots; i++)
             queue->rx[i] = (struct hvt_net_frame){
-                .data = guest_address(queue->rx_arena + i * queue->rx_slot_size),
-                .len = queue->rx_slot_size,
+                .data = guest_address(queue->rx_buffers + i * queue->rx_slot_size),
+                .len = queue->rx_frame_max, /* a longer frame is the tender's to drop */
             };
     }
     struct hvt_hc_net_exchange call = {
@@ -123,6 +127,8 @@ platform_result_t transport_net_start(platform_handle_t handle, const struct mir
     queue->rx_count = 0;
     queue->rx_next = 0;
     queue->rx_slot_size = slot_size;
+    queue->rx_frame_max = (size_t)mirage_net_frame_max(device);
+    queue->rx_buffers = queue->rx_arena;
     queue->rx_slots = NET_RX_ARENA_SIZE / slot_size < NET_RX_FRAMES ? NET_RX_ARENA_SIZE / slot_size : NET_RX_FRAMES;
     queue->drained = false;
     queues[queues_used++] = queue;
@@ -151,7 +157,7 @@ platform_result_t transport_net_send(platform_handle_t handle, const struct mira
 }
 
 platform_result_t transport_net_receive(platform_handle_t handle, const struct mirage_boot_device *device, uint8_t *buf,
-                                        size_t size, size_t *read_size)
+                                        size_t size, size_t *read_size, uint32_t *flags)
 {
     struct net_queue *queue = queue_by_handle[handle];
     (void)device;
@@ -171,10 +177,45 @@ platform_result_t transport_net_receive(platform_handle_t handle, const struct m
     /* Frame i is in slot i. The tender keeps frames within their buffers; checked anyway, as every length is. */
     uint32_t slot = queue->rx_next++;
     uint64_t len = queue->rx[slot].len;
-    if (len > queue->rx_slot_size || len > size)
+    if (len > queue->rx_frame_max || len > size)
         return PLATFORM_UNSPECIFIED; /* the frame is dropped: the tender overran its buffer */
-    memcpy(buf, queue->rx_arena + slot * queue->rx_slot_size, (size_t)len);
+    memcpy(buf, queue->rx_buffers + slot * queue->rx_slot_size, (size_t)len);
     *read_size = (size_t)len;
+    _Static_assert(HVT_NET_CHECKSUM_VALID == PLATFORM_NET_CHECKSUM_VALID &&
+                       HVT_NET_CHECKSUM_PARTIAL == PLATFORM_NET_CHECKSUM_PARTIAL,
+                   "the tender's checksum flags are the platform's");
+    *flags = queue->rx[slot].flags & (PLATFORM_NET_CHECKSUM_VALID | PLATFORM_NET_CHECKSUM_PARTIAL);
+    return PLATFORM_OK;
+}
+
+/* Larger receive buffers first (so no merged frame ever meets a small one), then the tender turns the tap's offloads
+ * on. Asked before any frame is read (the stack asks when it connects); refused while frames wait unread. */
+platform_result_t transport_net_receive_offload(platform_handle_t handle, const struct mirage_boot_device *device,
+                                                size_t *frame_max)
+{
+    struct net_queue *queue = queue_by_handle[handle];
+    (void)device;
+    if (has_unread_frames(queue))
+        return PLATFORM_UNSPECIFIED;
+    if (queue->rx_buffers != queue->rx_arena) { /* already on */
+        *frame_max = queue->rx_frame_max;
+        return PLATFORM_OK;
+    }
+    size_t slot_size = align_up(HVT_NET_OFFLOAD_FRAME_MAX, NET_BUFFER_ALIGNMENT);
+    uint8_t *buffers = aligned_alloc(NET_BUFFER_ALIGNMENT, NET_RX_OFFLOAD_FRAMES * slot_size);
+    if (buffers == NULL)
+        return PLATFORM_UNSPECIFIED;
+    struct hvt_hc_net_receive_offload call = {.handle = handle};
+    hvt_hypercall(HVT_HYPERCALL_NET_RECEIVE_OFFLOAD, &call);
+    if (call.ret != PLATFORM_OK || call.frame_max > slot_size || call.frame_max < queue->rx_frame_max) {
+        free(buffers);
+        return PLATFORM_UNSPECIFIED;
+    }
+    queue->rx_buffers = buffers;
+    queue->rx_slot_size = slot_size;
+    queue->rx_slots = NET_RX_OFFLOAD_FRAMES;
+    queue->rx_frame_max = (size_t)call.frame_max;
+    *frame_max = (size_t)call.frame_max;
     return PLATFORM_OK;
 }
 

@@ -27,7 +27,7 @@ static void derive_mac(const char *tap_name, const char *device_name, uint8_t ma
     mac[0] = (uint8_t)((mac[0] & 0xfc) | 0x02);
 }
 
-static void attach_tap(const struct tender_device_arg *arg, struct mirage_boot_device *device)
+static void attach_tap(const struct tender_device_arg *arg, struct mirage_boot_device *device, uint32_t header_size)
 {
     struct ifreq request;
     const char *tap = arg->resource;
@@ -44,7 +44,7 @@ static void attach_tap(const struct tender_device_arg *arg, struct mirage_boot_d
         tender_fail(TENDER_EXIT_ERROR, "net device '%s': cannot open /dev/net/tun for tap '%s': %s", arg->name, tap,
                     strerror(errno));
     memset(&request, 0, sizeof(request));
-    request.ifr_flags = IFF_TAP | IFF_NO_PI;
+    request.ifr_flags = (short)(IFF_TAP | IFF_NO_PI | (header_size > 0 ? IFF_VNET_HDR : 0));
     memcpy(request.ifr_name, tap, strlen(tap));
     if (ioctl(fd, TUNSETIFF, &request) != 0)
         tender_fail(TENDER_EXIT_ERROR, "net device '%s': cannot attach to tap interface '%s': %s", arg->name, tap,
@@ -52,6 +52,11 @@ static void attach_tap(const struct tender_device_arg *arg, struct mirage_boot_d
     if (strncmp(request.ifr_name, tap, IFNAMSIZ) != 0)
         tender_fail(TENDER_EXIT_ERROR, "net device '%s': the kernel attached '%s' instead of tap interface '%s'",
                     arg->name, request.ifr_name, tap);
+
+    int header = (int)header_size;
+    if (header_size > 0 && ioctl(fd, TUNSETVNETHDRSZ, &header) != 0)
+        tender_fail(TENDER_EXIT_ERROR, "net device '%s': tap interface '%s' refuses a %u-byte virtio-net header: %s",
+                    arg->name, tap, header_size, strerror(errno));
 
     device->mtu = PLATFORM_NET_MTU;
     derive_mac(tap, arg->name, device->mac);
@@ -124,7 +129,7 @@ void tender_check_device_args(const struct mirage_manifest_desc *manifest, const
 }
 
 void tender_attach_devices(const struct mirage_manifest_desc *manifest, const struct tender_args *args,
-                           struct mirage_boot_devices *out)
+                           struct mirage_boot_devices *out, uint32_t tap_header_size)
 {
     memset(out, 0, sizeof(*out));
     tender_check_device_args(manifest, args, "TAP");
@@ -138,7 +143,7 @@ void tender_attach_devices(const struct mirage_manifest_desc *manifest, const st
         device->type = entry->type;
         device->host_fd = -1;
         if (entry->type == MIRAGE_DEVICE_NET)
-            attach_tap(arg, device);
+            attach_tap(arg, device, tap_header_size);
         else
             attach_block_file(arg, device);
     }

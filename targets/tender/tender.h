@@ -87,9 +87,10 @@ void tender_check_device_args(const struct mirage_manifest_desc *manifest, const
 /* Open the host resource for every manifest entry from the --net/--block arguments: tap interfaces (O_NONBLOCK,
  * IFF_TAP | IFF_NO_PI) and block files (O_RDWR, size a multiple of 512). Refuses with one line naming the device
  * when a manifest device has no argument, or an argument names no manifest device or the wrong type. Fills
- * `out` (host_fd set, handles = table indexes). */
+ * `out` (host_fd set, handles = table indexes). A nonzero `tap_header_size` opens the taps with IFF_VNET_HDR
+ * and a virtio-net header of that size in front of every frame (hvt's tender); 0 opens plain taps. */
 void tender_attach_devices(const struct mirage_manifest_desc *manifest, const struct tender_args *args,
-                           struct mirage_boot_devices *out);
+                           struct mirage_boot_devices *out, uint32_t tap_header_size);
 
 /* Print "<tender>: <message>" as one line to stderr and exit with `status`. */
 _Noreturn void tender_fail(int status, const char *format, ...) __attribute__((format(printf, 2, 3)));

@@ -34,7 +34,7 @@ static int tap_write(struct netif *self, const uint8_t *frame, size_t len)
     }
 }
 
-static int tap_read(struct netif *self, uint8_t *buf, size_t size, size_t *len)
+static int tap_read(struct netif *self, uint8_t *buf, size_t size, size_t *len, uint32_t *flags)
 {
     const struct tap *tap = self->state;
     for (;;) {
@@ -44,6 +44,7 @@ static int tap_read(struct netif *self, uint8_t *buf, size_t size, size_t *len)
         if (got < 0)
             return errno == EAGAIN ? NETIF_AGAIN : -errno;
         *len = (size_t)got;
+        *flags = 0; /* a plain tap says nothing of checksums */
         return 0;
     }
 }
@@ -98,5 +99,6 @@ int unix_tap_netif_connect(struct netif *self)
     self->state = &the_tap;
     mac_from_name(name, self->mac);
     self->mtu = TAP_MTU;
+    self->rx_frame_max = FRAME_MAX;
     return 0;
 }

@@ -38,10 +38,21 @@ platform_result_t transport_net_send(platform_handle_t handle, const struct mira
 }
 
 platform_result_t transport_net_receive(platform_handle_t handle, const struct mirage_boot_device *device, uint8_t *buf,
-                                        size_t size, size_t *read_size)
+                                        size_t size, size_t *read_size, uint32_t *flags)
 {
     (void)device;
+    *flags = 0; /* the driver negotiates no checksum offload */
     return virtio_net_receive(net_by_handle[handle], buf, size, read_size);
+}
+
+/* The driver negotiates no receive offload: frames stay at most mtu + 14. */
+platform_result_t transport_net_receive_offload(platform_handle_t handle, const struct mirage_boot_device *device,
+                                                size_t *frame_max)
+{
+    (void)handle;
+    (void)device;
+    (void)frame_max;
+    return PLATFORM_UNSPECIFIED;
 }
 
 uint64_t virtio_net_ready_set(void)

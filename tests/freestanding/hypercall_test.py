@@ -30,6 +30,7 @@ REFUSED = [
     "exchange_count_wraps",  # 2^32 - 1 frames: count * sizeof must not wrap into a small copy
     "exchange_frame_too_long",  # a frame of MTU + 14 + 1 bytes
     "exchange_bad_handle",  # NET_EXCHANGE on the block device's handle
+    "offload_bad_handle",  # NET_RECEIVE_OFFLOAD on the block device's handle
     "block_read_past_capacity",  # offset == capacity
     "block_write_past_capacity",  # the last block and one more
     "block_write_far_away",  # offset 16 GiB: the file must not grow
@@ -46,12 +47,12 @@ STOPPED = {
         r"hvt: guest passed an invalid address 0xfffffffffffff000 length 8192 to hypercall NET_EXCHANGE"
     ),
     "exchange_descriptors_outside": (
-        r"hvt: guest passed an invalid address 0xf0000000 length 16 to hypercall NET_EXCHANGE"
+        r"hvt: guest passed an invalid address 0xf0000000 length 24 to hypercall NET_EXCHANGE"
     ),
     "block_buffer_outside": r"hvt: guest passed an invalid address 0xf0000000 length 512 to hypercall BLOCK_READ",
     "hypercall_zero": r"hvt: guest accessed I/O port 0x500 that is no hypercall \(out of 4 bytes\) at RIP 0x[0-9a-f]+",
     "hypercall_past_max": (
-        r"hvt: guest accessed I/O port 0x50a that is no hypercall \(out of 4 bytes\) at RIP 0x[0-9a-f]+"
+        r"hvt: guest accessed I/O port 0x50b that is no hypercall \(out of 4 bytes\) at RIP 0x[0-9a-f]+"
     ),
     "argument_outside": r"hvt: guest passed an invalid address 0xf0000000 length 8 to hypercall WALLTIME",
     "puts_wraps": r"hvt: guest passed an invalid address 0xfffffffffffff000 length 8192 to hypercall PUTS",

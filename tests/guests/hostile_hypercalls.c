@@ -91,6 +91,11 @@ static int32_t act(const char *action, const struct devices *d, int *known)
         wrong.net = d->block;
         return exchange(&wrong, frames_at, 1, frames_at, 0);
     }
+    if (strcmp(action, "offload_bad_handle") == 0) {
+        volatile struct hvt_hc_net_receive_offload call = {.handle = d->block, .ret = -1};
+        hvt_hypercall(HVT_HYPERCALL_NET_RECEIVE_OFFLOAD, &call);
+        return call.ret;
+    }
     /* NET_EXCHANGE: addresses outside guest memory stop the guest. */
     if (strcmp(action, "exchange_frame_outside") == 0) {
         fill_frames(OUTSIDE_GUEST_MEMORY, FRAME_SIZE);

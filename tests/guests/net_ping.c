@@ -52,7 +52,8 @@ int net_ping_start(struct console *console, struct netif *service, struct sleep 
 
     for (int step = 0; step < WAIT_STEPS; step++) {
         size_t len = 0;
-        int rc = netif_read(service, frame, sizeof(frame), &len);
+        uint32_t flags = 0;
+        int rc = netif_read(service, frame, sizeof(frame), &len, &flags);
         if (rc == NETIF_AGAIN) {
             sleep_ns(time, UINT64_C(1000000));
             if (step % RESEND_EVERY_STEPS == RESEND_EVERY_STEPS - 1 &&

@@ -252,20 +252,30 @@ static bool net_write_largest_frame(void)
 static bool net_read_block_handle(void)
 {
     size_t got = 0;
-    return platform_net_read(s.block, frame, sizeof frame, &got) == PLATFORM_INVALID;
+    uint32_t flags;
+    return platform_net_read(s.block, frame, sizeof frame, &got, &flags) == PLATFORM_INVALID;
 }
 
 static bool net_read_unknown_handle(void)
 {
     size_t got = 0;
-    return platform_net_read(NO_SUCH_HANDLE, frame, sizeof frame, &got) == PLATFORM_INVALID;
+    uint32_t flags;
+    return platform_net_read(NO_SUCH_HANDLE, frame, sizeof frame, &got, &flags) == PLATFORM_INVALID;
 }
 
 static bool net_read_buffer_too_small(void)
 {
     size_t got = 0;
-    return platform_net_read(s.net, frame, frame_max() - 1, &got) == PLATFORM_INVALID &&
-           platform_net_read(s.net, frame, 60, &got) == PLATFORM_INVALID;
+    uint32_t flags;
+    return platform_net_read(s.net, frame, frame_max() - 1, &got, &flags) == PLATFORM_INVALID &&
+           platform_net_read(s.net, frame, 60, &got, &flags) == PLATFORM_INVALID;
+}
+
+static bool net_offload_bad_handles(void)
+{
+    size_t frame_max_offloaded = 0;
+    return platform_net_receive_offload(s.block, &frame_max_offloaded) == PLATFORM_INVALID &&
+           platform_net_receive_offload(NO_SUCH_HANDLE, &frame_max_offloaded) == PLATFORM_INVALID;
 }
 
 /* Whatever the host sent (IPv6 neighbour discovery on a fresh tap) is read whole, then PLATFORM_AGAIN. */
@@ -273,7 +283,8 @@ static bool net_read_drains_to_again(void)
 {
     for (int i = 0; i < DRAIN_FRAMES_MAX; i++) {
         size_t got = 0;
-        platform_result_t result = platform_net_read(s.net, frame, frame_max(), &got);
+        uint32_t flags;
+        platform_result_t result = platform_net_read(s.net, frame, frame_max(), &got, &flags);
         if (result == PLATFORM_AGAIN)
             return true;
         if (result != PLATFORM_OK || got < ETHERNET_HEADER || got > frame_max())
@@ -384,6 +395,7 @@ static const struct check checks[] = {
     {net_read_block_handle, "platform_net_read: a block device's handle is PLATFORM_INVALID"},
     {net_read_unknown_handle, "platform_net_read: a handle of no device is PLATFORM_INVALID"},
     {net_read_buffer_too_small, "platform_net_read: a buffer below mtu + 14 bytes is PLATFORM_INVALID"},
+    {net_offload_bad_handles, "platform_net_receive_offload: a block or unknown handle is PLATFORM_INVALID"},
     {net_read_drains_to_again, "platform_net_read: waiting frames come whole, then PLATFORM_AGAIN"},
     {yield_past_deadline_returns_at_once, "platform_yield: a past deadline returns at once, only acquired bits"},
     {yield_waits_for_deadline, "platform_yield: returns at the deadline, or early only for the net device"},

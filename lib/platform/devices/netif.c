@@ -14,9 +14,12 @@ static int net_write(struct netif *self, const uint8_t *frame, size_t len)
     return platform_net_write(handle_of(self), frame, len) == PLATFORM_OK ? 0 : -1;
 }
 
-static int net_read(struct netif *self, uint8_t *buf, size_t size, size_t *len)
+static int net_read(struct netif *self, uint8_t *buf, size_t size, size_t *len, uint32_t *flags)
 {
-    switch (platform_net_read(handle_of(self), buf, size, len)) {
+    _Static_assert(PLATFORM_NET_CHECKSUM_VALID == NETIF_RX_CHECKSUM_VALID &&
+                       PLATFORM_NET_CHECKSUM_PARTIAL == NETIF_RX_CHECKSUM_PARTIAL,
+                   "the platform's receive flags are the netif's");
+    switch (platform_net_read(handle_of(self), buf, size, len, flags)) {
     case PLATFORM_OK:
         return 0;
     case PLATFORM_AGAIN:
@@ -34,7 +37,21 @@ static int net_wait(struct netif *self, uint64_t timeout_ns)
     return platform_yield(deadline, &ready) && (ready & (UINT64_C(1) << handle_of(self))) != 0 ? 1 : 0;
 }
 
-static const struct netif_ops ops = {.write = net_write, .read = net_read, .wait = net_wait};
+static int net_receive_offload(struct netif *self)
+{
+    size_t frame_max;
+    if (platform_net_receive_offload(handle_of(self), &frame_max) != PLATFORM_OK || frame_max > UINT32_MAX)
+        return -1;
+    self->rx_frame_max = (uint32_t)frame_max;
+    return 0;
+}
+
+static const struct netif_ops ops = {
+    .write = net_write,
+    .read = net_read,
+    .wait = net_wait,
+    .receive_offload = net_receive_offload,
+};
 
 /* `name` is the instance's manifest entry, which the tender mapped to a host interface. */
 int platform_netif_connect(struct netif *self, const char *name)
@@ -48,5 +65,6 @@ int platform_netif_connect(struct netif *self, const char *name)
     for (size_t i = 0; i < sizeof(self->mac); i++)
         self->mac[i] = info.mac_address[i];
     self->mtu = (uint32_t)info.mtu;
+    self->rx_frame_max = (uint32_t)info.mtu + 14;
     return 0;
 }

@@ -5,7 +5,9 @@
  * An input is a sequence of records, each `[control: u8][length: u16 big-endian][frame: length bytes]`; a record
  * whose length runs past the end of the input takes what is left. The control byte's low 7 bits are the delay (x 10
  * ms) after the frame before; its high bit asks the harness to fill in the frame's IPv4 header checksum and its UDP,
- * TCP or ICMP checksum first, so mutated packets get past the checksums to the code behind them. After the last frame
+ * TCP or ICMP checksum first, so mutated packets get past the checksums to the code behind them, and to hand the frame
+ * up flagged NETIF_RX_CHECKSUM_VALID, as a host with receive offload would. The fake network interface offers
+ * receive offload, so the stack reads frames up to HARNESS_RX_FRAME_MAX bytes. After the last frame
  * the stack runs 5 more seconds of fake time so ARP's retries and timeouts fire. */
 #ifndef MIRAGE_TCPIP_TESTS_STACK_HARNESS_H
 #define MIRAGE_TCPIP_TESTS_STACK_HARNESS_H

@@ -3,6 +3,7 @@
 #ifndef MIRAGE_TARGETS_HVT_TENDER_H
 #define MIRAGE_TARGETS_HVT_TENDER_H
 
+#include <linux/if_tun.h>
 #include <linux/kvm.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -17,6 +18,13 @@
 #define HVT_BOOT_INFO_ADDRESS 0x2000u
 #define HVT_CMDLINE_ADDRESS 0x3000u      /* PLATFORM_CMDLINE_SIZE bytes */
 #define HVT_PAGE_TABLES_ADDRESS 0x10000u /* up to HVT_GUEST_LOAD_ADDRESS */
+
+/* Every frame on a tap carries a virtio-net header in front (struct virtio_net_hdr, without num_buffers). */
+#define HVT_TAP_HEADER_SIZE 10u
+/* The tap's offloads NET_RECEIVE_OFFLOAD turns on, what the guest's stack takes: checksums vouched for instead of
+ * computed, and whole TCP segments over IPv4 (no TSO6: the guest speaks IPv4 only; no ECN, no UFO). The seccomp
+ * filter allows exactly this request. */
+#define HVT_TAP_OFFLOADS (TUN_F_CSUM | TUN_F_TSO4)
 
 /* Hypercall arguments are 32-bit guest-physical addresses, so memory ends at 4 GiB. */
 #define HVT_MAX_MEM_SIZE (4ull << 30)
@@ -83,6 +91,7 @@ void hvt_hypercall_dispatch(struct hvt_guest *guest, uint32_t number, uint64_t a
 /* net.c and block.c: the device hypercalls. */
 void hvt_hypercall_poll(struct hvt_guest *guest, uint64_t argument);
 void hvt_hypercall_net_exchange(struct hvt_guest *guest, uint64_t argument);
+void hvt_hypercall_net_receive_offload(struct hvt_guest *guest, uint64_t argument);
 void hvt_hypercall_block_write(struct hvt_guest *guest, uint64_t argument);
 void hvt_hypercall_block_read(struct hvt_guest *guest, uint64_t argument);
 

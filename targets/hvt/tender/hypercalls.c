@@ -52,6 +52,7 @@ static const struct {
     [HVT_HYPERCALL_BLOCK_READ] = {hvt_hypercall_block_read},
     [HVT_HYPERCALL_HALT] = {hypercall_halt},
     [HVT_HYPERCALL_NET_EXCHANGE] = {hvt_hypercall_net_exchange},
+    [HVT_HYPERCALL_NET_RECEIVE_OFFLOAD] = {hvt_hypercall_net_receive_offload},
 };
 
 void hvt_hypercall_dispatch(struct hvt_guest *guest, uint32_t number, uint64_t argument)

@@ -28,7 +28,7 @@ int main(int argc, char **argv)
                     (unsigned long long)(args.mem_size >> 20), (unsigned long long)(image.end >> 10),
                     HVT_MIN_FREE_MEMORY >> 10);
     hvt_guest_protect_image(&guest.vm, args.image, &image);
-    tender_attach_devices(&image.manifest, &args, &guest.devices);
+    tender_attach_devices(&image.manifest, &args, &guest.devices, HVT_TAP_HEADER_SIZE);
 
     hvt_vcpu_create(&guest.vm);
     uint64_t boot_info =

@@ -1,6 +1,14 @@
-/* net.c: the network hypercalls: POLL over the tap descriptors, and NET_EXCHANGE of batches of frames. */
+/* net.c: the network hypercalls: POLL over the tap descriptors, NET_EXCHANGE of batches of frames, and
+ * NET_RECEIVE_OFFLOAD. Every frame on a tap carries a virtio-net header (tender_attach_devices opened them with
+ * IFF_VNET_HDR): ours, written in front of each frame, asks for nothing; the tap's is read apart and kept as the
+ * frame's checksum flags. */
 #include <errno.h>
+#include <linux/if_tun.h>
+#include <linux/virtio_net.h>
 #include <poll.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "lib/platform/device_model.h"
@@ -48,26 +56,57 @@ void hvt_hypercall_poll(struct hvt_guest *guest, uint64_t argument)
     hvt_guest_write(&guest->vm, argument, &call, sizeof call, "POLL");
 }
 
-/* Send one frame; a tap takes a frame whole or not at all. */
+_Static_assert(sizeof(struct virtio_net_hdr) == HVT_TAP_HEADER_SIZE, "the tap's header is a virtio_net_hdr");
+
+/* Send one frame behind an all-zero header (no offload asked: the guest's frames are whole and checksummed); a tap
+ * takes a frame whole or not at all. One write of a copy, which the seccomp filter can bound, rather than writev. */
 static platform_result_t send_frame(const struct mirage_boot_device *device, const uint8_t *frame, uint64_t len)
 {
+    static uint8_t packet[HVT_TAP_HEADER_SIZE + PLATFORM_NET_MTU + PLATFORM_ETHERNET_HEADER_SIZE];
+    if (len > sizeof packet - HVT_TAP_HEADER_SIZE) /* mirage_net_frame_check kept it within the MTU */
+        return PLATFORM_UNSPECIFIED;
+    memset(packet, 0, HVT_TAP_HEADER_SIZE);
+    memcpy(packet + HVT_TAP_HEADER_SIZE, frame, len);
     ssize_t written;
     do
-        written = write((int)device->host_fd, frame, len);
+        written = write((int)device->host_fd, packet, HVT_TAP_HEADER_SIZE + len);
     while (written < 0 && errno == EINTR);
-    return written == (ssize_t)len ? PLATFORM_OK : PLATFORM_UNSPECIFIED;
+    return written == (ssize_t)(HVT_TAP_HEADER_SIZE + len) ? PLATFORM_OK : PLATFORM_UNSPECIFIED;
 }
 
-/* Receive one frame (a tap gives one per read); PLATFORM_AGAIN when none is waiting. */
-static platform_result_t receive_frame(const struct mirage_boot_device *device, uint8_t *buffer, uint64_t size,
-                                       uint64_t *len)
+/* The guest's flags for the tap's header: only what the host vouches for, never its segmentation details. */
+static uint32_t checksum_flags(const struct virtio_net_hdr *header)
 {
+    uint32_t flags = 0;
+    if (header->flags & VIRTIO_NET_HDR_F_DATA_VALID)
+        flags |= HVT_NET_CHECKSUM_VALID;
+    if (header->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM)
+        flags |= HVT_NET_CHECKSUM_PARTIAL;
+    return flags;
+}
+
+/* Receive one frame (a tap gives one per read, its header apart, the frame into `buffer`); PLATFORM_AGAIN when none
+ * is waiting. `*len` is the frame's length as the tap says it, which may exceed `size`: the frame was cut. */
+static platform_result_t receive_frame(const struct mirage_boot_device *device, uint8_t *buffer, uint64_t size,
+                                       uint64_t *len, uint32_t *flags)
+{
+    struct virtio_net_hdr header;
+    struct iovec parts[2] = {
+        {.iov_base = &header, .iov_len = sizeof header},
+        {.iov_base = buffer, .iov_len = size},
+    };
     ssize_t received;
     do
-        received = read((int)device->host_fd, buffer, size);
+        received = readv((int)device->host_fd, parts, 2);
     while (received < 0 && errno == EINTR);
-    if (received >= 0) {
-        *len = (uint64_t)received;
+    if (received >= (ssize_t)sizeof header) {
+        *len = (uint64_t)received - sizeof header;
+        *flags = checksum_flags(&header);
+        return PLATFORM_OK;
+    }
+    if (received >= 0) { /* shorter than its header: nothing a tap sends; a length no buffer holds, so dropped */
+        *len = UINT64_MAX;
+        *flags = 0;
         return PLATFORM_OK;
     }
     return errno == EAGAIN || errno == EWOULDBLOCK ? PLATFORM_AGAIN : PLATFORM_UNSPECIFIED;
@@ -81,7 +120,8 @@ static platform_result_t receive_frames(const struct mirage_boot_device *device,
     while (*received < count) {
         struct hvt_net_frame *frame = &receive[*received];
         uint64_t len;
-        platform_result_t result = receive_frame(device, buffers[*received], frame->len, &len);
+        uint32_t flags;
+        platform_result_t result = receive_frame(device, buffers[*received], frame->len, &len, &flags);
         if (result == PLATFORM_AGAIN)
             return PLATFORM_OK;
         if (result != PLATFORM_OK)
@@ -89,6 +129,8 @@ static platform_result_t receive_frames(const struct mirage_boot_device *device,
         if (len > frame->len)
             continue;
         frame->len = len;
+        frame->flags = flags;
+        frame->reserved = 0;
         (*received)++;
     }
     return PLATFORM_OK;
@@ -142,6 +184,23 @@ static platform_result_t exchange_frames(struct hvt_guest *guest, struct hvt_hc_
     hvt_guest_write(&guest->vm, call->receive, receive, received * sizeof receive[0], name);
     /* Frames received before a failed read are delivered; the failure shows again on the next call. */
     return received > 0 ? PLATFORM_OK : result;
+}
+
+void hvt_hypercall_net_receive_offload(struct hvt_guest *guest, uint64_t argument)
+{
+    struct hvt_hc_net_receive_offload call;
+    hvt_guest_read(&guest->vm, argument, &call, sizeof call, "NET_RECEIVE_OFFLOAD");
+    const struct mirage_boot_device *device = net_device(guest, call.handle);
+    call.frame_max = 0;
+    if (device == NULL)
+        call.ret = PLATFORM_INVALID;
+    else if (ioctl((int)device->host_fd, TUNSETOFFLOAD, (unsigned long)HVT_TAP_OFFLOADS) != 0)
+        call.ret = PLATFORM_UNSPECIFIED;
+    else {
+        call.frame_max = HVT_NET_OFFLOAD_FRAME_MAX;
+        call.ret = PLATFORM_OK;
+    }
+    hvt_guest_write(&guest->vm, argument, &call, sizeof call, "NET_RECEIVE_OFFLOAD");
 }
 
 void hvt_hypercall_net_exchange(struct hvt_guest *guest, uint64_t argument)

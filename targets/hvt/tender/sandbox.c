@@ -45,7 +45,22 @@ void hvt_install_seccomp(const struct hvt_guest *guest)
     struct scmp_arg_cmp no_signal_mask = SCMP_A3(SCMP_CMP_EQ, 0);
     tender_seccomp_allow(filter, SCMP_SYS(ppoll), 1, &no_signal_mask, "ppoll (POLL, NET_EXCHANGE)");
     tender_seccomp_allow(filter, SCMP_SYS(exit_group), 0, NULL, "exit_group (HALT, errors)");
-    tender_seccomp_allow_devices(filter, &guest->devices);
+    tender_seccomp_allow_devices(filter, &guest->devices, HVT_TAP_HEADER_SIZE);
+    for (uint32_t i = 0; i < guest->devices.count && i < MIRAGE_MANIFEST_MAX_DEVICES; i++) {
+        const struct mirage_boot_device *device = &guest->devices.devices[i];
+        if (device->type != MIRAGE_DEVICE_NET)
+            continue;
+        /* NET_RECEIVE_OFFLOAD: exactly the offloads the guest's stack takes, on a tap. */
+        struct scmp_arg_cmp offload[] = {
+            SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)device->host_fd),
+            SCMP_A1(SCMP_CMP_EQ, (scmp_datum_t)TUNSETOFFLOAD),
+            SCMP_A2(SCMP_CMP_EQ, (scmp_datum_t)HVT_TAP_OFFLOADS),
+        };
+        tender_seccomp_allow(filter, SCMP_SYS(ioctl), 3, offload, "TUNSETOFFLOAD (NET_RECEIVE_OFFLOAD)");
+        /* NET_EXCHANGE reads the tap's header apart from the frame, which goes straight into guest memory. */
+        struct scmp_arg_cmp on_tap = SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)device->host_fd);
+        tender_seccomp_allow(filter, SCMP_SYS(readv), 1, &on_tap, "readv (NET_EXCHANGE)");
+    }
 
     /* The context is never released: freeing it is no concern of a process that ends with the guest. */
     tender_seccomp_load(filter);

@@ -22,7 +22,7 @@ int main(int argc, char **argv, char **envp)
     spt_plan_layout(args.image, &image, args.mem_size, strlen(args.cmdline), &layout);
 
     struct spt_boot_info *boot = (struct spt_boot_info *)(uintptr_t)layout.boot_info;
-    tender_attach_devices(&image.manifest, &args, &boot->devices);
+    tender_attach_devices(&image.manifest, &args, &boot->devices, 0);
     spt_write_boot_info(&layout, args.cmdline);
     spt_protect_guest_memory(args.image, &image, &layout);
 

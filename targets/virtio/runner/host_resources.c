@@ -40,7 +40,7 @@ void runner_check_host_resources(const struct runner_options *options, const str
         host_args.devices[host_args.device_count++] = host_arg;
     }
 
-    tender_attach_devices(&host_manifest, &host_args, &attached);
+    tender_attach_devices(&host_manifest, &host_args, &attached, 0);
     /* QEMU opens them itself; the runner holds nothing open, so the tap is free for QEMU to attach. */
     for (uint32_t i = 0; i < attached.count; i++) {
         if (attached.devices[i].host_fd >= 0 && close((int)attached.devices[i].host_fd) != 0)
