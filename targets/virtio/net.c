@@ -41,18 +41,14 @@ platform_result_t transport_net_receive(platform_handle_t handle, const struct m
                                         size_t size, size_t *read_size, uint32_t *flags)
 {
     (void)device;
-    *flags = 0; /* the driver negotiates no checksum offload */
-    return virtio_net_receive(net_by_handle[handle], buf, size, read_size);
+    return virtio_net_receive(net_by_handle[handle], buf, size, read_size, flags);
 }
 
-/* The driver negotiates no receive offload: frames stay at most mtu + 14. */
 platform_result_t transport_net_receive_offload(platform_handle_t handle, const struct mirage_boot_device *device,
                                                 size_t *frame_max)
 {
-    (void)handle;
     (void)device;
-    (void)frame_max;
-    return PLATFORM_UNSPECIFIED;
+    return virtio_net_receive_offload(net_by_handle[handle], frame_max);
 }
 
 uint64_t virtio_net_ready_set(void)

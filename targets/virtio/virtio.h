@@ -39,7 +39,10 @@ static inline uint64_t virtio_device_address(const void *pointer)
 /* ---- Feature bits (virtio 1.1, 6 and 5.x.3) ---- */
 
 #define VIRTIO_F_VERSION_1 (UINT64_C(1) << 32)
+#define VIRTIO_NET_F_GUEST_CSUM (UINT64_C(1) << 1) /* the driver takes partial checksums, and DATA_VALID */
 #define VIRTIO_NET_F_MAC (UINT64_C(1) << 5)
+#define VIRTIO_NET_F_GUEST_TSO4 (UINT64_C(1) << 7) /* the driver takes TCP segments over IPv4 longer than the MTU */
+#define VIRTIO_NET_F_MRG_RXBUF (UINT64_C(1) << 15) /* a frame may span several receive buffers */
 #define VIRTIO_BLK_F_SIZE_MAX (UINT64_C(1) << 1)
 
 enum virtio_device_id {
@@ -76,6 +79,9 @@ typedef enum {
 
 /* A queue of `size` descriptors (a power of two, at most VIRTQUEUE_SIZE_MAX) from the static pool, or NULL. */
 struct virtqueue *virtqueue_claim(uint16_t size);
+
+/* Forget every chain and start empty, as claimed: for a device that was reset, which let go of them all. */
+void virtqueue_reset(struct virtqueue *queue);
 
 /* Its size, and the addresses of its descriptor table, driver (available) ring and device (used) ring. */
 uint16_t virtqueue_size(const struct virtqueue *queue);
@@ -124,7 +130,8 @@ bool virtio_mmio_probe(uintptr_t base, struct virtio_mmio *transport);
 /* Reset the device, acknowledge it, and negotiate: every `required` feature, and those of `wanted` it offers. */
 virtio_result_t virtio_mmio_negotiate(struct virtio_mmio *transport, uint64_t required, uint64_t wanted);
 
-/* Set up queue `index` with as many descriptors as the device allows, up to VIRTQUEUE_SIZE_MAX. */
+/* Set up queue `index` with as many descriptors as the device allows, up to VIRTQUEUE_SIZE_MAX. A `*queue` not NULL
+ * is this queue from before the device was reset (negotiated again): it is emptied and reused, not claimed anew. */
 virtio_result_t virtio_mmio_queue_setup(struct virtio_mmio *transport, uint16_t index, struct virtqueue **queue);
 
 /* Tell the device the driver is ready (DRIVER_OK); it fails if the device wants a reset. */
@@ -163,7 +170,12 @@ void virtio_net_info(const struct virtio_net *net, struct platform_net_info *inf
 platform_result_t virtio_net_send(struct virtio_net *net, const uint8_t *frame, size_t size);
 /* Tell the device about the frames virtio_net_send queued without telling it (it does so once per batch). */
 void virtio_net_flush(struct virtio_net *net);
-platform_result_t virtio_net_receive(struct virtio_net *net, uint8_t *buf, size_t size, size_t *read_size);
+/* One frame into `buf`, with its PLATFORM_NET_CHECKSUM_* flags. */
+platform_result_t virtio_net_receive(struct virtio_net *net, uint8_t *buf, size_t size, size_t *read_size,
+                                     uint32_t *flags);
+/* Start the device again with receive offload (platform_net_receive_offload): PLATFORM_OK with `*frame_max`, or
+ * PLATFORM_UNSPECIFIED where the device lacks the features (it is then started again as it was). */
+platform_result_t virtio_net_receive_offload(struct virtio_net *net, size_t *frame_max);
 bool virtio_net_has_frame(const struct virtio_net *net);
 /* Whether the device's interrupt is routed; then ask it to interrupt on a frame or not, as virtqueue_interrupts. */
 bool virtio_net_can_interrupt(const struct virtio_net *net);

@@ -136,7 +136,13 @@ virtio_result_t virtio_mmio_queue_setup(struct virtio_mmio *transport, uint16_t 
     uint16_t size = VIRTQUEUE_SIZE_MAX;
     while (size > maximum)
         size /= 2;
-    struct virtqueue *claimed = virtqueue_claim(size);
+    struct virtqueue *claimed = *queue;
+    if (claimed != NULL && virtqueue_size(claimed) <= size) {
+        size = virtqueue_size(claimed);
+        virtqueue_reset(claimed);
+    } else {
+        claimed = virtqueue_claim(size);
+    }
     if (claimed == NULL)
         return VIRTIO_ERROR_QUEUE_MEMORY;
     mmio_write(transport, MMIO_QUEUE_NUM, size);

@@ -1,5 +1,7 @@
 /* virtio_net.c: the virtio-net driver (virtio 1.1, 5.1): a receive queue kept full of buffers, a transmit queue
- * of copies, each buffer tied to one descriptor, and every frame prefixed by the 12-byte virtio_net_hdr. */
+ * of copies, each buffer tied to one descriptor, and every frame prefixed by the 12-byte virtio_net_hdr. A received
+ * frame may span several buffers (VIRTIO_NET_F_MRG_RXBUF); receive offload starts the device again with the TCP
+ * segments it merged or never split delivered whole (GUEST_TSO4) and checksums vouched for (GUEST_CSUM). */
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
@@ -11,12 +13,18 @@ enum {
     NET_RECEIVE_QUEUE = 0,
     NET_TRANSMIT_QUEUE = 1,
     NET_FRAME_MAX = PLATFORM_NET_MTU + PLATFORM_ETHERNET_HEADER_SIZE,
+    NET_OFFLOAD_FRAME_MAX = PLATFORM_ETHERNET_HEADER_SIZE + 65535, /* an Ethernet header and the longest datagram */
     /* With VIRTIO_F_VERSION_1 the header always has num_buffers: 12 bytes. All zero on transmit: no offloads. */
     NET_HEADER_SIZE = 12,
     /* Without VIRTIO_NET_F_MRG_RXBUF or GSO a receive buffer holds a whole frame and its header (1526 bytes). */
     NET_BUFFER_SIZE = 1536,
     NET_BUFFER_ALIGNMENT = 64,
     NET_MAC_OFFSET = 0, /* in the configuration space */
+    /* The header's fields (5.1.6): flags, and with VERSION_1 the count of buffers a merged frame spans. */
+    NET_HEADER_FLAGS_OFFSET = 0,
+    NET_HEADER_NUM_BUFFERS_OFFSET = 10,
+    NET_HEADER_F_NEEDS_CSUM = 1,
+    NET_HEADER_F_DATA_VALID = 2,
     /* How long a write waits for the device to finish with a transmit buffer when all are in flight. */
     NET_TRANSMIT_WAIT_NS = 100 * 1000 * 1000,
     /* Frames queued before the device is told even though the batch goes on (see virtio_net_send). */
@@ -33,6 +41,7 @@ struct virtio_net {
     uint64_t receive_dropped;     /* frames too short to be Ethernet, or longer than the reader's buffer */
     bool can_interrupt;           /* its line is routed (interrupts.c) */
     uint16_t transmit_unnotified; /* frames queued since the device was last told */
+    bool offloaded;               /* started with GUEST_CSUM and GUEST_TSO4 */
     _Alignas(NET_BUFFER_ALIGNMENT) uint8_t receive_buffers[VIRTQUEUE_SIZE_MAX][NET_BUFFER_SIZE];
     _Alignas(NET_BUFFER_ALIGNMENT) uint8_t transmit_buffers[VIRTQUEUE_SIZE_MAX][NET_BUFFER_SIZE];
 };
@@ -62,13 +71,17 @@ static void random_mac(uint8_t mac[6])
     mac[0] = (uint8_t)((mac[0] & 0xfe) | 0x02);
 }
 
-virtio_result_t virtio_net_start(struct virtio_mmio *transport, struct virtio_net **started)
+/* What the driver always takes: merged buffers cost nothing for a frame that fits one, and let an offloaded frame
+ * of 64 KiB span 43 of the same 1,536-byte buffers instead of needing buffers of 64 KiB each. */
+#define NET_FEATURES (VIRTIO_NET_F_MAC | VIRTIO_NET_F_MRG_RXBUF)
+/* What receive offload adds; only a reader that handles frames longer than the MTU asks for it. */
+#define NET_OFFLOAD_FEATURES (VIRTIO_NET_F_GUEST_CSUM | VIRTIO_NET_F_GUEST_TSO4)
+
+/* Negotiate `wanted`, set both queues up (reusing them after a reset), fill the receive queue and start. */
+static virtio_result_t start_device(struct virtio_net *net, uint64_t wanted)
 {
-    if (nets_started == VIRTIO_NET_DEVICES_MAX)
-        return VIRTIO_ERROR_TOO_MANY;
-    struct virtio_net *net = &nets[nets_started];
-    net->transport = transport;
-    virtio_result_t result = virtio_mmio_negotiate(transport, VIRTIO_F_VERSION_1, VIRTIO_NET_F_MAC);
+    struct virtio_mmio *transport = net->transport;
+    virtio_result_t result = virtio_mmio_negotiate(transport, VIRTIO_F_VERSION_1, wanted);
     if (result == VIRTIO_OK)
         result = virtio_mmio_queue_setup(transport, NET_RECEIVE_QUEUE, &net->receive);
     if (result == VIRTIO_OK)
@@ -77,19 +90,33 @@ virtio_result_t virtio_net_start(struct virtio_mmio *transport, struct virtio_ne
         virtio_mmio_fail(transport);
         return result;
     }
+    net->transmit_unnotified = 0;
+    net->offloaded = (transport->features & NET_OFFLOAD_FEATURES) == NET_OFFLOAD_FEATURES;
     while (post_receive_buffer(net))
         continue;
+    result = virtio_mmio_driver_ok(transport);
+    if (result != VIRTIO_OK)
+        return result;
+    /* Notifications only after DRIVER_OK. */
+    virtio_mmio_notify(transport, NET_RECEIVE_QUEUE, net->receive);
+    return VIRTIO_OK;
+}
+
+virtio_result_t virtio_net_start(struct virtio_mmio *transport, struct virtio_net **started)
+{
+    if (nets_started == VIRTIO_NET_DEVICES_MAX)
+        return VIRTIO_ERROR_TOO_MANY;
+    struct virtio_net *net = &nets[nets_started];
+    net->transport = transport;
+    virtio_result_t result = start_device(net, NET_FEATURES);
+    if (result != VIRTIO_OK)
+        return result;
     if ((transport->features & VIRTIO_NET_F_MAC) != 0) {
         for (uint32_t i = 0; i < 6; i++)
             net->mac[i] = virtio_mmio_config8(transport, NET_MAC_OFFSET + i);
     } else {
         random_mac(net->mac);
     }
-    result = virtio_mmio_driver_ok(transport);
-    if (result != VIRTIO_OK)
-        return result;
-    /* Notifications only after DRIVER_OK. */
-    virtio_mmio_notify(transport, NET_RECEIVE_QUEUE, net->receive);
     /* The receive queue interrupts only while the unikernel sleeps (platform_yield); without a route it polls. */
     net->can_interrupt = virtio_interrupt_route(transport);
     nets_started++;
@@ -155,7 +182,48 @@ platform_result_t virtio_net_send(struct virtio_net *net, const uint8_t *frame, 
     return PLATFORM_OK;
 }
 
-platform_result_t virtio_net_receive(struct virtio_net *net, uint8_t *buf, size_t size, size_t *read_size)
+/* The checksum flags of a frame's header, only as far as the negotiated features let the device set them. */
+static uint32_t checksum_flags(const struct virtio_net *net, const uint8_t *header)
+{
+    uint8_t flags = header[NET_HEADER_FLAGS_OFFSET];
+    uint32_t result = 0;
+    if ((net->transport->features & VIRTIO_NET_F_GUEST_CSUM) == 0)
+        return 0;
+    if (flags & NET_HEADER_F_DATA_VALID)
+        result |= PLATFORM_NET_CHECKSUM_VALID;
+    if (flags & NET_HEADER_F_NEEDS_CSUM)
+        result |= PLATFORM_NET_CHECKSUM_PARTIAL;
+    return result;
+}
+
+/* The rest of a frame that spans `count` buffers: each next used buffer's bytes appended at `*frame_size` while
+ * they fit `size` (`*fits` false once one did not), its buffer given back. False when the device returned fewer
+ * buffers than its header counted, or a bad one: the frame is dropped. */
+static bool take_continuation(struct virtio_net *net, uint16_t count, uint8_t *buf, size_t size, size_t *frame_size,
+                              bool *fits, bool *posted)
+{
+    for (uint16_t i = 1; i < count; i++) {
+        uint16_t head;
+        uint32_t len;
+        virtqueue_take_t taken = virtqueue_take(net->receive, &head, &len);
+        if (taken == VIRTQUEUE_EMPTY || taken == VIRTQUEUE_BAD_ID)
+            return false;
+        /* The length was checked against the buffer (a bad one comes back as VIRTQUEUE_BAD_LENGTH). */
+        if (taken == VIRTQUEUE_TAKEN && *fits && len <= size - *frame_size)
+            memcpy(buf + *frame_size, net->receive_buffers[head], len);
+        else
+            *fits = false;
+        /* Given back only once copied: the device may take a buffer the moment it is available. */
+        *posted |= post_receive_buffer(net);
+        if (taken != VIRTQUEUE_TAKEN)
+            return false;
+        *frame_size += len;
+    }
+    return true;
+}
+
+platform_result_t virtio_net_receive(struct virtio_net *net, uint8_t *buf, size_t size, size_t *read_size,
+                                     uint32_t *flags)
 {
     platform_result_t result = PLATFORM_AGAIN;
     bool posted = false;
@@ -169,23 +237,34 @@ platform_result_t virtio_net_receive(struct virtio_net *net, uint8_t *buf, size_
         if (taken == VIRTQUEUE_BAD_ID)
             continue;
         /* The length was checked against the buffer (a bad one comes back as VIRTQUEUE_BAD_LENGTH). */
-        if (taken == VIRTQUEUE_TAKEN && len >= NET_HEADER_SIZE + PLATFORM_ETHERNET_HEADER_SIZE) {
-            size_t frame_size = len - NET_HEADER_SIZE;
-            if (frame_size <= size) {
-                memcpy(buf, net->receive_buffers[head] + NET_HEADER_SIZE, frame_size);
-                *read_size = frame_size;
-                result = PLATFORM_OK;
-            } else {
-                net->receive_dropped++;
-                result = PLATFORM_INVALID; /* the frame is dropped: `buf` is smaller than the frame */
-            }
-        } else if (taken == VIRTQUEUE_TAKEN) {
+        if (taken != VIRTQUEUE_TAKEN || len < NET_HEADER_SIZE) {
+            posted |= post_receive_buffer(net);
             net->receive_dropped++;
+            continue;
         }
-        /* The buffer goes back to the device once its frame is copied out (or dropped). */
+        const uint8_t *header = net->receive_buffers[head];
+        uint16_t count = 1;
+        if ((net->transport->features & VIRTIO_NET_F_MRG_RXBUF) != 0)
+            count = (uint16_t)(header[NET_HEADER_NUM_BUFFERS_OFFSET] | header[NET_HEADER_NUM_BUFFERS_OFFSET + 1] << 8);
+        uint32_t frame_flags = checksum_flags(net, header);
+        size_t frame_size = len - NET_HEADER_SIZE;
+        bool fits = frame_size <= size;
+        if (fits)
+            memcpy(buf, header + NET_HEADER_SIZE, frame_size);
+        /* Given back only once copied: the device may take a buffer the moment it is available. */
         posted |= post_receive_buffer(net);
-        if (result != PLATFORM_AGAIN)
-            break;
+        /* Every buffer of the frame is taken, even when it is dropped, so the next starts at a header. */
+        /* A frame longer than `buf` (which holds the largest the device may send) is dropped like a bad one. */
+        if (count == 0 || count > virtqueue_size(net->receive) ||
+            !take_continuation(net, count, buf, size, &frame_size, &fits, &posted) || !fits ||
+            frame_size < PLATFORM_ETHERNET_HEADER_SIZE) {
+            net->receive_dropped++;
+            continue;
+        }
+        *read_size = frame_size;
+        *flags = frame_flags;
+        result = PLATFORM_OK;
+        break;
     }
     /* An empty poll costs no exit: only new buffers are worth telling the device about. */
     if (posted)
@@ -194,6 +273,27 @@ platform_result_t virtio_net_receive(struct virtio_net *net, uint8_t *buf, size_
     if (result == PLATFORM_AGAIN)
         virtio_net_flush(net);
     return result;
+}
+
+platform_result_t virtio_net_receive_offload(struct virtio_net *net, size_t *frame_max)
+{
+    /* A 64 KiB frame spans buffers; without merged buffers it would need 64 KiB ones. */
+    if ((net->transport->features & VIRTIO_NET_F_MRG_RXBUF) == 0)
+        return PLATFORM_UNSPECIFIED;
+    if (!net->offloaded) {
+        /* Features are fixed once the device runs: reset it and negotiate again (the stack asks as it connects,
+         * before it reads; a frame queued but not yet sent may be lost, as on a link that went down and up). */
+        virtio_net_flush(net);
+        if (start_device(net, NET_FEATURES | NET_OFFLOAD_FEATURES) != VIRTIO_OK)
+            return PLATFORM_UNSPECIFIED; /* failed (the device is marked FAILED): nothing works any more */
+        if (!net->offloaded) {
+            if (start_device(net, NET_FEATURES) != VIRTIO_OK)
+                return PLATFORM_UNSPECIFIED;
+            return PLATFORM_UNSPECIFIED; /* the device lacks them: it runs as before */
+        }
+    }
+    *frame_max = NET_OFFLOAD_FRAME_MAX;
+    return PLATFORM_OK;
 }
 
 bool virtio_net_has_frame(const struct virtio_net *net)

@@ -77,6 +77,13 @@ struct virtqueue *virtqueue_claim(uint16_t size)
     queue->rings = &rings_pool[queues_claimed];
     queues_claimed++;
     queue->size = size;
+    virtqueue_reset(queue);
+    return queue;
+}
+
+void virtqueue_reset(struct virtqueue *queue)
+{
+    uint16_t size = queue->size;
     queue->next_avail = 0;
     queue->next_used = 0;
     queue->free_head = 0;
@@ -91,7 +98,6 @@ struct virtqueue *virtqueue_claim(uint16_t size)
     queue->rings->avail.idx = 0;
     queue->rings->used.flags = 0;
     queue->rings->used.idx = 0;
-    return queue;
 }
 
 uint16_t virtqueue_size(const struct virtqueue *queue)

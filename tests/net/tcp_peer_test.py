@@ -381,7 +381,7 @@ def test_a_wrong_tcp_checksum_the_host_did_not_vouch_for_is_dropped(guest: Guest
     assert guest.probe("checksums") == {"wrong": False, "right": True}, guest.output()
 
 
-@pytest.mark.parametrize("abi", ["hvt"])
+@pytest.mark.parametrize("abi", ["hvt", "virtio"])
 def test_segments_larger_than_the_mtu_arrive_whole(abi: str) -> None:
     # Receive offload: Linux's TSO segments reach the guest as they were sent, up to 64 KiB, so 10 MB take far
     # fewer frames than MTU-sized ones would (about 6,900); the sink still counts every byte.
