@@ -69,9 +69,9 @@ per-buffer work (virtqueue elements, a malloc and free per element, memmove: a 6
 buffers), 7% the tap read's copy, and much of the rest switching between the vCPU and QEMU's I/O thread on one core
 (task switches 7%, MSR reads 6%) and emulating the guest's MMIO notifications. Tried and not kept, for want of a
 difference the load's noise did not swallow: 4 KiB merged buffers on virtio instead of 1,536 bytes (one run 1.10
-against 1.56 CPU s per GB, then two alternating pairs the other way round, 1.89 and 2.18 against 1.65 and 1.85),
-32 receive slots on hvt instead of 16, and a 4 MiB receive buffer instead of 1 MiB (alternating runs within each
-other's spread). VIRTIO_RING_F_EVENT_IDX, and dropping the copy of each frame from the receive slot or merged buffers
+against 1.56 CPU s per GB, then two alternating pairs the other way round, 1.89 and 2.18 against 1.65 and 1.85), and
+a 4 MiB receive buffer instead of 1 MiB (alternating runs within each other's spread). hvt's 32 receive slots of
+64 KiB made no difference to bulk against 16, but the DNS server needs them (targets/hvt/net.c). VIRTIO_RING_F_EVENT_IDX, and dropping the copy of each frame from the receive slot or merged buffers
 into the stack's buffer, are what remain to try.
 """
 
