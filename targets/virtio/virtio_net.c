@@ -41,6 +41,7 @@ struct virtio_net {
     uint64_t receive_dropped;     /* frames too short to be Ethernet, or longer than the reader's buffer */
     bool can_interrupt;           /* its line is routed (interrupts.c) */
     uint16_t transmit_unnotified; /* frames queued since the device was last told */
+    uint16_t receive_unnotified;  /* receive buffers given back since the device was last told */
     bool offloaded;               /* started with GUEST_CSUM and GUEST_TSO4 */
     _Alignas(NET_BUFFER_ALIGNMENT) uint8_t receive_buffers[VIRTQUEUE_SIZE_MAX][NET_BUFFER_SIZE];
     _Alignas(NET_BUFFER_ALIGNMENT) uint8_t transmit_buffers[VIRTQUEUE_SIZE_MAX][NET_BUFFER_SIZE];
@@ -60,7 +61,10 @@ static bool post_receive_buffer(struct virtio_net *net)
         .len = NET_BUFFER_SIZE,
         .device_writes = true,
     };
-    return virtqueue_add(net->receive, &buffer, 1, &head);
+    if (!virtqueue_add(net->receive, &buffer, 1, &head))
+        return false;
+    net->receive_unnotified++;
+    return true;
 }
 
 /* A locally administered unicast address, for a device that has none to offer. */
@@ -99,6 +103,7 @@ static virtio_result_t start_device(struct virtio_net *net, uint64_t wanted)
         return result;
     /* Notifications only after DRIVER_OK. */
     virtio_mmio_notify(transport, NET_RECEIVE_QUEUE, net->receive);
+    net->receive_unnotified = 0;
     return VIRTIO_OK;
 }
 
@@ -139,8 +144,17 @@ static void reclaim_transmitted(struct virtio_net *net)
         continue;
 }
 
+/* Tell the device about receive buffers given back. */
+static void notify_receive(struct virtio_net *net)
+{
+    net->receive_unnotified = 0;
+    virtio_mmio_notify(net->transport, NET_RECEIVE_QUEUE, net->receive);
+}
+
 void virtio_net_flush(struct virtio_net *net)
 {
+    if (net->receive_unnotified > 0)
+        notify_receive(net);
     if (net->transmit_unnotified == 0)
         return;
     net->transmit_unnotified = 0;
@@ -200,7 +214,7 @@ static uint32_t checksum_flags(const struct virtio_net *net, const uint8_t *head
  * they fit `size` (`*fits` false once one did not), its buffer given back. False when the device returned fewer
  * buffers than its header counted, or a bad one: the frame is dropped. */
 static bool take_continuation(struct virtio_net *net, uint16_t count, uint8_t *buf, size_t size, size_t *frame_size,
-                              bool *fits, bool *posted)
+                              bool *fits)
 {
     for (uint16_t i = 1; i < count; i++) {
         uint16_t head;
@@ -214,7 +228,7 @@ static bool take_continuation(struct virtio_net *net, uint16_t count, uint8_t *b
         else
             *fits = false;
         /* Given back only once copied: the device may take a buffer the moment it is available. */
-        *posted |= post_receive_buffer(net);
+        (void)post_receive_buffer(net);
         if (taken != VIRTQUEUE_TAKEN)
             return false;
         *frame_size += len;
@@ -226,7 +240,6 @@ platform_result_t virtio_net_receive(struct virtio_net *net, uint8_t *buf, size_
                                      uint32_t *flags)
 {
     platform_result_t result = PLATFORM_AGAIN;
-    bool posted = false;
     /* Bounded, so a device returning a flood of bad entries cannot hold the reader. */
     for (uint16_t attempt = 0; attempt < virtqueue_size(net->receive); attempt++) {
         uint16_t head;
@@ -238,7 +251,7 @@ platform_result_t virtio_net_receive(struct virtio_net *net, uint8_t *buf, size_
             continue;
         /* The length was checked against the buffer (a bad one comes back as VIRTQUEUE_BAD_LENGTH). */
         if (taken != VIRTQUEUE_TAKEN || len < NET_HEADER_SIZE) {
-            posted |= post_receive_buffer(net);
+            (void)post_receive_buffer(net);
             net->receive_dropped++;
             continue;
         }
@@ -252,11 +265,11 @@ platform_result_t virtio_net_receive(struct virtio_net *net, uint8_t *buf, size_
         if (fits)
             memcpy(buf, header + NET_HEADER_SIZE, frame_size);
         /* Given back only once copied: the device may take a buffer the moment it is available. */
-        posted |= post_receive_buffer(net);
+        (void)post_receive_buffer(net);
         /* Every buffer of the frame is taken, even when it is dropped, so the next starts at a header. */
         /* A frame longer than `buf` (which holds the largest the device may send) is dropped like a bad one. */
         if (count == 0 || count > virtqueue_size(net->receive) ||
-            !take_continuation(net, count, buf, size, &frame_size, &fits, &posted) || !fits ||
+            !take_continuation(net, count, buf, size, &frame_size, &fits) || !fits ||
             frame_size < PLATFORM_ETHERNET_HEADER_SIZE) {
             net->receive_dropped++;
             continue;
@@ -266,10 +279,11 @@ platform_result_t virtio_net_receive(struct virtio_net *net, uint8_t *buf, size_
         result = PLATFORM_OK;
         break;
     }
-    /* An empty poll costs no exit: only new buffers are worth telling the device about. */
-    if (posted)
-        virtio_mmio_notify(net->transport, NET_RECEIVE_QUEUE, net->receive);
-    /* No frame left: the reader's batch is over, and so is the batch of answers it queued. */
+    /* Buffers given back are told in batches too: when half the queue waits, or when the reader's batch is over
+     * (no frame left) with the answers it queued. A notification is an exit, and a device short of room for a
+     * 64 KiB frame (43 buffers) asks for one per read otherwise: measured on bulk TCP, 5,400 a second. */
+    if (net->receive_unnotified >= virtqueue_size(net->receive) / 2)
+        notify_receive(net);
     if (result == PLATFORM_AGAIN)
         virtio_net_flush(net);
     return result;

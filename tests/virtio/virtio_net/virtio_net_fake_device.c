@@ -32,6 +32,7 @@ static void check(int ok, const char *what)
 static uint64_t offered;
 static struct virtqueue *receive_queue;
 static uint32_t resets;
+static uint32_t receive_notifies;
 
 virtio_result_t virtio_mmio_negotiate(struct virtio_mmio *transport, uint64_t required, uint64_t wanted)
 {
@@ -70,8 +71,9 @@ void virtio_mmio_fail(struct virtio_mmio *transport)
 void virtio_mmio_notify(struct virtio_mmio *transport, uint16_t index, const struct virtqueue *queue)
 {
     (void)transport;
-    (void)index;
     (void)queue;
+    if (index == 0)
+        receive_notifies++;
 }
 
 uint8_t virtio_mmio_config8(const struct virtio_mmio *transport, uint32_t offset)
@@ -209,12 +211,18 @@ int main(void)
               memcmp(received, frame, FRAME_MAX) == 0 && flags == PLATFORM_NET_CHECKSUM_PARTIAL,
           "a 65,549-byte frame over 43 buffers is put together, flagged partial");
     check(virtqueue_free_count(receive_queue) == 0, "every buffer of it goes back to the device");
+    (void)virtio_net_receive(net, received, FRAME_MAX, &len, &flags); /* nothing left: the device is told */
 
     fill(3000, 5);
     device_send(frame, 3000, 2, 0, UINT16_MAX);
+    uint32_t notifies_before = receive_notifies;
     check(virtio_net_receive(net, received, FRAME_MAX, &len, &flags) == PLATFORM_OK && len == 3000 &&
               memcmp(received, frame, 3000) == 0 && flags == PLATFORM_NET_CHECKSUM_VALID,
           "a frame over 3 buffers, flagged valid");
+    check(receive_notifies == notifies_before, "the device is not told of 3 buffers while the reader goes on");
+    check(virtio_net_receive(net, received, FRAME_MAX, &len, &flags) == PLATFORM_AGAIN &&
+              receive_notifies == notifies_before + 1,
+          "it is told once the reader finds no frame left");
 
     /* Lies: each frame is dropped, and the frame after it is read as it was sent. */
     fill(3000, 9);
