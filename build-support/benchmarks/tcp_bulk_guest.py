@@ -52,27 +52,35 @@ Where the rest goes was not measured inside the guests; the same code on unix (t
 Receive offload since: the stack asks its netif for the host's large TCP segments whole; hvt's tender reads its taps
 with virtio-net headers and turns on TSO4 and checksum offload, virtio's driver takes merged buffers and negotiates
 GUEST_TSO4 and GUEST_CSUM, so a 64 KiB segment Linux's TSO built is one frame, not 44, and its checksum is not
-computed again. Measured 2026-12-03 (nproc 2, Debian 12.11, load average 2.3-5 from other work throughout, so
-Linux's own figure moved 2x between runs): `--rounds 3 --megabytes 500 --connections 300`, before (load 2.3): bulk
-MB/s hvt 313 (213-378), virtio 155 (151-181), Linux's Python sink 934 (889-2,931); hvt 0.24x (0.13-0.34), virtio
-0.17x (0.06-0.17); server CPU s per GB hvt 2.90, virtio 6.36, Linux 0.38 (client 0.59). After, with the 1 MiB buffer
-(load 3.4): hvt 788 (578-1,276), virtio 576 (512-676), Linux 778 (664-1,542); hvt 0.87x (0.83-1.01), virtio 0.66x
-(0.44-0.87): the goal of 0.5x met; server CPU s per GB hvt 0.82 (57% of its core), virtio 1.60 (86%), Linux 0.32
-(client 0.64); another run at load 5.2: hvt 0.72x, virtio 0.96x. After, with the key's 64 KiB (`--receive-buffer
-65536`, load 3.4): hvt 457 (225-500), virtio 363 (329-396) against Linux 1,510: 0.30x and 0.22x, missed; CPU s per
-GB 1.76 and 2.64. Connection rates stayed within the noise of the loaded machine (hvt 1,487-2,878/s, virtio
-977-1,316/s after, 2,740-3,488 and 1,330-1,679 before). Where hvt's time goes now (perf on the tender during a 2 GB
-transfer): the tender's core is 35-60% busy; of its host-side samples a third is the tap read's copy of the frames
-into guest memory (_copy_to_iter), most of the rest entering and leaving the guest (vcpu_load's MSR reads, CR4
-writes, task switches). virtio spends twice hvt's CPU per GB; of QEMU's host-side samples a fifth is QEMU's own
-per-buffer work (virtqueue elements, a malloc and free per element, memmove: a 64 KiB segment fills 43 merged
-buffers), 7% the tap read's copy, and much of the rest switching between the vCPU and QEMU's I/O thread on one core
-(task switches 7%, MSR reads 6%) and emulating the guest's MMIO notifications. Tried and not kept, for want of a
-difference the load's noise did not swallow: 4 KiB merged buffers on virtio instead of 1,536 bytes (one run 1.10
-against 1.56 CPU s per GB, then two alternating pairs the other way round, 1.89 and 2.18 against 1.65 and 1.85), and
-a 4 MiB receive buffer instead of 1 MiB (alternating runs within each other's spread). hvt's 32 receive slots of
-64 KiB made no difference to bulk against 16, but the DNS server needs them (targets/hvt/net.c). VIRTIO_RING_F_EVENT_IDX, and dropping the copy of each frame from the receive slot or merged buffers
-into the stack's buffer, are what remain to try.
+computed again. Measured 2026-12-03, `--rounds 3 --megabytes 500 --connections 300`, nproc 2, Debian 12.11, with
+other work on the machine throughout (load average 2.2-5), which moved Linux's own figure between 800 and 1,700
+MB/s from run to run, so the ratios move with it. Before (load 2.3): bulk MB/s hvt 313 (213-378), virtio 155
+(151-181), Linux's Python sink 934 (889-2,931); hvt 0.24x (0.13-0.34), virtio 0.17x (0.06-0.17); server CPU s per GB
+hvt 2.90, virtio 6.36, Linux 0.38 (its client 0.59). After, with the 1 MiB buffer, two runs (load 2.5 and 2.7): hvt
+917 (626-972) and 773 (713-780), virtio 662 (602-736) and 559 (520-616), Linux 965 (964-1,151) and 825 (677-950);
+hvt 0.84x and 0.86x, virtio 0.62x and 0.65x: the goal of 0.5x met; server CPU s per GB hvt 0.90 and 0.98 (62-69% of
+its core), virtio 1.42 and 1.54 (81%), Linux 0.36 and 0.40 (client 0.56). In the calmest run (load 2.2, before
+virtio's batched notifications) Linux reached 1,671 MB/s and the ratios were hvt 0.63x (1,037 MB/s), virtio 0.38x
+(618, 1.60 CPU s per GB): on an idle machine virtio may well fall short of 0.5x. With the key's 64 KiB
+(`--receive-buffer 65536`, load 2.6): hvt 411 (0.48x), virtio 325 (0.39x), CPU s per GB 1.88 and 2.70: the window,
+one round trip per 64 KiB, then bounds them. Connections per second moved within the noise: hvt 1,434-1,912 and
+virtio 1,135-1,165 after, Linux 1,690-1,858 in the same runs (2,740-3,488, 1,330-1,679 and 4,860-5,349 before).
+
+Where the time goes now. hvt (perf on the tender during a 2 GB transfer): its core 40-70% busy; of the tender's
+host-side samples a third is the tap read's copy of the frames into guest memory (_copy_to_iter), most of the rest
+entering and leaving the guest (vcpu_load's MSR reads, CR4 writes, task switches). virtio (perf on QEMU): a fifth of
+its host-side samples is QEMU's own per-buffer work (virtqueue elements, a malloc and free per element, memmove: a
+64 KiB segment fills 43 merged buffers), 7% the tap read's copy, much of the rest switching between the vCPU and
+QEMU's I/O thread on one core (task switches 7%, MSR reads 6%) and emulating the guest's MMIO: 19,000 MMIO exits a
+second at 515 MB/s, 5,400 of them receive-queue notifications, which the driver now batches (800 a second; 1.4-1.5
+CPU s per GB where it was 1.6-1.7, alternating runs), the rest the APIC timer and EOI of each sleep and the
+interrupt's status and acknowledgement. Tried and not kept, for want of a difference the load's noise did not
+swallow or because it went the wrong way: 4 KiB merged buffers on virtio instead of 1,536 bytes (one run 1.10
+against 1.56 CPU s per GB, then two alternating pairs 1.89 and 2.18 against 1.65 and 1.85, then 2.04 and 1.84
+against 1.70 and 1.67), and a 4 MiB receive buffer instead of 1 MiB. hvt's 32 receive slots of 64 KiB made no
+difference to bulk against 16, but the DNS server needs them (targets/hvt/net.c). VIRTIO_RING_F_EVENT_IDX, fewer
+wake-ups per transfer (each sleep programs the APIC timer), and dropping the copy of each frame from the receive slot
+or merged buffers into the stack's buffer are what remain to try.
 """
 
 from __future__ import annotations
