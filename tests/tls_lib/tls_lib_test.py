@@ -403,3 +403,29 @@ def test_bad_credentials_are_named(kv: str, certificates: str, message: str) -> 
     )
     assert result.returncode == 1
     assert message in result.stdout, result.stdout
+
+
+def rss_kib(process: subprocess.Popen) -> int:
+    with open(f"/proc/{process.pid}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise AssertionError("no VmRSS in /proc/PID/status")
+
+
+def test_sessions_are_freed_at_close(kv: str, server: Server) -> None:
+    context = client_context(kv)
+
+    def sessions(count: int) -> None:
+        for _ in range(count):
+            with socket.create_connection(("127.0.0.1", server.port), timeout=10) as raw:
+                with context.wrap_socket(raw, server_hostname="b.example.net") as connection:
+                    assert echo(connection, b"x" * 1000) == b"x" * 1000
+                    connection.unwrap()  # close_notify both ways: a clean end
+
+    sessions(20)
+    before = rss_kib(server.process)
+    sessions(200)
+    after = rss_kib(server.process)
+    # 200 sessions of 40 KiB each would be 8 MiB if they were kept.
+    assert after - before < 1024, (before, after)

@@ -46,6 +46,14 @@ struct host_stack {
 
 static struct host_stack host_stack;
 
+/* Both of the project's stacks send every write at once (unix's sets TCP_NODELAY, lib/tcpip has no Nagle): so
+ * does this one, or a handshake's records would wait for the peer's delayed ACK. */
+static void send_without_delay(int fd)
+{
+    int on = 1;
+    (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+}
+
 static int negative_errno(void)
 {
     return errno > 0 ? -errno : STACK_TCP_INVALID;
@@ -96,6 +104,7 @@ static int tcp_listen(struct stack *self, uint16_t port, stack_tcp_accept_handle
     int one = 1;
     struct sockaddr_in address = {.sin_family = AF_INET, .sin_port = htons(port)};
     address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    send_without_delay(fd); /* inherited by the accepted sockets */
     if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
         bind(fd, (struct sockaddr *)&address, sizeof(address)) != 0 || listen(fd, 128) != 0) {
         int rc = negative_errno();
@@ -125,6 +134,7 @@ static int tcp_connect(struct stack *self, const struct stack_tcp_peer *to, cons
         return negative_errno();
     struct sockaddr_in address = {.sin_family = AF_INET, .sin_port = htons(to->port)};
     address.sin_addr.s_addr = htonl(to->address);
+    send_without_delay(fd);
     if (connect(fd, (struct sockaddr *)&address, sizeof(address)) != 0 && errno != EINPROGRESS) {
         int rc = negative_errno();
         close(fd);
