@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import queue
+import random
 import re
 import socket
 import ssl
@@ -243,6 +244,61 @@ def test_garbage_instead_of_a_client_hello_is_logged(kv: str, server: Server) ->
         except ConnectionResetError:
             pass
     server.wait_for(rf"handshake with 127\.0\.0\.1:{port} failed: BR_ERR_\w+")
+    served_normally(kv, server)
+
+
+def hostile_first_flights() -> List[bytes]:
+    """First flights a broken or hostile client may send: record headers with every content type, impossible
+    lengths and versions, a ClientHello with its bytes flipped or lengths inflated, and random bytes (seeded)."""
+    rng = random.Random(12)
+    hello = client_hello("a.example.org")
+    flights = [
+        b"\x16\x03\x01\xff\xff" + bytes(64),  # a record longer than TLS allows
+        b"\x16\x03\x01\x00\x00",  # an empty handshake record
+        b"\x17\x03\x03\x00\x10" + bytes(16),  # application data before any handshake
+        b"\x15\x03\x03\x00\x02\x02\x28",  # a fatal alert
+        b"\x14\x03\x03\x00\x01\x01",  # ChangeCipherSpec first
+        b"\x16\x02\x00\x00\x30" + bytes(48),  # SSL 2.0's version
+        hello[:5] + b"\x01\xff\xff\xff" + hello[9:],  # the ClientHello's length inflated
+    ]
+    for _ in range(12):
+        flipped = bytearray(hello)
+        for _ in range(4):
+            flipped[rng.randrange(5, len(flipped))] ^= 1 << rng.randrange(8)
+        flights.append(bytes(flipped))
+    flights.extend(bytes(rng.randrange(256) for _ in range(rng.randrange(1, 600))) for _ in range(12))
+    return flights
+
+
+def test_hostile_first_flights_are_logged_and_the_server_goes_on(kv: str) -> None:
+    flights = hostile_first_flights()
+    with tls_server(
+        kv, f"--certificates={CERTIFICATES}", "--sessions-max=64", f"--handshake-timeout={HANDSHAKE_TIMEOUT_MS}"
+    ) as server:
+        hostile_first_flights_against(kv, server, flights)
+
+
+def hostile_first_flights_against(kv: str, server: Server, flights: List[bytes]) -> None:
+    start = len(server.lines)
+    connections = []
+    for flight in flights:  # all at once: those cut short wait for the handshake timeout together
+        raw = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+        raw.sendall(flight)
+        connections.append(raw)
+    ports = [raw.getsockname()[1] for raw in connections]
+    for raw in connections:
+        raw.settimeout(HANDSHAKE_TIMEOUT_MS / 1000 + 5)
+        try:
+            while raw.recv(4096):
+                pass
+        except ConnectionResetError:
+            pass
+        raw.close()
+    # Each ended in a logged failure (a flipped bit may survive until the client's Finished, which never comes),
+    # and no session of these reached the application.
+    for port in ports:
+        server.wait_for(rf"handshake with 127\.0\.0\.1:{port} failed: ")
+    assert not any(f"accepted 127.0.0.1:{port} " in line for line in server.lines[start:] for port in ports)
     served_normally(kv, server)
 
 
