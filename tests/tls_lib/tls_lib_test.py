@@ -485,3 +485,29 @@ def test_sessions_are_freed_at_close(kv: str, server: Server) -> None:
     after = rss_kib(server.process)
     # 200 sessions of 40 KiB each would be 8 MiB if they were kept.
     assert after - before < 1024, (before, after)
+
+
+def test_a_client_that_does_not_read_is_held_back_not_buffered(kv: str, server: Server) -> None:
+    # More than the kernel's socket buffers of both ends can hold (a few MiB each way on loopback).
+    payload = os.urandom(32 << 20)
+    before = rss_kib(server.process)
+    with socket.socket() as raw:
+        raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 16)
+        raw.settimeout(30)
+        raw.connect(("127.0.0.1", server.port))
+        with client_context(kv).wrap_socket(raw, server_hostname="a.example.org") as connection:
+            sender = threading.Thread(target=connection.sendall, args=(payload,))
+            sender.start()
+            time.sleep(1)
+            # The echo's way back is full (the client reads nothing), so the server stopped reading: the sender is
+            # blocked with most of the payload unsent, and the server holds no more than its buffers.
+            assert sender.is_alive()
+            assert rss_kib(server.process) - before < 1024
+            served_normally(kv, server)
+            received = bytearray()
+            while len(received) < len(payload):
+                chunk = connection.recv(1 << 16)
+                assert chunk
+                received += chunk
+            sender.join(30)
+            assert bytes(received) == payload
