@@ -13,26 +13,34 @@ enum {
 
 int tls_client_load(struct tls_state *state, char *why, size_t why_size)
 {
-    static char paths[TLS_ANCHOR_FILES_MAX][TLS_NAME_SIZE];
+    char(*paths)[TLS_NAME_SIZE] = calloc(TLS_ANCHOR_FILES_MAX, TLS_NAME_SIZE);
+    if (paths == NULL) {
+        snprintf(why, why_size, "no memory to parse tls-trust-anchors");
+        return -1;
+    }
     char problem[TLS_WHY_SIZE];
     int count = tls_list_parse(state->config.trust_anchors, &paths[0][0], TLS_NAME_SIZE, TLS_ANCHOR_FILES_MAX, problem,
                                sizeof(problem));
+    int rc = 0;
     if (count < 0) {
         snprintf(why, why_size, "tls-trust-anchors: %s", problem);
-        return -1;
+        rc = -1;
     }
-    for (int i = 0; i < count; i++) {
+    for (int i = 0; rc == 0 && i < count; i++) {
         const uint8_t *bytes = NULL;
         size_t len = 0;
-        int rc = kv_get(state->kv, paths[i], &bytes, &len);
-        if (rc != 0) {
+        int found = kv_get(state->kv, paths[i], &bytes, &len);
+        if (found != 0) {
             snprintf(why, why_size, "%s: %s", paths[i],
-                     rc == KV_NOT_FOUND ? "no such key in the kv device" : "the kv device failed");
-            return -1;
+                     found == KV_NOT_FOUND ? "no such key in the kv device" : "the kv device failed");
+            rc = -1;
+        } else {
+            rc = tls_anchors_decode(paths[i], bytes, len, &state->anchors, &state->anchor_count, why, why_size);
         }
-        if (tls_anchors_decode(paths[i], bytes, len, &state->anchors, &state->anchor_count, why, why_size) != 0)
-            return -1;
     }
+    free(paths);
+    if (rc != 0)
+        return -1;
     if (count > 0)
         tls_log(state, "%zu trust anchors from %s", state->anchor_count, state->config.trust_anchors);
     return 0;

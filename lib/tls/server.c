@@ -48,17 +48,24 @@ static int certificate_load(struct tls_state *state, struct tls_certificate *cer
 
 int tls_server_load(struct tls_state *state, char *why, size_t why_size)
 {
-    static struct tls_certificate_spec specs[TLS_CERTIFICATES_MAX]; /* large: parsed once, at connect */
+    /* Parsed once, at connect, into memory of its own: the entries are large (names of up to 253 bytes). */
+    struct tls_certificate_spec *specs = calloc(TLS_CERTIFICATES_MAX, sizeof(*specs));
+    if (specs == NULL) {
+        snprintf(why, why_size, "no memory to parse tls-certificates");
+        return -1;
+    }
     char problem[TLS_WHY_SIZE];
     int count =
         tls_certificates_parse(state->config.certificates, specs, TLS_CERTIFICATES_MAX, problem, sizeof(problem));
-    if (count < 0) {
+    if (count < 0)
         snprintf(why, why_size, "tls-certificates: %s", problem);
+    for (int i = 0; i < count; i++)
+        state->certificates[i].spec = specs[i];
+    free(specs);
+    if (count < 0)
         return -1;
-    }
     for (int i = 0; i < count; i++) {
         struct tls_certificate *certificate = &state->certificates[i];
-        certificate->spec = specs[i];
         state->certificate_count = (size_t)i + 1;
         if (certificate_load(state, certificate, why, why_size) != 0)
             return -1;
@@ -128,7 +135,8 @@ uint64_t tls_server_expire(struct tls_state *state, uint64_t now_ns)
         if (flow->is_server) {
             tls_flow_destroy(flow);
         } else {
-            flow->tcp_error = STACK_TCP_TIMED_OUT; /* the pump reports it through `failed` */
+            flow->phase = TLS_PHASE_ENDED; /* the pump reports it through `failed` */
+            flow->end_error = STACK_TCP_TIMED_OUT;
             (void)tls_flow_pump(flow);
         }
     }

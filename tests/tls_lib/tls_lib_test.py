@@ -394,6 +394,31 @@ def test_the_client_side_verifies_the_chain_and_the_name(kv: str, server: Server
     assert "failed: BR_ERR_X509_NOT_TRUSTED" in untrusted.stdout, untrusted.stdout
 
 
+def test_the_client_side_gives_up_on_a_silent_server(kv: str) -> None:
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(1)  # the kernel completes the TCP handshake; nobody ever answers the ClientHello
+        started = time.monotonic()
+        result = subprocess.run(
+            [
+                TLS_HOST,
+                f"--kv={kv}",
+                f"--connect={silent.getsockname()[1]}",
+                "--server-name=a.example.org",
+                "--trust-anchors=ca.pem",
+                "--handshake-timeout=500",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        elapsed = time.monotonic() - started
+    assert result.returncode == 1
+    assert re.search(r"handshake with 127\.0\.0\.1:\d+ failed: no progress for 500 ms", result.stdout), result.stdout
+    assert "client: failed: -110" in result.stdout, result.stdout
+    assert 0.5 <= elapsed < 5, elapsed
+
+
 def test_the_client_side_against_openssl_s_server(kv: str) -> None:
     port = free_port()
     s_server = subprocess.Popen(
