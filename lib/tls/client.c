@@ -67,10 +67,8 @@ int tls_client_connect(struct tls_state *state, const struct stack_tcp_peer *to,
         return TLS_ERROR_NO_NAME;
     if (strlen(server_name) >= TLS_NAME_SIZE || state->anchor_count == 0 || callbacks == NULL)
         return STACK_TCP_INVALID;
-    if (state->sessions_open >= state->config.sessions_max) {
-        state->sessions_refused++;
+    if (state->sessions_open >= state->config.sessions_max)
         return STACK_TCP_NO_ROOM;
-    }
     uint32_t days = 0, seconds = 0;
     if (!validation_time(state, &days, &seconds))
         return STACK_TCP_INVALID;

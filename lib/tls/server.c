@@ -128,7 +128,6 @@ uint64_t tls_server_expire(struct tls_state *state, uint64_t now_ns)
         if (age < timeout_ns)
             return timeout_ns - age;
         char peer[32];
-        state->handshakes_failed++;
         tls_log(state, "handshake with %s failed: no progress for %u ms (tls-handshake-timeout)",
                 tls_peer_text(&flow->info.peer, peer, sizeof(peer)), (unsigned)state->config.handshake_timeout_ms);
         tls_handshake_list_remove(flow);
@@ -203,7 +202,6 @@ static void tcp_accepted(void *context, struct stack *stack, uint16_t local_port
     struct tls_state *state = listener->state;
     char peer[32];
     if (state->sessions_open >= state->config.sessions_max) {
-        state->sessions_refused++;
         tls_log(state, "refused %s on port %u: %u sessions open (tls-sessions-max)",
                 tls_peer_text(from, peer, sizeof(peer)), (unsigned)local_port, (unsigned)state->sessions_open);
         stack_tcp_close(stack, tcp);

@@ -126,7 +126,6 @@ static void handshake_step(struct tls_flow *flow)
     char why[128], peer[32];
     const char *failure = handshake_failure(flow, why, sizeof(why));
     if (failure != NULL) {
-        flow->state->handshakes_failed++;
         tls_log(flow->state, "handshake with %s failed: %s", tls_peer_text(&flow->info.peer, peer, sizeof(peer)),
                 failure);
         tls_handshake_list_remove(flow);

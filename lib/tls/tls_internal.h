@@ -157,9 +157,7 @@ struct tls_state {
     size_t listener_count;
     struct tls_flow *handshaking; /* oldest first, so the timer looks at the head only */
     struct tls_flow *handshaking_tail;
-    uint32_t sessions_open;     /* handshaking and established */
-    uint64_t handshakes_failed; /* counters, for the log */
-    uint64_t sessions_refused;
+    uint32_t sessions_open; /* handshaking and established */
 };
 
 /* --- sni.c: the server's certificate choice ------------------------------------------------------------------ */
