@@ -66,7 +66,7 @@ struct tls_ops {
     /* Open a session to `to`, asking for and verifying `server_name` (SNI, and the name the certificate must
      * carry) against the configured trust anchors. `*flow` is set at once; `writable` comes when the handshake
      * completed, `failed` when it did not. Returns 0 or a negative error (STACK_TCP_NO_ROOM at the session bound,
-     * TLS_ERROR_NO_NAME without a name). */
+     * TLS_ERROR_NO_NAME without a name, STACK_TCP_INVALID without trust anchors or a wall clock). */
     int (*connect)(struct tls *self, const struct stack_tcp_peer *to, const char *server_name,
                    const struct tls_callbacks *callbacks, void *context, struct tls_flow **flow);
     /* Copy up to `capacity` bytes of plaintext into `buffer`: returns the count (> 0), 0 after the peer's
