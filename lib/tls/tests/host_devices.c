@@ -380,6 +380,7 @@ static const char *kv_key_at_impl(struct kv *self, size_t index)
     return index < kv_file_count ? kv_files[index].name : NULL;
 }
 
+/* No digests: lib/tls never asks for one, and `digest` may be NULL (devices/kv.h). */
 static const struct kv_ops kv_ops = {.get = kv_get_impl, .key_at = kv_key_at_impl};
 
 /* --- random, clocks, console ------------------------------------------------------------------------------- */
