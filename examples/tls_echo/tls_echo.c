@@ -1,6 +1,7 @@
 /* tls_echo.c: echo over TLS (RFC 862's service behind the tls device): each session's plaintext is written back
- * until the client's close_notify. The console names every session (peer, SNI, ALPN, cipher suite, resumed), so
- * tests and users see what the handshake settled; the tls device logs the handshakes that failed. */
+ * until the client's close_notify, and a session idle for `idle-timeout` ms is closed. The console names every
+ * session (peer, SNI, ALPN, cipher suite, resumed), so tests and users see what the handshake settled; the tls
+ * device logs the handshakes that failed. */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -8,14 +9,24 @@
 #include <string.h>
 
 #include "devices/console.h"
+#include "devices/mclock.h"
 #include "devices/tls.h"
 #include "lib/runtime/mirage.h"
 
 enum { ECHO_BUFFER_SIZE = 16384 }; /* plaintext in flight per session: read, then written back before reading more */
 
-struct echo_session {
+struct echo_server {
     struct console *console;
+    struct mclock *clock;
+    uint64_t idle_timeout_ns;
+    struct echo_session *sessions; /* every open session, to close the idle ones */
+};
+
+struct echo_session {
+    struct echo_session *next, *prev;
+    struct echo_server *server;
     struct tls_flow *flow;
+    uint64_t last_active_ns;
     size_t start, end; /* read and not yet written back: buffer[start, end) */
     uint8_t buffer[ECHO_BUFFER_SIZE];
 };
@@ -27,8 +38,33 @@ static void say(struct console *console, const char *line)
 
 static void session_end(struct tls *tls, struct echo_session *session)
 {
+    if (session->prev != NULL)
+        session->prev->next = session->next;
+    else
+        session->server->sessions = session->next;
+    if (session->next != NULL)
+        session->next->prev = session->prev;
     tls_close(tls, session->flow);
     free(session);
+}
+
+/* Closes the sessions idle for the timeout or longer; returns how long until the next may be (the timeout itself
+ * when none is open), so the loop comes back in time for it. */
+static uint64_t close_idle(struct tls *tls, struct echo_server *server)
+{
+    uint64_t now = mclock_elapsed_ns(server->clock);
+    uint64_t next = server->idle_timeout_ns;
+    struct echo_session *session = server->sessions;
+    while (session != NULL) {
+        struct echo_session *following = session->next;
+        uint64_t idle = now - session->last_active_ns;
+        if (idle >= server->idle_timeout_ns)
+            session_end(tls, session);
+        else if (server->idle_timeout_ns - idle < next)
+            next = server->idle_timeout_ns - idle;
+        session = following;
+    }
+    return next;
 }
 
 /* Moves plaintext from the flow back into it until one side would block; writing first, so a client that does not
@@ -63,7 +99,9 @@ static void echo_pump(struct tls *tls, struct echo_session *session)
 static void echo_ready(void *context, struct tls *tls, struct tls_flow *flow)
 {
     (void)flow;
-    echo_pump(tls, context);
+    struct echo_session *session = context;
+    session->last_active_ns = mclock_elapsed_ns(session->server->clock);
+    echo_pump(tls, session);
 }
 
 static void echo_failed(void *context, struct tls *tls, struct tls_flow *flow, int error)
@@ -82,7 +120,7 @@ static const struct tls_callbacks echo_callbacks = {
 static void echo_accept(void *context, struct tls *tls, uint16_t local_port, struct tls_flow *flow,
                         const struct tls_info *info)
 {
-    struct console *console = context;
+    struct echo_server *server = context;
     char line[384];
     snprintf(line, sizeof(line),
              "tls_echo: session from %u.%u.%u.%u:%u on port %u: sni=%s alpn=%s version=0x%04x suite=0x%04x "
@@ -92,26 +130,42 @@ static void echo_accept(void *context, struct tls *tls, uint16_t local_port, str
              (unsigned)info->peer.port, (unsigned)local_port, info->server_name[0] != '\0' ? info->server_name : "-",
              info->protocol[0] != '\0' ? info->protocol : "-", (unsigned)info->version, (unsigned)info->cipher_suite,
              info->resumed ? "yes" : "no");
-    say(console, line);
+    say(server->console, line);
     struct echo_session *session = calloc(1, sizeof(*session));
     if (session == NULL) {
         tls_close(tls, flow); /* no memory for this one: keep serving the others */
         return;
     }
-    session->console = console;
+    session->server = server;
     session->flow = flow;
+    session->last_active_ns = mclock_elapsed_ns(server->clock);
+    session->next = server->sessions;
+    if (server->sessions != NULL)
+        server->sessions->prev = session;
+    server->sessions = session;
     tls_accept(tls, flow, &echo_callbacks, session);
 }
 
-int tls_echo_start(struct console *console, struct tls *tls)
+int tls_echo_start(struct console *console, struct mclock *clock, struct tls *tls)
 {
     char line[96];
     int64_t port = mirage_key_int("port");
-    if (port < 1 || port > 65535) {
-        say(console, "tls_echo: --port must be 1 to 65535\n");
+    int64_t idle_timeout_ms = mirage_key_int("idle-timeout");
+    if (port < 1 || port > 65535 || idle_timeout_ms < 1 || idle_timeout_ms > 86400000) {
+        say(console, "tls_echo: --port must be 1 to 65535, --idle-timeout 1 to 86400000 ms\n");
         return 2;
     }
-    int rc = tls_listen(tls, (uint16_t)port, echo_accept, console);
+    struct echo_server *server = calloc(1, sizeof(*server));
+    if (server == NULL) {
+        say(console, "tls_echo: no memory\n");
+        return 1;
+    }
+    *server = (struct echo_server){
+        .console = console,
+        .clock = clock,
+        .idle_timeout_ns = (uint64_t)idle_timeout_ms * 1000000u,
+    };
+    int rc = tls_listen(tls, (uint16_t)port, echo_accept, server);
     if (rc != 0) {
         snprintf(line, sizeof(line), "tls_echo: cannot listen on port %d (%d)\n", (int)port, rc);
         say(console, line);
@@ -119,7 +173,9 @@ int tls_echo_start(struct console *console, struct tls *tls)
     }
     snprintf(line, sizeof(line), "tls_echo: ready on port %d\n", (int)port);
     say(console, line);
-    rc = tls_run(tls, UINT64_MAX);
+    uint64_t wait_ns = server->idle_timeout_ns;
+    while ((rc = tls_run(tls, wait_ns)) == 0)
+        wait_ns = close_idle(tls, server);
     snprintf(line, sizeof(line), "tls_echo: the stack stopped (%d)\n", rc);
     say(console, line);
     return 1;

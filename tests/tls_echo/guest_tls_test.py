@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import json
 import re
+import socket
+import ssl
 import subprocess
 import sys
+import time
 from contextlib import ExitStack
 from typing import List
 
@@ -67,9 +70,15 @@ print(json.dumps(result))
 """
 
 
-def guest_command(abi: str) -> List[str]:
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def guest_command(abi: str, port: int) -> List[str]:
     if abi == "unix":
-        return ["examples.tls_echo/image.unix", "--port=4433"]
+        return ["examples.tls_echo/image.unix", f"--port={port}"]
     return [TENDERS[abi], "--net:tls_stack_netif=tap0", f"examples.tls_echo/image.{abi}", f"--ipv4={GUEST}/24"]
 
 
@@ -79,15 +88,16 @@ def test_the_tls_echo_example(abi: str) -> None:
     with ExitStack() as cleanup:
         prefix: List[str] = []
         address = "127.0.0.1"
+        port = free_port() if abi == "unix" else 4433
         if abi != "unix":
             namespace = cleanup.enter_context(tap_namespace(f"tls-{abi}", host_address=f"{HOST}/24"))
             prefix = ["ip", "netns", "exec", namespace]
             address = GUEST
         process, console = cleanup.enter_context(
-            running_in_background([*prefix, *guest_command(abi)], "tls_echo: ready", f"tls-echo-{abi}")
+            running_in_background([*prefix, *guest_command(abi, port)], "tls_echo: ready", f"tls-echo-{abi}")
         )
         run = subprocess.run(
-            [*prefix, sys.executable, "-c", CLIENT, address, "4433", CA], capture_output=True, text=True, timeout=120
+            [*prefix, sys.executable, "-c", CLIENT, address, str(port), CA], capture_output=True, text=True, timeout=120
         )
         with open(console) as f:
             output = f.read()
@@ -104,3 +114,18 @@ def test_the_tls_echo_example(abi: str) -> None:
         assert re.search(rf"handshake with [\d.]+:{result['garbage_port']} failed: BR_ERR_\w+", output), output
         assert re.search(r"sni=www\.example\.org alpn=http/1\.1 version=0x0303 suite=0x[0-9a-f]{4} resumed=yes", output)
         assert process.poll() is None, output
+
+
+def test_an_idle_session_is_closed() -> None:
+    port = free_port()
+    with running_in_background(
+        ["examples.tls_echo/image.unix", f"--port={port}", "--idle-timeout=400"], "tls_echo: ready", "tls-echo-idle"
+    ):
+        context = ssl.create_default_context(cafile=CA)
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as raw:
+            with context.wrap_socket(raw, server_hostname="example.org") as connection:
+                connection.sendall(b"ping\n")
+                assert connection.recv(100) == b"ping\n"
+                started = time.monotonic()
+                assert connection.recv(100) == b""  # the server's close_notify, after the idle timeout
+                assert 0.3 < time.monotonic() - started < 3
