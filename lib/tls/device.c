@@ -102,8 +102,8 @@ static void state_free(struct tls_state *state)
     for (size_t i = 0; i < state->certificate_count; i++) {
         tls_chain_free(state->certificates[i].chain, state->certificates[i].chain_len);
         tls_key_free(&state->certificates[i].key);
+        free(state->certificates[i].cache_store);
     }
-    free(state->cache_store);
     tls_anchors_free(state->anchors, state->anchor_count);
     free(state);
 }

@@ -43,6 +43,15 @@ static int certificate_load(struct tls_state *state, struct tls_certificate *cer
         tls_key_decode(spec->key_path, bytes, len, &certificate->key, why, why_size) != 0 ||
         tls_key_matches_chain(spec->key_path, certificate->chain, &certificate->key, why, why_size) != 0)
         return -1;
+    if (state->config.session_cache > 0) {
+        size_t store_size = (size_t)state->config.session_cache * TLS_CACHE_ENTRY_SIZE;
+        certificate->cache_store = malloc(store_size);
+        if (certificate->cache_store == NULL) {
+            snprintf(why, why_size, "no memory for %u cached sessions", (unsigned)state->config.session_cache);
+            return -1;
+        }
+        br_ssl_session_cache_lru_init(&certificate->cache, certificate->cache_store, store_size);
+    }
     return 0;
 }
 
@@ -74,16 +83,7 @@ int tls_server_load(struct tls_state *state, char *why, size_t why_size)
                 certificate->spec.name_count > 0 ? certificate->spec.names[0] : "any name",
                 i == 0 ? " (the default)" : "");
     }
-    if (count > 0 && state->config.session_cache > 0) {
-        size_t store_size = (size_t)state->config.session_cache * TLS_CACHE_ENTRY_SIZE;
-        state->cache_store = malloc(store_size);
-        if (state->cache_store == NULL) {
-            snprintf(why, why_size, "no memory for %u cached sessions", (unsigned)state->config.session_cache);
-            return -1;
-        }
-        br_ssl_session_cache_lru_init(&state->lru, state->cache_store, store_size);
-        tls_sni_cache_init(&state->cache, state);
-    }
+    tls_sni_cache_init(&state->cache, state);
     return 0;
 }
 
@@ -176,7 +176,7 @@ struct tls_flow *tls_flow_new(struct tls_state *state, struct stack_tcp_flow *tc
         engine = &server->eng;
         br_ssl_engine_set_suites(engine, server_suites, sizeof(server_suites) / sizeof(server_suites[0]));
         tls_sni_policy_init(&flow->u.server.policy, state, server);
-        if (state->cache_store != NULL)
+        if (state->config.session_cache > 0)
             br_ssl_server_set_cache(server, &state->cache.vtable);
     } else {
         br_ssl_client_context *client = &flow->u.client.context;

@@ -142,6 +142,15 @@ static void handshake_step(struct tls_flow *flow)
         return;
     tls_handshake_list_remove(flow);
     fill_info(flow);
+    if (flow->is_server && !tls_sni_resumption_fits(flow, flow->server_name)) {
+        /* RFC 6066 section 3: no resumption under another name. BearSSL cannot fall back to a full handshake
+         * this late, so the session ends; the client's next attempt, without that session, gets the right one. */
+        tls_log(flow->state, "handshake with %s failed: it resumed a session of %s's certificate for %s",
+                tls_peer_text(&flow->info.peer, peer, sizeof(peer)), flow->certificate->spec.chain_path,
+                flow->server_name[0] != '\0' ? flow->server_name : "no name");
+        flow->app_closed = true;
+        return;
+    }
     if (flow->is_server) {
         flow->phase = TLS_PHASE_PENDING;
         tls_server_handshake_done(flow);

@@ -1,5 +1,6 @@
 /* sni.c: the server's certificate choice by the name the client asked for (SNI): a BearSSL policy handler that
- * picks the chain and hands the rest to BearSSL's single-chain RSA or EC policy, and the session cache's wrapper. */
+ * picks the chain and hands the rest to BearSSL's single-chain RSA or EC policy, and the session cache over each
+ * certificate's own. */
 #include <stddef.h>
 #include <string.h>
 
@@ -24,8 +25,9 @@ static int policy_choose(const br_ssl_server_policy_class **context, const br_ss
     struct tls_sni_policy *policy = (struct tls_sni_policy *)(void *)context;
     struct tls_flow *flow = (struct tls_flow *)(void *)((char *)policy - offsetof(struct tls_flow, u.server.policy));
     flow->info.resumed = false; /* a full handshake after all: the cached session did not fit */
-    const struct tls_certificate *certificate =
+    struct tls_certificate *certificate =
         tls_certificate_for(policy->state, br_ssl_engine_get_server_name(&server->eng));
+    flow->certificate = certificate; /* where cache_save keeps the session */
     /* Signing only: the key signs ECDHE parameters, so every session has forward secrecy (no RSA key exchange).
      * The single-chain policy replaces this one in the context, so do_sign goes straight to it. Renegotiation is
      * off (tls_flow_create), so choose() runs once per session. */
@@ -75,28 +77,47 @@ void tls_sni_policy_init(struct tls_sni_policy *policy, struct tls_state *state,
     br_ssl_server_set_policy(server, &policy->vtable);
 }
 
-/* BearSSL looks a session up while it reads the session ID, before the extensions, so the server name is not
- * known yet: one cache serves every certificate (as a cache shared by virtual hosts does). The wrapper is there
- * to tell the session that it was resumed. */
+/* The session whose server context is `server` (a server flow's). */
+static struct tls_flow *flow_of(br_ssl_server_context *server)
+{
+    return (struct tls_flow *)(void *)((char *)server - offsetof(struct tls_flow, u.server.context));
+}
+
+/* A full handshake keeps its session in the cache of the certificate choose() took for the client's name. */
 static void cache_save(const br_ssl_session_cache_class **context, br_ssl_server_context *server,
                        const br_ssl_session_parameters *params)
 {
-    struct tls_sni_cache *cache = (struct tls_sni_cache *)(void *)context;
-    const br_ssl_session_cache_class **inner = &cache->state->lru.vtable;
-    (*inner)->save(inner, server, params);
+    (void)context;
+    struct tls_certificate *certificate = flow_of(server)->certificate;
+    if (certificate != NULL && certificate->cache_store != NULL)
+        certificate->cache.vtable->save(&certificate->cache.vtable, server, params);
 }
 
+/* BearSSL looks a session up as soon as it has read the session ID, before the extensions: the name the client
+ * asks for is not known yet. So every certificate's cache is searched, and the session notes whose it was; once
+ * the name is known the handshake is refused if that certificate does not serve it (tls_sni_resumption_fits). */
 static int cache_load(const br_ssl_session_cache_class **context, br_ssl_server_context *server,
                       br_ssl_session_parameters *params)
 {
     struct tls_sni_cache *cache = (struct tls_sni_cache *)(void *)context;
-    const br_ssl_session_cache_class **inner = &cache->state->lru.vtable;
-    int found = (*inner)->load(inner, server, params);
-    /* The server context is the session's: say in its info that it was resumed (choose() undoes it if BearSSL
-     * falls back to a full handshake). */
-    struct tls_flow *flow = (struct tls_flow *)(void *)((char *)server - offsetof(struct tls_flow, u.server.context));
-    flow->info.resumed = found != 0;
-    return found;
+    struct tls_state *state = cache->state;
+    struct tls_flow *flow = flow_of(server);
+    for (size_t i = 0; i < state->certificate_count; i++) {
+        struct tls_certificate *certificate = &state->certificates[i];
+        if (certificate->cache_store != NULL &&
+            certificate->cache.vtable->load(&certificate->cache.vtable, server, params)) {
+            /* choose() undoes both if BearSSL falls back to a full handshake. */
+            flow->certificate = certificate;
+            flow->info.resumed = true;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+bool tls_sni_resumption_fits(struct tls_flow *flow, const char *server_name)
+{
+    return !flow->info.resumed || tls_certificate_for(flow->state, server_name) == flow->certificate;
 }
 
 static const br_ssl_session_cache_class cache_class = {

@@ -95,7 +95,7 @@ const char *tls_error_name(int code, char *out, size_t out_size);
 /* --- sni.c: SNI-aware BearSSL policy and session cache (functions below) --------------------------------- */
 
 /* The policy handler that picks the chain by SNI and hands the rest to BearSSL's single-chain RSA or EC policy,
- * and the session cache wrapper that marks a session resumed. */
+ * and the session cache over the certificates' caches, which notes in the session whose certificate it resumed. */
 struct tls_sni_policy {
     const br_ssl_server_policy_class *vtable;
     struct tls_state *state;
@@ -107,12 +107,15 @@ struct tls_sni_cache {
 };
 /* --- the device state -------------------------------------------------------------------------------------- */
 
-/* A certificate the server serves: its chain, key and names. */
+/* A certificate the server serves: its chain, key and names, and the sessions made with it, so that one is resumed
+ * only under a name the certificate serves (RFC 6066 section 3). */
 struct tls_certificate {
     struct tls_certificate_spec spec;
     br_x509_certificate *chain;
     size_t chain_len;
     struct tls_private_key key;
+    br_ssl_session_cache_lru cache;
+    uint8_t *cache_store; /* NULL: no cache */
 };
 
 /* The configuration the device runs with. */
@@ -121,7 +124,7 @@ struct tls_config {
     const char *trust_anchors;     /* `tls-trust-anchors`: comma-separated kv paths of CA certificates */
     const char *alpn;              /* `tls-alpn`: protocols in the server's order of preference */
     uint32_t sessions_max;         /* `tls-sessions-max`: sessions open at once, handshaking or not */
-    uint32_t session_cache;        /* `tls-session-cache`: resumable sessions kept (0: none) */
+    uint32_t session_cache;        /* `tls-session-cache`: resumable sessions kept per certificate (0: none) */
     uint32_t handshake_timeout_ms; /* `tls-handshake-timeout` */
 };
 
@@ -150,9 +153,7 @@ struct tls_state {
     char protocols[TLS_ALPN_MAX][TLS_PROTOCOL_SIZE];
     const char *protocol_names[TLS_ALPN_MAX];
     size_t protocol_count;
-    br_ssl_session_cache_lru lru; /* resumable sessions of every certificate */
-    uint8_t *cache_store;         /* its memory; NULL: no cache */
-    struct tls_sni_cache cache;   /* the wrapper the sessions use */
+    struct tls_sni_cache cache; /* the wrapper the sessions use over the certificates' caches */
     struct tls_listener listeners[TLS_LISTENERS_MAX];
     size_t listener_count;
     struct tls_flow *handshaking; /* oldest first, so the timer looks at the head only */
@@ -167,6 +168,8 @@ struct tls_certificate *tls_certificate_for(struct tls_state *state, const char 
 
 void tls_sni_policy_init(struct tls_sni_policy *policy, struct tls_state *state, br_ssl_server_context *server);
 void tls_sni_cache_init(struct tls_sni_cache *cache, struct tls_state *state);
+/* Whether a resumed session's certificate serves `server_name` (always true of a full handshake). */
+bool tls_sni_resumption_fits(struct tls_flow *flow, const char *server_name);
 
 /* --- session.c: one TLS session over one TCP flow ------------------------------------------------------------- */
 
@@ -182,7 +185,8 @@ struct tls_flow {
     struct stack_tcp_flow *tcp;
     bool is_server;
     enum tls_phase phase;
-    struct tls_listener *listener; /* server side */
+    struct tls_listener *listener;       /* server side */
+    struct tls_certificate *certificate; /* server side: chosen by SNI, or whose session was resumed */
     struct tls_flow *next_handshaking, *prev_handshaking;
     bool on_handshake_list;
     uint64_t started_ns;

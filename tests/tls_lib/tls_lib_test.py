@@ -9,6 +9,7 @@ import os
 import queue
 import random
 import re
+import select
 import socket
 import ssl
 import subprocess
@@ -225,6 +226,18 @@ def test_session_resumption(kv: str, server: Server, tmp_path: str) -> None:
         with context.wrap_socket(raw, server_hostname="a.example.org", session=saved) as connection:
             assert connection.session_reused
             assert echo(connection, b"two\n") == b"two\n"
+    # Another name the same certificate serves may resume it; a name another certificate serves may not (RFC 6066
+    # section 3): BearSSL has resumed before it reads the name, so the session ends there, and is logged.
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as raw:
+        with context.wrap_socket(raw, server_hostname="www.a.example.org", session=saved) as connection:
+            assert connection.session_reused
+            assert echo(connection, b"three\n") == b"three\n"
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as raw:
+        port = raw.getsockname()[1]
+        with context.wrap_socket(raw, server_hostname="b.example.net", session=saved) as connection:
+            connection.sendall(b"four\n")
+            assert connection.recv(100) == b""
+    server.wait_for(rf"handshake with 127\.0\.0\.1:{port} failed: it resumed a session of a-chain\.pem's certificate")
 
 
 def served_normally(kv: str, server: Server) -> None:
@@ -513,26 +526,47 @@ def test_sessions_are_freed_at_close(kv: str, server: Server) -> None:
 
 
 def test_a_client_that_does_not_read_is_held_back_not_buffered(kv: str, server: Server) -> None:
-    # More than the kernel's socket buffers of both ends can hold (a few MiB each way on loopback).
-    payload = os.urandom(32 << 20)
+    # More than the kernel's socket buffers of both ends can hold (a few MiB each way on loopback). One thread drives
+    # the connection without blocking: an SSL object is not for two threads at once.
+    payload = os.urandom(64 << 20)
+    chunk = 1 << 16
     before = rss_kib(server.process)
     with socket.socket() as raw:
         raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 16)
         raw.settimeout(30)
         raw.connect(("127.0.0.1", server.port))
         with client_context(kv).wrap_socket(raw, server_hostname="a.example.org") as connection:
-            sender = threading.Thread(target=connection.sendall, args=(payload,))
-            sender.start()
-            time.sleep(1)
-            # The echo's way back is full (the client reads nothing), so the server stopped reading: the sender is
-            # blocked with most of the payload unsent, and the server holds no more than its buffers.
-            assert sender.is_alive()
+            connection.setblocking(False)
+            sent = 0
+
+            def send_some() -> bool:
+                nonlocal sent
+                try:
+                    sent += connection.send(payload[sent : sent + chunk])  # a retry sends the same slice
+                    return True
+                except ssl.SSLWantWriteError:
+                    return False
+
+            # Write without reading until nothing moves for a second: the echo's way back is full, so the server
+            # stopped reading, and holds no more than its buffers.
+            while sent < len(payload):
+                if not send_some() and not select.select([], [connection], [], 1.0)[1]:
+                    break
+            assert sent < len(payload) // 2, sent
             assert rss_kib(server.process) - before < 1024
             served_normally(kv, server)
             received = bytearray()
+            deadline = time.monotonic() + 60
             while len(received) < len(payload):
-                chunk = connection.recv(1 << 16)
-                assert chunk
-                received += chunk
-            sender.join(30)
+                assert time.monotonic() < deadline, (sent, len(received))
+                moved = sent < len(payload) and send_some()
+                try:
+                    data = connection.recv(1 << 16)
+                    assert data, "the server closed before echoing everything"
+                    received += data
+                    moved = True
+                except ssl.SSLWantReadError:
+                    pass
+                if not moved:
+                    select.select([connection], [connection] if sent < len(payload) else [], [], 1.0)
             assert bytes(received) == payload
