@@ -30,7 +30,8 @@ static int policy_choose(const br_ssl_server_policy_class **context, const br_ss
     flow->certificate = certificate; /* where cache_save keeps the session */
     /* Signing only: the key signs ECDHE parameters, so every session has forward secrecy (no RSA key exchange).
      * The single-chain policy replaces this one in the context, so do_sign goes straight to it. Renegotiation is
-     * off (tls_flow_create), so choose() runs once per session. */
+     * off (tls_flow_new), so choose() runs once per session. The EC issuer type matters only to ECDH key
+     * exchange, which signing-only rules out. */
     if (certificate->key.type == BR_KEYTYPE_RSA)
         br_ssl_server_set_single_rsa(policy->server, certificate->chain, certificate->chain_len, &certificate->key.rsa,
                                      BR_KEYTYPE_SIGN, br_rsa_private_get_default(), br_rsa_pkcs1_sign_get_default());
