@@ -12,10 +12,12 @@ import re
 import select
 import socket
 import ssl
+import struct
 import subprocess
 import tempfile
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Iterator, List, Optional
 
@@ -570,3 +572,64 @@ def test_a_client_that_does_not_read_is_held_back_not_buffered(kv: str, server: 
                 if not moved:
                     select.select([connection], [connection] if sent < len(payload) else [], [], 1.0)
             assert bytes(received) == payload
+
+
+def reset_on_close(connection: socket.socket) -> None:
+    """Make close() send a TCP reset (SO_LINGER with a zero timeout), as a crashing client would."""
+    connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+
+
+def misbehave(kv: str, port: int, seed: int) -> Optional[str]:
+    """One client, one of eight behaviours chosen by `seed`; returns what went wrong for a well-behaved one."""
+    rng = random.Random(seed)
+    behaviour = seed % 8
+    context = client_context(kv)
+    try:
+        raw = socket.create_connection(("127.0.0.1", port), timeout=10)
+        if behaviour == 0:  # a reset before anything
+            reset_on_close(raw)
+            raw.close()
+            return None
+        if behaviour == 1:  # part of a ClientHello, then a reset
+            hello = client_hello("a.example.org")
+            raw.sendall(hello[: rng.randrange(1, len(hello))])
+            reset_on_close(raw)
+            raw.close()
+            return None
+        connection = context.wrap_socket(raw, server_hostname=rng.choice(["a.example.org", "b.example.net"]))
+        data = os.urandom(rng.randrange(1, 200000))
+        if behaviour == 2:  # data, then a reset without reading the echo
+            connection.sendall(data)
+            reset_on_close(connection)
+        elif behaviour == 3:  # half the data, then close_notify without reading the echo
+            connection.sendall(data[: len(data) // 2 + 1])
+            connection.unwrap()
+        elif behaviour == 4:  # a forged record after some data: the server's MAC check fails
+            connection.sendall(b"before the forgery")
+            os.write(connection.fileno(), b"\x17\x03\x03\x00\x20" + os.urandom(32))
+            time.sleep(0.05)
+        elif behaviour == 5:  # data, then a TCP half-close without close_notify
+            connection.sendall(data)
+            socket.socket.shutdown(connection, socket.SHUT_WR)
+            while connection.recv(65536):
+                pass
+        else:  # well-behaved: the whole echo, then close_notify (7) or not (6)
+            if echo(connection, data) != data:
+                return f"client {seed}: the echo differs"
+            if behaviour == 7:
+                connection.unwrap()
+        connection.close()
+    except (OSError, ssl.SSLError) as error:
+        if behaviour >= 6:
+            return f"client {seed}: {error!r}"
+    return None
+
+
+def test_misbehaving_clients_in_parallel_leave_the_server_serving(kv: str) -> None:
+    with tls_server(kv, f"--certificates={CERTIFICATES}", "--sessions-max=64", "--handshake-timeout=1000") as server:
+        with ThreadPoolExecutor(max_workers=12) as pool:
+            problems = [p for p in pool.map(lambda seed: misbehave(kv, server.port, seed), range(240)) if p]
+        assert problems == []
+        server.wait_for(r"session with 127\.0\.0\.1:\d+ failed: BR_ERR_BAD_MAC")
+        server.wait_for(r"handshake with 127\.0\.0\.1:\d+ failed: TCP error -104")
+        served_normally(kv, server)
