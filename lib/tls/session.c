@@ -23,9 +23,11 @@ static void transfer(struct tls_flow *flow)
         if ((engine_state & BR_SSL_CLOSED) != 0 || flow->tcp_error != 0)
             return;
         bool moved = false;
-        if ((engine_state & BR_SSL_SENDREC) != 0) {
-            size_t len = 0;
-            unsigned char *records = br_ssl_engine_sendrec_buf(engine, &len);
+        /* Each buffer is asked for afresh: acknowledging one side can change what the other offers (the state
+         * read above may be stale), and a read of no room would look like the peer's end of stream. */
+        size_t len = 0;
+        unsigned char *records = (engine_state & BR_SSL_SENDREC) != 0 ? br_ssl_engine_sendrec_buf(engine, &len) : NULL;
+        if (records != NULL && len > 0) {
             long sent = stack_tcp_write(stack, flow->tcp, records, len);
             if (sent > 0) {
                 br_ssl_engine_sendrec_ack(engine, (size_t)sent);
@@ -35,9 +37,9 @@ static void transfer(struct tls_flow *flow)
                 return;
             }
         }
-        if ((engine_state & BR_SSL_RECVREC) != 0 && !flow->tcp_eof) {
-            size_t len = 0;
-            unsigned char *room = br_ssl_engine_recvrec_buf(engine, &len);
+        len = 0;
+        unsigned char *room = !flow->tcp_eof ? br_ssl_engine_recvrec_buf(engine, &len) : NULL;
+        if (room != NULL && len > 0) {
             long got = stack_tcp_read(stack, flow->tcp, room, len);
             if (got > 0) {
                 br_ssl_engine_recvrec_ack(engine, (size_t)got);
