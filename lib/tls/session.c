@@ -37,8 +37,14 @@ static void transfer(struct tls_flow *flow)
                 return;
             }
         }
+        /* In the handshake, our flight goes out before the peer's next records come in: BearSSL takes a record
+         * that arrives while it still holds records of ours as out of order (a client that sends all it can at
+         * once, and a TCP flow that takes our flight in parts, would otherwise fail the handshake). */
+        size_t pending = 0;
+        bool flight_pending =
+            flow->phase == TLS_PHASE_HANDSHAKE && br_ssl_engine_sendrec_buf(engine, &pending) != NULL && pending > 0;
         len = 0;
-        unsigned char *room = !flow->tcp_eof ? br_ssl_engine_recvrec_buf(engine, &len) : NULL;
+        unsigned char *room = !flow->tcp_eof && !flight_pending ? br_ssl_engine_recvrec_buf(engine, &len) : NULL;
         if (room != NULL && len > 0) {
             long got = stack_tcp_read(stack, flow->tcp, room, len);
             if (got > 0) {
