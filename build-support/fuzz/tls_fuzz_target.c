@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "lib/tls/tls_internal.h"
 
@@ -64,9 +65,29 @@ static void fake_accept(struct stack *self, struct stack_tcp_flow *flow, const s
     flow->context = context;
 }
 
+#ifdef TLS_FUZZ_SERVE
+#include <poll.h>
+#include <unistd.h>
+
+/* Whether standard input has bytes (or its end) within `timeout_ms`. */
+static bool input_ready(int timeout_ms)
+{
+    struct pollfd input = {.fd = 0, .events = POLLIN};
+    return poll(&input, 1, timeout_ms) == 1;
+}
+#endif
+
 static long fake_read(struct stack *self, struct stack_tcp_flow *flow, uint8_t *buffer, size_t capacity)
 {
     (void)self;
+#ifdef TLS_FUZZ_SERVE
+    if (flow->input == NULL) { /* serving: the client is on standard input, read without waiting */
+        if (!input_ready(0))
+            return STACK_TCP_WOULD_BLOCK;
+        ssize_t got = read(0, buffer, capacity);
+        return got < 0 ? STACK_TCP_RESET : (long)got;
+    }
+#endif
     if (flow->closes != 0)
         abort(); /* a read after close */
     if (flow->offset == flow->input_len)
@@ -86,6 +107,10 @@ static long fake_write(struct stack *self, struct stack_tcp_flow *flow, const ui
     (void)self, (void)data;
     if (flow->closes != 0 || len == 0)
         abort(); /* a write after close, or of nothing */
+#ifdef TLS_FUZZ_SERVE
+    if (flow->input == NULL) /* serving: the client reads standard output */
+        return write(1, data, len) == (ssize_t)len ? (long)len : STACK_TCP_RESET;
+#endif
     if (!flow->partial_writes)
         return (long)len;
     if (flow->writes++ % 2 == 1) {
@@ -154,17 +179,28 @@ static const char *kv_key(struct kv *self, size_t index)
 
 static const struct kv_ops kv_ops = {.get = kv_get_file, .key_at = kv_key};
 
-/* Deterministic "entropy", so that an input replays the same way. */
+/* Deterministic "entropy", restarted for each input: the server's flight is then the same every time, so a client's
+ * recorded bytes (the seeds fuzz_tls.sh records through TLS_FUZZ_SERVE) complete the handshake again. */
+static uint8_t random_next;
 static int random_counter(struct random *self, void *buf, size_t len)
 {
     (void)self;
-    static uint8_t next;
     for (size_t i = 0; i < len; i++)
-        ((uint8_t *)buf)[i] = next++;
+        ((uint8_t *)buf)[i] = random_next++;
     return 0;
 }
 
 static const struct random_ops random_ops = {.fill = random_counter};
+
+/* BearSSL puts the clock's seconds into the first octets of a hello's random: a fixed time keeps the server's flight
+ * the same from run to run too (this definition takes the C library's place in the link). */
+time_t time(time_t *out)
+{
+    time_t fixed = 1767225600; /* 2026-01-01 */
+    if (out != NULL)
+        *out = fixed;
+    return fixed;
+}
 
 static uint64_t clock_now;
 static uint64_t clock_elapsed(struct mclock *self)
@@ -187,6 +223,10 @@ static const struct pclock_ops pclock_ops = {.now_ns = wall_now};
 static int console_discard(struct console *self, const char *text, size_t len)
 {
     (void)self, (void)text, (void)len;
+#ifdef TLS_FUZZ_SERVE
+    if (fwrite(text, 1, len, stderr) != len) /* serving: the device's log goes to standard error */
+        return -1;
+#endif
     return 0;
 }
 
@@ -260,7 +300,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
         .trust_anchors = "",
         .alpn = "h2,http/1.1",
         .sessions_max = 4,
-        .session_cache = 8,
+        .session_cache = 0, /* the cache's index key would take from the first session's randomness */
         .handshake_timeout_ms = 1000,
     };
     char why[TLS_WHY_SIZE];
@@ -285,6 +325,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     };
     struct stack_tcp_peer peer = {.address = 0x0a000001, .port = 40000};
     struct tls_state *state = tls.state;
+    random_next = 0;
     listen_handler(listen_context, &stack, 443, &flow, &peer);
     /* The stack's events until the input is spent and the session over: `readable` while there are bytes or the
      * end of stream to read, `writable` when a write was refused. */
@@ -301,3 +342,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     clock_now += 2000000000u; /* inputs do not share a handshake deadline */
     return 0;
 }
+
+#ifdef TLS_FUZZ_SERVE
+/* The same server on standard input and output, one connection, for recording a client's bytes as seeds. */
+int main(void)
+{
+    LLVMFuzzerInitialize(NULL, NULL);
+    struct stack_tcp_flow flow = {.read_size = 16384};
+    struct stack_tcp_peer peer = {.address = 0x0a000001, .port = 40000};
+    random_next = 0;
+    listen_handler(listen_context, &stack, 443, &flow, &peer);
+    while (flow.closes == 0)
+        if (input_ready(100))
+            flow.callbacks->readable(flow.context, &stack, &flow);
+    return 0;
+}
+#endif
