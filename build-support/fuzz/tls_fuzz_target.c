@@ -3,7 +3,9 @@
  * whether the TCP flow takes writes only in part; the bytes go through the device's pump into BearSSL over an
  * in-memory stack, with an echo application on the sessions that complete. Whatever the bytes, the session must
  * end by the end of the input (handshake failed, truncated, or closed by the application), its TCP flow closed
- * exactly once, and no session left counted. Credentials: examples/tls_echo/credentials (RSA and EC). */
+ * exactly once, and no session left counted. Credentials: examples/tls_echo/credentials (RSA and EC). Built with
+ * -DTLS_FUZZ_SERVE it is instead a program serving one connection on standard input and output, with which
+ * fuzz_tls.sh records whole client sessions as seeds. */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
