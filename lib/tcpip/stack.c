@@ -226,14 +226,15 @@ int direct_stack_connect(struct stack *self, struct netif *netif, struct etherne
      * for them whole: a 64 KiB segment costs the host and the netif one frame instead of 44. Where the netif cannot,
      * frames stay at most mtu + 14. */
     (void)netif_receive_offload(netif);
-    if (netif->rx_frame_max < (size_t)netif->mtu + ETHERNET_HEADER_SIZE ||
-        netif->rx_frame_max > NETIF_OFFLOAD_FRAME_MAX)
+    /* A netif written before rx_frame_max existed leaves it 0: its frames are at most mtu + 14. */
+    size_t rx_frame_max = netif->rx_frame_max != 0 ? netif->rx_frame_max : (size_t)netif->mtu + ETHERNET_HEADER_SIZE;
+    if (rx_frame_max < (size_t)netif->mtu + ETHERNET_HEADER_SIZE || rx_frame_max > NETIF_OFFLOAD_FRAME_MAX)
         return -1;
     /* One state per instance, allocated when it connects: as many as the composition has. */
     struct stack_state *state = calloc(1, sizeof(*state));
     if (state == NULL)
         return -1;
-    state->rx_size = netif->rx_frame_max;
+    state->rx_size = rx_frame_max;
     state->rx = malloc(STACK_FRAME_OFFSET + state->rx_size);
     if (state->rx == NULL) {
         free(state);

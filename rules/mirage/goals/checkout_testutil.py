@@ -18,8 +18,9 @@ from pants.engine.rules import QueryRule
 from pants.testutil.rule_runner import RuleRunner
 
 BUILD_MACROS = "build-support/build_macros"
-# What resolving and building the examples needs: devices, ABIs and libraries, and the BUILD prelude's macros.
-SDK_FOLDERS = ("devices", "lib", "targets", BUILD_MACROS)
+# What resolving and building the examples needs: devices, ABIs, libraries (with the Debian archives some import)
+# and the BUILD prelude's macros.
+SDK_FOLDERS = ("devices", "lib", "targets", "3rdparty/debian", BUILD_MACROS)
 # Options every run needs (run_goal_rule sets options anew: pass these as its `global_args`).
 GLOBAL_ARGS = (f"--build-file-prelude-globs={BUILD_MACROS}/*.py",)
 
