@@ -205,6 +205,10 @@ void tcp_conn_established(struct tcp_core *core, struct tcp_conn *conn)
     conn->snd_mss = (uint16_t)(mss - (conn->ts_ok ? TCP_TIMESTAMPS_SIZE : 0));
     conn->cwnd = TCP_INITIAL_WINDOW_SEGMENTS * (uint32_t)conn->snd_mss;
     conn->ssthresh = UINT32_MAX;
+    conn->recover = conn->iss; /* RFC 6582 3.2: so that the first fast retransmit is allowed, whatever the ISS */
+    /* RFC 6298 5.7: a handshake that needed a retransmission and gave no sample starts data at 3 s. */
+    if (conn->retries > 0 && !conn->rto.has_sample)
+        tcp_rto_after_syn_timeout(&conn->rto);
     conn->state = conn->fin_queued ? TCP_FIN_WAIT_1 : TCP_ESTABLISHED;
     conn->retries = 0;
     conn->rtx_deadline = 0;
@@ -335,6 +339,7 @@ int tcp_core_connect(struct tcp_core *core, const struct stack_tcp_peer *to,
     conn->state = TCP_SYN_SENT;
     conn->wscale_ok = true; /* offered; kept only if the SYN-ACK carries them too */
     conn->ts_ok = true;
+    conn->sack_ok = true;
     conn->callbacks = callbacks;
     conn->context = context;
     conn->app_owned = true;

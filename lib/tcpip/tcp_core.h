@@ -1,5 +1,5 @@
-/* tcp_core.h: TCP without I/O (RFC 9293 with RFC 7323, 6298, 5681/6582, 5961, 6528): segments and time go in,
- * segments to send and the flow events of devices/stack.h come out. The tcp layer (tcp.c) runs it over IPv4; the
+/* tcp_core.h: TCP without I/O (RFC 9293 with RFC 7323, 6298, 5681/6582, 2018/6675, 3042, 5961, 6528): segments and time
+ * go in, segments to send and the flow events of devices/stack.h come out. The tcp layer (tcp.c) runs it over IPv4; the
  * tests and the fuzzer run it over fakes. */
 #ifndef MIRAGE_TCPIP_TCP_CORE_H
 #define MIRAGE_TCPIP_TCP_CORE_H
@@ -14,6 +14,7 @@
 #include "lib/tcpip/tcp_reass.h"
 #include "lib/tcpip/tcp_ring.h"
 #include "lib/tcpip/tcp_rto.h"
+#include "lib/tcpip/tcp_sack.h"
 
 /* Limits, fixed at init. The tables are allocated then; each connection's two buffers when it opens (a SYN that
  * finds no memory is dropped, a connect gets NO_ROOM), so memory never exceeds the tables plus
@@ -98,9 +99,10 @@ struct tcp_conn {
     bool fin_received;
     struct tcp_ring receive;
     struct tcp_reass reass;
+    struct tcp_sack_recent sack_recent; /* which of the reassembly ranges to report first */
 
-    /* Options agreed in the handshake. */
-    bool wscale_ok, ts_ok;
+    /* Options agreed in the handshake (offered until the peer's SYN says otherwise). */
+    bool wscale_ok, ts_ok, sack_ok;
     uint32_t ts_offset, ts_recent, last_ack_sent;
     uint16_t peer_mss;
 
@@ -115,9 +117,12 @@ struct tcp_conn {
     uint64_t last_unacceptable_ack_ns; /* when a bare unacceptable segment was last answered */
     bool ack_now;                      /* an ACK is owed now (a FIN, a hole, a second segment) */
 
-    /* Congestion control (RFC 5681, NewReno RFC 6582). */
+    /* Congestion control (RFC 5681, NewReno RFC 6582; with SACK, RFC 6675's recovery over the scoreboard). */
     uint32_t cwnd, ssthresh, dupacks, recover;
     bool in_recovery;
+    bool sack_recovery; /* this recovery is RFC 6675's: pipe and NextSeg, not NewReno's inflation */
+    uint32_t high_rxt;  /* the end of the highest byte retransmitted in this recovery (HighRxt + 1) */
+    struct tcp_scoreboard scoreboard;
 
     /* Events for the application, delivered after the segment or timer that caused them. */
     const struct stack_tcp_callbacks *callbacks;

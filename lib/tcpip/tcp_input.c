@@ -1,5 +1,6 @@
 /* tcp_input.c: segment arrival (RFC 9293 3.10.7) for LISTEN, SYN_SENT and the synchronized states, with PAWS
- * (RFC 7323 5), the RST/SYN/ACK checks of RFC 5961, NewReno (RFC 5681, 6582) and out-of-order reassembly. */
+ * (RFC 7323 5), the RST/SYN/ACK checks of RFC 5961, loss recovery (NewReno, RFC 5681 and 6582; with SACK, RFC 2018
+ * and 6675) and out-of-order reassembly. */
 #include "lib/tcpip/tcp_internal.h"
 #include "lib/tcpip/tcp_seq.h"
 
@@ -11,7 +12,8 @@ static struct tcp_listener *find_listener(struct tcp_core *core, uint16_t port)
     return NULL;
 }
 
-/* The options of a SYN or SYN-ACK (RFC 7323: scaling and timestamps hold only if both SYNs carry them). */
+/* The options of a SYN or SYN-ACK (RFC 7323, RFC 2018: scaling, timestamps and SACK hold only if both SYNs carry
+ * them). */
 static void take_syn_options(struct tcp_conn *conn, const struct tcp_segment *segment)
 {
     conn->peer_mss = segment->has_mss ? segment->mss : TCP_DEFAULT_MSS;
@@ -20,6 +22,7 @@ static void take_syn_options(struct tcp_conn *conn, const struct tcp_segment *se
     conn->ts_ok = conn->ts_ok && segment->has_timestamps;
     if (conn->ts_ok)
         conn->ts_recent = segment->ts_value;
+    conn->sack_ok = conn->sack_ok && segment->sack_permitted;
     conn->snd_wnd = segment->window; /* never scaled in a SYN */
     conn->max_snd_wnd = conn->snd_wnd;
     conn->snd_wl1 = segment->seq;
@@ -49,6 +52,7 @@ static void listen_input(struct tcp_core *core, struct tcp_listener *listener, u
     conn->state = TCP_SYN_RECEIVED;
     conn->wscale_ok = true;
     conn->ts_ok = true;
+    conn->sack_ok = true;
     take_syn_options(conn, segment);
     conn->irs = segment->seq;
     conn->rcv_nxt = segment->seq + 1; /* data on a SYN is not kept: the peer sends it again */
@@ -122,6 +126,7 @@ static void new_ack(struct tcp_core *core, struct tcp_conn *conn, const struct t
     uint32_t data = acked > conn->send.len ? conn->send.len : acked;
     tcp_ring_discard(&conn->send, data);
     conn->snd_una = segment->ack;
+    tcp_scoreboard_advance(&conn->scoreboard, conn->snd_una);
     if (seq_lt(conn->snd_nxt, conn->snd_una))
         conn->snd_nxt = conn->snd_una;
     if (conn->ts_ok && segment->has_timestamps && segment->ts_echo != 0) {
@@ -140,6 +145,11 @@ static void new_ack(struct tcp_core *core, struct tcp_conn *conn, const struct t
             uint32_t flight = conn->snd_max - conn->snd_una;
             conn->cwnd = conn->ssthresh < flight + mss ? conn->ssthresh : flight + mss;
             conn->in_recovery = false;
+            conn->sack_recovery = false;
+        } else if (conn->sack_recovery) {
+            /* RFC 6675: cwnd stays; the output that follows sends what pipe leaves room for. */
+            if (seq_lt(conn->high_rxt, conn->snd_una))
+                conn->high_rxt = conn->snd_una;
         } else {
             /* Partial acknowledgement: the next hole is lost too. */
             tcp_retransmit_first(core, conn);
@@ -166,25 +176,44 @@ static void new_ack(struct tcp_core *core, struct tcp_conn *conn, const struct t
     }
 }
 
+/* Fast retransmit (RFC 5681 3.2, RFC 6582 3.2): halve, and send the first unacknowledged segment again. With SACK
+ * the recovery is RFC 6675's: cwnd is ssthresh and the output sends what pipe leaves room for. */
+static void enter_recovery(struct tcp_core *core, struct tcp_conn *conn)
+{
+    uint32_t mss = conn->snd_mss;
+    uint32_t flight = conn->snd_max - conn->snd_una;
+    conn->ssthresh = flight / 2 > 2 * mss ? flight / 2 : 2 * mss;
+    conn->recover = conn->snd_max;
+    conn->in_recovery = true;
+    core->counters.fast_retransmits++;
+    /* RFC 6675 needs everything sent once (after a timeout's rewind, NewReno finishes the job). */
+    conn->sack_recovery = conn->sack_ok && conn->snd_nxt == conn->snd_max;
+    if (!conn->sack_recovery) {
+        tcp_retransmit_first(core, conn);
+        conn->cwnd = conn->ssthresh + 3 * mss;
+        return;
+    }
+    core->counters.sack_recoveries++;
+    conn->cwnd = conn->ssthresh;
+    conn->high_rxt = conn->snd_una;
+    /* RFC 6675 5 (4.2): the first segment, as far as the first SACKed byte. */
+    uint32_t seq = conn->snd_una, len = mss;
+    (void)tcp_scoreboard_next_hole(&conn->scoreboard, conn->snd_una, conn->snd_una, mss, true, &seq, &len);
+    (void)tcp_send_again(core, conn, seq, len);
+}
+
 /* RFC 5681 2: an ACK that repeats snd_una with nothing else new; the third starts fast retransmit. */
 static void duplicate_ack(struct tcp_core *core, struct tcp_conn *conn)
 {
-    uint32_t mss = conn->snd_mss;
     conn->dupacks++;
     if (conn->in_recovery) {
-        conn->cwnd += mss;
+        if (!conn->sack_recovery)
+            conn->cwnd += conn->snd_mss; /* NewReno's inflation; pipe counts for RFC 6675 */
         return;
     }
     /* RFC 6582 4.1: not again for losses from before the last recovery's retransmissions. */
-    if (conn->dupacks == 3 && seq_gt(conn->snd_una, conn->recover - 1)) {
-        uint32_t flight = conn->snd_max - conn->snd_una;
-        conn->ssthresh = flight / 2 > 2 * mss ? flight / 2 : 2 * mss;
-        conn->recover = conn->snd_max;
-        conn->in_recovery = true;
-        core->counters.fast_retransmits++;
-        tcp_retransmit_first(core, conn);
-        conn->cwnd = conn->ssthresh + 3 * mss;
-    }
+    if (conn->dupacks == TCP_SACK_DUPTHRESH && seq_geq(conn->snd_una, conn->recover))
+        enter_recovery(core, conn);
 }
 
 /* Returns false when the segment must go no further. */
@@ -229,6 +258,9 @@ static bool process_ack(struct tcp_core *core, struct tcp_conn *conn, const stru
         return false;
     }
     uint32_t window = (uint32_t)segment->window << conn->snd_wscale;
+    if (conn->sack_ok && segment->sack_count > 0)
+        (void)tcp_scoreboard_update(&conn->scoreboard, segment->sack, segment->sack_count, conn->snd_una,
+                                    conn->snd_max);
     uint32_t fin_seq = tcp_fin_seq(conn);
     bool fin_was_outstanding = conn->fin_queued && seq_gt(conn->snd_max, fin_seq);
     if (seq_gt(segment->ack, conn->snd_una)) {
@@ -239,6 +271,11 @@ static bool process_ack(struct tcp_core *core, struct tcp_conn *conn, const stru
                conn->snd_max != conn->snd_una) {
         duplicate_ack(core, conn);
     }
+    /* RFC 6675 5: also enough SACKed above SND.UNA to deem it lost starts a recovery, whatever the ACK's window. */
+    if (conn->sack_ok && !conn->in_recovery && conn->snd_una != conn->snd_max &&
+        seq_geq(conn->snd_una, conn->recover) && conn->snd_nxt == conn->snd_max &&
+        tcp_scoreboard_is_lost(&conn->scoreboard, conn->snd_una, conn->snd_mss))
+        enter_recovery(core, conn);
     /* The send window, from the newest segment only (RFC 9293 3.10.7.4, SND.WL1/WL2). */
     if (seq_lt(conn->snd_wl1, segment->seq) ||
         (conn->snd_wl1 == segment->seq && seq_leq(conn->snd_wl2, segment->ack))) {
@@ -287,8 +324,11 @@ static void take_payload(struct tcp_core *core, struct tcp_conn *conn, uint32_t 
     } else {
         tcp_ring_place(&conn->receive, seq - conn->rcv_nxt, data, len);
         core->counters.out_of_order++;
+        tcp_sack_note_arrival(&conn->sack_recent, &conn->reass, seq);
     }
-    conn->ack_now = true; /* the duplicate ACK that drives the sender's fast retransmit */
+    /* The duplicate ACK that drives the sender's fast retransmit, with the SACK blocks: bare and at once, as one
+     * carried by data would not count as a duplicate (RFC 5681 4.2). */
+    tcp_send_ack(core, conn);
 }
 
 static void process_fin(struct tcp_core *core, struct tcp_conn *conn, bool fin_acked)

@@ -52,6 +52,9 @@ void tcp_send_challenge_ack(struct tcp_core *core, struct tcp_conn *conn);
 int tcp_send_syn(struct tcp_core *core, struct tcp_conn *conn);
 /* One segment from snd_una again (fast retransmit, NewReno's partial ACKs) without moving snd_nxt. */
 void tcp_retransmit_first(struct tcp_core *core, struct tcp_conn *conn);
+/* Up to `len` bytes from `seq` (below SND.MAX) again, with the FIN if they end where it was sent, without moving
+ * snd_nxt; in a SACK recovery HighRxt follows. Returns false when nothing went. */
+bool tcp_send_again(struct tcp_core *core, struct tcp_conn *conn, uint32_t seq, uint32_t len);
 /* A zero-window probe: an ACK below the window, which the peer must answer with its window. */
 void tcp_send_window_probe(struct tcp_core *core, struct tcp_conn *conn);
 /* Abort: RST from the connection's next sequence number. */

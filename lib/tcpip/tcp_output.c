@@ -1,5 +1,6 @@
 /* tcp_output.c: building segments in the transmit buffer below and deciding what to send: data within the peer's
- * and the congestion windows, the FIN after the queued bytes, ACKs, probes and resets. */
+ * and the congestion windows (RFC 3042's limited transmit, RFC 6675's pipe and NextSeg in a SACK recovery), the FIN
+ * after the queued bytes, ACKs with SACK blocks, probes and resets. */
 #include <string.h>
 
 #include "lib/tcpip/tcp_internal.h"
@@ -44,8 +45,19 @@ static long send_segment(struct tcp_core *core, struct tcp_conn *conn, uint32_t 
         header.mss = core->limits.mss;
         header.has_wscale = conn->wscale_ok;
         header.wscale = conn->rcv_wscale;
+        header.has_sack_permitted = conn->sack_ok;
     } else {
         header.window = window_field(conn);
+    }
+    if (conn->sack_ok && !syn && (flags & (TCP_FLAG_ACK | TCP_FLAG_RST)) == TCP_FLAG_ACK && conn->reass.count > 0) {
+        /* RFC 2018 4: every ACK while out-of-order bytes wait reports them, in the options room the segment has
+         * left: 3 blocks beside timestamps, fewer on a data segment, whose payload and options fit one MSS. */
+        uint32_t room = payload_len < conn->snd_mss ? conn->snd_mss - payload_len : 0;
+        uint32_t fits = room >= 12 ? (room - 4) / 8 : 0;
+        uint32_t most = conn->ts_ok ? TCP_SACK_BLOCKS_MAX - 1 : TCP_SACK_BLOCKS_MAX;
+        if (payload_len > 0 && fits < most)
+            most = fits;
+        header.sack_count = (uint8_t)tcp_sack_blocks(&conn->sack_recent, &conn->reass, header.sack, most);
     }
     if (header.has_timestamps) {
         header.ts_value = tcp_ts_now(core, conn);
@@ -98,44 +110,134 @@ static bool may_send_data(enum tcp_state state)
            state == TCP_LAST_ACK;
 }
 
+/* Count a retransmission of [seq, seq + len + fin) and keep Karn's rule: its acknowledgement times nothing. */
+static void note_retransmission(struct tcp_core *core, struct tcp_conn *conn, uint32_t seq, uint32_t span)
+{
+    if (conn->rtt_timing && seq_leq(seq, conn->rtt_seq) && seq_lt(conn->rtt_seq, seq + span))
+        conn->rtt_timing = false;
+    core->counters.retransmits++;
+}
+
+/* The next segment from SND.NXT, at most `limit` bytes (the windows' room); returns false when nothing went. */
+static bool send_next(struct tcp_core *core, struct tcp_conn *conn, uint32_t limit)
+{
+    if (conn->sack_ok && seq_lt(conn->snd_nxt, conn->snd_max)) {
+        /* Sending again after a timeout: what the peer reported since is not sent twice. */
+        uint32_t unsacked = UINT32_MAX;
+        uint32_t next = tcp_scoreboard_skip(&conn->scoreboard, conn->snd_nxt, &unsacked);
+        if (next != conn->snd_nxt) {
+            /* The skipped bytes still count against the windows, which are measured from SND.UNA. */
+            uint32_t skipped = next - conn->snd_nxt;
+            conn->snd_nxt = next;
+            limit = limit > skipped ? limit - skipped : 0;
+        }
+        if (unsacked < limit)
+            limit = unsacked;
+    }
+    uint32_t offset = conn->snd_nxt - conn->snd_una;
+    uint32_t queued = conn->send.len;
+    uint32_t available = offset < queued ? queued - offset : 0;
+    uint32_t len = available < limit ? available : limit;
+    if (len > conn->snd_mss)
+        len = conn->snd_mss;
+    /* Sender-side silly window avoidance (RFC 9293 3.8.6.2.1): a piece of new data smaller than a segment goes only
+     * if it is all we have, or nothing is in flight. (Old data goes as the holes SACK left: they are what they are.) */
+    if (len < conn->snd_mss && len < available && offset > 0 && conn->snd_nxt == conn->snd_max)
+        len = 0;
+    bool fin = conn->fin_queued && offset + len == queued && seq_leq(conn->snd_nxt + len, tcp_fin_seq(conn));
+    if (len == 0 && !fin)
+        return false;
+    uint8_t flags = TCP_FLAG_ACK | (fin ? TCP_FLAG_FIN : 0) | (len > 0 && len == available ? TCP_FLAG_PSH : 0);
+    long rc = send_segment(core, conn, conn->snd_nxt, flags, offset, len);
+    if (rc < 0)
+        return false;
+    if ((uint32_t)rc < len) { /* the buffer below was smaller: the FIN waits for the next segment */
+        len = (uint32_t)rc;
+        fin = false;
+    }
+    if (conn->snd_nxt == conn->snd_max && !conn->rtt_timing) {
+        conn->rtt_timing = true;
+        conn->rtt_seq = conn->snd_nxt;
+        conn->rtt_start_ns = tcp_now(core);
+    }
+    if (seq_lt(conn->snd_nxt, conn->snd_max))
+        core->counters.retransmits++;
+    conn->snd_nxt += len + (fin ? 1 : 0);
+    conn->snd_max = seq_max(conn->snd_max, conn->snd_nxt);
+    arm_retransmit(core, conn);
+    return true;
+}
+
+bool tcp_send_again(struct tcp_core *core, struct tcp_conn *conn, uint32_t seq, uint32_t len)
+{
+    uint32_t offset = seq - conn->snd_una;
+    uint32_t data = offset < conn->send.len ? conn->send.len - offset : 0;
+    if (len > data)
+        len = data;
+    /* The FIN goes again with the last bytes (or alone) if it was sent. */
+    bool fin = conn->fin_queued && offset + len == conn->send.len && seq_gt(conn->snd_max, tcp_fin_seq(conn));
+    if (len == 0 && !fin)
+        return false;
+    note_retransmission(core, conn, seq, len + fin);
+    long rc = send_segment(core, conn, seq, TCP_FLAG_ACK | (fin ? TCP_FLAG_FIN : 0), offset, len);
+    arm_retransmit(core, conn);
+    if (rc < 0)
+        return false;
+    if ((uint32_t)rc < len)
+        fin = false;
+    if (conn->sack_recovery)
+        conn->high_rxt = seq_max(conn->high_rxt, seq + (uint32_t)rc + fin);
+    return true;
+}
+
+/* RFC 6675 5 (C): while cwnd - pipe leaves a segment's room, the lost holes first (NextSeg rule 1), then new data
+ * (rule 2), then holes not yet deemed lost (rule 3). Returns whether anything was sent. */
+static bool sack_recovery_output(struct tcp_core *core, struct tcp_conn *conn)
+{
+    bool sent = false;
+    uint32_t mss = conn->snd_mss;
+    /* Bounded: each round sends a segment or stops, and the window holds a bounded number of segments. */
+    for (uint32_t round = 0; round < 1024; round++) {
+        uint32_t pipe = tcp_scoreboard_pipe(&conn->scoreboard, conn->snd_una, conn->snd_max, conn->high_rxt, mss);
+        if (conn->cwnd < pipe || conn->cwnd - pipe < mss)
+            break;
+        uint32_t seq = 0, len = 0;
+        bool progress;
+        if (tcp_scoreboard_next_hole(&conn->scoreboard, conn->snd_una, conn->high_rxt, mss, false, &seq, &len)) {
+            progress = tcp_send_again(core, conn, seq, len);
+        } else {
+            uint32_t offset = conn->snd_nxt - conn->snd_una;
+            uint32_t room = conn->snd_wnd > offset ? conn->snd_wnd - offset : 0;
+            progress = send_next(core, conn, room < mss ? room : mss);
+            if (!progress &&
+                tcp_scoreboard_next_hole(&conn->scoreboard, conn->snd_una, conn->high_rxt, mss, true, &seq, &len))
+                progress = tcp_send_again(core, conn, seq, len);
+        }
+        if (!progress)
+            break;
+        sent = true;
+    }
+    return sent;
+}
+
 void tcp_output(struct tcp_core *core, struct tcp_conn *conn)
 {
     bool sent = false;
-    while (may_send_data(conn->state)) {
-        uint32_t offset = conn->snd_nxt - conn->snd_una;
-        uint32_t queued = conn->send.len;
-        uint32_t available = offset < queued ? queued - offset : 0;
-        uint32_t window = conn->snd_wnd < conn->cwnd ? conn->snd_wnd : conn->cwnd;
-        uint32_t usable = window > offset ? window - offset : 0;
-        uint32_t len = available < usable ? available : usable;
-        if (len > conn->snd_mss)
-            len = conn->snd_mss;
-        /* Sender-side silly window avoidance (RFC 9293 3.8.6.2.1): a piece smaller than a segment goes only if it
-         * is all we have, or nothing is in flight. */
-        if (len < conn->snd_mss && len < available && offset > 0)
-            len = 0;
-        bool fin = conn->fin_queued && offset + len == queued && seq_leq(conn->snd_nxt + len, tcp_fin_seq(conn));
-        if (len == 0 && !fin)
-            break;
-        uint8_t flags = TCP_FLAG_ACK | (fin ? TCP_FLAG_FIN : 0) | (len > 0 && len == available ? TCP_FLAG_PSH : 0);
-        long rc = send_segment(core, conn, conn->snd_nxt, flags, offset, len);
-        if (rc < 0)
-            break;
-        if ((uint32_t)rc < len) { /* the buffer below was smaller: the FIN waits for the next segment */
-            len = (uint32_t)rc;
-            fin = false;
+    if (may_send_data(conn->state) && conn->in_recovery && conn->sack_recovery) {
+        sent = sack_recovery_output(core, conn);
+    } else {
+        while (may_send_data(conn->state)) {
+            uint32_t offset = conn->snd_nxt - conn->snd_una;
+            uint32_t cwnd = conn->cwnd;
+            /* RFC 3042: the first two duplicate ACKs each let one new segment go beyond cwnd. */
+            if (!conn->in_recovery && conn->dupacks > 0 && conn->dupacks < TCP_SACK_DUPTHRESH &&
+                conn->snd_nxt == conn->snd_max)
+                cwnd += conn->dupacks * (uint32_t)conn->snd_mss;
+            uint32_t window = conn->snd_wnd < cwnd ? conn->snd_wnd : cwnd;
+            if (!send_next(core, conn, window > offset ? window - offset : 0))
+                break;
+            sent = true;
         }
-        if (conn->snd_nxt == conn->snd_max && !conn->rtt_timing) {
-            conn->rtt_timing = true;
-            conn->rtt_seq = conn->snd_nxt;
-            conn->rtt_start_ns = tcp_now(core);
-        }
-        if (seq_lt(conn->snd_nxt, conn->snd_max))
-            core->counters.retransmits++;
-        conn->snd_nxt += len + (fin ? 1 : 0);
-        conn->snd_max = seq_max(conn->snd_max, conn->snd_nxt);
-        arm_retransmit(core, conn);
-        sent = true;
     }
     if (!sent && conn->ack_now && conn->state != TCP_CLOSED && conn->state != TCP_SYN_SENT)
         tcp_send_ack(core, conn);
@@ -146,6 +248,11 @@ void tcp_output(struct tcp_core *core, struct tcp_conn *conn)
         conn->rtx_deadline = 0;
         tcp_arm(core, &conn->persist_deadline, tcp_rto_current(&conn->rto));
     }
+    /* Whatever stopped the sending (the windows, the layer below), sent bytes not yet acknowledged always have a
+     * timer: else nothing would ever send them again (RFC 6298 5.1). */
+    if (may_send_data(conn->state) && conn->snd_max != conn->snd_una && conn->rtx_deadline == 0 &&
+        conn->persist_deadline == 0)
+        arm_retransmit(core, conn);
 }
 
 void tcp_send_ack(struct tcp_core *core, struct tcp_conn *conn)
@@ -182,16 +289,7 @@ int tcp_send_syn(struct tcp_core *core, struct tcp_conn *conn)
 
 void tcp_retransmit_first(struct tcp_core *core, struct tcp_conn *conn)
 {
-    uint32_t len = conn->send.len < conn->snd_mss ? conn->send.len : conn->snd_mss;
-    bool fin = conn->fin_queued && len == conn->send.len && seq_gt(conn->snd_max, tcp_fin_seq(conn));
-    if (len == 0 && !fin)
-        return;
-    /* Karn: an acknowledgement of this range no longer times the original transmission. */
-    if (conn->rtt_timing && seq_leq(conn->snd_una, conn->rtt_seq) && seq_lt(conn->rtt_seq, conn->snd_una + len + fin))
-        conn->rtt_timing = false;
-    core->counters.retransmits++;
-    (void)send_segment(core, conn, conn->snd_una, TCP_FLAG_ACK | (fin ? TCP_FLAG_FIN : 0), 0, len);
-    arm_retransmit(core, conn);
+    (void)tcp_send_again(core, conn, conn->snd_una, conn->snd_mss);
 }
 
 void tcp_send_window_probe(struct tcp_core *core, struct tcp_conn *conn)

@@ -43,6 +43,12 @@ void tcp_rto_reset_backoff(struct tcp_rto *rto)
     rto->backoff = 0;
 }
 
+void tcp_rto_after_syn_timeout(struct tcp_rto *rto)
+{
+    rto->base_ns = clamp(rto, TCP_RTO_AFTER_SYN_TIMEOUT_NS);
+    rto->backoff = 0;
+}
+
 uint64_t tcp_rto_current(const struct tcp_rto *rto)
 {
     uint64_t value = rto->base_ns;

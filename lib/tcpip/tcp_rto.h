@@ -5,8 +5,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define TCP_RTO_INITIAL_NS UINT64_C(1000000000)  /* RFC 6298 2.1 */
-#define TCP_RTO_MAX_NS UINT64_C(60000000000)     /* RFC 6298 2.5: an upper bound of at least 60 s */
+#define TCP_RTO_INITIAL_NS UINT64_C(1000000000)           /* RFC 6298 2.1 */
+#define TCP_RTO_AFTER_SYN_TIMEOUT_NS UINT64_C(3000000000) /* RFC 6298 5.7 */
+#define TCP_RTO_MAX_NS UINT64_C(60000000000)              /* RFC 6298 2.5: an upper bound of at least 60 s */
 #define TCP_RTO_GRANULARITY_NS UINT64_C(1000000) /* G: the clock is read in nanoseconds, but samples come in ms */
 
 struct tcp_rto {
@@ -30,6 +31,9 @@ void tcp_rto_backoff(struct tcp_rto *rto);
 /* New data was acknowledged: the backoff ends even without a sample (RFC 6298 5.7 keeps it, Linux and the
  * RFC's note on Karn's algorithm reset it once an ACK for new data arrives). */
 void tcp_rto_reset_backoff(struct tcp_rto *rto);
+
+/* RFC 6298 5.7: the SYN or SYN-ACK was retransmitted and no RTT was measured: data starts with RTO = 3 s. */
+void tcp_rto_after_syn_timeout(struct tcp_rto *rto);
 
 /* The timeout to arm now. */
 uint64_t tcp_rto_current(const struct tcp_rto *rto);

@@ -17,6 +17,7 @@ static void retransmission_timeout(struct tcp_core *core, struct tcp_conn *conn)
             tcp_conn_fail(core, conn, STACK_TCP_TIMED_OUT);
         return;
     }
+    core->counters.timeouts++;
     tcp_rto_backoff(&conn->rto);
     conn->rtt_timing = false; /* Karn: nothing sent before now may be timed */
     if (conn->state == TCP_SYN_SENT || conn->state == TCP_SYN_RECEIVED) {
@@ -31,9 +32,15 @@ static void retransmission_timeout(struct tcp_core *core, struct tcp_conn *conn)
     conn->cwnd = mss;
     conn->in_recovery = false;
     conn->dupacks = 0;
-    conn->recover = conn->snd_max; /* RFC 6582 4.1: no fast retransmit for what was already in flight */
+    conn->recover = conn->snd_max; /* RFC 6582 4.1, RFC 6675 5.1: no new recovery for what was in flight */
+    conn->sack_recovery = false;
+    /* RFC 2018 5: the receiver may have reneged; only what it reports from now on is skipped. */
+    tcp_scoreboard_clear(&conn->scoreboard);
     conn->snd_nxt = conn->snd_una;
     tcp_output(core, conn); /* counts each segment it sends again */
+    /* RFC 6298 5.6: the timer runs again even if nothing could go now (a full queue below): never a stall. */
+    if (conn->rtx_deadline == 0 && conn->persist_deadline == 0 && conn->snd_una != conn->snd_max)
+        tcp_arm(core, &conn->rtx_deadline, tcp_rto_current(&conn->rto));
 }
 
 static void persist_timeout(struct tcp_core *core, struct tcp_conn *conn)

@@ -9,8 +9,12 @@ enum {
     OPTION_NOP = 1,
     OPTION_MSS = 2,
     OPTION_WSCALE = 3,
+    OPTION_SACK_PERMITTED = 4,
+    OPTION_SACK = 5,
     OPTION_TIMESTAMPS = 8,
     OPTION_MSS_LEN = 4,
+    OPTION_SACK_PERMITTED_LEN = 2,
+    OPTION_SACK_BLOCK_LEN = 8,
     OPTION_WSCALE_LEN = 3,
     OPTION_TIMESTAMPS_LEN = 10,
 };
@@ -64,6 +68,24 @@ static int parse_options(const uint8_t *options, size_t len, struct tcp_segment 
             out->ts_value = wire_get32(value);
             out->ts_echo = wire_get32(value + 4);
             break;
+        case OPTION_SACK_PERMITTED:
+            /* A wrong length is not an offer; the rest of the segment stands (as Linux reads it). */
+            out->sack_permitted = option_len == OPTION_SACK_PERMITTED_LEN;
+            break;
+        case OPTION_SACK: {
+            /* Only the first SACK option counts, and only whole blocks: a malformed one is ignored, never
+             * half-read, as it only advises the sender. */
+            uint32_t blocks = (uint32_t)(option_len - 2) / OPTION_SACK_BLOCK_LEN;
+            bool whole = option_len > 2 && (option_len - 2) % OPTION_SACK_BLOCK_LEN == 0;
+            if (out->sack_count == 0 && whole && blocks <= TCP_SACK_BLOCKS_MAX) {
+                for (uint32_t i = 0; i < blocks; i++) {
+                    out->sack[i].start = wire_get32(value + i * OPTION_SACK_BLOCK_LEN);
+                    out->sack[i].end = wire_get32(value + i * OPTION_SACK_BLOCK_LEN + 4);
+                }
+                out->sack_count = (uint8_t)blocks;
+            }
+            break;
+        }
         default:
             break;
         }
@@ -121,7 +143,11 @@ size_t tcp_header_size(const struct tcp_header_out *header)
     if (header->has_wscale)
         size += 4; /* NOP, then the 3-byte option */
     if (header->has_timestamps)
-        size += 12; /* NOP, NOP, then the 10-byte option */
+        size += 12; /* NOP, NOP (or SACK-permitted), then the 10-byte option */
+    if (header->has_sack_permitted && !header->has_timestamps)
+        size += 4; /* NOP, NOP, then the 2-byte option */
+    if (header->sack_count > 0)
+        size += 4 + (size_t)header->sack_count * OPTION_SACK_BLOCK_LEN; /* NOP, NOP, kind, length, blocks */
     return size;
 }
 
@@ -152,13 +178,37 @@ size_t tcp_segment_write(uint8_t *buffer, const struct tcp_header_out *header, s
         option[3] = header->wscale;
         option += 4;
     }
+    if (header->has_sack_permitted) {
+        /* In the two NOPs before the timestamps (Linux's layout), else padded on its own. */
+        uint8_t *at = header->has_timestamps ? option : option + 2;
+        if (!header->has_timestamps) {
+            option[0] = OPTION_NOP;
+            option[1] = OPTION_NOP;
+            option += 4;
+        }
+        at[0] = OPTION_SACK_PERMITTED;
+        at[1] = OPTION_SACK_PERMITTED_LEN;
+    }
     if (header->has_timestamps) {
-        option[0] = OPTION_NOP;
-        option[1] = OPTION_NOP;
+        if (!header->has_sack_permitted) {
+            option[0] = OPTION_NOP;
+            option[1] = OPTION_NOP;
+        }
         option[2] = OPTION_TIMESTAMPS;
         option[3] = OPTION_TIMESTAMPS_LEN;
         wire_put32(option + 4, header->ts_value);
         wire_put32(option + 8, header->ts_echo);
+        option += 12;
+    }
+    if (header->sack_count > 0) {
+        option[0] = OPTION_NOP;
+        option[1] = OPTION_NOP;
+        option[2] = OPTION_SACK;
+        option[3] = (uint8_t)(2 + header->sack_count * OPTION_SACK_BLOCK_LEN);
+        for (uint32_t i = 0; i < header->sack_count; i++) {
+            wire_put32(option + 4 + i * OPTION_SACK_BLOCK_LEN, header->sack[i].start);
+            wire_put32(option + 8 + i * OPTION_SACK_BLOCK_LEN, header->sack[i].end);
+        }
     }
     size_t len = header_len + payload_len;
     wire_put16(buffer + 16, checksum_finish(checksum_add(pseudo_header_sum(source, destination, len), buffer, len)));

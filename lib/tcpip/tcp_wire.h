@@ -17,7 +17,14 @@
 #define TCP_FLAG_ACK 0x10
 #define TCP_FLAG_URG 0x20
 
-#define TCP_WSCALE_MAX 14 /* RFC 7323 2.3: larger shifts are taken as 14 */
+#define TCP_WSCALE_MAX 14     /* RFC 7323 2.3: larger shifts are taken as 14 */
+#define TCP_SACK_BLOCKS_MAX 4 /* RFC 2018 3: 40 bytes of options hold 4 blocks (3 beside timestamps) */
+
+/* One SACK block (RFC 2018 3): the sequence numbers [start, end) received, as on the wire (unchecked). */
+struct tcp_sack_block {
+    uint32_t start;
+    uint32_t end;
+};
 
 enum tcp_parse_error {
     TCP_PARSE_OK = 0,
@@ -45,6 +52,9 @@ struct tcp_segment {
     bool has_timestamps;
     uint32_t ts_value;
     uint32_t ts_echo;
+    bool sack_permitted; /* RFC 2018 2: a SYN's offer */
+    uint8_t sack_count;  /* blocks of the first well-formed SACK option; a malformed one is ignored (count 0) */
+    struct tcp_sack_block sack[TCP_SACK_BLOCKS_MAX];
     const uint8_t *payload;
     size_t payload_len;
 };
@@ -80,6 +90,9 @@ struct tcp_header_out {
     bool has_timestamps;
     uint32_t ts_value;
     uint32_t ts_echo;
+    bool has_sack_permitted;
+    uint8_t sack_count; /* at most TCP_SACK_BLOCKS_MAX, and 3 beside timestamps (the caller keeps to it) */
+    struct tcp_sack_block sack[TCP_SACK_BLOCKS_MAX];
 };
 
 /* The header size `header` needs, options included (a multiple of 4, at most TCP_HEADER_MAX). */

@@ -141,6 +141,14 @@ static void check_invariants(struct fuzz *f)
         if (seq_gt(c->snd_max, c->snd_una + c->send.len + 1) && c->state != TCP_SYN_SENT &&
             c->state != TCP_SYN_RECEIVED)
             fail(f, "bytes in flight that the send queue does not hold");
+        if (c->scoreboard.count > TCP_SACK_SCOREBOARD_MAX)
+            fail(f, "too many scoreboard ranges");
+        for (uint32_t k = 0; k < c->scoreboard.count; k++) {
+            const struct tcp_sack_block *range = &c->scoreboard.ranges[k];
+            if (!seq_lt(range->start, range->end) || seq_lt(range->start, c->snd_una) ||
+                seq_gt(range->end, c->snd_max) || (k > 0 && !seq_gt(range->start, c->scoreboard.ranges[k - 1].end)))
+                fail(f, "a scoreboard range outside SND.UNA..SND.MAX, empty, or out of order");
+        }
         if (c->app_owned && flow_index(f, c) < 0)
             fail(f, "a connection owned by an application that lost it");
     }
@@ -171,11 +179,19 @@ static bool take(struct reader *r, size_t n, const uint8_t **out)
     return true;
 }
 
-static void crafted_segment(struct fuzz *f, uint8_t op, struct reader *r)
+static void crafted_segment(struct fuzz *f, uint8_t op, struct reader *r, bool with_sack)
 {
-    const uint8_t *fields, *payload;
+    const uint8_t *fields, *payload, *sack = NULL, *blocks = NULL;
     if (!take(r, 9, &fields))
         return;
+    uint8_t block_count = 0;
+    if (with_sack) {
+        if (!take(r, 1, &sack))
+            return;
+        block_count = sack[0] & 7;
+        if (!take(r, (size_t)block_count * 4, &blocks))
+            return;
+    }
     size_t payload_len = fields[8];
     if (!take(r, payload_len, &payload))
         return;
@@ -207,6 +223,15 @@ static void crafted_segment(struct fuzz *f, uint8_t op, struct reader *r)
         .ts_value = f->ts_clock += (fields[7] & 8) != 0 ? 0 : 1,
         .ts_echo = conn != NULL ? conn->ts_recent + 1 : 0,
     };
+    if (sack != NULL) {
+        header.has_sack_permitted = (sack[0] & 8) != 0;
+        uint32_t una = conn != NULL ? conn->snd_una : 0;
+        for (uint8_t i = 0; i < block_count && i < TCP_SACK_BLOCKS_MAX - 1; i++) {
+            header.sack[i].start = una + (uint32_t)(int32_t)(int16_t)wire_get16(blocks + 4 * i);
+            header.sack[i].end = una + (uint32_t)(int32_t)(int16_t)wire_get16(blocks + 4 * i + 2);
+            header.sack_count = (uint8_t)(i + 1);
+        }
+    }
     uint8_t bytes[FUZZ_SEGMENT_MAX];
     size_t header_len = tcp_header_size(&header);
     memcpy(bytes + header_len, payload, payload_len);
@@ -305,7 +330,10 @@ bool tcp_fuzz_run(const uint8_t *data, size_t len, char *why, size_t why_size)
             raw_segment(&f, op[0], &r);
             break;
         case 1:
-            crafted_segment(&f, op[0], &r);
+            crafted_segment(&f, op[0], &r, false);
+            break;
+        case 4:
+            crafted_segment(&f, op[0], &r, true);
             break;
         case 2: {
             const uint8_t *ms;

@@ -11,6 +11,8 @@
  *   op & 7 == 2  time passes: 2-byte count of milliseconds; timers run.
  *   op & 7 == 3  the application acts on flow (op >> 3 & 7): an action byte (read, write, shutdown, close,
  *                connect) and its size byte.
+ *   op & 7 == 4  a crafted segment as for 1, then a SACK byte: bit 3 offers SACK-permitted, bits 0-2 a count of
+ *                blocks (at most 3 are written, beside timestamps), each a 2-byte start and end offset from SND.UNA.
  *   other        ignored.
  * Afterwards every flow is closed and simulated time runs until every connection is gone. */
 #ifndef MIRAGE_TCPIP_TESTS_TCP_FUZZ_INPUT_H

@@ -15,6 +15,7 @@
 #include "lib/tcpip/tcp_reass.h"
 #include "lib/tcpip/tcp_ring.h"
 #include "lib/tcpip/tcp_rto.h"
+#include "lib/tcpip/tcp_sack.h"
 #include "lib/tcpip/tcp_seq.h"
 #include "lib/tcpip/tcp_wire.h"
 #include "lib/tcpip/tests/tcp_fuzz_input.h"
@@ -892,8 +893,8 @@ struct scripted {
     uint32_t peer_seq, our_seq; /* the peer's next sequence number; the core's ISS + 1 */
 };
 
-/* The scripted peer (port 5000) opens a connection to the core's listener on 80. */
-static bool scripted_open(struct scripted *s, const struct tcp_limits *limits, bool timestamps)
+/* The scripted peer (port 5000) opens a connection to the core's listener on 80, offering SACK if `sack`. */
+static bool scripted_open_offering(struct scripted *s, const struct tcp_limits *limits, bool timestamps, bool sack)
 {
     sim_init(&s->sim, limits, true);
     app_init(&s->server, &s->sim.endpoints[0].core, 10000);
@@ -907,7 +908,8 @@ static bool scripted_open(struct scripted *s, const struct tcp_limits *limits, b
                                  .has_mss = true,
                                  .mss = 1000,
                                  .has_timestamps = timestamps,
-                                 .ts_value = 1};
+                                 .ts_value = 1,
+                                 .has_sack_permitted = sack};
     sim_raw_send(&s->sim, &syn, NULL, 0);
     struct tcp_segment answer;
     if (!sim_inbox_segment(&s->sim, 0, &answer) || answer.flags != (TCP_FLAG_SYN | TCP_FLAG_ACK) ||
@@ -926,6 +928,11 @@ static bool scripted_open(struct scripted *s, const struct tcp_limits *limits, b
                                  .ts_echo = answer.ts_value};
     sim_raw_send(&s->sim, &ack, NULL, 0);
     return s->server.accepted == 1 && s->server.conn != NULL && s->server.conn->state == TCP_ESTABLISHED;
+}
+
+static bool scripted_open(struct scripted *s, const struct tcp_limits *limits, bool timestamps)
+{
+    return scripted_open_offering(s, limits, timestamps, false);
 }
 
 static struct tcp_header_out peer_header(const struct scripted *s, uint8_t flags, uint32_t seq)
@@ -1358,6 +1365,312 @@ static void test_echo_many_connections(void)
     sim_free(&sim);
 }
 
+/* --- SACK (RFC 2018, RFC 6675) -------------------------------------------------------------------------------- */
+
+static void test_sack_wire(void)
+{
+    uint8_t bytes[TCP_HEADER_MAX];
+    struct tcp_segment seg;
+    struct tcp_header_out syn = {.source_port = 1,
+                                 .destination_port = 2,
+                                 .flags = TCP_FLAG_SYN,
+                                 .has_mss = true,
+                                 .mss = 1460,
+                                 .has_wscale = true,
+                                 .wscale = 7,
+                                 .has_timestamps = true,
+                                 .ts_value = 11,
+                                 .has_sack_permitted = true};
+    size_t len = build(bytes, &syn, 0);
+    tap_check(len == 40 && tcp_segment_parse(bytes, len, 1, 2, &seg) == TCP_PARSE_OK && seg.sack_permitted &&
+                  seg.has_timestamps && seg.ts_value == 11 && seg.has_wscale && seg.mss == 1460,
+              "sack wire: SACK-permitted shares the timestamps' padding: a SYN's options stay 20 bytes", "len %zu",
+              len);
+    syn.has_timestamps = false;
+    len = build(bytes, &syn, 0);
+    tap_check(len == 32 && tcp_segment_parse(bytes, len, 1, 2, &seg) == TCP_PARSE_OK && seg.sack_permitted,
+              "sack wire: without timestamps SACK-permitted is padded on its own", "len %zu", len);
+    struct tcp_header_out ack = {.source_port = 1,
+                                 .destination_port = 2,
+                                 .flags = TCP_FLAG_ACK,
+                                 .has_timestamps = true,
+                                 .sack_count = 3,
+                                 .sack = {{100, 200}, {300, 400}, {0xfffffff0u, 5}}};
+    len = build(bytes, &ack, 0);
+    bool same = tcp_segment_parse(bytes, len, 1, 2, &seg) == TCP_PARSE_OK && seg.sack_count == 3;
+    for (int i = 0; same && i < 3; i++)
+        same = seg.sack[i].start == ack.sack[i].start && seg.sack[i].end == ack.sack[i].end;
+    tap_check(len == TCP_HEADER_MAX && same, "sack wire: 3 blocks beside timestamps fill the 60-byte header",
+              "len %zu count %u", len, seg.sack_count);
+
+    /* Hand-made options: each malformed SACK option is ignored, the segment still parses. */
+    static const struct {
+        const char *name;
+        uint8_t options[12];
+        int rc;
+        uint8_t count;
+        bool permitted;
+    } cases[] = {
+        {"a SACK option of odd length (9)", {1, 5, 9, 0, 0, 0, 1, 0, 0, 0, 1, 0}, TCP_PARSE_OK, 0, false},
+        {"a SACK option without blocks", {5, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1}, TCP_PARSE_OK, 0, false},
+        {"a second SACK option", {5, 10, 0, 0, 0, 1, 0, 0, 0, 2, 5, 2}, TCP_PARSE_OK, 1, false},
+        {"SACK-permitted of length 3", {4, 3, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1}, TCP_PARSE_OK, 0, false},
+        {"a SACK option longer than the header (5 blocks)",
+         {1, 1, 5, 42, 0, 0, 0, 0, 0, 0, 0, 0},
+         TCP_PARSE_OPTIONS,
+         0,
+         false},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct tcp_header_out plain = {.source_port = 1, .destination_port = 2, .flags = TCP_FLAG_ACK};
+        build(bytes, &plain, 0);
+        memcpy(bytes + TCP_HEADER_SIZE, cases[i].options, sizeof(cases[i].options));
+        bytes[12] = (uint8_t)(((TCP_HEADER_SIZE + 12) / 4) << 4);
+        refresh_checksum(bytes, TCP_HEADER_SIZE + 12);
+        memset(&seg, 0, sizeof(seg));
+        int rc = tcp_segment_parse(bytes, TCP_HEADER_SIZE + 12, 1, 2, &seg);
+        char name[120];
+        snprintf(name, sizeof(name), "sack wire: %s is %s", cases[i].name,
+                 cases[i].rc == TCP_PARSE_OK ? "ignored, the segment kept" : "a malformed segment");
+        tap_check(rc == cases[i].rc && seg.sack_count == cases[i].count && seg.sack_permitted == cases[i].permitted,
+                  name, "rc %d count %u", rc, seg.sack_count);
+    }
+}
+
+static void test_sack_scoreboard(void)
+{
+    struct tcp_scoreboard board = {0};
+    const uint32_t una = 0xfffffe00u, max = una + 1000, mss = 100; /* across the wrap */
+    struct tcp_sack_block first = {una + 100, una + 200};
+    bool news = tcp_scoreboard_update(&board, &first, 1, una, max);
+    bool again = tcp_scoreboard_update(&board, &first, 1, una, max);
+    tap_check(news && !again && board.count == 1, "scoreboard: a block is news once", "count %u", board.count);
+    struct tcp_sack_block bad[] = {{una - 100, una},       {una - 50, una + 100},  {una + 900, una + 1100},
+                                   {una + 300, una + 300}, {una + 400, una + 300}, {0x12345678, 0x12345679}};
+    news = tcp_scoreboard_update(&board, bad, 4, una, max) || tcp_scoreboard_update(&board, bad + 4, 2, una, max);
+    tap_check(!news && board.count == 1,
+              "scoreboard: D-SACK below SND.UNA, beyond SND.NXT, empty, inverted and wild blocks are ignored",
+              "count %u", board.count);
+    struct tcp_sack_block more[] = {{una + 300, una + 400}, {una + 500, una + 600}};
+    tcp_scoreboard_update(&board, more, 2, una, max);
+    tap_check(tcp_scoreboard_is_lost(&board, una, mss) && !tcp_scoreboard_is_lost(&board, una + 200, mss) &&
+                  !tcp_scoreboard_is_lost(&board, una + 600, mss),
+              "scoreboard: IsLost below three SACKed ranges, not below two of 200 bytes", "count %u", board.count);
+    uint32_t pipe = tcp_scoreboard_pipe(&board, una, max, una, mss);
+    uint32_t pipe_rxt = tcp_scoreboard_pipe(&board, una, max, una + 100, mss);
+    tap_check(pipe == 600 && pipe_rxt == 700,
+              "scoreboard: pipe counts the holes not lost, and the retransmitted bytes again", "pipe %u %u", pipe,
+              pipe_rxt);
+    uint32_t seq = 0, len = 0;
+    bool lost = tcp_scoreboard_next_hole(&board, una, una, mss, false, &seq, &len) && seq == una && len == 100;
+    bool none = !tcp_scoreboard_next_hole(&board, una, una + 100, mss, false, &seq, &len);
+    bool rule_3 = tcp_scoreboard_next_hole(&board, una, una + 100, mss, true, &seq, &len) && seq == una + 200;
+    tap_check(lost && none && rule_3, "scoreboard: NextSeg takes the lost hole, then (rule 3) the next unSACKed one",
+              "seq %u", seq - una);
+    uint32_t limit = 0;
+    uint32_t skipped = tcp_scoreboard_skip(&board, una + 300, &limit);
+    tap_check(skipped == una + 400 && limit == 100, "scoreboard: after a timeout, SACKed bytes are skipped",
+              "to %u limit %u", skipped - una, limit);
+    tcp_scoreboard_advance(&board, una + 350);
+    tap_check(board.count == 2 && board.ranges[0].start == una + 350,
+              "scoreboard: SND.UNA moving forgets and clips what lies below", "count %u", board.count);
+    tcp_scoreboard_clear(&board);
+    for (uint32_t i = 0; i < TCP_SACK_SCOREBOARD_MAX + 4; i++) {
+        struct tcp_sack_block block = {una + 20 * i + 10, una + 20 * i + 20};
+        tcp_scoreboard_update(&board, &block, 1, una, max);
+    }
+    struct tcp_sack_block low = {una + 1, una + 2};
+    tcp_scoreboard_update(&board, &low, 1, una, max);
+    tap_check(board.count == TCP_SACK_SCOREBOARD_MAX && board.ranges[0].start == una + 1,
+              "scoreboard: bounded; a lower range pushes out the highest", "count %u", board.count);
+}
+
+static void test_sack_receiver_blocks(void)
+{
+    struct tcp_reass reass = {0};
+    struct tcp_sack_recent recent = {0};
+    struct tcp_sack_block blocks[TCP_SACK_BLOCKS_MAX];
+    const uint32_t arrivals[][2] = {{200, 300}, {400, 500}, {600, 700}, {800, 900}, {1000, 1100}};
+    for (int i = 0; i < 5; i++) {
+        tcp_reass_add(&reass, arrivals[i][0], arrivals[i][1]);
+        tcp_sack_note_arrival(&recent, &reass, arrivals[i][0]);
+    }
+    uint32_t count = tcp_sack_blocks(&recent, &reass, blocks, 3);
+    tap_check(count == 3 && blocks[0].start == 1000 && blocks[1].start == 800 && blocks[2].start == 600,
+              "sack blocks: the newest arrival first, then the most recently reported", "count %u first %u", count,
+              blocks[0].start);
+    tcp_reass_add(&reass, 300, 400);
+    tcp_sack_note_arrival(&recent, &reass, 300);
+    count = tcp_sack_blocks(&recent, &reass, blocks, 4);
+    tap_check(count == 4 && blocks[0].start == 200 && blocks[0].end == 500 && blocks[1].start == 1000 &&
+                  blocks[2].start == 800 && blocks[3].start == 600,
+              "sack blocks: a merged range is reported whole, first, once", "count %u", count);
+    uint32_t edge = tcp_reass_advance(&reass, 200);
+    count = tcp_sack_blocks(&recent, &reass, blocks, 4);
+    tap_check(edge == 500 && count == 3 && blocks[0].start == 1000,
+              "sack blocks: a range the in-order edge reached is no longer reported", "count %u", count);
+}
+
+/* Drops the first transmission of the client's data segments number `sack_drops` (counting from 1). */
+static uint32_t data_segments_seen;
+static uint32_t sack_drops[3];
+static bool drop_chosen_data(struct sim *sim, uint64_t index, const struct sim_packet *packet)
+{
+    (void)index;
+    struct tcp_segment seg;
+    if (packet->source != sim->endpoints[0].address ||
+        tcp_segment_parse(packet->bytes, packet->len, packet->source, packet->destination, &seg) != 0 ||
+        seg.payload_len == 0)
+        return false;
+    data_segments_seen++;
+    for (int i = 0; i < 3; i++)
+        if (data_segments_seen == sack_drops[i])
+            return true;
+    return false;
+}
+
+/* Three segments lost from one window: their retransmissions go within one round trip (NewReno would take one
+ * round trip each), and no timeout fires. */
+static void test_sack_recovery(void)
+{
+    struct sim sim;
+    struct tcp_limits limits = small_limits();
+    limits.send_buffer = 64 * 1024;
+    struct app client, server;
+    sim_init(&sim, &limits, false);
+    sim.latency_ns = 5 * MS;
+    sim.drop = drop_chosen_data;
+    data_segments_seen = 0;
+    sack_drops[0] = 30, sack_drops[1] = 33, sack_drops[2] = 36;
+    size_t len = 200000;
+    uint8_t *data = pattern(len, 9);
+    app_init(&client, &sim.endpoints[0].core, 0);
+    app_init(&server, &sim.endpoints[1].core, len);
+    client.to_send = data;
+    client.to_send_len = len;
+    bool open = open_pair(&sim, &client, &server);
+    tap_check(open && client.conn->sack_ok && server.conn->sack_ok && sim.log[0].segment.sack_permitted &&
+                  sim.log[1].segment.sack_permitted,
+              "sack: both SYNs offer SACK-permitted and both ends agree", "open %d", open);
+    app_pump(&client);
+    sim_run(&sim, 5 * SECONDS);
+    const struct tcp_counters *c = &sim.endpoints[0].core.counters;
+    uint64_t first = 0, last = 0;
+    uint32_t highest = 0;
+    bool any = false;
+    unsigned resent = 0, with_blocks = 0;
+    for (size_t i = 0; i < sim.logged; i++) {
+        const struct sim_logged *entry = &sim.log[i];
+        if (entry->source != sim.endpoints[0].address) {
+            with_blocks += entry->segment.sack_count > 0;
+            continue;
+        }
+        if (entry->segment.payload_len == 0)
+            continue;
+        uint32_t end = entry->segment.seq + (uint32_t)entry->segment.payload_len;
+        if (any && seq_lt(entry->segment.seq, highest)) {
+            if (resent++ == 0)
+                first = entry->at;
+            last = entry->at;
+        }
+        if (!any || seq_gt(end, highest))
+            highest = end;
+        any = true;
+    }
+    tap_check(server.received_len == len && memcmp(server.received, data, len) == 0,
+              "sack: 200 kB arrive intact with three segments of one window lost", "received %zu", server.received_len);
+    tap_check(with_blocks >= 3 && c->sack_recoveries == 1 && c->timeouts == 0 && resent == 3 && c->retransmits == 3,
+              "sack: one recovery resends exactly the three holes the receiver's blocks showed, no timeout",
+              "acks with blocks %u recoveries %llu timeouts %llu resent %u", with_blocks,
+              (unsigned long long)c->sack_recoveries, (unsigned long long)c->timeouts, resent);
+    tap_check(resent == 3 && last - first < 10 * MS, "sack: the three retransmissions go within one round trip (10 ms)",
+              "spread %llu us", (unsigned long long)((last - first) / 1000));
+    free(data);
+    app_free(&client);
+    app_free(&server);
+    sim_free(&sim);
+}
+
+/* Our ACK to the scripted peer's latest segment; false if there is none. */
+static bool last_answer(const struct scripted *s, struct tcp_segment *out)
+{
+    return s->sim.inbox_count > 0 && sim_inbox_segment(&s->sim, s->sim.inbox_count - 1, out);
+}
+
+static void test_sack_negotiation_and_hostile_blocks(void)
+{
+    struct scripted s;
+    struct tcp_limits limits = small_limits();
+    struct tcp_segment seg;
+    bool open = scripted_open_offering(&s, &limits, true, false);
+    bool offered = sim_inbox_segment(&s.sim, 0, &seg) && seg.sack_permitted;
+    struct tcp_header_out h = peer_header(&s, TCP_FLAG_ACK, s.peer_seq + 100);
+    sim_raw_send(&s.sim, &h, (const uint8_t *)"later", 5);
+    bool blockless = last_answer(&s, &seg) && seg.ack == s.peer_seq && seg.sack_count == 0;
+    tap_check(open && !offered && !s.server.conn->sack_ok && blockless,
+              "sack: with a peer that does not offer it, none in our SYN-ACK, no blocks in our duplicate ACKs",
+              "open %d offered %d ack %u/%u count %u", open, offered, seg.ack, s.peer_seq, seg.sack_count);
+    scripted_close(&s);
+
+    open = scripted_open_offering(&s, &limits, true, true);
+    tap_check(open && s.server.conn->sack_ok, "sack: agreed with a peer that offers it", "open %d", open);
+    h = peer_header(&s, TCP_FLAG_ACK, s.peer_seq + 100);
+    sim_raw_send(&s.sim, &h, (const uint8_t *)"later", 5);
+    h.seq = s.peer_seq + 300;
+    sim_raw_send(&s.sim, &h, (const uint8_t *)"latest", 6);
+    bool two = last_answer(&s, &seg) && seg.ack == s.peer_seq && seg.sack_count == 2 &&
+               seg.sack[0].start == s.peer_seq + 300 && seg.sack[0].end == s.peer_seq + 306 &&
+               seg.sack[1].start == s.peer_seq + 100;
+    tap_check(two, "sack: each out-of-order segment is answered at once with its block first", "count %u",
+              seg.sack_count);
+
+    /* The core sends 4 segments; the peer then acknowledges none of them with hostile blocks. */
+    uint8_t payload[4000];
+    memset(payload, 'x', sizeof(payload));
+    tcp_core_write(&s.sim.endpoints[0].core, s.server.conn, payload, sizeof(payload));
+    struct tcp_conn *conn = s.server.conn;
+    uint32_t una = conn->snd_una;
+    struct tcp_header_out hostile = peer_header(&s, TCP_FLAG_ACK, s.peer_seq);
+    /* Beyond SND.NXT, straddling it, and below SND.UNA (a D-SACK, RFC 2883). */
+    hostile.sack_count = 3;
+    hostile.sack[0] = (struct tcp_sack_block){conn->snd_max, conn->snd_max + 1000};
+    hostile.sack[1] = (struct tcp_sack_block){una + 10, conn->snd_max + 1};
+    hostile.sack[2] = (struct tcp_sack_block){una - 1000, una};
+    sim_raw_send(&s.sim, &hostile, NULL, 0);
+    /* An odd-length SACK option whose one block, if it were read, would SACK everything after SND.UNA + 1. */
+    hostile.sack_count = 1;
+    hostile.sack[0] = (struct tcp_sack_block){una + 1, conn->snd_max};
+    hostile.has_timestamps = false;
+    uint8_t bytes[TCP_HEADER_MAX];
+    size_t blen = tcp_header_size(&hostile);
+    tcp_segment_write(bytes, &hostile, 0, s.sim.endpoints[1].address, s.sim.endpoints[0].address);
+    bytes[TCP_HEADER_SIZE + 3] = 9;  /* kind 5, length 9: not whole blocks */
+    bytes[TCP_HEADER_SIZE + 11] = 1; /* then a NOP where the block's last byte was */
+    wire_put16(bytes + 16, 0);
+    uint64_t sum = checksum_add16(checksum_add16(0, (uint16_t)(s.sim.endpoints[1].address >> 16)),
+                                  (uint16_t)s.sim.endpoints[1].address);
+    sum = checksum_add16(checksum_add16(sum, (uint16_t)(s.sim.endpoints[0].address >> 16)),
+                         (uint16_t)s.sim.endpoints[0].address);
+    sum = checksum_add16(checksum_add16(sum, TCP_PROTOCOL), (uint16_t)blen);
+    wire_put16(bytes + 16, checksum_finish(checksum_add(sum, bytes, blen)));
+    uint64_t malformed = s.sim.endpoints[0].core.counters.malformed;
+    tcp_core_input(&s.sim.endpoints[0].core, s.sim.endpoints[1].address, s.sim.endpoints[0].address, bytes, blen);
+    tcp_core_flush(&s.sim.endpoints[0].core);
+    const struct tcp_counters *c = &s.sim.endpoints[0].core.counters;
+    tap_check(conn->scoreboard.count == 0 && c->fast_retransmits == 0 && c->malformed == malformed &&
+                  conn->state == TCP_ESTABLISHED && conn->dupacks == 2,
+              "sack: blocks beyond SND.NXT or below SND.UNA, and an odd-length option, are ignored; the ACKs still "
+              "count as duplicates",
+              "board %u recoveries %llu dupacks %u", conn->scoreboard.count, (unsigned long long)c->fast_retransmits,
+              conn->dupacks);
+    struct tcp_header_out all = peer_header(&s, TCP_FLAG_ACK, s.peer_seq);
+    all.ack = conn->snd_max;
+    sim_raw_send(&s.sim, &all, NULL, 0);
+    tap_check(conn->snd_una == conn->snd_max && conn->send.len == 0,
+              "sack: a real acknowledgement afterwards frees everything", "unacked %u", conn->send.len);
+    scripted_close(&s);
+}
+
 /* --- corpus replay ------------------------------------------------------------------------------------------- */
 
 static int replay_corpus(const char *directory)
@@ -1402,7 +1715,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: tcp_test [--corpus DIR]\n");
         return 2;
     }
-    tap_plan(96);
+    tap_plan(124);
     test_checksum();
     test_wire();
     test_seq();
@@ -1423,6 +1736,11 @@ int main(int argc, char **argv)
     test_limits();
     test_accept_handler_that_drops();
     test_echo_many_connections();
+    test_sack_wire();
+    test_sack_scoreboard();
+    test_sack_receiver_blocks();
+    test_sack_recovery();
+    test_sack_negotiation_and_hostile_blocks();
     fprintf(stderr, "%u checks, %u failed\n", tap_count(), tap_failures());
     return tap_exit_status();
 }
