@@ -122,6 +122,8 @@ struct tcp_conn {
     bool in_recovery;
     bool sack_recovery; /* this recovery is RFC 6675's: pipe and NextSeg, not NewReno's inflation */
     uint32_t high_rxt;  /* the end of the highest byte retransmitted in this recovery (HighRxt + 1) */
+    uint32_t rxt_fence; /* SND.MAX when the retransmissions below high_rxt began: SACKs well past it mean they
+                           were lost too */
     struct tcp_scoreboard scoreboard;
 
     /* Events for the application, delivered after the segment or timer that caused them. */

@@ -196,10 +196,24 @@ static void enter_recovery(struct tcp_core *core, struct tcp_conn *conn)
     core->counters.sack_recoveries++;
     conn->cwnd = conn->ssthresh;
     conn->high_rxt = conn->snd_una;
+    conn->rxt_fence = conn->snd_max;
     /* RFC 6675 5 (4.2): the first segment, as far as the first SACKed byte. */
     uint32_t seq = conn->snd_una, len = mss;
     (void)tcp_scoreboard_next_hole(&conn->scoreboard, conn->snd_una, conn->snd_una, mss, true, &seq, &len);
     (void)tcp_send_again(core, conn, seq, len);
+}
+
+/* The duplicate ACKs that start a recovery: DupThresh, or with SACK and fewer than 4 segments outstanding and
+ * nothing more to send, one less than those (RFC 5827 early retransmit): a loss at the end of a burst gets too few
+ * ACKs behind it to reach 3, and would wait for the timer. */
+static uint32_t duplicate_threshold(const struct tcp_conn *conn)
+{
+    uint32_t mss = conn->snd_mss, flight = conn->snd_max - conn->snd_una;
+    uint32_t segments = (flight + mss - 1) / mss;
+    bool unsent = conn->send.len > flight && conn->snd_wnd > flight;
+    if (conn->sack_ok && !unsent && segments >= 2 && segments < 4)
+        return segments - 1;
+    return TCP_SACK_DUPTHRESH;
 }
 
 /* RFC 5681 2: an ACK that repeats snd_una with nothing else new; the third starts fast retransmit. */
@@ -212,7 +226,7 @@ static void duplicate_ack(struct tcp_core *core, struct tcp_conn *conn)
         return;
     }
     /* RFC 6582 4.1: not again for losses from before the last recovery's retransmissions. */
-    if (conn->dupacks == TCP_SACK_DUPTHRESH && seq_geq(conn->snd_una, conn->recover))
+    if (conn->dupacks >= duplicate_threshold(conn) && seq_geq(conn->snd_una, conn->recover))
         enter_recovery(core, conn);
 }
 
@@ -258,18 +272,31 @@ static bool process_ack(struct tcp_core *core, struct tcp_conn *conn, const stru
         return false;
     }
     uint32_t window = (uint32_t)segment->window << conn->snd_wscale;
-    if (conn->sack_ok && segment->sack_count > 0)
-        (void)tcp_scoreboard_update(&conn->scoreboard, segment->sack, segment->sack_count, conn->snd_una,
-                                    conn->snd_max);
+    bool newly_sacked =
+        conn->sack_ok && segment->sack_count > 0 &&
+        tcp_scoreboard_update(&conn->scoreboard, segment->sack, segment->sack_count, conn->snd_una, conn->snd_max);
     uint32_t fin_seq = tcp_fin_seq(conn);
     bool fin_was_outstanding = conn->fin_queued && seq_gt(conn->snd_max, fin_seq);
     if (seq_gt(segment->ack, conn->snd_una)) {
         new_ack(core, conn, segment);
         *fin_acked = fin_was_outstanding && seq_gt(segment->ack, fin_seq);
-    } else if (segment->ack == conn->snd_una && segment->payload_len == 0 &&
-               (segment->flags & (TCP_FLAG_SYN | TCP_FLAG_FIN)) == 0 && window == conn->snd_wnd &&
-               conn->snd_max != conn->snd_una) {
+    } else if (segment->ack == conn->snd_una && conn->snd_max != conn->snd_una &&
+               (newly_sacked || (segment->payload_len == 0 && (segment->flags & (TCP_FLAG_SYN | TCP_FLAG_FIN)) == 0 &&
+                                 window == conn->snd_wnd))) {
+        /* RFC 6675 2: with SACK, a DupAck is one that SACKs new bytes, whatever else it carries (data, a window
+         * grown by the peer's reading): in a two-way flow most ACKs ride on data. */
         duplicate_ack(core, conn);
+    }
+    /* A retransmission lost again: RFC 6675 would wait for the timer (its holes lie below HighRxt, NextSeg skips
+     * them). Bytes sent after it SACKed beyond DupThresh segments say it is gone, as they say of an original (Linux's
+     * tcp_mark_lost_retrans reasons so): send the lost holes again, once per such evidence. */
+    if (conn->in_recovery && conn->sack_recovery && seq_lt(conn->snd_una, conn->high_rxt) &&
+        conn->scoreboard.count > 0 &&
+        seq_gt(conn->scoreboard.ranges[conn->scoreboard.count - 1].end,
+               conn->rxt_fence + (TCP_SACK_DUPTHRESH - 1) * (uint32_t)conn->snd_mss)) {
+        core->counters.lost_retransmits++;
+        conn->high_rxt = conn->snd_una;
+        conn->rxt_fence = conn->snd_max;
     }
     /* RFC 6675 5: also enough SACKed above SND.UNA to deem it lost starts a recovery, whatever the ACK's window. */
     if (conn->sack_ok && !conn->in_recovery && conn->snd_una != conn->snd_max &&

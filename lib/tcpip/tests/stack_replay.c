@@ -50,26 +50,13 @@ static const char *const icmp_names[] = {"received",          "malformed",    "b
                                          "echo_replies_sent", "echo_replies", "ignored"};
 static const char *const udp_names[] = {"received",    "delivered", "malformed",  "bad_checksum",
                                         "no_listener", "sent",      "send_errors"};
-static const char *const tcp_names[] = {"segments_received",
-                                        "malformed",
-                                        "bad_checksum",
-                                        "segments_sent",
-                                        "send_errors",
-                                        "resets_sent",
-                                        "resets_received",
-                                        "challenge_acks",
-                                        "challenge_acks_suppressed",
-                                        "retransmits",
-                                        "fast_retransmits",
-                                        "sack_recoveries",
-                                        "timeouts",
-                                        "window_probes",
-                                        "syn_dropped",
-                                        "out_of_order",
-                                        "out_of_order_dropped",
-                                        "paws_dropped",
-                                        "accepted",
-                                        "connected",
+static const char *const tcp_names[] = {"segments_received", "malformed",        "bad_checksum",
+                                        "segments_sent",     "send_errors",      "resets_sent",
+                                        "resets_received",   "challenge_acks",   "challenge_acks_suppressed",
+                                        "retransmits",       "fast_retransmits", "sack_recoveries",
+                                        "timeouts",          "lost_retransmits", "window_probes",
+                                        "syn_dropped",       "out_of_order",     "out_of_order_dropped",
+                                        "paws_dropped",      "accepted",         "connected",
                                         "timed_out"};
 
 #define NAMES_MATCH(counters, names) (sizeof(counters) == sizeof(names) / sizeof(names[0]) * sizeof(uint64_t))
