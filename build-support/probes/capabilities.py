@@ -1,5 +1,5 @@
 """What this machine can do for the boot tests (KVM, network and mount namespaces, tap devices, QEMU, nftables for
-random packet loss), and the one
+random packet loss, the netem qdisc), and the one
 place that decides whether a test lacking one skips or fails.
 
 A developer's laptop without KVM gets skips with the reason. A machine that declares a capability in
@@ -103,6 +103,30 @@ def nft_problem() -> Optional[str]:
     return None
 
 
+def netem_problem() -> Optional[str]:
+    """Why this process cannot add a netem qdisc (loss, delay, reordering, duplication) in a network namespace, or
+    None. The kernels seen so far are built without it (CONFIG_NET_SCH_NETEM), so no machine declares it; the
+    user-space relay in tests/echo/impaired_link.py does its work there."""
+    if os.geteuid() != 0:
+        return "netem qdiscs need root"
+    tc = _which("tc")
+    if tc is None:
+        return "tc(8) is not installed (Debian package iproute2)"
+    unshare = _which("unshare")
+    if unshare is None:
+        return "unshare(1) is not installed (Debian package util-linux)"
+    # On the loopback of a namespace of its own, so the probe never touches the host's interfaces.
+    probe = subprocess.run(
+        [unshare, "--net", tc, "qdisc", "add", "dev", "lo", "root", "netem", "delay", "1ms"],
+        capture_output=True,
+        text=True,
+        timeout=10,
+    )
+    if probe.returncode != 0:
+        return f"tc cannot add a netem qdisc (kernel without sch_netem?): {probe.stderr.strip() or probe.returncode}"
+    return None
+
+
 PROBES: Dict[str, Callable[[], Optional[str]]] = {
     "kvm": kvm_problem,
     "netns": netns_problem,
@@ -110,6 +134,7 @@ PROBES: Dict[str, Callable[[], Optional[str]]] = {
     "qemu": qemu_problem,
     "mountns": mountns_problem,
     "nft": nft_problem,
+    "netem": netem_problem,
 }
 
 

@@ -2,9 +2,11 @@
 `netem` qdisc (CONFIG_NET_SCH_NETEM is off), so a relay reads each Ethernet frame from a tap device in one
 namespace and writes it to a tap in the other, after dropping, delaying, reordering or duplicating it.
 
-Run as a program: `impaired_link.py NS_A NS_B SEED` opens `tap0` in both namespaces, prints `ready`, relays until
-terminated, then prints how many frames it relayed, dropped, duplicated and sent ahead. The taps exist only while
-it runs (they are not persistent).
+Run as a program: `impaired_link.py A B SEED`, where each side is a namespace `NS` (the relay opens a new `tap0`
+there, which exists only while it runs) or `NS/IFACE` (the relay attaches to the existing interface IFACE there with
+a packet socket: the tap a tender or QEMU holds for a guest, so the guest's frames cross the relay). It prints
+`ready`, relays until terminated, then prints how many frames it relayed, dropped, duplicated and sent ahead.
+`impaired_relay` runs it for a test.
 """
 
 from __future__ import annotations
@@ -17,10 +19,13 @@ import os
 import random
 import select
 import signal
+import socket
 import struct
+import subprocess
 import sys
 import time
-from typing import Dict, List, Tuple
+from contextlib import contextmanager
+from typing import Callable, Dict, Iterator, List, Tuple
 
 LOSS = 0.05  # of frames, each direction
 DUPLICATE = 0.01
@@ -32,38 +37,83 @@ CLONE_NEWNET = 0x40000000
 TUNSETIFF = 0x400454CA
 IFF_TAP = 0x0002
 IFF_NO_PI = 0x1000
+ETH_P_ALL = 0x0003
+PACKET_OUTGOING = 4
 
 
-def open_tap_in(namespace: str, name: str) -> int:
-    """A file descriptor of a new tap device `name` inside `namespace` (a tap lives in the namespace of the
-    thread that creates it, so this thread enters the namespace for the call and comes back)."""
+class Port:
+    """One side of the link: frames are read from `fd` by `receive` (None: not a frame for the link) and written by
+    `send`."""
+
+    def __init__(self, fd: int, receive: Callable[[], object], send: Callable[[bytes], object]) -> None:
+        self.fd, self.receive, self.send = fd, receive, send
+
+
+def in_namespace(namespace: str, make: Callable[[], object]) -> object:
+    """Call `make` with this thread inside `namespace`: a tap or socket belongs to the namespace it was made in."""
     libc = ctypes.CDLL(None, use_errno=True)
     own = os.open("/proc/self/ns/net", os.O_RDONLY)
     target = os.open(f"/run/netns/{namespace}", os.O_RDONLY)
     try:
         if libc.setns(target, CLONE_NEWNET) != 0:
             raise OSError(ctypes.get_errno(), f"setns into {namespace}")
-        tap = os.open("/dev/net/tun", os.O_RDWR)
-        fcntl.ioctl(tap, TUNSETIFF, struct.pack("16sH", name.encode(), IFF_TAP | IFF_NO_PI))
-        if libc.setns(own, CLONE_NEWNET) != 0:
-            raise OSError(ctypes.get_errno(), "setns back")
-        return tap
+        try:
+            return make()
+        finally:
+            if libc.setns(own, CLONE_NEWNET) != 0:
+                raise OSError(ctypes.get_errno(), "setns back")
     finally:
         os.close(own)
         os.close(target)
 
 
-def relay(first: int, second: int, rng: random.Random, counts: Dict[str, int]) -> None:
-    pending: List[Tuple[float, int, int, bytes]] = []  # (when, order, to, frame)
+def open_tap_in(namespace: str, name: str) -> int:
+    """A file descriptor of a new tap device `name` inside `namespace`."""
+
+    def make() -> int:
+        tap = os.open("/dev/net/tun", os.O_RDWR)
+        fcntl.ioctl(tap, TUNSETIFF, struct.pack("16sH", name.encode(), IFF_TAP | IFF_NO_PI))
+        return tap
+
+    return int(in_namespace(namespace, make))  # type: ignore[call-overload]
+
+
+def open_port(side: str) -> Port:
+    """`NS`: a new tap0 in NS; `NS/IFACE`: a packet socket on IFACE in NS, which reads what the interface receives
+    (the frames its holder writes) and sends to its holder."""
+    namespace, _, interface = side.partition("/")
+    if not interface:
+        tap = open_tap_in(namespace, "tap0")
+        return Port(tap, lambda: os.read(tap, 65536), lambda frame: os.write(tap, frame))
+
+    def make() -> socket.socket:
+        packets = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
+        packets.bind((interface, 0))
+        return packets
+
+    packets: socket.socket = in_namespace(namespace, make)  # type: ignore[assignment]
+
+    def receive() -> object:
+        frame, address = packets.recvfrom(65536)
+        return None if address[2] == PACKET_OUTGOING else frame  # our own sends come back as outgoing
+
+    return Port(packets.fileno(), receive, packets.send)
+
+
+def relay(first: Port, second: Port, rng: random.Random, counts: Dict[str, int]) -> None:
+    pending: List[Tuple[float, int, Port, bytes]] = []  # (when, order, to, frame)
     order = itertools.count()
+    ports = {first.fd: (first, second), second.fd: (second, first)}
     while True:
         now = time.monotonic()
         timeout = max(0.0, pending[0][0] - now) if pending else None
-        readable, _, _ = select.select([first, second], [], [], timeout)
+        readable, _, _ = select.select(list(ports), [], [], timeout)
         now = time.monotonic()
-        for source in readable:
-            frame = os.read(source, 65536)
-            target = second if source == first else first
+        for fd in readable:
+            source, target = ports[fd]
+            frame = source.receive()
+            if not isinstance(frame, bytes):
+                continue
             counts["frames"] += 1
             if rng.random() < LOSS:
                 counts["dropped"] += 1
@@ -78,15 +128,13 @@ def relay(first: int, second: int, rng: random.Random, counts: Dict[str, int]) -
         while pending and pending[0][0] <= now:
             _, _, target, frame = heapq.heappop(pending)
             try:
-                os.write(target, frame)
+                target.send(frame)
             except OSError:
                 pass  # the link is not up yet, or going away: the frame is lost, as on a wire
 
 
 def main() -> None:
-    first_namespace, second_namespace, seed = sys.argv[1], sys.argv[2], int(sys.argv[3])
-    first = open_tap_in(first_namespace, "tap0")
-    second = open_tap_in(second_namespace, "tap0")
+    first, second, seed = open_port(sys.argv[1]), open_port(sys.argv[2]), int(sys.argv[3])
     print("ready", flush=True)
     counts = {"frames": 0, "dropped": 0, "duplicated": 0, "sent_ahead": 0}
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
@@ -94,6 +142,24 @@ def main() -> None:
         relay(first, second, random.Random(seed), counts)
     finally:
         print(" ".join(f"{name}={count}" for name, count in counts.items()), flush=True)
+
+
+@contextmanager
+def impaired_relay(first: str, second: str, seed: int, counts: Dict[str, int]) -> Iterator[None]:
+    """Run the relay between sides `first` and `second` (see the module's doc) while the block runs; `counts` gets
+    what it did when it ends. The caller has checked for namespaces and tap devices."""
+    relay = subprocess.Popen(
+        [sys.executable, __file__, first, second, str(seed)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        assert relay.stdout is not None
+        ready = relay.stdout.readline()
+        assert ready == "ready\n", relay.stderr.read() if relay.stderr else ready
+        yield
+    finally:
+        relay.terminate()
+        summary, _ = relay.communicate(timeout=10)
+        counts.update((name, int(value)) for name, value in (field.split("=") for field in summary.split()))
 
 
 if __name__ == "__main__":

@@ -64,30 +64,17 @@ def impaired_namespaces(counts: Dict[str, int]) -> Iterator[Tuple[str, str]]:
     require("netns", "the impaired-link test needs network namespaces")
     require("tap", "the impaired-link test needs tap devices")
     names = [f"mirage-tcp-{role}-{os.getpid()}" for role in ("server", "client")]
-    relay = None
     try:
         for name in names:
             run("ip", "netns", "add", name)
         server, client = names
-        relay = subprocess.Popen(
-            [sys.executable, impaired_link.__file__, server, client, "7"],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        assert relay.stdout is not None
-        ready = relay.stdout.readline()
-        assert ready == "ready\n", relay.stderr.read() if relay.stderr else ready
-        for name, address in ((server, SERVER_ADDRESS), (client, CLIENT_ADDRESS)):
-            run("ip", "-n", name, "link", "set", "lo", "up")
-            run("ip", "-n", name, "address", "add", f"{address}/24", "dev", "tap0")
-            run("ip", "-n", name, "link", "set", "tap0", "up")
-        yield server, client
+        with impaired_link.impaired_relay(server, client, 7, counts):
+            for name, address in ((server, SERVER_ADDRESS), (client, CLIENT_ADDRESS)):
+                run("ip", "-n", name, "link", "set", "lo", "up")
+                run("ip", "-n", name, "address", "add", f"{address}/24", "dev", "tap0")
+                run("ip", "-n", name, "link", "set", "tap0", "up")
+            yield server, client
     finally:
-        if relay is not None:
-            relay.terminate()
-            summary, _ = relay.communicate(timeout=10)
-            counts.update((name, int(value)) for name, value in (field.split("=") for field in summary.split()))
         for name in names:
             subprocess.run(["ip", "netns", "del", name], check=False, capture_output=True, timeout=10)
 
