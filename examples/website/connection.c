@@ -9,6 +9,7 @@
 
 struct connection {
     struct server *server;
+    const struct service *service; /* what its listener answers */
     struct flow *flow;
     struct connection *nearer, *farther; /* in the server's list, by deadline */
     uint64_t deadline_ns;
@@ -90,12 +91,21 @@ static bool answer(struct connection *c, enum http_parse_result result, unsigned
     struct http_response response;
     int64_t now = now_seconds(server);
     bool made;
+    char authority[REDIRECT_AUTHORITY_SIZE];
+    const char *to = NULL;
+    if (result != HTTP_PARSE_ERROR && c->service->site == NULL) {
+        to = redirect_authority(c->service, request, authority, sizeof authority);
+        if (to == NULL) {
+            result = HTTP_PARSE_ERROR; /* no host to send the client to */
+            status = 400;
+        }
+    }
     if (result == HTTP_PARSE_ERROR)
         made = http_respond_error(status, now, c->head, sizeof c->head, &response);
-    else if (server->redirect_authority != NULL)
-        made = http_respond_redirect(server->redirect_authority, request, now, c->head, sizeof c->head, &response);
+    else if (to != NULL)
+        made = http_respond_redirect(to, request, now, c->head, sizeof c->head, &response);
     else
-        made = http_respond(&server->site, request, now, c->head, sizeof c->head, &response);
+        made = http_respond(c->service->site, request, now, c->head, sizeof c->head, &response);
     if (!made)
         return false;
     server->requests++;
@@ -276,7 +286,8 @@ const struct flow_events connection_events = {
 
 void *connection_accept(void *context, struct flow *flow)
 {
-    struct server *server = context;
+    const struct service *service = context;
+    struct server *server = service->server;
     if (server->connection_count >= server->connections_max) {
         server->refused_connections++;
         return NULL;
@@ -287,6 +298,7 @@ void *connection_accept(void *context, struct flow *flow)
         return NULL;
     }
     c->server = server;
+    c->service = service;
     c->flow = flow;
     http_parser_init(&c->parser);
     server->connection_count++;

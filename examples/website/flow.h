@@ -1,6 +1,6 @@
-/* flow.h: the byte stream the HTTP server speaks over, whatever carries it: a TCP flow of the stack today
- * (flow_tcp.c); a TLS session of the tls device fits the same calls (its API has the stack's shape), so serving
- * HTTPS adds a listener beside flow_tcp_listen and changes nothing in the server.
+/* flow.h: the byte stream the HTTP server speaks over, whatever carries it: a TCP flow of the stack (flow_tcp.c)
+ * or a TLS session of the tls device (flow_tls.c, whose API has the stack's shape), so serving HTTPS is a second
+ * listener and changes nothing in the server.
  *
  * The semantics are the stack's TCP flows' (devices/stack.h): read and write return STACK_TCP_WOULD_BLOCK when
  * nothing is there or there is no room, `readable` and `writable` say when to go on (backpressure), `failed` says
@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "devices/stack.h"
+#include "devices/tls.h"
 
 struct flow;
 
@@ -67,6 +68,12 @@ static inline void flow_close(struct flow *self)
 /* Hands every TCP connection accepted on `port` of `stack` to `handler` as a flow whose events go to `events`.
  * Returns 0 or a negative stack_tcp_error. */
 int flow_tcp_listen(struct stack *stack, uint16_t port, flow_accept_handler handler, void *context,
+                    const struct flow_events *events);
+
+/* Hands every TLS session of the tls device on TCP `port` whose handshake completed to `handler`, as a flow whose
+ * events go to `events` (failed handshakes are the device's to log and close). Returns 0 or a negative
+ * stack_tcp_error (STACK_TCP_INVALID when the device has no certificate). */
+int flow_tls_listen(struct tls *tls, uint16_t port, flow_accept_handler handler, void *context,
                     const struct flow_events *events);
 
 #endif

@@ -28,15 +28,27 @@ enum {
 };
 
 struct connection;
+struct server;
+
+/* What one listener's connections answer: the site, or a 301 to the same path over https. */
+struct service {
+    struct server *server;
+    const struct http_site *site; /* NULL: every answer is a redirect */
+    /* The redirect's host[:port]: fixed, or NULL to take the host the client asked for (its Host field, checked)
+     * with `https_port` after it unless that is 443. */
+    const char *redirect_authority;
+    uint16_t https_port;
+};
 
 struct server {
     struct console *console;
     struct pclock *wall;
     struct mclock *clock;
     struct site files;
-    struct http_site site;
+    struct http_site site_tls;   /* with Strict-Transport-Security */
+    struct http_site site_plain; /* without: a user agent ignores it over plain HTTP (RFC 6797 8.1) */
     struct http_limits limits;
-    const char *redirect_authority; /* NULL: serve the files; else every answer is a redirect to it over https */
+    struct service https, http; /* the TLS listener's, and the plain one's (the site, or the redirect) */
     uint64_t idle_timeout_ns;
     uint64_t connections_max;
     uint64_t connection_count;
@@ -47,8 +59,8 @@ struct server {
     struct http_request request; /* the request being answered: one at a time, filled and used within a call */
 };
 
-/* The accept handler for the server's listeners (its context is the server): a new connection, or NULL at
- * `connections-max` or without memory. */
+/* The accept handler for the server's listeners (its context is the listener's service): a new connection, or
+ * NULL at `connections-max` or without memory. */
 void *connection_accept(void *context, struct flow *flow);
 
 /* The events of a connection's flow. */
@@ -57,5 +69,14 @@ extern const struct flow_events connection_events;
 /* Closes the connections whose deadline has passed; returns the nanoseconds until the next deadline (the idle
  * timeout when none is open). */
 uint64_t connections_expire(struct server *server);
+
+/* The authority to redirect `request` to over https (redirect.c): `service`'s fixed one, or the host of the
+ * request's one Host field (its port dropped, `https_port` put in unless it is 443) into `buffer`. NULL when the
+ * request names no host a Location can carry (no Host field, several, or one with other characters). */
+const char *redirect_authority(const struct service *service, const struct http_request *request, char *buffer,
+                               size_t size);
+
+/* Room for redirect_authority's buffer: a host of up to 255 octets, ':', a port, the NUL. */
+enum { REDIRECT_AUTHORITY_SIZE = 255 + 1 + 5 + 1 };
 
 #endif
