@@ -1,15 +1,20 @@
-"""examples/website as a user reaches it: curl and raw sockets against the unix image on loopback, and against
+"""examples/website as a user reaches it: curl (`--cacert` with the example's throw-away CA, `--resolve` for
+www.example.test), openssl s_client, Python's ssl and raw sockets against the unix image on loopback, and against
 hvt, spt, virtio and unix's `direct` image on a tap in a network namespace the test creates. One guest per ABI
-serves every check: bodies byte-identical to the repository's files over one kept-alive connection, HEAD, 304
-with the ETag of a first answer (the SHA-256 computed at build time), 206 and 416, 404, 405, the gzip variant,
-pipelined requests, a slowloris client closed at the idle timeout while others are served, and 431 for oversized
-headers, the server serving on after each."""
+serves every check over HTTPS: bodies byte-identical to the repository's files over one kept-alive connection,
+HEAD, 304 with the ETag of a first answer (the SHA-256 computed at build time), 206 and 416, 404, 405,
+Strict-Transport-Security, the gzip variant, pipelined requests, a slowloris client closed at the idle timeout
+while others are served, and 431 for oversized headers; TLS 1.2 with an ECDHE AES-GCM suite, SNI choosing between
+an RSA and an EC certificate, garbage instead of a ClientHello and a handshake stopped halfway (closed at the
+handshake timeout) logged while others are served; plain http:// answered with 301 to https and the same path.
+The plain-HTTP mode (`--https-port=0`) is checked on unix."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -23,10 +28,14 @@ from freestanding.boot import TENDERS, require_abi, running_in_background
 from netns import tap_namespace
 
 SITE = "examples/website/site"
+CA = "examples/website/credentials/ca.pem"
 RAW_CLIENT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "raw_client.py")
 GUEST = "10.0.0.2"
 HOST = "10.0.0.1"
+NAME = "www.example.test"  # the default certificate's; other.example.test has the EC one
 IDLE_TIMEOUT_S = 1
+HANDSHAKE_TIMEOUT_S = 1
+HSTS = 31536000
 READY = "website: serving"
 
 
@@ -53,26 +62,37 @@ def free_port() -> int:
 class Website:
     abi: str
     prefix: Sequence[str]  # how to run a client where the server is reachable: [] or `ip netns exec NAME`
-    host: str
-    port: int
+    host: str  # its address
+    port: int  # HTTPS
+    http_port: int  # plain HTTP, which redirects
     process: subprocess.Popen
     console: str
 
-    def url(self, path: str) -> str:
-        return f"http://{self.host}:{self.port}{path}"
+    def url(self, path: str, name: str = NAME) -> str:
+        return f"https://{name}:{self.port}{path}"
 
     def run(self, *command: str, timeout: float = 30) -> subprocess.CompletedProcess:
         return subprocess.run([*self.prefix, *command], capture_output=True, timeout=timeout)
 
     def curl(self, *args: str) -> subprocess.CompletedProcess:
-        return self.run("curl", "-sS", "--max-time", "10", *args)
+        names = [f"{name}:{port}:{self.host}" for name in (NAME, "other.example.test") for port in self.ports()]
+        resolve = [argument for entry in names for argument in ("--resolve", entry)]
+        return self.run("curl", "-sS", "--max-time", "10", "--cacert", CA, *resolve, *args)
+
+    def ports(self) -> List[int]:
+        return [self.port, self.http_port]
 
     def status(self, *args: str) -> str:
         result = self.curl("-o", "/dev/null", "-w", "%{http_code}", *args)
         return result.stdout.decode()
 
-    def client(self, *args: str) -> dict:
-        result = self.run(sys.executable, RAW_CLIENT, args[0], self.host, str(self.port), *args[1:], timeout=60)
+    def client_command(self, command: str, *args: str) -> List[str]:
+        """raw_client.py's `command` over TLS to the HTTPS port, run where the server is reachable."""
+        tls = ["--tls", f"{NAME}:{CA}"]
+        return [*self.prefix, sys.executable, RAW_CLIENT, *tls, command, self.host, str(self.port), *args]
+
+    def client(self, command: str, *args: str) -> dict:
+        result = subprocess.run(self.client_command(command, *args), capture_output=True, timeout=60)
         assert result.returncode == 0, result.stderr.decode() + self.output()
         return json.loads(result.stdout)
 
@@ -88,28 +108,28 @@ class Website:
 def server_command(abi: str, *arguments: str) -> List[str]:
     if abi == "unix-direct":
         return ["examples.website/direct.unix", "--tap=tap0", *arguments]
-    return [TENDERS[abi], "--net:stack_netif=tap0", f"examples.website/image.{abi}", *arguments]
+    return [TENDERS[abi], "--net:tls_stack_netif=tap0", f"examples.website/image.{abi}", *arguments]
 
 
 @pytest.fixture(scope="module", params=["unix", "hvt", "spt", "virtio", "unix-direct"])
 def website(request: pytest.FixtureRequest) -> Iterator[Website]:
     abi = request.param
-    timeout = f"--idle-timeout={IDLE_TIMEOUT_S * 1000}"
+    timeouts = [f"--idle-timeout={IDLE_TIMEOUT_S * 1000}", f"--tls-handshake-timeout={HANDSHAKE_TIMEOUT_S * 1000}"]
     with ExitStack() as cleanup:
         if abi == "unix":
-            port = free_port()
+            port, http_port = free_port(), free_port()
             prefix: List[str] = []
             host = "127.0.0.1"
-            command = ["examples.website/image.unix", f"--http-port={port}", timeout]
+            command = ["examples.website/image.unix", f"--https-port={port}", f"--http-port={http_port}", *timeouts]
         else:
             if abi != "unix-direct":
                 require_abi(abi)
             namespace = cleanup.enter_context(tap_namespace(f"website-{abi}", host_address=f"{HOST}/24"))
             prefix = ["ip", "netns", "exec", namespace]
-            host, port = GUEST, 80
-            command = [*prefix, *server_command(abi, f"--ipv4={GUEST}/24", timeout)]
+            host, port, http_port = GUEST, 443, 80
+            command = [*prefix, *server_command(abi, f"--ipv4={GUEST}/24", *timeouts)]
         process, console = cleanup.enter_context(running_in_background(command, READY, f"website-{abi}"))
-        served = Website(abi, prefix, host, port, process, console)
+        served = Website(abi, prefix, host, port, http_port, process, console)
         yield served
         assert process.poll() is None, served.output()
 
@@ -200,7 +220,7 @@ def sha256(path: str) -> str:
 
 def test_a_slowloris_client_is_closed_at_the_timeout_while_others_are_served(website: Website) -> None:
     slow = subprocess.Popen(
-        [*website.prefix, sys.executable, RAW_CLIENT, "slowloris", website.host, str(website.port), "1"],
+        website.client_command("slowloris", "1"),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
@@ -212,7 +232,8 @@ def test_a_slowloris_client_is_closed_at_the_timeout_while_others_are_served(web
         slow.kill()
     assert slow.returncode == 0, err.decode()
     result = json.loads(out)
-    assert result["closed_by"] in ("end of stream", "recv: ConnectionResetError", "send: BrokenPipeError"), result
+    closed = ("end of stream", "recv: ConnectionResetError", "send: BrokenPipeError", "send: SSLEOFError")
+    assert result["closed_by"] in closed, result
     assert IDLE_TIMEOUT_S - 0.5 <= result["seconds"] <= IDLE_TIMEOUT_S + 2, result
     assert result["bytes_sent"] <= IDLE_TIMEOUT_S + 3, result
     website.still_serving()
@@ -222,8 +243,7 @@ def test_a_slow_reader_gets_the_large_file_whole_past_the_idle_timeout(website: 
     # The answer moves all along, so its connection lives longer than the timeout; the file goes out as the
     # reader makes room, while another client is served.
     slow = subprocess.Popen(
-        [*website.prefix, sys.executable, RAW_CLIENT, "slowread", website.host, str(website.port)]
-        + ["/docs/large.txt", str(IDLE_TIMEOUT_S + 0.5)],
+        website.client_command("slowread", "/docs/large.txt", str(IDLE_TIMEOUT_S + 0.5)),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
@@ -250,7 +270,8 @@ def test_oversized_headers_get_431_and_serving_goes_on(website: Website) -> None
 
 def test_the_redirect_mode_answers_301_to_https() -> None:
     port = free_port()
-    command = ["examples.website/image.unix", f"--http-port={port}", "--redirect-to-https=www.example.org"]
+    command = ["examples.website/image.unix", f"--http-port={port}", "--https-port=0"]
+    command.append("--redirect-to-https=www.example.org")
     with running_in_background(command, "website: redirecting", "website-redirect") as (process, console):
         result = subprocess.run(
             ["curl", "-sS", "-D", "-", "-o", "/dev/null", f"http://127.0.0.1:{port}/docs/?q=1"],
@@ -264,7 +285,8 @@ def test_the_redirect_mode_answers_301_to_https() -> None:
 
 def test_past_connections_max_a_new_connection_is_closed_until_one_ends() -> None:
     port = free_port()
-    command = ["examples.website/image.unix", f"--http-port={port}", "--connections-max=2"]
+    # Plain HTTP (--https-port=0): the site on the HTTP port, without Strict-Transport-Security.
+    command = ["examples.website/image.unix", f"--http-port={port}", "--https-port=0", "--connections-max=2"]
     with running_in_background(command, READY, "website-limit") as (process, console):
         held = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(2)]
         with socket.create_connection(("127.0.0.1", port), timeout=5) as third:
@@ -282,6 +304,67 @@ def test_past_connections_max_a_new_connection_is_closed_until_one_ends() -> Non
         )
         assert result.stdout == b"200", result.stderr
         held[0].sendall(b"GET /docs/ HTTP/1.1\r\nHost: h\r\n\r\n")
-        assert held[0].recv(100).startswith(b"HTTP/1.1 200 OK\r\n")
+        answer = held[0].recv(4096)
+        assert answer.startswith(b"HTTP/1.1 200 OK\r\n") and b"Strict-Transport-Security" not in answer, answer
         held[0].close()
         assert process.poll() is None
+
+
+def test_https_answers_carry_hsts_and_plain_http_is_redirected_with_the_path(website: Website) -> None:
+    head = website.curl("-D", "-", "-o", "/dev/null", website.url("/docs/")).stdout
+    assert head.startswith(b"HTTP/1.1 200 OK\r\n"), head
+    assert f"\r\nStrict-Transport-Security: max-age={HSTS}\r\n".encode() in head, head
+    plain = website.curl("-D", "-", "-o", "/dev/null", f"http://{NAME}:{website.http_port}/docs/?q=1")
+    authority = NAME if website.port == 443 else f"{NAME}:{website.port}"
+    assert plain.stdout.startswith(b"HTTP/1.1 301 Moved Permanently\r\n"), plain.stdout + plain.stderr
+    assert f"\r\nLocation: https://{authority}/docs/?q=1\r\n".encode() in plain.stdout, plain.stdout
+    assert b"Strict-Transport-Security" not in plain.stdout  # RFC 6797 8.1: not over plain HTTP
+    # A browser following it lands on the file over HTTPS.
+    followed = website.curl("-L", f"http://{NAME}:{website.http_port}/docs/large.txt")
+    assert hashlib.sha256(followed.stdout).hexdigest() == sha256("/docs/large.txt"), followed.stderr
+    assert website.status(f"http://{website.host}:{website.http_port}/", "-H", "Host: a/b@evil") == "400"
+
+
+def test_openssl_s_client_sees_tls_1_2_and_an_ecdhe_aes_gcm_suite(website: Website) -> None:
+    result = website.run(
+        "openssl",
+        "s_client",
+        "-connect",
+        f"{website.host}:{website.port}",
+        "-servername",
+        NAME,
+        "-CAfile",
+        CA,
+        "-verify_return_error",
+        timeout=30,
+    )
+    out = result.stdout.decode(errors="replace")
+    assert re.search(r"New, TLSv1\.2, Cipher is ECDHE-RSA-AES(128|256)-GCM-SHA(256|384)\n", out), out
+    assert "Verification: OK" in out and f"subject=CN = {NAME}" in out, out
+
+
+def test_sni_picks_the_certificate_and_python_checks_the_hostname(website: Website) -> None:
+    result = website.client("names", NAME, "example.test", "other.example.test", "nobody.example.test")
+    index = sha256("/index.html")
+    for name in (NAME, "example.test"):
+        www = result[name]
+        assert www["subject"] == NAME and www["cipher"].startswith("ECDHE-RSA-") and www["version"] == "TLSv1.2", www
+        assert www["status"] == 200 and www["sha256"] == index, www
+    other = result["other.example.test"]
+    assert other["subject"] == "other.example.test" and other["cipher"].startswith("ECDHE-ECDSA-"), other
+    assert other["status"] == 200 and other["sha256"] == index, other
+    # A name no certificate carries gets the default one, which check_hostname refuses.
+    assert "Hostname mismatch" in result["nobody.example.test"]["refused"], result
+
+
+def test_garbage_and_a_handshake_stopped_halfway_are_logged_while_others_are_served(website: Website) -> None:
+    result = website.client("hostile")
+    assert result["garbage_closed_after"] < 5, result
+    assert result["served_meanwhile"]["status"] == 200, result
+    # The half ClientHello is closed at the handshake timeout, not before and not much after.
+    assert HANDSHAKE_TIMEOUT_S - 0.3 <= result["half_closed_after"] <= HANDSHAKE_TIMEOUT_S + 3, result
+    output = website.output()
+    assert re.search(rf"handshake with [\d.]+:{result['garbage_port']} failed: BR_ERR_\w+", output), output
+    half = rf"handshake with [\d.]+:{result['half_port']} failed: no progress for {HANDSHAKE_TIMEOUT_S * 1000} ms"
+    assert re.search(half, output), output
+    website.still_serving()
