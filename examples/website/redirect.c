@@ -34,8 +34,11 @@ const char *redirect_authority(const struct service *service, const struct http_
         return NULL;
     memcpy(buffer, host->value, n);
     buffer[n] = '\0';
-    if (service->https_port != 443)
-        snprintf(buffer + n, size - n, ":%u", (unsigned)service->https_port);
+    if (service->https_port != 443) {
+        int written = snprintf(buffer + n, size - n, ":%u", (unsigned)service->https_port);
+        if (written < 0 || (size_t)written >= size - n)
+            return NULL;
+    }
     /* Only letters, digits and the few marks of a host reach the Location field: nothing that could split the
      * header or name another scheme's authority (userinfo, a path). */
     return http_authority_valid(buffer) ? buffer : NULL;

@@ -148,10 +148,13 @@ int website_start(struct console *console, struct pclock *wall, struct mclock *c
             say(console, line);
             return 1;
         }
-        if (server->http.site == NULL)
+        if (server->http.redirect_authority != NULL)
             snprintf(line, sizeof line, "website: redirecting http://%s:%lld to https://%s\n", address,
-                     (long long)http_port,
-                     server->http.redirect_authority != NULL ? server->http.redirect_authority : "the host asked for");
+                     (long long)http_port, server->http.redirect_authority);
+        else if (server->http.site == NULL)
+            snprintf(line, sizeof line,
+                     "website: redirecting http://%s:%lld to https port %lld of the host asked for\n", address,
+                     (long long)http_port, (long long)https_port);
         else
             snprintf(line, sizeof line, "website: serving %zu files (%llu bytes) on http://%s:%lld\n",
                      server->files.count, (unsigned long long)server->files.bytes, address, (long long)http_port);
