@@ -4,9 +4,9 @@ sockets) against nginx from Debian with one worker, serving the same files.
 
     build-support/benchmarks/http_rps.py [--rounds 3] [--seconds 5] [--connections 10] [--no-package]
 
-Both serve examples/website/site/ on loopback: the website image (crunched at build time) and nginx (one process:
-`master_process off`, `sendfile on`, `etag on`, `gzip_static on`, no access log) from a configuration written to
-a temporary folder. Each server is pinned to one core and `wrk -t1` to the other (taskset). wrk keeps
+Both serve examples/website/site/ on loopback: the website image in plain HTTP (`--https-port=0`; https_rps.py
+measures HTTPS, and hvt) and nginx (one process: `master_process off`, `sendfile on`, `etag on`, `gzip_static on`,
+no access log) from a configuration written to a temporary folder. Each server is pinned to one core and `wrk -t1` to the other (taskset). wrk keeps
 --connections connections alive for --seconds per run, on /index.html (497 octets) and on /docs/large.txt (100 KiB).
 Rounds interleave the rows, in an order reversed on alternate rounds. Printed per row: the median and the spread
 (min-max) over rounds of wrk's requests/s, and of requests per CPU-second of the server (user + system from
@@ -149,7 +149,7 @@ def main() -> None:
         (Path(folder) / "tmp").mkdir()
         (Path(folder) / "nginx.conf").write_text(NGINX_CONFIG.format(folder=folder, port=18080, site=SITE))
         commands: Dict[str, List[str]] = {
-            "website": [str(IMAGE), "--http-port=18081", "--connections-max=1024"],
+            "website": [str(IMAGE), "--http-port=18081", "--https-port=0", "--connections-max=1024"],
             "nginx": [nginx, "-p", folder, "-c", f"{folder}/nginx.conf"],
         }
         ports = {"nginx": 18080, "website": 18081}
