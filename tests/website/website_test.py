@@ -283,6 +283,36 @@ def test_the_redirect_mode_answers_301_to_https() -> None:
         assert process.poll() is None
 
 
+def test_the_redirect_takes_the_host_asked_for_and_refuses_what_no_location_can_carry() -> None:
+    port, https_port = free_port(), free_port()
+    command = ["examples.website/image.unix", f"--http-port={port}", f"--https-port={https_port}"]
+    hosts = {
+        "Host: www.example.test": f"https://www.example.test:{https_port}/x",
+        "Host: www.example.test:80": f"https://www.example.test:{https_port}/x",
+        "Host: [2001:db8::1]:80": f"https://[2001:db8::1]:{https_port}/x",
+        "Host: a\r\nHost: b": None,  # two Host fields: which one?
+        "Host: [2001:db8::1": None,
+        "Host: a@evil.example": None,
+        "Host: ": None,
+    }
+    with running_in_background(command, READY, "website-redirect-host") as (process, console):
+        for field, location in hosts.items():
+            with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+                s.sendall(f"GET /x HTTP/1.1\r\n{field}\r\nConnection: close\r\n\r\n".encode())
+                answer = b""
+                while True:
+                    chunk = s.recv(4096)
+                    if not chunk:
+                        break
+                    answer += chunk
+            if location is None:
+                assert answer.startswith(b"HTTP/1.1 400 "), (field, answer)
+            else:
+                assert answer.startswith(b"HTTP/1.1 301 "), (field, answer)
+                assert f"\r\nLocation: {location}\r\n".encode() in answer, (field, answer)
+        assert process.poll() is None
+
+
 def test_past_connections_max_a_new_connection_is_closed_until_one_ends() -> None:
     port = free_port()
     # Plain HTTP (--https-port=0): the site on the HTTP port, without Strict-Transport-Security.
