@@ -398,3 +398,41 @@ def test_garbage_and_a_handshake_stopped_halfway_are_logged_while_others_are_ser
     half = rf"handshake with [\d.]+:{result['half_port']} failed: no progress for {HANDSHAKE_TIMEOUT_S * 1000} ms"
     assert re.search(half, output), output
     website.still_serving()
+
+
+def test_the_credentials_script_makes_a_ca_and_chains_that_verify() -> None:
+    # What the README tells a user to run for throw-away credentials of their own (the committed ones came from it).
+    with tempfile.TemporaryDirectory() as folder:
+        made = subprocess.run(
+            ["sh", "examples/website/credentials/generate.sh", folder], capture_output=True, timeout=60
+        )
+        assert made.returncode == 0, made.stderr
+        assert sorted(os.listdir(folder)) == sorted(
+            [
+                "ca.pem",
+                "www.example.test.pem",
+                "www.example.test.key",
+                "other.example.test.pem",
+                "other.example.test.key",
+            ]
+        )
+        for name, names in (
+            ("www.example.test", "www.example.test, DNS:example.test"),
+            ("other.example.test", "other.example.test"),
+        ):
+            chain = os.path.join(folder, f"{name}.pem")
+            verified = subprocess.run(
+                ["openssl", "verify", "-CAfile", os.path.join(folder, "ca.pem"), chain], capture_output=True
+            )
+            assert verified.returncode == 0 and b": OK" in verified.stdout, verified.stdout + verified.stderr
+            text = subprocess.run(["openssl", "x509", "-in", chain, "-noout", "-text"], capture_output=True).stdout
+            assert f"DNS:{names}".encode() in text, text
+            # The key belongs to the certificate: the same public key.
+            public = [
+                subprocess.run(command, capture_output=True, check=True).stdout
+                for command in (
+                    ["openssl", "x509", "-in", chain, "-noout", "-pubkey"],
+                    ["openssl", "pkey", "-in", os.path.join(folder, f"{name}.key"), "-pubout"],
+                )
+            ]
+            assert public[0] == public[1], name
