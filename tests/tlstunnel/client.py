@@ -1,5 +1,6 @@
 """What a user's clients do through the tunnel, from where the tunnel is reachable: `python3 client.py ADDRESS PORT
-CA CONNECTIONS_MAX`; prints one JSON object of what each check saw. curl for HTTPS requests (--cacert), Python's
+CA CONNECTIONS_MAX
+CONSOLE`; prints one JSON object of what each check saw. curl for HTTPS requests (--cacert), Python's
 ssl for the ends of stream, the connection limit and garbage."""
 
 from __future__ import annotations
@@ -57,6 +58,20 @@ def pattern(count: int) -> bytes:
     return bytes(i % 251 for i in range(251)) * (count // 251) + bytes(range(count % 251))
 
 
+def wait_until_open(expected: int) -> None:
+    """Wait for the tunnel's console to show `expected` connections open (accepted, not yet closed): a client's
+    close reaches the tunnel, and then the backend's FIN, a little after the client has its answer."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with open(sys.argv[5]) as f:
+            lines = [line for line in f if line.startswith("tlstunnel: client ") and "refused" not in line]
+        accepted = sum(": accepted (" in line for line in lines)
+        if accepted - (len(lines) - accepted) == expected:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"the tunnel did not come to {expected} connections open within 10 s")
+
+
 def request(connection: ssl.SSLSocket, path: str) -> bytes:
     connection.sendall(f"GET {path} HTTP/1.1\r\nHost: example.org\r\n\r\n".encode())
     answer = b""
@@ -110,6 +125,7 @@ result["ends"] = json.loads(curl("/ends").stdout)
 
 # connections-max: that many sessions held (each with an answered request), the next one closed at once, and a
 # new one served once a held one closed.
+wait_until_open(0)
 held: List[ssl.SSLSocket] = [session() for _ in range(int(sys.argv[4]))]
 result["held"] = all(b"hello from the backend" in request(connection, "/") for connection in held)
 with session() as excess:
@@ -118,7 +134,7 @@ with session() as excess:
     except (OSError, ssl.SSLError) as error:
         result["excess"] = repr(error)
 held.pop().close()
-time.sleep(0.3)
+wait_until_open(len(held))
 result["after_limit"] = curl("/").stdout.decode(errors="replace")
 for connection in held:
     connection.close()

@@ -91,7 +91,16 @@ def test_the_tlstunnel_example(abi: str) -> None:
             running_in_background([*prefix, *tunnel], "tlstunnel: ready", f"tlstunnel-{abi}")
         )
         run = subprocess.run(
-            [*prefix, sys.executable, os.path.join(HERE, "client.py"), address, str(port), CA, str(CONNECTIONS_MAX)],
+            [
+                *prefix,
+                sys.executable,
+                os.path.join(HERE, "client.py"),
+                address,
+                str(port),
+                CA,
+                str(CONNECTIONS_MAX),
+                console,
+            ],
             capture_output=True,
             text=True,
             timeout=180,
