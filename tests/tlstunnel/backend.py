@@ -2,7 +2,9 @@
 a fixed pattern, POST answers the sha256 of its body, GET /ends tells what the end-of-stream service saw) that is
 also, on the same port, a raw service for the ends of stream: a connection that starts with `send N\\n` gets N
 bytes and then our FIN while we go on reading; one that starts with `sink\\n` is read to its FIN, and its byte
-count and sha256 are kept for GET /ends. Run as `python3 backend.py ADDRESS PORT`."""
+count and sha256 are kept for GET /ends; `hold\\n` is not read for two seconds, then read to its end (the count
+kept); `flood\\n` is sent up to 64 MiB until a send blocks for two seconds (the count kept). Run as
+`python3 backend.py ADDRESS PORT`."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import http.server
 import json
 import socket
 import sys
+import time
 from typing import Dict, List
 
 
@@ -18,6 +21,8 @@ def pattern(count: int) -> bytes:
     return bytes(i % 251 for i in range(251)) * (count // 251) + bytes(range(count % 251))
 
 
+HOLD_SECONDS = 2.0
+FLOOD_BYTES = 64 << 20
 ENDS: List[Dict[str, object]] = []
 
 
@@ -70,6 +75,28 @@ class Http(http.server.BaseHTTPRequestHandler):
                 digest.update(chunk)
                 count += len(chunk)
             ENDS.append({"count": count, "sha256": digest.hexdigest()})
+        elif first == b"hold\n":
+            # A receiver that takes nothing for a while: how much reaches it shows what the tunnel buffered.
+            self.rfile.readline()
+            time.sleep(HOLD_SECONDS)
+            count = 0
+            while True:
+                chunk = self.rfile.read1(1 << 16)
+                if not chunk:
+                    break
+                count += len(chunk)
+            ENDS.append({"held": count})
+        elif first == b"flood":
+            # A sender faster than its client: how much it could send before blocking for a while.
+            self.rfile.readline()
+            self.connection.settimeout(HOLD_SECONDS)
+            sent, chunk = 0, bytes(1 << 16)
+            try:
+                while sent < FLOOD_BYTES:
+                    sent += self.connection.send(chunk)
+            except OSError:
+                pass
+            ENDS.append({"flooded": sent})
         else:
             super().handle()
 

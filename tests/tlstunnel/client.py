@@ -123,6 +123,24 @@ result["after_garbage"] = curl("/").stdout.decode(errors="replace")
 time.sleep(0.2)
 result["ends"] = json.loads(curl("/ends").stdout)
 
+# Backpressure: a client sending 64 MiB to a backend that does not read, and a backend sending 64 MiB to a client
+# that does not read, each stop after what the buffers on the way hold.
+with session() as connection:
+    connection.sendall(b"hold\n")
+    connection.settimeout(1)
+    sent, chunk = 0, bytes(1 << 16)
+    try:
+        while sent < 64 << 20:
+            sent += connection.send(chunk)
+    except (OSError, ssl.SSLError):
+        pass
+    result["hold_sent"] = sent
+with session() as connection:
+    connection.sendall(b"flood\n")
+    time.sleep(3)
+wait_until_open(0)
+result["backpressure"] = [end for end in json.loads(curl("/ends").stdout) if "count" not in end]
+
 # connections-max: that many sessions held (each with an answered request), the next one closed at once, and a
 # new one served once a held one closed.
 wait_until_open(0)

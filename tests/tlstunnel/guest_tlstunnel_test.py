@@ -115,6 +115,12 @@ def test_the_tlstunnel_example(abi: str) -> None:
         assert result["ends"] == [{"count": 1 << 20, "sha256": result["sink_sha256"]}], result
         assert result["after_garbage"] == "hello from the backend\n", result
         assert re.search(rf"handshake with [\d.]+:{result['garbage_port']} failed: BR_ERR_\w+", output), output
+        held, flooded = result["backpressure"][0]["held"], result["backpressure"][1]["flooded"]
+        print(
+            f"{abi}: the client sent {result['hold_sent']} bytes to a backend not reading, of which it got {held}; "
+            f"a backend flooding a client not reading sent {flooded} bytes"
+        )
+        assert held <= result["hold_sent"] < 16 << 20 and flooded < 16 << 20, result
         assert result["held"] and "hello" not in result["excess"], result
         assert f"refused (connections-max {CONNECTIONS_MAX} reached)" in output, output
         assert result["after_limit"] == "hello from the backend\n", result
