@@ -368,6 +368,19 @@ int tlstunnel_start(struct console *console, struct mclock *clock, struct tls *t
         say(console, "tlstunnel: the key idle-timeout must be 1 to 86400000 ms: give it as --idle-timeout=60000\n");
         return 2;
     }
+    /* Each connection is one TLS session and two TCP flows: limits below that would refuse clients in the tls
+     * device or backends in the stack, with log lines that do not name connections-max. */
+    int64_t sessions_max = mirage_key_int("tls-sessions-max");
+    int64_t flows_max = mirage_key_int("tcp-connections-max");
+    if (connections_max > sessions_max || connections_max * 2 > flows_max) {
+        snprintf(line, sizeof(line),
+                 "tlstunnel: the key connections-max (%d) needs tls-sessions-max >= %d (it is %d) and "
+                 "tcp-connections-max >= %d (it is %d): raise those or lower --connections-max\n",
+                 (int)connections_max, (int)connections_max, (int)sessions_max, (int)connections_max * 2,
+                 (int)flows_max);
+        say(console, line);
+        return 2;
+    }
     struct tunnel *tunnel = calloc(1, sizeof(*tunnel));
     if (tunnel == NULL) {
         say(console, "tlstunnel: no memory\n");

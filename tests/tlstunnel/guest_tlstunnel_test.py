@@ -153,3 +153,14 @@ def test_a_bad_backend_key_stops_the_boot_with_the_fix() -> None:
         line = [line for line in run.stdout.splitlines() if line.startswith("tlstunnel:")]
         assert line and f'the key backend ("{value}")' in line[0] and why in line[0], run
         assert "--backend=A.B.C.D:PORT" in run.stdout + run.stderr, run
+
+
+def test_connections_max_beyond_the_sessions_and_flows_stops_the_boot() -> None:
+    run = subprocess.run(
+        ["examples.tlstunnel/image.unix", "--backend=127.0.0.1:8080", "--connections-max=100"],
+        capture_output=True,
+        text=True,
+        timeout=20,
+    )
+    assert run.returncode == 2, run
+    assert "the key connections-max (100) needs tls-sessions-max >= 100 (it is 64)" in run.stdout, run
