@@ -62,15 +62,14 @@ static void say(struct console *console, const char *line)
     console_write(console, line, strlen(line));
 }
 
-static void log_connection(struct connection *connection, const char *what)
+/* One console line about one client: `tlstunnel: client A.B.C.D:PORT: what`. */
+static void log_client(struct console *console, const struct stack_tcp_peer *peer, const char *what)
 {
-    char line[256];
-    const struct stack_tcp_peer *peer = &connection->peer;
-    snprintf(line, sizeof(line), "tlstunnel: client %u.%u.%u.%u:%u: %s (up %llu bytes, down %llu bytes)\n",
-             (unsigned)(peer->address >> 24), (unsigned)(peer->address >> 16 & 0xff),
-             (unsigned)(peer->address >> 8 & 0xff), (unsigned)(peer->address & 0xff), (unsigned)peer->port, what,
-             (unsigned long long)connection->up.total, (unsigned long long)connection->down.total);
-    say(connection->tunnel->console, line);
+    char line[320];
+    snprintf(line, sizeof(line), "tlstunnel: client %u.%u.%u.%u:%u: %s\n", (unsigned)(peer->address >> 24),
+             (unsigned)(peer->address >> 16 & 0xff), (unsigned)(peer->address >> 8 & 0xff),
+             (unsigned)(peer->address & 0xff), (unsigned)peer->port, what);
+    say(console, line);
 }
 
 /* Closes both ends and frees the connection. The backend flow is closed after reading what it sent (an orderly
@@ -78,7 +77,11 @@ static void log_connection(struct connection *connection, const char *what)
 static void connection_free(struct connection *connection)
 {
     struct tunnel *tunnel = connection->tunnel;
-    log_connection(connection, connection->failure != NULL ? connection->failure : "closed");
+    char what[192];
+    snprintf(what, sizeof(what), "%s (up %llu bytes, down %llu bytes)",
+             connection->failure != NULL ? connection->failure : "closed", (unsigned long long)connection->up.total,
+             (unsigned long long)connection->down.total);
+    log_client(tunnel->console, &connection->peer, what);
     if (connection->prev != NULL)
         connection->prev->next = connection->next;
     else
@@ -279,14 +282,10 @@ static void tunnel_accept(void *context, struct tls *tls, uint16_t local_port, s
 {
     (void)local_port;
     struct tunnel *tunnel = context;
-    char line[160];
-    const struct stack_tcp_peer *peer = &info->peer;
+    char what[160];
     if (tunnel->connections_open >= tunnel->connections_max) {
-        snprintf(line, sizeof(line), "tlstunnel: client %u.%u.%u.%u:%u: refused (connections-max %u reached)\n",
-                 (unsigned)(peer->address >> 24), (unsigned)(peer->address >> 16 & 0xff),
-                 (unsigned)(peer->address >> 8 & 0xff), (unsigned)(peer->address & 0xff), (unsigned)peer->port,
-                 (unsigned)tunnel->connections_max);
-        say(tunnel->console, line);
+        snprintf(what, sizeof(what), "refused (connections-max %u reached)", (unsigned)tunnel->connections_max);
+        log_client(tunnel->console, &info->peer, what);
         tls_close(tls, flow);
         return;
     }
@@ -298,7 +297,7 @@ static void tunnel_accept(void *context, struct tls *tls, uint16_t local_port, s
     }
     connection->tunnel = tunnel;
     connection->client = flow;
-    connection->peer = *peer;
+    connection->peer = info->peer;
     connection->last_active_ns = mclock_elapsed_ns(tunnel->clock);
     connection->next = tunnel->connections;
     if (tunnel->connections != NULL)
@@ -306,7 +305,10 @@ static void tunnel_accept(void *context, struct tls *tls, uint16_t local_port, s
     tunnel->connections = connection;
     tunnel->connections_open++;
     tls_accept(tls, flow, &client_callbacks, connection);
-    log_connection(connection, "accepted");
+    snprintf(what, sizeof(what), "accepted (sni=%.100s suite=0x%04x resumed=%s)",
+             info->server_name[0] != '\0' ? info->server_name : "-", (unsigned)info->cipher_suite,
+             info->resumed ? "yes" : "no");
+    log_client(tunnel->console, &info->peer, what);
     /* Held as if pumping: a callback the connect made at once waits for the pump below. */
     connection->depth++;
     int rc = stack_tcp_connect(tls->stack, &tunnel->backend, &backend_callbacks, connection, &connection->backend);
