@@ -145,6 +145,12 @@ def test_a_bad_backend_key_stops_the_boot_with_the_fix() -> None:
         ("backend.example:80", "host names are not resolved"),
         ("10.0.0.1", "has no :PORT"),
         ("10.0.0.1:70000", "port from 1 to 65535"),
+        ("10.0.0.1:0", "port from 1 to 65535"),
+        ("10.0.0.1:80x", "port from 1 to 65535"),
+        ("10.0.0:80", "does not start with an IPv4 address"),
+        ("10.0.0.256:80", "does not start with an IPv4 address"),
+        ("010.0.0.1:80", "does not start with an IPv4 address"),
+        ("0.0.0.0:80", "names no host"),
     ):
         run = subprocess.run(
             ["examples.tlstunnel/image.unix", f"--backend={value}"], capture_output=True, text=True, timeout=20
