@@ -26,6 +26,7 @@ struct tcp_counters {
     uint64_t sack_recoveries;           /* of those, recoveries driven by the SACK scoreboard */
     uint64_t timeouts;                  /* retransmission timer expiries */
     uint64_t lost_retransmits;          /* SACK recoveries that found their retransmissions lost and sent again */
+    uint64_t tail_loss_probes;          /* RFC 8985 7: probes sent when a flight's tail went unanswered */
     uint64_t window_probes;
     uint64_t syn_dropped;          /* SYNs to a listener when the backlog or the table was full */
     uint64_t out_of_order;         /* segments parked for reassembly */

@@ -1,6 +1,6 @@
-/* tcp_core.h: TCP without I/O (RFC 9293 with RFC 7323, 6298, 5681/6582, 2018/6675, 3042, 5961, 6528): segments and time
- * go in, segments to send and the flow events of devices/stack.h come out. The tcp layer (tcp.c) runs it over IPv4; the
- * tests and the fuzzer run it over fakes. */
+/* tcp_core.h: TCP without I/O (RFC 9293 with RFC 7323, 6298, 5681/6582, 2018/6675, 3042, 8985 7, 5961, 6528):
+ * segments and time go in, segments to send and the flow events of devices/stack.h come out. The tcp layer (tcp.c)
+ * runs it over IPv4; the tests and the fuzzer run it over fakes. */
 #ifndef MIRAGE_TCPIP_TCP_CORE_H
 #define MIRAGE_TCPIP_TCP_CORE_H
 
@@ -109,8 +109,13 @@ struct tcp_conn {
     /* Timers: absolute times in ns, 0 when not armed. */
     struct tcp_rto rto;
     uint64_t rtx_deadline, delack_deadline, persist_deadline, linger_deadline;
-    uint32_t retries; /* consecutive expiries of the retransmission or persist timer */
-    bool rtt_timing;  /* Karn: a segment is being timed (never a retransmitted one) */
+    uint64_t tlp_deadline;  /* the tail loss probe's timeout (RFC 8985 7.2's PTO), always before rtx_deadline */
+    bool tlp_out;           /* a probe went in this flight (TLP.end_seq is set): no other until it is answered */
+    bool tlp_retransmitted; /* the probe was old data sent again, not new data */
+    uint32_t tlp_seq;       /* the probe's first sequence number */
+    uint32_t tlp_end;       /* SND.MAX after the probe (RFC 8985's TLP.end_seq) */
+    uint32_t retries;       /* consecutive expiries of the retransmission or persist timer */
+    bool rtt_timing;        /* Karn: a segment is being timed (never a retransmitted one) */
     uint32_t rtt_seq;
     uint64_t rtt_start_ns;
     uint32_t segments_unacked;         /* data segments taken since our last ACK: two or more are ACKed at a flush */

@@ -277,6 +277,7 @@ static bool process_ack(struct tcp_core *core, struct tcp_conn *conn, const stru
         tcp_scoreboard_update(&conn->scoreboard, segment->sack, segment->sack_count, conn->snd_una, conn->snd_max);
     uint32_t fin_seq = tcp_fin_seq(conn);
     bool fin_was_outstanding = conn->fin_queued && seq_gt(conn->snd_max, fin_seq);
+    uint32_t prior_una = conn->snd_una;
     if (seq_gt(segment->ack, conn->snd_una)) {
         new_ack(core, conn, segment);
         *fin_acked = fin_was_outstanding && seq_gt(segment->ack, fin_seq);
@@ -287,6 +288,7 @@ static bool process_ack(struct tcp_core *core, struct tcp_conn *conn, const stru
          * grown by the peer's reading): in a two-way flow most ACKs ride on data. */
         duplicate_ack(core, conn);
     }
+    tcp_tlp_on_ack(conn, segment, prior_una);
     /* A retransmission lost again: RFC 6675 would wait for the timer (its holes lie below HighRxt, NextSeg skips
      * them). Bytes sent after it SACKed beyond DupThresh segments say it is gone, as they say of an original (Linux's
      * tcp_mark_lost_retrans reasons so): send the lost holes again, once per such evidence. */
@@ -303,6 +305,8 @@ static bool process_ack(struct tcp_core *core, struct tcp_conn *conn, const stru
         seq_geq(conn->snd_una, conn->recover) && conn->snd_nxt == conn->snd_max &&
         tcp_scoreboard_is_lost(&conn->scoreboard, conn->snd_una, conn->snd_mss))
         enter_recovery(core, conn);
+    if (seq_gt(conn->snd_una, prior_una))
+        tcp_tlp_schedule(core, conn); /* RFC 8985 7.2: progress restarts the probe timeout */
     /* The send window, from the newest segment only (RFC 9293 3.10.7.4, SND.WL1/WL2). */
     if (seq_lt(conn->snd_wl1, segment->seq) ||
         (conn->snd_wl1 == segment->seq && seq_leq(conn->snd_wl2, segment->ack))) {

@@ -162,9 +162,12 @@ static bool send_next(struct tcp_core *core, struct tcp_conn *conn, uint32_t lim
     }
     if (seq_lt(conn->snd_nxt, conn->snd_max))
         core->counters.retransmits++;
+    bool new_data = conn->snd_nxt == conn->snd_max;
     conn->snd_nxt += len + (fin ? 1 : 0);
     conn->snd_max = seq_max(conn->snd_max, conn->snd_nxt);
     arm_retransmit(core, conn);
+    if (new_data)
+        tcp_tlp_schedule(core, conn); /* RFC 8985 7.2: the PTO restarts when new data goes */
     return true;
 }
 
@@ -290,6 +293,29 @@ int tcp_send_syn(struct tcp_core *core, struct tcp_conn *conn)
 void tcp_retransmit_first(struct tcp_core *core, struct tcp_conn *conn)
 {
     (void)tcp_send_again(core, conn, conn->snd_una, conn->snd_mss);
+}
+
+bool tcp_send_tail_probe(struct tcp_core *core, struct tcp_conn *conn)
+{
+    uint32_t flight = conn->snd_max - conn->snd_una;
+    uint32_t mss = conn->snd_mss;
+    uint32_t seq = conn->snd_max;
+    /* New data if there is some and the peer's window takes a segment of it: it probes and makes progress. */
+    if (conn->send.len > flight && conn->snd_wnd > flight && send_next(core, conn, conn->snd_wnd - flight)) {
+        conn->tlp_seq = seq;
+        conn->tlp_retransmitted = false;
+        return true;
+    }
+    /* Else the highest segment again (with the FIN if it went): its ACK, or its SACK, says what is missing. */
+    bool fin_sent = conn->fin_queued && seq_gt(conn->snd_max, tcp_fin_seq(conn));
+    uint32_t data_end = fin_sent ? conn->snd_max - 1 : conn->snd_max;
+    uint32_t data = data_end - conn->snd_una;
+    uint32_t len = data < mss ? data : mss;
+    if (!tcp_send_again(core, conn, data_end - len, len))
+        return false;
+    conn->tlp_seq = data_end - len;
+    conn->tlp_retransmitted = true;
+    return true;
 }
 
 void tcp_send_window_probe(struct tcp_core *core, struct tcp_conn *conn)

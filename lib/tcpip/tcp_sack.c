@@ -60,6 +60,7 @@ uint32_t tcp_sack_blocks(const struct tcp_sack_recent *recent, const struct tcp_
 void tcp_scoreboard_clear(struct tcp_scoreboard *board)
 {
     board->count = 0;
+    board->has_lost_below = false;
 }
 
 static void remove_range(struct tcp_scoreboard *board, uint32_t index)
@@ -124,10 +125,29 @@ void tcp_scoreboard_advance(struct tcp_scoreboard *board, uint32_t snd_una)
         remove_range(board, 0);
     if (board->count > 0 && seq_lt(board->ranges[0].start, snd_una))
         board->ranges[0].start = snd_una;
+    if (board->has_lost_below && seq_leq(board->lost_below, snd_una))
+        board->has_lost_below = false;
+}
+
+void tcp_scoreboard_mark_lost_below(struct tcp_scoreboard *board, uint32_t seq)
+{
+    if (!board->has_lost_below || seq_gt(seq, board->lost_below))
+        board->lost_below = seq;
+    board->has_lost_below = true;
+}
+
+bool tcp_scoreboard_is_sacked(const struct tcp_scoreboard *board, uint32_t seq)
+{
+    for (uint32_t i = 0; i < board->count; i++)
+        if (seq_leq(board->ranges[i].start, seq) && seq_lt(seq, board->ranges[i].end))
+            return true;
+    return false;
 }
 
 bool tcp_scoreboard_is_lost(const struct tcp_scoreboard *board, uint32_t seq, uint32_t mss)
 {
+    if (board->has_lost_below && seq_lt(seq, board->lost_below))
+        return true;
     uint32_t ranges = 0, bytes = 0;
     for (uint32_t i = board->count; i > 0; i--) {
         const struct tcp_sack_block *range = &board->ranges[i - 1];

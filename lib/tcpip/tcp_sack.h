@@ -33,6 +33,8 @@ uint32_t tcp_sack_blocks(const struct tcp_sack_recent *recent, const struct tcp_
 struct tcp_scoreboard {
     uint32_t count;
     struct tcp_sack_block ranges[TCP_SACK_SCOREBOARD_MAX];
+    bool has_lost_below; /* every unSACKed byte below lost_below is lost, whatever lies above it */
+    uint32_t lost_below;
 };
 
 void tcp_scoreboard_clear(struct tcp_scoreboard *board);
@@ -45,8 +47,15 @@ bool tcp_scoreboard_update(struct tcp_scoreboard *board, const struct tcp_sack_b
 /* SND.UNA moved to `snd_una`: forget what lies below it. */
 void tcp_scoreboard_advance(struct tcp_scoreboard *board, uint32_t snd_una);
 
-/* RFC 6675 IsLost: DupThresh SACKed ranges, or more than (DupThresh - 1) * mss SACKed bytes, lie above the
- * unSACKed byte `seq`. */
+/* Deem every unSACKed byte below `seq` lost (RFC 8985 6's verdict on bytes sent well before a delivered one: the
+ * tail loss probe's). Kept until SND.UNA passes it or the board is cleared. */
+void tcp_scoreboard_mark_lost_below(struct tcp_scoreboard *board, uint32_t seq);
+
+/* Whether byte `seq` is SACKed. */
+bool tcp_scoreboard_is_sacked(const struct tcp_scoreboard *board, uint32_t seq);
+
+/* RFC 6675 IsLost (or below the mark above): DupThresh SACKed ranges, or more than (DupThresh - 1) * mss SACKed bytes,
+ * lie above the unSACKed byte `seq`. */
 bool tcp_scoreboard_is_lost(const struct tcp_scoreboard *board, uint32_t seq, uint32_t mss);
 
 /* RFC 6675 SetPipe: the bytes of [snd_una, snd_max) still in the network: unSACKed bytes not deemed lost, plus

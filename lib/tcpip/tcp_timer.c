@@ -1,6 +1,6 @@
 /* tcp_timer.c: the tick: the flush after a burst, then the per-connection timers: retransmission (RFC 6298, with
- * backoff and the retry limit), persist (zero-window probes), delayed ACK, and the linger of TIME_WAIT and an
- * orphaned FIN_WAIT_2. */
+ * backoff and the retry limit), the tail loss probe (tcp_tlp.c), persist (zero-window probes), delayed ACK, and the
+ * linger of TIME_WAIT and an orphaned FIN_WAIT_2. */
 #include "lib/tcpip/tcp_internal.h"
 
 static void retransmission_timeout(struct tcp_core *core, struct tcp_conn *conn)
@@ -20,6 +20,8 @@ static void retransmission_timeout(struct tcp_core *core, struct tcp_conn *conn)
     core->counters.timeouts++;
     tcp_rto_backoff(&conn->rto);
     conn->rtt_timing = false; /* Karn: nothing sent before now may be timed */
+    conn->tlp_deadline = 0;   /* a new flight starts from SND.UNA: it may be probed once again */
+    conn->tlp_out = false;
     if (conn->state == TCP_SYN_SENT || conn->state == TCP_SYN_RECEIVED) {
         core->counters.retransmits++;
         (void)tcp_send_syn(core, conn);
@@ -87,6 +89,8 @@ uint64_t tcp_core_tick(struct tcp_core *core)
         struct tcp_conn *conn = &core->conns[i];
         if (conn->in_use && conn->rtx_deadline != 0 && conn->rtx_deadline <= now)
             retransmission_timeout(core, conn);
+        if (conn->in_use && conn->tlp_deadline != 0 && conn->tlp_deadline <= now)
+            tcp_tlp_timeout(core, conn);
         if (conn->in_use && conn->persist_deadline != 0 && conn->persist_deadline <= now)
             persist_timeout(core, conn);
         if (conn->in_use && conn->delack_deadline != 0 && conn->delack_deadline <= now)
@@ -102,6 +106,7 @@ uint64_t tcp_core_tick(struct tcp_core *core)
         if (!conn->in_use)
             continue;
         next = earliest(next, conn->rtx_deadline);
+        next = earliest(next, conn->tlp_deadline);
         next = earliest(next, conn->persist_deadline);
         next = earliest(next, conn->delack_deadline);
         next = earliest(next, conn->linger_deadline);

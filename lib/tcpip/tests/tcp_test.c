@@ -792,20 +792,25 @@ static void test_retransmission(void)
     size_t first_log = sim.logged;
     tcp_core_write(&sim.endpoints[0].core, client.conn, (const uint8_t *)"hello", 5);
     sim_run(&sim, 8 * SECONDS);
-    /* The times at which "hello" went out: the gaps must double (RFC 6298 5.5). */
-    uint64_t times[8];
+    /* The times at which "hello" went out: one tail loss probe (2 SRTT + 50 ms, one segment in flight), the
+     * retransmission timer 200 ms after it, then gaps that double (RFC 6298 5.5). */
+    uint64_t times[9];
     size_t count = 0;
-    for (size_t i = first_log; i < sim.logged && count < 8; i++)
+    for (size_t i = first_log; i < sim.logged && count < 9; i++)
         if (sim.log[i].source == sim.endpoints[0].address && sim.log[i].segment.payload_len == 5)
             times[count++] = sim.log[i].at;
-    bool doubling = count >= 4;
-    for (size_t i = 2; i < count && doubling; i++) {
+    uint64_t pto = 2 * client.conn->rto.srtt_ns + 50 * MS;
+    bool doubling = count >= 5;
+    for (size_t i = 3; i < count && doubling; i++) {
         uint64_t gap = times[i] - times[i - 1], previous = times[i - 1] - times[i - 2];
         doubling = gap == 2 * previous;
     }
-    tap_check(doubling && times[1] - times[0] == 200 * MS,
-              "retransmission: the first after the 200 ms floor, then doubling", "%zu sends, first gap %llu", count,
-              count > 1 ? (unsigned long long)(times[1] - times[0]) : 0ULL);
+    tap_check(
+        doubling && times[1] - times[0] == pto && times[2] - times[1] == 200 * MS &&
+            sim.endpoints[0].core.counters.tail_loss_probes == 1,
+        "retransmission: one probe after 2 SRTT + 50 ms, the first timeout 200 ms (the floor) later, then doubling",
+        "%zu sends, gaps %llu, %llu", count, count > 1 ? (unsigned long long)(times[1] - times[0]) : 0ULL,
+        count > 2 ? (unsigned long long)(times[2] - times[1]) : 0ULL);
     drop_all = false;
     sim_run(&sim, 8 * SECONDS);
     tap_check(server.received_len == 5 && memcmp(server.received, "hello", 5) == 0 && client.conn->rto.backoff == 0,
@@ -1579,7 +1584,8 @@ static void test_sack_recovery(void)
     }
     tap_check(server.received_len == len && memcmp(server.received, data, len) == 0,
               "sack: 200 kB arrive intact with three segments of one window lost", "received %zu", server.received_len);
-    tap_check(with_blocks >= 3 && c->sack_recoveries == 1 && c->timeouts == 0 && resent == 3 && c->retransmits == 3,
+    tap_check(with_blocks >= 3 && c->sack_recoveries == 1 && c->timeouts == 0 && c->tail_loss_probes == 0 &&
+                  resent == 3 && c->retransmits == 3,
               "sack: one recovery resends exactly the three holes the receiver's blocks showed, no timeout",
               "acks with blocks %u recoveries %llu timeouts %llu resent %u", with_blocks,
               (unsigned long long)c->sack_recoveries, (unsigned long long)c->timeouts, resent);
@@ -1589,6 +1595,99 @@ static void test_sack_recovery(void)
     app_free(&client);
     app_free(&server);
     sim_free(&sim);
+}
+
+/* --- tail loss probe (RFC 8985 7) -------------------------------------------------------------------------------- */
+
+/* The client writes `len` bytes at once over a 10 ms round trip with the chosen data segments' first transmissions
+ * dropped; returns the nanoseconds until the client saw all of them acknowledged (UINT64_MAX: not within 2 s), and
+ * leaves the client's counters in `*out`. */
+static uint64_t tail_loss_run(size_t len, uint32_t drop_a, uint32_t drop_b, uint32_t drop_c, struct tcp_counters *out,
+                              bool *intact)
+{
+    struct sim sim;
+    struct tcp_limits limits = small_limits();
+    limits.send_buffer = 64 * 1024;
+    struct app client, server;
+    sim_init(&sim, &limits, false);
+    sim.latency_ns = 5 * MS;
+    sim.drop = drop_chosen_data;
+    data_segments_seen = 0;
+    sack_drops[0] = drop_a, sack_drops[1] = drop_b, sack_drops[2] = drop_c;
+    uint8_t *data = pattern(len, 11);
+    app_init(&client, &sim.endpoints[0].core, 0);
+    app_init(&server, &sim.endpoints[1].core, len);
+    bool open = open_pair(&sim, &client, &server);
+    uint64_t start = sim.now, took = UINT64_MAX;
+    long wrote = open ? tcp_core_write(&sim.endpoints[0].core, client.conn, data, len) : -1;
+    for (uint32_t step = 0; wrote == (long)len && step < 2000; step++) {
+        sim_run(&sim, MS / 2);
+        if (client.conn->snd_una == client.conn->snd_max) {
+            took = sim.now - start;
+            break;
+        }
+    }
+    sim_run(&sim, 1 * SECONDS); /* whatever a probe or a timer would still do */
+    *intact = server.received_len == len && memcmp(server.received, data, len) == 0;
+    *out = sim.endpoints[0].core.counters;
+    free(data);
+    app_free(&client);
+    app_free(&server);
+    sim_free(&sim);
+    return took;
+}
+
+static void test_tail_loss_probe(void)
+{
+    struct tcp_counters c;
+    bool intact = false;
+    /* Ten segments, the tenth lost: nothing after it draws a duplicate ACK, so only the probe or the timer tells. */
+    uint64_t took = tail_loss_run(10 * 1448, 10, 0, 0, &c, &intact);
+    tap_check(intact && c.tail_loss_probes == 1 && c.timeouts == 0 && c.retransmits == 1,
+              "tlp: the lost last segment of a flight is sent again by one probe, not by the retransmission timer",
+              "intact %d probes %llu timeouts %llu retransmits %llu", intact, (unsigned long long)c.tail_loss_probes,
+              (unsigned long long)c.timeouts, (unsigned long long)c.retransmits);
+    /* One round trip for the flight; the other nine were acknowledged at once, so one segment is in flight: the
+     * probe's timeout is 2 SRTT + 50 ms for the peer's delayed ACK; then a round trip and the peer's delayed ACK (40
+     * ms: the probe arrived in order) for its answer. The timer alone would have resent it at 210 ms. */
+    tap_check(took <= 140 * MS, "tlp: a lone lost segment is acknowledged within 140 ms, not after a 200 ms timeout",
+              "took %llu ms", (unsigned long long)(took / MS));
+
+    /* The last two lost: two segments in flight, so the probe goes 2 SRTT + 2 ms after the last ACK; it is the tenth
+     * again, SACKed, which shows the ninth lost. */
+    took = tail_loss_run(10 * 1448, 9, 10, 0, &c, &intact);
+    tap_check(intact && c.tail_loss_probes == 1 && c.timeouts == 0 && c.retransmits == 2 && took <= 60 * MS,
+              "tlp: two lost at the tail: the probe 2 SRTT + 2 ms after the last ACK, the other a round trip later, "
+              "all acknowledged within 60 ms (the flight's round trip is 10 ms), no timeout",
+              "intact %d probes %llu timeouts %llu retransmits %llu took %llu ms", intact,
+              (unsigned long long)c.tail_loss_probes, (unsigned long long)c.timeouts, (unsigned long long)c.retransmits,
+              (unsigned long long)(took / MS));
+
+    /* The last three lost: the probe (the tenth again) is SACKed, so the two below it, sent a PTO earlier, are lost:
+     * one recovery resends them at once. */
+    took = tail_loss_run(10 * 1448, 8, 9, 10, &c, &intact);
+    tap_check(intact && c.tail_loss_probes == 1 && c.timeouts == 0 && c.sack_recoveries == 1 && c.retransmits == 3,
+              "tlp: three lost at the tail: the SACKed probe starts a SACK recovery for the two below it, no timeout",
+              "intact %d probes %llu timeouts %llu recoveries %llu retransmits %llu", intact,
+              (unsigned long long)c.tail_loss_probes, (unsigned long long)c.timeouts,
+              (unsigned long long)c.sack_recoveries, (unsigned long long)c.retransmits);
+    tap_check(took <= 60 * MS, "tlp: and that costs about 3 round trips, not a 200 ms timeout", "took %llu ms",
+              (unsigned long long)(took / MS));
+
+    /* Nothing lost: the ACKs restart the probe's timeout and none goes (a single segment waits for the peer's
+     * delayed ACK: RFC 8985 7.2 adds 200 ms for it). */
+    took = tail_loss_run(20 * 1448 + 700, 0, 0, 0, &c, &intact);
+    tap_check(intact && c.tail_loss_probes == 0 && c.retransmits == 0 && took < 100 * MS,
+              "tlp: no probe while the ACKs flow, nor for a last odd segment the peer's delayed ACK holds",
+              "intact %d probes %llu retransmits %llu took %llu ms", intact, (unsigned long long)c.tail_loss_probes,
+              (unsigned long long)c.retransmits, (unsigned long long)(took / MS));
+
+    /* A loss inside the flight is SACK's: three segments behind it report it, and no probe goes. */
+    took = tail_loss_run(20 * 1448, 5, 0, 0, &c, &intact);
+    tap_check(intact && c.tail_loss_probes == 0 && c.sack_recoveries == 1 && c.timeouts == 0 && c.retransmits == 1,
+              "tlp: a loss SACK recovers draws no probe", "intact %d probes %llu recoveries %llu retransmits %llu",
+              intact, (unsigned long long)c.tail_loss_probes, (unsigned long long)c.sack_recoveries,
+              (unsigned long long)c.retransmits);
 }
 
 /* Our ACK to the scripted peer's latest segment; false if there is none. */
@@ -1715,7 +1814,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: tcp_test [--corpus DIR]\n");
         return 2;
     }
-    tap_plan(124);
+    tap_plan(131);
     test_checksum();
     test_wire();
     test_seq();
@@ -1741,6 +1840,7 @@ int main(int argc, char **argv)
     test_sack_receiver_blocks();
     test_sack_recovery();
     test_sack_negotiation_and_hostile_blocks();
+    test_tail_loss_probe();
     fprintf(stderr, "%u checks, %u failed\n", tap_count(), tap_failures());
     return tap_exit_status();
 }
