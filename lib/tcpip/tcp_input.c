@@ -109,9 +109,15 @@ static bool acceptable(const struct tcp_conn *conn, const struct tcp_segment *se
 {
     uint32_t window = tcp_receive_window(conn);
     if (length == 0) {
-        if (window == 0)
-            return segment->seq == conn->rcv_nxt;
-        return seq_in_window(segment->seq, conn->rcv_nxt, conn->rcv_nxt + window);
+        /* A bare ACK from a sender that filled the window we advertised carries SEG.SEQ = our right edge, which RFC
+         * 9293's test (SEG.SEQ < RCV.NXT + RCV.WND) refuses, as it does when out-of-order bytes or the application
+         * have shrunk the window since: its acknowledgement and SACK blocks would be lost, and our sender wait for
+         * the timer. As Linux's tcp_sequence, it is accepted up to the edge advertised last, inclusive. */
+        uint32_t edge = conn->rcv_nxt + window;
+        uint32_t advertised = conn->rcv_adv - conn->rcv_nxt;
+        if (seq_gt(conn->rcv_adv, edge) && advertised <= ((uint32_t)UINT16_MAX << conn->rcv_wscale))
+            edge = conn->rcv_adv;
+        return seq_in_window(segment->seq, conn->rcv_nxt, edge + 1);
     }
     if (window == 0)
         return false;

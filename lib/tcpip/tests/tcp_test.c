@@ -1597,6 +1597,29 @@ static void test_sack_recovery(void)
     sim_free(&sim);
 }
 
+/* A peer that filled our window sends its bare ACKs with SEG.SEQ at the window's right edge. */
+static void test_ack_at_window_edge(void)
+{
+    struct scripted s;
+    struct tcp_limits limits = small_limits();
+    bool open = scripted_open(&s, &limits, false);
+    struct tcp_conn *conn = s.server.conn;
+    tcp_core_write(&s.sim.endpoints[0].core, conn, (const uint8_t *)"hello", 5);
+    struct tcp_header_out h = peer_header(&s, TCP_FLAG_ACK, conn->rcv_adv);
+    h.ack = conn->snd_max;
+    sim_raw_send(&s.sim, &h, NULL, 0);
+    tap_check(open && conn->snd_una == conn->snd_max,
+              "acceptance: a bare ACK whose SEG.SEQ is the right edge we advertised is taken (as Linux does)",
+              "open %d unacked %u", open, conn->snd_max - conn->snd_una);
+    tcp_core_write(&s.sim.endpoints[0].core, conn, (const uint8_t *)"again", 5);
+    h = peer_header(&s, TCP_FLAG_ACK, conn->rcv_adv + 1);
+    h.ack = conn->snd_max;
+    sim_raw_send(&s.sim, &h, NULL, 0);
+    tap_check(conn->snd_una != conn->snd_max, "acceptance: one beyond the edge is not", "unacked %u",
+              conn->snd_max - conn->snd_una);
+    scripted_close(&s);
+}
+
 /* --- tail loss probe (RFC 8985 7) -------------------------------------------------------------------------------- */
 
 /* The client writes `len` bytes at once over a 10 ms round trip with the chosen data segments' first transmissions
@@ -1814,7 +1837,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: tcp_test [--corpus DIR]\n");
         return 2;
     }
-    tap_plan(131);
+    tap_plan(133);
     test_checksum();
     test_wire();
     test_seq();
@@ -1840,6 +1863,7 @@ int main(int argc, char **argv)
     test_sack_receiver_blocks();
     test_sack_recovery();
     test_sack_negotiation_and_hostile_blocks();
+    test_ack_at_window_edge();
     test_tail_loss_probe();
     fprintf(stderr, "%u checks, %u failed\n", tap_count(), tap_failures());
     return tap_exit_status();
