@@ -114,6 +114,7 @@ struct tcp_conn {
     bool tlp_retransmitted; /* the probe was old data sent again, not new data */
     uint32_t tlp_seq;       /* the probe's first sequence number */
     uint32_t tlp_end;       /* SND.MAX after the probe (RFC 8985's TLP.end_seq) */
+    uint32_t tlp_rxt_end;   /* high_rxt when the probe went in a SACK recovery (else SND.UNA): what was resent before */
     uint32_t retries;       /* consecutive expiries of the retransmission or persist timer */
     bool rtt_timing;        /* Karn: a segment is being timed (never a retransmitted one) */
     uint32_t rtt_seq;

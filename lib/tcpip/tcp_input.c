@@ -294,7 +294,7 @@ static bool process_ack(struct tcp_core *core, struct tcp_conn *conn, const stru
          * grown by the peer's reading): in a two-way flow most ACKs ride on data. */
         duplicate_ack(core, conn);
     }
-    tcp_tlp_on_ack(conn, segment, prior_una);
+    tcp_tlp_on_ack(core, conn, segment, prior_una);
     /* A retransmission lost again: RFC 6675 would wait for the timer (its holes lie below HighRxt, NextSeg skips
      * them). Bytes sent after it SACKed beyond DupThresh segments say it is gone, as they say of an original (Linux's
      * tcp_mark_lost_retrans reasons so): send the lost holes again, once per such evidence. */

@@ -56,7 +56,8 @@ void tcp_retransmit_first(struct tcp_core *core, struct tcp_conn *conn);
  * snd_nxt; in a SACK recovery HighRxt follows. Returns false when nothing went. */
 bool tcp_send_again(struct tcp_core *core, struct tcp_conn *conn, uint32_t seq, uint32_t len);
 /* The tail loss probe's segment: one new segment if the peer's window allows (not cwnd), else the last one sent
- * again; returns false when nothing went. Sets tlp_seq and tlp_retransmitted. */
+ * again, or if the peer SACKed that one, the oldest hole; returns false when nothing went. Sets tlp_seq and
+ * tlp_retransmitted. */
 bool tcp_send_tail_probe(struct tcp_core *core, struct tcp_conn *conn);
 /* A zero-window probe: an ACK below the window, which the peer must answer with its window. */
 void tcp_send_window_probe(struct tcp_core *core, struct tcp_conn *conn);
@@ -75,7 +76,8 @@ void tcp_tlp_schedule(struct tcp_core *core, struct tcp_conn *conn);
 void tcp_tlp_timeout(struct tcp_core *core, struct tcp_conn *conn);
 /* An acceptable ACK arrived (SND.UNA and the scoreboard updated; `prior_una` before it): end the probe's episode, or
  * deem lost what the probe's delivery shows was (RFC 8985 7.4). */
-void tcp_tlp_on_ack(struct tcp_conn *conn, const struct tcp_segment *segment, uint32_t prior_una);
+void tcp_tlp_on_ack(struct tcp_core *core, struct tcp_conn *conn, const struct tcp_segment *segment,
+                    uint32_t prior_una);
 
 /* tcp_conn.c */
 /* A free slot (or the oldest orphan TIME_WAIT one), initialised for the 4-tuple; NULL when the table is full. */

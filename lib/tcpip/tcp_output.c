@@ -188,8 +188,10 @@ bool tcp_send_again(struct tcp_core *core, struct tcp_conn *conn, uint32_t seq, 
         return false;
     if ((uint32_t)rc < len)
         fin = false;
-    if (conn->sack_recovery)
+    if (conn->sack_recovery) {
         conn->high_rxt = seq_max(conn->high_rxt, seq + (uint32_t)rc + fin);
+        tcp_tlp_schedule(core, conn); /* the probe's timeout runs from the last retransmission too */
+    }
     return true;
 }
 
@@ -311,9 +313,20 @@ bool tcp_send_tail_probe(struct tcp_core *core, struct tcp_conn *conn)
     uint32_t data_end = fin_sent ? conn->snd_max - 1 : conn->snd_max;
     uint32_t data = data_end - conn->snd_una;
     uint32_t len = data < mss ? data : mss;
-    if (!tcp_send_again(core, conn, data_end - len, len))
-        return false;
-    conn->tlp_seq = data_end - len;
+    seq = data_end - len;
+    uint32_t high_rxt = conn->high_rxt;
+    if (len > 0 && tcp_scoreboard_is_sacked(&conn->scoreboard, data_end - 1)) {
+        /* The peer has it: the oldest hole instead, which has waited longest for news. */
+        if (!tcp_scoreboard_next_hole(&conn->scoreboard, conn->snd_una, conn->snd_una, mss, true, &seq, &len))
+            return false;
+        if (!tcp_send_again(core, conn, seq, len))
+            return false;
+    } else {
+        if (!tcp_send_again(core, conn, seq, len))
+            return false;
+        conn->high_rxt = high_rxt; /* a probe, not one of a recovery's retransmissions: the holes below still wait */
+    }
+    conn->tlp_seq = seq;
     conn->tlp_retransmitted = true;
     return true;
 }

@@ -16,10 +16,13 @@ static bool may_probe(const struct tcp_conn *conn)
 {
     bool sending = conn->state == TCP_ESTABLISHED || conn->state == TCP_CLOSE_WAIT || conn->state == TCP_FIN_WAIT_1 ||
                    conn->state == TCP_CLOSING || conn->state == TCP_LAST_ACK;
-    /* Without SACK the probe's answer could not say which bytes arrived; in a recovery, or during the go-back-N
-     * after a timeout, the sender already knows what is lost; and one probe per flight at most (RFC 8985 7.2). */
-    return sending && conn->sack_ok && conn->rto.has_sample && !conn->tlp_out && !conn->in_recovery &&
-           conn->snd_una != conn->snd_max && conn->snd_nxt == conn->snd_max && conn->rtx_deadline != 0;
+    /* Without SACK the probe's answer could not say which bytes arrived; during the go-back-N after a timeout the
+     * sender already resends everything; and one probe per flight at most (RFC 8985 7.2). Unlike the RFC, a SACK
+     * recovery may probe too: without RACK nothing else finds a lost retransmission, or the loss of the ACK that
+     * would end the recovery, before the timer. */
+    return sending && conn->sack_ok && conn->rto.has_sample && !conn->tlp_out &&
+           (!conn->in_recovery || conn->sack_recovery) && conn->snd_una != conn->snd_max &&
+           conn->snd_nxt == conn->snd_max && conn->rtx_deadline != 0;
 }
 
 void tcp_tlp_schedule(struct tcp_core *core, struct tcp_conn *conn)
@@ -40,18 +43,20 @@ void tcp_tlp_timeout(struct tcp_core *core, struct tcp_conn *conn)
     conn->tlp_deadline = 0;
     if (!may_probe(conn))
         return;
+    uint32_t rxt_end = conn->in_recovery ? conn->high_rxt : conn->snd_una;
     if (!tcp_send_tail_probe(core, conn))
         return; /* the layer below took nothing: the retransmission timer still runs */
     core->counters.tail_loss_probes++;
     conn->tlp_out = true;
     conn->tlp_end = conn->snd_max;
+    conn->tlp_rxt_end = rxt_end;
     conn->tlp_deadline = 0; /* sending new data rescheduled it */
     /* RFC 8985 7.3: the RTO runs from the probe, so that its answer has a round trip to come. */
     conn->rtx_deadline = 0;
     tcp_arm(core, &conn->rtx_deadline, tcp_rto_current(&conn->rto));
 }
 
-void tcp_tlp_on_ack(struct tcp_conn *conn, const struct tcp_segment *segment, uint32_t prior_una)
+void tcp_tlp_on_ack(struct tcp_core *core, struct tcp_conn *conn, const struct tcp_segment *segment, uint32_t prior_una)
 {
     if (!conn->tlp_out)
         return;
@@ -70,6 +75,14 @@ void tcp_tlp_on_ack(struct tcp_conn *conn, const struct tcp_segment *segment, ui
     /* The probe was delivered while bytes sent a PTO (two round trips) before it were not: those are lost (RFC 8985
      * 6.2's time-based verdict, for the probe's flight), and the recovery the caller starts resends them at once
      * rather than after the timer. */
-    if (seq_lt(conn->snd_una, conn->tlp_seq) && tcp_scoreboard_is_sacked(&conn->scoreboard, conn->tlp_seq))
-        tcp_scoreboard_mark_lost_below(&conn->scoreboard, conn->tlp_seq);
+    if (!seq_lt(conn->snd_una, conn->tlp_seq) || !tcp_scoreboard_is_sacked(&conn->scoreboard, conn->tlp_seq))
+        return;
+    tcp_scoreboard_mark_lost_below(&conn->scoreboard, conn->tlp_seq);
+    /* In a recovery, its retransmissions sent before the probe were lost as well: NextSeg starts over from SND.UNA
+     * (not for those of a recovery the probe's answer itself started: they went after it). */
+    if (conn->in_recovery && conn->sack_recovery && seq_lt(conn->snd_una, conn->tlp_rxt_end)) {
+        core->counters.lost_retransmits++;
+        conn->high_rxt = conn->snd_una;
+        conn->rxt_fence = conn->snd_max;
+    }
 }

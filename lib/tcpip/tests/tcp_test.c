@@ -1697,6 +1697,18 @@ static void test_tail_loss_probe(void)
     tap_check(took <= 60 * MS, "tlp: and that costs about 3 round trips, not a 200 ms timeout", "took %llu ms",
               (unsigned long long)(took / MS));
 
+    /* The fifth lost, and its retransmission in the SACK recovery too: nothing is sent after it, so no SACK says so.
+     * The probe's timeout runs from that retransmission; the highest segment is SACKed, so the probe is the oldest
+     * hole again. */
+    took = tail_loss_run(10 * 1448, 5, 11, 0, &c, &intact);
+    tap_check(intact && c.tail_loss_probes == 1 && c.timeouts == 0 && c.sack_recoveries == 1 && c.retransmits == 2 &&
+                  took <= 60 * MS,
+              "tlp: a retransmission lost in a SACK recovery is sent again by the probe within 60 ms, no timeout",
+              "intact %d probes %llu timeouts %llu recoveries %llu retransmits %llu took %llu ms", intact,
+              (unsigned long long)c.tail_loss_probes, (unsigned long long)c.timeouts,
+              (unsigned long long)c.sack_recoveries, (unsigned long long)c.retransmits,
+              (unsigned long long)(took / MS));
+
     /* Nothing lost: the ACKs restart the probe's timeout and none goes (a single segment waits for the peer's
      * delayed ACK: RFC 8985 7.2 adds 200 ms for it). */
     took = tail_loss_run(20 * 1448 + 700, 0, 0, 0, &c, &intact);
@@ -1837,7 +1849,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: tcp_test [--corpus DIR]\n");
         return 2;
     }
-    tap_plan(133);
+    tap_plan(134);
     test_checksum();
     test_wire();
     test_seq();
