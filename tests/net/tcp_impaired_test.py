@@ -6,7 +6,7 @@ sends 10 % ahead and duplicates 1 % (this host's kernel has no netem; the varian
 Over it, SIZE bytes go each way at once (an echo, compared by SHA-256); after Linux's half-close the guest finishes
 and closes; then a tenth of that to the sink, which answers its count after Linux's half-close and closes. Both ends
 agree on SACK, so several losses in one window cost a round trip, not a timeout, and a loss at a flight's tail is
-found by a tail loss probe, not the 200 ms timer. SIZE is the issue's 10 MB each way (about 15 s per ABI here;
+found by a tail loss probe, not the 200 ms timer. SIZE is the issue's 10 MB each way (12-14 s per ABI here;
 lib/tcpip/README.md has the figures); `MIRAGE_IMPAIRED_BYTES` sets another size (e.g. 2000000 for a quick run),
 passed through Pants' sandbox with `./pants test --test-extra-env-vars=MIRAGE_IMPAIRED_BYTES tests/net:tcp_impaired`.
 
