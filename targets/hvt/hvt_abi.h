@@ -22,7 +22,7 @@
 
 #include "lib/platform/boot_devices.h"
 
-#define HVT_ABI_VERSION 4
+#define HVT_ABI_VERSION 5
 #define HVT_GUEST_LOAD_ADDRESS 0x100000u
 #define HVT_HYPERCALL_PIO_BASE 0x500u
 
@@ -87,12 +87,22 @@ struct hvt_hc_block {
 /* The largest frame after NET_RECEIVE_OFFLOAD: an Ethernet header and the longest IPv4 datagram. */
 #define HVT_NET_OFFLOAD_FRAME_MAX (14u + 65535u)
 
+/* A transmitted frame's flag: the frame is one Ethernet, IPv4 and TCP segment of up to HVT_NET_OFFLOAD_FRAME_MAX
+ * bytes whose TCP checksum field holds only the pseudo header's sum. The host completes the checksum and cuts a
+ * payload longer than `segment_size` into segments of `segment_size` bytes, copying the headers (TCP segmentation
+ * offload). The tender reads the headers' sizes from the frame itself: a frame that is no such segment, a segment
+ * size below HVT_NET_SEGMENT_SIZE_MIN (a 64 KiB frame is at most 123 segments) or one whose segments would exceed
+ * the MTU is refused (PLATFORM_INVALID) like an overlong frame. */
+#define HVT_NET_TRANSMIT_SEGMENT 1u
+#define HVT_NET_SEGMENT_SIZE_MIN 536u /* RFC 9293 3.7.1's default MSS */
+
 /* One frame or receive buffer of a NET_EXCHANGE. */
 struct hvt_net_frame {
-    uint64_t data;  /* in: guest-physical address */
-    uint64_t len;   /* transmit: in: the frame's size; receive: in: the buffer's size, out: the frame's size */
-    uint32_t flags; /* receive: out: HVT_NET_CHECKSUM_*; transmit: ignored */
-    uint32_t reserved;
+    uint64_t data;         /* in: guest-physical address */
+    uint64_t len;          /* transmit: in: the frame's size; receive: in: the buffer's size, out: the frame's size */
+    uint32_t flags;        /* transmit: in: 0 or HVT_NET_TRANSMIT_SEGMENT; receive: out: HVT_NET_CHECKSUM_* */
+    uint32_t segment_size; /* transmit with HVT_NET_TRANSMIT_SEGMENT: in: TCP payload bytes a segment (the MSS);
+                              receive: out: 0 */
 };
 
 /* Send `transmit_count` frames in order, then receive up to `receive_count` waiting frames without blocking. If

@@ -24,8 +24,9 @@ from netns import tap_namespace
 ABIS = ("hvt", "spt", "virtio")
 # The guest-host interface version each ABI's tender or runner implements (HVT_ABI_VERSION, SPT_ABI_VERSION,
 # VIRTIO_ABI_VERSION); version 2 of hvt had the single-frame net hypercalls that version 3 removed, version 4 of hvt
-# added receive offload, and version 3 of spt allows arch_prctl(ARCH_SET_FS).
-ABI_VERSIONS = {"hvt": 4, "spt": 3, "virtio": 2}
+# added receive offload and version 5 transmit segmentation offload, and version 3 of spt allows
+# arch_prctl(ARCH_SET_FS).
+ABI_VERSIONS = {"hvt": 5, "spt": 3, "virtio": 2}
 DISK_SIZE = 64 * 1024
 TAP_LINE = re.compile(r"^(1\.\.\d+|(not )?ok \d+ - .*)$")
 

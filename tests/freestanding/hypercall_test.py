@@ -31,6 +31,18 @@ REFUSED = [
     "exchange_frame_too_long",  # a frame of MTU + 14 + 1 bytes
     "exchange_bad_handle",  # NET_EXCHANGE on the block device's handle
     "offload_bad_handle",  # NET_RECEIVE_OFFLOAD on the block device's handle
+    "segment_flag_unknown",  # a transmit flag beside HVT_NET_TRANSMIT_SEGMENT that the ABI does not define
+    "segment_size_zero",  # gso_size 0
+    "segment_size_tiny",  # 535 bytes a segment: up to 123 segments a frame is the most the host is asked for
+    "segment_size_above_mtu",  # 1461 bytes after 40 bytes of headers: each segment would exceed MTU 1500
+    "segment_too_long",  # 14 + 65535 + 1 bytes
+    "segment_length_differs",  # the IPv4 total length says one byte more than the frame holds
+    "segment_headers_past_frame",  # a TCP header length beyond the frame's end
+    "segment_ip_header_past_frame",  # an IPv4 header length beyond the frame's end
+    "segment_not_tcp",  # UDP: only TCP segments are offloaded
+    "segment_fragment",  # an IPv4 fragment
+    "segment_not_ipv4",  # an IPv6 EtherType
+    "frame_flagged_too_long",  # a segment beyond the MTU without the flag: refused as any overlong frame
     "block_read_past_capacity",  # offset == capacity
     "block_write_past_capacity",  # the last block and one more
     "block_write_far_away",  # offset 16 GiB: the file must not grow
@@ -94,6 +106,14 @@ def test_request_is_refused_with_invalid(action: str, namespace: str, tmp_path: 
     result = run_guest(namespace, tmp_path / "disk.img", action)
     assert (result.returncode, result.stderr) == (0, ""), result.stdout + result.stderr
     assert result.stdout == f"hostile: {action}\nhostile: {action} answered {PLATFORM_INVALID}\n"
+
+
+def test_segment_is_taken_whole(namespace: str, tmp_path: Path) -> None:
+    # Three MSS of payload in one frame flagged HVT_NET_TRANSMIT_SEGMENT: checked, written with a virtio-net header
+    # asking for TSO4, and accepted by the host kernel (which validates the header again).
+    result = run_guest(namespace, tmp_path / "disk.img", "segment_sent")
+    assert (result.returncode, result.stderr) == (0, ""), result.stdout + result.stderr
+    assert result.stdout == "hostile: segment_sent\nhostile: segment_sent answered 0\n"
 
 
 @pytest.mark.parametrize("action", sorted(STOPPED))

@@ -31,6 +31,9 @@ struct devices {
 static uint8_t frame[FRAME_SIZE];
 static uint8_t long_frame[1500 + 14 + 1]; /* one byte more than a frame at the tap's MTU */
 static uint8_t sector[1024];
+/* An Ethernet, IPv4 and TCP segment of three 1460-byte payloads, for HVT_NET_TRANSMIT_SEGMENT: a frame of the
+ * largest size the offload allows, of which the cases send a prefix. */
+static uint8_t segment[HVT_NET_OFFLOAD_FRAME_MAX + 1];
 static struct hvt_net_frame frames[HVT_NET_EXCHANGE_MAX_FRAMES + 1];
 
 static uint64_t address_of(const volatile void *pointer)
@@ -58,6 +61,64 @@ static void fill_frames(uint64_t data, uint64_t len)
 {
     for (uint32_t i = 0; i < HVT_NET_EXCHANGE_MAX_FRAMES + 1; i++)
         frames[i] = (struct hvt_net_frame){.data = data, .len = len};
+}
+
+enum {
+    SEGMENT_HEADERS = 14 + 20 + 20,
+    SEGMENT_MSS = 1460,
+    SEGMENT_LEN = SEGMENT_HEADERS + 3 * SEGMENT_MSS,
+};
+
+static void put16(uint8_t *bytes, uint32_t value)
+{
+    bytes[0] = (uint8_t)(value >> 8);
+    bytes[1] = (uint8_t)value;
+}
+
+/* Write into `segment` a TCP segment to 10.0.0.1 of `len` bytes in all, headers included (its IPv4 total length says
+ * len - 14), with the flags a well-behaved sender gives it: the host is to finish it. */
+static void build_segment(uint64_t len)
+{
+    memset(segment, 0, SEGMENT_HEADERS);
+    memset(segment, 0xff, 6);    /* to the broadcast address */
+    put16(segment + 12, 0x0800); /* IPv4 */
+    uint8_t *ip = segment + 14;
+    ip[0] = 0x45;                        /* version 4, a 20-byte header */
+    put16(ip + 2, (uint32_t)(len - 14)); /* the total length (wraps for the overlong case, on purpose) */
+    put16(ip + 6, 0x4000);               /* don't fragment */
+    ip[8] = 64;
+    ip[9] = 6;   /* TCP */
+    ip[12] = 10; /* from 10.0.0.2 */
+    ip[15] = 2;
+    ip[16] = 10; /* to 10.0.0.1 */
+    ip[19] = 1;
+    uint8_t *tcp = ip + 20;
+    put16(tcp, 40000);
+    put16(tcp + 2, 9);
+    tcp[12] = 5u << 4; /* a 20-byte header */
+    tcp[13] = 0x18;    /* PSH, ACK */
+    put16(tcp + 14, 1024);
+}
+
+/* One NET_EXCHANGE sending the first `len` bytes of `segment` with `flags` and `segment_size`; returns the tender's
+ * answer, or 1 if it answered PLATFORM_OK but the host refused the frame. */
+static int32_t send_segment(const struct devices *devices, uint64_t len, uint32_t flags, uint32_t segment_size)
+{
+    frames[0] = (struct hvt_net_frame){
+        .data = address_of(segment),
+        .len = len,
+        .flags = flags,
+        .segment_size = segment_size,
+    };
+    volatile struct hvt_hc_net_exchange call = {
+        .handle = devices->net,
+        .transmit = address_of(frames),
+        .receive = address_of(frames),
+        .transmit_count = 1,
+        .ret = -1,
+    };
+    hvt_hypercall(HVT_HYPERCALL_NET_EXCHANGE, &call);
+    return call.ret == PLATFORM_OK && call.transmit_failed != 0 ? 1 : call.ret;
 }
 
 static int32_t block_call(uint32_t number, uint64_t handle, uint64_t offset, uint64_t data, uint64_t len)
@@ -96,6 +157,49 @@ static int32_t act(const char *action, const struct devices *d, int *known)
         hvt_hypercall(HVT_HYPERCALL_NET_RECEIVE_OFFLOAD, &call);
         return call.ret;
     }
+    /* NET_EXCHANGE of a segment for the host to cut up: taken if well formed, else refused whole. */
+    build_segment(SEGMENT_LEN);
+    if (strcmp(action, "segment_sent") == 0)
+        return send_segment(d, SEGMENT_LEN, HVT_NET_TRANSMIT_SEGMENT, SEGMENT_MSS);
+    if (strcmp(action, "segment_flag_unknown") == 0)
+        return send_segment(d, SEGMENT_LEN, HVT_NET_TRANSMIT_SEGMENT | 2u, SEGMENT_MSS);
+    if (strcmp(action, "segment_size_zero") == 0)
+        return send_segment(d, SEGMENT_LEN, HVT_NET_TRANSMIT_SEGMENT, 0);
+    if (strcmp(action, "segment_size_tiny") == 0)
+        return send_segment(d, SEGMENT_LEN, HVT_NET_TRANSMIT_SEGMENT, HVT_NET_SEGMENT_SIZE_MIN - 1);
+    if (strcmp(action, "segment_size_above_mtu") == 0)
+        return send_segment(d, SEGMENT_LEN, HVT_NET_TRANSMIT_SEGMENT, SEGMENT_MSS + 1);
+    if (strcmp(action, "segment_too_long") == 0) {
+        build_segment(sizeof segment);
+        return send_segment(d, sizeof segment, HVT_NET_TRANSMIT_SEGMENT, SEGMENT_MSS);
+    }
+    if (strcmp(action, "segment_length_differs") == 0)
+        return send_segment(d, SEGMENT_LEN - 1, HVT_NET_TRANSMIT_SEGMENT, SEGMENT_MSS);
+    if (strcmp(action, "segment_headers_past_frame") == 0) {
+        build_segment(SEGMENT_HEADERS + 20);
+        segment[14 + 20 + 12] = 15u << 4; /* a 60-byte TCP header in a frame with 40 bytes after the IPv4 header */
+        return send_segment(d, SEGMENT_HEADERS + 20, HVT_NET_TRANSMIT_SEGMENT, SEGMENT_MSS);
+    }
+    if (strcmp(action, "segment_ip_header_past_frame") == 0) {
+        build_segment(SEGMENT_HEADERS);
+        segment[14] = 0x4f; /* a 60-byte IPv4 header in a frame with 40 bytes after the Ethernet header */
+        return send_segment(d, SEGMENT_HEADERS, HVT_NET_TRANSMIT_SEGMENT, SEGMENT_MSS);
+    }
+    if (strcmp(action, "segment_not_tcp") == 0) {
+        segment[14 + 9] = 17; /* UDP */
+        return send_segment(d, SEGMENT_LEN, HVT_NET_TRANSMIT_SEGMENT, SEGMENT_MSS);
+    }
+    if (strcmp(action, "segment_fragment") == 0) {
+        put16(segment + 14 + 6, 0x2000); /* more fragments */
+        return send_segment(d, SEGMENT_LEN, HVT_NET_TRANSMIT_SEGMENT, SEGMENT_MSS);
+    }
+    if (strcmp(action, "segment_not_ipv4") == 0) {
+        put16(segment + 12, 0x86dd); /* IPv6 */
+        return send_segment(d, SEGMENT_LEN, HVT_NET_TRANSMIT_SEGMENT, SEGMENT_MSS);
+    }
+    if (strcmp(action, "frame_flagged_too_long") == 0) /* no flag: a frame beyond the MTU is refused as before */
+        return send_segment(d, SEGMENT_LEN, 0, 0);
+
     /* NET_EXCHANGE: addresses outside guest memory stop the guest. */
     if (strcmp(action, "exchange_frame_outside") == 0) {
         fill_frames(OUTSIDE_GUEST_MEMORY, FRAME_SIZE);

@@ -1,11 +1,12 @@
 /* net.c: the network hypercalls: POLL over the tap descriptors, NET_EXCHANGE of batches of frames, and
  * NET_RECEIVE_OFFLOAD. Every frame on a tap carries a virtio-net header (tender_attach_devices opened them with
- * IFF_VNET_HDR): ours, written in front of each frame, asks for nothing; the tap's is read apart and kept as the
- * frame's checksum flags. */
+ * IFF_VNET_HDR): ours, written in front of each frame, asks for nothing, or for checksum and segmentation offload
+ * on a TCP segment the guest flagged; the tap's is read apart and kept as the frame's checksum flags. */
 #include <errno.h>
 #include <linux/if_tun.h>
 #include <linux/virtio_net.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/uio.h>
@@ -58,14 +59,77 @@ void hvt_hypercall_poll(struct hvt_guest *guest, uint64_t argument)
 
 _Static_assert(sizeof(struct virtio_net_hdr) == HVT_TAP_HEADER_SIZE, "the tap's header is a virtio_net_hdr");
 
-/* Send one frame behind an all-zero header (no offload asked: the guest's frames are whole and checksummed); a tap
- * takes a frame whole or not at all. One write of a copy, which the seccomp filter can bound, rather than writev. */
-static platform_result_t send_frame(const struct mirage_boot_device *device, const uint8_t *frame, uint64_t len)
+/* The fields of a frame's Ethernet, IPv4 and TCP headers that segment_header reads. */
+enum {
+    ETHERNET_HEADER_SIZE = PLATFORM_ETHERNET_HEADER_SIZE,
+    ETHERTYPE_IPV4 = 0x0800,
+    IPV4_HEADER_MIN = 20,
+    IPV4_PROTOCOL_TCP = 6,
+    IPV4_FRAGMENT_BITS = 0x3fff, /* more fragments and the fragment offset */
+    TCP_HEADER_MIN = 20,
+    TCP_CHECKSUM_OFFSET = 16,
+};
+
+static uint32_t get16(const uint8_t *bytes)
 {
-    static uint8_t packet[HVT_TAP_HEADER_SIZE + PLATFORM_NET_MTU + PLATFORM_ETHERNET_HEADER_SIZE];
-    if (len > sizeof packet - HVT_TAP_HEADER_SIZE) /* mirage_net_frame_check kept it within the MTU */
+    return (uint32_t)bytes[0] << 8 | bytes[1];
+}
+
+/* The tap's header for a HVT_NET_TRANSMIT_SEGMENT frame of `len` bytes (at most HVT_NET_OFFLOAD_FRAME_MAX), its
+ * offsets read from the frame's own headers: false for a frame that is no whole, unfragmented IPv4 TCP segment with
+ * its headers inside it, or a segment size outside [HVT_NET_SEGMENT_SIZE_MIN, what the MTU leaves the headers]. */
+static bool segment_header(const uint8_t *frame, uint64_t len, uint32_t segment_size, uint32_t mtu,
+                           struct virtio_net_hdr *header)
+{
+    if (len < ETHERNET_HEADER_SIZE + IPV4_HEADER_MIN + TCP_HEADER_MIN || get16(frame + 12) != ETHERTYPE_IPV4)
+        return false;
+    const uint8_t *ip = frame + ETHERNET_HEADER_SIZE;
+    uint32_t ip_header = (ip[0] & 0x0fu) * 4u;
+    /* The total length is the frame's: the IPv4 header, and the TCP header's first 20 bytes, lie inside it. */
+    if (ip[0] >> 4 != 4 || ip_header < IPV4_HEADER_MIN || ip[9] != IPV4_PROTOCOL_TCP ||
+        get16(ip + 2) != len - ETHERNET_HEADER_SIZE || (get16(ip + 6) & IPV4_FRAGMENT_BITS) != 0 ||
+        ETHERNET_HEADER_SIZE + ip_header + TCP_HEADER_MIN > len)
+        return false;
+    uint64_t tcp_start = ETHERNET_HEADER_SIZE + ip_header;
+    uint32_t tcp_header = (uint32_t)(frame[tcp_start + 12] >> 4) * 4u;
+    uint64_t headers = tcp_start + tcp_header;
+    if (tcp_header < TCP_HEADER_MIN || headers > len || ip_header + tcp_header >= mtu ||
+        segment_size < HVT_NET_SEGMENT_SIZE_MIN || segment_size > mtu - ip_header - tcp_header)
+        return false;
+    bool cut = len - headers > segment_size;
+    *header = (struct virtio_net_hdr){
+        .flags = VIRTIO_NET_HDR_F_NEEDS_CSUM,
+        .gso_type = cut ? VIRTIO_NET_HDR_GSO_TCPV4 : VIRTIO_NET_HDR_GSO_NONE,
+        .hdr_len = (uint16_t)headers,
+        .gso_size = (uint16_t)(cut ? segment_size : 0),
+        .csum_start = (uint16_t)tcp_start,
+        .csum_offset = TCP_CHECKSUM_OFFSET,
+    };
+    return true;
+}
+
+/* The tap's header for transmitted frame `frame` at `data` (in guest memory): all zero for a whole, checksummed
+ * frame within the MTU, the offloads for a HVT_NET_TRANSMIT_SEGMENT frame. False for a frame to refuse. */
+static bool transmit_header(const struct mirage_boot_device *device, const struct hvt_net_frame *frame,
+                            const uint8_t *data, struct virtio_net_hdr *header)
+{
+    if (frame->flags == 0) {
+        memset(header, 0, sizeof *header);
+        return true;
+    }
+    return frame->flags == HVT_NET_TRANSMIT_SEGMENT &&
+           segment_header(data, frame->len, frame->segment_size, device->mtu, header);
+}
+
+/* Send one frame behind its header; a tap takes a frame whole or not at all. One write of a copy, which the seccomp
+ * filter can bound, rather than writev. */
+static platform_result_t send_frame(const struct mirage_boot_device *device, const struct virtio_net_hdr *header,
+                                    const uint8_t *frame, uint64_t len)
+{
+    static uint8_t packet[HVT_TAP_HEADER_SIZE + HVT_NET_OFFLOAD_FRAME_MAX];
+    if (len > sizeof packet - HVT_TAP_HEADER_SIZE) /* exchange_frames kept it within the offload's frame */
         return PLATFORM_UNSPECIFIED;
-    memset(packet, 0, HVT_TAP_HEADER_SIZE);
+    memcpy(packet, header, HVT_TAP_HEADER_SIZE);
     memcpy(packet + HVT_TAP_HEADER_SIZE, frame, len);
     ssize_t written;
     do
@@ -130,7 +194,7 @@ static platform_result_t receive_frames(const struct mirage_boot_device *device,
             continue;
         frame->len = len;
         frame->flags = flags;
-        frame->reserved = 0;
+        frame->segment_size = 0;
         (*received)++;
     }
     return PLATFORM_OK;
@@ -143,6 +207,7 @@ static platform_result_t exchange_frames(struct hvt_guest *guest, struct hvt_hc_
     struct hvt_net_frame transmit[HVT_NET_EXCHANGE_MAX_FRAMES];
     struct hvt_net_frame receive[HVT_NET_EXCHANGE_MAX_FRAMES];
     const uint8_t *frames[HVT_NET_EXCHANGE_MAX_FRAMES];
+    struct virtio_net_hdr headers[HVT_NET_EXCHANGE_MAX_FRAMES];
     uint8_t *buffers[HVT_NET_EXCHANGE_MAX_FRAMES];
     const struct mirage_boot_device *device = net_device(guest, call->handle);
     const uint32_t offered = call->receive_count;
@@ -158,15 +223,18 @@ static platform_result_t exchange_frames(struct hvt_guest *guest, struct hvt_hc_
     hvt_guest_read(&guest->vm, call->transmit, transmit, call->transmit_count * sizeof transmit[0], name);
     hvt_guest_read(&guest->vm, call->receive, receive, offered * sizeof receive[0], name);
     for (uint32_t i = 0; i < call->transmit_count; i++) {
-        if (mirage_net_frame_check(device, transmit[i].len) != PLATFORM_OK)
+        uint64_t most = transmit[i].flags == 0 ? mirage_net_frame_max(device) : HVT_NET_OFFLOAD_FRAME_MAX;
+        if (transmit[i].len < PLATFORM_ETHERNET_HEADER_SIZE || transmit[i].len > most)
             return PLATFORM_INVALID;
         frames[i] = hvt_guest_range(&guest->vm, transmit[i].data, transmit[i].len, name);
+        if (!transmit_header(device, &transmit[i], frames[i], &headers[i]))
+            return PLATFORM_INVALID;
     }
     for (uint32_t i = 0; i < offered; i++)
         buffers[i] = hvt_guest_writable_range(&guest->vm, receive[i].data, receive[i].len, name);
 
     for (uint32_t i = 0; i < call->transmit_count; i++) {
-        if (send_frame(device, frames[i], transmit[i].len) != PLATFORM_OK)
+        if (send_frame(device, &headers[i], frames[i], transmit[i].len) != PLATFORM_OK)
             call->transmit_failed++;
     }
     uint32_t received = 0;

@@ -45,7 +45,8 @@ void hvt_install_seccomp(const struct hvt_guest *guest)
     struct scmp_arg_cmp no_signal_mask = SCMP_A3(SCMP_CMP_EQ, 0);
     tender_seccomp_allow(filter, SCMP_SYS(ppoll), 1, &no_signal_mask, "ppoll (POLL, NET_EXCHANGE)");
     tender_seccomp_allow(filter, SCMP_SYS(exit_group), 0, NULL, "exit_group (HALT, errors)");
-    tender_seccomp_allow_devices(filter, &guest->devices, HVT_TAP_HEADER_SIZE);
+    /* A frame NET_EXCHANGE flags for segmentation offload may be as long as the longest IPv4 datagram. */
+    tender_seccomp_allow_devices(filter, &guest->devices, HVT_TAP_HEADER_SIZE, HVT_NET_OFFLOAD_FRAME_MAX);
     for (uint32_t i = 0; i < guest->devices.count && i < MIRAGE_MANIFEST_MAX_DEVICES; i++) {
         const struct mirage_boot_device *device = &guest->devices.devices[i];
         if (device->type != MIRAGE_DEVICE_NET)

@@ -34,7 +34,7 @@ void spt_install_seccomp(const struct mirage_boot_devices *devices)
     /* The guest's own thread pointer: the tender's code (and its glibc's use of %fs) never runs after the jump. */
     struct scmp_arg_cmp set_fs = SCMP_A0(SCMP_CMP_EQ, ARCH_SET_FS);
     tender_seccomp_allow(filter, SCMP_SYS(arch_prctl), 1, &set_fs, "arch_prctl(ARCH_SET_FS)");
-    tender_seccomp_allow_devices(filter, devices, 0); /* the guest's taps have no header */
+    tender_seccomp_allow_devices(filter, devices, 0, 0); /* the guest's taps have no header, nor offloads */
 
     /* seccomp_load's own system calls come before the filter takes effect; after it, libseccomp only frees a
      * small buffer (a malloc cache hit, no system call). The context is never released: the guest never returns. */

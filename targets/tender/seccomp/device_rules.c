@@ -27,7 +27,7 @@ static void check_block_geometry(const struct mirage_boot_device *device)
 }
 
 void tender_seccomp_allow_devices(scmp_filter_ctx filter, const struct mirage_boot_devices *devices,
-                                  uint64_t net_header_size)
+                                  uint64_t net_header_size, uint64_t net_offload_frame_max)
 {
     for (uint32_t i = 0; i < devices->count && i < MIRAGE_MANIFEST_MAX_DEVICES; i++) {
         const struct mirage_boot_device *device = &devices->devices[i];
@@ -35,9 +35,12 @@ void tender_seccomp_allow_devices(scmp_filter_ctx filter, const struct mirage_bo
 
         if (device->type == MIRAGE_DEVICE_NET) {
             struct scmp_arg_cmp on_fd = SCMP_A0(SCMP_CMP_EQ, fd);
+            uint64_t frame_max = mirage_net_frame_max(device);
+            if (net_offload_frame_max > frame_max)
+                frame_max = net_offload_frame_max;
             struct scmp_arg_cmp one_frame[] = {
                 SCMP_A0(SCMP_CMP_EQ, fd),
-                SCMP_A2(SCMP_CMP_LE, (scmp_datum_t)(net_header_size + mirage_net_frame_max(device))),
+                SCMP_A2(SCMP_CMP_LE, (scmp_datum_t)(net_header_size + frame_max)),
             };
             tender_seccomp_allow(filter, SCMP_SYS(read), 1, &on_fd, device->name);
             tender_seccomp_allow(filter, SCMP_SYS(write), 2, one_frame, device->name);
