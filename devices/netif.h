@@ -35,6 +35,15 @@ struct netif_ops {
      * or a negative error code with nothing changed. Only a reader that handles frames longer than the MTU asks
      * (a stack that receives them; not a bridge that forwards frames as they came). */
     int (*receive_offload)(struct netif *self);
+    /* NULL where the host cannot: from now on take through write_segment IPv4 TCP segments longer than the MTU,
+     * up to `*frame_max` bytes a frame (set on 0), which the host finishes and cuts up. Returns 0 or a negative
+     * error code. */
+    int (*transmit_offload)(struct netif *self, uint32_t *frame_max);
+    /* Send one frame of `len` bytes (at most transmit_offload's frame_max) holding one IPv4 TCP segment whose
+     * checksum field holds only the pseudo header's sum; the host completes the checksum and cuts a payload longer
+     * than `segment_size` into segments of that many bytes. Returns 0 or a negative error code. NULL with
+     * transmit_offload. */
+    int (*write_segment)(struct netif *self, const uint8_t *frame, size_t len, uint32_t segment_size);
 };
 
 struct netif {
@@ -64,6 +73,19 @@ static inline int netif_wait(struct netif *self, uint64_t timeout_ns)
 static inline int netif_receive_offload(struct netif *self)
 {
     return self->ops->receive_offload != NULL ? self->ops->receive_offload(self) : -1;
+}
+
+/* 0 with `*frame_max` once the netif takes segments for the host to cut up, or a negative error code (-1 where it
+ * cannot). */
+static inline int netif_transmit_offload(struct netif *self, uint32_t *frame_max)
+{
+    return self->ops->transmit_offload != NULL ? self->ops->transmit_offload(self, frame_max) : -1;
+}
+
+/* Only after netif_transmit_offload returned 0. */
+static inline int netif_write_segment(struct netif *self, const uint8_t *frame, size_t len, uint32_t segment_size)
+{
+    return self->ops->write_segment(self, frame, len, segment_size);
 }
 
 #endif

@@ -67,6 +67,23 @@ platform_result_t platform_net_receive_offload(platform_handle_t handle, size_t 
     return PLATFORM_OK;
 }
 
+platform_result_t platform_net_transmit_offload(platform_handle_t handle, size_t *frame_max)
+{
+    const struct mirage_boot_device *device = platform_device_get(handle, MIRAGE_DEVICE_NET);
+    if (device == NULL)
+        return PLATFORM_INVALID;
+    return transport_net_transmit_offload(handle, device, frame_max);
+}
+
+platform_result_t platform_net_write_segment(platform_handle_t handle, const uint8_t *buf, size_t size,
+                                             uint32_t segment_size)
+{
+    const struct mirage_boot_device *device = platform_device_get(handle, MIRAGE_DEVICE_NET);
+    if (device == NULL || size < PLATFORM_ETHERNET_HEADER_SIZE || segment_size == 0)
+        return PLATFORM_INVALID;
+    return transport_net_send_segment(handle, device, buf, size, segment_size);
+}
+
 platform_result_t platform_block_acquire(const char *name, platform_handle_t *handle, struct platform_block_info *info)
 {
     platform_result_t result;

@@ -94,6 +94,20 @@ platform_result_t platform_net_read(platform_handle_t handle, uint8_t *buf, size
  * cannot (frames stay at most mtu + 14). */
 platform_result_t platform_net_receive_offload(platform_handle_t handle, size_t *frame_max);
 
+/* Ask the host to take TCP segments longer than the MTU and cut them up itself (transmit segmentation offload):
+ * PLATFORM_OK with `*frame_max` set to the largest frame platform_net_write_segment takes from now on,
+ * PLATFORM_INVALID for a handle that is no acquired net device, PLATFORM_UNSPECIFIED where the ABI or the host
+ * cannot. */
+platform_result_t platform_net_transmit_offload(platform_handle_t handle, size_t *frame_max);
+
+/* Send one Ethernet frame of `size` bytes holding one IPv4 TCP segment whose checksum field holds only the pseudo
+ * header's sum: the host completes the checksum and cuts a payload longer than `segment_size` bytes into segments
+ * of that many, each within the MTU. PLATFORM_INVALID for a handle that is no acquired net device, before
+ * platform_net_transmit_offload said PLATFORM_OK, or for a size above its frame_max; like platform_net_write's,
+ * PLATFORM_OK means the frame is on its way, and a frame the host finds malformed is dropped. */
+platform_result_t platform_net_write_segment(platform_handle_t handle, const uint8_t *buf, size_t size,
+                                             uint32_t segment_size);
+
 struct platform_block_info {
     uint64_t capacity;   /* bytes */
     uint64_t block_size; /* bytes; offsets and sizes are multiples of it */

@@ -30,6 +30,16 @@ platform_result_t transport_net_receive(platform_handle_t handle, const struct m
 platform_result_t transport_net_receive_offload(platform_handle_t handle, const struct mirage_boot_device *device,
                                                 size_t *frame_max);
 
+/* Switch the device to transmit segmentation offload (platform_net_transmit_offload): PLATFORM_OK with
+ * `*frame_max`, or PLATFORM_UNSPECIFIED with nothing changed. */
+platform_result_t transport_net_transmit_offload(platform_handle_t handle, const struct mirage_boot_device *device,
+                                                 size_t *frame_max);
+
+/* Send one TCP segment for the host to finish and cut (platform_net_write_segment); PLATFORM_INVALID before
+ * transport_net_transmit_offload said PLATFORM_OK or for a frame longer than its frame_max. */
+platform_result_t transport_net_send_segment(platform_handle_t handle, const struct mirage_boot_device *device,
+                                             const uint8_t *frame, size_t size, uint32_t segment_size);
+
 /* Read or write `size` bytes at `offset`: whole blocks inside the capacity, size not 0. */
 platform_result_t transport_block_read(platform_handle_t handle, const struct mirage_boot_device *device,
                                        uint64_t offset, uint8_t *buf, size_t size);

@@ -94,3 +94,24 @@ void virtio_net_interrupts_off(void)
             (void)virtio_net_interrupts(net_by_handle[handle], false);
     }
 }
+
+/* The device model asks for no host TSO feature yet: no transmit offload. */
+platform_result_t transport_net_transmit_offload(platform_handle_t handle, const struct mirage_boot_device *device,
+                                                 size_t *frame_max)
+{
+    (void)handle;
+    (void)device;
+    (void)frame_max;
+    return PLATFORM_UNSPECIFIED;
+}
+
+platform_result_t transport_net_send_segment(platform_handle_t handle, const struct mirage_boot_device *device,
+                                             const uint8_t *frame, size_t size, uint32_t segment_size)
+{
+    (void)handle;
+    (void)device;
+    (void)frame;
+    (void)size;
+    (void)segment_size;
+    return PLATFORM_INVALID; /* transport_net_transmit_offload never said yes */
+}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import sys
 from pathlib import Path
 from typing import Iterator
 
@@ -114,6 +115,41 @@ def test_segment_is_taken_whole(namespace: str, tmp_path: Path) -> None:
     result = run_guest(namespace, tmp_path / "disk.img", "segment_sent")
     assert (result.returncode, result.stderr) == (0, ""), result.stdout + result.stderr
     assert result.stdout == "hostile: segment_sent\nhostile: segment_sent answered 0\n"
+
+
+# Runs inside the namespace: print the length of the first IPv4 frame from the guest on the tap and whether its
+# payload after 54 bytes of headers is the guest's pattern (byte i is i * 7 + 3).
+SEGMENT_PEER = r"""
+import socket, sys
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0800))
+s.bind((sys.argv[1], 0x0800))
+s.settimeout(20)
+print("ready", flush=True)
+frame = s.recv(70000)
+intact = all(frame[i] == (i * 7 + 3) & 0xFF for i in range(54, len(frame)))
+print(len(frame), "intact" if intact else "changed", flush=True)
+"""
+
+
+def test_netif_segment_leaves_whole(namespace: str, tmp_path: Path) -> None:
+    # The platform's netif sends a 3-MSS segment through transmit offload: one frame of 4,434 bytes leaves the
+    # tender (the host cuts it only if it forwards it on), its payload as the guest wrote it.
+    peer = subprocess.Popen(
+        ["ip", "netns", "exec", namespace, sys.executable, "-c", SEGMENT_PEER, "tap0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert peer.stdout is not None
+        assert peer.stdout.readline().strip() == "ready"
+        result = run_guest(namespace, tmp_path / "disk.img", "netif_segment")
+        out, err = peer.communicate(timeout=25)
+    finally:
+        peer.kill()
+    assert (result.returncode, result.stderr) == (0, ""), result.stdout + result.stderr
+    assert result.stdout == "hostile: netif_segment\nhostile: netif_segment answered 0\n"
+    assert out.strip() == f"{14 + 20 + 20 + 3 * 1460} intact", err
 
 
 @pytest.mark.parametrize("action", sorted(STOPPED))

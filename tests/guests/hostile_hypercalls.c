@@ -22,6 +22,7 @@
 #define FRAME_SIZE 60u
 
 struct devices {
+    struct netif *service;
     platform_handle_t net;
     platform_handle_t block;
     uint64_t capacity;
@@ -121,6 +122,23 @@ static int32_t send_segment(const struct devices *devices, uint64_t len, uint32_
     return call.ret == PLATFORM_OK && call.transmit_failed != 0 ? 1 : call.ret;
 }
 
+/* The same segment through the netif (devices/netif.h) as a stack sends it, its payload a pattern the test checks:
+ * 0 if transmit offload offered the longest IPv4 frame, took the segment and refused one byte more. The frame goes
+ * out when the guest exits. */
+static int32_t netif_segment(struct netif *service)
+{
+    uint32_t frame_max = 0;
+    if (netif_transmit_offload(service, &frame_max) != 0 || frame_max != HVT_NET_OFFLOAD_FRAME_MAX)
+        return 3;
+    for (uint32_t i = SEGMENT_HEADERS; i < SEGMENT_LEN; i++)
+        segment[i] = (uint8_t)(i * 7u + 3u);
+    if (netif_write_segment(service, segment, SEGMENT_LEN, SEGMENT_MSS) != 0)
+        return 4;
+    if (netif_write_segment(service, segment, (size_t)frame_max + 1, SEGMENT_MSS) != -1)
+        return 5;
+    return 0;
+}
+
 static int32_t block_call(uint32_t number, uint64_t handle, uint64_t offset, uint64_t data, uint64_t len)
 {
     volatile struct hvt_hc_block call = {.handle = handle, .offset = offset, .data = data, .len = len, .ret = -1};
@@ -197,6 +215,8 @@ static int32_t act(const char *action, const struct devices *d, int *known)
         put16(segment + 12, 0x86dd); /* IPv6 */
         return send_segment(d, SEGMENT_LEN, HVT_NET_TRANSMIT_SEGMENT, SEGMENT_MSS);
     }
+    if (strcmp(action, "netif_segment") == 0)
+        return netif_segment(d->service);
     if (strcmp(action, "frame_flagged_too_long") == 0) /* no flag: a frame beyond the MTU is refused as before */
         return send_segment(d, SEGMENT_LEN, 0, 0);
 
@@ -264,12 +284,12 @@ int hostile_hypercalls_start(struct console *console, struct netif *service, str
     char line[160];
     int known;
 
-    (void)service;
     if (platform_net_acquire("service", &devices.net, &net_info) != PLATFORM_OK ||
         platform_block_acquire("storage", &devices.block, &block_info) != PLATFORM_OK) {
         console_write(console, "hostile: cannot acquire the devices\n", 36);
         return 1;
     }
+    devices.service = service;
     devices.capacity = storage->capacity;
     devices.block_size = storage->block_size;
     snprintf(line, sizeof line, "hostile: %s\n", action);

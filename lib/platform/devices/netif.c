@@ -46,11 +46,27 @@ static int net_receive_offload(struct netif *self)
     return 0;
 }
 
+static int net_transmit_offload(struct netif *self, uint32_t *frame_max)
+{
+    size_t most;
+    if (platform_net_transmit_offload(handle_of(self), &most) != PLATFORM_OK || most > UINT32_MAX)
+        return -1;
+    *frame_max = (uint32_t)most;
+    return 0;
+}
+
+static int net_write_segment(struct netif *self, const uint8_t *frame, size_t len, uint32_t segment_size)
+{
+    return platform_net_write_segment(handle_of(self), frame, len, segment_size) == PLATFORM_OK ? 0 : -1;
+}
+
 static const struct netif_ops ops = {
     .write = net_write,
     .read = net_read,
     .wait = net_wait,
     .receive_offload = net_receive_offload,
+    .transmit_offload = net_transmit_offload,
+    .write_segment = net_write_segment,
 };
 
 /* `name` is the instance's manifest entry, which the tender mapped to a host interface. */
