@@ -13,7 +13,7 @@ certificate and key of examples/website/credentials (www.example.test, RSA 2048,
 only and the one suite our server picks for OpenSSL's clients (ECDHE-RSA-AES256-GCM-SHA384 over X25519), no session
 tickets, HSTS added as ours adds it, `master_process off` (one process), `sendfile on`, no access log. Every server is
 pinned to one core and the clients to the other (taskset). Each row is one server, scheme and file: wrk -t1 keeps
---connections connections alive for --seconds on /index.html (497 octets, as http_rps.py) or /docs/large.txt (100
+--connections connections alive for --seconds on /index.html (497 octets) or /docs/large.txt (100
 KiB); the handshake rows run `openssl s_time -new` (one connection at a time, each a full handshake without
 resumption and closed at once) for --seconds. Rounds measure every row once, ours and nginx's interleaved, in an
 order reversed on alternate rounds. Printed per row: the median and spread (min-max) over rounds of the rate, and of
