@@ -41,6 +41,10 @@ enum stack_tcp_error {
     STACK_TCP_UNREACHABLE = -113,  /* EHOSTUNREACH: no route to the peer */
 };
 
+/* The bounds of tcp_set_keepalive, those of Linux's TCP_KEEPIDLE/TCP_KEEPINTVL (32,767 s) and TCP_KEEPCNT. */
+#define STACK_TCP_KEEPALIVE_MS_MAX UINT32_C(32767000)
+#define STACK_TCP_KEEPALIVE_COUNT_MAX UINT32_C(127)
+
 struct stack_tcp_flow; /* one connection, owned by the implementation */
 
 struct stack_tcp_peer {
@@ -96,6 +100,14 @@ struct stack_ops {
     /* Release the flow: an orderly close if the connection is healthy and all received bytes were read, a reset
      * otherwise (RFC 9293 3.6). No callback comes for it afterwards and the pointer is no longer valid. */
     void (*tcp_close)(struct stack *self, struct stack_tcp_flow *flow);
+    /* Keep-alives (RFC 1122 4.2.3.6), off until this turns them on: after `idle_ms` without a segment from the
+     * peer (and nothing of ours unacknowledged), a probe without data every `interval_ms`; `count` unanswered
+     * ones end the connection with `failed` (STACK_TCP_TIMED_OUT). idle_ms 0 turns them off. Returns 0,
+     * STACK_TCP_INVALID for a value out of range (idle and interval up to STACK_TCP_KEEPALIVE_MS_MAX, count 1 to
+     * STACK_TCP_KEEPALIVE_COUNT_MAX), or the error the flow failed with. A socket stack rounds the times up to
+     * whole seconds. NULL in a stack without them. */
+    int (*tcp_set_keepalive)(struct stack *self, struct stack_tcp_flow *flow, uint32_t idle_ms, uint32_t interval_ms,
+                             uint32_t count);
 };
 
 struct stack {
@@ -160,6 +172,14 @@ static inline int stack_tcp_shutdown(struct stack *self, struct stack_tcp_flow *
 static inline void stack_tcp_close(struct stack *self, struct stack_tcp_flow *flow)
 {
     self->ops->tcp_close(self, flow);
+}
+
+static inline int stack_tcp_set_keepalive(struct stack *self, struct stack_tcp_flow *flow, uint32_t idle_ms,
+                                          uint32_t interval_ms, uint32_t count)
+{
+    if (self->ops->tcp_set_keepalive == NULL)
+        return STACK_TCP_NOT_SUPPORTED;
+    return self->ops->tcp_set_keepalive(self, flow, idle_ms, interval_ms, count);
 }
 
 #endif

@@ -28,13 +28,17 @@ struct tcp_counters {
     uint64_t lost_retransmits;          /* SACK recoveries that found their retransmissions lost and sent again */
     uint64_t tail_loss_probes;          /* RFC 8985 7: probes sent when a flight's tail went unanswered */
     uint64_t window_probes;
+    uint64_t keepalive_probes;     /* RFC 1122 4.2.3.6 probes sent */
     uint64_t syn_dropped;          /* SYNs to a listener when the backlog or the table was full */
     uint64_t out_of_order;         /* segments parked for reassembly */
     uint64_t out_of_order_dropped; /* out-of-order segments dropped: no range left to track them */
     uint64_t paws_dropped;         /* RFC 7323 5: old timestamps */
     uint64_t accepted;             /* handshakes completed on listeners */
     uint64_t connected;            /* connects started */
-    uint64_t timed_out;            /* connections ended by the retry limits */
+    uint64_t timed_out;            /* connections ended by the retry limits or unanswered keep-alives */
+    uint64_t icmp_errors;          /* ICMP errors that quoted a connection's segment in flight, and were acted on */
+    uint64_t icmp_ignored;         /* ICMP errors that quoted no such segment, or too little of one */
+    uint64_t mss_lowered;          /* by fragmentation needed (RFC 1191) */
 };
 
 struct tcp_ops {
@@ -50,6 +54,8 @@ struct tcp_ops {
     long (*write)(struct tcp *self, struct stack_tcp_flow *flow, const uint8_t *data, size_t len);
     int (*shutdown)(struct tcp *self, struct stack_tcp_flow *flow);
     void (*close)(struct tcp *self, struct stack_tcp_flow *flow);
+    int (*set_keepalive)(struct tcp *self, struct stack_tcp_flow *flow, uint32_t idle_ms, uint32_t interval_ms,
+                         uint32_t count);
     /* Deliver the events and send the ACKs that the segments received since the last tick held back (call it after
      * each burst of received frames), then run the timers that are due (retransmission, persist, delayed ACK,
      * TIME-WAIT); returns the nanoseconds until the next one, UINT64_MAX when none is armed. */

@@ -204,6 +204,13 @@ static void stack_tcp_close_impl(struct stack *self, struct stack_tcp_flow *flow
     tcp->ops->close(tcp, flow);
 }
 
+static int stack_tcp_set_keepalive_impl(struct stack *self, struct stack_tcp_flow *flow, uint32_t idle_ms,
+                                        uint32_t interval_ms, uint32_t count)
+{
+    struct tcp *tcp = tcp_of(self);
+    return tcp->ops->set_keepalive(tcp, flow, idle_ms, interval_ms, count);
+}
+
 static const struct stack_ops ops = {
     .udp_listen = stack_udp_listen_impl,
     .udp_send = stack_udp_send_impl,
@@ -215,6 +222,7 @@ static const struct stack_ops ops = {
     .tcp_write = stack_tcp_write_impl,
     .tcp_shutdown = stack_tcp_shutdown_impl,
     .tcp_close = stack_tcp_close_impl,
+    .tcp_set_keepalive = stack_tcp_set_keepalive_impl,
 };
 
 /* `icmp` is a parameter so that ping is answered: connecting it registers it with IPv4. */

@@ -108,6 +108,12 @@ static void close_impl(struct tcp *self, struct stack_tcp_flow *flow)
     tcp_core_close(core_of(self), (struct tcp_conn *)flow);
 }
 
+static int set_keepalive_impl(struct tcp *self, struct stack_tcp_flow *flow, uint32_t idle_ms, uint32_t interval_ms,
+                              uint32_t count)
+{
+    return tcp_core_set_keepalive(core_of(self), (struct tcp_conn *)flow, idle_ms, interval_ms, count);
+}
+
 static uint64_t tick_impl(struct tcp *self)
 {
     return tcp_core_tick(core_of(self));
@@ -127,6 +133,7 @@ static const struct tcp_ops ops = {
     .write = write_impl,
     .shutdown = shutdown_impl,
     .close = close_impl,
+    .set_keepalive = set_keepalive_impl,
     .tick = tick_impl,
     .connections = connections_impl,
 };

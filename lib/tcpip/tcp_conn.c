@@ -212,6 +212,7 @@ void tcp_conn_established(struct tcp_core *core, struct tcp_conn *conn)
     conn->state = conn->fin_queued ? TCP_FIN_WAIT_1 : TCP_ESTABLISHED;
     conn->retries = 0;
     conn->rtx_deadline = 0;
+    conn->last_heard_ns = tcp_now(core); /* the peer's SYN or ACK just came */
 }
 
 void tcp_conn_release(struct tcp_core *core, struct tcp_conn *conn)
@@ -232,6 +233,7 @@ void tcp_conn_release(struct tcp_core *core, struct tcp_conn *conn)
 static void stop_timers(struct tcp_conn *conn)
 {
     conn->rtx_deadline = conn->delack_deadline = conn->persist_deadline = conn->linger_deadline = 0;
+    conn->keepalive_deadline = 0;
 }
 
 void tcp_conn_finish(struct tcp_core *core, struct tcp_conn *conn)
@@ -492,4 +494,31 @@ const char *tcp_state_name(enum tcp_state state)
         [TCP_TIME_WAIT] = "TIME_WAIT",
     };
     return (unsigned)state < sizeof(names) / sizeof(names[0]) ? names[state] : "?";
+}
+
+int tcp_core_set_keepalive(struct tcp_core *core, struct tcp_conn *conn, uint32_t idle_ms, uint32_t interval_ms,
+                           uint32_t count)
+{
+    if (conn == NULL || !conn->in_use || !conn->app_owned)
+        return STACK_TCP_INVALID;
+    if (conn->error != 0)
+        return conn->error;
+    if (idle_ms > STACK_TCP_KEEPALIVE_MS_MAX)
+        return STACK_TCP_INVALID;
+    if (idle_ms == 0) {
+        conn->keepalive_idle_ns = 0;
+        conn->keepalive_deadline = 0;
+        return 0;
+    }
+    if (interval_ms == 0 || interval_ms > STACK_TCP_KEEPALIVE_MS_MAX || count == 0 ||
+        count > STACK_TCP_KEEPALIVE_COUNT_MAX)
+        return STACK_TCP_INVALID;
+    conn->keepalive_idle_ns = (uint64_t)idle_ms * 1000000;
+    conn->keepalive_interval_ns = (uint64_t)interval_ms * 1000000;
+    conn->keepalive_count = count;
+    conn->keepalive_probes = 0;
+    /* The idle time runs from now: what came before the application asked does not count. */
+    conn->last_heard_ns = tcp_now(core);
+    tcp_arm(core, &conn->keepalive_deadline, conn->keepalive_idle_ns);
+    return 0;
 }

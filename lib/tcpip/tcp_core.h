@@ -1,6 +1,6 @@
-/* tcp_core.h: TCP without I/O (RFC 9293 with RFC 7323, 6298, 5681/6582, 2018/6675, 3042, 8985 7, 5961, 6528):
- * segments and time go in, segments to send and the flow events of devices/stack.h come out. The tcp layer (tcp.c)
- * runs it over IPv4; the tests and the fuzzer run it over fakes. */
+/* tcp_core.h: TCP without I/O (RFC 9293 with RFC 7323, 6298, 5681/6582, 2018/6675, 3042, 8985 7, 5961, 6528,
+ * 1122 4.2.3.6 and 4.2.3.9, 5927, 1191): segments and time go in, segments to send and the flow events of
+ * devices/stack.h come out. The tcp layer (tcp.c) runs it over IPv4; the tests and the fuzzer run it over fakes. */
 #ifndef MIRAGE_TCPIP_TCP_CORE_H
 #define MIRAGE_TCPIP_TCP_CORE_H
 
@@ -109,14 +109,20 @@ struct tcp_conn {
     /* Timers: absolute times in ns, 0 when not armed. */
     struct tcp_rto rto;
     uint64_t rtx_deadline, delack_deadline, persist_deadline, linger_deadline;
-    uint64_t tlp_deadline;  /* the tail loss probe's timeout (RFC 8985 7.2's PTO), always before rtx_deadline */
-    bool tlp_out;           /* a probe went in this flight (TLP.end_seq is set): no other until it is answered */
-    bool tlp_retransmitted; /* the probe was old data sent again, not new data */
-    uint32_t tlp_seq;       /* the probe's first sequence number */
-    uint32_t tlp_end;       /* SND.MAX after the probe (RFC 8985's TLP.end_seq) */
-    uint32_t tlp_rxt_end;   /* high_rxt when the probe went in a SACK recovery (else SND.UNA): what was resent before */
-    uint32_t retries;       /* consecutive expiries of the retransmission or persist timer */
-    bool rtt_timing;        /* Karn: a segment is being timed (never a retransmitted one) */
+    uint64_t keepalive_deadline; /* RFC 1122 4.2.3.6: armed while keep-alives are on */
+    uint64_t keepalive_idle_ns;  /* 0: keep-alives off */
+    uint64_t keepalive_interval_ns;
+    uint32_t keepalive_count;  /* unanswered probes that end the connection */
+    uint32_t keepalive_probes; /* probes sent since the peer was last heard from */
+    uint64_t last_heard_ns;    /* when an acceptable segment last came from the peer */
+    uint64_t tlp_deadline;     /* the tail loss probe's timeout (RFC 8985 7.2's PTO), always before rtx_deadline */
+    bool tlp_out;              /* a probe went in this flight (TLP.end_seq is set): no other until it is answered */
+    bool tlp_retransmitted;    /* the probe was old data sent again, not new data */
+    uint32_t tlp_seq;          /* the probe's first sequence number */
+    uint32_t tlp_end;          /* SND.MAX after the probe (RFC 8985's TLP.end_seq) */
+    uint32_t tlp_rxt_end; /* high_rxt when the probe went in a SACK recovery (else SND.UNA): what was resent before */
+    uint32_t retries;     /* consecutive expiries of the retransmission or persist timer */
+    bool rtt_timing;      /* Karn: a segment is being timed (never a retransmitted one) */
     uint32_t rtt_seq;
     uint64_t rtt_start_ns;
     uint32_t segments_unacked;         /* data segments taken since our last ACK: two or more are ACKed at a flush */
@@ -138,6 +144,7 @@ struct tcp_conn {
     bool pending_accept, pending_readable, pending_writable, pending_failed;
     bool want_writable; /* a write was short (or connect is pending): say when there is room */
     int error;          /* set when the connection failed: reads and writes return it */
+    int soft_error;     /* from an ICMP error since the peer was last heard: what a timeout then reports */
 };
 
 struct tcp_core {
@@ -199,6 +206,25 @@ long tcp_core_read(struct tcp_core *core, struct tcp_conn *conn, uint8_t *buffer
 long tcp_core_write(struct tcp_core *core, struct tcp_conn *conn, const uint8_t *data, size_t len);
 int tcp_core_shutdown(struct tcp_core *core, struct tcp_conn *conn);
 void tcp_core_close(struct tcp_core *core, struct tcp_conn *conn);
+int tcp_core_set_keepalive(struct tcp_core *core, struct tcp_conn *conn, uint32_t idle_ms, uint32_t interval_ms,
+                           uint32_t count);
+
+/* An ICMP destination unreachable or time exceeded that quotes a TCP segment (the ICMP layer checked its own
+ * checksum and the quoted IPv4 header): `quoted` is what follows that header, `quoted_len` bytes (8 at least to
+ * be looked at). */
+struct tcp_icmp_error {
+    uint8_t type, code;
+    uint16_t next_hop_mtu; /* RFC 1191's field, for fragmentation needed; 0 from a router that predates it */
+    uint32_t quoted_source, quoted_destination; /* of the quoted datagram: ours, and the peer's */
+    const uint8_t *quoted;
+    size_t quoted_len;
+};
+
+/* RFC 1122 4.2.3.9 and RFC 5927: ignored unless it quotes a connection's 4-tuple and a sequence number in flight;
+ * then port or protocol unreachable, or a prohibition, fails a connect (STACK_TCP_REFUSED, _UNREACHABLE), fragmentation
+ * needed lowers the segment size (RFC 1191, to an MTU of 576 at the least), and the rest are soft errors: kept, and
+ * reported instead of STACK_TCP_TIMED_OUT if the connection then times out. */
+void tcp_core_icmp_error(struct tcp_core *core, const struct tcp_icmp_error *error);
 
 /* Connections in use, in every state but LISTEN (for the tests and the memory bound). */
 uint32_t tcp_core_connections(const struct tcp_core *core);

@@ -504,6 +504,10 @@ static void synchronized_input(struct tcp_core *core, struct tcp_conn *conn, con
     }
     if ((flags & TCP_FLAG_ACK) == 0)
         return;
+    /* An acceptable segment: the peer is alive (RFC 1122 4.2.3.6), keep-alives start counting again. */
+    conn->last_heard_ns = tcp_now(core);
+    conn->keepalive_probes = 0;
+    conn->soft_error = 0; /* an ICMP error before this one was not the end */
     /* Record the timestamp to echo (RFC 7323 4.3): from a segment that covers the last ACK we sent. */
     if (conn->ts_ok && segment->has_timestamps && seq_leq(seq, conn->last_ack_sent))
         conn->ts_recent = segment->ts_value;

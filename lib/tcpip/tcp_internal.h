@@ -61,6 +61,8 @@ bool tcp_send_again(struct tcp_core *core, struct tcp_conn *conn, uint32_t seq, 
 bool tcp_send_tail_probe(struct tcp_core *core, struct tcp_conn *conn);
 /* A zero-window probe: an ACK below the window, which the peer must answer with its window. */
 void tcp_send_window_probe(struct tcp_core *core, struct tcp_conn *conn);
+/* A keep-alive probe (RFC 1122 4.2.3.6): SEG.SEQ = SND.NXT - 1 without data, which the peer must answer. */
+void tcp_send_keepalive(struct tcp_core *core, struct tcp_conn *conn);
 /* Abort: RST from the connection's next sequence number. */
 void tcp_send_reset(struct tcp_core *core, struct tcp_conn *conn);
 /* The RST answering `segment`, which reached no connection (RFC 9293 3.10.7.1). */

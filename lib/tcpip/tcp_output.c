@@ -337,6 +337,12 @@ void tcp_send_window_probe(struct tcp_core *core, struct tcp_conn *conn)
     (void)send_segment(core, conn, conn->snd_una - 1, TCP_FLAG_ACK, 0, 0);
 }
 
+void tcp_send_keepalive(struct tcp_core *core, struct tcp_conn *conn)
+{
+    core->counters.keepalive_probes++;
+    (void)send_segment(core, conn, conn->snd_nxt - 1, TCP_FLAG_ACK, 0, 0);
+}
+
 void tcp_send_reset(struct tcp_core *core, struct tcp_conn *conn)
 {
     core->counters.resets_sent++;

@@ -1,6 +1,6 @@
 /* tcp_timer.c: the tick: the flush after a burst, then the per-connection timers: retransmission (RFC 6298, with
  * backoff and the retry limit), the tail loss probe (tcp_tlp.c), persist (zero-window probes), delayed ACK, and the
- * linger of TIME_WAIT and an orphaned FIN_WAIT_2. */
+ * linger of TIME_WAIT and an orphaned FIN_WAIT_2, and keep-alives. */
 #include "lib/tcpip/tcp_internal.h"
 
 static void retransmission_timeout(struct tcp_core *core, struct tcp_conn *conn)
@@ -14,7 +14,7 @@ static void retransmission_timeout(struct tcp_core *core, struct tcp_conn *conn)
         if (conn->state == TCP_SYN_RECEIVED && conn->listener != NULL)
             tcp_conn_release(core, conn);
         else
-            tcp_conn_fail(core, conn, STACK_TCP_TIMED_OUT);
+            tcp_conn_fail(core, conn, conn->soft_error != 0 ? conn->soft_error : STACK_TCP_TIMED_OUT);
         return;
     }
     core->counters.timeouts++;
@@ -50,7 +50,7 @@ static void persist_timeout(struct tcp_core *core, struct tcp_conn *conn)
     conn->persist_deadline = 0;
     if (++conn->retries > core->limits.retries_max) {
         core->counters.timed_out++;
-        tcp_conn_fail(core, conn, STACK_TCP_TIMED_OUT);
+        tcp_conn_fail(core, conn, conn->soft_error != 0 ? conn->soft_error : STACK_TCP_TIMED_OUT);
         return;
     }
     tcp_send_window_probe(core, conn);
@@ -66,6 +66,36 @@ static void linger_timeout(struct tcp_core *core, struct tcp_conn *conn)
     conn->linger_deadline = 0;
     if (conn->state == TCP_TIME_WAIT || (conn->state == TCP_FIN_WAIT_2 && !conn->app_owned))
         tcp_conn_finish(core, conn);
+}
+
+/* RFC 1122 4.2.3.6: after the idle time without a segment from the peer, a probe every interval; the count-th
+ * unanswered one ends the connection. Only while nothing of ours awaits an ACK and the peer's window is open: then
+ * the retransmission and persist timers watch the peer already, and their retry limits end a dead connection. */
+static void keepalive_timeout(struct tcp_core *core, struct tcp_conn *conn)
+{
+    conn->keepalive_deadline = 0;
+    if (conn->keepalive_idle_ns == 0)
+        return;
+    bool idle_state = conn->state == TCP_ESTABLISHED || conn->state == TCP_CLOSE_WAIT || conn->state == TCP_FIN_WAIT_2;
+    if (!idle_state || conn->snd_una != conn->snd_max || conn->persist_deadline != 0) {
+        conn->keepalive_probes = 0;
+        tcp_arm(core, &conn->keepalive_deadline, conn->keepalive_idle_ns);
+        return;
+    }
+    uint64_t silent_ns = tcp_now(core) - conn->last_heard_ns;
+    if (conn->keepalive_probes == 0 && silent_ns < conn->keepalive_idle_ns) {
+        /* Heard from since the timer was armed (input resets the probe count): wait out the rest. */
+        tcp_arm(core, &conn->keepalive_deadline, conn->keepalive_idle_ns - silent_ns);
+        return;
+    }
+    if (conn->keepalive_probes >= conn->keepalive_count) {
+        core->counters.timed_out++;
+        tcp_conn_fail(core, conn, conn->soft_error != 0 ? conn->soft_error : STACK_TCP_TIMED_OUT);
+        return;
+    }
+    tcp_send_keepalive(core, conn);
+    conn->keepalive_probes++;
+    tcp_arm(core, &conn->keepalive_deadline, conn->keepalive_interval_ns);
 }
 
 static uint64_t earliest(uint64_t a, uint64_t b)
@@ -97,6 +127,8 @@ uint64_t tcp_core_tick(struct tcp_core *core)
             tcp_send_ack(core, conn);
         if (conn->in_use && conn->linger_deadline != 0 && conn->linger_deadline <= now)
             linger_timeout(core, conn);
+        if (conn->in_use && conn->keepalive_deadline != 0 && conn->keepalive_deadline <= now)
+            keepalive_timeout(core, conn);
     }
     tcp_dispatch(core);
     /* After the callbacks: what they wrote armed timers too. */
@@ -110,6 +142,7 @@ uint64_t tcp_core_tick(struct tcp_core *core)
         next = earliest(next, conn->persist_deadline);
         next = earliest(next, conn->delack_deadline);
         next = earliest(next, conn->linger_deadline);
+        next = earliest(next, conn->keepalive_deadline);
     }
     core->earliest_deadline = next;
     if (next == 0)

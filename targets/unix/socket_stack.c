@@ -254,6 +254,13 @@ static void socket_tcp_close_op(struct stack *self, struct stack_tcp_flow *flow)
     socket_tcp_close(s->tcp, flow);
 }
 
+static int socket_tcp_set_keepalive_op(struct stack *self, struct stack_tcp_flow *flow, uint32_t idle_ms,
+                                       uint32_t interval_ms, uint32_t count)
+{
+    struct socket_stack *s = self->state;
+    return socket_tcp_set_keepalive(s->tcp, flow, idle_ms, interval_ms, count);
+}
+
 static const struct stack_ops ops = {
     .udp_listen = socket_udp_listen,
     .udp_send = socket_udp_send,
@@ -265,6 +272,7 @@ static const struct stack_ops ops = {
     .tcp_write = socket_tcp_write_op,
     .tcp_shutdown = socket_tcp_shutdown_op,
     .tcp_close = socket_tcp_close_op,
+    .tcp_set_keepalive = socket_tcp_set_keepalive_op,
 };
 
 /* The `ipv4` key is the address to listen on, with an optional prefix length that sockets do not need;

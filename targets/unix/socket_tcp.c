@@ -522,6 +522,42 @@ int socket_tcp_shutdown(struct socket_tcp *tcp, struct stack_tcp_flow *flow)
     return 0;
 }
 
+/* Milliseconds rounded up to the whole seconds of TCP_KEEPIDLE and TCP_KEEPINTVL: never probe sooner than asked. */
+static int keepalive_seconds(uint32_t ms)
+{
+    return (int)((ms + 999) / 1000);
+}
+
+/* The kernel's keep-alives with the same bounds as the direct stack's; its timeout reaches the loop as ETIMEDOUT,
+ * which becomes `failed` with STACK_TCP_TIMED_OUT. */
+int socket_tcp_set_keepalive(struct socket_tcp *tcp, struct stack_tcp_flow *flow, uint32_t idle_ms,
+                             uint32_t interval_ms, uint32_t count)
+{
+    (void)tcp;
+    if (flow == NULL || flow->released)
+        return STACK_TCP_INVALID;
+    if (flow->error != 0)
+        return flow->error;
+    if (idle_ms > STACK_TCP_KEEPALIVE_MS_MAX)
+        return STACK_TCP_INVALID;
+    int on = idle_ms != 0;
+    if (on && (interval_ms == 0 || interval_ms > STACK_TCP_KEEPALIVE_MS_MAX || count == 0 ||
+               count > STACK_TCP_KEEPALIVE_COUNT_MAX))
+        return STACK_TCP_INVALID;
+    if (on) {
+        int idle = keepalive_seconds(idle_ms);
+        int interval = keepalive_seconds(interval_ms);
+        int probes = (int)count;
+        if (setsockopt(flow->fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle)) != 0 ||
+            setsockopt(flow->fd, IPPROTO_TCP, TCP_KEEPINTVL, &interval, sizeof(interval)) != 0 ||
+            setsockopt(flow->fd, IPPROTO_TCP, TCP_KEEPCNT, &probes, sizeof(probes)) != 0)
+            return socket_tcp_error_from_errno(errno);
+    }
+    if (setsockopt(flow->fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on)) != 0)
+        return socket_tcp_error_from_errno(errno);
+    return 0;
+}
+
 /* True when bytes the peer sent are still unread in the kernel's receive queue. Nothing follows the end of
  * stream, so a flow that read it needs no look. */
 static bool unread_bytes(const struct stack_tcp_flow *flow)

@@ -45,6 +45,8 @@ long socket_tcp_read(struct socket_tcp *tcp, struct stack_tcp_flow *flow, uint8_
 long socket_tcp_write(struct socket_tcp *tcp, struct stack_tcp_flow *flow, const uint8_t *data, size_t len);
 int socket_tcp_shutdown(struct socket_tcp *tcp, struct stack_tcp_flow *flow);
 void socket_tcp_close(struct socket_tcp *tcp, struct stack_tcp_flow *flow);
+int socket_tcp_set_keepalive(struct socket_tcp *tcp, struct stack_tcp_flow *flow, uint32_t idle_ms,
+                             uint32_t interval_ms, uint32_t count);
 
 /* The stack_tcp_error for a socket call's errno on a connection. */
 int socket_tcp_error_from_errno(int error);

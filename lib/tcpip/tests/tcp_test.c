@@ -854,6 +854,254 @@ static void test_retransmission(void)
     sim_free(&sim);
 }
 
+/* --- keep-alives (RFC 1122 4.2.3.6) ----------------------------------------------------------------------------- */
+
+/* The keep-alive probes endpoint 0 sent from log entry `first` on: no data, SEG.SEQ = SND.NXT - 1. */
+static size_t keepalive_probes_logged(const struct sim *sim, size_t first, uint32_t snd_nxt, uint64_t *times,
+                                      size_t capacity)
+{
+    size_t count = 0;
+    for (size_t i = first; i < sim->logged; i++) {
+        const struct sim_logged *logged = &sim->log[i];
+        if (logged->source == sim->endpoints[0].address && logged->segment.payload_len == 0 &&
+            logged->segment.seq == snd_nxt - 1 && logged->segment.flags == TCP_FLAG_ACK) {
+            if (count < capacity)
+                times[count] = logged->at;
+            count++;
+        }
+    }
+    return count;
+}
+
+static void test_keepalive(void)
+{
+    struct sim sim;
+    struct tcp_limits limits = small_limits();
+    struct app client, server;
+    sim_init(&sim, &limits, false);
+    sim.drop = drop_when_told;
+    drop_all = false;
+    app_init(&client, &sim.endpoints[0].core, 1000);
+    app_init(&server, &sim.endpoints[1].core, 1000);
+    open_pair(&sim, &client, &server);
+    struct tcp_core *core = &sim.endpoints[0].core;
+    size_t first = sim.logged;
+    sim_run(&sim, 30 * SECONDS);
+    tap_check(sim.logged == first && core->counters.keepalive_probes == 0 && client.conn->state == TCP_ESTABLISHED,
+              "keep-alive: off by default: 30 idle seconds send nothing", "%zu segments", sim.logged - first);
+
+    int invalid[4] = {
+        tcp_core_set_keepalive(core, client.conn, 1000, 0, 3),
+        tcp_core_set_keepalive(core, client.conn, 1000, 200, 0),
+        tcp_core_set_keepalive(core, client.conn, STACK_TCP_KEEPALIVE_MS_MAX + 1, 200, 3),
+        tcp_core_set_keepalive(core, client.conn, 1000, 200, STACK_TCP_KEEPALIVE_COUNT_MAX + 1),
+    };
+    tap_check(invalid[0] == STACK_TCP_INVALID && invalid[1] == STACK_TCP_INVALID && invalid[2] == STACK_TCP_INVALID &&
+                  invalid[3] == STACK_TCP_INVALID && client.conn->keepalive_deadline == 0,
+              "keep-alive: a zero interval or count, or a value past the bounds, is INVALID and arms nothing",
+              "%d %d %d %d", invalid[0], invalid[1], invalid[2], invalid[3]);
+
+    /* An answering peer: a probe each time the peer has been silent for the idle time; the connection lives. */
+    uint64_t enabled_at = sim.now;
+    int rc = tcp_core_set_keepalive(core, client.conn, 1000, 200, 3);
+    first = sim.logged;
+    sim_run(&sim, 10 * SECONDS);
+    uint64_t times[16];
+    size_t count = keepalive_probes_logged(&sim, first, client.conn->snd_nxt, times, 16);
+    /* Each probe's answer comes one round trip (2 ms) later, and the next probe an idle time after that. */
+    bool spaced = count >= 9 && times[0] == enabled_at + 1 * SECONDS;
+    for (size_t i = 1; i < count && i < 16 && spaced; i++)
+        spaced = times[i] - times[i - 1] == 1 * SECONDS + 2 * sim.latency_ns;
+    tap_check(rc == 0 && spaced && client.failed == 0 && client.conn->state == TCP_ESTABLISHED &&
+                  server.received_len == 0 && server.failed == 0,
+              "keep-alive: probes go after 1 s of silence, the peer answers each, the connection stays open",
+              "rc %d, %zu probes, first after %llu ns", rc, count,
+              count > 0 ? (unsigned long long)(times[0] - enabled_at) : 0ULL);
+
+    /* Data from the peer every 500 ms: never 1 s of silence, no probe. */
+    first = sim.logged;
+    for (int i = 0; i < 10; i++) {
+        tcp_core_write(&sim.endpoints[1].core, server.conn, (const uint8_t *)"x", 1);
+        sim_run(&sim, 500 * MS);
+    }
+    count = keepalive_probes_logged(&sim, first, client.conn->snd_nxt, times, 16);
+    tap_check(count == 0 && client.received_len == 10,
+              "keep-alive: data from the peer every 500 ms postpones the probes: none in 5 s", "%zu probes, %zu bytes",
+              count, client.received_len);
+
+    /* A dead peer: three probes 200 ms apart after the idle time, then TIMED_OUT one interval after the last. */
+    drop_all = true;
+    uint64_t heard = client.conn->last_heard_ns;
+    first = sim.logged;
+    uint64_t timed_out_before = core->counters.timed_out;
+    sim_run(&sim, 1 * SECONDS);
+    for (int i = 0; i < 100 && client.failed == 0; i++)
+        sim_run(&sim, 10 * MS);
+    uint64_t failed_at = sim.now;
+    count = keepalive_probes_logged(&sim, first, client.conn->snd_nxt, times, 16);
+    tap_check(count == 3 && times[0] == heard + 1 * SECONDS && times[1] == times[0] + 200 * MS &&
+                  times[2] == times[1] + 200 * MS && client.failed == 1 && client.error == STACK_TCP_TIMED_OUT &&
+                  failed_at - (times[2] + 200 * MS) <= 10 * MS && core->counters.timed_out == timed_out_before + 1,
+              "keep-alive: a dead peer gets 3 probes 200 ms apart after 1 s, then the flow fails with TIMED_OUT",
+              "%zu probes, failed %u error %d", count, client.failed, client.error);
+    rc = tcp_core_set_keepalive(core, client.conn, 1000, 200, 3);
+    tap_check(rc == STACK_TCP_TIMED_OUT, "keep-alive: setting it on a failed flow returns the flow's error", "rc %d",
+              rc);
+    app_free(&client);
+    app_free(&server);
+    sim_free(&sim);
+
+    /* Turned off again: no probe. */
+    sim_init(&sim, &limits, false);
+    app_init(&client, &sim.endpoints[0].core, 100);
+    app_init(&server, &sim.endpoints[1].core, 100);
+    open_pair(&sim, &client, &server);
+    core = &sim.endpoints[0].core;
+    rc = tcp_core_set_keepalive(core, client.conn, 1000, 200, 3);
+    int off = tcp_core_set_keepalive(core, client.conn, 0, 0, 0);
+    sim_run(&sim, 5 * SECONDS);
+    tap_check(rc == 0 && off == 0 && core->counters.keepalive_probes == 0, "keep-alive: idle 0 turns them off again",
+              "%llu probes", (unsigned long long)core->counters.keepalive_probes);
+    app_free(&client);
+    app_free(&server);
+    sim_free(&sim);
+}
+
+/* --- ICMP errors into TCP (RFC 1122 4.2.3.9, RFC 5927, RFC 1191) ------------------------------------------------ */
+
+/* An ICMP error about a segment of endpoint 0's connection `conn`, quoting `quoted_len` bytes of a TCP header with
+ * sequence number `seq`. */
+static void icmp_error_for(struct sim *sim, const struct tcp_conn *conn, uint8_t type, uint8_t code, uint16_t mtu,
+                           uint32_t seq, size_t quoted_len)
+{
+    uint8_t quoted[20] = {0};
+    wire_put16(quoted, conn->local_port);
+    wire_put16(quoted + 2, conn->remote_port);
+    wire_put32(quoted + 4, seq);
+    struct tcp_icmp_error error = {.type = type,
+                                   .code = code,
+                                   .next_hop_mtu = mtu,
+                                   .quoted_source = conn->local_address,
+                                   .quoted_destination = conn->remote_address,
+                                   .quoted = quoted,
+                                   .quoted_len = quoted_len};
+    tcp_core_icmp_error(&sim->endpoints[0].core, &error);
+}
+
+static void test_icmp_errors(void)
+{
+    struct sim sim;
+    struct tcp_limits limits = small_limits();
+    struct app client, server;
+
+    /* A connect whose SYNs are lost, and ICMP port unreachables about it. */
+    sim_init(&sim, &limits, false);
+    sim.drop = drop_when_told;
+    drop_all = true;
+    app_init(&client, &sim.endpoints[0].core, 0);
+    struct stack_tcp_peer to = {.address = sim.endpoints[1].address, .port = 80};
+    tcp_core_connect(&sim.endpoints[0].core, &to, &app_callbacks, &client, &client.conn);
+    struct tcp_core *core = &sim.endpoints[0].core;
+    sim_run(&sim, 10 * MS);
+    struct tcp_conn *conn = client.conn;
+    icmp_error_for(&sim, conn, 3, 3, 0, conn->iss + 1, 20);
+    icmp_error_for(&sim, conn, 3, 3, 0, conn->iss - 1, 20);
+    icmp_error_for(&sim, conn, 3, 3, 0, conn->iss, 7);
+    icmp_error_for(&sim, conn, 5, 0, 0, conn->iss, 20); /* a redirect: not an error TCP acts on */
+    struct tcp_conn other = *conn;
+    other.remote_port = 81;
+    icmp_error_for(&sim, &other, 3, 3, 0, conn->iss, 20);
+    other = *conn;
+    other.remote_address++;
+    icmp_error_for(&sim, &other, 3, 3, 0, conn->iss, 20);
+    struct tcp_icmp_error nothing = {.type = 3, .code = 3, .quoted = NULL, .quoted_len = 20};
+    tcp_core_icmp_error(core, &nothing);
+    sim_run(&sim, 10 * MS);
+    tap_check(conn->state == TCP_SYN_SENT && client.failed == 0 && core->counters.icmp_ignored == 7 &&
+                  core->counters.icmp_errors == 0,
+              "icmp: errors quoting a sequence number out of flight, another 4-tuple, under 8 bytes or none, or of "
+              "another type are ignored",
+              "state %s ignored %llu", tcp_state_name(conn->state), (unsigned long long)core->counters.icmp_ignored);
+    uint64_t before = sim.now;
+    icmp_error_for(&sim, conn, 3, 3, 0, conn->iss, 8);
+    sim_run(&sim, 1 * MS);
+    tap_check(client.failed == 1 && client.error == STACK_TCP_REFUSED && sim.now - before <= 1 * MS &&
+                  core->counters.icmp_errors == 1,
+              "icmp: a port unreachable quoting the SYN fails the connect at once with REFUSED", "failed %u error %d",
+              client.failed, client.error);
+    tcp_core_close(core, client.conn);
+
+    app_init(&client, core, 0);
+    tcp_core_connect(core, &to, &app_callbacks, &client, &client.conn);
+    sim_run(&sim, 10 * MS);
+    icmp_error_for(&sim, client.conn, 3, 1, 0, client.conn->iss, 20); /* host unreachable: soft */
+    sim_run(&sim, 10 * MS);
+    bool soft_kept = client.failed == 0 && client.conn->state == TCP_SYN_SENT;
+    icmp_error_for(&sim, client.conn, 3, 13, 0, client.conn->iss, 20); /* administratively prohibited */
+    sim_run(&sim, 1 * MS);
+    tap_check(soft_kept && client.failed == 1 && client.error == STACK_TCP_UNREACHABLE,
+              "icmp: a host unreachable leaves the connect going; an administrative prohibition fails it UNREACHABLE",
+              "soft kept %d failed %u error %d", soft_kept, client.failed, client.error);
+    tcp_core_close(core, client.conn);
+    app_free(&client);
+    sim_free(&sim);
+
+    /* Established: fragmentation needed lowers the segment size, and the bytes still arrive. */
+    sim_init(&sim, &limits, false);
+    sim.drop = drop_when_told;
+    drop_all = false;
+    app_init(&client, &sim.endpoints[0].core, 100);
+    app_init(&server, &sim.endpoints[1].core, 20000);
+    open_pair(&sim, &client, &server);
+    core = &sim.endpoints[0].core;
+    conn = client.conn;
+    uint16_t mss_before = conn->snd_mss;
+    uint8_t *data = pattern(12000, 7);
+    drop_all = true;
+    tcp_core_write(core, conn, data, 12000);
+    sim_run(&sim, 1 * MS);
+    icmp_error_for(&sim, conn, 3, 4, 1000, conn->snd_una + 100, 20);
+    uint16_t mss_after = conn->snd_mss;
+    drop_all = false;
+    size_t first = sim.logged;
+    sim_run(&sim, 5 * SECONDS);
+    size_t largest = 0;
+    for (size_t i = first; i < sim.logged; i++)
+        if (sim.log[i].source == sim.endpoints[0].address && sim.log[i].segment.payload_len > largest)
+            largest = sim.log[i].segment.payload_len;
+    tap_check(mss_after == 1000 - 40 - (conn->ts_ok ? 12 : 0) && mss_before > mss_after && largest == mss_after &&
+                  server.received_len == 12000 && memcmp(server.received, data, 12000) == 0 &&
+                  core->counters.mss_lowered == 1,
+              "icmp: fragmentation needed with an MTU of 1000 lowers the segment size, and the bytes arrive",
+              "mss %u -> %u, largest %zu, received %zu", mss_before, mss_after, largest, server.received_len);
+    icmp_error_for(&sim, conn, 3, 4, 1200, conn->snd_una, 20); /* nothing in flight: ignored */
+    tcp_core_write(core, conn, data, 1);
+    icmp_error_for(&sim, conn, 3, 4, 1200, conn->snd_una, 20); /* larger: kept as it is */
+    uint16_t after_larger = conn->snd_mss;
+    icmp_error_for(&sim, conn, 3, 4, 67, conn->snd_una, 20);
+    uint16_t after_tiny = conn->snd_mss;
+    icmp_error_for(&sim, conn, 3, 4, 300, conn->snd_una, 20);
+    tap_check(after_larger == mss_after && after_tiny == mss_after &&
+                  conn->snd_mss == 576 - 40 - (conn->ts_ok ? 12 : 0),
+              "icmp: an MTU larger than the path's or below 68 changes nothing; one of 300 lowers it to 576's",
+              "mss %u, %u, %u", after_larger, after_tiny, conn->snd_mss);
+    sim_run(&sim, 1 * SECONDS);
+
+    /* A soft error, then a dead peer: the failure says UNREACHABLE, not TIMED_OUT. */
+    drop_all = true;
+    tcp_core_write(core, conn, data, 10);
+    sim_run(&sim, 1 * MS);
+    icmp_error_for(&sim, conn, 11, 0, 0, conn->snd_una, 20);
+    sim_run(&sim, 600 * SECONDS);
+    tap_check(client.failed == 1 && client.error == STACK_TCP_UNREACHABLE,
+              "icmp: a time exceeded is soft: the connection goes on, and fails UNREACHABLE when it times out",
+              "failed %u error %d", client.failed, client.error);
+    free(data);
+    app_free(&client);
+    app_free(&server);
+    sim_free(&sim);
+}
+
 static void test_zero_window(void)
 {
     struct sim sim;
@@ -1849,7 +2097,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: tcp_test [--corpus DIR]\n");
         return 2;
     }
-    tap_plan(134);
+    tap_plan(147);
     test_checksum();
     test_wire();
     test_seq();
@@ -1863,6 +2111,8 @@ int main(int argc, char **argv)
     test_close_sequences();
     test_retransmission();
     test_zero_window();
+    test_keepalive();
+    test_icmp_errors();
     test_rfc5961();
     test_timestamps_and_paws();
     test_ready_list_reuse();
