@@ -17,12 +17,13 @@ struct icmp;
 
 struct icmp_counters {
     uint64_t received;          /* messages handed up by IPv4 */
-    uint64_t malformed;         /* dropped: shorter than a header */
+    uint64_t malformed;         /* dropped: shorter than a header, or an error quoting too little */
     uint64_t bad_checksum;      /* dropped: checksum */
     uint64_t echo_requests;     /* echo requests to our address */
     uint64_t echo_replies_sent; /* answers that went out */
     uint64_t echo_replies;      /* echo replies received (answers to echo_request) */
-    uint64_t ignored;           /* other types, or echo requests to a broadcast address */
+    uint64_t errors;            /* destination unreachable and time exceeded about our datagrams, passed on */
+    uint64_t ignored;           /* other types, echo requests to a broadcast address, errors about others' datagrams */
 };
 
 struct icmp_ops {

@@ -34,18 +34,36 @@ struct ipv4;
 typedef void (*ipv4_handler)(void *context, uint32_t source, uint32_t destination, const uint8_t *payload, size_t len,
                              uint32_t rx_flags);
 
+/* An ICMP error (destination unreachable, time exceeded) about a datagram we sent, as the ICMP layer checked it:
+ * `quoted` is what its quoted IPv4 header was followed by, `quoted_len` bytes (RFC 792: 8 at least, RFC 1812 more),
+ * valid only during the call. Addresses in host byte order. */
+struct ipv4_icmp_error {
+    uint8_t type, code;
+    uint16_t next_hop_mtu;  /* RFC 1191, for fragmentation needed (0 from a router that predates it) */
+    uint32_t reporter;      /* who sent the ICMP message */
+    uint32_t quoted_source; /* our address */
+    uint32_t quoted_destination;
+    uint8_t quoted_protocol;
+    const uint8_t *quoted;
+    size_t quoted_len;
+};
+
+/* Called for each ICMP error that quotes a datagram of the protocol it listens to (RFC 1122 3.2.2, 4.2.3.9). */
+typedef void (*ipv4_error_handler)(void *context, const struct ipv4_icmp_error *error);
+
 struct ipv4_counters {
-    uint64_t received;             /* datagrams handed to input */
-    uint64_t delivered;            /* handed to a listener */
-    uint64_t malformed;            /* dropped: short, bad version, IHL or total length */
-    uint64_t bad_checksum;         /* dropped: header checksum */
-    uint64_t fragments;            /* dropped: a fragment (MF set or offset != 0); reassembly is not supported */
-    uint64_t not_for_us;           /* dropped: another destination, or a broadcast/multicast source */
-    uint64_t no_listener;          /* dropped: a protocol nobody listens to */
-    uint64_t sent;                 /* datagrams written (or held for ARP) */
-    uint64_t send_errors;          /* writes that failed: no route, too big, ARP queue full, link error */
-    uint64_t unreachables_sent;    /* ICMP destination unreachable messages sent */
-    uint64_t unreachables_limited; /* held back by the rate limit */
+    uint64_t received;              /* datagrams handed to input */
+    uint64_t delivered;             /* handed to a listener */
+    uint64_t malformed;             /* dropped: short, bad version, IHL or total length */
+    uint64_t bad_checksum;          /* dropped: header checksum */
+    uint64_t fragments;             /* dropped: a fragment (MF set or offset != 0); reassembly is not supported */
+    uint64_t not_for_us;            /* dropped: another destination, or a broadcast/multicast source */
+    uint64_t no_listener;           /* dropped: a protocol nobody listens to */
+    uint64_t sent;                  /* datagrams written (or held for ARP) */
+    uint64_t send_errors;           /* writes that failed: no route, too big, ARP queue full, link error */
+    uint64_t unreachables_sent;     /* ICMP destination unreachable messages sent */
+    uint64_t unreachables_limited;  /* held back by the rate limit */
+    uint64_t icmp_errors_delivered; /* ICMP errors handed to the quoted protocol's error handler */
 };
 
 struct ipv4_ops {
@@ -64,6 +82,11 @@ struct ipv4_ops {
      * datagram to a broadcast address, and rate limited as RFC 1812 4.3.2.8 asks; returns 0 if sent, else a
      * negative ipv4_error. The transmit payload is overwritten. */
     int (*unreachable)(struct ipv4 *self, uint8_t code);
+    /* Hand the ICMP errors about `protocol`'s datagrams to `handler`: after listen() for it; returns 0, or
+     * IPV4_ERROR_FULL when nobody listens to the protocol or it has an error handler already. */
+    int (*listen_errors)(struct ipv4 *self, uint8_t protocol, ipv4_error_handler handler, void *context);
+    /* For the ICMP layer: pass `error` on to the error handler of its quoted protocol, if there is one. */
+    void (*deliver_error)(struct ipv4 *self, const struct ipv4_icmp_error *error);
 };
 
 struct ipv4 {
@@ -98,6 +121,16 @@ static inline int ipv4_write(struct ipv4 *self, uint32_t destination, uint8_t pr
 static inline int ipv4_unreachable(struct ipv4 *self, uint8_t code)
 {
     return self->ops->unreachable(self, code);
+}
+
+static inline int ipv4_listen_errors(struct ipv4 *self, uint8_t protocol, ipv4_error_handler handler, void *context)
+{
+    return self->ops->listen_errors(self, protocol, handler, context);
+}
+
+static inline void ipv4_deliver_error(struct ipv4 *self, const struct ipv4_icmp_error *error)
+{
+    self->ops->deliver_error(self, error);
 }
 
 #endif

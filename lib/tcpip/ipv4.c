@@ -41,6 +41,8 @@ struct ipv4_listener {
     uint8_t protocol;
     ipv4_handler handler;
     void *context;
+    ipv4_error_handler error_handler; /* NULL: ICMP errors about this protocol are dropped */
+    void *error_context;
 };
 
 struct ipv4_state {
@@ -264,12 +266,45 @@ static int ipv4_unreachable_impl(struct ipv4 *self, uint8_t code)
     return rc;
 }
 
+static int ipv4_listen_errors_impl(struct ipv4 *self, uint8_t protocol, ipv4_error_handler handler, void *context)
+{
+    struct ipv4_state *state = self->state;
+    if (handler == NULL)
+        return IPV4_ERROR_FULL;
+    for (size_t i = 0; i < IPV4_LISTENERS_MAX; i++) {
+        struct ipv4_listener *listener = &state->listeners[i];
+        if (listener->in_use && listener->protocol == protocol) {
+            if (listener->error_handler != NULL)
+                return IPV4_ERROR_FULL;
+            listener->error_handler = handler;
+            listener->error_context = context;
+            return 0;
+        }
+    }
+    return IPV4_ERROR_FULL;
+}
+
+static void ipv4_deliver_error_impl(struct ipv4 *self, const struct ipv4_icmp_error *error)
+{
+    struct ipv4_state *state = self->state;
+    for (size_t i = 0; i < IPV4_LISTENERS_MAX; i++) {
+        const struct ipv4_listener *listener = &state->listeners[i];
+        if (listener->in_use && listener->protocol == error->quoted_protocol && listener->error_handler != NULL) {
+            self->counters.icmp_errors_delivered++;
+            listener->error_handler(listener->error_context, error);
+            return;
+        }
+    }
+}
+
 static const struct ipv4_ops ops = {
     .listen = ipv4_listen_impl,
     .input = ipv4_input_impl,
     .tx_payload = ipv4_tx_payload_impl,
     .write = ipv4_write_impl,
     .unreachable = ipv4_unreachable_impl,
+    .listen_errors = ipv4_listen_errors_impl,
+    .deliver_error = ipv4_deliver_error_impl,
 };
 
 int ipv4_connect(struct ipv4 *self, struct ethernet *ethernet, struct arp *arp, struct mclock *clock)

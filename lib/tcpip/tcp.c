@@ -138,6 +138,22 @@ static const struct tcp_ops ops = {
     .connections = connections_impl,
 };
 
+/* An ICMP error about one of our segments: the core checks it against the connection it quotes. */
+static void layer_icmp_error(void *context, const struct ipv4_icmp_error *error)
+{
+    struct tcp_layer *layer = context;
+    struct tcp_icmp_error tcp_error = {
+        .type = error->type,
+        .code = error->code,
+        .next_hop_mtu = error->next_hop_mtu,
+        .quoted_source = error->quoted_source,
+        .quoted_destination = error->quoted_destination,
+        .quoted = error->quoted,
+        .quoted_len = error->quoted_len,
+    };
+    tcp_core_icmp_error(&layer->core, &tcp_error);
+}
+
 /* A key's value when it lies in [low, high]; else -1, after a line that names the key and its range. */
 static int64_t key_in_range(const char *name, int64_t low, int64_t high, const char *range)
 {
@@ -196,7 +212,8 @@ int tcp_layer_connect(struct tcp *self, struct ipv4 *ipv4, struct mclock *clock,
     self->ops = &ops;
     self->state = layer;
     self->counters = &layer->core.counters;
-    if (ipv4_listen(ipv4, TCP_PROTOCOL, layer_receive, layer) != 0)
+    if (ipv4_listen(ipv4, TCP_PROTOCOL, layer_receive, layer) != 0 ||
+        ipv4_listen_errors(ipv4, TCP_PROTOCOL, layer_icmp_error, layer) != 0)
         return TCP_CONNECT_NO_LISTENER;
     return 0;
 }

@@ -110,6 +110,18 @@ def icmp_echo(payload: bytes, kind: int = 8, ident: int = 0x1234, sequence: int 
     return header[:2] + struct.pack("!H", checksum(header + payload)) + header[4:] + payload
 
 
+def icmp_error(kind: int, code: int, quoted: bytes, mtu: int = 0) -> bytes:
+    """An ICMP error (3 destination unreachable, 11 time exceeded) quoting `quoted`, a datagram's header and start."""
+    header = struct.pack("!BBHHH", kind, code, 0, 0, mtu)
+    return header[:2] + struct.pack("!H", checksum(header + quoted)) + header[4:] + quoted
+
+
+def guest_tcp_datagram(seq: int = 5000, source: str = GUEST_IP, ihl: int = 5) -> bytes:
+    """The start of a TCP segment the guest might have sent from its echo port, as an ICMP error quotes it."""
+    segment = struct.pack("!HHIIBBHHH", ECHO_PORT, 40000, seq, 0, 5 << 4, 0x10, 65535, 0, 0)
+    return ipv4(segment, protocol=6, source=source, destination=HOST_IP, ihl=ihl)
+
+
 def arp(operation: int, sender_mac: bytes, sender_ip: str, target_mac: bytes, target_ip: str) -> bytes:
     return (
         struct.pack("!HHBBH", 1, 0x0800, 6, 4, operation)
@@ -182,6 +194,27 @@ def malformed_frames() -> List[Tuple[str, bytes, str]]:
         ("tcp-truncated-mss", ethernet(0x0800, ipv4(tcp(2, options=b"\x01\x02\x04\x05"), protocol=6)), "tcp.malformed"),
         ("tcp-short", ethernet(0x0800, ipv4(tcp(2)[:12], protocol=6)), "tcp.malformed"),
         ("bad-tcp-checksum", ethernet(0x0800, ipv4(tcp(2, bad_checksum=True), protocol=6)), "tcp.bad_checksum"),
+        # ICMP errors: the quoted datagram is hostile too; too little of it, or someone else's, reaches no protocol.
+        (
+            "icmp-error-quoting-too-little",
+            ethernet(0x0800, ipv4(icmp_error(3, 3, guest_tcp_datagram()[:24]), protocol=1)),
+            "icmp.malformed",
+        ),
+        (
+            "icmp-error-quoting-ihl-below-5",
+            ethernet(0x0800, ipv4(icmp_error(3, 3, guest_tcp_datagram(ihl=4)), protocol=1)),
+            "icmp.malformed",
+        ),
+        (
+            "icmp-error-quoting-ihl-beyond-it",
+            ethernet(0x0800, ipv4(icmp_error(3, 3, guest_tcp_datagram(ihl=15)), protocol=1)),
+            "icmp.malformed",
+        ),
+        (
+            "icmp-error-about-another-hosts-datagram",
+            ethernet(0x0800, ipv4(icmp_error(3, 3, guest_tcp_datagram(source=UNKNOWN_IP)), protocol=1)),
+            "icmp.ignored",
+        ),
     ]
 
 
@@ -295,6 +328,24 @@ def seeds() -> List[Seed]:
             record(host_arp_request())
             + record(ethernet(0x0800, ipv4(tcp(2, destination_port=CLOSED_TCP_PORT), protocol=6)), 1),
             counters={"tcp.segments_sent": 1, "tcp.resets_sent": 1},
+        ),
+        # An ICMP port unreachable quoting a TCP segment of ours reaches TCP, which finds no connection to act on.
+        Seed(
+            "valid-icmp-error-for-no-connection",
+            record(ethernet(0x0800, ipv4(icmp_error(3, 3, guest_tcp_datagram()), protocol=1))),
+            counters={
+                "icmp.errors": 1,
+                "ipv4.icmp_errors_delivered": 1,
+                "tcp.icmp_ignored": 1,
+                "tcp.icmp_errors": 0,
+                "tcp.segments_sent": 0,
+            },
+        ),
+        # Fragmentation needed quoting a segment of a connection it has not got: the MSS stays.
+        Seed(
+            "valid-icmp-fragmentation-needed-for-no-connection",
+            record(ethernet(0x0800, ipv4(icmp_error(3, 4, guest_tcp_datagram(), mtu=576), protocol=1))),
+            counters={"icmp.errors": 1, "tcp.icmp_ignored": 1, "tcp.mss_lowered": 0},
         ),
     ]
     return made

@@ -43,11 +43,20 @@ static const char *const ethernet_names[] = {"received",    "delivered", "not_fo
                                              "no_listener", "sent",      "send_errors"};
 static const char *const arp_names[] = {"requests_received", "replies_sent", "requests_sent", "replies_received",
                                         "malformed",         "queued",       "queue_drops",   "evictions"};
-static const char *const ipv4_names[] = {"received",    "delivered",         "malformed",           "bad_checksum",
-                                         "fragments",   "not_for_us",        "no_listener",         "sent",
-                                         "send_errors", "unreachables_sent", "unreachables_limited"};
+static const char *const ipv4_names[] = {"received",
+                                         "delivered",
+                                         "malformed",
+                                         "bad_checksum",
+                                         "fragments",
+                                         "not_for_us",
+                                         "no_listener",
+                                         "sent",
+                                         "send_errors",
+                                         "unreachables_sent",
+                                         "unreachables_limited",
+                                         "icmp_errors_delivered"};
 static const char *const icmp_names[] = {"received",          "malformed",    "bad_checksum", "echo_requests",
-                                         "echo_replies_sent", "echo_replies", "ignored"};
+                                         "echo_replies_sent", "echo_replies", "errors",       "ignored"};
 static const char *const udp_names[] = {"received",    "delivered", "malformed",  "bad_checksum",
                                         "no_listener", "sent",      "send_errors"};
 static const char *const tcp_names[] = {"segments_received",
@@ -66,13 +75,17 @@ static const char *const tcp_names[] = {"segments_received",
                                         "lost_retransmits",
                                         "tail_loss_probes",
                                         "window_probes",
+                                        "keepalive_probes",
                                         "syn_dropped",
                                         "out_of_order",
                                         "out_of_order_dropped",
                                         "paws_dropped",
                                         "accepted",
                                         "connected",
-                                        "timed_out"};
+                                        "timed_out",
+                                        "icmp_errors",
+                                        "icmp_ignored",
+                                        "mss_lowered"};
 
 #define NAMES_MATCH(counters, names) (sizeof(counters) == sizeof(names) / sizeof(names[0]) * sizeof(uint64_t))
 _Static_assert(NAMES_MATCH(struct ethernet_counters, ethernet_names), "ethernet counters changed");
