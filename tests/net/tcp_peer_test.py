@@ -1,7 +1,8 @@
 """TCP on the direct stack with Linux as the peer: the tcp_echo guest (tests/net/tcp_echo.c) on a tap in a network
 namespace, on unix (its own program), hvt, spt and virtio, talked to by Python sockets inside the namespace: bulk
 echo both ways compared by SHA-256, half-close, a close from the guest's side, sequential and concurrent
-connections, RST from a closed port, and the echo through 5 % random loss each way (nftables) where nft works."""
+connections, RST from a closed port, the echo through 5 % random loss each way (nftables) where nft works, and a
+connect from the guest that an ICMP port unreachable refuses."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from contextlib import ExitStack, contextmanager
 from typing import Any, Iterator, List, Sequence, Tuple
 
@@ -310,12 +312,29 @@ ABIS = ["unix", "hvt", "spt", "virtio"]
 
 
 @contextmanager
-def booted(abi: str, *arguments: str, before_boot: Sequence[str] = ()) -> Iterator[Tuple[Guest, Any]]:
-    """The tcp_echo guest on `abi` in a fresh namespace, after `before_boot` (a probe command line started in the
-    namespace and left running, yielded with the guest); all stopped and removed after."""
+def booted(
+    abi: str, *arguments: str, before_boot: Sequence[str] = (), nft_rules: str = ""
+) -> Iterator[Tuple[Guest, Any]]:
+    """The tcp_echo guest on `abi` in a fresh namespace, after `nft_rules` (an nftables ruleset for the namespace;
+    the test skips where nft cannot load it) and `before_boot` (a probe command line started in the namespace and
+    left running, yielded with the guest); all stopped and removed after."""
     require_abi(abi)
     with ExitStack() as cleanup:
         namespace = cleanup.enter_context(tap_namespace(f"tcp-{abi}", host_address=f"{HOST}/24"))
+        if nft_rules:
+            require("nft", "nftables rules in the namespace")
+            with tempfile.NamedTemporaryFile("w", suffix=".nft") as ruleset:
+                ruleset.write(nft_rules)
+                ruleset.flush()
+                nft = shutil.which("nft") or "nft"
+                added = subprocess.run(
+                    ["ip", "netns", "exec", namespace, nft, "-f", ruleset.name],
+                    capture_output=True,
+                    text=True,
+                    timeout=10,
+                )
+            if added.returncode != 0:
+                missing("nft", f"nft cannot load a ruleset: {added.stderr.strip()}", "nftables rules in the namespace")
         helper = None
         if before_boot:
             helper = subprocess.Popen(
@@ -427,6 +446,28 @@ def test_the_guest_connects_to_linux_and_echoes(abi: str) -> None:
         assert result["hello"] == "tcp_echo: hello\n" and result["peer"][0] == GUEST, result
         assert result["intact"] and result["length"] == 1_000_000, result
         assert "tcp_echo: connected" in guest.output()
+
+
+# Linux answers SYNs to port 9001 with an ICMP port unreachable instead of a RST.
+REJECT_WITH_ICMP = """
+table inet refuse {
+    chain in {
+        type filter hook input priority 0;
+        iifname "tap0" tcp dport 9001 reject with icmp type port-unreachable;
+    }
+}
+"""
+
+
+@pytest.mark.parametrize("abi", ["unix", "hvt"])
+def test_a_connect_answered_by_icmp_port_unreachable_fails_at_once(abi: str) -> None:
+    # RFC 1122 4.2.3.9: a port unreachable quoting the SYN ends the connect with REFUSED; without it the guest
+    # would send its SYN again for about a minute before TIMED_OUT.
+    with booted(abi, f"--connect={HOST}:9001", nft_rules=REJECT_WITH_ICMP) as (guest, _):
+        deadline = time.monotonic() + 5
+        while "connect failed" not in guest.output() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert "tcp_echo: connect failed (-111)" in guest.output(), guest.output()
 
 
 @pytest.mark.parametrize("abi", ABIS)
