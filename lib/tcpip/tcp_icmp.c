@@ -37,6 +37,7 @@ static void lower_mss(struct tcp_core *core, struct tcp_conn *conn, uint32_t mtu
     conn->snd_mss = (uint16_t)mss;
     /* The segments in flight were dropped for their size: send them again at the new size now (RFC 1191 6.5),
      * without counting a loss, as Linux's tcp_simple_retransmit does. */
+    conn->rtt_timing = false; /* Karn: a segment sent again gives no sample */
     conn->snd_nxt = conn->snd_una;
     tcp_output(core, conn);
 }
