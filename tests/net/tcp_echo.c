@@ -2,7 +2,8 @@
  * comes back, with backpressure (reading pauses while an echo waits for room); at the peer's end of stream the
  * remaining bytes go out and the connection closes in order. `port + 1` is a sink: it reads and discards, and
  * answers its end of stream with the byte count in decimal. With the `connect` key ("a.b.c.d:port") it also opens
- * one connection there at start, says "tcp_echo: hello\n" on it, and echoes it like the others. */
+ * one connection there at start, says "tcp_echo: hello\n" on it, and echoes it like the others; the `keepalive` key
+ * ("idle_ms,interval_ms,count") turns keep-alives on for that connection once it is open. */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -23,6 +24,7 @@ struct flow_state {
     bool sink;
     bool peer_done; /* read returned 0: close once `pending` is out */
     bool greet;     /* our own connect: the first writable says hello */
+    bool ours;      /* our own connect, open or not */
     struct stack_tcp_flow *flow;
     uint64_t count;
     size_t pending_len, pending_at;
@@ -94,6 +96,30 @@ static void pump(struct stack *stack, struct flow_state *state)
     }
 }
 
+/* The `keepalive` key's three numbers, for our own connection. */
+static void keepalive_on(struct stack *stack, struct flow_state *state)
+{
+    const char *text = mirage_key_string("keepalive");
+    if (text[0] == '\0')
+        return;
+    uint32_t values[3] = {0, 0, 0};
+    size_t index = 0;
+    for (; *text != '\0' && index < 3; text++) {
+        if (*text == ',') {
+            index++;
+        } else if (*text >= '0' && *text <= '9' && values[index] <= UINT32_MAX / 10 - 1) {
+            values[index] = values[index] * 10 + (uint32_t)(*text - '0');
+        } else {
+            break;
+        }
+    }
+    char line[64];
+    int rc = index == 2 && *text == '\0' ? stack_tcp_set_keepalive(stack, state->flow, values[0], values[1], values[2])
+                                         : STACK_TCP_INVALID;
+    snprintf(line, sizeof(line), "tcp_echo: keep-alive (%d)\n", rc);
+    say(line);
+}
+
 static void on_readable(void *context, struct stack *stack, struct stack_tcp_flow *flow)
 {
     (void)flow;
@@ -110,6 +136,7 @@ static void on_writable(void *context, struct stack *stack, struct stack_tcp_flo
         memcpy(state->pending, hello, sizeof(hello) - 1);
         state->pending_len = sizeof(hello) - 1;
         say("tcp_echo: connected\n");
+        keepalive_on(stack, state);
     }
     if (!flush(stack, state))
         return;
@@ -123,9 +150,10 @@ static void on_failed(void *context, struct stack *stack, struct stack_tcp_flow 
 {
     (void)flow;
     struct flow_state *state = context;
-    if (state->greet) {
+    if (state->ours) {
         char line[64];
-        snprintf(line, sizeof(line), "tcp_echo: connect failed (%d)\n", error);
+        snprintf(line, sizeof(line),
+                 state->greet ? "tcp_echo: connect failed (%d)\n" : "tcp_echo: our connection failed (%d)\n", error);
         say(line);
     }
     release(stack, state);
@@ -172,6 +200,7 @@ static int connect_to(struct stack *stack, const char *target)
     struct flow_state *state = &flows[FLOWS_MAX - 1];
     state->in_use = true;
     state->greet = true;
+    state->ours = true;
     struct stack_tcp_peer to = {.address = address, .port = (uint16_t)port};
     int rc = stack_tcp_connect(stack, &to, &callbacks, state, &state->flow);
     if (rc != 0) {

@@ -219,6 +219,24 @@ elif command == "listen_for_guest":
     reader.join(30)
     back = b"".join(chunks)
     print(json.dumps({"peer": list(peer), "hello": hello.decode(), "intact": back == data, "length": len(back)}))
+elif command == "hold_for_guest":
+    # Linux as a server that takes the guest's connection, reads its hello, and then sends nothing, holding it.
+    server = socket.socket()
+    server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    server.bind(("10.0.0.1", args["port"]))
+    server.listen(1)
+    server.settimeout(30)
+    print("listening", flush=True)
+    s, peer = server.accept()
+    s.settimeout(30)
+    hello = b""
+    while not hello.endswith(b"\n"):
+        chunk = s.recv(100)
+        if not chunk:
+            break
+        hello += chunk
+    print(json.dumps({"hello": hello.decode()}), flush=True)
+    time.sleep(60)
 elif command == "malformed":
     # An established connection, then segments the RFCs say to drop or answer, from its own address: a data offset
     # below 5 and one past the segment, a truncated option, SYN+FIN, a bad checksum, an RST out of the window on the
@@ -468,6 +486,38 @@ def test_a_connect_answered_by_icmp_port_unreachable_fails_at_once(abi: str) -> 
         while "connect failed" not in guest.output() and time.monotonic() < deadline:
             time.sleep(0.05)
         assert "tcp_echo: connect failed (-111)" in guest.output(), guest.output()
+
+
+DROP_EVERYTHING = """
+table inet dead {
+    chain in { type filter hook input priority 0; iifname "tap0" drop; }
+    chain out { type filter hook output priority 0; oifname "tap0" drop; }
+}
+"""
+
+
+@pytest.mark.parametrize("abi", ["unix", "hvt"])
+def test_keepalives_keep_an_idle_connection_and_end_a_dead_one(abi: str) -> None:
+    # Probes after 500 ms of silence, 3 of them 200 ms apart: Linux answers them for 3 s, then a ruleset drops
+    # everything and the guest's connection fails TIMED_OUT about 1.1 s later; without keep-alives it never would.
+    require("nft", "dropping every packet")
+    holder = ("hold_for_guest", json.dumps({"port": 9002}))
+    with booted(abi, f"--connect={HOST}:9002", "--keepalive=500,200,3", before_boot=holder) as (guest, helper):
+        assert json.loads(helper.stdout.readline())["hello"] == "tcp_echo: hello\n"
+        time.sleep(3)
+        assert "tcp_echo: keep-alive (0)" in guest.output() and "failed" not in guest.output(), guest.output()
+        with tempfile.NamedTemporaryFile("w", suffix=".nft") as ruleset:
+            ruleset.write(DROP_EVERYTHING)
+            ruleset.flush()
+            added = guest.run(shutil.which("nft") or "nft", "-f", ruleset.name, timeout=10)
+        if added.returncode != 0:
+            missing("nft", f"nft cannot add a drop rule: {added.stderr.strip()}", "dropping every packet")
+        dropped_at = time.monotonic()
+        while "failed" not in guest.output() and time.monotonic() < dropped_at + 10:
+            time.sleep(0.05)
+        seconds = time.monotonic() - dropped_at
+        assert "tcp_echo: our connection failed (-110)" in guest.output(), guest.output()
+        assert seconds < 3, seconds
 
 
 @pytest.mark.parametrize("abi", ABIS)
