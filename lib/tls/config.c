@@ -14,6 +14,22 @@ static void trim(const char **start, const char **end)
         (*end)--;
 }
 
+/* Steps through a `sep`-separated list: the next item, trimmed, in [*start, *stop) (possibly empty); false once
+ * the list is done. `*cursor` starts at the list and is left past the item's separator. */
+static bool next_item(const char **cursor, char sep, const char **start, const char **stop)
+{
+    if (*cursor == NULL)
+        return false;
+    const char *end = strchr(*cursor, sep);
+    if (end == NULL)
+        end = *cursor + strlen(*cursor);
+    *start = *cursor;
+    *stop = end;
+    trim(start, stop);
+    *cursor = *end == '\0' ? NULL : end + 1;
+    return true;
+}
+
 /* Copies [start, end) into `out` of `size` bytes; false when it does not fit or is empty. */
 static bool copy_span(const char *start, const char *end, char *out, size_t size)
 {
@@ -100,26 +116,17 @@ int tls_certificates_parse(const char *spec, struct tls_certificate_spec *entrie
                            size_t why_size)
 {
     size_t count = 0;
-    const char *p = spec;
-    for (;;) {
-        const char *end = strchr(p, ';');
-        if (end == NULL)
-            end = p + strlen(p);
-        const char *start = p;
-        const char *stop = end;
-        trim(&start, &stop);
-        if (start < stop) {
-            if (count == capacity) {
-                snprintf(why, why_size, "more than %zu certificate entries", capacity);
-                return -1;
-            }
-            if (parse_entry(start, stop, &entries[count], why, why_size) != 0)
-                return -1;
-            count++;
+    const char *cursor = spec, *start, *stop;
+    while (next_item(&cursor, ';', &start, &stop)) {
+        if (start == stop)
+            continue;
+        if (count == capacity) {
+            snprintf(why, why_size, "more than %zu certificate entries", capacity);
+            return -1;
         }
-        if (*end == '\0')
-            break;
-        p = end + 1;
+        if (parse_entry(start, stop, &entries[count], why, why_size) != 0)
+            return -1;
+        count++;
     }
     return (int)count;
 }
@@ -127,28 +134,19 @@ int tls_certificates_parse(const char *spec, struct tls_certificate_spec *entrie
 int tls_list_parse(const char *spec, char *names, size_t name_size, size_t capacity, char *why, size_t why_size)
 {
     size_t count = 0;
-    const char *p = spec;
-    for (;;) {
-        const char *end = strchr(p, ',');
-        if (end == NULL)
-            end = p + strlen(p);
-        const char *start = p;
-        const char *stop = end;
-        trim(&start, &stop);
-        if (start < stop) {
-            if (count == capacity) {
-                snprintf(why, why_size, "more than %zu names in `%s`", capacity, spec);
-                return -1;
-            }
-            if (!copy_span(start, stop, names + count * name_size, name_size)) {
-                snprintf(why, why_size, "`%.*s` is longer than %zu bytes", (int)(stop - start), start, name_size - 1);
-                return -1;
-            }
-            count++;
+    const char *cursor = spec, *start, *stop;
+    while (next_item(&cursor, ',', &start, &stop)) {
+        if (start == stop)
+            continue;
+        if (count == capacity) {
+            snprintf(why, why_size, "more than %zu names in `%s`", capacity, spec);
+            return -1;
         }
-        if (*end == '\0')
-            break;
-        p = end + 1;
+        if (!copy_span(start, stop, names + count * name_size, name_size)) {
+            snprintf(why, why_size, "`%.*s` is longer than %zu bytes", (int)(stop - start), start, name_size - 1);
+            return -1;
+        }
+        count++;
     }
     return (int)count;
 }
