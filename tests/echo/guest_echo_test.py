@@ -14,33 +14,23 @@ from typing import List
 import pytest
 from freestanding.boot import TENDERS, require_abi, running_in_background
 from netns import tap_namespace
+from stream_exchange import with_exchange
 
 GUEST = "10.0.0.2"
 HOST = "10.0.0.1"
 
 # Runs inside the namespace; prints one JSON result.
 CLIENT = r"""
-import hashlib, json, os, socket, threading
+import hashlib, json, os, socket
 
 GUEST = "10.0.0.2"
 
 def tcp_echo(size):
     data = os.urandom(size)
     s = socket.create_connection((GUEST, 7), timeout=30)
-    chunks = []
-    def receive():
-        while True:
-            chunk = s.recv(1 << 16)
-            if not chunk:
-                return
-            chunks.append(chunk)
-    reader = threading.Thread(target=receive)
-    reader.start()
-    s.sendall(data)
-    s.shutdown(socket.SHUT_WR)
-    reader.join(60)
+    back = exchange(s, data, 60)
     s.close()
-    return hashlib.sha256(data).hexdigest() == hashlib.sha256(b"".join(chunks)).hexdigest()
+    return hashlib.sha256(data).hexdigest() == hashlib.sha256(back).hexdigest()
 
 def tcp_sink(size):
     s = socket.create_connection((GUEST, 9), timeout=30)
@@ -78,7 +68,7 @@ def test_the_echo_example_serves_tcp_echo_the_sink_and_udp_echo(abi: str) -> Non
             running_in_background(["ip", "netns", "exec", namespace, *echo_command(abi)], "echo: ready", f"echo-{abi}")
         )
         result = subprocess.run(
-            ["ip", "netns", "exec", namespace, sys.executable, "-c", CLIENT],
+            ["ip", "netns", "exec", namespace, sys.executable, "-c", with_exchange(CLIENT)],
             capture_output=True,
             text=True,
             timeout=120,

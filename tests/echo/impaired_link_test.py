@@ -18,6 +18,7 @@ from typing import Dict, Iterator, Tuple
 from echo import impaired_link
 from echo.echo_server import echo_server
 from probes.capabilities import require
+from stream_exchange import with_exchange
 
 SERVER_ADDRESS = "10.77.0.1"
 CLIENT_ADDRESS = "10.77.0.2"
@@ -26,25 +27,11 @@ PAYLOAD_BYTES = 10 * 1000 * 1000
 # Runs in the client namespace: sends PAYLOAD_BYTES of seeded random bytes to the echo port while reading the echo,
 # half-closes, and prints the sha256 of what it sent and of what came back, then the sink's answer length.
 CLIENT = """
-import hashlib, random, socket, sys, threading
+import hashlib, random, socket, sys
 address, echo_port, sink_port, size = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 payload = random.Random(7).randbytes(size)
-def echo():
-    with socket.create_connection((address, echo_port), timeout=60) as client:
-        got = []
-        def read():
-            while True:
-                chunk = client.recv(1 << 16)
-                if not chunk:
-                    break
-                got.append(chunk)
-        reader = threading.Thread(target=read)
-        reader.start()
-        client.sendall(payload)
-        client.shutdown(socket.SHUT_WR)
-        reader.join()
-        return b"".join(got)
-echoed = echo()
+with socket.create_connection((address, echo_port), timeout=60) as client:
+    echoed = exchange(client, payload, 120)
 with socket.create_connection((address, sink_port), timeout=60) as sink:
     sink.sendall(payload)
     sink.shutdown(socket.SHUT_WR)
@@ -91,7 +78,7 @@ def test_ten_megabytes_echo_intact_and_the_sink_drains_through_loss_reordering_a
                     client_namespace,
                     sys.executable,
                     "-c",
-                    CLIENT,
+                    with_exchange(CLIENT),
                     SERVER_ADDRESS,
                     str(server.tcp_echo_port),
                     str(server.tcp_sink_port),

@@ -28,6 +28,7 @@ from echo.impaired_link import impaired_relay
 from freestanding.boot import TENDERS, require_abi, running_in_background
 from netns import tap_namespace
 from probes.capabilities import require
+from stream_exchange import with_exchange
 
 GUEST = "10.0.0.2"
 HOST = "10.0.0.1"
@@ -38,25 +39,13 @@ ABIS = ["unix", "hvt", "spt", "virtio"]
 # Runs in Linux's namespace: `probe.py SIZE`; echoes SIZE random bytes (sent while the echo is read) and half-closes,
 # then sends a tenth of them to the sink and half-closes: the guest answers the count and closes. Prints JSON.
 PROBE = r"""
-import hashlib, json, os, socket, sys, threading, time
+import hashlib, json, os, socket, sys, time
 size = int(sys.argv[1])
 data = os.urandom(size)
 start = time.monotonic()
 s = socket.create_connection(("10.0.0.2", 7), timeout=60)
-chunks = []
-def receive():
-    while True:
-        chunk = s.recv(1 << 16)
-        if not chunk:
-            return
-        chunks.append(chunk)
-reader = threading.Thread(target=receive)
-reader.start()
-s.sendall(data)
-s.shutdown(socket.SHUT_WR)
-reader.join(120)
+back = exchange(s, data, 120)
 s.close()
-back = b"".join(chunks)
 echo_seconds = time.monotonic() - start
 sink = socket.create_connection(("10.0.0.2", 8), timeout=60)
 sink.sendall(data[: size // 10])
@@ -115,7 +104,7 @@ def guest_behind_relay(abi: str, counts: Dict[str, int], sack: bool = True) -> I
 
 def probe(linux: str, size: int, console: str) -> dict:
     result = subprocess.run(
-        ["ip", "netns", "exec", linux, sys.executable, "-c", PROBE, str(size)],
+        ["ip", "netns", "exec", linux, sys.executable, "-c", with_exchange(PROBE), str(size)],
         capture_output=True,
         text=True,
         timeout=240,

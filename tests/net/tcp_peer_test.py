@@ -19,6 +19,7 @@ import pytest
 from freestanding.boot import TENDERS, require_abi, running_in_background
 from netns import tap_namespace
 from probes.capabilities import missing, require
+from stream_exchange import with_exchange
 
 GUEST = "10.0.0.2"
 HOST = "10.0.0.1"
@@ -35,20 +36,8 @@ def echo(size, port=7, timeout=30):
     data = os.urandom(size)
     start = time.monotonic()
     s = socket.create_connection((GUEST, port), timeout=timeout)
-    chunks = []
-    def receive():
-        while True:
-            chunk = s.recv(1 << 16)
-            if not chunk:
-                return
-            chunks.append(chunk)
-    reader = threading.Thread(target=receive)
-    reader.start()
-    s.sendall(data)
-    s.shutdown(socket.SHUT_WR)
-    reader.join(timeout)
+    back = exchange(s, data, timeout)
     s.close()
-    back = b"".join(chunks)
     return {"sent": hashlib.sha256(data).hexdigest(), "received": hashlib.sha256(back).hexdigest(),
             "length": len(back), "seconds": time.monotonic() - start}
 
@@ -205,19 +194,7 @@ elif command == "listen_for_guest":
             break
         hello += chunk
     data = os.urandom(args["size"])
-    chunks = []
-    def receive():
-        while True:
-            chunk = s.recv(1 << 16)
-            if not chunk:
-                return
-            chunks.append(chunk)
-    reader = threading.Thread(target=receive)
-    reader.start()
-    s.sendall(data)
-    s.shutdown(socket.SHUT_WR)
-    reader.join(30)
-    back = b"".join(chunks)
+    back = exchange(s, data, 30)
     print(json.dumps({"peer": list(peer), "hello": hello.decode(), "intact": back == data, "length": len(back)}))
 elif command == "hold_for_guest":
     # Linux as a server that takes the guest's connection, reads its hello, and then sends nothing, holding it.
@@ -317,7 +294,7 @@ class Guest:
         )
 
     def probe(self, command: str, **args: object) -> dict:
-        result = self.run(sys.executable, "-c", PROBE, command, json.dumps(args))
+        result = self.run(sys.executable, "-c", with_exchange(PROBE), command, json.dumps(args))
         assert result.returncode == 0, result.stderr + self.output()
         return json.loads(result.stdout)
 
@@ -356,7 +333,7 @@ def booted(
         helper = None
         if before_boot:
             helper = subprocess.Popen(
-                ["ip", "netns", "exec", namespace, sys.executable, "-c", PROBE, *before_boot],
+                ["ip", "netns", "exec", namespace, sys.executable, "-c", with_exchange(PROBE), *before_boot],
                 stdout=subprocess.PIPE,
                 text=True,
             )
