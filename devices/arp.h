@@ -11,7 +11,8 @@
 enum arp_error {
     ARP_ERROR_SEND = -1,       /* the Ethernet layer failed the write */
     ARP_ERROR_QUEUE_FULL = -2, /* output: the next hop is unresolved and no room is left to hold the packet */
-    ARP_ERROR_TOO_BIG = -3,    /* output: longer than the Ethernet MTU */
+    ARP_ERROR_TOO_BIG = -3,    /* output: longer than the Ethernet MTU; output_segment: next hop unresolved, or too
+                                  long for the Ethernet layer's segments */
 };
 
 struct arp;
@@ -35,6 +36,10 @@ struct arp_ops {
      * its Ethernet address is known (0), else copied into a bounded queue while a request goes out
      * (ARP_PENDING); or a negative arp_error. The transmit payload is reused either way. */
     int (*output)(struct arp *self, uint32_t next_hop, uint16_t ethertype, size_t len);
+    /* Send the `len` bytes of an IPv4 TCP segment in the Ethernet transmit payload (ethernet's write_segment) to
+     * `next_hop` if its Ethernet address is known: 0, ARP_ERROR_SEND, or ARP_ERROR_TOO_BIG when it is not known
+     * (nothing is queued: the caller sends the segment's bytes within the MTU through output, which asks). */
+    int (*output_segment)(struct arp *self, uint32_t next_hop, size_t len, uint32_t segment_size);
     /* Timers: expire entries, resend requests, drop packets whose next hop did not answer. Call it from the event
      * loop; returns the nanoseconds until it next has work (UINT64_MAX: none until the next output). */
     uint64_t (*tick)(struct arp *self);
@@ -55,6 +60,11 @@ static inline int arp_set_address(struct arp *self, uint32_t address)
 static inline int arp_output(struct arp *self, uint32_t next_hop, uint16_t ethertype, size_t len)
 {
     return self->ops->output(self, next_hop, ethertype, len);
+}
+
+static inline int arp_output_segment(struct arp *self, uint32_t next_hop, size_t len, uint32_t segment_size)
+{
+    return self->ops->output_segment(self, next_hop, len, segment_size);
 }
 
 static inline uint64_t arp_tick(struct arp *self)

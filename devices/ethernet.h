@@ -41,13 +41,24 @@ struct ethernet_ops {
     /* Parse one received frame in place and dispatch its payload with the netif's `rx_flags`; anything malformed
      * or not ours is counted and dropped. */
     void (*input)(struct ethernet *self, const uint8_t *frame, size_t len, uint32_t rx_flags);
-    /* The payload area of the transmit frame (`*capacity` bytes, the MTU): build a packet there, then write it.
+    /* The payload area of the transmit frame (`*capacity` bytes, the MTU; `segment_max` for write_segment): build a
+     * packet there, then write it.
      * One buffer per device: its content is valid until the next write or tx_payload user. */
     uint8_t *(*tx_payload)(struct ethernet *self, size_t *capacity);
     /* Send the first `len` bytes of the transmit payload to `destination` as `ethertype`; returns 0,
      * ETHERNET_ERROR_TOO_BIG or ETHERNET_ERROR_SEND. */
     int (*write)(struct ethernet *self, const uint8_t destination[ETHERNET_ADDRESS_SIZE], uint16_t ethertype,
                  size_t len);
+    /* Ask the network interface for transmit segmentation offload (devices/netif.h): on 0 the transmit payload
+     * holds `segment_max` bytes for write_segment; else, or where the netif cannot, nothing changes. Only a user
+     * that sends TCP segments longer than the MTU asks (the stack, when it connects), before it builds a packet. */
+    int (*transmit_offload)(struct ethernet *self);
+    /* Send the first `len` bytes of the transmit payload (at most `segment_max`), one IPv4 TCP segment whose
+     * checksum field holds only the pseudo header's sum, for the network interface to finish and cut into
+     * segments of `segment_size` payload bytes; returns 0, ETHERNET_ERROR_TOO_BIG (also without offload) or
+     * ETHERNET_ERROR_SEND. */
+    int (*write_segment)(struct ethernet *self, const uint8_t destination[ETHERNET_ADDRESS_SIZE], uint16_t ethertype,
+                         size_t len, uint32_t segment_size);
 };
 
 struct ethernet {
@@ -55,6 +66,7 @@ struct ethernet {
     void *state;
     uint8_t mac[ETHERNET_ADDRESS_SIZE]; /* our address */
     uint32_t mtu;                       /* the largest payload write accepts */
+    uint32_t segment_max;               /* the largest payload write_segment accepts: 0 until transmit_offload */
     struct ethernet_counters counters;
 };
 
@@ -77,6 +89,17 @@ static inline int ethernet_write(struct ethernet *self, const uint8_t destinatio
                                  uint16_t ethertype, size_t len)
 {
     return self->ops->write(self, destination, ethertype, len);
+}
+
+static inline int ethernet_transmit_offload(struct ethernet *self)
+{
+    return self->ops->transmit_offload(self);
+}
+
+static inline int ethernet_write_segment(struct ethernet *self, const uint8_t destination[ETHERNET_ADDRESS_SIZE],
+                                         uint16_t ethertype, size_t len, uint32_t segment_size)
+{
+    return self->ops->write_segment(self, destination, ethertype, len, segment_size);
 }
 
 #endif

@@ -8,6 +8,7 @@
 
 #define IPV4_HEADER_SIZE 20 /* what write puts in front of the payload: no options */
 #define IPV4_PROTOCOL_ICMP 1
+#define IPV4_PROTOCOL_TCP 6
 #define IPV4_PROTOCOL_UDP 17
 #define IPV4_BROADCAST UINT32_C(0xffffffff)
 /* The rx_flags under which a TCP or UDP checksum need not be verified: devices/netif.h's NETIF_RX_CHECKSUM_VALID
@@ -77,6 +78,15 @@ struct ipv4_ops {
     /* Send the first `len` bytes of the transmit payload to `destination` (host byte order) as `protocol`, from
      * our address, TTL 64, don't-fragment; returns 0 (sent, or held while ARP resolves) or a negative ipv4_error. */
     int (*write)(struct ipv4 *self, uint32_t destination, uint8_t protocol, size_t len);
+    /* Transmit offload: the same payload area, `*capacity` bytes for write_segment (0 until the Ethernet layer's
+     * transmit_offload succeeded). */
+    uint8_t *(*tx_segment_payload)(struct ipv4 *self, size_t *capacity);
+    /* Send the first `len` bytes of the transmit payload (at most tx_segment_payload's capacity), a TCP segment
+     * whose checksum field holds only the pseudo header's sum, to `destination` as write does, for the network
+     * interface to finish and cut into segments of `segment_size` payload bytes; returns 0, IPV4_ERROR_TOO_BIG
+     * when it cannot go whole now (no offload, too long, a broadcast, or the next hop not resolved yet: send the
+     * bytes within the MTU through write, which resolves it) or another negative ipv4_error. */
+    int (*write_segment)(struct ipv4 *self, uint32_t destination, size_t len, uint32_t segment_size);
     /* Only from a listener's handler, during its call: answer the datagram being handed over with an ICMP
      * destination unreachable of `code` (IPV4_UNREACHABLE_*), quoting its header and first bytes. Never for a
      * datagram to a broadcast address, and rate limited as RFC 1812 4.3.2.8 asks; returns 0 if sent, else a
@@ -116,6 +126,16 @@ static inline uint8_t *ipv4_tx_payload(struct ipv4 *self, size_t *capacity)
 static inline int ipv4_write(struct ipv4 *self, uint32_t destination, uint8_t protocol, size_t len)
 {
     return self->ops->write(self, destination, protocol, len);
+}
+
+static inline uint8_t *ipv4_tx_segment_payload(struct ipv4 *self, size_t *capacity)
+{
+    return self->ops->tx_segment_payload(self, capacity);
+}
+
+static inline int ipv4_write_segment(struct ipv4 *self, uint32_t destination, size_t len, uint32_t segment_size)
+{
+    return self->ops->write_segment(self, destination, len, segment_size);
 }
 
 static inline int ipv4_unreachable(struct ipv4 *self, uint8_t code)

@@ -19,6 +19,10 @@
  * length can say. */
 #define NETIF_OFFLOAD_FRAME_MAX (14u + 65535u)
 
+/* The smallest segment size write_segment takes: RFC 9293's default MSS (a 64 KiB frame is then at most 123
+ * segments). */
+#define NETIF_SEGMENT_SIZE_MIN 536u
+
 struct netif;
 
 struct netif_ops {
@@ -40,8 +44,9 @@ struct netif_ops {
      * error code. */
     int (*transmit_offload)(struct netif *self, uint32_t *frame_max);
     /* Send one frame of `len` bytes (at most transmit_offload's frame_max) holding one IPv4 TCP segment whose
-     * checksum field holds only the pseudo header's sum; the host completes the checksum and cuts a payload longer
-     * than `segment_size` into segments of that many bytes. Returns 0 or a negative error code. NULL with
+     * checksum field holds only the pseudo header's sum (over the whole segment's length); the host completes the
+     * checksum and cuts a payload longer than `segment_size` (at least NETIF_SEGMENT_SIZE_MIN, and within the MTU
+     * with the headers) into segments of that many bytes. Returns 0 or a negative error code. NULL with
      * transmit_offload. */
     int (*write_segment)(struct netif *self, const uint8_t *frame, size_t len, uint32_t segment_size);
 };

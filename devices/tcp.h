@@ -12,10 +12,11 @@
 struct tcp;
 
 struct tcp_counters {
-    uint64_t segments_received; /* handed up by IPv4 */
-    uint64_t malformed;         /* dropped: length, data offset, options, SYN with FIN or RST, port 0 */
-    uint64_t bad_checksum;      /* dropped: checksum */
-    uint64_t segments_sent;
+    uint64_t segments_received;         /* handed up by IPv4 */
+    uint64_t malformed;                 /* dropped: length, data offset, options, SYN with FIN or RST, port 0 */
+    uint64_t bad_checksum;              /* dropped: checksum */
+    uint64_t segments_sent;             /* on the wire: a segment the host cut counts as its pieces */
+    uint64_t segments_offloaded;        /* of those, segments longer than the MSS handed down for the host to cut */
     uint64_t send_errors;               /* writes below that failed: no route, ARP queue full, link */
     uint64_t resets_sent;               /* to closed ports, and aborts */
     uint64_t resets_received;           /* that ended a connection */

@@ -249,23 +249,39 @@ static int arp_set_address_impl(struct arp *self, uint32_t address)
     return send_arp(state, ARP_OPERATION_REQUEST, broadcast, unknown, address);
 }
 
+/* The entry for `next_hop` if it is resolved and still valid, else NULL. */
+static struct arp_entry *resolved(struct arp_state *state, uint32_t next_hop)
+{
+    struct arp_entry *entry = find_entry(state, next_hop);
+    if (entry != NULL && entry->state == ENTRY_RESOLVED && age_of(state, entry->updated_ns) < ARP_ENTRY_LIFETIME_NS)
+        return entry;
+    return NULL;
+}
+
+/* After a packet went to a resolved entry: near the end of its life, a used entry is confirmed by a request, at
+ * most once per retry interval. */
+static void refresh_used(struct arp_state *state, struct arp_entry *entry)
+{
+    if (age_of(state, entry->updated_ns) >= ARP_ENTRY_REFRESH_NS &&
+        age_of(state, entry->refreshed_ns) >= ARP_RETRY_INTERVAL_NS) {
+        entry->refreshed_ns = state->now_ns;
+        send_request(state, entry->address);
+    }
+}
+
 static int arp_output_impl(struct arp *self, uint32_t next_hop, uint16_t ethertype, size_t len)
 {
     struct arp_state *state = self->state;
     if (len > state->ethernet->mtu || len > ARP_PACKET_MAX)
         return ARP_ERROR_TOO_BIG;
-    struct arp_entry *entry = find_entry(state, next_hop);
-    if (entry != NULL && entry->state == ENTRY_RESOLVED && age_of(state, entry->updated_ns) < ARP_ENTRY_LIFETIME_NS) {
+    struct arp_entry *entry = resolved(state, next_hop);
+    if (entry != NULL) {
         if (ethernet_write(state->ethernet, entry->mac, ethertype, len) != 0)
             return ARP_ERROR_SEND;
-        /* Near the end of its life, a used entry is confirmed by a request, at most once per retry interval. */
-        if (age_of(state, entry->updated_ns) >= ARP_ENTRY_REFRESH_NS &&
-            age_of(state, entry->refreshed_ns) >= ARP_RETRY_INTERVAL_NS) {
-            entry->refreshed_ns = state->now_ns;
-            send_request(state, next_hop);
-        }
+        refresh_used(state, entry);
         return 0;
     }
+    entry = find_entry(state, next_hop);
 
     /* The slow path: hold a copy of the packet (the transmit buffer is needed for the request) and ask. */
     refresh_now(state);
@@ -303,6 +319,21 @@ static int arp_output_impl(struct arp *self, uint32_t next_hop, uint16_t etherty
     return slot != NULL ? ARP_PENDING : ARP_ERROR_QUEUE_FULL;
 }
 
+/* A segment is never queued: a 64 KiB copy per packet would make the queue 64 times its size for what is, on a
+ * connection that already talks, a rare moment (an entry that expired). The caller sends within the MTU instead. */
+static int arp_output_segment_impl(struct arp *self, uint32_t next_hop, size_t len, uint32_t segment_size)
+{
+    struct arp_state *state = self->state;
+    struct arp_entry *entry = resolved(state, next_hop);
+    if (entry == NULL || len > state->ethernet->segment_max)
+        return ARP_ERROR_TOO_BIG;
+    int rc = ethernet_write_segment(state->ethernet, entry->mac, ETHERTYPE_IPV4, len, segment_size);
+    if (rc != 0)
+        return rc == ETHERNET_ERROR_TOO_BIG ? ARP_ERROR_TOO_BIG : ARP_ERROR_SEND;
+    refresh_used(state, entry);
+    return 0;
+}
+
 static uint64_t arp_tick_impl(struct arp *self)
 {
     struct arp_state *state = self->state;
@@ -334,6 +365,7 @@ static uint64_t arp_tick_impl(struct arp *self)
 static const struct arp_ops ops = {
     .set_address = arp_set_address_impl,
     .output = arp_output_impl,
+    .output_segment = arp_output_segment_impl,
     .tick = arp_tick_impl,
 };
 

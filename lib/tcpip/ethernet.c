@@ -30,7 +30,9 @@ struct ethernet_listener {
 struct ethernet_state {
     struct netif *netif;
     struct ethernet_listener listeners[ETHERNET_LISTENERS_MAX];
-    _Alignas(8) uint8_t tx[ETHERNET_FRAME_OFFSET + ETHERNET_HEADER_SIZE + ETHERNET_MTU_MAX];
+    /* The one transmit frame, at ETHERNET_FRAME_OFFSET: room for the MTU, or for the netif's largest segment once
+     * transmit offload is on. */
+    uint8_t *tx;
 };
 
 static int ethernet_listen_impl(struct ethernet *self, uint16_t ethertype, ethernet_handler handler, void *context)
@@ -87,6 +89,18 @@ static uint8_t *ethernet_tx_payload_impl(struct ethernet *self, size_t *capacity
     return state->tx + ETHERNET_FRAME_OFFSET + ETHERNET_HEADER_SIZE;
 }
 
+/* The header in front of the transmit payload; returns the frame. */
+static uint8_t *frame_header(struct ethernet *self, const uint8_t destination[ETHERNET_ADDRESS_SIZE],
+                             uint16_t ethertype)
+{
+    struct ethernet_state *state = self->state;
+    uint8_t *frame = state->tx + ETHERNET_FRAME_OFFSET;
+    memcpy(frame, destination, ETHERNET_ADDRESS_SIZE);
+    memcpy(frame + ETHERNET_ADDRESS_SIZE, self->mac, ETHERNET_ADDRESS_SIZE);
+    wire_put16(frame + 12, ethertype);
+    return frame;
+}
+
 static int ethernet_write_impl(struct ethernet *self, const uint8_t destination[ETHERNET_ADDRESS_SIZE],
                                uint16_t ethertype, size_t len)
 {
@@ -98,10 +112,44 @@ static int ethernet_write_impl(struct ethernet *self, const uint8_t destination[
         memset(frame + ETHERNET_HEADER_SIZE + len, 0, ETHERNET_PAYLOAD_MIN - len);
         len = ETHERNET_PAYLOAD_MIN;
     }
-    memcpy(frame, destination, ETHERNET_ADDRESS_SIZE);
-    memcpy(frame + ETHERNET_ADDRESS_SIZE, self->mac, ETHERNET_ADDRESS_SIZE);
-    wire_put16(frame + 12, ethertype);
+    (void)frame_header(self, destination, ethertype);
     if (netif_write(state->netif, frame, ETHERNET_HEADER_SIZE + len) != 0) {
+        self->counters.send_errors++;
+        return ETHERNET_ERROR_SEND;
+    }
+    self->counters.sent++;
+    return 0;
+}
+
+static int ethernet_transmit_offload_impl(struct ethernet *self)
+{
+    struct ethernet_state *state = self->state;
+    uint32_t frame_max = 0;
+    if (self->segment_max != 0)
+        return 0;
+    if (netif_transmit_offload(state->netif, &frame_max) != 0)
+        return ETHERNET_ERROR_SEND;
+    /* A netif that offers less than a frame of the MTU, or more than an IPv4 datagram can fill, is not believed. */
+    if (frame_max < ETHERNET_HEADER_SIZE + self->mtu || frame_max > NETIF_OFFLOAD_FRAME_MAX)
+        return ETHERNET_ERROR_SEND;
+    uint8_t *tx = malloc(ETHERNET_FRAME_OFFSET + (size_t)frame_max);
+    if (tx == NULL)
+        return ETHERNET_ERROR_SEND;
+    /* Nothing is being built now (the stack asks when it connects), so the old frame's content is not kept. */
+    free(state->tx);
+    state->tx = tx;
+    self->segment_max = frame_max - ETHERNET_HEADER_SIZE;
+    return 0;
+}
+
+static int ethernet_write_segment_impl(struct ethernet *self, const uint8_t destination[ETHERNET_ADDRESS_SIZE],
+                                       uint16_t ethertype, size_t len, uint32_t segment_size)
+{
+    struct ethernet_state *state = self->state;
+    if (len > self->segment_max) /* 0 without offload: every segment is too big */
+        return ETHERNET_ERROR_TOO_BIG;
+    uint8_t *frame = frame_header(self, destination, ethertype);
+    if (netif_write_segment(state->netif, frame, ETHERNET_HEADER_SIZE + len, segment_size) != 0) {
         self->counters.send_errors++;
         return ETHERNET_ERROR_SEND;
     }
@@ -114,6 +162,8 @@ static const struct ethernet_ops ops = {
     .input = ethernet_input_impl,
     .tx_payload = ethernet_tx_payload_impl,
     .write = ethernet_write_impl,
+    .transmit_offload = ethernet_transmit_offload_impl,
+    .write_segment = ethernet_write_segment_impl,
 };
 
 int ethernet_connect(struct ethernet *self, struct netif *netif)
@@ -125,6 +175,11 @@ int ethernet_connect(struct ethernet *self, struct netif *netif)
     if (state == NULL)
         return -1;
     state->netif = netif;
+    state->tx = malloc(ETHERNET_FRAME_OFFSET + ETHERNET_HEADER_SIZE + ETHERNET_MTU_MAX);
+    if (state->tx == NULL) {
+        free(state);
+        return -1;
+    }
     memset(self, 0, sizeof(*self));
     self->ops = &ops;
     self->state = state;

@@ -172,16 +172,20 @@ static uint8_t *ipv4_tx_payload_impl(struct ipv4 *self, size_t *capacity)
     return packet + IPV4_HEADER_SIZE;
 }
 
-static int ipv4_write_impl(struct ipv4 *self, uint32_t destination, uint8_t protocol, size_t len)
+static uint8_t *ipv4_tx_segment_payload_impl(struct ipv4 *self, size_t *capacity)
 {
     struct ipv4_state *state = self->state;
     size_t link_capacity;
     uint8_t *packet = ethernet_tx_payload(state->ethernet, &link_capacity);
-    int rc;
-    if (len > link_capacity - IPV4_HEADER_SIZE) {
-        rc = IPV4_ERROR_TOO_BIG;
-        goto failed;
-    }
+    uint32_t segment_max = state->ethernet->segment_max;
+    *capacity = segment_max > IPV4_HEADER_SIZE ? segment_max - IPV4_HEADER_SIZE : 0;
+    return packet + IPV4_HEADER_SIZE;
+}
+
+/* The header in front of `len` payload bytes (the caller checked that the total fits 16 bits). */
+static void write_header(struct ipv4 *self, uint8_t *packet, uint32_t destination, uint8_t protocol, size_t len)
+{
+    struct ipv4_state *state = self->state;
     size_t total_len = IPV4_HEADER_SIZE + len;
     packet[0] = IPV4_VERSION << 4 | IPV4_HEADER_SIZE / 4;
     packet[1] = 0;
@@ -194,14 +198,35 @@ static int ipv4_write_impl(struct ipv4 *self, uint32_t destination, uint8_t prot
     wire_put32(packet + 12, self->address);
     wire_put32(packet + 16, destination);
     wire_put16(packet + 10, checksum_finish(checksum_add(0, packet, IPV4_HEADER_SIZE)));
+}
+
+/* The next hop toward a unicast `destination`, or 0 where there is none. */
+static uint32_t next_hop_of(const struct ipv4 *self, uint32_t destination)
+{
+    uint32_t next_hop = ((destination ^ self->address) & self->netmask) == 0 ? destination : self->gateway;
+    /* 0.0.0.0 means "this host" and is never a destination (RFC 1122 3.2.1.3): a reply to a datagram from 0.0.0.0
+     * goes nowhere rather than into ARP. */
+    return destination == 0 ? 0 : next_hop;
+}
+
+static int ipv4_write_impl(struct ipv4 *self, uint32_t destination, uint8_t protocol, size_t len)
+{
+    struct ipv4_state *state = self->state;
+    size_t link_capacity;
+    uint8_t *packet = ethernet_tx_payload(state->ethernet, &link_capacity);
+    int rc;
+    if (len > link_capacity - IPV4_HEADER_SIZE) {
+        rc = IPV4_ERROR_TOO_BIG;
+        goto failed;
+    }
+    size_t total_len = IPV4_HEADER_SIZE + len;
+    write_header(self, packet, destination, protocol, len);
 
     if (is_broadcast(state, destination)) {
         rc = ethernet_write(state->ethernet, broadcast_mac, ETHERTYPE_IPV4, total_len) == 0 ? 0 : IPV4_ERROR_SEND;
     } else {
-        uint32_t next_hop = ((destination ^ self->address) & self->netmask) == 0 ? destination : self->gateway;
-        /* 0.0.0.0 means "this host" and is never a destination (RFC 1122 3.2.1.3): a reply to a datagram from
-         * 0.0.0.0 goes nowhere rather than into ARP. */
-        if (next_hop == 0 || destination == 0) {
+        uint32_t next_hop = next_hop_of(self, destination);
+        if (next_hop == 0) {
             rc = IPV4_ERROR_NO_ROUTE;
             goto failed;
         }
@@ -224,6 +249,37 @@ static int ipv4_write_impl(struct ipv4 *self, uint32_t destination, uint8_t prot
     if (rc == 0) {
         self->counters.sent++;
         return 0;
+    }
+failed:
+    self->counters.send_errors++;
+    return rc;
+}
+
+static int ipv4_write_segment_impl(struct ipv4 *self, uint32_t destination, size_t len, uint32_t segment_size)
+{
+    struct ipv4_state *state = self->state;
+    size_t capacity;
+    uint8_t *packet = ipv4_tx_segment_payload_impl(self, &capacity) - IPV4_HEADER_SIZE;
+    int rc;
+    uint32_t next_hop = next_hop_of(self, destination);
+    if (len > capacity || is_broadcast(state, destination)) {
+        rc = IPV4_ERROR_TOO_BIG;
+        goto failed;
+    }
+    if (next_hop == 0) {
+        rc = IPV4_ERROR_NO_ROUTE;
+        goto failed;
+    }
+    write_header(self, packet, destination, IPV4_PROTOCOL_TCP, len);
+    switch (arp_output_segment(state->arp, next_hop, IPV4_HEADER_SIZE + len, segment_size)) {
+    case 0:
+        self->counters.sent++;
+        return 0;
+    case ARP_ERROR_TOO_BIG:
+        return IPV4_ERROR_TOO_BIG; /* the next hop is being resolved: not an error, the caller sends it smaller */
+    default:
+        rc = IPV4_ERROR_SEND;
+        break;
     }
 failed:
     self->counters.send_errors++;
@@ -302,6 +358,8 @@ static const struct ipv4_ops ops = {
     .input = ipv4_input_impl,
     .tx_payload = ipv4_tx_payload_impl,
     .write = ipv4_write_impl,
+    .tx_segment_payload = ipv4_tx_segment_payload_impl,
+    .write_segment = ipv4_write_segment_impl,
     .unreachable = ipv4_unreachable_impl,
     .listen_errors = ipv4_listen_errors_impl,
     .deliver_error = ipv4_deliver_error_impl,

@@ -234,6 +234,9 @@ int direct_stack_connect(struct stack *self, struct netif *netif, struct etherne
      * for them whole: a 64 KiB segment costs the host and the netif one frame instead of 44. Where the netif cannot,
      * frames stay at most mtu + 14. */
     (void)netif_receive_offload(netif);
+    /* And the other way: TCP hands the host a segment of up to 64 KiB to cut at the MSS, one write instead of 44
+     * (the Ethernet layer asks the netif and grows its transmit frame). Where it cannot, segments stay at the MSS. */
+    (void)ethernet_transmit_offload(ethernet);
     /* A netif written before rx_frame_max existed leaves it 0: its frames are at most mtu + 14. */
     size_t rx_frame_max = netif->rx_frame_max != 0 ? netif->rx_frame_max : (size_t)netif->mtu + ETHERNET_HEADER_SIZE;
     if (rx_frame_max < (size_t)netif->mtu + ETHERNET_HEADER_SIZE || rx_frame_max > NETIF_OFFLOAD_FRAME_MAX)

@@ -49,6 +49,23 @@ static int layer_transmit(void *context, uint32_t destination, size_t len)
     return rc == IPV4_ERROR_NO_ROUTE ? STACK_TCP_UNREACHABLE : STACK_TCP_NO_ROOM;
 }
 
+static uint8_t *layer_tx_segment_buffer(void *context, size_t *capacity)
+{
+    struct tcp_layer *layer = context;
+    return ipv4_tx_segment_payload(layer->ipv4, capacity);
+}
+
+static int layer_transmit_segment(void *context, uint32_t destination, size_t len, uint32_t segment_size)
+{
+    struct tcp_layer *layer = context;
+    int rc = ipv4_write_segment(layer->ipv4, destination, len, segment_size);
+    if (rc == 0)
+        return 0;
+    if (rc == IPV4_ERROR_TOO_BIG)
+        return TCP_SEGMENT_REFUSED;
+    return rc == IPV4_ERROR_NO_ROUTE ? STACK_TCP_UNREACHABLE : STACK_TCP_NO_ROOM;
+}
+
 static void layer_receive(void *context, uint32_t source, uint32_t destination, const uint8_t *segment, size_t len,
                           uint32_t rx_flags)
 {
@@ -202,6 +219,8 @@ int tcp_layer_connect(struct tcp *self, struct ipv4 *ipv4, struct mclock *clock,
         .now_ns = layer_now,
         .tx_buffer = layer_tx_buffer,
         .transmit = layer_transmit,
+        .tx_segment_buffer = layer_tx_segment_buffer,
+        .transmit_segment = layer_transmit_segment,
     };
     if (tcp_core_init(&layer->core, &limits, &env, key, ipv4->address) != 0) {
         free(layer);

@@ -37,6 +37,8 @@ struct tcp_limits {
 /* The defaults the tcp layer's keys also have: 32 connections of 64 KiB each way (4 MiB). */
 void tcp_limits_default(struct tcp_limits *limits);
 
+#define TCP_SEGMENT_REFUSED 1 /* transmit_segment: send it at the MSS instead */
+
 /* What the core needs from below. */
 struct tcp_env {
     void *context;
@@ -46,6 +48,13 @@ struct tcp_env {
     /* Send the `len` bytes built in the tx buffer to `destination`; 0, or a negative STACK_TCP_* error
      * (STACK_TCP_UNREACHABLE when there is no route). */
     int (*transmit)(void *context, uint32_t destination, size_t len);
+    /* Transmit segmentation offload; NULL (both) where the layer below has none. Where to build a segment longer
+     * than the MSS: tx_buffer's buffer, with `*capacity` bytes of room (0 while the offload is off). */
+    uint8_t *(*tx_segment_buffer)(void *context, size_t *capacity);
+    /* Send the `len` bytes built there (checksum field as tcp_segment_write_partial leaves it) for the layer below
+     * to finish and cut into segments of `segment_size` payload bytes; 0, TCP_SEGMENT_REFUSED when it cannot take
+     * this one whole now (send the bytes at the MSS through transmit), or a negative STACK_TCP_* error. */
+    int (*transmit_segment)(void *context, uint32_t destination, size_t len, uint32_t segment_size);
     struct stack *stack; /* handed to the application's callbacks */
 };
 

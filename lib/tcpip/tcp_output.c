@@ -22,12 +22,16 @@ static uint16_t window_field(const struct tcp_conn *conn)
 }
 
 /* Build one segment with `payload_len` bytes of the send queue from `payload_offset`, and send it; returns the
- * payload bytes sent (fewer when the buffer below is smaller), or a negative error. */
+ * payload bytes sent (fewer when the buffer below is smaller, or a segment longer than the MSS had to go at the MSS:
+ * then without the FIN), or a negative error. A payload longer than the MSS goes through the transmit offload, which
+ * the caller checked (segment_payload_max), for the layer below to cut at the MSS. */
 static long send_segment(struct tcp_core *core, struct tcp_conn *conn, uint32_t seq, uint8_t flags,
                          uint32_t payload_offset, uint32_t payload_len)
 {
     size_t capacity = 0;
-    uint8_t *buffer = core->env.tx_buffer(core->env.context, &capacity);
+    bool offload = payload_len > conn->snd_mss;
+    uint8_t *buffer = offload ? core->env.tx_segment_buffer(core->env.context, &capacity)
+                              : core->env.tx_buffer(core->env.context, &capacity);
     bool syn = (flags & TCP_FLAG_SYN) != 0;
     struct tcp_header_out header = {
         .source_port = conn->local_port,
@@ -69,10 +73,18 @@ static long send_segment(struct tcp_core *core, struct tcp_conn *conn, uint32_t 
         core->counters.send_errors++;
         return STACK_TCP_NO_ROOM;
     }
-    if (payload_len > capacity - header_len)
+    if (payload_len > capacity - header_len) {
+        /* What does not fit goes in the next segment, and the FIN (and PSH) with the last of it. */
         payload_len = (uint32_t)(capacity - header_len);
+        header.flags &= (uint8_t) ~(TCP_FLAG_FIN | TCP_FLAG_PSH);
+    }
+    /* The pieces the host cuts each carry this header's options: timestamps are right in each (as Linux's), SACK
+     * blocks would not be, and a segment of the MSS or more has no room for them (above). */
+    offload = offload && payload_len > conn->snd_mss && header.sack_count == 0;
     tcp_ring_peek(&conn->send, payload_offset, buffer + header_len, payload_len);
-    size_t len = tcp_segment_write(buffer, &header, payload_len, conn->local_address, conn->remote_address);
+    size_t len =
+        offload ? tcp_segment_write_partial(buffer, &header, payload_len, conn->local_address, conn->remote_address)
+                : tcp_segment_write(buffer, &header, payload_len, conn->local_address, conn->remote_address);
     if ((flags & TCP_FLAG_ACK) != 0) {
         conn->last_ack_sent = conn->rcv_nxt;
         conn->rcv_adv = conn->rcv_nxt + ((uint32_t)header.window << (syn ? 0 : conn->rcv_wscale));
@@ -80,13 +92,37 @@ static long send_segment(struct tcp_core *core, struct tcp_conn *conn, uint32_t 
         conn->delack_deadline = 0;
         conn->segments_unacked = 0;
     }
-    int rc = core->env.transmit(core->env.context, conn->remote_address, len);
-    if (rc < 0) {
+    int rc = offload ? core->env.transmit_segment(core->env.context, conn->remote_address, len, conn->snd_mss)
+                     : core->env.transmit(core->env.context, conn->remote_address, len);
+    if (rc == TCP_SEGMENT_REFUSED && offload) /* e.g. the next hop's address expired: one MSS, which resolves it */
+        return send_segment(core, conn, seq, (uint8_t)(flags & ~(TCP_FLAG_FIN | TCP_FLAG_PSH)), payload_offset,
+                            conn->snd_mss);
+    if (rc < 0 || rc == TCP_SEGMENT_REFUSED) {
         core->counters.send_errors++;
-        return rc;
+        return rc < 0 ? rc : STACK_TCP_NO_ROOM;
     }
-    core->counters.segments_sent++;
+    /* Statistics count what goes on the wire: a segment the host cuts is as many as it becomes. */
+    uint32_t pieces = offload ? (payload_len + conn->snd_mss - 1) / conn->snd_mss : 1;
+    core->counters.segments_sent += pieces;
+    if (offload)
+        core->counters.segments_offloaded++;
     return (long)payload_len;
+}
+
+/* The most new data one segment may carry: as many whole MSS as the layer below takes to cut up (transmit offload),
+ * else one MSS. Never below RFC 9293's default MSS, the least a host cuts at (devices/netif.h). */
+static uint32_t segment_payload_max(struct tcp_core *core, const struct tcp_conn *conn)
+{
+    uint32_t mss = conn->snd_mss;
+    size_t capacity = 0;
+    if (core->env.tx_segment_buffer == NULL || mss < TCP_DEFAULT_MSS ||
+        core->env.tx_segment_buffer(core->env.context, &capacity) == NULL)
+        return mss;
+    size_t header = TCP_HEADER_SIZE + (conn->ts_ok ? TCP_TIMESTAMPS_SIZE : 0);
+    if (capacity < header + 2 * (size_t)mss)
+        return mss;
+    size_t segments = (capacity - header) / mss;
+    return (uint32_t)(segments * mss);
 }
 
 uint32_t tcp_acceptable_seq(const struct tcp_conn *conn)
@@ -118,8 +154,10 @@ static void note_retransmission(struct tcp_core *core, struct tcp_conn *conn, ui
     core->counters.retransmits++;
 }
 
-/* The next segment from SND.NXT, at most `limit` bytes (the windows' room); returns false when nothing went. */
-static bool send_next(struct tcp_core *core, struct tcp_conn *conn, uint32_t limit)
+/* The next segment from SND.NXT, at most `limit` bytes (the windows' room); returns false when nothing went. With
+ * `may_offload`, new data outside a recovery goes in whole MSS up to what the transmit offload takes; bytes sent
+ * again, limited transmit and probes go one MSS at a time. */
+static bool send_next(struct tcp_core *core, struct tcp_conn *conn, uint32_t limit, bool may_offload)
 {
     if (conn->sack_ok && seq_lt(conn->snd_nxt, conn->snd_max)) {
         /* Sending again after a timeout: what the peer reported since is not sent twice. */
@@ -138,8 +176,15 @@ static bool send_next(struct tcp_core *core, struct tcp_conn *conn, uint32_t lim
     uint32_t queued = conn->send.len;
     uint32_t available = offset < queued ? queued - offset : 0;
     uint32_t len = available < limit ? available : limit;
-    if (len > conn->snd_mss)
-        len = conn->snd_mss;
+    uint32_t most = may_offload && conn->snd_nxt == conn->snd_max && !conn->in_recovery && conn->dupacks == 0
+                        ? segment_payload_max(core, conn)
+                        : conn->snd_mss;
+    if (len > most)
+        len = most;
+    /* Whole MSS while more waits behind: the rest goes with what comes next, as it would have segment by segment
+     * (a last short piece only when it is all there is). */
+    if (len > conn->snd_mss && len < available)
+        len -= len % conn->snd_mss;
     /* Sender-side silly window avoidance (RFC 9293 3.8.6.2.1): a piece of new data smaller than a segment goes only
      * if it is all we have, or nothing is in flight. (Old data goes as the holes SACK left: they are what they are.) */
     if (len < conn->snd_mss && len < available && offset > 0 && conn->snd_nxt == conn->snd_max)
@@ -213,7 +258,7 @@ static bool sack_recovery_output(struct tcp_core *core, struct tcp_conn *conn)
         } else {
             uint32_t offset = conn->snd_nxt - conn->snd_una;
             uint32_t room = conn->snd_wnd > offset ? conn->snd_wnd - offset : 0;
-            progress = send_next(core, conn, room < mss ? room : mss);
+            progress = send_next(core, conn, room < mss ? room : mss, false);
             if (!progress &&
                 tcp_scoreboard_next_hole(&conn->scoreboard, conn->snd_una, conn->high_rxt, mss, true, &seq, &len))
                 progress = tcp_send_again(core, conn, seq, len);
@@ -239,7 +284,7 @@ void tcp_output(struct tcp_core *core, struct tcp_conn *conn)
                 conn->snd_nxt == conn->snd_max)
                 cwnd += conn->dupacks * (uint32_t)conn->snd_mss;
             uint32_t window = conn->snd_wnd < cwnd ? conn->snd_wnd : cwnd;
-            if (!send_next(core, conn, window > offset ? window - offset : 0))
+            if (!send_next(core, conn, window > offset ? window - offset : 0, true))
                 break;
             sent = true;
         }
@@ -303,7 +348,7 @@ bool tcp_send_tail_probe(struct tcp_core *core, struct tcp_conn *conn)
     uint32_t mss = conn->snd_mss;
     uint32_t seq = conn->snd_max;
     /* New data if there is some and the peer's window takes a segment of it: it probes and makes progress. */
-    if (conn->send.len > flight && conn->snd_wnd > flight && send_next(core, conn, conn->snd_wnd - flight)) {
+    if (conn->send.len > flight && conn->snd_wnd > flight && send_next(core, conn, conn->snd_wnd - flight, false)) {
         conn->tlp_seq = seq;
         conn->tlp_retransmitted = false;
         return true;

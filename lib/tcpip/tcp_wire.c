@@ -151,8 +151,8 @@ size_t tcp_header_size(const struct tcp_header_out *header)
     return size;
 }
 
-size_t tcp_segment_write(uint8_t *buffer, const struct tcp_header_out *header, size_t payload_len, uint32_t source,
-                         uint32_t destination)
+/* The header and its options, with a zero checksum field; returns the header's length. */
+static size_t write_header(uint8_t *buffer, const struct tcp_header_out *header)
 {
     size_t header_len = tcp_header_size(header);
     uint8_t *option = buffer + TCP_HEADER_SIZE;
@@ -210,7 +210,23 @@ size_t tcp_segment_write(uint8_t *buffer, const struct tcp_header_out *header, s
             wire_put32(option + 8 + i * OPTION_SACK_BLOCK_LEN, header->sack[i].end);
         }
     }
-    size_t len = header_len + payload_len;
+    return header_len;
+}
+
+size_t tcp_segment_write(uint8_t *buffer, const struct tcp_header_out *header, size_t payload_len, uint32_t source,
+                         uint32_t destination)
+{
+    size_t len = write_header(buffer, header) + payload_len;
     wire_put16(buffer + 16, checksum_finish(checksum_add(pseudo_header_sum(source, destination, len), buffer, len)));
+    return len;
+}
+
+size_t tcp_segment_write_partial(uint8_t *buffer, const struct tcp_header_out *header, size_t payload_len,
+                                 uint32_t source, uint32_t destination)
+{
+    size_t len = write_header(buffer, header) + payload_len;
+    /* The folded sum itself, not its complement: what the host adds the segment's bytes to, as a stack's own
+     * NEEDS_CSUM segment carries it. Linux's segmentation takes the length out again and puts each piece's in. */
+    wire_put16(buffer + 16, (uint16_t)~checksum_finish(pseudo_header_sum(source, destination, len)));
     return len;
 }

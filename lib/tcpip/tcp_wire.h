@@ -103,4 +103,9 @@ size_t tcp_header_size(const struct tcp_header_out *header);
 size_t tcp_segment_write(uint8_t *buffer, const struct tcp_header_out *header, size_t payload_len, uint32_t source,
                          uint32_t destination);
 
+/* tcp_segment_write for a segment the network interface finishes (transmit offload): the checksum field holds only
+ * the pseudo header's sum over the whole segment's length, folded and not complemented. */
+size_t tcp_segment_write_partial(uint8_t *buffer, const struct tcp_header_out *header, size_t payload_len,
+                                 uint32_t source, uint32_t destination);
+
 #endif
