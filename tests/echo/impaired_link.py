@@ -4,7 +4,9 @@ namespace and writes it to a tap in the other, after dropping, delaying, reorder
 
 Run as a program: `impaired_link.py A B SEED`, where each side is a namespace `NS` (the relay opens a new `tap0`
 there, which exists only while it runs) or `NS/IFACE` (the relay attaches to the existing interface IFACE there with
-a packet socket: the tap a tender or QEMU holds for a guest, so the guest's frames cross the relay). It prints
+a packet socket: the tap a tender or QEMU holds for a guest, so the guest's frames cross the relay). A packet socket
+reads a frame as its holder wrote it: where that was a TCP segment of up to 64 KiB for the host to cut (transmit
+segmentation offload, hvt's tender), the relay cuts it as the host would, and each piece is a frame on the link. It prints
 `ready`, relays until terminated, then prints how many frames it relayed, dropped, duplicated and sent ahead.
 `impaired_relay` runs it for a test.
 """
@@ -39,11 +41,73 @@ IFF_TAP = 0x0002
 IFF_NO_PI = 0x1000
 ETH_P_ALL = 0x0003
 PACKET_OUTGOING = 4
+SOL_PACKET = 263
+PACKET_VNET_HDR = 15  # each frame read or sent behind a virtio-net header (struct virtio_net_hdr, 10 bytes)
+VNET_HEADER = struct.Struct("<BBHHHH")  # flags, gso_type, hdr_len, gso_size, csum_start, csum_offset
+VNET_F_NEEDS_CSUM = 1
+VNET_GSO_NONE = 0
+VNET_GSO_TCPV4 = 1
+TCP_FIN_PSH = 0x09
+
+
+def checksum(data: bytes) -> int:
+    """The Internet checksum (RFC 1071) of `data`."""
+    if len(data) % 2:
+        data += b"\0"
+    total = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    while total >> 16:
+        total = (total & 0xFFFF) + (total >> 16)
+    return ~total & 0xFFFF
+
+
+def host_segments(header: bytes, frame: bytes) -> List[bytes]:
+    """The frames a host makes of `frame` behind virtio-net `header`: its checksum completed where NEEDS_CSUM asks,
+    and a TCPV4 segment cut into segments of gso_size payload bytes (as Linux's tcp_gso_segment: the headers copied,
+    the IPv4 ID and the sequence number advanced, FIN and PSH on the last piece only). Nothing for a kind of
+    segmentation this relay does not do."""
+    flags, gso_type, _, gso_size, csum_start, csum_offset = VNET_HEADER.unpack(header)
+    if gso_type == VNET_GSO_NONE:
+        if not flags & VNET_F_NEEDS_CSUM:
+            return [frame]
+        # The field holds the pseudo header's sum: the sum from csum_start on, that field included, completes it.
+        at = csum_start + csum_offset
+        done = bytearray(frame)
+        done[at : at + 2] = struct.pack("!H", checksum(frame[csum_start:]))
+        return [bytes(done)]
+    if gso_type != VNET_GSO_TCPV4 or gso_size == 0:
+        return []
+    ip_start = 14
+    ip_len = (frame[ip_start] & 0x0F) * 4
+    tcp_start = ip_start + ip_len
+    tcp_len = (frame[tcp_start + 12] >> 4) * 4
+    payload = frame[tcp_start + tcp_len :]
+    ip_id, seq = (
+        struct.unpack("!H", frame[ip_start + 4 : ip_start + 6])[0],
+        struct.unpack("!I", frame[tcp_start + 4 : tcp_start + 8])[0],
+    )
+    addresses = frame[ip_start + 12 : ip_start + 20]
+    pieces = []
+    for index, offset in enumerate(range(0, len(payload), gso_size)):
+        part = payload[offset : offset + gso_size]
+        ip = bytearray(frame[ip_start:tcp_start])
+        ip[2:4] = struct.pack("!H", ip_len + tcp_len + len(part))
+        ip[4:6] = struct.pack("!H", (ip_id + index) & 0xFFFF)
+        ip[10:12] = b"\0\0"
+        ip[10:12] = struct.pack("!H", checksum(bytes(ip)))
+        tcp = bytearray(frame[tcp_start : tcp_start + tcp_len])
+        tcp[4:8] = struct.pack("!I", (seq + offset) & 0xFFFFFFFF)
+        if offset + gso_size < len(payload):
+            tcp[13] &= ~TCP_FIN_PSH & 0xFF
+        tcp[16:18] = b"\0\0"
+        pseudo = addresses + struct.pack("!BBH", 0, 6, tcp_len + len(part))
+        tcp[16:18] = struct.pack("!H", checksum(pseudo + bytes(tcp) + part))
+        pieces.append(frame[:ip_start] + bytes(ip) + bytes(tcp) + part)
+    return pieces
 
 
 class Port:
-    """One side of the link: frames are read from `fd` by `receive` (None: not a frame for the link) and written by
-    `send`."""
+    """One side of the link: frames are read from `fd` by `receive` (a list: empty when none is for the link) and
+    written by `send`."""
 
     def __init__(self, fd: int, receive: Callable[[], object], send: Callable[[bytes], object]) -> None:
         self.fd, self.receive, self.send = fd, receive, send
@@ -84,20 +148,24 @@ def open_port(side: str) -> Port:
     namespace, _, interface = side.partition("/")
     if not interface:
         tap = open_tap_in(namespace, "tap0")
-        return Port(tap, lambda: os.read(tap, 65536), lambda frame: os.write(tap, frame))
+        return Port(tap, lambda: [os.read(tap, 65536)], lambda frame: os.write(tap, frame))
 
     def make() -> socket.socket:
         packets = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
+        packets.setsockopt(SOL_PACKET, PACKET_VNET_HDR, 1)
         packets.bind((interface, 0))
         return packets
 
     packets: socket.socket = in_namespace(namespace, make)  # type: ignore[assignment]
 
-    def receive() -> object:
-        frame, address = packets.recvfrom(65536)
-        return None if address[2] == PACKET_OUTGOING else frame  # our own sends come back as outgoing
+    def receive() -> List[bytes]:
+        data, address = packets.recvfrom(VNET_HEADER.size + 65536 + 14)
+        if address[2] == PACKET_OUTGOING:  # our own sends come back as outgoing
+            return []
+        return host_segments(data[: VNET_HEADER.size], data[VNET_HEADER.size :])
 
-    return Port(packets.fileno(), receive, packets.send)
+    no_offload = bytes(VNET_HEADER.size)
+    return Port(packets.fileno(), receive, lambda frame: packets.send(no_offload + frame))
 
 
 def relay(first: Port, second: Port, rng: random.Random, counts: Dict[str, int]) -> None:
@@ -111,20 +179,18 @@ def relay(first: Port, second: Port, rng: random.Random, counts: Dict[str, int])
         now = time.monotonic()
         for fd in readable:
             source, target = ports[fd]
-            frame = source.receive()
-            if not isinstance(frame, bytes):
-                continue
-            counts["frames"] += 1
-            if rng.random() < LOSS:
-                counts["dropped"] += 1
-                continue
-            copies = 2 if rng.random() < DUPLICATE else 1
-            counts["duplicated"] += copies - 1
-            for _ in range(copies):
-                ahead = rng.random() < REORDER
-                counts["sent_ahead"] += ahead
-                delay = 0.0 if ahead else DELAY_S + rng.uniform(-JITTER_S, JITTER_S)
-                heapq.heappush(pending, (now + delay, next(order), target, frame))
+            for frame in source.receive():
+                counts["frames"] += 1
+                if rng.random() < LOSS:
+                    counts["dropped"] += 1
+                    continue
+                copies = 2 if rng.random() < DUPLICATE else 1
+                counts["duplicated"] += copies - 1
+                for _ in range(copies):
+                    ahead = rng.random() < REORDER
+                    counts["sent_ahead"] += ahead
+                    delay = 0.0 if ahead else DELAY_S + rng.uniform(-JITTER_S, JITTER_S)
+                    heapq.heappush(pending, (now + delay, next(order), target, frame))
         while pending and pending[0][0] <= now:
             _, _, target, frame = heapq.heappop(pending)
             try:

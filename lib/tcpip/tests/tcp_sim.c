@@ -4,6 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/tcpip/tcp_seq.h"
+#include "lib/tcpip/wire.h"
+
 #define SIM_ADDRESS_0 UINT32_C(0x0a000001)
 #define SIM_ADDRESS_1 UINT32_C(0x0a000002)
 
@@ -16,7 +19,14 @@ static uint64_t sim_now(void *context)
 static uint8_t *sim_tx_buffer(void *context, size_t *capacity)
 {
     struct sim_endpoint *endpoint = context;
-    *capacity = sizeof(endpoint->tx);
+    *capacity = SIM_SEGMENT_MAX;
+    return endpoint->tx;
+}
+
+static uint8_t *sim_tx_segment_buffer(void *context, size_t *capacity)
+{
+    struct sim_endpoint *endpoint = context;
+    *capacity = endpoint->offload_capacity;
     return endpoint->tx;
 }
 
@@ -34,14 +44,14 @@ static void log_segment(struct sim *sim, const struct sim_packet *packet, bool d
     sim->logged++;
 }
 
-static int sim_transmit(void *context, uint32_t destination, size_t len)
+/* One segment of `len` bytes at `bytes` onto the link. */
+static int link_send(struct sim_endpoint *endpoint, uint32_t destination, const uint8_t *bytes, size_t len)
 {
-    struct sim_endpoint *endpoint = context;
     struct sim *sim = endpoint->sim;
     if (len > SIM_SEGMENT_MAX)
         abort(); /* the core wrote past the capacity it was given */
     struct sim_packet packet = {.source = endpoint->address, .destination = destination, .len = len};
-    memcpy(packet.bytes, endpoint->tx, len);
+    memcpy(packet.bytes, bytes, len);
     bool dropped = sim->drop != NULL && sim->drop(sim, sim->sent_index, &packet);
     sim->sent_index++;
     log_segment(sim, &packet, dropped);
@@ -59,6 +69,88 @@ static int sim_transmit(void *context, uint32_t destination, size_t len)
     packet.deliver_at = sim->now + sim->latency_ns;
     sim->queue[sim->queued++] = packet;
     return 0;
+}
+
+static int sim_transmit(void *context, uint32_t destination, size_t len)
+{
+    struct sim_endpoint *endpoint = context;
+    return link_send(endpoint, destination, endpoint->tx, len);
+}
+
+static uint64_t pseudo_header_sum(uint32_t source, uint32_t destination, size_t len)
+{
+    uint64_t sum = checksum_add16(0, (uint16_t)(source >> 16));
+    sum = checksum_add16(sum, (uint16_t)source);
+    sum = checksum_add16(sum, (uint16_t)(destination >> 16));
+    sum = checksum_add16(sum, (uint16_t)destination);
+    sum = checksum_add16(sum, TCP_PROTOCOL);
+    return checksum_add16(sum, (uint16_t)len);
+}
+
+/* What a host's TSO does with a segment handed down (as Linux's tcp_gso_segment): the headers copied in front of
+ * each `segment_size` bytes of payload, the sequence number advanced, FIN and PSH only on the last piece, and each
+ * piece's checksum completed. Checks on the way what the core wrote, into the endpoint's statistics. */
+static int sim_transmit_segment(void *context, uint32_t destination, size_t len, uint32_t segment_size)
+{
+    struct sim_endpoint *endpoint = context;
+    struct sim_offload_stats *stats = &endpoint->offload;
+    const uint8_t *segment = endpoint->tx;
+    if (endpoint->offload_capacity == 0 || len > endpoint->offload_capacity || len < TCP_HEADER_SIZE ||
+        segment_size == 0)
+        abort(); /* the core handed down what it was never offered */
+    if (endpoint->refuse) {
+        stats->refused++;
+        return TCP_SEGMENT_REFUSED;
+    }
+    size_t header_len = (size_t)(segment[12] >> 4) * 4;
+    struct tcp_segment parsed;
+    if (header_len > len || tcp_segment_parse_trusted(segment, len, endpoint->address, destination, &parsed) != 0)
+        abort();
+    uint16_t field = wire_get16(segment + 16);
+    uint16_t expected = (uint16_t)~checksum_finish(pseudo_header_sum(endpoint->address, destination, len));
+    if (field != expected)
+        stats->bad_checksum++;
+    uint32_t payload = (uint32_t)(len - header_len);
+    uint32_t seq = parsed.seq;
+    if (stats->writes > 0 && seq_lt(seq, stats->high_seq))
+        stats->resent++;
+    if (stats->writes == 0 || seq_gt(seq + payload, stats->high_seq))
+        stats->high_seq = seq + payload;
+    if (parsed.sack_count > 0)
+        stats->sack_blocks++;
+    if (payload % segment_size != 0 && (parsed.flags & TCP_FLAG_PSH) == 0)
+        stats->uneven++;
+    if (payload > stats->largest)
+        stats->largest = payload;
+    stats->writes++;
+    uint8_t piece[SIM_SEGMENT_MAX];
+    for (uint32_t at = 0; at < payload || (at == 0 && payload == 0); at += segment_size) {
+        uint32_t part = payload - at < segment_size ? payload - at : segment_size;
+        bool last = at + part == payload;
+        if (header_len + part > sizeof(piece))
+            abort(); /* a segment size the MTU cannot carry */
+        memcpy(piece, segment, header_len);
+        memcpy(piece + header_len, segment + header_len + at, part);
+        wire_put32(piece + 4, seq + at);
+        if (!last)
+            piece[13] &= (uint8_t) ~(TCP_FLAG_FIN | TCP_FLAG_PSH);
+        wire_put16(piece + 16, 0);
+        size_t piece_len = header_len + part;
+        wire_put16(piece + 16, checksum_finish(checksum_add(
+                                   pseudo_header_sum(endpoint->address, destination, piece_len), piece, piece_len)));
+        stats->pieces++;
+        int rc = link_send(endpoint, destination, piece, piece_len);
+        if (rc != 0)
+            return rc;
+        if (last)
+            break;
+    }
+    return 0;
+}
+
+void sim_offload(struct sim *sim, int index, uint32_t capacity)
+{
+    sim->endpoints[index].offload_capacity = capacity < SIM_OFFLOAD_MAX ? capacity : SIM_OFFLOAD_MAX;
 }
 
 int sim_init(struct sim *sim, const struct tcp_limits *limits, bool raw_second)
@@ -83,6 +175,8 @@ int sim_init(struct sim *sim, const struct tcp_limits *limits, bool raw_second)
             .now_ns = sim_now,
             .tx_buffer = sim_tx_buffer,
             .transmit = sim_transmit,
+            .tx_segment_buffer = sim_tx_segment_buffer,
+            .transmit_segment = sim_transmit_segment,
             .stack = &endpoint->stack,
         };
         uint8_t key[TCP_ISN_KEY_SIZE];

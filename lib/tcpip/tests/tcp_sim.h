@@ -11,7 +11,8 @@
 #include "lib/tcpip/tcp_core.h"
 #include "lib/tcpip/tcp_wire.h"
 
-#define SIM_SEGMENT_MAX 1480 /* an IPv4 payload on a 1500-byte MTU */
+#define SIM_SEGMENT_MAX 1480  /* an IPv4 payload on a 1500-byte MTU */
+#define SIM_OFFLOAD_MAX 65515 /* the longest IPv4 payload: a segment handed down for the link to cut */
 #define SIM_QUEUE_MAX 1024
 #define SIM_LOG_MAX 8192
 
@@ -32,13 +33,29 @@ struct sim_logged {
     struct tcp_segment segment; /* payload pointer not kept */
 };
 
+/* What the link saw of the segments an endpoint handed down whole (transmit offload). */
+struct sim_offload_stats {
+    uint64_t writes;       /* segments handed down, each one call */
+    uint64_t pieces;       /* the segments the link cut them into */
+    uint64_t refused;      /* handed down while `refuse` was set */
+    uint64_t bad_checksum; /* whose checksum field was not the pseudo header's sum */
+    uint64_t sack_blocks;  /* that carried SACK blocks, which each piece would repeat */
+    uint64_t resent;       /* that began below the highest sequence handed down before: bytes sent again */
+    uint64_t uneven;       /* whose payload was no multiple of the segment size, yet not the last data */
+    uint32_t largest;      /* the longest payload */
+    uint32_t high_seq;     /* the end of the highest data handed down (valid once writes > 0) */
+};
+
 struct sim_endpoint {
     struct sim *sim;
     bool raw; /* a scripted peer: what is sent to it lands in the sim's inbox */
     uint32_t address;
     struct tcp_core core;
     struct stack stack;
-    uint8_t tx[SIM_SEGMENT_MAX];
+    uint32_t offload_capacity; /* segments the endpoint may hand down whole: 0 for none (sim_offload turns it on) */
+    bool refuse;               /* the link refuses whole segments (as an unresolved next hop does) */
+    struct sim_offload_stats offload;
+    uint8_t tx[SIM_OFFLOAD_MAX];
 };
 
 struct sim {
@@ -62,6 +79,10 @@ struct sim {
  * init error. */
 int sim_init(struct sim *sim, const struct tcp_limits *limits, bool raw_second);
 void sim_free(struct sim *sim);
+
+/* Let endpoint `index` hand down segments of up to `capacity` bytes (at most SIM_OFFLOAD_MAX) for the link to
+ * finish and cut as a host's TSO does: each piece is a segment of its own on the link, dropped or delivered. */
+void sim_offload(struct sim *sim, int index, uint32_t capacity);
 
 /* Advance the clock by `duration_ns`, delivering segments and running timers as they fall due. */
 void sim_run(struct sim *sim, uint64_t duration_ns);

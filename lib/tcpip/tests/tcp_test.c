@@ -181,6 +181,15 @@ static bool open_pair(struct sim *sim, struct app *client, struct app *server)
     return client->conn != NULL && server->conn != NULL;
 }
 
+/* Buffers large enough that the windows, not the buffers, size the segments handed down. */
+static struct tcp_limits offload_limits(void)
+{
+    struct tcp_limits limits = small_limits();
+    limits.send_buffer = 256 * 1024;
+    limits.receive_buffer = 256 * 1024;
+    return limits;
+}
+
 /* --- wire, arithmetic, hashes, timers, rings ---------------------------------------------------------------- */
 
 static size_t build(uint8_t *bytes, const struct tcp_header_out *header, size_t payload)
@@ -505,6 +514,86 @@ static bool drop_periodic(struct sim *sim, uint64_t index, const struct sim_pack
     (void)sim;
     (void)packet;
     return index > 3 && index % drop_period == 0;
+}
+
+/* Transmit offload: the core hands the link segments of whole MSS that it cuts (as a host's TSO), only for new
+ * data; bytes sent again go one MSS at a time. */
+static void test_transmit_offload(void)
+{
+    struct sim sim;
+    struct tcp_limits limits = offload_limits();
+    struct app client, server;
+    sim_init(&sim, &limits, false);
+    sim_offload(&sim, 0, SIM_OFFLOAD_MAX);
+    sim_offload(&sim, 1, SIM_OFFLOAD_MAX);
+    bulk_both_ways(&sim, 2000000, 10 * SECONDS, &client, &server,
+                   "offload: 2 MB each way arrive intact when both ends hand down whole segments");
+    const struct sim_offload_stats *o = &sim.endpoints[0].offload;
+    const struct tcp_counters *c = &sim.endpoints[0].core.counters;
+    uint32_t mss = client.conn->snd_mss;
+    tap_check(o->writes > 0 && c->segments_offloaded == o->writes && o->writes * 8 < o->pieces,
+              "offload: the sender's data left in far fewer writes than segments on the wire",
+              "writes %llu pieces %llu", (unsigned long long)o->writes, (unsigned long long)o->pieces);
+    tap_check(c->segments_sent >= o->pieces && c->segments_sent - o->pieces < o->pieces / 4,
+              "offload: segments_sent counts the pieces on the wire, not the writes", "sent %llu pieces %llu",
+              (unsigned long long)c->segments_sent, (unsigned long long)o->pieces);
+    tap_check(o->largest > 20u * mss && o->largest <= SIM_OFFLOAD_MAX - TCP_HEADER_SIZE - 12 /* timestamps */ &&
+                  o->largest % mss == 0 && o->uneven == 0,
+              "offload: segments grow with the windows to whole MSS near 64 KiB, short only at the data's end",
+              "largest %u mss %u uneven %llu", o->largest, mss, (unsigned long long)o->uneven);
+    tap_check(o->bad_checksum == 0 && o->sack_blocks == 0 && o->resent == 0,
+              "offload: the checksum field holds the pseudo header's sum, no SACK blocks, nothing sent again",
+              "checksum %llu sack %llu resent %llu", (unsigned long long)o->bad_checksum,
+              (unsigned long long)o->sack_blocks, (unsigned long long)o->resent);
+    tap_check(client.conn->rto.has_sample && client.conn->rto.srtt_ns >= 2 * MS && client.conn->rto.srtt_ns < 45 * MS,
+              "offload: the RTT is still measured from the first byte of a segment (2 ms link)", "srtt %llu",
+              (unsigned long long)client.conn->rto.srtt_ns);
+    app_free(&client);
+    app_free(&server);
+    sim_free(&sim);
+
+    /* Loss: every 13th piece dropped. Retransmissions, fast or by the timer, and probes go at one MSS. */
+    sim_init(&sim, &limits, false);
+    sim_offload(&sim, 0, SIM_OFFLOAD_MAX);
+    sim_offload(&sim, 1, SIM_OFFLOAD_MAX);
+    drop_period = 13;
+    sim.drop = drop_periodic;
+    bulk_both_ways(&sim, 1000000, 60 * SECONDS, &client, &server,
+                   "offload: with every 13th segment on the wire dropped, 1 MB each way arrive intact");
+    o = &sim.endpoints[0].offload;
+    c = &sim.endpoints[0].core.counters;
+    tap_check(c->retransmits > 0 && c->segments_offloaded > 0 && o->resent == 0 && o->bad_checksum == 0,
+              "offload: lost bytes are sent again one MSS at a time, new data still in whole segments",
+              "retransmits %llu offloaded %llu resent whole %llu", (unsigned long long)c->retransmits,
+              (unsigned long long)c->segments_offloaded, (unsigned long long)o->resent);
+    app_free(&client);
+    app_free(&server);
+    sim_free(&sim);
+
+    /* A link that refuses whole segments (an unresolved next hop): each goes at one MSS instead, at once. */
+    sim_init(&sim, &limits, false);
+    sim_offload(&sim, 0, SIM_OFFLOAD_MAX);
+    sim.endpoints[0].refuse = true;
+    bulk_both_ways(&sim, 300000, 5 * SECONDS, &client, &server,
+                   "offload: refused segments go at the MSS instead, and 300 kB each way arrive intact");
+    c = &sim.endpoints[0].core.counters;
+    tap_check(sim.endpoints[0].offload.refused > 0 && c->segments_offloaded == 0 && c->retransmits == 0 &&
+                  c->timeouts == 0,
+              "offload: a refusal costs no retransmission and no timeout", "refused %llu retransmits %llu",
+              (unsigned long long)sim.endpoints[0].offload.refused, (unsigned long long)c->retransmits);
+    app_free(&client);
+    app_free(&server);
+    sim_free(&sim);
+
+    /* Without offload (endpoint 1 above, and every other test), no segment is handed down. */
+    sim_init(&sim, &limits, false);
+    bulk_both_ways(&sim, 300000, 5 * SECONDS, &client, &server, "offload: off, 300 kB each way arrive intact");
+    tap_check(sim.endpoints[0].offload.writes == 0 && sim.endpoints[0].core.counters.segments_offloaded == 0,
+              "offload: off, every segment goes at the MSS", "writes %llu",
+              (unsigned long long)sim.endpoints[0].offload.writes);
+    app_free(&client);
+    app_free(&server);
+    sim_free(&sim);
 }
 
 static void test_loss_and_reordering(void)
@@ -2097,7 +2186,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: tcp_test [--corpus DIR]\n");
         return 2;
     }
-    tap_plan(147);
+    tap_plan(159);
     test_checksum();
     test_wire();
     test_seq();
@@ -2127,6 +2216,7 @@ int main(int argc, char **argv)
     test_sack_negotiation_and_hostile_blocks();
     test_ack_at_window_edge();
     test_tail_loss_probe();
+    test_transmit_offload();
     fprintf(stderr, "%u checks, %u failed\n", tap_count(), tap_failures());
     return tap_exit_status();
 }
