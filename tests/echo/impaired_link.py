@@ -6,7 +6,8 @@ Run as a program: `impaired_link.py A B SEED`, where each side is a namespace `N
 there, which exists only while it runs) or `NS/IFACE` (the relay attaches to the existing interface IFACE there with
 a packet socket: the tap a tender or QEMU holds for a guest, so the guest's frames cross the relay). A packet socket
 reads a frame as its holder wrote it: where that was a TCP segment of up to 64 KiB for the host to cut (transmit
-segmentation offload, hvt's tender), the relay cuts it as the host would, and each piece is a frame on the link. It prints
+segmentation offload, hvt's tender), the relay cuts it as the host would, and each piece is a frame on the link.
+It prints
 `ready`, relays until terminated, then prints how many frames it relayed, dropped, duplicated and sent ahead.
 `impaired_relay` runs it for a test.
 """
