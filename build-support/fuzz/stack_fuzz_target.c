@@ -28,8 +28,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         fprintf(stderr, "stack_fuzz: the event loop stopped with %d\n", rc);
         abort();
     }
-    if (harness->stale_handler_calls > 0 || harness->oversized_writes > 0) {
-        fprintf(stderr, "stack_fuzz: an unlistened handler ran, or a write exceeded MTU + 14\n");
+    if (harness->stale_handler_calls > 0 || harness->oversized_writes > 0 || harness->bad_segments > 0) {
+        fprintf(stderr, "stack_fuzz: an unlistened handler ran, a write exceeded MTU + 14, or a segment handed down "
+                        "whole was malformed\n");
         abort();
     }
     for (size_t i = 0; i < harness->sent_logged; i++) {

@@ -77,6 +77,61 @@ static int fake_netif_receive_offload(struct netif *self)
     return 0;
 }
 
+/* Transmit offload as hvt's tender gives it, with smaller segments: the stack asks when it connects. */
+static int fake_netif_transmit_offload(struct netif *self, uint32_t *frame_max)
+{
+    (void)self;
+    *frame_max = HARNESS_SEGMENT_FRAME_MAX;
+    return 0;
+}
+
+/* A segment handed down whole is cut as a host's TSO cuts it (the headers copied in front of each piece, the IPv4
+ * ID and the sequence number advanced, FIN and PSH on the last piece only, each checksum completed), and each piece
+ * is written as a frame, so the log and its checks see what the wire would. A segment that is no IPv4 TCP segment
+ * with its headers inside, or a segment size the MTU cannot carry, is counted as a bug and refused. */
+static int fake_netif_write_segment(struct netif *self, const uint8_t *frame, size_t len, uint32_t segment_size)
+{
+    struct harness *harness = self->state;
+    enum { IP = ETHERNET_HEADER_SIZE, TCP = ETHERNET_HEADER_SIZE + IPV4_HEADER_SIZE };
+    if (len > HARNESS_SEGMENT_FRAME_MAX || len < TCP + 20 || wire_get16(frame + 12) != ETHERTYPE_IPV4 ||
+        frame[IP] != 0x45 || frame[IP + 9] != HARNESS_PROTOCOL_TCP || wire_get16(frame + IP + 2) != len - IP) {
+        harness->bad_segments++;
+        return -1;
+    }
+    size_t headers = TCP + (size_t)(frame[TCP + 12] >> 4) * 4;
+    if (headers > len || headers - IP + segment_size > HARNESS_MTU || segment_size < NETIF_SEGMENT_SIZE_MIN) {
+        harness->bad_segments++;
+        return -1;
+    }
+    harness->segment_writes++;
+    size_t payload = len - headers;
+    uint32_t seq = wire_get32(frame + TCP + 4);
+    uint16_t id = wire_get16(frame + IP + 4);
+    /* The field holds the pseudo header's sum over the whole segment's length: that length out, each piece's in. */
+    uint64_t pseudo = checksum_add16(0, wire_get16(frame + TCP + 16));
+    pseudo += (uint16_t) ~(uint16_t)(len - TCP);
+    uint8_t piece[HARNESS_FRAME_MAX];
+    for (size_t at = 0, index = 0; at < payload; at += segment_size, index++) {
+        size_t part = payload - at < segment_size ? payload - at : segment_size;
+        size_t piece_len = headers + part;
+        memcpy(piece, frame, headers);
+        memcpy(piece + headers, frame + headers + at, part);
+        wire_put16(piece + IP + 2, (uint16_t)(piece_len - IP));
+        wire_put16(piece + IP + 4, (uint16_t)(id + index));
+        wire_put16(piece + IP + 10, 0);
+        wire_put16(piece + IP + 10, checksum_finish(checksum_add(0, piece + IP, IPV4_HEADER_SIZE)));
+        wire_put32(piece + TCP + 4, seq + (uint32_t)at);
+        if (at + part < payload)
+            piece[TCP + 13] &= (uint8_t)~0x09; /* FIN and PSH */
+        wire_put16(piece + TCP + 16, 0);
+        uint64_t sum = checksum_add16(pseudo, (uint16_t)(piece_len - TCP));
+        wire_put16(piece + TCP + 16, checksum_finish(checksum_add(sum, piece + TCP, piece_len - TCP)));
+        if (fake_netif_write(self, piece, piece_len) != 0)
+            return -1;
+    }
+    return 0;
+}
+
 /* Waiting is where fake time passes: up to the next frame's arrival, or by the whole timeout. */
 static int fake_netif_wait(struct netif *self, uint64_t timeout_ns)
 {
@@ -99,6 +154,8 @@ static const struct netif_ops fake_netif_ops = {
     .read = fake_netif_read,
     .wait = fake_netif_wait,
     .receive_offload = fake_netif_receive_offload,
+    .transmit_offload = fake_netif_transmit_offload,
+    .write_segment = fake_netif_write_segment,
 };
 
 static uint64_t fake_clock_elapsed_ns(struct mclock *self)
@@ -336,6 +393,8 @@ int harness_run(struct harness *harness, const uint8_t *input, size_t size)
     harness->sent_count = 0;
     harness->sent_logged = 0;
     harness->oversized_writes = 0;
+    harness->bad_segments = 0;
+    harness->segment_writes = 0;
     harness->echoed = 0;
     harness->stale_handler_calls = 0;
     parse_input(harness, input, size);

@@ -7,8 +7,9 @@
  * ms) after the frame before; its high bit asks the harness to fill in the frame's IPv4 header checksum and its UDP,
  * TCP or ICMP checksum first, so mutated packets get past the checksums to the code behind them, and to hand the frame
  * up flagged NETIF_RX_CHECKSUM_VALID, as a host with receive offload would. The fake network interface offers
- * receive offload, so the stack reads frames up to HARNESS_RX_FRAME_MAX bytes. After the last frame
- * the stack runs 5 more seconds of fake time so ARP's retries and timeouts fire. */
+ * receive offload, so the stack reads frames up to HARNESS_RX_FRAME_MAX bytes, and transmit offload: a segment the
+ * stack hands down whole is cut into frames as a host would, and each is logged and checked as a frame. After the last
+ * frame the stack runs 5 more seconds of fake time so ARP's retries and timeouts fire. */
 #ifndef MIRAGE_TCPIP_TESTS_STACK_HARNESS_H
 #define MIRAGE_TCPIP_TESTS_STACK_HARNESS_H
 
@@ -37,13 +38,14 @@
 
 enum {
     HARNESS_MTU = 1500,
-    HARNESS_FRAME_MAX = 1514,      /* what the fake network interface accepts to send: MTU + the Ethernet header */
-    HARNESS_RX_FRAME_MAX = 9216,   /* longer received frames are cut here */
-    HARNESS_INPUT_FRAMES_MAX = 64, /* records after this many are ignored */
-    HARNESS_SENT_LOG_MAX = 64,     /* sent frames kept for inspection; more are counted only */
-    HARNESS_ECHO_PORT = 7,         /* a UDP echo listener, through the stack device as udp_echo has it */
-    HARNESS_UNLISTENED_PORT = 9,   /* listened to, then unlistened, at setup: its handler must never run */
-    HARNESS_TCP_ECHO_PORT = 7,     /* a TCP echo listener through the stack device; other TCP ports are closed */
+    HARNESS_FRAME_MAX = 1514,         /* what the fake network interface accepts to send: MTU + the Ethernet header */
+    HARNESS_RX_FRAME_MAX = 9216,      /* longer received frames are cut here */
+    HARNESS_SEGMENT_FRAME_MAX = 9014, /* the longest segment transmit offload takes whole, Ethernet header included */
+    HARNESS_INPUT_FRAMES_MAX = 64,    /* records after this many are ignored */
+    HARNESS_SENT_LOG_MAX = 64,        /* sent frames kept for inspection; more are counted only */
+    HARNESS_ECHO_PORT = 7,            /* a UDP echo listener, through the stack device as udp_echo has it */
+    HARNESS_UNLISTENED_PORT = 9,      /* listened to, then unlistened, at setup: its handler must never run */
+    HARNESS_TCP_ECHO_PORT = 7,        /* a TCP echo listener through the stack device; other TCP ports are closed */
 };
 
 struct harness_frame {
@@ -79,6 +81,8 @@ struct harness {
     /* What the run sent: every frame counted, the first HARNESS_SENT_LOG_MAX kept. */
     uint64_t sent_count;
     uint64_t oversized_writes; /* writes longer than HARNESS_FRAME_MAX: refused, and a bug in the stack */
+    uint64_t segment_writes;   /* segments handed down whole (transmit offload), each logged as the pieces cut */
+    uint64_t bad_segments;     /* segments handed down that no host would cut: refused, and a bug in the stack */
     size_t sent_logged;
     struct harness_frame sent[HARNESS_SENT_LOG_MAX];
     uint64_t echoed;              /* datagrams the echo listener handled */

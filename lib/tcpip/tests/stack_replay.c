@@ -155,6 +155,8 @@ static int replay_one(const char *path)
         sane = 0, snprintf(why, sizeof(why), "the unlistened port's handler ran");
     if (sane && harness->oversized_writes > 0)
         sane = 0, snprintf(why, sizeof(why), "a write longer than MTU + 14");
+    if (sane && harness->bad_segments > 0)
+        sane = 0, snprintf(why, sizeof(why), "a segment handed down whole that no host would cut");
 
     printf("{\"file\": ");
     print_json_string(path);

@@ -13,12 +13,14 @@
 #define FUZZ_PEER UINT32_C(0x0a000002)
 #define FUZZ_FLOWS 8
 #define FUZZ_SEGMENT_MAX 1480
+#define FUZZ_OFFLOAD_MAX 8192 /* transmit offload: longer than the send buffer, so the windows size segments */
 
 struct fuzz {
     struct tcp_core core;
     struct stack stack;
     uint64_t now;
-    uint8_t tx[FUZZ_SEGMENT_MAX];
+    uint8_t tx[FUZZ_OFFLOAD_MAX];
+    uint64_t segment_writes;            /* segments handed down for the link to cut; every third is refused */
     struct tcp_conn *flows[FUZZ_FLOWS]; /* held by the application */
     uint32_t ts_clock;
     bool broken;
@@ -41,8 +43,40 @@ static uint64_t fuzz_now(void *context)
 static uint8_t *fuzz_tx_buffer(void *context, size_t *capacity)
 {
     struct fuzz *f = context;
+    *capacity = FUZZ_SEGMENT_MAX;
+    return f->tx;
+}
+
+static uint8_t *fuzz_tx_segment_buffer(void *context, size_t *capacity)
+{
+    struct fuzz *f = context;
     *capacity = sizeof(f->tx);
     return f->tx;
+}
+
+/* A segment handed down whole is checked as the host would finish it: its checksum completed from the pseudo
+ * header's sum in the field, it must parse; its payload is longer than one piece and cut into whole pieces but for
+ * the last data. Every third is refused, as a host whose next hop is unresolved would. */
+static int fuzz_transmit_segment(void *context, uint32_t destination, size_t len, uint32_t segment_size)
+{
+    struct fuzz *f = context;
+    struct tcp_segment segment;
+    if (f->segment_writes++ % 3 == 2)
+        return TCP_SEGMENT_REFUSED;
+    if (len > sizeof(f->tx) || len < TCP_HEADER_SIZE) {
+        fail(f, "a whole segment longer than the buffer it was given");
+        return 0;
+    }
+    wire_put16(f->tx + 16, checksum_finish(checksum_add(0, f->tx, len)));
+    if (tcp_segment_parse(f->tx, len, FUZZ_US, destination, &segment) != 0)
+        fail(f, "a segment handed down whole does not parse once finished (checksum field, offset, options)");
+    else if (destination != FUZZ_PEER)
+        fail(f, "a segment to an address nobody used");
+    else if (segment_size < 536 || segment.payload_len <= segment_size || segment.sack_count > 0)
+        fail(f, "a segment handed down whole is one piece, cut below 536 bytes, or repeats SACK blocks");
+    else if (segment.payload_len % segment_size != 0 && (segment.flags & TCP_FLAG_PSH) == 0)
+        fail(f, "a segment handed down whole ends in a short piece while more data waits");
+    return 0;
 }
 
 /* Every segment sent is checked as the peer would check it. */
@@ -311,7 +345,14 @@ bool tcp_fuzz_run(const uint8_t *data, size_t len, char *why, size_t why_size)
     limits.receive_buffer = 3000;
     limits.challenge_acks_per_second = 5;
     struct tcp_env env = {
-        .context = &f, .now_ns = fuzz_now, .tx_buffer = fuzz_tx_buffer, .transmit = fuzz_transmit, .stack = &f.stack};
+        .context = &f,
+        .now_ns = fuzz_now,
+        .tx_buffer = fuzz_tx_buffer,
+        .transmit = fuzz_transmit,
+        .tx_segment_buffer = fuzz_tx_segment_buffer,
+        .transmit_segment = fuzz_transmit_segment,
+        .stack = &f.stack,
+    };
     uint8_t key[TCP_ISN_KEY_SIZE] = {1, 2, 3, 4};
     if (tcp_core_init(&f.core, &limits, &env, key, FUZZ_US) != 0 || tcp_core_listen(&f.core, 80, on_accept, &f) != 0) {
         snprintf(why, why_size, "setup failed");

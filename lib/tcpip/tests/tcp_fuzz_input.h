@@ -14,7 +14,9 @@
  *   op & 7 == 4  a crafted segment as for 1, then a SACK byte: bit 3 offers SACK-permitted, bits 0-2 a count of
  *                blocks (at most 3 are written, beside timestamps), each a 2-byte start and end offset from SND.UNA.
  *   other        ignored.
- * Afterwards every flow is closed and simulated time runs until every connection is gone. */
+ * Afterwards every flow is closed and simulated time runs until every connection is gone. The core is offered
+ * transmit offload (segments of up to 8 KiB handed down whole, every third refused), so new data also goes that
+ * way. */
 #ifndef MIRAGE_TCPIP_TESTS_TCP_FUZZ_INPUT_H
 #define MIRAGE_TCPIP_TESTS_TCP_FUZZ_INPUT_H
 
