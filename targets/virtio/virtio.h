@@ -39,9 +39,11 @@ static inline uint64_t virtio_device_address(const void *pointer)
 /* ---- Feature bits (virtio 1.1, 6 and 5.x.3) ---- */
 
 #define VIRTIO_F_VERSION_1 (UINT64_C(1) << 32)
+#define VIRTIO_NET_F_CSUM (UINT64_C(1) << 0)       /* the device finishes partial checksums the driver sends */
 #define VIRTIO_NET_F_GUEST_CSUM (UINT64_C(1) << 1) /* the driver takes partial checksums, and DATA_VALID */
 #define VIRTIO_NET_F_MAC (UINT64_C(1) << 5)
 #define VIRTIO_NET_F_GUEST_TSO4 (UINT64_C(1) << 7) /* the driver takes TCP segments over IPv4 longer than the MTU */
+#define VIRTIO_NET_F_HOST_TSO4 (UINT64_C(1) << 11) /* the device cuts TCP segments over IPv4 the driver sends */
 #define VIRTIO_NET_F_MRG_RXBUF (UINT64_C(1) << 15) /* a frame may span several receive buffers */
 #define VIRTIO_BLK_F_SIZE_MAX (UINT64_C(1) << 1)
 
@@ -176,6 +178,14 @@ platform_result_t virtio_net_receive(struct virtio_net *net, uint8_t *buf, size_
 /* Start the device again with receive offload (platform_net_receive_offload): PLATFORM_OK with `*frame_max`, or
  * PLATFORM_UNSPECIFIED where the device lacks the features (it is then started again as it was). */
 platform_result_t virtio_net_receive_offload(struct virtio_net *net, size_t *frame_max);
+/* Transmit offload (platform_net_transmit_offload): PLATFORM_OK with `*frame_max` where the device took CSUM and
+ * HOST_TSO4 (negotiated at start: they change nothing until a segment is sent) and memory for the segments was
+ * found, else PLATFORM_UNSPECIFIED. */
+platform_result_t virtio_net_transmit_offload(struct virtio_net *net, size_t *frame_max);
+/* Send one IPv4 TCP segment of up to the offload's frame_max for the device to finish and cut at `segment_size`
+ * (platform_net_write_segment); PLATFORM_INVALID before transmit offload or for a frame that is no such segment. */
+platform_result_t virtio_net_send_segment(struct virtio_net *net, const uint8_t *frame, size_t size,
+                                          uint32_t segment_size);
 bool virtio_net_has_frame(const struct virtio_net *net);
 /* Whether the device's interrupt is routed; then ask it to interrupt on a frame or not, as virtqueue_interrupts. */
 bool virtio_net_can_interrupt(const struct virtio_net *net);

@@ -1,9 +1,12 @@
 /* virtio_net.c: the virtio-net driver (virtio 1.1, 5.1): a receive queue kept full of buffers, a transmit queue
  * of copies, each buffer tied to one descriptor, and every frame prefixed by the 12-byte virtio_net_hdr. A received
  * frame may span several buffers (VIRTIO_NET_F_MRG_RXBUF); receive offload starts the device again with the TCP
- * segments it merged or never split delivered whole (GUEST_TSO4) and checksums vouched for (GUEST_CSUM). */
+ * segments it merged or never split delivered whole (GUEST_TSO4) and checksums vouched for (GUEST_CSUM); transmit
+ * offload sends TCP segments of up to 64 KiB from a few buffers of their own for the device to finish (CSUM) and
+ * cut (HOST_TSO4). */
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lib/platform/device_model.h"
@@ -25,6 +28,23 @@ enum {
     NET_HEADER_NUM_BUFFERS_OFFSET = 10,
     NET_HEADER_F_NEEDS_CSUM = 1,
     NET_HEADER_F_DATA_VALID = 2,
+    NET_HEADER_GSO_TYPE_OFFSET = 1,
+    NET_HEADER_HDR_LEN_OFFSET = 2,
+    NET_HEADER_GSO_SIZE_OFFSET = 4,
+    NET_HEADER_CSUM_START_OFFSET = 6,
+    NET_HEADER_CSUM_OFFSET_OFFSET = 8,
+    NET_HEADER_GSO_NONE = 0,
+    NET_HEADER_GSO_TCPV4 = 1,
+    /* Segments in flight at once, each in a buffer of its own (a chain holds at most VIRTQUEUE_CHAIN_MAX
+     * descriptors, too few for a 64 KiB frame in the 1,536-byte transmit buffers). */
+    NET_SEGMENT_BUFFERS = 8,
+    NET_SEGMENT_BUFFER_SIZE = (NET_HEADER_SIZE + NET_OFFLOAD_FRAME_MAX + NET_BUFFER_ALIGNMENT - 1) /
+                              NET_BUFFER_ALIGNMENT * NET_BUFFER_ALIGNMENT,
+    NET_SEGMENT_FREE = 0xffff, /* a segment buffer's head when no chain holds it */
+    NET_SEGMENT_SIZE_MIN = 536,
+    NET_IPV4_HEADER_MIN = 20,
+    NET_TCP_HEADER_MIN = 20,
+    NET_TCP_CHECKSUM_OFFSET = 16,
     /* How long a write waits for the device to finish with a transmit buffer when all are in flight. */
     NET_TRANSMIT_WAIT_NS = 100 * 1000 * 1000,
     /* Frames queued before the device is told even though the batch goes on (see virtio_net_send). */
@@ -43,6 +63,10 @@ struct virtio_net {
     uint16_t transmit_unnotified; /* frames queued since the device was last told */
     uint16_t receive_unnotified;  /* receive buffers given back since the device was last told */
     bool offloaded;               /* started with GUEST_CSUM and GUEST_TSO4 */
+    /* Transmit offload: NULL until asked; then NET_SEGMENT_BUFFERS buffers of NET_SEGMENT_BUFFER_SIZE bytes, each
+     * free or held by the chain segment_heads names. */
+    uint8_t *segment_buffers;
+    uint16_t segment_heads[NET_SEGMENT_BUFFERS];
     _Alignas(NET_BUFFER_ALIGNMENT) uint8_t receive_buffers[VIRTQUEUE_SIZE_MAX][NET_BUFFER_SIZE];
     _Alignas(NET_BUFFER_ALIGNMENT) uint8_t transmit_buffers[VIRTQUEUE_SIZE_MAX][NET_BUFFER_SIZE];
 };
@@ -77,7 +101,9 @@ static void random_mac(uint8_t mac[6])
 
 /* What the driver always takes: merged buffers cost nothing for a frame that fits one, and let an offloaded frame
  * of 64 KiB span 43 of the same 1,536-byte buffers instead of needing buffers of 64 KiB each. */
-#define NET_FEATURES (VIRTIO_NET_F_MAC | VIRTIO_NET_F_MRG_RXBUF)
+#define NET_FEATURES (VIRTIO_NET_F_MAC | VIRTIO_NET_F_MRG_RXBUF | NET_TRANSMIT_OFFLOAD_FEATURES)
+/* What transmit offload needs; taken at start, since they change nothing until a segment asks for them. */
+#define NET_TRANSMIT_OFFLOAD_FEATURES (VIRTIO_NET_F_CSUM | VIRTIO_NET_F_HOST_TSO4)
 /* What receive offload adds; only a reader that handles frames longer than the MTU asks for it. */
 #define NET_OFFLOAD_FEATURES (VIRTIO_NET_F_GUEST_CSUM | VIRTIO_NET_F_GUEST_TSO4)
 
@@ -95,6 +121,9 @@ static virtio_result_t start_device(struct virtio_net *net, uint64_t wanted)
         return result;
     }
     net->transmit_unnotified = 0;
+    /* The reset let go of every chain, the segments' with them. */
+    for (uint32_t i = 0; net->segment_buffers != NULL && i < NET_SEGMENT_BUFFERS; i++)
+        net->segment_heads[i] = NET_SEGMENT_FREE;
     net->offloaded = (transport->features & NET_OFFLOAD_FEATURES) == NET_OFFLOAD_FEATURES;
     while (post_receive_buffer(net))
         continue;
@@ -135,13 +164,20 @@ void virtio_net_info(const struct virtio_net *net, struct platform_net_info *inf
     info->mtu = PLATFORM_NET_MTU;
 }
 
-/* Take back the transmit buffers the device is done with; the device writes nothing into them. */
+/* Take back the transmit buffers the device is done with; the device writes nothing into them. A segment's buffer
+ * is free again with its chain. */
 static void reclaim_transmitted(struct virtio_net *net)
 {
     uint16_t head;
     uint32_t len;
-    while (virtqueue_take(net->transmit, &head, &len) != VIRTQUEUE_EMPTY)
-        continue;
+    while (virtqueue_take(net->transmit, &head, &len) != VIRTQUEUE_EMPTY) {
+        if (net->segment_buffers == NULL)
+            continue;
+        for (uint32_t i = 0; i < NET_SEGMENT_BUFFERS; i++) {
+            if (net->segment_heads[i] == head)
+                net->segment_heads[i] = NET_SEGMENT_FREE;
+        }
+    }
 }
 
 /* Tell the device about receive buffers given back. */
@@ -165,21 +201,42 @@ void virtio_net_flush(struct virtio_net *net)
  * the unikernel sleeps (virtio_net_interrupts_on), and every NET_TRANSMIT_NOTIFY_BATCH frames. A notification is an
  * exit, and QEMU's virtio-net thread, woken by each one, would otherwise send frame by frame: measured on one core
  * shared by the vCPU and QEMU's thread, about one exit per DNS answer. */
+/* Until a descriptor is free (and, for a segment, a segment buffer: its index in `*segment`), waiting up to
+ * NET_TRANSMIT_WAIT_NS for the device to finish with one; false on timeout. */
+static bool transmit_room(struct virtio_net *net, uint32_t *segment)
+{
+    reclaim_transmitted(net);
+    uint64_t deadline = 0;
+    for (;;) {
+        bool room = virtqueue_free_count(net->transmit) > 0;
+        if (room && segment != NULL) {
+            room = false;
+            for (uint32_t i = 0; i < NET_SEGMENT_BUFFERS && !room; i++) {
+                if (net->segment_heads[i] == NET_SEGMENT_FREE) {
+                    *segment = i;
+                    room = true;
+                }
+            }
+        }
+        if (room)
+            return true;
+        if (deadline == 0) {
+            virtio_net_flush(net); /* the device frees buffers only for frames it knows about */
+            deadline = platform_clock_monotonic() + NET_TRANSMIT_WAIT_NS;
+        } else if (platform_clock_monotonic() > deadline) {
+            return false;
+        }
+        __builtin_ia32_pause();
+        reclaim_transmitted(net);
+    }
+}
+
 platform_result_t virtio_net_send(struct virtio_net *net, const uint8_t *frame, size_t size)
 {
     if (size == 0 || size > NET_FRAME_MAX)
         return PLATFORM_INVALID;
-    reclaim_transmitted(net);
-    if (virtqueue_free_count(net->transmit) == 0) {
-        virtio_net_flush(net); /* the device frees buffers only for frames it knows about */
-        uint64_t deadline = platform_clock_monotonic() + NET_TRANSMIT_WAIT_NS;
-        while (virtqueue_free_count(net->transmit) == 0) {
-            if (platform_clock_monotonic() > deadline)
-                return PLATFORM_UNSPECIFIED;
-            __builtin_ia32_pause();
-            reclaim_transmitted(net);
-        }
-    }
+    if (!transmit_room(net, NULL))
+        return PLATFORM_UNSPECIFIED;
     uint16_t head = virtqueue_next_head(net->transmit);
     uint8_t *buffer = net->transmit_buffers[head];
     memset(buffer, 0, NET_HEADER_SIZE);
@@ -191,6 +248,91 @@ platform_result_t virtio_net_send(struct virtio_net *net, const uint8_t *frame, 
     };
     if (!virtqueue_add(net->transmit, &chain, 1, &head))
         return PLATFORM_UNSPECIFIED;
+    if (++net->transmit_unnotified >= NET_TRANSMIT_NOTIFY_BATCH)
+        virtio_net_flush(net);
+    return PLATFORM_OK;
+}
+
+platform_result_t virtio_net_transmit_offload(struct virtio_net *net, size_t *frame_max)
+{
+    if ((net->transport->features & NET_TRANSMIT_OFFLOAD_FEATURES) != NET_TRANSMIT_OFFLOAD_FEATURES)
+        return PLATFORM_UNSPECIFIED;
+    if (net->segment_buffers == NULL) {
+        /* From the heap when asked: a unikernel that never sends segments (a bridge) does not carry them. */
+        uint8_t *buffers = aligned_alloc(NET_BUFFER_ALIGNMENT, (size_t)NET_SEGMENT_BUFFERS * NET_SEGMENT_BUFFER_SIZE);
+        if (buffers == NULL)
+            return PLATFORM_UNSPECIFIED;
+        for (uint32_t i = 0; i < NET_SEGMENT_BUFFERS; i++)
+            net->segment_heads[i] = NET_SEGMENT_FREE;
+        net->segment_buffers = buffers;
+    }
+    *frame_max = NET_OFFLOAD_FRAME_MAX;
+    return PLATFORM_OK;
+}
+
+static uint32_t get16(const uint8_t *bytes)
+{
+    return (uint32_t)bytes[0] << 8 | bytes[1];
+}
+
+static void put_le16(uint8_t *bytes, uint32_t value)
+{
+    bytes[0] = (uint8_t)value;
+    bytes[1] = (uint8_t)(value >> 8);
+}
+
+/* The virtio-net header for a segment of `size` bytes, its offsets read from the frame's own headers (as hvt's
+ * tender does): false for a frame that is no whole, unfragmented IPv4 TCP segment with its headers inside it, or a
+ * segment size outside [536, what the MTU leaves the headers]. */
+static bool segment_header(const uint8_t *frame, size_t size, uint32_t segment_size, uint8_t *header)
+{
+    const size_t ip_start = PLATFORM_ETHERNET_HEADER_SIZE;
+    if (size < ip_start + NET_IPV4_HEADER_MIN + NET_TCP_HEADER_MIN || get16(frame + 12) != 0x0800)
+        return false;
+    const uint8_t *ip = frame + ip_start;
+    size_t ip_header = (size_t)(ip[0] & 0x0f) * 4;
+    if (ip[0] >> 4 != 4 || ip_header < NET_IPV4_HEADER_MIN || ip[9] != 6 || get16(ip + 2) != size - ip_start ||
+        (get16(ip + 6) & 0x3fff) != 0 || ip_start + ip_header + NET_TCP_HEADER_MIN > size)
+        return false;
+    size_t tcp_start = ip_start + ip_header;
+    size_t tcp_header = (size_t)(frame[tcp_start + 12] >> 4) * 4;
+    size_t headers = tcp_start + tcp_header;
+    if (tcp_header < NET_TCP_HEADER_MIN || headers > size || segment_size < NET_SEGMENT_SIZE_MIN ||
+        ip_header + tcp_header + segment_size > PLATFORM_NET_MTU)
+        return false;
+    bool cut = size - headers > segment_size;
+    memset(header, 0, NET_HEADER_SIZE);
+    header[NET_HEADER_FLAGS_OFFSET] = NET_HEADER_F_NEEDS_CSUM;
+    header[NET_HEADER_GSO_TYPE_OFFSET] = cut ? NET_HEADER_GSO_TCPV4 : NET_HEADER_GSO_NONE;
+    put_le16(header + NET_HEADER_HDR_LEN_OFFSET, (uint32_t)headers);
+    put_le16(header + NET_HEADER_GSO_SIZE_OFFSET, cut ? segment_size : 0);
+    put_le16(header + NET_HEADER_CSUM_START_OFFSET, (uint32_t)tcp_start);
+    put_le16(header + NET_HEADER_CSUM_OFFSET_OFFSET, NET_TCP_CHECKSUM_OFFSET);
+    return true;
+}
+
+platform_result_t virtio_net_send_segment(struct virtio_net *net, const uint8_t *frame, size_t size,
+                                          uint32_t segment_size)
+{
+    uint8_t header[NET_HEADER_SIZE];
+    if (net->segment_buffers == NULL || size > NET_OFFLOAD_FRAME_MAX ||
+        !segment_header(frame, size, segment_size, header))
+        return PLATFORM_INVALID;
+    uint32_t segment = 0;
+    if (!transmit_room(net, &segment))
+        return PLATFORM_UNSPECIFIED;
+    uint8_t *buffer = net->segment_buffers + (size_t)segment * NET_SEGMENT_BUFFER_SIZE;
+    memcpy(buffer, header, NET_HEADER_SIZE);
+    memcpy(buffer + NET_HEADER_SIZE, frame, size);
+    struct virtqueue_buffer chain = {
+        .address = virtio_device_address(buffer),
+        .len = (uint32_t)(NET_HEADER_SIZE + size),
+        .device_writes = false,
+    };
+    uint16_t head;
+    if (!virtqueue_add(net->transmit, &chain, 1, &head))
+        return PLATFORM_UNSPECIFIED;
+    net->segment_heads[segment] = head;
     if (++net->transmit_unnotified >= NET_TRANSMIT_NOTIFY_BATCH)
         virtio_net_flush(net);
     return PLATFORM_OK;

@@ -59,34 +59,13 @@ static const char *const icmp_names[] = {"received",          "malformed",    "b
                                          "echo_replies_sent", "echo_replies", "errors",       "ignored"};
 static const char *const udp_names[] = {"received",    "delivered", "malformed",  "bad_checksum",
                                         "no_listener", "sent",      "send_errors"};
-static const char *const tcp_names[] = {"segments_received",
-                                        "malformed",
-                                        "bad_checksum",
-                                        "segments_sent",
-                                        "segments_offloaded",
-                                        "send_errors",
-                                        "resets_sent",
-                                        "resets_received",
-                                        "challenge_acks",
-                                        "challenge_acks_suppressed",
-                                        "retransmits",
-                                        "fast_retransmits",
-                                        "sack_recoveries",
-                                        "timeouts",
-                                        "lost_retransmits",
-                                        "tail_loss_probes",
-                                        "window_probes",
-                                        "keepalive_probes",
-                                        "syn_dropped",
-                                        "out_of_order",
-                                        "out_of_order_dropped",
-                                        "paws_dropped",
-                                        "accepted",
-                                        "connected",
-                                        "timed_out",
-                                        "icmp_errors",
-                                        "icmp_ignored",
-                                        "mss_lowered"};
+static const char *const tcp_names[] = {
+    "segments_received",    "malformed",        "bad_checksum",     "segments_sent",  "segments_offloaded",
+    "send_errors",          "resets_sent",      "resets_received",  "challenge_acks", "challenge_acks_suppressed",
+    "retransmits",          "fast_retransmits", "sack_recoveries",  "timeouts",       "lost_retransmits",
+    "tail_loss_probes",     "window_probes",    "keepalive_probes", "syn_dropped",    "out_of_order",
+    "out_of_order_dropped", "paws_dropped",     "accepted",         "connected",      "timed_out",
+    "icmp_errors",          "icmp_ignored",     "mss_lowered"};
 
 #define NAMES_MATCH(counters, names) (sizeof(counters) == sizeof(names) / sizeof(names[0]) * sizeof(uint64_t))
 _Static_assert(NAMES_MATCH(struct ethernet_counters, ethernet_names), "ethernet counters changed");
