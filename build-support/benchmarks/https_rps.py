@@ -30,6 +30,8 @@ website's req/s as a ratio to nginx's, then its req per CPU-s as one:
   hvt  http  /index.html 0.45x, 0.39x   /docs/large.txt 0.11x, 0.10x
   handshakes/s unix 114 (0.40x), hvt 108 (0.47x); per CPU-s 214 and 201, 0.23x and 0.24x nginx's
 At load average 3-6 earlier the same day the rates halved and swung more; the per-CPU ratios stayed close.
+With transmit segmentation offload since (two before/after pairs at load average 6.5-13, examples/website/README.md):
+hvt https /docs/large.txt 0.35x -> 0.86x and 0.33x -> 0.64x, http 0.22x -> 0.40x and 0.10x -> 0.34x.
 """
 
 from __future__ import annotations
