@@ -167,3 +167,38 @@ def test_an_unacknowledged_echo_is_sent_again_on_time() -> None:
     ]
     assert len(times) >= 3, report["sent_ms"]
     assert abs(times[1] - times[0] - 200) <= 2 and abs(times[2] - times[1] - 400) <= 2, times
+
+
+def test_a_long_echo_is_handed_down_whole_and_cut_at_the_mss() -> None:
+    """The harness's netif offers transmit offload and cuts what it is handed as a host would, each piece's checksum
+    made from the pseudo header's sum the stack left in the field (as Linux's GSO does): an echo of 6,000 bytes,
+    written back as the echo reads it (2 KiB at a time), goes down as segments longer than the MSS and reaches the
+    host as MSS-sized pieces in order, each with a correct checksum; TCP counts the pieces as its segments, and the
+    echo, never acknowledged here, is sent again one MSS at a time."""
+    message = bytes(range(256)) * 23 + bytes(112)
+    with tempfile.TemporaryDirectory() as directory:
+        first = os.path.join(directory, "syn-only")
+        with open(first, "wb") as f:
+            f.write(opening())
+        syn_ack = [fields for fields, _ in segments(replay(first)) if fields["flags"] == SYN | ACK][0]
+        whole = os.path.join(directory, "whole")
+        with open(whole, "wb") as f:
+            f.write(connection(syn_ack["seq"], message))
+        report = replay(whole)
+    assert report["sane"] and report["tcp_echoed"] == len(message), report["problem"]
+    sent = segments(report)  # each piece's checksum checked as Linux would
+    first_seq = syn_ack["seq"] + 1
+    echoed, again = [], []
+    for fields, payload in sent:
+        if payload:
+            (again if echoed and fields["seq"] == first_seq else echoed).append((fields, payload))
+    assert b"".join(payload for _, payload in echoed) == message
+    assert [fields["seq"] for fields, _ in echoed] == [
+        first_seq + sum(len(payload) for _, payload in echoed[:i]) for i in range(len(echoed))
+    ]
+    mss = len(echoed[0][1])
+    assert mss == 1448 and all(len(payload) <= mss for _, payload in echoed + again)
+    tcp_counters = report["tcp"]
+    assert 0 < tcp_counters["segments_offloaded"] < len(echoed), tcp_counters
+    assert tcp_counters["segments_sent"] == len(sent), (tcp_counters, len(sent))
+    assert again and all(len(payload) == mss for _, payload in again), "sent again at one MSS"

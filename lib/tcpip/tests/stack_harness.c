@@ -109,7 +109,7 @@ static int fake_netif_write_segment(struct netif *self, const uint8_t *frame, si
     uint16_t id = wire_get16(frame + IP + 4);
     /* The field holds the pseudo header's sum over the whole segment's length: that length out, each piece's in. */
     uint64_t pseudo = checksum_add16(0, wire_get16(frame + TCP + 16));
-    pseudo += (uint16_t) ~(uint16_t)(len - TCP);
+    pseudo = checksum_add16(pseudo, (uint16_t) ~(uint16_t)(len - TCP));
     uint8_t piece[HARNESS_FRAME_MAX];
     for (size_t at = 0, index = 0; at < payload; at += segment_size, index++) {
         size_t part = payload - at < segment_size ? payload - at : segment_size;

@@ -106,10 +106,8 @@ static int sim_transmit_segment(void *context, uint32_t destination, size_t len,
     struct tcp_segment parsed;
     if (header_len > len || tcp_segment_parse_trusted(segment, len, endpoint->address, destination, &parsed) != 0)
         abort();
-    uint16_t field = wire_get16(segment + 16);
-    uint16_t expected = (uint16_t)~checksum_finish(pseudo_header_sum(endpoint->address, destination, len));
-    if (field != expected)
-        stats->bad_checksum++;
+    /* As Linux's tcp_gso_segment: the whole segment's length taken out of the sum in the field, each piece's put in. */
+    uint64_t field_sum = checksum_add16(checksum_add16(0, wire_get16(segment + 16)), (uint16_t) ~(uint16_t)len);
     uint32_t payload = (uint32_t)(len - header_len);
     uint32_t seq = parsed.seq;
     if (stats->writes > 0 && seq_lt(seq, stats->high_seq))
@@ -136,8 +134,13 @@ static int sim_transmit_segment(void *context, uint32_t destination, size_t len,
             piece[13] &= (uint8_t) ~(TCP_FLAG_FIN | TCP_FLAG_PSH);
         wire_put16(piece + 16, 0);
         size_t piece_len = header_len + part;
-        wire_put16(piece + 16, checksum_finish(checksum_add(
-                                   pseudo_header_sum(endpoint->address, destination, piece_len), piece, piece_len)));
+        uint16_t from_field =
+            checksum_finish(checksum_add(checksum_add16(field_sum, (uint16_t)piece_len), piece, piece_len));
+        uint16_t from_scratch = checksum_finish(
+            checksum_add(pseudo_header_sum(endpoint->address, destination, piece_len), piece, piece_len));
+        if (from_field != from_scratch)
+            stats->bad_checksum++;
+        wire_put16(piece + 16, from_field); /* a wrong field is a piece the receiver drops */
         stats->pieces++;
         int rc = link_send(endpoint, destination, piece, piece_len);
         if (rc != 0)

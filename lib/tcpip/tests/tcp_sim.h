@@ -38,7 +38,7 @@ struct sim_offload_stats {
     uint64_t writes;       /* segments handed down, each one call */
     uint64_t pieces;       /* the segments the link cut them into */
     uint64_t refused;      /* handed down while `refuse` was set */
-    uint64_t bad_checksum; /* whose checksum field was not the pseudo header's sum */
+    uint64_t bad_checksum; /* pieces whose checksum, made from the field as a host makes it, was wrong */
     uint64_t sack_blocks;  /* that carried SACK blocks, which each piece would repeat */
     uint64_t resent;       /* that began below the highest sequence handed down before: bytes sent again */
     uint64_t uneven;       /* whose payload was no multiple of the segment size, yet not the last data */
