@@ -86,7 +86,10 @@ def host_segments(header: bytes, frame: bytes) -> List[bytes]:
         struct.unpack("!H", frame[ip_start + 4 : ip_start + 6])[0],
         struct.unpack("!I", frame[tcp_start + 4 : tcp_start + 8])[0],
     )
-    addresses = frame[ip_start + 12 : ip_start + 20]
+    # Each piece's checksum is made from the pseudo header's sum in the field (the whole length taken out, the
+    # piece's put in), as Linux's tcp_gso_segment makes it, so a wrong field reaches Linux's receiver as wrong sums.
+    field = frame[tcp_start + 16 : tcp_start + 18]
+    whole_length_out = struct.pack("!H", ~(tcp_len + len(payload)) & 0xFFFF)
     pieces = []
     for index, offset in enumerate(range(0, len(payload), gso_size)):
         part = payload[offset : offset + gso_size]
@@ -100,8 +103,8 @@ def host_segments(header: bytes, frame: bytes) -> List[bytes]:
         if offset + gso_size < len(payload):
             tcp[13] &= ~TCP_FIN_PSH & 0xFF
         tcp[16:18] = b"\0\0"
-        pseudo = addresses + struct.pack("!BBH", 0, 6, tcp_len + len(part))
-        tcp[16:18] = struct.pack("!H", checksum(pseudo + bytes(tcp) + part))
+        sums = field + whole_length_out + struct.pack("!H", tcp_len + len(part))
+        tcp[16:18] = struct.pack("!H", checksum(sums + bytes(tcp) + part))
         pieces.append(frame[:ip_start] + bytes(ip) + bytes(tcp) + part)
     return pieces
 
