@@ -526,12 +526,13 @@ class DebianStaticLibraryTarget(Target):
 
 
 class AbiSourcesField(MultipleSourcesField):
-    expected_file_extensions = (*C_SOURCE_EXTENSIONS, ".ld")
+    expected_file_extensions = (*C_SOURCE_EXTENSIONS, ".ld", ".j2")
     help = softwrap(
         """
         The ABI's startup sources (`.c`, `.S`, `.h`), which call `mirage_main(argc, argv)` (hosted ABIs) or
         `platform_main()` (freestanding ABIs, see lib/platform), and the file `linker_script` names, if any:
         the sources field owns every file of the target, so `--changed-since` and file arguments see the script.
+        The templates `boot_configs` names (`.j2`) are sources too.
         """
     )
 
@@ -570,6 +571,30 @@ class AbiDefaultsField(DictStringToStringField):
         `pants dependencies <unikernel>` lists the defaults the unikernel uses.
         """
     )
+
+
+class AbiBootConfigsField(DictStringToStringField):
+    alias = "boot_configs"
+    help = softwrap(
+        """
+        Files `pants package` writes beside each image of this ABI, for the host that boots it: output suffix ->
+        jinja2 template among `sources`, for example `{".xl.cfg": "xl.cfg.j2"}` writes `image.xen.xl.cfg`. A
+        template sees `name` (a name for the guest, from the unikernel's address), `image` (the image's file
+        name), `abi`, `keys` (name, type and value of each key, by name) and `cmdline` (every key as a boot
+        argument, `--name=value`), and the filter `quoted` (a double-quoted string, backslash and quote escaped).
+        """
+    )
+
+    @classmethod
+    def compute_value(cls, raw_value: Optional[Dict[str, str]], address: Address) -> Optional[FrozenDict[str, str]]:
+        value = super().compute_value(raw_value, address)
+        for suffix, template in (value or {}).items():
+            if not re.fullmatch(r"\.[A-Za-z0-9_.-]{1,62}", suffix) or not template.endswith(".j2"):
+                raise InvalidFieldException(
+                    f"The `{cls.alias}` field of {address} maps `{suffix}` to `{template}`: each entry maps a file "
+                    "suffix starting with `.` (letters, digits, `_`, `-`, `.`) to a `.j2` template in `sources`."
+                )
+        return value
 
 
 class AbiCompilerField(StringField):
@@ -636,6 +661,7 @@ class AbiTarget(Target):
         AbiLinkerScriptField,
         AbiTraitsField,
         AbiDefaultsField,
+        AbiBootConfigsField,
         AbiCompilerField,
         AbiCflagsField,
         AbiLdflagsField,

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
+from typing import Tuple
 
+from mirage.codegen.boot_config import BootConfigError, render_boot_config
 from mirage.codegen.main_c import render_main_c
+from mirage.graph.locations import location_of_address
 from mirage.graph.model import ResolvedGraph
-from mirage.target_types import CLibraryTarget, DebianStaticLibraryTarget
+from mirage.sdk.sdk_rules import MirageSourcesRequest
+from mirage.target_types import AbiBootConfigsField, CLibraryTarget, DebianStaticLibraryTarget
 from mirage.util_rules.compile import (
     AbiCompileSettings,
     AbiCompileSettingsRequest,
@@ -19,11 +24,18 @@ from mirage.util_rules.compile import (
 from mirage.util_rules.link import LinkedTargets, LinkTargetsRequest
 from mirage.util_rules.prototypes import FunctorPrototype, FunctorPrototypeRequest
 from mirage.util_rules.resolution import ResolvedUnikernel, ResolveUnikernelRequest
+from pants.core.util_rules.source_files import SourceFiles
 from pants.engine.addresses import Address
-from pants.engine.fs import CreateDigest, Digest, FileContent, MergeDigests
+from pants.engine.fs import CreateDigest, Digest, DigestContents, FileContent, MergeDigests
 from pants.engine.internals.selectors import Get, MultiGet
 from pants.engine.rules import collect_rules, rule
-from pants.engine.target import TransitiveTargets, TransitiveTargetsRequest
+from pants.engine.target import (
+    InvalidFieldException,
+    TransitiveTargets,
+    TransitiveTargetsRequest,
+    WrappedTarget,
+    WrappedTargetRequest,
+)
 from pants.util.logging import LogLevel
 
 
@@ -37,13 +49,15 @@ class BuildImageRequest:
 
 @dataclass(frozen=True)
 class BuiltImage:
-    """The image, its generated main.c and its provenance record, at `<output>`, `.main.c`, `.provenance.json`."""
+    """The image, its generated main.c and its provenance record, at `<output>`, `.main.c`, `.provenance.json`,
+    and the ABI's boot configurations (`boot_configs`) at `<output><suffix>`."""
 
     digest: Digest
     image: str
     main_c: str
     provenance: str
     abi: str
+    boot_configs: Tuple[str, ...] = ()
 
 
 def generated_main_c_path(address: Address) -> str:
@@ -85,6 +99,53 @@ def provenance_record(
     if debian_libraries:
         record["debian_libraries"] = [library.provenance() for library in debian_libraries]
     return json.dumps(record, indent=2, sort_keys=False) + "\n"
+
+
+@dataclass(frozen=True)
+class BootConfigsRequest:
+    unikernel: Address
+    abi: Address
+    image: str
+    graph: ResolvedGraph
+
+
+@dataclass(frozen=True)
+class BootConfigs:
+    digest: Digest
+    files: Tuple[str, ...]
+
+
+@rule(desc="Write an image's boot configurations", level=LogLevel.DEBUG)
+async def write_boot_configs(request: BootConfigsRequest) -> BootConfigs:
+    wrapped = await Get(WrappedTarget, WrappedTargetRequest(request.abi, description_of_origin="mirage boot configs"))
+    wanted = wrapped.target[AbiBootConfigsField].value or {}
+    if not wanted:
+        return BootConfigs(await Get(Digest, CreateDigest([])), ())
+    sources = await Get(SourceFiles, MirageSourcesRequest((wrapped.target,)))
+    contents = await Get(DigestContents, Digest, sources.snapshot.digest)
+    by_name = {os.path.relpath(c.path, request.abi.spec_path or "."): c.content for c in contents}
+    folder, name = location_of_address(request.unikernel)
+    guest_name = "-".join(part for part in (*folder.split(os.sep), name) if part)
+    files = []
+    for suffix, template in sorted(wanted.items()):
+        if template not in by_name:
+            raise InvalidFieldException(
+                f"The `{AbiBootConfigsField.alias}` field of {request.abi} names `{template}`, which is not among "
+                "its `sources`: add it there."
+            )
+        try:
+            text = render_boot_config(
+                by_name[template].decode("utf-8"),
+                name=guest_name,
+                image=request.image,
+                abi=request.graph.abi,
+                keys=request.graph.keys,
+            )
+        except BootConfigError as e:
+            raise InvalidFieldException(f"{request.unikernel}: {request.abi}'s `{template}`: {e}") from e
+        files.append(FileContent(f"{request.image}{suffix}", text.encode("utf-8")))
+    digest = await Get(Digest, CreateDigest(files))
+    return BootConfigs(digest, tuple(f.path for f in files))
 
 
 @rule(desc="Build a unikernel image", level=LogLevel.DEBUG)
@@ -148,13 +209,15 @@ async def build_image(request: BuildImageRequest) -> BuiltImage:
             ]
         ),
     )
-    digest = await Get(Digest, MergeDigests([linked.image.digest, extras]))
+    configs = await Get(BootConfigs, BootConfigsRequest(request.address, abi_address, image_name, resolved.graph))
+    digest = await Get(Digest, MergeDigests([linked.image.digest, extras, configs.digest]))
     return BuiltImage(
         digest=digest,
         image=image_name,
         main_c=f"{image_name}.main.c",
         provenance=f"{image_name}.provenance.json",
         abi=resolved.graph.abi,
+        boot_configs=configs.files,
     )
 
 

@@ -1,0 +1,51 @@
+"""Boot configurations written beside an image (an ABI's `boot_configs`, such as Xen's `xl` file), rendered from
+the ABI's jinja2 templates with what the image was built with: its name, file, ABI and keys."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import jinja2
+from mirage.graph.model import ResolvedKey
+
+
+class BootConfigError(ValueError):
+    """A key value the configuration cannot hold."""
+
+
+def boot_argument(key: ResolvedKey) -> str:
+    """`--name=value` as lib/platform splits the boot command line: a backslash keeps a space or a backslash."""
+    value = key.value.replace("\\", "\\\\").replace(" ", "\\ ")
+    return f"--{key.name}={value}"
+
+
+def boot_command_line(keys: Sequence[ResolvedKey]) -> str:
+    """Every key at its built-in value, in name order: the command line that boots the image as built, for a
+    user to edit."""
+    return " ".join(boot_argument(key) for key in sorted(keys, key=lambda k: k.name))
+
+
+def quoted(text: str) -> str:
+    """`text` as a double-quoted string of the xl configuration syntax (and of most others): backslash and double
+    quote escaped; control characters refused, since no such syntax agrees on them."""
+    if any(ord(char) < 0x20 or ord(char) == 0x7F for char in text):
+        raise BootConfigError(f"a control character in {text!r} cannot go into a boot configuration")
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def render_boot_config(template: str, *, name: str, image: str, abi: str, keys: Sequence[ResolvedKey]) -> str:
+    env = jinja2.Environment(
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+    )
+    env.filters["quoted"] = quoted
+    return env.from_string(template).render(
+        name=name,
+        image=image,
+        abi=abi,
+        keys=sorted(keys, key=lambda k: k.name),
+        cmdline=boot_command_line(keys),
+    )
