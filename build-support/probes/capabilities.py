@@ -1,5 +1,5 @@
 """What this machine can do for the boot tests (KVM, network and mount namespaces, tap devices, QEMU, nftables for
-random packet loss, the netem qdisc), and the one
+random packet loss, the netem qdisc, QEMU's Xen emulation), and the one
 place that decides whether a test lacking one skips or fails.
 
 A developer's laptop without KVM gets skips with the reason. A machine that declares a capability in
@@ -17,7 +17,7 @@ import subprocess
 import sys
 from typing import Callable, Dict, FrozenSet, Optional
 
-from probes.kvm import kvm_problem
+from probes.kvm import kvm_problem, kvm_xen_problem
 
 REQUIRE_VARIABLE = "MIRAGE_REQUIRE_CAPABILITIES"
 SUMMARY_VARIABLE = "MIRAGE_HOST_CAPABILITIES"
@@ -83,6 +83,25 @@ def qemu_problem() -> Optional[str]:
     return None
 
 
+def xen_problem() -> Optional[str]:
+    """Why QEMU cannot emulate Xen for a PVH guest here, or None: it needs KVM with Xen HVM support
+    (KVM_CAP_XEN_HVM), QEMU 8 or later (`-accel kvm,xen-version=...`) and QEMU's emulated Xen console device."""
+    problem = kvm_xen_problem()
+    if problem is not None:
+        return problem
+    version = qemu_version()
+    if version is None:
+        return "qemu-system-x86_64 is not installed or does not run (Debian package qemu-system-x86)"
+    major = version.split(".")[0]
+    if not major.isdigit() or int(major) < 8:
+        return f"QEMU {version} has no Xen emulation (-accel kvm,xen-version=... needs QEMU 8 or later)"
+    qemu = _which("qemu-system-x86_64")
+    devices = subprocess.run([str(qemu), "-device", "help"], capture_output=True, text=True, timeout=30).stdout
+    if '"xen-console"' not in devices:
+        return f"QEMU {version} has no xen-console device for an emulated Xen guest"
+    return None
+
+
 def nft_problem() -> Optional[str]:
     """Why this process cannot add nftables rules in a network namespace (the loss tests drop packets at random
     with them, since the kernels seen here lack the netem qdisc), or None."""
@@ -135,6 +154,7 @@ PROBES: Dict[str, Callable[[], Optional[str]]] = {
     "mountns": mountns_problem,
     "nft": nft_problem,
     "netem": netem_problem,
+    "xen": xen_problem,
 }
 
 

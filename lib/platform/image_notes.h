@@ -15,6 +15,7 @@ enum mirage_abi_id {
     MIRAGE_ABI_HVT = 1,
     MIRAGE_ABI_SPT = 2,
     MIRAGE_ABI_VIRTIO = 3,
+    MIRAGE_ABI_XEN = 5,
 };
 
 struct mirage_abi_note_desc {
