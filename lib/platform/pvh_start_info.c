@@ -84,6 +84,6 @@ const char *pvh_start_info_read(const struct pvh_memory *memory, uint64_t start_
             consider_ram(memory, address, size, image_end, boot);
     }
     if (boot->heap_end - boot->heap_start < heap_min)
-        return "too little RAM above the image for a heap";
+        return "too little RAM above the image for a heap: give the guest more memory";
     return copy_cmdline(memory, info.cmdline_paddr, boot);
 }

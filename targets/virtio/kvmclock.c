@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "lib/platform/pvclock.h"
 #include "lib/platform/x86_cpu.h"
 #include "targets/virtio/bindings.h"
 
@@ -16,25 +17,14 @@
 #define KVM_SYSTEM_TIME_ENABLE 1u
 #define NSECS_PER_SEC UINT64_C(1000000000)
 
-/* The layouts KVM writes (Linux's struct pvclock_vcpu_time_info and pvclock_wall_clock). */
-struct pvclock_vcpu_time_info {
-    uint32_t version;
-    uint32_t pad0;
-    uint64_t tsc_timestamp;
-    uint64_t system_time;
-    uint32_t tsc_to_system_mul;
-    int8_t tsc_shift;
-    uint8_t flags;
-    uint8_t pad[2];
-} __attribute__((aligned(32)));
-
+/* The wall clock record KVM writes (Linux's struct pvclock_wall_clock); the time record is lib/platform's. */
 struct pvclock_wall_clock {
     uint32_t version;
     uint32_t sec;
     uint32_t nsec;
 } __attribute__((aligned(4)));
 
-static volatile struct pvclock_vcpu_time_info kvmclock;
+static volatile struct pvclock_vcpu_time_info kvmclock __attribute__((aligned(32)));
 static volatile struct pvclock_wall_clock kvm_wall_clock;
 static bool use_kvmclock;
 
@@ -66,21 +56,13 @@ void virtio_kvmclock_init_cpl0(void)
     use_kvmclock = true;
 }
 
-/* Nanoseconds since KVM's origin; the version is odd while KVM updates the record. */
+/* Nanoseconds since KVM's origin, from a snapshot taken while KVM was not updating the record. */
 uint64_t virtio_kvmclock_read(void)
 {
-    uint32_t version;
-    uint64_t nsecs;
-    do {
-        version = kvmclock.version;
-        __asm__ __volatile__("" ::: "memory");
-        uint64_t delta = x86_read_tsc() - kvmclock.tsc_timestamp;
-        int8_t shift = kvmclock.tsc_shift;
-        delta = shift >= 0 ? delta << shift : delta >> -shift;
-        nsecs = kvmclock.system_time + (uint64_t)(((unsigned __int128)delta * kvmclock.tsc_to_system_mul) >> 32);
-        __asm__ __volatile__("" ::: "memory");
-    } while ((version & 1) != 0 || version != kvmclock.version);
-    return nsecs;
+    struct pvclock_vcpu_time_info snapshot;
+    while (!pvclock_snapshot(&kvmclock, &snapshot))
+        ;
+    return pvclock_nsecs(&snapshot, x86_read_tsc());
 }
 
 bool virtio_kvmclock_active(void)
