@@ -12,8 +12,6 @@
 #define HEAP_MIN (UINT64_C(2) << 20)
 /* What the boot's page tables map. */
 #define ADDRESSABLE_END (UINT64_C(1) << 32)
-/* int3, which hypercall_page.S fills the page with until Xen writes its stubs. */
-#define HYPERCALL_PAGE_POISON 0xcc
 
 extern const uint8_t __image_end[];
 
@@ -36,7 +34,7 @@ static bool hypercall_page_init(void)
         /* eax: the number of hypercall pages (1 is all this ABI needs), ebx: the MSR that takes their address. */
         uint64_t address = (uint64_t)(uintptr_t)xen_hypercall_page;
         __asm__ __volatile__("wrmsr" : : "c"(ebx), "a"((uint32_t)address), "d"((uint32_t)(address >> 32)) : "memory");
-        return *(volatile uint8_t *)xen_hypercall_page != HYPERCALL_PAGE_POISON;
+        return xen_hypercalls_ready();
     }
     return false;
 }

@@ -27,6 +27,8 @@ const char *xen_console_init(void)
         return "xen: the console's page or event channel is out of range";
     xen_console_ring_init(&ring, (volatile struct xencons_interface *)(uintptr_t)(pfn * XEN_PAGE_SIZE));
     console_port = (uint32_t)port;
+    /* xenconsoled signals each read; only the timer's event should wake yield.c's halt. */
+    (void)xen_evtchn_set(xen_shared_info()->evtchn_mask, console_port);
     console_ready = true;
     return 0;
 }

@@ -11,12 +11,14 @@
 
 static _Noreturn void shutdown(uint32_t reason)
 {
-    xen_console_flush();
     struct sched_shutdown shutdown = {.reason = reason};
-    /* SCHEDOP_shutdown does not return once Xen took it; before the hypercall page is set up it is int3 and the
-     * fault report ends here again, so the loop only guards a Xen that refused. */
+    /* Without hypercalls (a fault before Xen filled the page) the vCPU can only halt. SCHEDOP_shutdown does not
+     * return once Xen took it: the loop guards a Xen that refused. */
+    if (xen_hypercalls_ready())
+        xen_console_flush();
     for (;;) {
-        (void)xen_sched_op(SCHEDOP_shutdown, &shutdown);
+        if (xen_hypercalls_ready())
+            (void)xen_sched_op(SCHEDOP_shutdown, &shutdown);
         __asm__ __volatile__("cli; hlt");
     }
 }

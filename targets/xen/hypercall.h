@@ -9,15 +9,26 @@
 
 extern uint8_t xen_hypercall_page[XEN_PAGE_SIZE];
 
-static inline long xen_hypercall2(unsigned number, uint64_t a1, uint64_t a2)
+static inline long xen_hypercall3(unsigned number, uint64_t a1, uint64_t a2, uint64_t a3)
 {
     long result;
     void *stub = xen_hypercall_page + number * XEN_HYPERCALL_STUB_SIZE;
     __asm__ __volatile__("call *%[stub]"
-                         : "=a"(result), "+D"(a1), "+S"(a2)
+                         : "=a"(result), "+D"(a1), "+S"(a2), "+d"(a3)
                          : [stub] "r"(stub)
-                         : "memory", "rcx", "rdx", "r8", "r10", "r11", "cc");
+                         : "memory", "rcx", "r8", "r10", "r11", "cc");
     return result;
+}
+
+static inline long xen_hypercall2(unsigned number, uint64_t a1, uint64_t a2)
+{
+    return xen_hypercall3(number, a1, a2, 0);
+}
+
+/* Whether Xen has written the stubs: until then the page is int3 (hypercall_page.S), and a call would fault. */
+static inline int xen_hypercalls_ready(void)
+{
+    return *(volatile uint8_t *)xen_hypercall_page != XEN_HYPERCALL_PAGE_POISON;
 }
 
 static inline long xen_memory_op(unsigned command, void *argument)
@@ -40,7 +51,14 @@ static inline long xen_hvm_op(unsigned command, void *argument)
     return xen_hypercall2(__HYPERVISOR_hvm_op, command, (uint64_t)(uintptr_t)argument);
 }
 
-/* Ask for VIRQ_TIMER at `deadline` in Xen's system time (nanoseconds); 0 cancels. */
+/* Ask for VIRQ_TIMER on vCPU 0 at `deadline` in Xen's system time (nanoseconds), as Linux's PVH guests do. */
+static inline long xen_set_singleshot_timer(uint64_t deadline)
+{
+    struct vcpu_set_singleshot_timer timer = {.timeout_abs_ns = deadline, .flags = 0};
+    return xen_hypercall3(__HYPERVISOR_vcpu_op, VCPUOP_set_singleshot_timer, 0, (uint64_t)(uintptr_t)&timer);
+}
+
+/* The older call for the same: VIRQ_TIMER at `deadline`; 0 cancels. */
 static inline long xen_set_timer_op(uint64_t deadline)
 {
     return xen_hypercall2(__HYPERVISOR_set_timer_op, deadline, 0);

@@ -8,7 +8,7 @@
     .globl xen_hypercall_page
     .type xen_hypercall_page, @object
 xen_hypercall_page:
-    .fill XEN_PAGE_SIZE, 1, 0xcc
+    .fill XEN_PAGE_SIZE, 1, XEN_HYPERCALL_PAGE_POISON
     .size xen_hypercall_page, XEN_PAGE_SIZE
 
     .section .note.GNU-stack, "", @progbits

@@ -26,9 +26,12 @@
 
 /* Hypercall numbers (xen.h): each is a 32-byte stub in the hypercall page. */
 #define XEN_HYPERCALL_STUB_SIZE 32
+/* What the hypercall page holds until Xen fills it: int3. */
+#define XEN_HYPERCALL_PAGE_POISON 0xcc
 #define __HYPERVISOR_memory_op 12
 #define __HYPERVISOR_set_timer_op 15
 #define __HYPERVISOR_xen_version 17
+#define __HYPERVISOR_vcpu_op 24
 #define __HYPERVISOR_sched_op 29
 #define __HYPERVISOR_event_channel_op 32
 #define __HYPERVISOR_hvm_op 34
@@ -41,6 +44,9 @@
 #define SCHEDOP_shutdown 2
 #define SHUTDOWN_poweroff 0
 #define SHUTDOWN_crash 3
+
+/* vcpu.h */
+#define VCPUOP_set_singleshot_timer 4
 
 /* memory.h */
 #define XENMEM_add_to_physmap 7
@@ -88,6 +94,12 @@ struct evtchn_bind_virq {
     uint32_t vcpu;
     uint32_t port; /* out */
 };
+
+struct vcpu_set_singleshot_timer {
+    uint64_t timeout_abs_ns;
+    uint32_t flags; /* 0: a deadline already past fires at once */
+};
+_Static_assert(sizeof(struct vcpu_set_singleshot_timer) == 16, "Xen's layout");
 
 struct sched_shutdown {
     uint32_t reason;
