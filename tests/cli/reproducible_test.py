@@ -7,8 +7,13 @@ from pathlib import Path
 
 from cli.checkout import make_checkout, run_pants
 
-OUTPUTS = tuple(
-    f"image.{abi}{suffix}" for abi in ("unix", "hvt", "spt", "virtio") for suffix in ("", ".main.c", ".provenance.json")
+OUTPUTS = (
+    *(
+        f"image.{abi}{suffix}"
+        for abi in ("unix", "hvt", "spt", "virtio", "xen")
+        for suffix in ("", ".main.c", ".provenance.json")
+    ),
+    "image.xen.xl.cfg",
 )
 
 
