@@ -1,7 +1,7 @@
 /* paging.c: the identity map the unikernel runs on, replacing the boot's: 4 KiB pages with per-segment permissions
- * (text R+X, rodata R, data R+W, page 0 unmapped) up to the first 2 MiB boundary after the image, then 2 MiB pages
- * R+W to 4 GiB (RAM, and the pages Xen places below 4 GiB: the console ring, shared info's old frame); NX on all
- * but text where the CPU has NX. */
+ * (text R+X, rodata R, data R+W, page 0 and the stack's lowest page unmapped) up to the first 2 MiB boundary after the
+ * image, then 2 MiB pages R+W to 4 GiB (RAM, and the pages Xen places below 4 GiB: the console ring, shared info's old
+ * frame); NX on all but text where the CPU has NX. */
 #include <stdint.h>
 
 #include "targets/xen/bindings.h"
@@ -29,8 +29,8 @@ __attribute__((aligned(XEN_PAGE_SIZE))) static uint64_t tables[2 + DIRECTORIES +
 static uint64_t small_page_entry(uint64_t address, uint64_t no_execute)
 {
     const uint64_t present = address | PTE_PRESENT | PTE_ACCESSED | PTE_DIRTY;
-    if (address == 0)
-        return 0; /* NULL faults */
+    if (address == 0 || address == (uintptr_t)xen_boot_stack)
+        return 0; /* NULL faults, and so does running off the stack's end (into the boot's page tables below it) */
     if (address < (uintptr_t)__image_start)
         return present | PTE_WRITABLE | no_execute;
     if (address < (uintptr_t)__text_end)

@@ -705,3 +705,32 @@ def test_two_netifs_are_two_manifest_entries_two_connect_calls_and_keys_per_inst
     assert 'mirage_keys_scope("outside");' in main_c
     assert '{ "inside.label", MIRAGE_KEY_STRING, "green" },' in main_c
     assert "return router_start(&dev_console, &dev_inside, &dev_outside);" in main_c
+
+
+def _unix_with_boot_configs(boot_configs: str, template: str | None) -> dict:
+    files = hello_files()
+    unix_build = repo_files("targets/unix")["targets/unix/BUILD"]
+    files["targets/unix/BUILD"] = unix_build.replace(
+        'sources=["start.c"],', f'sources=["start.c", "*.j2"],\n    boot_configs={boot_configs},', 1
+    )
+    if template is not None:
+        files["targets/unix/boot.cfg.j2"] = template
+    return files
+
+
+def test_an_abi_s_boot_configs_are_written_beside_the_image_from_its_templates() -> None:
+    template = "name = {{ name | quoted }}\nkernel = {{ image | quoted }}\ncmdline = {{ cmdline | quoted }}\n"
+    rule_runner = mirage_rule_runner(_unix_with_boot_configs('{".boot.cfg": "boot.cfg.j2"}', template))
+    built = package(rule_runner, HELLO)
+    assert [a.relpath for a in built.artifacts][-1] == "examples.hello/image.unix.boot.cfg"
+    rule_runner.write_digest(built.digest)
+    with open(os.path.join(rule_runner.build_root, "examples.hello/image.unix.boot.cfg")) as f:
+        assert f.read() == (
+            'name = "examples-hello-image"\nkernel = "image.unix"\ncmdline = "--count=4 --message=Hello\\\\ World!"\n'
+        )
+
+
+def test_a_boot_config_template_missing_from_sources_is_an_error_naming_the_field() -> None:
+    rule_runner = mirage_rule_runner(_unix_with_boot_configs('{".boot.cfg": "absent.cfg.j2"}', None))
+    with engine_error(InvalidFieldException, contains="names `absent.cfg.j2`, which is not among its `sources`"):
+        package(rule_runner, HELLO)
