@@ -618,11 +618,12 @@ class AbiLdflagsField(StringSequenceField):
 class AbiRunnerField(StringField):
     alias = "runner"
     default = "exec"
-    valid_choices = ("exec", "tender")
+    valid_choices = ("exec", "tender", "none")
     help = softwrap(
         """
         How `pants run` boots an image: `exec` runs it as a host program; `tender` builds the ABI's `tender` and
-        runs `tender [--mem=...] [--net:NAME=TAP]... [--block:NAME=FILE]... IMAGE BOOT-ARGS...`.
+        runs `tender [--mem=...] [--net:NAME=TAP]... [--block:NAME=FILE]... IMAGE BOOT-ARGS...`; `none` refuses,
+        for an ABI whose images boot only elsewhere (xen: on a Xen host), quoting the ABI's description.
         """
     )
 

@@ -15,7 +15,7 @@ from pants.engine.addresses import Addresses, UnparsedAddressInputs
 from pants.engine.fs import Digest, MergeDigests
 from pants.engine.internals.selectors import Get, MultiGet
 from pants.engine.rules import collect_rules, rule
-from pants.engine.target import InvalidFieldException, WrappedTarget, WrappedTargetRequest
+from pants.engine.target import DescriptionField, InvalidFieldException, WrappedTarget, WrappedTargetRequest
 
 
 @rule
@@ -26,6 +26,11 @@ async def run_unikernel(field_set: UnikernelFieldSet, mirage: MirageSubsystem) -
     )
     image = os.path.join("{chroot}", package.artifacts[0].relpath or "")
     abi = await Get(WrappedTarget, WrappedTargetRequest(resolved.abi_address, description_of_origin="mirage run"))
+    if abi.target[AbiRunnerField].value == "none":
+        raise InvalidFieldException(
+            f"`pants run` cannot boot {field_set.address}: no program on this machine boots images of the abi "
+            f'{abi.target.address} (runner="none"). {abi.target[DescriptionField].value or ""}'.rstrip()
+        )
     if abi.target[AbiRunnerField].value == "exec":
         # The image is a host program; `pants run ... -- --key=value` appends boot arguments.
         return RunRequest(digest=package.digest, args=(image,))
