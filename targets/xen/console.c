@@ -1,5 +1,6 @@
 /* console.c: the console: the ring page and event channel Xen names in HVM parameters (HVM_PARAM_CONSOLE_PFN,
- * HVM_PARAM_CONSOLE_EVTCHN), written through console_ring.c, with EVTCHNOP_send to wake xenconsoled. */
+ * HVM_PARAM_CONSOLE_EVTCHN), written through console_ring.c, with EVTCHNOP_send to wake xenconsoled, and line
+ * ends as "\r\n". */
 #include <stdint.h>
 
 #include "lib/platform/platform.h"
@@ -33,10 +34,9 @@ const char *xen_console_init(void)
     return 0;
 }
 
-void platform_console_write(const char *text, size_t len)
+/* Write all of `text` to the ring, waiting (bounded) for room. */
+static void write_all(const char *text, size_t len)
 {
-    if (!console_ready)
-        return;
     size_t done = 0;
     for (int waited = 0; done < len && waited < ROOM_WAIT_YIELDS;) {
         size_t written = xen_console_ring_write(&ring, text + done, len - done);
@@ -50,6 +50,23 @@ void platform_console_write(const char *text, size_t len)
         (void)xen_sched_op(SCHEDOP_yield, 0);
         waited++;
     }
+}
+
+/* Each "\n" goes out as "\r\n": xenconsoled passes bytes to a raw pty, so nothing else returns the carriage
+ * (a Linux guest's tty layer does it for hvc0). */
+void platform_console_write(const char *text, size_t len)
+{
+    if (!console_ready)
+        return;
+    size_t start = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (text[i] != '\n')
+            continue;
+        write_all(text + start, i - start);
+        write_all("\r\n", 2);
+        start = i + 1;
+    }
+    write_all(text + start, len - start);
 }
 
 void xen_console_puts(const char *text)

@@ -19,7 +19,7 @@ def test_hello_prints_its_greetings_and_reports_exit_0_before_powering_off() -> 
     command = [
         qemu, "-M", "pc", "-cpu", "host", "-m", "128", "-smp", "1",
         "-accel", "kvm,xen-version=0x4000a,kernel-irqchip=split",
-        "-nodefaults", "-display", "none", "-no-reboot",
+        "-display", "none", "-serial", "none", "-monitor", "none", "-no-reboot",
         "-chardev", "stdio,id=console", "-device", "xen-console,chardev=console",
         "-kernel", IMAGE, "-append", "--count=2 --message=Hello\\ Xen",
     ]  # fmt: skip
