@@ -5,81 +5,17 @@ boot_test.py), so this reads the ELF file itself."""
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Tuple
+from typing import List
+
+from xen.elf_image import Elf, Segment, read_elf
 
 IMAGE = Path("examples.hello/image.xen")
-PT_LOAD, PT_NOTE = 1, 4
+PT_LOAD = 1
 PF_X, PF_W, PF_R = 1, 2, 4
-SHT_SYMTAB = 2
 PAGE = 4096
 XEN_ELFNOTE_XEN_VERSION, XEN_ELFNOTE_GUEST_OS, XEN_ELFNOTE_LOADER, XEN_ELFNOTE_PHYS32_ENTRY = 5, 6, 8, 18
 MIRAGE_NOTE_TYPE_ABI, MIRAGE_ABI_XEN = 0x4D490001, 5
-
-
-@dataclass(frozen=True)
-class Segment:
-    type: int
-    flags: int
-    offset: int
-    vaddr: int
-    paddr: int
-    filesz: int
-    memsz: int
-
-    def holds(self, address: int, size: int = 1) -> bool:
-        return self.vaddr <= address and address + size <= self.vaddr + self.memsz
-
-
-@dataclass(frozen=True)
-class Elf:
-    data: bytes
-    entry: int
-    segments: Tuple[Segment, ...]
-    symbols: Dict[str, Tuple[int, int]]  # name -> (value, size)
-
-    def notes(self) -> List[Tuple[str, int, bytes]]:
-        found = []
-        for segment in self.segments:
-            if segment.type != PT_NOTE:
-                continue
-            at, end = segment.offset, segment.offset + segment.filesz
-            while at + 12 <= end:
-                name_size, desc_size, note_type = struct.unpack_from("<III", self.data, at)
-                name_at = at + 12
-                desc_at = name_at + (name_size + 3) // 4 * 4
-                name = self.data[name_at : name_at + name_size].rstrip(b"\0").decode()
-                found.append((name, note_type, self.data[desc_at : desc_at + desc_size]))
-                at = desc_at + (desc_size + 3) // 4 * 4
-        return found
-
-    def bytes_at(self, address: int, size: int) -> bytes:
-        segment = next(s for s in self.segments if s.type == PT_LOAD and s.holds(address, size))
-        at = segment.offset + address - segment.vaddr
-        return self.data[at : at + size]
-
-
-def read_elf(path: Path) -> Elf:
-    data = path.read_bytes()
-    assert data[:4] == b"\x7fELF" and data[4] == 2 and data[5] == 1, "a 64-bit little-endian ELF"
-    (e_type, e_machine, _, entry, phoff, shoff, _, _, phentsize, phnum, shentsize, shnum, _) = struct.unpack_from(
-        "<HHIQQQIHHHHHH", data, 16
-    )
-    assert (e_type, e_machine) == (2, 62), "an x86-64 executable"
-    segments = tuple(Segment(*struct.unpack_from("<IIQQQQQ", data, phoff + i * phentsize)[:7]) for i in range(phnum))
-    symbols: Dict[str, Tuple[int, int]] = {}
-    sections = [struct.unpack_from("<IIQQQQIIQQ", data, shoff + i * shentsize) for i in range(shnum)]
-    for section in sections:
-        if section[1] != SHT_SYMTAB:
-            continue
-        strings = sections[section[6]]
-        for at in range(section[4], section[4] + section[5], section[9]):
-            name_at, _, _, _, value, size = struct.unpack_from("<IBBHQQ", data, at)
-            start = strings[4] + name_at
-            name = data[start : data.index(b"\0", start)].decode()
-            symbols[name] = (value, size)
-    return Elf(data, entry, segments, symbols)
 
 
 def loads(elf: Elf) -> List[Segment]:
