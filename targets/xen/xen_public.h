@@ -46,7 +46,7 @@
 #define SHUTDOWN_crash 3
 
 /* vcpu.h */
-#define VCPUOP_set_singleshot_timer 4
+#define VCPUOP_set_singleshot_timer 8
 
 /* memory.h */
 #define XENMEM_add_to_physmap 7
