@@ -4,10 +4,12 @@
 #include "lib/platform/pvclock.h"
 #include "lib/platform/x86_cpu.h"
 #include "targets/xen/bindings.h"
+#include "targets/xen/hypercall.h"
 
 #define NSECS_PER_SEC UINT64_C(1000000000)
 /* A host that keeps the version odd this long is broken: say so rather than hang. */
 #define SNAPSHOT_ATTEMPTS 1000000
+#define CLOCK_START_YIELDS 100
 
 static uint64_t system_time_at_boot;
 
@@ -23,8 +25,12 @@ static uint64_t system_time(void)
 
 const char *xen_clock_init(void)
 {
-    if (xen_shared_info()->vcpu_info[0].time.tsc_to_system_mul == 0)
-        return "xen: the pvclock in shared info is not running (tsc_to_system_mul 0)";
+    /* Xen writes the record when it schedules the vCPU: a record not yet written gets one more chance per yield. */
+    for (int attempt = 0; xen_shared_info()->vcpu_info[0].time.tsc_to_system_mul == 0; attempt++) {
+        if (attempt == CLOCK_START_YIELDS)
+            return "xen: the pvclock in shared info is not running (tsc_to_system_mul 0)";
+        (void)xen_sched_op(SCHEDOP_yield, 0);
+    }
     system_time_at_boot = system_time();
     return 0;
 }
