@@ -16,6 +16,7 @@ enum mirage_abi_id {
     MIRAGE_ABI_SPT = 2,
     MIRAGE_ABI_VIRTIO = 3,
     MIRAGE_ABI_XEN = 5,
+    MIRAGE_ABI_MUEN = 6, /* a Muen subject: no host program reads the note, the subject spec writer checks it */
 };
 
 struct mirage_abi_note_desc {

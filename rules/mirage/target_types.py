@@ -623,7 +623,18 @@ class AbiRunnerField(StringField):
         """
         How `pants run` boots an image: `exec` runs it as a host program; `tender` builds the ABI's `tender` and
         runs `tender [--mem=...] [--net:NAME=TAP]... [--block:NAME=FILE]... IMAGE BOOT-ARGS...`; `none` refuses,
-        for an ABI whose images boot only elsewhere (xen: on a Xen host), quoting the ABI's description.
+        for an ABI whose images boot only elsewhere (xen: on a Xen host; muen: in a Muen system), quoting the ABI's description.
+        """
+    )
+
+
+class AbiPackageExtrasField(StringField):
+    alias = "package_extras"
+    help = softwrap(
+        """
+        Files `pants package` writes beside each image of this ABI, computed from the linked image by a writer
+        of the plugin, named here: `muen_subject` writes `<image>.xml`, the Muen subject specification (its
+        memory regions from the image's segments, channels, events and entry point). Unset: none.
         """
     )
 
@@ -668,6 +679,7 @@ class AbiTarget(Target):
         AbiLdflagsField,
         AbiRunnerField,
         AbiTenderField,
+        AbiPackageExtrasField,
         AbiDependenciesField,
         EnvironmentField,
     )

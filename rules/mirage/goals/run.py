@@ -29,7 +29,9 @@ async def run_unikernel(field_set: UnikernelFieldSet, mirage: MirageSubsystem) -
     if abi.target[AbiRunnerField].value == "none":
         raise InvalidFieldException(
             f"`pants run` cannot boot {field_set.address}: no program on this machine boots images of the abi "
-            f'{abi.target.address} (runner="none"). {abi.target[DescriptionField].value or ""}'.rstrip()
+            f'{abi.target.address} (runner="none"). {abi.target[DescriptionField].value or ""} '
+            f"`pants package {field_set.address}` builds {package.artifacts[0].relpath}; "
+            f"{abi.target.address.spec_path}/README.md says how to boot it."
         )
     if abi.target[AbiRunnerField].value == "exec":
         # The image is a host program; `pants run ... -- --key=value` appends boot arguments.

@@ -12,7 +12,7 @@ from mirage.codegen.main_c import render_main_c
 from mirage.graph.locations import location_of_address
 from mirage.graph.model import ResolvedGraph
 from mirage.sdk.sdk_rules import MirageSourcesRequest
-from mirage.target_types import AbiBootConfigsField, CLibraryTarget, DebianStaticLibraryTarget
+from mirage.target_types import AbiBootConfigsField, AbiPackageExtrasField, CLibraryTarget, DebianStaticLibraryTarget
 from mirage.util_rules.compile import (
     AbiCompileSettings,
     AbiCompileSettingsRequest,
@@ -22,6 +22,7 @@ from mirage.util_rules.compile import (
     HeaderClosureRequest,
 )
 from mirage.util_rules.link import LinkedTargets, LinkTargetsRequest
+from mirage.util_rules.package_extras import WRITERS, write_package_extras
 from mirage.util_rules.prototypes import FunctorPrototype, FunctorPrototypeRequest
 from mirage.util_rules.resolution import ResolvedUnikernel, ResolveUnikernelRequest
 from pants.core.util_rules.source_files import SourceFiles
@@ -50,7 +51,8 @@ class BuildImageRequest:
 @dataclass(frozen=True)
 class BuiltImage:
     """The image, its generated main.c and its provenance record, at `<output>`, `.main.c`, `.provenance.json`,
-    and the ABI's boot configurations (`boot_configs`) at `<output><suffix>`."""
+    the ABI's boot configurations (`boot_configs`) at `<output><suffix>`, and the files its `package_extras`
+    writer put beside it (`extras`)."""
 
     digest: Digest
     image: str
@@ -58,6 +60,7 @@ class BuiltImage:
     provenance: str
     abi: str
     boot_configs: Tuple[str, ...] = ()
+    extras: Tuple[str, ...] = ()
 
 
 def generated_main_c_path(address: Address) -> str:
@@ -200,12 +203,25 @@ async def build_image(request: BuildImageRequest) -> BuiltImage:
         linked.debian_libraries,
     )
     image_name = request.file_name
+    # Files the ABI's `package_extras` writer computes from the linked image (a Muen subject's specification).
+    abi = await Get(WrappedTarget, WrappedTargetRequest(abi_address, description_of_origin="mirage package_extras"))
+    writer = abi.target[AbiPackageExtrasField].value
+    package_extras: tuple = ()
+    if writer:
+        if writer not in WRITERS:
+            raise InvalidFieldException(
+                f"The abi {abi_address} has package_extras={writer!r}; the plugin's writers are {sorted(WRITERS)}."
+            )
+        contents = await Get(DigestContents, Digest, linked.image.digest)
+        image = next(c.content for c in contents if c.path == linked.image.path)
+        package_extras = write_package_extras(writer, image_name, image, request.address.spec)
     extras = await Get(
         Digest,
         CreateDigest(
             [
                 FileContent(f"{image_name}.main.c", main_c_text.encode("utf-8")),
                 FileContent(f"{image_name}.provenance.json", provenance.encode("utf-8")),
+                *(FileContent(name, content) for name, content in package_extras),
             ]
         ),
     )
@@ -218,6 +234,7 @@ async def build_image(request: BuildImageRequest) -> BuiltImage:
         provenance=f"{image_name}.provenance.json",
         abi=resolved.graph.abi,
         boot_configs=configs.files,
+        extras=tuple(name for name, _ in package_extras),
     )
 
 
