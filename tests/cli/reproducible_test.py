@@ -10,10 +10,12 @@ from cli.checkout import make_checkout, run_pants
 OUTPUTS = (
     *(
         f"image.{abi}{suffix}"
-        for abi in ("unix", "hvt", "spt", "virtio", "xen")
+        for abi in ("unix", "hvt", "spt", "virtio", "xen", "muen")
         for suffix in ("", ".main.c", ".provenance.json")
     ),
     "image.xen.xl.cfg",
+    # The Muen subject's component specification, written beside its image.
+    "image.muen.xml",
 )
 
 
