@@ -25,6 +25,12 @@ void muen_exit_init(const struct muen_sinfo *sinfo);
 /* The device table from the image's manifest (devices.c). */
 void muen_devices_init(void);
 
+/* Keep the subject info for the network transport's channel look-ups (net.c). */
+void muen_net_init(const struct muen_sinfo *sinfo);
+
+/* Set `*ready_set` to the acquired net devices with a frame waiting; whether there is one. */
+bool muen_net_ready(uint64_t *ready_set);
+
 /* Print "muen: <problem>" and stop as platform_abort does. */
 _Noreturn void muen_fail(const char *problem, const char *detail);
 

@@ -82,6 +82,7 @@ _Noreturn void muen_start(void)
         muen_fail(problem, "");
     read_cmdline();
     find_heap();
+    muen_net_init(&sinfo);
     muen_devices_init();
     say("muen: subject ", sinfo.subject_name, "\n");
     platform_boot_info.cmdline = cmdline;

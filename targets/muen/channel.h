@@ -62,4 +62,36 @@ void muen_channel_write(struct muen_channel_writer *writer, const void *element)
 /* Mark the channel inactive (epoch null); readers stop until it is initialised again. */
 void muen_channel_writer_deactivate(struct muen_channel_writer *writer);
 
+/* The reader's side. The writer is another subject: its header is hostile input. A reader takes only channels of
+ * its protocol and element size whose element count fits the region, and rechecks the header at every new epoch. */
+struct muen_channel_reader {
+    const struct muen_channel_header *header;
+    const uint8_t *data;
+    uint64_t region_size;
+    uint64_t protocol;
+    uint64_t element_size;
+    uint64_t epoch;    /* the epoch synchronised to, or MUEN_CHANNEL_NULL_EPOCH */
+    uint64_t elements; /* from the header at that epoch, checked against the region */
+    uint64_t rc;       /* elements read in this epoch */
+};
+
+enum muen_channel_read_result {
+    MUEN_CHANNEL_READ_OK = 0,
+    MUEN_CHANNEL_READ_NO_DATA,      /* nothing new (also: the channel is inactive, or just changed epoch) */
+    MUEN_CHANNEL_READ_OVERRUN,      /* the writer lapped the reader: elements were lost, reading goes on */
+    MUEN_CHANNEL_READ_INCOMPATIBLE, /* the header's transport, protocol, element size or count is not ours */
+};
+
+/* Take the `region_size` bytes at `region` (8-byte aligned, at least a header) as a channel to read elements of
+ * `element_size` bytes of `protocol` from; MUEN_CHANNEL_OK, MUEN_CHANNEL_UNALIGNED or MUEN_CHANNEL_TOO_SMALL. */
+enum muen_channel_result muen_channel_reader_init(struct muen_channel_reader *reader, const void *region,
+                                                  uint64_t region_size, uint64_t protocol, uint64_t element_size);
+
+/* Copy the next element into `element` (element_size bytes). On an overrun the reader skips to the oldest element
+ * still there. */
+enum muen_channel_read_result muen_channel_read(struct muen_channel_reader *reader, void *element);
+
+/* Whether an element is waiting (a read would not say NO_DATA or INCOMPATIBLE). */
+bool muen_channel_has_data(struct muen_channel_reader *reader);
+
 #endif

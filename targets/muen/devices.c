@@ -1,6 +1,6 @@
-/* devices.c: the image's manifest as the platform's device table, and the transports of lib/platform/transport.h,
- * which refuse to start: this ABI has no network or block transport over Muen channels yet, so an image that needs
- * one stops at its connect with the device's name on the console, and no device is ever acquired. */
+/* devices.c: the image's manifest as the platform's device table, and the block transport of
+ * lib/platform/transport.h, which refuses to start: this ABI has no block transport over Muen channels, so an image
+ * that needs one stops at its connect with the device's name on the console (net.c is the network transport). */
 #include <string.h>
 
 #include "lib/platform/device_model.h"
@@ -42,17 +42,11 @@ void muen_devices_init(void)
 static platform_result_t refuse(const struct mirage_boot_device *device)
 {
     static const char before[] = "muen: device ";
-    static const char after[] = " cannot start: the muen ABI has no network or block transport over Muen channels\n";
+    static const char after[] = " cannot start: the muen ABI has no block transport over Muen channels\n";
     platform_console_write(before, sizeof before - 1);
     platform_console_write(device->name, strnlen(device->name, MIRAGE_MANIFEST_NAME_SIZE));
     platform_console_write(after, sizeof after - 1);
     return PLATFORM_UNSPECIFIED;
-}
-
-platform_result_t transport_net_start(platform_handle_t handle, const struct mirage_boot_device *device)
-{
-    (void)handle;
-    return refuse(device);
 }
 
 platform_result_t transport_block_start(platform_handle_t handle, const struct mirage_boot_device *device)
@@ -61,42 +55,7 @@ platform_result_t transport_block_start(platform_handle_t handle, const struct m
     return refuse(device);
 }
 
-/* Never reached: lib/platform calls these only for acquired devices, and none is. */
-platform_result_t transport_net_send(platform_handle_t handle, const struct mirage_boot_device *device,
-                                     const uint8_t *frame, size_t size)
-{
-    (void)handle, (void)device, (void)frame, (void)size;
-    return PLATFORM_INVALID;
-}
-
-platform_result_t transport_net_receive(platform_handle_t handle, const struct mirage_boot_device *device, uint8_t *buf,
-                                        size_t size, size_t *read_size, uint32_t *flags)
-{
-    (void)handle, (void)device, (void)buf, (void)size, (void)read_size, (void)flags;
-    return PLATFORM_INVALID;
-}
-
-platform_result_t transport_net_receive_offload(platform_handle_t handle, const struct mirage_boot_device *device,
-                                                size_t *frame_max)
-{
-    (void)handle, (void)device, (void)frame_max;
-    return PLATFORM_UNSPECIFIED;
-}
-
-platform_result_t transport_net_transmit_offload(platform_handle_t handle, const struct mirage_boot_device *device,
-                                                 size_t *frame_max)
-{
-    (void)handle, (void)device, (void)frame_max;
-    return PLATFORM_UNSPECIFIED;
-}
-
-platform_result_t transport_net_send_segment(platform_handle_t handle, const struct mirage_boot_device *device,
-                                             const uint8_t *frame, size_t size, uint32_t segment_size)
-{
-    (void)handle, (void)device, (void)frame, (void)size, (void)segment_size;
-    return PLATFORM_INVALID;
-}
-
+/* Never reached: lib/platform calls these only for acquired devices, and no block device is. */
 platform_result_t transport_block_read(platform_handle_t handle, const struct mirage_boot_device *device,
                                        uint64_t offset, uint8_t *buf, size_t size)
 {

@@ -14,6 +14,7 @@ SOURCES = [
     "tests/muen/muen_test.c",
     "targets/muen/sinfo.c",
     "targets/muen/channel_writer.c",
+    "targets/muen/channel_reader.c",
     "targets/muen/debuglog.c",
     "targets/muen/time_info.c",
     "lib/testing/tap.c",

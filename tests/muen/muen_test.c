@@ -606,6 +606,99 @@ static void debuglog_messages(void)
               "%u messages, %zu bytes", reader.messages, reader.length);
 }
 
+/* --- the binding's own reader (channel_reader.c), fed by the writer and by a hostile writer ------------------- */
+
+static void reader_from_writer(void)
+{
+    struct muen_channel_writer writer;
+    struct muen_channel_reader reader;
+    uint8_t element[16], got[16];
+    memset(channel, 0, sizeof channel);
+    tap_check(muen_channel_reader_init(&reader, channel, 64 + 4 * 16, PROTOCOL, 16) == MUEN_CHANNEL_OK,
+              "a reader of four elements", "refused");
+    tap_check(muen_channel_read(&reader, got) == MUEN_CHANNEL_READ_NO_DATA && !muen_channel_has_data(&reader),
+              "an inactive channel has no data", "it has");
+    muen_channel_writer_init(&writer, channel, 64 + 4 * 16, PROTOCOL, 16, 3);
+    unsigned good = 0;
+    for (uint64_t n = 0; n < 1000; n++) {
+        fill_element(element, n);
+        muen_channel_write(&writer, element);
+        bool waiting = muen_channel_has_data(&reader);
+        if (waiting && muen_channel_read(&reader, got) == MUEN_CHANNEL_READ_OK && memcmp(got, element, 16) == 0 &&
+            muen_channel_read(&reader, got) == MUEN_CHANNEL_READ_NO_DATA)
+            good++;
+    }
+    tap_check(good == 1000, "1000 elements written and read one by one across wrap-around", "%u", good);
+
+    for (uint64_t n = 1000; n < 1010; n++) {
+        fill_element(element, n);
+        muen_channel_write(&writer, element);
+    }
+    enum muen_channel_read_result lapped = muen_channel_read(&reader, got);
+    unsigned after = 0;
+    for (uint64_t n = 1006; n < 1010; n++) {
+        fill_element(element, n);
+        if (muen_channel_read(&reader, got) == MUEN_CHANNEL_READ_OK && memcmp(got, element, 16) == 0)
+            after++;
+    }
+    tap_check(lapped == MUEN_CHANNEL_READ_OVERRUN && after == 4,
+              "lapped by ten: an overrun, then the four newest elements", "%d then %u", lapped, after);
+    muen_channel_writer_init(&writer, channel, 64 + 4 * 16, PROTOCOL, 16, 4);
+    fill_element(element, 2000);
+    muen_channel_write(&writer, element);
+    tap_check(muen_channel_read(&reader, got) == MUEN_CHANNEL_READ_OK && memcmp(got, element, 16) == 0,
+              "a new epoch is followed from its first element", "it was not");
+}
+
+static void put_header(uint64_t transport, uint64_t epoch, uint64_t protocol, uint64_t size, uint64_t elements,
+                       uint64_t wsc, uint64_t wc)
+{
+    uint64_t words[8] = {transport, epoch, protocol, size, elements, 0, wsc, wc};
+    memcpy(channel, words, sizeof words);
+}
+
+static void reader_hostile_writer(void)
+{
+    struct muen_channel_reader reader;
+    uint8_t got[16];
+    memset(channel, 0x5a, sizeof channel);
+    muen_channel_reader_init(&reader, channel, 64 + 4 * 16, PROTOCOL, 16);
+    put_header(MUEN_CHANNEL_TRANSPORT, 7, PROTOCOL, 16, 5, 1, 1);
+    tap_check(muen_channel_read(&reader, got) == MUEN_CHANNEL_READ_INCOMPATIBLE && !muen_channel_has_data(&reader),
+              "an element count past the region is refused", "accepted");
+    put_header(MUEN_CHANNEL_TRANSPORT, 7, PROTOCOL, 32, 2, 1, 1);
+    tap_check(muen_channel_read(&reader, got) == MUEN_CHANNEL_READ_INCOMPATIBLE, "another element size is refused",
+              "accepted");
+    put_header(MUEN_CHANNEL_TRANSPORT, 7, PROTOCOL + 1, 16, 4, 1, 1);
+    bool protocol = muen_channel_read(&reader, got) == MUEN_CHANNEL_READ_INCOMPATIBLE;
+    put_header(MUEN_CHANNEL_TRANSPORT + 1, 7, PROTOCOL, 16, 4, 1, 1);
+    bool transport = muen_channel_read(&reader, got) == MUEN_CHANNEL_READ_INCOMPATIBLE;
+    put_header(MUEN_CHANNEL_TRANSPORT, 7, PROTOCOL, 16, 0, 1, 1);
+    tap_check(protocol && transport && muen_channel_read(&reader, got) == MUEN_CHANNEL_READ_INCOMPATIBLE,
+              "another protocol, another transport and zero elements are refused", "accepted");
+
+    /* A good header, then counters that jump about: every read stays inside the region (ASan would say). */
+    put_header(MUEN_CHANNEL_TRANSPORT, 8, PROTOCOL, 16, 4, 0, 0);
+    muen_channel_read(&reader, got);
+    uint64_t state = 0x9e3779b97f4a7c15u;
+    unsigned outcomes[4] = {0};
+    for (int i = 0; i < 5000; i++) {
+        state ^= state << 13, state ^= state >> 7, state ^= state << 17;
+        uint64_t wc = i % 3 == 0 ? state : reader.rc + state % 9;
+        put_header(MUEN_CHANNEL_TRANSPORT, 8, PROTOCOL, 16, 4, wc + (state >> 60), wc);
+        outcomes[muen_channel_read(&reader, got)]++;
+    }
+    tap_check(outcomes[MUEN_CHANNEL_READ_OK] > 0 && outcomes[MUEN_CHANNEL_READ_OVERRUN] > 0 &&
+                  outcomes[MUEN_CHANNEL_READ_INCOMPATIBLE] == 0,
+              "5000 reads under counters gone wild: in bounds, overruns reported", "ok %u overrun %u", outcomes[0],
+              outcomes[2]);
+    put_header(MUEN_CHANNEL_TRANSPORT, 8, PROTOCOL, 16, 1000, reader.rc + 900, reader.rc + 900);
+    enum muen_channel_read_result far = muen_channel_read(&reader, got);
+    tap_check(far == MUEN_CHANNEL_READ_OVERRUN && reader.elements == 4,
+              "an element count raised under the same epoch is not believed", "%d with %" PRIu64 " elements", far,
+              reader.elements);
+}
+
 /* --- the time info page and the TSC arithmetic ------------------------------------------------------------- */
 
 static void put_time_info(uint8_t *at, uint64_t base, uint64_t rate, int64_t timezone)
@@ -680,6 +773,8 @@ int main(void)
         {"channel_wrap_around", channel_wrap_around, 7},
         {"channel_epochs", channel_epochs, 4},
         {"debuglog_messages", debuglog_messages, 5},
+        {"reader_from_writer", reader_from_writer, 5},
+        {"reader_hostile_writer", reader_hostile_writer, 5},
         {"time_info_checks", time_info_checks, 10},
     };
     return tap_run_groups("muen_test", groups, sizeof groups / sizeof groups[0]);

@@ -188,3 +188,22 @@ def test_regions_are_the_image_segments_with_their_permissions() -> None:
                 found.append(struct.unpack_from("<II", image, desc))
             at = desc + (descsz + 3) // 4 * 4
     assert found == [(6, 1)]
+
+
+def test_a_net_device_has_its_muennet_channels() -> None:
+    """tests/guests:net_ping's `service` netif: a writer and a reader channel, apart from every other mapping."""
+    root = ET.parse(Path("tests.guests/net_ping.muen.xml")).getroot()
+    channels = {(c.tag, c.get("logical")): c for c in root.find("requires/channels")}
+    assert set(channels) == {
+        ("writer", "debuglog"), ("reader", "time_info"), ("writer", "service|out"), ("reader", "service|in"),
+    }  # fmt: skip
+    for key in (("writer", "service|out"), ("reader", "service|in")):
+        name(key[1])
+        # Room for the header and at least one 1,516-byte frame.
+        assert word(channels[key].get("size", "")) >= 64 + 1516
+    mapped = sorted(
+        (word(e.get("virtualAddress", "")), word(e.get("size", "")))
+        for e in [*root.findall("provides/memory"), *root.findall("requires/memory/memory"), *channels.values()]
+    )
+    for (a, a_size), (b, _) in zip(mapped, mapped[1:]):
+        assert a + a_size <= b

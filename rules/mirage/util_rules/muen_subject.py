@@ -5,9 +5,11 @@ names its component with `<component ref="..."/>` and maps the component's logic
 The component written here is what that `<subject>` expects, in the form Muen's published policy schema gives
 (`componentType`): `<requires>` holds the vCPU's entry and stack (`<rip>`, `<rsp>`) and the one MSR the startup
 writes, the boot-argument region, the channels (the console, a debug log writer; the time subject's time info
-page, a reader) and the exit event; `<provides>` holds the image's segments as memory regions filled from the image
-file at each segment's offset, with each segment's permissions (never writable and executable at once), and the
-bss, stack and heap as regions filled with zeros, each apart from the next by an unmapped guard page.
+page, a reader; for each net device of the image's manifest, a writer `<name>|out` and a reader `<name>|in` in
+Muen's muennet protocol) and the exit event; `<provides>` holds the image's segments as memory regions filled
+from the image file at each segment's offset, with each segment's permissions (never writable and executable at
+once), and the bss, stack and heap as regions filled with zeros, each apart from the next by an unmapped guard
+page. An image with a block device is refused: this ABI has no block transport.
 
 The names and the contract version match targets/muen/muen_abi.h; the image reads every address through its
 subject info page, so an integrator may move or resize any region (the heap, say) in the policy.
@@ -28,11 +30,15 @@ PAGE = 0x1000
 MUEN_ABI_VERSION = 1
 MIRAGE_ABI_MUEN = 6
 MIRAGE_NOTE_TYPE_ABI = 0x4D490001
+MIRAGE_NOTE_TYPE_MANIFEST = 0x4D490002
+MIRAGE_DEVICE_NET, MIRAGE_DEVICE_BLOCK = 1, 2
 # Where requires puts what is not the image: above the image and below Muen's own subject info (0xe_0000_0000).
 CONSOLE_ADDRESS, CONSOLE_SIZE = 0xF_0000_0000, 0x1_0000
 TIME_INFO_ADDRESS, TIME_INFO_SIZE = 0xF_0001_0000, PAGE
 CMDLINE_ADDRESS, CMDLINE_SIZE = 0xF_0002_0000, 2 * PAGE
 EXIT_EVENT_ID = 1
+# Each net device's two muennet channels (targets/muen/net.c): 256 KiB each, 172 frames of 1,516 bytes.
+NET_CHANNELS_ADDRESS, NET_CHANNEL_SIZE, NET_CHANNELS_STRIDE = 0xF_0100_0000, 0x4_0000, 0x10_0000
 STACK_SIZE = 512 * 1024
 HEAP_SIZE = 32 * 1024 * 1024
 MSR_FS_BASE = 0xC000_0100
@@ -101,8 +107,8 @@ def _program_headers(image: bytes) -> Tuple[int, List[Tuple[int, int, int, int, 
     return entry, headers
 
 
-def _abi_note(image: bytes, headers) -> Optional[Tuple[int, int]]:
-    """(abi, version) from the image's MIRAGE ABI note, or None."""
+def _mirage_note(image: bytes, headers, note_type: int) -> Optional[bytes]:
+    """The description of the image's MIRAGE note of `note_type`, or None."""
     for p_type, _flags, offset, _vaddr, filesz, _memsz in headers:
         if p_type != PT_NOTE:
             continue
@@ -114,10 +120,48 @@ def _abi_note(image: bytes, headers) -> Optional[Tuple[int, int]]:
             next_at = desc_at + (-(-descsz // 4) * 4)
             if next_at > end:
                 break
-            if image[name_at : name_at + namesz] == b"MIRAGE\0" and n_type == MIRAGE_NOTE_TYPE_ABI and descsz >= 8:
-                return struct.unpack_from("<II", image, desc_at)
+            if image[name_at : name_at + namesz] == b"MIRAGE\0" and n_type == note_type:
+                return image[desc_at : desc_at + descsz]
             at = next_at
     return None
+
+
+def _abi_note(image: bytes, headers) -> Optional[Tuple[int, int]]:
+    """(abi, version) from the image's MIRAGE ABI note, or None."""
+    desc = _mirage_note(image, headers, MIRAGE_NOTE_TYPE_ABI)
+    return struct.unpack_from("<II", desc) if desc is not None and len(desc) >= 8 else None
+
+
+def manifest_devices(image: bytes) -> List[Tuple[str, int]]:
+    """(name, type) of each device in the image's manifest note (lib/platform/image_notes.h), in order."""
+    _entry, headers = _program_headers(image)
+    desc = _mirage_note(image, headers, MIRAGE_NOTE_TYPE_MANIFEST)
+    if desc is None:
+        return []
+    version, count = struct.unpack_from("<II", desc)
+    if version != 1 or count > 16 or len(desc) < 8 + 72 * count:
+        raise MuenSubjectError("the image's manifest note is malformed")
+    devices = []
+    for i in range(count):
+        raw_name, device_type = struct.unpack_from("<64sI", desc, 8 + 72 * i)
+        devices.append((raw_name.split(b"\0", 1)[0].decode("ascii"), device_type))
+    return devices
+
+
+def net_channels(image: bytes) -> List[Tuple[str, str, int]]:
+    """(reader or writer, logical name, address) of the muennet channels of the image's net devices."""
+    channels = []
+    for index, (device, device_type) in enumerate(manifest_devices(image)):
+        if device_type == MIRAGE_DEVICE_BLOCK:
+            raise MuenSubjectError(
+                f"the block device {device!r} has no transport over Muen channels on this ABI (targets/muen/README.md)"
+            )
+        if len(device) + len("|out") > 63:
+            raise MuenSubjectError(f"the net device name {device!r} is too long for Muen's 63-character names")
+        base = NET_CHANNELS_ADDRESS + index * NET_CHANNELS_STRIDE
+        channels.append(("writer", f"{device}|out", base))
+        channels.append(("reader", f"{device}|in", base + NET_CHANNELS_STRIDE // 2))
+    return channels
 
 
 def image_segments(image: bytes) -> Tuple[int, List[Segment]]:
@@ -215,6 +259,10 @@ def subject_specification(image_file_name: str, image: bytes, name: str) -> byte
         "writer",
         {"logical": "debuglog", "size": word64(CONSOLE_SIZE), "virtualAddress": word64(CONSOLE_ADDRESS)},
     )
+    for role, logical, address in net_channels(image):
+        ET.SubElement(
+            channels, role, {"logical": logical, "size": word64(NET_CHANNEL_SIZE), "virtualAddress": word64(address)}
+        )
     source = ET.SubElement(ET.SubElement(requires, "events"), "source")
     ET.SubElement(source, "event", {"id": str(EXIT_EVENT_ID), "logical": "exit"})
 

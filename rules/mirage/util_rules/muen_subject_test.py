@@ -16,6 +16,12 @@ def note(abi: int = 6, version: int = 1) -> bytes:
     return struct.pack("<III", 7, 8, 0x4D490001) + b"MIRAGE\0\0" + struct.pack("<II", abi, version)
 
 
+def manifest(*devices: Tuple[str, int]) -> bytes:
+    entries = b"".join(struct.pack("<64sII", name.encode(), kind, 0) for name, kind in devices)
+    desc = struct.pack("<II", 1, len(devices)) + entries + bytes(72 * (16 - len(devices)))
+    return struct.pack("<III", 7, len(desc), 0x4D490002) + b"MIRAGE\0\0" + desc
+
+
 def elf(segments: List[Tuple[int, int, int, int]], entry: int = 0x200000, abi_note: Optional[bytes] = None) -> bytes:
     """(flags, vaddr, filesz, memsz) PT_LOADs, their file bytes packed after the headers, then a PT_NOTE."""
     abi_note = note() if abi_note is None else abi_note
@@ -105,3 +111,23 @@ def test_not_an_x86_64_executable_is_refused() -> None:
 def test_component_names_fit_the_policys_name_type() -> None:
     assert component_name("examples/hello:image@abi=muen") == "examples_hello_image_abi_muen"
     assert len(component_name("a" * 100)) == 63
+
+
+def test_each_net_device_gets_a_muennet_channel_pair() -> None:
+    xml = subject_specification("i.muen", elf(GOOD, abi_note=note() + manifest(("inside", 1), ("outside", 1))), "x")
+    channels = [
+        (c.tag, c.get("logical"), c.get("virtualAddress")) for c in ET.fromstring(xml).find("requires/channels")
+    ]
+    assert channels == [
+        ("reader", "time_info", word64(0xF_0001_0000)),
+        ("writer", "debuglog", word64(0xF_0000_0000)),
+        ("writer", "inside|out", word64(0xF_0100_0000)),
+        ("reader", "inside|in", word64(0xF_0108_0000)),
+        ("writer", "outside|out", word64(0xF_0110_0000)),
+        ("reader", "outside|in", word64(0xF_0118_0000)),
+    ]
+
+
+def test_block_devices_are_refused_at_package_time() -> None:
+    with pytest.raises(MuenSubjectError, match="block device 'storage'"):
+        subject_specification("i.muen", elf(GOOD, abi_note=note() + manifest(("storage", 2))), "x")
