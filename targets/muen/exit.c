@@ -20,8 +20,7 @@ static _Noreturn void stop(const char *line, size_t len)
     muen_console_flush();
     if (have_exit_event)
         __asm__ __volatile__("vmcall" : : "a"((uint64_t)exit_event) : "memory");
-    /* The event's action may let this subject run on: spin without trapping (hlt would be a VM exit the system
-     * may treat as a fault). */
+    /* The event's action may let this subject run on: spin, as everywhere in this binding, in its own frames. */
     for (;;)
         __builtin_ia32_pause();
 }

@@ -9,8 +9,11 @@ The ELF is read here by its own small reader, not the plugin's."""
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 import struct
+import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Dict, List, Tuple
@@ -85,6 +88,9 @@ def test_specification_follows_the_component_schema() -> None:
 
     vcpu = requires.find("vcpu")
     assert vcpu is not None and in_order(children(vcpu), ("vmx", "msrs", "registers"))
+    # The clocks read the TSC: the native profile's RDTSC exiting is turned off (bitValueType 0).
+    assert [(e.tag, e.text) for e in vcpu.findall("vmx/controls/proc/*")] == [("RDTSCExiting", "0")]
+    assert children(vcpu.find("vmx")) == ["controls"] and children(vcpu.find("vmx/controls")) == ["proc"]
     msrs = vcpu.findall("msrs/msr")
     assert [(word(m.get("start", "")), word(m.get("end", "")), m.get("mode")) for m in msrs] == [
         (0xC000_0100, 0xC000_0100, "w")
@@ -207,3 +213,14 @@ def test_a_net_device_has_its_muennet_channels() -> None:
     )
     for (a, a_size), (b, _) in zip(mapped, mapped[1:]):
         assert a + a_size <= b
+
+
+def test_the_subject_executes_nothing_that_exits_but_vmcall() -> None:
+    """In a native subject CPUID, HLT and port I/O exit to the kernel, which Muen's example policies answer with a
+    system panic; the image's code has none of them (RDTSC's exit is turned off in the specification)."""
+    objdump = shutil.which("objdump", path=os.environ.get("PATH") or "/usr/bin:/bin")
+    assert objdump, "objdump is not on PATH (binutils, which the bootstrap installs)"
+    listing = subprocess.run([objdump, "-d", str(IMAGE)], capture_output=True, text=True, check=True).stdout
+    mnemonics = {line.split("\t")[2].split()[0] for line in listing.splitlines() if line.count("\t") >= 2}
+    assert "vmcall" in mnemonics and "rdtsc" in mnemonics and "wrmsr" in mnemonics
+    assert not mnemonics & {"cpuid", "hlt", "in", "out", "ins", "outs", "rdseed", "rdmsr", "invlpg", "wbinvd"}

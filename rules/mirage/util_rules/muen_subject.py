@@ -3,8 +3,8 @@
 A Muen system policy instantiates subjects from components (`<components>` in the policy source; a `<subject>`
 names its component with `<component ref="..."/>` and maps the component's logical resources to physical ones).
 The component written here is what that `<subject>` expects, in the form Muen's published policy schema gives
-(`componentType`): `<requires>` holds the vCPU's entry and stack (`<rip>`, `<rsp>`) and the one MSR the startup
-writes, the boot-argument region, the channels (the console, a debug log writer; the time subject's time info
+(`componentType`): `<requires>` holds the vCPU's entry and stack (`<rip>`, `<rsp>`), RDTSC without exits, and the
+one MSR the startup writes, the boot-argument region, the channels (the console, a debug log writer; the time subject's time info
 page, a reader; for each net device of the image's manifest, a writer `<name>|out` and a reader `<name>|in` in
 Muen's muennet protocol) and the exit event; `<provides>` holds the image's segments as memory regions filled
 from the image file at each segment's offset, with each segment's permissions (never writable and executable at
@@ -231,6 +231,9 @@ def subject_specification(image_file_name: str, image: bytes, name: str) -> byte
     )
     requires = ET.SubElement(component, "requires")
     vcpu = ET.SubElement(requires, "vcpu")
+    # The clocks read the TSC directly; Muen's native profile makes RDTSC exit to the kernel unless told otherwise.
+    proc = ET.SubElement(ET.SubElement(ET.SubElement(vcpu, "vmx"), "controls"), "proc")
+    ET.SubElement(proc, "RDTSCExiting").text = "0"
     msrs = ET.SubElement(vcpu, "msrs")
     ET.SubElement(msrs, "msr", {"start": word64(MSR_FS_BASE), "end": word64(MSR_FS_BASE), "mode": "w"})
     gpr = ET.SubElement(ET.SubElement(vcpu, "registers"), "gpr")

@@ -71,6 +71,7 @@ def test_segments_become_regions_with_their_permissions_and_offsets() -> None:
     # A guard page between the bss and the stack, and between the stack and the heap.
     assert found["stack"].get("virtualAddress") == word64(0x208000)
     root = ET.fromstring(xml)
+    assert root.findtext("requires/vcpu/vmx/controls/proc/RDTSCExiting") == "0"
     assert root.findtext("requires/vcpu/registers/gpr/rip") == word64(0x200010)
     assert root.findtext("requires/vcpu/registers/gpr/rsp") == word64(0x208000 + 512 * 1024)
     assert found["heap"].get("virtualAddress") == word64(0x208000 + 512 * 1024 + 0x1000)
