@@ -3,13 +3,13 @@
 A Muen system policy instantiates subjects from components (`<components>` in the policy source; a `<subject>`
 names its component with `<component ref="..."/>` and maps the component's logical resources to physical ones).
 The component written here is what that `<subject>` expects, in the form Muen's published policy schema gives
-(`componentType`): `<requires>` holds the vCPU's entry and stack (`<rip>`, `<rsp>`), RDTSC without exits, and the
-one MSR the startup writes, the boot-argument region, the channels (the console, a debug log writer; the time subject's time info
-page, a reader; for each net device of the image's manifest, a writer `<name>|out` and a reader `<name>|in` in
-Muen's muennet protocol) and the exit event; `<provides>` holds the image's segments as memory regions filled
-from the image file at each segment's offset, with each segment's permissions (never writable and executable at
-once), and the bss, stack and heap as regions filled with zeros, each apart from the next by an unmapped guard
-page. An image with a block device is refused: this ABI has no block transport.
+(`componentType`): `<requires>` holds the vCPU's entry and stack (`<rip>`, `<rsp>`), RDTSC without exits, and
+the one MSR the startup writes, the boot-argument region, the channels (the console, a debug log writer; the time
+subject's time info page, a reader; for each net device of the image's manifest, a writer `<name>|out` and a
+reader `<name>|in` in Muen's muennet protocol) and the exit event; `<provides>` holds the image's segments as
+memory regions filled from the image file at each segment's offset, with each segment's permissions (never
+writable and executable at once), and the bss, stack and heap as regions filled with zeros, each apart from the
+next by an unmapped guard page. An image with a block device is refused: this ABI has no block transport.
 
 The names and the contract version match targets/muen/muen_abi.h; the image reads every address through its
 subject info page, so an integrator may move or resize any region (the heap, say) in the policy.
