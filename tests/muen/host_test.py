@@ -14,6 +14,7 @@ from tap import ok_count, run_tap
 SOURCES = [
     "tests/muen/muen_test.c",
     "targets/muen/sinfo.c",
+    "targets/muen/subject.c",
     "targets/muen/channel_writer.c",
     "targets/muen/channel_reader.c",
     "targets/muen/debuglog.c",

@@ -11,6 +11,7 @@
 #include "targets/muen/channel.h"
 #include "targets/muen/debuglog.h"
 #include "targets/muen/sinfo.h"
+#include "targets/muen/subject.h"
 #include "targets/muen/time_info.h"
 
 /* --- subject info pages, written field by field at the offsets of the published layout ---------------------- */
@@ -337,6 +338,75 @@ static void sinfo_mutations(void)
     }
     tap_check(broken == 0 && accepted > 0, "3000 mutated pages: what is accepted is bounded, named and disjoint",
               "%u of %u accepted pages broke a promise", broken, accepted);
+}
+
+/* --- what boot requires of the regions (subject.c) -------------------------------------------------------- */
+
+static _Alignas(4096) char cmdline_region[0x2000];
+
+static void add_parsed_region(const char *name, void *address, uint64_t size, uint8_t flags)
+{
+    struct muen_memory_region *region = &parsed.regions[parsed.region_count++];
+    snprintf(region->name, sizeof region->name, "%s", name);
+    region->address = (uint64_t)(uintptr_t)address;
+    region->size = size;
+    region->kind = MUEN_MEMORY_SUBJECT;
+    region->flags = flags;
+}
+
+static void subject_checks(void)
+{
+    uint32_t at;
+    const char *region = NULL;
+    uint64_t start = 0, size = 0;
+    char out[4096];
+
+    honest_page();
+    parse(sizeof page, &at);
+    tap_check(muen_subject_check_regions(&parsed, &region) == NULL, "an honest page keeps W^X", "refused");
+    tap_check(muen_subject_heap(&parsed, &start, &size) == NULL && start == 0x300000 && size == 0x2000000,
+              "the heap region's address and size", "%#" PRIx64 " %#" PRIx64, start, size);
+    add_memory("jit", MUEN_MEMORY_SUBJECT, MUEN_MEMORY_WRITABLE | MUEN_MEMORY_EXECUTABLE, 0x40000000, 0x1000);
+    parse(sizeof page, &at);
+    tap_check(muen_subject_check_regions(&parsed, &region) != NULL && strcmp(region, "jit") == 0,
+              "a writable and executable region stops the boot, named", "%s", region ? region : "none");
+
+    page_init("heapless");
+    parse(sizeof page, &at);
+    bool missing = muen_subject_heap(&parsed, &start, &size) != NULL;
+    page_init("readonly_heap");
+    add_memory("heap", MUEN_MEMORY_SUBJECT_BINARY, 0, 0x300000, 0x1000);
+    parse(sizeof page, &at);
+    bool readonly = muen_subject_heap(&parsed, &start, &size) != NULL;
+    page_init("executable_heap");
+    add_memory("heap", MUEN_MEMORY_SUBJECT_BINARY, MUEN_MEMORY_EXECUTABLE, 0x300000, 0x1000);
+    parse(sizeof page, &at);
+    bool executable = muen_subject_heap(&parsed, &start, &size) != NULL;
+    page_init("device_heap");
+    add_devmem("heap", 0x300000, 0x1000);
+    parse(sizeof page, &at);
+    tap_check(missing && readonly && executable && muen_subject_heap(&parsed, &start, &size) != NULL,
+              "no heap, a read-only, an executable or a device heap stops the boot", "accepted");
+
+    page_init("no_cmdline");
+    parse(sizeof page, &at);
+    memset(out, 'x', sizeof out);
+    tap_check(muen_subject_cmdline(&parsed, out, sizeof out) == NULL && out[0] == '\0',
+              "no cmdline region: no boot arguments", "'%.8s'", out);
+    static const char arguments[] = "--count=2 --message=Hi";
+    memset(cmdline_region, 'z', sizeof cmdline_region);
+    memcpy(cmdline_region, arguments, sizeof arguments);
+    add_parsed_region("cmdline", cmdline_region, sizeof cmdline_region, 0);
+    tap_check(muen_subject_cmdline(&parsed, out, sizeof out) == NULL && strcmp(out, arguments) == 0,
+              "the boot arguments up to their NUL", "'%s'", out);
+    cmdline_region[sizeof arguments - 1] = '!';
+    cmdline_region[5000] = '\0';
+    bool past_out = muen_subject_cmdline(&parsed, out, sizeof out) != NULL && out[0] == '\0';
+    memset(cmdline_region, 'z', sizeof cmdline_region);
+    parsed.regions[parsed.region_count - 1].size = 0x1000;
+    char wide[0x4000];
+    tap_check(past_out && muen_subject_cmdline(&parsed, wide, sizeof wide) != NULL && wide[0] == '\0',
+              "no NUL within the copy's size or within the region: refused, nothing half-copied", "accepted");
 }
 
 /* --- a SHMStream version 2 reader, written from the protocol, not from the writer ----------------------------- */
@@ -769,6 +839,7 @@ int main(void)
         {"sinfo_hostile_regions", sinfo_hostile_regions, 11},
         {"sinfo_hostile_kinds", sinfo_hostile_kinds, 9},
         {"sinfo_mutations", sinfo_mutations, 1},
+        {"subject_checks", subject_checks, 7},
         {"channel_setup", channel_setup, 6},
         {"channel_wrap_around", channel_wrap_around, 7},
         {"channel_epochs", channel_epochs, 4},
