@@ -5,7 +5,9 @@ No Muen here to boot the subject, and neither Debian nor PyPI carries Muen's sch
 own tools), so the XML is read with a real parser (xml.etree) and every element and attribute is checked against
 the schema's rules as written (componentType and the types it uses): element order, names of 1 to 63 characters,
 `16#....#` words, booleans, event ids up to 63, the FS base MSR among the whitelisted ones, page-sized regions.
-The ELF is read here by its own small reader, not the plugin's."""
+The ELF is read here by its own small reader, not the plugin's. Where Muen's schema is at hand (MUEN_SCHEMA_DIR, the
+libmuxml/schema folder of Muen's tools) and xmllint is installed, the XML is also validated against it; on
+2026-12-03 both specifications below validated against component.xsd of Muen's tools of 2026-01-22."""
 
 from __future__ import annotations
 
@@ -17,6 +19,8 @@ import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Dict, List, Tuple
+
+import pytest
 
 IMAGE = Path("examples.hello/image.muen")
 SPEC = Path("examples.hello/image.muen.xml")
@@ -224,3 +228,18 @@ def test_the_subject_executes_nothing_that_exits_but_vmcall() -> None:
     mnemonics = {line.split("\t")[2].split()[0] for line in listing.splitlines() if line.count("\t") >= 2}
     assert "vmcall" in mnemonics and "rdtsc" in mnemonics and "wrmsr" in mnemonics
     assert not mnemonics & {"cpuid", "hlt", "in", "out", "ins", "outs", "rdseed", "rdmsr", "invlpg", "wbinvd"}
+
+
+@pytest.mark.parametrize("spec", [SPEC, Path("tests.guests/net_ping.muen.xml")])
+def test_validates_against_muens_schema_where_it_is_at_hand(spec: Path) -> None:
+    schema_dir = os.environ.get("MUEN_SCHEMA_DIR", "")
+    xmllint = shutil.which("xmllint", path=os.environ.get("PATH") or "/usr/bin:/bin")
+    if not schema_dir or not (Path(schema_dir) / "component.xsd").is_file() or xmllint is None:
+        pytest.skip("no Muen schema (set MUEN_SCHEMA_DIR to libmuxml/schema of Muen's tools) or no xmllint")
+    result = subprocess.run(
+        [xmllint, "--noout", "--schema", str(Path(schema_dir) / "component.xsd"), str(spec.resolve())],
+        capture_output=True,
+        text=True,
+        cwd=schema_dir,
+    )
+    assert result.returncode == 0, result.stderr
