@@ -1,8 +1,8 @@
 /* entropy.c: entropy from RDRAND, without asking CPUID first: in a Muen native subject CPUID always exits to the
- * kernel, and a native subject's exits are the policy's to handle (Muen's examples send them to a system panic),
- * while every CPU Muen runs on (VT-x with EPT and unrestricted guests, VT-d, x2APIC) has RDRAND. A DRNG that keeps
- * failing makes every request fail, said once on the console, and an image with a random device then stops at
- * that device's connect. */
+ * kernel, and a native subject's exits are the policy's to handle (Muen's examples send them to a system panic).
+ * Muen targets recent Intel CPUs, which have RDRAND; on one without it the instruction faults (a crash the policy
+ * handles). A DRNG that keeps failing makes every request fail, said once on the console, and an image with a
+ * random device then stops at that device's connect. */
 #include <stdbool.h>
 
 #include "lib/platform/platform.h"
