@@ -623,7 +623,8 @@ class AbiRunnerField(StringField):
         """
         How `pants run` boots an image: `exec` runs it as a host program; `tender` builds the ABI's `tender` and
         runs `tender [--mem=...] [--net:NAME=TAP]... [--block:NAME=FILE]... IMAGE BOOT-ARGS...`; `none` refuses,
-        for an ABI whose images boot only elsewhere (xen: on a Xen host; muen: in a Muen system), quoting the ABI's description.
+        for an ABI whose images boot only elsewhere (xen: on a Xen host; muen: in a Muen system), quoting the ABI's
+        description.
         """
     )
 

@@ -51,7 +51,13 @@ def test_unused_implementation_with_a_compile_error_fails_check_with_file_and_li
     assert run_goal(rule_runner, Check, "lib/unused::").exit_code == 1
     # Only the ABIs with the `freestanding` trait are tried, each its own partition.
     results = check_results(rule_runner, Address("lib/unused", target_name="console"))
-    assert sorted(results) == ["abi hvt failed", "abi muen failed", "abi spt failed", "abi virtio failed", "abi xen failed"]
+    assert sorted(results) == [
+        "abi hvt failed",
+        "abi muen failed",
+        "abi spt failed",
+        "abi virtio failed",
+        "abi xen failed",
+    ]
     for abi in ("hvt", "muen", "spt", "virtio", "xen"):
         output = results[f"abi {abi} failed"]
         assert output.startswith(f"0 of 1 targets compiled for abi {abi}.\n")
