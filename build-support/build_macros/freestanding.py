@@ -1,15 +1,31 @@
 # BUILD-file prelude (see `build_file_prelude_globs` in pants.toml): the settings every freestanding ABI shares.
-# Data only: an `abi(...)` in targets/<name>/BUILD passes them on with `**freestanding_settings()`, and declares its
-# own sources, linker script and traits. (A function, because prelude symbols must be hashable: no bare dicts.)
+# Data only: an `abi(...)` in targets/<name>/BUILD passes them on with `**freestanding_settings()` (or
+# `**freestanding_settings("aarch64")`, which also sets its `architecture`), and declares its own sources, linker
+# script and traits. (A function, because prelude symbols must be hashable: no bare dicts.)
 
 
-def freestanding_settings():
-    """Compile and link flags, default devices and runtime libraries for an ABI on lib/platform's interface."""
+def freestanding_settings(architecture="x86_64"):
+    """Compile and link flags, default devices and runtime libraries for an ABI on lib/platform's interface.
+
+    `architecture` is the abi's `architecture` field (passed on with the rest); the flags that only one
+    architecture's compiler takes follow it.
+    """
+    if architecture == "x86_64":
+        # No red zone: interrupts and exceptions run on the guest's stack, below its stack pointer.
+        architecture_cflags = ["-mno-red-zone"]
+    elif architecture == "aarch64":
+        # Strict alignment: the board's code may run before the MMU makes RAM normal memory, where an unaligned
+        # access faults; no outline atomics (their helpers ask the OS for CPU features through getauxval).
+        architecture_cflags = ["-mstrict-align", "-mno-outline-atomics"]
+    else:
+        # The abi's own field check names the known architectures; this keeps the prelude from guessing.
+        raise ValueError(f"freestanding_settings(): no flags for architecture {architecture!r}")
     return dict(
-        # Our libc, no host headers or libraries, no red zone (interrupts run on the guest's stack).
+        architecture=architecture,
+        # Our libc, no host headers or libraries.
         cflags=[
             "-O2", "-Wall", "-Wextra", "-Werror", "-ffreestanding", "-nostdinc", "-isystem", "lib/libc/include",
-            "-fno-pie", "-fno-pic", "-fno-common", "-mno-red-zone", "-fstack-protector-strong",
+            "-fno-pie", "-fno-pic", "-fno-common", *architecture_cflags, "-fstack-protector-strong",
             "-mstack-protector-guard=global", "-fno-asynchronous-unwind-tables", "-ffunction-sections",
             "-fdata-sections",
         ],

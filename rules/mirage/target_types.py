@@ -7,6 +7,7 @@ import os
 import re
 from typing import Any, ClassVar, Dict, Optional, Sequence, Tuple, Type
 
+from mirage.architecture import ARCHITECTURES, DEFAULT_ARCHITECTURE
 from mirage.graph.errors import MirageConfigError
 from mirage.graph.keys import KEY_DECLARATION_HELP, parse_key_declarations
 from mirage.graph.locations import location_of_address
@@ -555,7 +556,8 @@ class AbiTraitsField(_TraitsField):
         What the ABI offers portable code, for example `["freestanding", "x86_64"]` (the platform interface of
         lib/platform, no host OS) or `["hosted", "posix", "x86_64"]`. Implementations with `abi_traits` and C
         libraries with `abi_traits` work on every ABI that has all the traits they need, so a new ABI gets them
-        by declaring its traits, without an edit to lib/.
+        by declaring its traits, without an edit to lib/. The ABI's `architecture` is one of its traits whether
+        listed here or not.
         """
     )
 
@@ -596,11 +598,32 @@ class AbiBootConfigsField(DictStringToStringField):
                 )
         return value
 
+_DEFAULT_COMPILERS = ", ".join(f"{a.name}: `{a.default_compiler}`" for a in ARCHITECTURES.values())
+
+
+class AbiArchitectureField(StringField):
+    alias = "architecture"
+    default = DEFAULT_ARCHITECTURE
+    valid_choices = tuple(sorted(ARCHITECTURES))
+    help = softwrap(
+        f"""
+        The CPU the ABI's images run on. It picks the default `compiler` ({_DEFAULT_COMPILERS}), is a trait of the ABI
+        (added to `traits` for you; naming another architecture there is an error), and selects the
+        architecture-specific sources of every target compiled for the ABI: a file named `*_<architecture>.c` or
+        `.S` is compiled only for that architecture, so portable libraries compile for a new one without a BUILD
+        edit.
+        """
+    )
+
 
 class AbiCompilerField(StringField):
     alias = "compiler"
-    default = "gcc"
-    help = "The C compiler's program name, found on `[mirage].toolchain_search_paths`. It also drives the link."
+    help = softwrap(
+        """
+        The C compiler's program name, found on `[mirage].executable_search_paths`; it also drives the link.
+        Unset: the `architecture`'s compiler. It must build for that architecture (`-dumpmachine` is checked).
+        """
+    )
 
 
 class AbiCflagsField(StringSequenceField):
@@ -673,6 +696,7 @@ class AbiTarget(Target):
         AbiSourcesField,
         AbiLinkerScriptField,
         AbiTraitsField,
+        AbiArchitectureField,
         AbiDefaultsField,
         AbiBootConfigsField,
         AbiCompilerField,

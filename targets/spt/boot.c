@@ -1,7 +1,7 @@
 /* boot.c: spt_boot: from the tender's boot info to platform_main(). */
 #include <stdint.h>
 
-#include "lib/libc/boot.h"
+#include "lib/libc/thread_block_x86_64.h"
 #include "lib/platform/device_table.h"
 #include "lib/platform/platform.h"
 #include "targets/spt/spt_abi.h"

@@ -4,7 +4,7 @@
 
 #include <stdint.h>
 
-#include "lib/libc/boot.h"
+#include "lib/libc/thread_block_x86_64.h"
 #include "targets/virtio/bindings.h"
 #include "targets/virtio/port_io.h"
 

@@ -1,4 +1,5 @@
-/* limits.h: the freestanding libc's integer limits (x86_64 SysV, LP64: int 32, long 64, long long 64 bits). */
+/* limits.h: the freestanding libc's integer limits (LP64, as on x86_64 and aarch64: int 32, long and long long 64
+ * bits). */
 #ifndef MIRAGE_LIBC_LIMITS_H
 #define MIRAGE_LIBC_LIMITS_H
 
@@ -8,9 +9,14 @@
 #define SCHAR_MIN (-128)
 #define SCHAR_MAX 127
 #define UCHAR_MAX 255
-/* char is signed on x86_64. */
+/* char is signed on x86_64 and unsigned on aarch64: the compiler says which. */
+#ifdef __CHAR_UNSIGNED__
+#define CHAR_MIN 0
+#define CHAR_MAX UCHAR_MAX
+#else
 #define CHAR_MIN SCHAR_MIN
 #define CHAR_MAX SCHAR_MAX
+#endif
 
 #define SHRT_MIN (-32767 - 1)
 #define SHRT_MAX 32767

@@ -1,4 +1,4 @@
-/* stddef.h: the freestanding libc's basic types and macros (x86_64 SysV, LP64). */
+/* stddef.h: the freestanding libc's basic types and macros (LP64: x86_64 and aarch64). */
 #ifndef MIRAGE_LIBC_STDDEF_H
 #define MIRAGE_LIBC_STDDEF_H
 

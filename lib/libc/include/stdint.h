@@ -1,5 +1,5 @@
 /* stdint.h: the freestanding libc's fixed-width integer types, taken from the compiler's predefined types so they
- * match the x86_64 SysV ABI (and the compiler's own format checking) exactly. */
+ * match the target's ABI (and the compiler's own format checking) exactly. */
 #ifndef MIRAGE_LIBC_STDINT_H
 #define MIRAGE_LIBC_STDINT_H
 

@@ -19,6 +19,7 @@
 
 #include "devices/console.h"
 #include "lib/libc/boot.h"
+#include "lib/libc/thread_block_x86_64.h"
 
 _Static_assert(sizeof(long) == 8 && sizeof(int) == 4 && sizeof(void *) == 8, "LP64");
 _Static_assert(sizeof(size_t) == 8 && sizeof(ptrdiff_t) == 8 && sizeof(intmax_t) == 8, "LP64 sizes");

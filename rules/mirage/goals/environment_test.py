@@ -106,7 +106,7 @@ def run(rule_runner, built: BuiltPackage) -> subprocess.CompletedProcess:
 
 def test_outside_any_environment_there_is_no_toolchain(rule_runner) -> None:
     # What every build below would see if it ignored its target's `environment`.
-    wanted = f"Cannot find `gcc` (needed to build unikernels) in ['{NO_TOOLCHAIN}']"
+    wanted = f"Cannot find `gcc` (needed to build unikernels for x86_64) in ['{NO_TOOLCHAIN}']"
     with engine_error(BinaryNotFoundError, contains=wanted):
         rule_runner.request(Toolchain, [ToolchainRequest("gcc")])
 

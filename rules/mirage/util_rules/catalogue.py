@@ -5,12 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import FrozenSet, Iterable, Tuple
 
+from mirage.architecture import abi_traits
 from mirage.codegen.crunch_c import crunch_connect_function
 from mirage.graph.keys import parse_key_declarations
 from mirage.graph.locations import location_of_address
 from mirage.graph.model import ANY_ABI, Abi, Catalogue, Device, Implementation
 from mirage.sdk.sdk_rules import MirageSdk, provided_device, sdk_files_of
 from mirage.target_types import (
+    AbiArchitectureField,
     AbiDefaultsField,
     AbiTarget,
     AbiTraitsField,
@@ -98,7 +100,9 @@ def _abi(target: Target, resolved: Addresses) -> Abi:
         name=location_of_address(target.address)[1],
         address=target.address.spec,
         defaults=tuple((d.spec, i.spec) for d, i in zip(resolved[:half], resolved[half:])),
-        traits=tuple(target[AbiTraitsField].value or ()),
+        traits=abi_traits(
+            target[AbiTraitsField].value or (), target[AbiArchitectureField].value, f"abi {target.address}"
+        ),
     )
 
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional, Tuple
 
+from mirage.architecture import abi_traits, compiler_for, sources_for
 from mirage.codegen.prototypes import PROTOTYPE_CHECK_CFLAGS, FunctorSignature, is_signature_mismatch
 from mirage.graph.errors import MirageConfigError
 from mirage.graph.locations import location_of_address
 from mirage.include_inference import IncludeAnalysis, IncludeAnalysisRequest
 from mirage.sdk.sdk_rules import MirageSourcesRequest
 from mirage.target_types import (
+    AbiArchitectureField,
     AbiCflagsField,
     AbiCompilerField,
     AbiTraitsField,
@@ -85,6 +87,10 @@ class AbiCompileSettings:
     cflags: Tuple[str, ...]
     traits: Tuple[str, ...] = ()
 
+    @property
+    def architecture(self) -> str:
+        return self.toolchain.architecture
+
 
 @dataclass(frozen=True)
 class AbiCompileSettingsRequest:
@@ -96,12 +102,17 @@ async def abi_compile_settings(request: AbiCompileSettingsRequest) -> AbiCompile
     wrapped = await Get(
         WrappedTarget, WrappedTargetRequest(request.abi, description_of_origin="mirage compile settings")
     )
-    toolchain = await Get(Toolchain, ToolchainRequest(wrapped.target[AbiCompilerField].value))
+    target = wrapped.target
+    architecture = target[AbiArchitectureField].value
+    owner = f"abi {request.abi}"
+    traits = abi_traits(target[AbiTraitsField].value or (), architecture, owner)
+    compiler = compiler_for(architecture, target[AbiCompilerField].value, owner)
+    toolchain = await Get(Toolchain, ToolchainRequest(compiler, architecture))
     return AbiCompileSettings(
         address=request.abi,
         toolchain=toolchain,
-        cflags=tuple(wrapped.target[AbiCflagsField].value or ()),
-        traits=tuple(wrapped.target[AbiTraitsField].value or ()),
+        cflags=tuple(target[AbiCflagsField].value or ()),
+        traits=traits,
     )
 
 
@@ -268,7 +279,8 @@ async def compile_target(request: CompileTargetRequest) -> CompiledTarget:
     else:
         own = await Get(SourceFiles, MirageSourcesRequest((target,)))
         own_digest, own_files = own.snapshot.digest, own.snapshot.files
-    sources = sorted(f for f in own_files if f.endswith(COMPILED_EXTENSIONS))
+    # Files named for another architecture (`*_aarch64.c` on x86_64) are not this ABI's to compile.
+    sources = sorted(sources_for([f for f in own_files if f.endswith(COMPILED_EXTENSIONS)], settings.architecture))
     own_headers = [f for f in own_files if not f.endswith(COMPILED_EXTENSIONS)]
     # Each object's inputs are its source and the headers only, so editing one file recompiles one object.
     per_source = await MultiGet(

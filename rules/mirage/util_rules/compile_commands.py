@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass
 from typing import Tuple
 
+from mirage.architecture import sources_for
 from mirage.util_rules.compile import AbiCompileSettings, AbiCompileSettingsRequest, compile_argv
 from mirage.util_rules.debian_library import DebianHeaders, DebianHeadersRequest
 from mirage.util_rules.prototypes import FunctorPrototype, FunctorPrototypeRequest
@@ -62,7 +63,7 @@ async def target_compile_commands(request: TargetCompileCommandsRequest) -> Targ
     include_flags = debian.include_flags(prefix=f"{request.generated_root}/")
     commands = tuple(
         CompileCommand(file=source, arguments=compile_argv(settings, source, header, include_flags))
-        for source in sorted(f for f in paths.files if f.endswith(".c"))
+        for source in sources_for(sorted(f for f in paths.files if f.endswith(".c")), settings.architecture)
     )
     if not header and not debian.include_dirs:
         return TargetCompileCommands(commands=commands, generated=EMPTY_DIGEST)

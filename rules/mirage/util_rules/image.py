@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Tuple
 
 from mirage.codegen.boot_config import BootConfigError, render_boot_config
+from mirage.architecture import DEFAULT_ARCHITECTURE
 from mirage.codegen.main_c import render_main_c
 from mirage.graph.locations import location_of_address
 from mirage.graph.model import ResolvedGraph
@@ -74,6 +75,7 @@ def provenance_record(
     compiled: dict,
     main_c_digest: str,
     debian_libraries: tuple = (),
+    architecture: str = DEFAULT_ARCHITECTURE,
 ) -> str:
     """What went into the image, in a stable order: enough to tell why two images differ.
 
@@ -83,6 +85,7 @@ def provenance_record(
     record = {
         "unikernel": graph.unikernel,
         "abi": graph.abi,
+        "architecture": architecture,
         "start": graph.start,
         "instances": [
             {
@@ -201,6 +204,7 @@ async def build_image(request: BuildImageRequest) -> BuiltImage:
         dict(linked.object_fingerprints),
         main_c_digest.fingerprint,
         linked.debian_libraries,
+        linked.architecture,
     )
     image_name = request.file_name
     # Files the ABI's `package_extras` writer computes from the linked image (a Muen subject's specification).

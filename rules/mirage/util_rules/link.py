@@ -7,6 +7,7 @@ import os
 from dataclasses import dataclass
 from typing import Optional, Tuple
 
+from mirage.architecture import DEFAULT_ARCHITECTURE
 from mirage.graph.locations import location_of_address
 from mirage.sdk.sdk_rules import MirageSourcesRequest
 from mirage.target_types import AbiLdflagsField, AbiLinkerScriptField
@@ -134,6 +135,7 @@ class LinkedTargets:
     object_fingerprints: Tuple[Tuple[str, str], ...]
     toolchain_fingerprint: str
     debian_libraries: Tuple[ImportedDebianLibrary, ...] = ()
+    architecture: str = DEFAULT_ARCHITECTURE
 
 
 def check_library_traits(library: ImportedDebianLibrary, settings: AbiCompileSettings, owner: str) -> None:
@@ -217,6 +219,7 @@ async def link_targets(request: LinkTargetsRequest) -> LinkedTargets:
             (address.spec, target.digest.fingerprint) for address, target in zip(request.targets, compiled)
         ),
         toolchain_fingerprint=settings.toolchain.fingerprint,
+        architecture=settings.architecture,
         debian_libraries=tuple(debian),
     )
 
