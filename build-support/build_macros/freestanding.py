@@ -4,11 +4,12 @@
 # script and traits. (A function, because prelude symbols must be hashable: no bare dicts.)
 
 
-def freestanding_settings(architecture="x86_64"):
+def freestanding_settings(architecture="x86_64", dependencies=()):
     """Compile and link flags, default devices and runtime libraries for an ABI on lib/platform's interface.
 
     `architecture` is the abi's `architecture` field (passed on with the rest); the flags that only one
-    architecture's compiler takes follow it.
+    architecture's compiler takes follow it. `dependencies` are C libraries the ABI links besides the common ones
+    (drivers it shares with other ABIs).
     """
     if architecture == "x86_64":
         # No red zone: interrupts and exceptions run on the guest's stack, below its stack pointer.
@@ -47,5 +48,5 @@ def freestanding_settings(architecture="x86_64"):
             "//devices:stack": "//lib/tcpip:stack",
         },
         # What every freestanding image links: the mirage runtime, the platform's boot glue and our libc.
-        dependencies=["//lib/runtime", "//lib/platform", "//lib/libc"],
+        dependencies=["//lib/runtime", "//lib/platform", "//lib/libc", *dependencies],
     )

@@ -1,9 +1,12 @@
-/* virtio.h: the virtio device drivers of the virtio ABI: the virtio-mmio transport, split virtqueues,
- * virtio-net and virtio-blk, and the calls the rest of the ABI (yield) makes into the net driver.
+/* virtio.h: the virtio device drivers, shared by every ABI on virtio-mmio (virtio on x86_64, virt_arm64 on
+ * aarch64): the virtio-mmio transport, split virtqueues, virtio-net and virtio-blk, the calls the rest of an ABI
+ * (yield) makes into the net driver, and the two the drivers need from the board (where a transport is, how its
+ * interrupt is routed).
  *
  * Everything follows the OASIS virtio 1.1 specification, modern devices only (virtio-mmio version 2). The boot
  * code identity-maps memory, so a guest virtual address is the address the device uses; the drivers poll, and ask
- * a net device to interrupt only while the unikernel sleeps (interrupts.c routes its line). */
+ * a net device to interrupt only while the unikernel sleeps (the board routes its line). Architecture-neutral C:
+ * the ring's ordering uses C11 fences, which the compiler turns into each CPU's barriers. */
 #ifndef MIRAGE_TARGETS_VIRTIO_VIRTIO_H
 #define MIRAGE_TARGETS_VIRTIO_VIRTIO_H
 
@@ -203,12 +206,14 @@ bool virtio_net_interrupts_on(void);
 void virtio_net_flush_all(void);
 void virtio_net_interrupts_off(void);
 
-/* ---- Device interrupts (interrupts.c) ---- */
+/* ---- What the board provides (x86_64 virtio: interrupts.c, transports.c; virt_arm64: its own files) ---- */
 
-/* Route the interrupt line of the virtio-mmio transport at `transport->base` through microvm's second IOAPIC to
- * VIRTIO_DEVICE_VECTOR, whose handler (traps.S) acknowledges the device; false if that IOAPIC is missing or the
- * handler's list is full, and the driver keeps polling. */
+/* Route the interrupt line of the virtio-mmio transport at `transport->base` so that it wakes the sleeping CPU and
+ * is acknowledged at the device; false where it cannot, and the driver keeps polling. */
 bool virtio_interrupt_route(const struct virtio_mmio *transport);
+
+/* Where virtio-mmio transport `index` (manifest entry `index`'s) has its registers, or 0 past the last one. */
+uintptr_t virtio_board_transport_base(uint32_t index);
 
 /* ---- virtio-blk (virtio_blk.c) ---- */
 

@@ -1,8 +1,8 @@
 /* virtio_devices.c: the image's manifest as the platform's device table, and each entry's virtio-mmio transport,
  * for the drivers' acquire calls (net.c, block.c), which depend on this file and not the other way round.
  *
- * The runner puts manifest entry i on transport i (targets/virtio/pvh_abi.h): QEMU's microvm machine has
- * VIRTIO_MMIO_TRANSPORTS of them from VIRTIO_MMIO_BASE, mapped uncached by paging.c. */
+ * The runner puts manifest entry i on transport i; where transport i lives is the board's to say
+ * (virtio_board_transport_base: QEMU microvm on x86_64, QEMU virt on aarch64). */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -12,7 +12,6 @@
 #include "lib/platform/device_table.h"
 #include "lib/platform/image_notes.h"
 #include "targets/virtio/manifest.h"
-#include "targets/virtio/pvh_abi.h"
 #include "targets/virtio/virtio.h"
 
 static struct virtio_mmio transports[MIRAGE_MANIFEST_MAX_DEVICES];
@@ -28,8 +27,6 @@ static uint32_t virtio_id_of(uint32_t manifest_type)
         return 0;
     }
 }
-
-_Static_assert(MIRAGE_MANIFEST_MAX_DEVICES <= VIRTIO_MMIO_TRANSPORTS, "every manifest entry has a transport");
 
 void virtio_devices_init(void)
 {
@@ -55,8 +52,8 @@ static struct virtio_mmio *transport_of(platform_handle_t index, uint32_t type)
         return NULL;
     struct virtio_mmio *transport = &transports[index];
     if (transport->base == 0) {
-        uintptr_t base = (uintptr_t)VIRTIO_MMIO_BASE + (uintptr_t)index * VIRTIO_MMIO_STRIDE;
-        if (!virtio_mmio_probe(base, transport)) {
+        uintptr_t base = virtio_board_transport_base((uint32_t)index);
+        if (base == 0 || !virtio_mmio_probe(base, transport)) {
             transport->base = 0;
             return NULL;
         }
