@@ -15,6 +15,7 @@ enum mirage_abi_id {
     MIRAGE_ABI_HVT = 1,
     MIRAGE_ABI_SPT = 2,
     MIRAGE_ABI_VIRTIO = 3,
+    MIRAGE_ABI_VIRT_ARM64 = 4,
     MIRAGE_ABI_XEN = 5,
     MIRAGE_ABI_MUEN = 6, /* a Muen subject: no host program reads the note, the subject spec writer checks it */
 };

@@ -46,6 +46,8 @@ static const char *abi_name(uint32_t abi)
         return "spt";
     case MIRAGE_ABI_VIRTIO:
         return "virtio";
+    case MIRAGE_ABI_VIRT_ARM64:
+        return "virt_arm64";
     default:
         return "unknown";
     }
@@ -71,13 +73,21 @@ static int read_exact(const struct image_reader *image, void *buffer, uint64_t s
     return source->read(source->context, buffer, size, offset, what, image->error);
 }
 
-static int check_elf_header(const struct image_reader *image, const Elf64_Ehdr *header)
+/* The CPU an ABI's images are for: virt_arm64's are aarch64, every other ABI's x86_64. */
+static uint16_t machine_of_abi(uint32_t abi)
 {
+    return abi == MIRAGE_ABI_VIRT_ARM64 ? EM_AARCH64 : EM_X86_64;
+}
+
+static int check_elf_header(const struct image_reader *image, const Elf64_Ehdr *header, uint32_t want_abi)
+{
+    uint16_t machine = machine_of_abi(want_abi);
     if (memcmp(header->e_ident, ELFMAG, SELFMAG) != 0)
         return image_error(image, "not an ELF file");
     if (header->e_ident[EI_CLASS] != ELFCLASS64 || header->e_ident[EI_DATA] != ELFDATA2LSB ||
-        header->e_machine != EM_X86_64)
-        return image_error(image, "not a 64-bit little-endian x86_64 ELF image");
+        header->e_machine != machine)
+        return image_error(image, "not a 64-bit little-endian %s ELF image (an image for abi %s)",
+                           machine == EM_AARCH64 ? "aarch64" : "x86_64", abi_name(want_abi));
     if (header->e_ident[EI_VERSION] != EV_CURRENT || header->e_version != EV_CURRENT)
         return image_error(image, "unknown ELF version");
     if (header->e_type != ET_EXEC)
@@ -306,7 +316,8 @@ int tender_check_and_load_elf(const struct tender_image_source *source, uint8_t 
     if (image->size < sizeof(header))
         return image_error(image, "not an ELF image (only %llu bytes)", (unsigned long long)image->size);
 
-    if (read_exact(image, &header, sizeof(header), 0, "the ELF header") != 0 || check_elf_header(image, &header) != 0 ||
+    if (read_exact(image, &header, sizeof(header), 0, "the ELF header") != 0 ||
+        check_elf_header(image, &header, want_abi) != 0 ||
         read_exact(image, segments, (uint64_t)header.e_phnum * sizeof(Elf64_Phdr), header.e_phoff,
                    "the program header table") != 0 ||
         check_section_headers(image, &header) != 0)

@@ -53,6 +53,7 @@ static inline uint64_t virtio_device_address(const void *pointer)
 enum virtio_device_id {
     VIRTIO_DEVICE_ID_NET = 1,
     VIRTIO_DEVICE_ID_BLOCK = 2,
+    VIRTIO_DEVICE_ID_ENTROPY = 4,
 };
 
 /* ---- Split virtqueues (virtqueue.c; virtio 1.1, 2.6) ---- */

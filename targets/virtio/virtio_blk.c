@@ -3,6 +3,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "lib/platform/cpu_pause.h"
 #include "targets/virtio/virtio.h"
 
 enum {
@@ -93,7 +94,7 @@ static bool wait_for(struct virtio_blk *blk, uint16_t head, uint32_t *len, bool 
             continue;
         if (platform_clock_monotonic() > deadline)
             return false;
-        __builtin_ia32_pause();
+        cpu_pause();
     }
 }
 

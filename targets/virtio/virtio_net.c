@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "lib/platform/device_model.h"
+#include "lib/platform/cpu_pause.h"
 #include "targets/virtio/virtio.h"
 
 enum {
@@ -226,7 +227,7 @@ static bool transmit_room(struct virtio_net *net, uint32_t *segment)
         } else if (platform_clock_monotonic() > deadline) {
             return false;
         }
-        __builtin_ia32_pause();
+        cpu_pause();
         reclaim_transmitted(net);
     }
 }

@@ -14,7 +14,8 @@ static _Noreturn void print_help(void)
 {
     printf(RUNNER_USAGE
            "\n\n"
-           "Boot a virtio unikernel IMAGE in QEMU; every argument after IMAGE is a boot argument for it.\n\n"
+           "Boot a virtio (x86_64) or virt_arm64 (aarch64, QEMU virt under TCG) unikernel IMAGE in QEMU; every\n"
+           "argument after IMAGE is a boot argument for it.\n\n"
            "  --machine=microvm|pc   QEMU machine (default microvm: no firmware, virtio-mmio devices; pc boots\n"
            "                         through its BIOS and takes only images without net or block devices)\n"
            "  --accel=kvm|tcg|auto   accelerator (default auto: KVM where it can create a VM, else TCG)\n"

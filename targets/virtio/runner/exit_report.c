@@ -1,5 +1,6 @@
-/* exit_report.c: the guest's exit report (pvh_abi.h), read from QEMU's isa-debugcon pipe while QEMU runs and then
- * checked against QEMU's exit status. The guest is not trusted: it may write nothing, too much, or garbage. */
+/* exit_report.c: the guest's exit report (pvh_abi.h, virt_abi.h), read from QEMU's isa-debugcon or semihosting
+ * console pipe while QEMU runs and then checked against QEMU's exit status. The guest is not trusted: it may write
+ * nothing, too much, or garbage. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -47,7 +48,7 @@ static bool wait_child(pid_t child, int *wait_status, bool block)
         if (done == 0)
             return false;
         if (errno != EINTR)
-            tender_fail(TENDER_EXIT_ERROR, "cannot wait for %s: %s", RUNNER_QEMU, strerror(errno));
+            tender_fail(TENDER_EXIT_ERROR, "cannot wait for QEMU: %s", strerror(errno));
     }
 }
 
@@ -106,12 +107,42 @@ static int debug_exit_status(uint32_t code)
     return (int)(((code << 1) | 1u) & 0xffu);
 }
 
-int runner_exit_code(const struct exit_report *report, int wait_status)
+_Static_assert(VIRTIO_EXIT_REPORT_SIZE == VIRT_EXIT_REPORT_SIZE, "both boards report \"exit NNN\\n\"");
+
+/* virt_arm64 (virt_abi.h): the report arrives on the semihosting console, and SYS_EXIT ends QEMU with the code. */
+static int virt_arm64_exit_code(const struct exit_report *report, int status)
+{
+    if (report->length > 0) {
+        int code = parse_report(report);
+        if (code < 0)
+            tender_fail(TENDER_EXIT_ABORT,
+                        "the guest broke the exit protocol: it wrote %llu bytes on the semihosting console, not one "
+                        "\"exit NNN\" line (QEMU exited with status %d)",
+                        (unsigned long long)report->length, status);
+        if (status != code)
+            tender_fail(TENDER_EXIT_ABORT,
+                        "the guest reported exit code %d but QEMU exited with status %d: it did not end through "
+                        "semihosting SYS_EXIT",
+                        code, status);
+        return code;
+    }
+    if (status == 0)
+        tender_fail(TENDER_EXIT_ERROR, "QEMU ended without the guest's exit code (it powered off through PSCI: "
+                                       "semihosting was off, or the guest lacks the exit path)");
+    tender_fail(TENDER_EXIT_ERROR,
+                "QEMU exited with status %d and the guest reported no exit code (QEMU failed, its message is above, "
+                "or the guest ended it without its exit path)",
+                status);
+}
+
+int runner_exit_code(enum runner_board board, const struct exit_report *report, int wait_status)
 {
     if (WIFSIGNALED(wait_status))
-        tender_fail(TENDER_EXIT_ERROR, "%s was killed by signal %d (%s)", RUNNER_QEMU, WTERMSIG(wait_status),
-                    strsignal(WTERMSIG(wait_status)));
+        tender_fail(TENDER_EXIT_ERROR, "%s was killed by signal %d (%s)", runner_qemu_name(board),
+                    WTERMSIG(wait_status), strsignal(WTERMSIG(wait_status)));
     int status = WEXITSTATUS(wait_status);
+    if (board == RUNNER_BOARD_VIRT_ARM64)
+        return virt_arm64_exit_code(report, status);
 
     if (report->length > 0) {
         int code = parse_report(report);

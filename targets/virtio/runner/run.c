@@ -10,34 +10,35 @@
 
 #include "targets/virtio/runner/runner.h"
 
-int runner_run(struct qemu_command *command)
+int runner_run(enum runner_board board, struct qemu_command *command)
 {
+    const char *qemu = runner_qemu_name(board);
     char program[4096];
     int report[2];
 
-    if (!runner_find_qemu(program, sizeof program))
-        tender_fail(TENDER_EXIT_ERROR, "%s is not on PATH: install QEMU (the Debian package qemu-system-x86)",
-                    RUNNER_QEMU);
+    if (!runner_find_qemu(qemu, program, sizeof program))
+        tender_fail(TENDER_EXIT_ERROR, "%s is not on PATH: install QEMU (the Debian package %s)", qemu,
+                    runner_qemu_package(board));
     /* Both ends close on exec; the child clears that on the write end alone, so QEMU inherits only it. */
     if (pipe2(report, O_CLOEXEC) != 0)
         tender_fail(TENDER_EXIT_ERROR, "cannot make the exit report pipe: %s", strerror(errno));
-    runner_add_exit_report(command, report[1]);
+    runner_add_exit_report(board, command, report[1]);
 
     fflush(stdout);
     pid_t parent = getpid();
     pid_t child = fork();
     if (child < 0)
-        tender_fail(TENDER_EXIT_ERROR, "cannot start %s: %s", RUNNER_QEMU, strerror(errno));
+        tender_fail(TENDER_EXIT_ERROR, "cannot start %s: %s", qemu, strerror(errno));
     if (child == 0) {
         /* QEMU must not outlive the runner: whoever stops the runner (a test, a supervisor) stops the guest. */
         if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
             _exit(TENDER_EXIT_ERROR);
         if (fcntl(report[1], F_SETFD, 0) != 0) {
-            fprintf(stderr, "runner: cannot pass the exit report pipe to %s: %s\n", RUNNER_QEMU, strerror(errno));
+            fprintf(stderr, "runner: cannot pass the exit report pipe to %s: %s\n", qemu, strerror(errno));
             _exit(TENDER_EXIT_ERROR);
         }
         execv(program, command->argv);
-        fprintf(stderr, "runner: cannot run %s: %s\n", RUNNER_QEMU, strerror(errno));
+        fprintf(stderr, "runner: cannot run %s: %s\n", qemu, strerror(errno));
         _exit(TENDER_EXIT_ERROR);
     }
     /* Only QEMU may hold the write end, so the pipe reaches end of file when QEMU exits. */
@@ -49,5 +50,5 @@ int runner_run(struct qemu_command *command)
     static struct exit_report guest_report;
     int wait_status;
     runner_read_exit_report(report[0], child, &guest_report, &wait_status);
-    return runner_exit_code(&guest_report, wait_status);
+    return runner_exit_code(board, &guest_report, wait_status);
 }

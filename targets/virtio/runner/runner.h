@@ -1,5 +1,8 @@
-/* runner.h: what the virtio runner's files tell each other: its options, the QEMU command it builds, the probes
- * and the run. Host code (hosted C11, Linux). */
+/* runner.h: what the virtio runner's files tell each other: its options, the board the image is for, the QEMU
+ * command it builds, the probes and the run. Host code (hosted C11, Linux).
+ *
+ * One runner boots both ABIs whose devices are virtio-mmio transports: virtio (x86_64, QEMU microvm or pc) and
+ * virt_arm64 (aarch64, QEMU virt); the image's ELF machine says which (runner_check_image). */
 #ifndef MIRAGE_TARGETS_VIRTIO_RUNNER_H
 #define MIRAGE_TARGETS_VIRTIO_RUNNER_H
 
@@ -8,15 +11,22 @@
 #include <sys/types.h>
 
 #include "targets/tender/tender.h"
+#include "targets/virt_arm64/virt_abi.h"
 #include "targets/virtio/pvh_abi.h"
 
-#define RUNNER_QEMU "qemu-system-x86_64"
 #define RUNNER_MAX_QEMU_ARGS 128
 
 enum runner_machine { RUNNER_MICROVM, RUNNER_PC };
 enum runner_accel { RUNNER_ACCEL_AUTO, RUNNER_ACCEL_KVM, RUNNER_ACCEL_TCG };
+/* The ABI of the image, and so the QEMU that boots it: set by runner_check_image. */
+enum runner_board { RUNNER_BOARD_X86_64, RUNNER_BOARD_VIRT_ARM64 };
+
+/* The QEMU program for `board`, and the Debian package that has it. */
+const char *runner_qemu_name(enum runner_board board);
+const char *runner_qemu_package(enum runner_board board);
 
 struct runner_options {
+    enum runner_board board;
     enum runner_machine machine;
     enum runner_accel accel;
     bool print_command;
@@ -28,9 +38,10 @@ struct runner_options {
  * prints one line and exits TENDER_EXIT_ERROR. */
 void runner_parse_args(int argc, char **argv, struct runner_options *out);
 
-/* Read the image's notes (refusing images for another ABI, like a tender) and check that every manifest device has
- * an argument and every argument a manifest device. Fills `*manifest`. */
-void runner_check_image(const struct runner_options *options, struct mirage_manifest_desc *manifest);
+/* Read the image's ELF machine to pick `options->board`, then its notes (refusing images for another ABI, like a
+ * tender), and check that every manifest device has an argument and every argument a manifest device. Fills
+ * `*manifest`. */
+void runner_check_image(struct runner_options *options, struct mirage_manifest_desc *manifest);
 
 /* NULL when KVM can create a VM here, else why not. */
 const char *runner_kvm_problem(void);
@@ -45,13 +56,13 @@ void runner_check_host_resources(const struct runner_options *options, const str
  * another netdev's id or type, and unless `allow_host_services`, those that serve host files or run host commands. */
 void runner_check_user_net(const char *device, const char *options, bool allow_host_services);
 
-/* Whether qemu-system-x86_64 is on $PATH (or in the usual directories when $PATH is empty), and where. */
-bool runner_find_qemu(char *found, size_t size);
+/* Whether the program `qemu` is on $PATH (or in the usual directories when $PATH is empty), and where. */
+bool runner_find_qemu(const char *qemu, char *found, size_t size);
 
 /* The -sandbox argument for this QEMU (seccomp; spawn allowed only with `allow_spawn`) in `out`, or NULL with why
  * this QEMU or kernel cannot have it in `*why`. Reads whether QEMU links libseccomp, or where
  * its executable cannot tell, runs `qemu -sandbox ... -version` once. */
-const char *runner_sandbox_argument(bool allow_spawn, char *out, size_t size, const char **why);
+const char *runner_sandbox_argument(const char *qemu, bool allow_spawn, char *out, size_t size, const char **why);
 
 struct qemu_command {
     char *argv[RUNNER_MAX_QEMU_ARGS + 1]; /* NULL-terminated; the strings are allocated and never freed */
@@ -63,12 +74,13 @@ struct qemu_command {
 void runner_build_command(const struct runner_options *options, bool use_kvm, const char *sandbox,
                           const struct mirage_manifest_desc *manifest, struct qemu_command *out);
 
-/* Add the exit report channel (pvh_abi.h): the isa-debugcon port, written to the pipe end `fd` QEMU inherits. */
-void runner_add_exit_report(struct qemu_command *command, int fd);
+/* Add the exit report channel, written to the pipe end `fd` QEMU inherits: on x86_64 the isa-debugcon port
+ * (pvh_abi.h), on virt_arm64 the semihosting console (virt_abi.h). */
+void runner_add_exit_report(enum runner_board board, struct qemu_command *command, int fd);
 
 /* Print the command as one shell line, with a shell comment saying what a run by the runner adds and, when
  * `sandbox_problem` is not NULL, why -sandbox is left out. */
-void runner_print_command(const struct qemu_command *command, const char *sandbox_problem);
+void runner_print_command(enum runner_board board, const struct qemu_command *command, const char *sandbox_problem);
 
 /* What the guest wrote on the exit report channel: its first bytes and how many there were in all. */
 struct exit_report {
@@ -84,9 +96,9 @@ void runner_read_exit_report(int fd, pid_t child, struct exit_report *report, in
  * exactly one well-formed report agrees with QEMU's status; else prints one line saying what QEMU or the guest did
  * and returns TENDER_EXIT_ERROR (QEMU failed, or the guest never reported) or TENDER_EXIT_ABORT (the guest broke the
  * exit protocol). */
-int runner_exit_code(const struct exit_report *report, int wait_status);
+int runner_exit_code(enum runner_board board, const struct exit_report *report, int wait_status);
 
 /* Run QEMU, with the exit report channel, our stdin, stdout and stderr; return runner_exit_code's answer. */
-int runner_run(struct qemu_command *command);
+int runner_run(enum runner_board board, struct qemu_command *command);
 
 #endif

@@ -117,7 +117,7 @@ done:
     return answer;
 }
 
-const char *runner_sandbox_argument(bool allow_spawn, char *out, size_t size, const char **why)
+const char *runner_sandbox_argument(const char *qemu_name, bool allow_spawn, char *out, size_t size, const char **why)
 {
     char qemu[4096];
 
@@ -126,8 +126,8 @@ const char *runner_sandbox_argument(bool allow_spawn, char *out, size_t size, co
         *why = "this kernel has no seccomp";
         return NULL;
     }
-    if (!runner_find_qemu(qemu, sizeof qemu)) {
-        *why = RUNNER_QEMU " is not on PATH";
+    if (!runner_find_qemu(qemu_name, qemu, sizeof qemu)) {
+        *why = "QEMU is not on PATH";
         return NULL;
     }
     /* spawn=deny stops QEMU from forking or running programs; smb= and guestfwd=cmd: need both. */
