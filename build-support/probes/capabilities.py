@@ -1,5 +1,5 @@
-"""What this machine can do for the boot tests (KVM, network and mount namespaces, tap devices, QEMU, nftables for
-random packet loss, the netem qdisc, QEMU's Xen emulation), and the one
+"""What this machine can do for the boot tests (KVM, network and mount namespaces, tap devices, QEMU for x86_64 and
+for aarch64, nftables for random packet loss, the netem qdisc, QEMU's Xen emulation), and the one
 place that decides whether a test lacking one skips or fails.
 
 A developer's laptop without KVM gets skips with the reason. A machine that declares a capability in
@@ -63,9 +63,9 @@ def tap_problem() -> Optional[str]:
     return None
 
 
-def qemu_version() -> Optional[str]:
-    """QEMU's version ("7.2.15"), or None where qemu-system-x86_64 is missing or does not run."""
-    qemu = _which("qemu-system-x86_64")
+def qemu_version(program: str = "qemu-system-x86_64") -> Optional[str]:
+    """QEMU's version ("7.2.15"), or None where `program` is missing or does not run."""
+    qemu = _which(program)
     if qemu is None:
         return None
     try:
@@ -99,6 +99,13 @@ def xen_problem() -> Optional[str]:
     devices = subprocess.run([str(qemu), "-device", "help"], capture_output=True, text=True, timeout=30).stdout
     if '"xen-console"' not in devices:
         return f"QEMU {version} has no xen-console device for an emulated Xen guest"
+    return None
+
+
+def qemu_aarch64_problem() -> Optional[str]:
+    """Why aarch64 images cannot boot here (QEMU -M virt under TCG, targets/virt_arm64), or None."""
+    if qemu_version("qemu-system-aarch64") is None:
+        return "qemu-system-aarch64 is not installed or does not run (Debian package qemu-system-arm)"
     return None
 
 
@@ -151,6 +158,7 @@ PROBES: Dict[str, Callable[[], Optional[str]]] = {
     "netns": netns_problem,
     "tap": tap_problem,
     "qemu": qemu_problem,
+    "qemu_aarch64": qemu_aarch64_problem,
     "mountns": mountns_problem,
     "nft": nft_problem,
     "netem": netem_problem,
@@ -161,7 +169,7 @@ PROBES: Dict[str, Callable[[], Optional[str]]] = {
 def declared() -> FrozenSet[str]:
     """The capabilities this machine declares it has.
 
-    MIRAGE_REQUIRE_CAPABILITIES="kvm,netns,tap,qemu,mountns,nft", or "all".
+    MIRAGE_REQUIRE_CAPABILITIES="kvm,netns,tap,qemu,qemu_aarch64,mountns,nft", or "all".
     """
     names = {name.strip() for name in os.environ.get(REQUIRE_VARIABLE, "").split(",") if name.strip()}
     if "all" in names:
@@ -208,6 +216,8 @@ def summary() -> str:
     for name, probe in PROBES.items():
         if name == "qemu":
             parts.append(f"qemu={qemu_version() or 'no'}")
+        elif name == "qemu_aarch64":
+            parts.append(f"qemu_aarch64={qemu_version('qemu-system-aarch64') or 'no'}")
         else:
             parts.append(f"{name}={'yes' if _has(probe) else 'no'}")
     return " ".join(parts)
