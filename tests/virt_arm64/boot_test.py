@@ -3,6 +3,7 @@ output, boot arguments, exit codes and sleeping, and the DNS server answering di
 
 from __future__ import annotations
 
+import re
 import resource
 import shutil
 import subprocess
@@ -14,6 +15,7 @@ from probes.capabilities import require
 RUNNER = "targets.virtio.runner/runner"
 HELLO = "examples.hello/image.virt_arm64"
 DNS = "examples.dns/image.virt_arm64"
+MISBEHAVE = "tests.guests/misbehave.virt_arm64"
 
 
 def run(image: str, *args: str, runner_args: tuple = ()) -> subprocess.CompletedProcess:
@@ -45,6 +47,25 @@ def test_sleep_waits_in_wfi_instead_of_spinning() -> None:
     assert 2.0 <= elapsed < 10, f"two one-second sleeps took {elapsed:.2f} s"
     # A guest spinning on the counter would keep TCG busy for about two seconds.
     assert cpu < 1.0, f"hello used {cpu:.2f} s of CPU to sleep 2 s"
+
+
+def test_every_exit_code_passes_and_an_abort_is_126() -> None:
+    assert run(MISBEHAVE, "--code=255").returncode == 255
+    assert run(MISBEHAVE, "--code=1").returncode == 1
+    aborted = run(MISBEHAVE, "--action=abort")
+    assert aborted.returncode == 126 and "abort() called" in aborted.stdout + aborted.stderr
+
+
+def test_a_fault_prints_esr_far_elr_and_the_registers_then_ends_with_126() -> None:
+    result = run(MISBEHAVE, "--action=fault")
+    assert result.returncode == 126, result.stderr
+    report = re.search(
+        r"virt_arm64: synchronous exception from EL1 on SP_EL0: ESR 0x([0-9a-f]+) \(class 0x25\), "
+        r"FAR 0x7fff00000000, ELR 0x4020[0-9a-f]{4}, SPSR 0x[0-9a-f]+\n",
+        result.stdout,
+    )
+    assert report is not None, result.stdout
+    assert re.search(r"  x30 0x[0-9a-f]{16}  sp  0x[0-9a-f]{16}\n", result.stdout), result.stdout
 
 
 def test_kvm_is_refused_for_an_aarch64_image_with_the_fix() -> None:
