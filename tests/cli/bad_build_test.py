@@ -19,7 +19,7 @@ HELLO_BUILD = "examples/hello/BUILD"
             "which is a `device` target, not an `implementation`",
         ),
         (
-            'abi=parametrize("unix", "hvt", "spt", "virtio"),',
+            'abi=parametrize("unix", "hvt", "spt", "virtio", "virt_arm64"),',
             'abi="nonesuch",',
             "asks for abi `nonesuch`, but no `abi` target has that name",
         ),
