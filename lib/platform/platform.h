@@ -6,7 +6,7 @@
  *
  * Every ABI gives every call the same results and edge behaviour, as documented here: device handles are kept and
  * requests checked by one device model (lib/platform/device_table.h, device_model.h), and the conformance guest
- * (tests/guests/platform_conformance.c) checks each case below on hvt, spt and virtio.
+ * (tests/guests/platform_conformance.c) checks each case below on hvt, spt, virtio and virt_arm64.
  *
  * It has no version number: an ABI's startup object and lib/platform are always compiled together, from one tree.
  * What crosses a boundary between separately built programs is versioned and checked: each ABI's guest-host

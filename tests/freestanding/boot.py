@@ -19,6 +19,8 @@ TENDERS = {
     "hvt": "targets.hvt.tender/tender",
     "spt": "targets.spt.tender/tender",
     "virtio": "targets.virtio.runner/runner",
+    # The same runner: it boots an aarch64 image in qemu-system-aarch64 -M virt.
+    "virt_arm64": "targets.virtio.runner/runner",
 }
 TENDER_EXIT_ERROR = 125
 TENDER_EXIT_ABORT = 126
@@ -30,6 +32,8 @@ def require_abi(abi: str) -> None:
         require("kvm", "hvt needs a working /dev/kvm")
     if abi == "virtio":
         require("qemu", "virtio needs QEMU")
+    if abi == "virt_arm64":
+        require("qemu_aarch64", "virt_arm64 needs qemu-system-aarch64")
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,5 @@
-"""The platform conformance guest (tests/guests/platform_conformance.c) on hvt, spt and virtio: every platform_*
-call must give the same results on every ABI, so each prints the same TAP, and every check is `ok`."""
+"""The platform conformance guest (tests/guests/platform_conformance.c) on hvt, spt, virtio and virt_arm64: every
+platform_* call must give the same results on every ABI, so each prints the same TAP, and every check is `ok`."""
 
 from __future__ import annotations
 
@@ -21,12 +21,12 @@ from freestanding.boot import (
 )
 from netns import tap_namespace
 
-ABIS = ("hvt", "spt", "virtio")
+ABIS = ("hvt", "spt", "virtio", "virt_arm64")
 # The guest-host interface version each ABI's tender or runner implements (HVT_ABI_VERSION, SPT_ABI_VERSION,
 # VIRTIO_ABI_VERSION); version 2 of hvt had the single-frame net hypercalls that version 3 removed, version 4 of hvt
 # added receive offload and version 5 transmit segmentation offload, and version 3 of spt allows
-# arch_prctl(ARCH_SET_FS).
-ABI_VERSIONS = {"hvt": 5, "spt": 3, "virtio": 2}
+# arch_prctl(ARCH_SET_FS); VIRT_ABI_VERSION is 1.
+ABI_VERSIONS = {"hvt": 5, "spt": 3, "virtio": 2, "virt_arm64": 1}
 DISK_SIZE = 64 * 1024
 TAP_LINE = re.compile(r"^(1\.\.\d+|(not )?ok \d+ - .*)$")
 
