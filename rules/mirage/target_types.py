@@ -598,6 +598,7 @@ class AbiBootConfigsField(DictStringToStringField):
                 )
         return value
 
+
 _DEFAULT_COMPILERS = ", ".join(f"{a.name}: `{a.default_compiler}`" for a in ARCHITECTURES.values())
 
 

@@ -72,7 +72,16 @@ def test_check_passes_on_the_repository_libraries() -> None:
     assert run_goal(rule_runner, Check, "lib/tcpip::", "lib/platform::").exit_code == 0
     # lib/tcpip's layers are portable (`abi_traits=[]`): compiled alone for every declared ABI, the host's too.
     results = check_results(rule_runner, Address("lib/tcpip", target_name="ipv4"))
-    assert sorted(results) == ["abi host", "abi hvt", "abi muen", "abi spt", "abi unix", "abi virt_arm64", "abi virtio", "abi xen"]
+    assert sorted(results) == [
+        "abi host",
+        "abi hvt",
+        "abi muen",
+        "abi spt",
+        "abi unix",
+        "abi virt_arm64",
+        "abi virtio",
+        "abi xen",
+    ]
     assert results["abi host"] == "1 of 1 targets compiled for abi host.\n"
 
 

@@ -137,4 +137,7 @@ def test_abi_option_restricts_the_databases_and_names_unknown_abis() -> None:
 
     refused = run_goal(rule_runner, MirageCompileCommands, "--abi=hvtt", "examples/hello::")
     assert refused.exit_code == 1
-    assert "no abi target is named hvtt (known ABIs: host, hvt, muen, spt, unix, virt_arm64, virtio, xen)" in refused.stderr
+    assert (
+        "no abi target is named hvtt (known ABIs: host, hvt, muen, spt, unix, virt_arm64, virtio, xen)"
+        in refused.stderr
+    )

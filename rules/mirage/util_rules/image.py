@@ -7,8 +7,8 @@ import os
 from dataclasses import dataclass
 from typing import Tuple
 
-from mirage.codegen.boot_config import BootConfigError, render_boot_config
 from mirage.architecture import DEFAULT_ARCHITECTURE
+from mirage.codegen.boot_config import BootConfigError, render_boot_config
 from mirage.codegen.main_c import render_main_c
 from mirage.graph.locations import location_of_address
 from mirage.graph.model import ResolvedGraph
