@@ -1,5 +1,5 @@
 """What this machine can do for the boot tests (KVM, network and mount namespaces, tap devices, QEMU for x86_64 and
-for aarch64, nftables for random packet loss, the netem qdisc, QEMU's Xen emulation), and the one
+for aarch64, QEMU's raspi4b board, nftables for random packet loss, the netem qdisc, QEMU's Xen emulation), and the one
 place that decides whether a test lacking one skips or fails.
 
 A developer's laptop without KVM gets skips with the reason. A machine that declares a capability in
@@ -17,6 +17,7 @@ import subprocess
 import sys
 from typing import Callable, Dict, FrozenSet, Optional
 
+from probes import qemu_raspi4b
 from probes.kvm import kvm_problem, kvm_xen_problem
 
 REQUIRE_VARIABLE = "MIRAGE_REQUIRE_CAPABILITIES"
@@ -109,6 +110,13 @@ def qemu_aarch64_problem() -> Optional[str]:
     return None
 
 
+def raspi4b_problem() -> Optional[str]:
+    """Why no QEMU with `-M raspi4b` (QEMU >= 9) can be had here, or None: the machine's own (Debian 13), the cached
+    Debian 13 root (probes.qemu_raspi4b), or the means to make that root (root and debootstrap), which the first
+    test that boots an rpi4 image then uses."""
+    return qemu_raspi4b.problem()
+
+
 def nft_problem() -> Optional[str]:
     """Why this process cannot add nftables rules in a network namespace (the loss tests drop packets at random
     with them, since the kernels seen here lack the netem qdisc), or None."""
@@ -159,6 +167,7 @@ PROBES: Dict[str, Callable[[], Optional[str]]] = {
     "tap": tap_problem,
     "qemu": qemu_problem,
     "qemu_aarch64": qemu_aarch64_problem,
+    "raspi4b": raspi4b_problem,
     "mountns": mountns_problem,
     "nft": nft_problem,
     "netem": netem_problem,
@@ -218,6 +227,8 @@ def summary() -> str:
             parts.append(f"qemu={qemu_version() or 'no'}")
         elif name == "qemu_aarch64":
             parts.append(f"qemu_aarch64={qemu_version('qemu-system-aarch64') or 'no'}")
+        elif name == "raspi4b":
+            parts.append(f"raspi4b={qemu_raspi4b.summary()}")
         else:
             parts.append(f"{name}={'yes' if _has(probe) else 'no'}")
     return " ".join(parts)
