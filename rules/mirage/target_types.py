@@ -12,6 +12,7 @@ from mirage.graph.errors import MirageConfigError
 from mirage.graph.keys import KEY_DECLARATION_HELP, parse_key_declarations
 from mirage.graph.locations import location_of_address
 from mirage.graph.names import identifier_problem
+from mirage.util_rules.boot_files import BOOT_FORMATS, DEFAULT_BOOT_FORMAT
 from pants.core.goals.package import OutputPathField
 from pants.core.util_rules.environments import EnvironmentField
 from pants.engine.addresses import Address, UnparsedAddressInputs
@@ -639,6 +640,20 @@ class AbiLdflagsField(StringSequenceField):
     help = "Flags for linking an image on this ABI."
 
 
+class AbiBootFormatField(StringField):
+    alias = "boot_format"
+    default = DEFAULT_BOOT_FORMAT
+    valid_choices = BOOT_FORMATS
+    help = softwrap(
+        """
+        What a machine boots besides the image's ELF, written by `pants package` into `<image>.boot/`: nothing for
+        `elf` (tenders and QEMU load the ELF itself); for `raspberry-pi`, the files of a Raspberry Pi 4 SD card's
+        boot partition: `kernel8.img` (the ELF's loadable bytes as one raw binary from 0x80000, where the
+        firmware loads it), `config.txt` and `cmdline.txt`.
+        """
+    )
+
+
 class AbiRunnerField(StringField):
     alias = "runner"
     default = "exec"
@@ -703,6 +718,7 @@ class AbiTarget(Target):
         AbiCompilerField,
         AbiCflagsField,
         AbiLdflagsField,
+        AbiBootFormatField,
         AbiRunnerField,
         AbiTenderField,
         AbiPackageExtrasField,

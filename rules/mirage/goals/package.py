@@ -82,6 +82,7 @@ async def package_unikernel(field_set: UnikernelFieldSet) -> BuiltPackage:
             BuiltPackageArtifact(os.path.join(folder, image.provenance)),
             *(BuiltPackageArtifact(os.path.join(folder, config)) for config in image.boot_configs),
             *(BuiltPackageArtifact(os.path.join(folder, extra)) for extra in image.extras),
+            *(BuiltPackageArtifact(os.path.join(folder, path)) for path in image.boot_files),
         ),
     )
 

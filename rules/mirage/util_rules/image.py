@@ -13,7 +13,14 @@ from mirage.codegen.main_c import render_main_c
 from mirage.graph.locations import location_of_address
 from mirage.graph.model import ResolvedGraph
 from mirage.sdk.sdk_rules import MirageSourcesRequest
-from mirage.target_types import AbiBootConfigsField, AbiPackageExtrasField, CLibraryTarget, DebianStaticLibraryTarget
+from mirage.target_types import (
+    AbiBootConfigsField,
+    AbiBootFormatField,
+    AbiPackageExtrasField,
+    CLibraryTarget,
+    DebianStaticLibraryTarget,
+)
+from mirage.util_rules.boot_files import boot_files
 from mirage.util_rules.compile import (
     AbiCompileSettings,
     AbiCompileSettingsRequest,
@@ -52,8 +59,8 @@ class BuildImageRequest:
 @dataclass(frozen=True)
 class BuiltImage:
     """The image, its generated main.c and its provenance record, at `<output>`, `.main.c`, `.provenance.json`,
-    the ABI's boot configurations (`boot_configs`) at `<output><suffix>`, and the files its `package_extras`
-    writer put beside it (`extras`)."""
+    the ABI's boot configurations (`boot_configs`) at `<output><suffix>`, the files its `package_extras`
+    writer put beside it (`extras`), and the files its `boot_format` boots it from, under `<output>.boot/`."""
 
     digest: Digest
     image: str
@@ -62,6 +69,7 @@ class BuiltImage:
     abi: str
     boot_configs: Tuple[str, ...] = ()
     extras: Tuple[str, ...] = ()
+    boot_files: Tuple[str, ...] = ()
 
 
 def generated_main_c_path(address: Address) -> str:
@@ -219,6 +227,16 @@ async def build_image(request: BuildImageRequest) -> BuiltImage:
         contents = await Get(DigestContents, Digest, linked.image.digest)
         image = next(c.content for c in contents if c.path == linked.image.path)
         package_extras = write_package_extras(writer, image_name, image, request.address.spec)
+    # The files a board boots the image from (a Raspberry Pi's kernel8.img, config.txt, cmdline.txt).
+    boot_format = abi.target[AbiBootFormatField].value
+    booted_from = {}
+    if boot_format != AbiBootFormatField.default:
+        linked_contents = await Get(DigestContents, Digest, linked.image.digest)
+        elf = next(f.content for f in linked_contents if f.path == linked.image.path)
+        booted_from = {
+            f"{image_name}.boot/{name}": content
+            for name, content in sorted(boot_files(boot_format, elf, request.address.spec).items())
+        }
     extras = await Get(
         Digest,
         CreateDigest(
@@ -226,6 +244,7 @@ async def build_image(request: BuildImageRequest) -> BuiltImage:
                 FileContent(f"{image_name}.main.c", main_c_text.encode("utf-8")),
                 FileContent(f"{image_name}.provenance.json", provenance.encode("utf-8")),
                 *(FileContent(name, content) for name, content in package_extras),
+                *(FileContent(path, content) for path, content in booted_from.items()),
             ]
         ),
     )
@@ -239,6 +258,7 @@ async def build_image(request: BuildImageRequest) -> BuiltImage:
         abi=resolved.graph.abi,
         boot_configs=configs.files,
         extras=tuple(name for name, _ in package_extras),
+        boot_files=tuple(booted_from),
     )
 
 
