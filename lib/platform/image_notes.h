@@ -18,6 +18,7 @@ enum mirage_abi_id {
     MIRAGE_ABI_VIRT_ARM64 = 4,
     MIRAGE_ABI_XEN = 5,
     MIRAGE_ABI_MUEN = 6, /* a Muen subject: no host program reads the note, the subject spec writer checks it */
+    MIRAGE_ABI_RPI4 = 7,
 };
 
 struct mirage_abi_note_desc {

@@ -10,12 +10,13 @@ from cli.checkout import make_checkout, run_pants
 OUTPUTS = (
     *(
         f"image.{abi}{suffix}"
-        for abi in ("unix", "hvt", "spt", "virtio", "xen", "muen")
+        for abi in ("unix", "hvt", "spt", "virtio", "xen", "muen", "rpi4")
         for suffix in ("", ".main.c", ".provenance.json")
     ),
     "image.xen.xl.cfg",
     # The Muen subject's component specification, written beside its image.
     "image.muen.xml",
+    *(f"image.rpi4.boot/{name}" for name in ("kernel8.img", "config.txt", "cmdline.txt")),
 )
 
 

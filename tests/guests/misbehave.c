@@ -1,5 +1,5 @@
-/* misbehave.c: exit with a chosen code, abort, fault on an unmapped address, or overflow a buffer through a
- * _FORTIFY_SOURCE check, as the `action` key says. */
+/* misbehave.c: exit with a chosen code, abort, fault on an unmapped address, write into its own code (which W^X
+ * mappings refuse), or overflow a buffer through a _FORTIFY_SOURCE check, as the `action` key says. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +25,10 @@ int misbehave_start(struct console *console)
         abort();
     if (strcmp(action, "fault") == 0)
         return (int)*(volatile uint64_t *)(uintptr_t)UNMAPPED_ADDRESS;
+    if (strcmp(action, "write_code") == 0) {
+        *(volatile uint8_t *)(uintptr_t)misbehave_start = 0;
+        return 0;
+    }
     if (strcmp(action, "overflow") == 0) {
         /* 16 bytes into an 8-byte object, as a fortified memcpy with a wrong length would. */
         static const char source[16] = "overflowing.....";

@@ -1,0 +1,110 @@
+/* start.S: the rpi4 entry: a Linux arm64 image header (so the firmware and QEMU load kernel8.img at 0x80000 and
+ * pass the device tree in x0), the drop from EL3 or EL2 to EL1, then the boot stack, BSS and exception vectors
+ * before C (boot.c). Only core 0 gets here in practice (the others wait in the firmware's spin table); any other
+ * core that does is parked. */
+
+#define SPSR_EL1H_MASKED 0x3c5 /* EL1 with its own stack pointer, D, A, I and F masked */
+#define SPSR_EL2H_MASKED 0x3c9
+#define SCR_EL3_BOARD 0x5b1    /* RW (EL2 is AArch64), HCE, SMD, RES1 bits 5:4, NS */
+#define HCR_EL2_RW (1 << 31)   /* EL1 is AArch64; nothing else trapped to EL2 */
+#define CNTHCTL_EL1_TIMER 0x3  /* EL1PCTEN, EL1PCEN: EL1 reads the physical counter and drives the physical timer */
+#define CPTR_EL2_NO_TRAPS 0x33ff
+#define CPACR_EL1_FPEN (3 << 20) /* FP and SIMD at EL1 (the compiler uses the SIMD registers) */
+#define SCTLR_EL1_MMU_OFF 0x30d00800 /* RES1 bits only: MMU, caches and alignment checks off until paging.c */
+
+    .section .text.boot, "ax"
+    .global rpi4_start
+rpi4_start:
+    /* Documentation/arch/arm64/booting.rst: code0/code1, text_offset, image_size, flags (little endian, 4 KiB
+     * pages, placed anywhere), three reserved words, the magic, a reserved word. */
+    b       rpi4_entry
+    .long   0
+    .quad   0x80000
+    .quad   __rpi4_image_size
+    .quad   0xa
+    .quad   0
+    .quad   0
+    .quad   0
+    .ascii  "ARM\x64"
+    .long   0
+
+rpi4_entry:
+    mov     x19, x0                 /* the device tree's address, kept across the EL changes */
+    mrs     x1, mpidr_el1
+    and     x1, x1, #0xff
+    cbnz    x1, rpi4_park
+    mrs     x1, CurrentEL
+    lsr     x1, x1, #2
+    cmp     x1, #3
+    b.eq    from_el3
+    cmp     x1, #2
+    b.eq    from_el2
+    b       at_el1
+
+from_el3:
+    ldr     x1, =SCR_EL3_BOARD
+    msr     scr_el3, x1
+    mov     x1, #SPSR_EL2H_MASKED
+    msr     spsr_el3, x1
+    adr     x1, from_el2
+    msr     elr_el3, x1
+    eret
+
+from_el2:
+    mov     x1, #HCR_EL2_RW
+    msr     hcr_el2, x1
+    mov     x1, #CNTHCTL_EL1_TIMER
+    msr     cnthctl_el2, x1
+    msr     cntvoff_el2, xzr
+    ldr     x1, =CPTR_EL2_NO_TRAPS
+    msr     cptr_el2, x1
+    msr     hstr_el2, xzr
+    ldr     x1, =SCTLR_EL1_MMU_OFF
+    msr     sctlr_el1, x1
+    mov     x1, #SPSR_EL1H_MASKED
+    msr     spsr_el2, x1
+    adr     x1, at_el1
+    msr     elr_el2, x1
+    eret
+
+at_el1:
+    msr     daifset, #0xf
+    ldr     x1, =SCTLR_EL1_MMU_OFF
+    msr     sctlr_el1, x1
+    mov     x1, #CPACR_EL1_FPEN
+    msr     cpacr_el1, x1
+    isb
+    adrp    x1, rpi4_boot_stack_top
+    add     x1, x1, :lo12:rpi4_boot_stack_top
+    mov     sp, x1
+    adrp    x1, rpi4_vectors
+    add     x1, x1, :lo12:rpi4_vectors
+    msr     vbar_el1, x1
+    /* BSS: 16-byte aligned at both ends by rpi4.ld. */
+    adrp    x1, __bss_start
+    add     x1, x1, :lo12:__bss_start
+    adrp    x2, __bss_end
+    add     x2, x2, :lo12:__bss_end
+1:  cmp     x1, x2
+    b.hs    2f
+    stp     xzr, xzr, [x1], #16
+    b       1b
+2:  isb
+    mov     x0, x19
+    bl      rpi4_boot
+
+rpi4_park:
+    wfe
+    b       rpi4_park
+
+    /* The page below the stack stays unmapped (paging.c): an overflow faults and is reported. */
+    .section .bss.rpi4_boot_stack, "aw", %nobits
+    .balign 4096
+    .global rpi4_boot_stack_guard
+rpi4_boot_stack_guard:
+    .skip   4096
+rpi4_boot_stack:
+    .skip   65536
+rpi4_boot_stack_top:
+
+    .section .note.GNU-stack, "", %progbits

@@ -1,0 +1,84 @@
+"""rpi4 images under QEMU's raspi4b: console, boot arguments, sleeping in wfi, the wall clock, exit codes, the
+fault report, W^X, and the refusal to start an image that needs entropy the board lacks."""
+
+from __future__ import annotations
+
+import re
+import resource
+import time
+
+import pytest
+from rpi4.board import EXIT_ABORT, HELLO, MISBEHAVE, NO_RNG, RANDOM_DRAW, run
+
+
+def test_hello_prints_its_boot_arguments_and_exits_0() -> None:
+    result = run(HELLO, "--message=Bonjour, le \\ monde", "--count=2")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.guest_lines == ["Bonjour, le \\ monde"] * 2
+    assert NO_RNG in result.stdout
+    # The runner gave the host's time: the board does not say that the wall clock starts at 1970.
+    assert "1970" not in result.stdout
+
+
+def test_a_malformed_key_is_refused_with_the_usage_exit_code() -> None:
+    result = run(HELLO, "--count=many")
+    assert result.returncode == 2
+    assert "mirage: malformed value in `--count=many`: expected int" in result.stdout + result.stderr
+
+
+def test_sleep_waits_in_wfi_on_the_timer_instead_of_spinning() -> None:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.monotonic()
+    result = run(HELLO, "--count=3")
+    elapsed = time.monotonic() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert 2.0 <= elapsed < 10, f"two one-second sleeps took {elapsed:.2f} s"
+    # A spinning board would keep QEMU's vCPU busy for the whole two seconds.
+    assert cpu < 1.0, f"hello used {cpu:.2f} s of CPU to sleep 2 s"
+
+
+@pytest.mark.parametrize("code", [0, 1, 42, 255])
+def test_the_exit_code_reaches_the_runner(code: int) -> None:
+    result = run(MISBEHAVE, "--action=exit", f"--code={code}")
+    assert result.returncode == code, result.stdout + result.stderr
+    assert "rpi4: exit" not in result.stdout
+
+
+def test_abort_exits_126() -> None:
+    result = run(MISBEHAVE, "--action=abort")
+    assert result.returncode == EXIT_ABORT, result.stdout + result.stderr
+
+
+def test_a_fault_is_reported_with_its_syndrome_address_and_registers() -> None:
+    result = run(MISBEHAVE, "--action=fault")
+    assert result.returncode == EXIT_ABORT, result.stdout + result.stderr
+    report = re.search(
+        r"rpi4: fault: synchronous exception, ESR (0x[0-9a-f]{16}) \(class 0x0+25, data abort\), "
+        r"FAR (0x[0-9a-f]{16}), ELR (0x[0-9a-f]{16})",
+        result.stdout,
+    )
+    assert report, result.stdout
+    assert int(report.group(2), 16) == 0x7FFF00000000
+    assert " x0 0x" in result.stdout and " x30 0x" in result.stdout and "  sp 0x" in result.stdout
+
+
+def test_code_is_not_writable() -> None:
+    result = run(MISBEHAVE, "--action=write_code")
+    assert result.returncode == EXIT_ABORT, result.stdout + result.stderr
+    # A permission fault (data fault status 0b0011xx) on a write (WnR, bit 6) into the image's text.
+    report = re.search(r"ESR (0x[0-9a-f]{16}) \(class 0x0+25, data abort\), FAR (0x[0-9a-f]{16})", result.stdout)
+    assert report, result.stdout
+    esr, far = int(report.group(1), 16), int(report.group(2), 16)
+    assert esr & 0x3C == 0x0C and esr & (1 << 6), hex(esr)
+    assert 0x80000 <= far < 0x100000, hex(far)
+
+
+def test_an_image_that_needs_random_refuses_to_start_without_the_rng() -> None:
+    result = run(RANDOM_DRAW)
+    assert result.returncode != 0
+    assert NO_RNG in result.stdout
+    assert "-> random failed: lib/platform/devices:random" in result.stdout
+    # It stopped before the start function: no line of random bytes.
+    assert not any(re.fullmatch("[0-9a-f]{32}", line) for line in result.guest_lines), result.stdout
