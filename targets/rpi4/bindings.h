@@ -45,6 +45,13 @@ void rpi4_timer_sleep_until(uint64_t deadline_ns);
 /* boot_args.c: the board's own boot words taken out of the device tree's command line. */
 void rpi4_wall_clock_set(uint64_t nsecs_at_boot, bool given);
 
+/* sdhci.c: the SD card in the EMMC2 slot, in 512-byte blocks: start it (NULL, or why not) and move whole blocks
+ * (offset and size multiples of 512, checked by lib/platform before). */
+#define RPI4_SD_BLOCK_SIZE 512u
+const char *rpi4_sd_start(uint64_t *capacity);
+bool rpi4_sd_read(uint64_t offset, uint8_t *buf, size_t size);
+bool rpi4_sd_write(uint64_t offset, const uint8_t *buf, size_t size);
+
 /* devices.c: refuse an image whose manifest names devices this board cannot attach. */
 void rpi4_devices_init(void);
 

@@ -1,7 +1,7 @@
 /* start.S: the rpi4 entry: a Linux arm64 image header (so the firmware and QEMU load kernel8.img at 0x80000 and
  * pass the device tree in x0), the drop from EL3 or EL2 to EL1, then the boot stack, BSS and exception vectors
- * before C (boot.c). Only core 0 gets here in practice (the others wait in the firmware's spin table); any other
- * core that does is parked. */
+ * before C (boot.c). Core 0 runs the unikernel; the others are released from the firmware's spin table into a
+ * wfi loop. */
 
 #define SPSR_EL1H_MASKED 0x3c5 /* EL1 with its own stack pointer, D, A, I and F masked */
 #define SPSR_EL2H_MASKED 0x3c9
@@ -11,6 +11,7 @@
 #define CPTR_EL2_NO_TRAPS 0x33ff
 #define CPACR_EL1_FPEN (3 << 20) /* FP and SIMD at EL1 (the compiler uses the SIMD registers) */
 #define SCTLR_EL1_MMU_OFF 0x30d00800 /* RES1 bits only: MMU, caches and alignment checks off until paging.c */
+#define SPIN_TABLE_CORE1 0xe0
 
     .section .text.boot, "ax"
     .global rpi4_start
@@ -33,6 +34,17 @@ rpi4_entry:
     mrs     x1, mpidr_el1
     and     x1, x1, #0xff
     cbnz    x1, rpi4_park
+    /* Release cores 1-3 from the spin table (their release addresses at 0xe0, 0xe8, 0xf0, as the Pi's armstub
+     * and QEMU's raspi boot stub keep them) into rpi4_park: they poll it with wfe, which QEMU runs as a busy
+     * loop, and would keep three host threads busy while the board sleeps. Written before the MMU is on, so
+     * straight to memory, where those cores read. */
+    adr     x1, rpi4_park
+    mov     x2, #SPIN_TABLE_CORE1
+    str     x1, [x2]
+    str     x1, [x2, #8]
+    str     x1, [x2, #16]
+    dsb     sy
+    sev
     mrs     x1, CurrentEL
     lsr     x1, x1, #2
     cmp     x1, #3
@@ -93,8 +105,9 @@ at_el1:
     mov     x0, x19
     bl      rpi4_boot
 
+    /* Any core but 0: asleep for good (no interrupt is routed to it), at whatever EL it arrived. */
 rpi4_park:
-    wfe
+    wfi
     b       rpi4_park
 
     /* The page below the stack stays unmapped (paging.c): an overflow faults and is reported. */

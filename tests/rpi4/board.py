@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 from dataclasses import dataclass
+from typing import Sequence
 
 from probes import qemu_raspi4b
 from probes.capabilities import require
@@ -37,7 +38,8 @@ def qemu_ready() -> None:
     qemu_raspi4b.ensure()
 
 
-def run(image: str, *args: str, timeout: float = 60) -> Run:
+def run(image: str, *args: str, runner_args: Sequence[str] = (), timeout: float = 60) -> Run:
+    """`runner [runner_args] image [args]`, with what a user sees."""
     qemu_ready()
-    result = subprocess.run([RUNNER, image, *args], capture_output=True, text=True, timeout=timeout)
+    result = subprocess.run([RUNNER, *runner_args, image, *args], capture_output=True, text=True, timeout=timeout)
     return Run(result.returncode, result.stdout, result.stderr)

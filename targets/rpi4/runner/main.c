@@ -10,14 +10,15 @@
 
 #include "targets/rpi4/runner/runner.h"
 
-#define USAGE "usage: runner [--print-command] IMAGE [BOOT ARGS...]"
 /* What the Linux arm64 image header of a kernel8.img holds at 0x38 (targets/rpi4/start.S). */
 #define IMAGE_MAGIC_OFFSET 0x38
 #define IMAGE_MAGIC "ARM\x64"
+#define SD_CARD_SIZE_MIN (256u * 1024u)
 
 static char workdir[RUNNER_PATH_SIZE];
 static char kernel_copy[RUNNER_PATH_SIZE + 32];
 static char device_tree[RUNNER_PATH_SIZE + 32];
+static char disk_mount_point[RUNNER_PATH_SIZE + 32];
 
 static void remove_workdir(void)
 {
@@ -25,6 +26,8 @@ static void remove_workdir(void)
         return;
     unlink(kernel_copy);
     unlink(device_tree);
+    if (disk_mount_point[0] != '\0')
+        unlink(disk_mount_point);
     rmdir(workdir);
 }
 
@@ -65,6 +68,48 @@ static void print_shell_word(const char *word)
     putchar('\'');
 }
 
+/* The disk for the SD card: at most one block device, no network device; the file must be writable and a power of
+ * two of at least 256 KiB (QEMU's SD card model refuses other sizes, and below 256 KiB it reports a capacity that
+ * is not the file's). NULL without one. */
+static const char *sd_card_file(const struct tender_args *args)
+{
+    const char *disk = NULL;
+    struct stat status;
+
+    for (uint32_t i = 0; i < args->device_count; i++) {
+        if (args->devices[i].type != MIRAGE_DEVICE_BLOCK)
+            tender_fail(TENDER_EXIT_ERROR, "--net:%s: the rpi4 board has no network device (no GENET Ethernet driver)",
+                        args->devices[i].name);
+        if (disk != NULL)
+            tender_fail(TENDER_EXIT_ERROR, "--block:%s: the rpi4 board has one block device, the SD card",
+                        args->devices[i].name);
+        disk = args->devices[i].resource;
+    }
+    if (disk == NULL)
+        return NULL;
+    if (stat(disk, &status) != 0 || !S_ISREG(status.st_mode) || access(disk, R_OK | W_OK) != 0)
+        tender_fail(TENDER_EXIT_ERROR, "%s: not a readable and writable file", disk);
+    uint64_t size = (uint64_t)status.st_size;
+    if (size < SD_CARD_SIZE_MIN || (size & (size - 1)) != 0)
+        tender_fail(TENDER_EXIT_ERROR, "%s: %llu bytes; QEMU's SD card takes a power of two of at least 256 KiB", disk,
+                    (unsigned long long)size);
+    return disk;
+}
+
+/* `path` as a QEMU option value: a comma is written twice. */
+static void qemu_option_value(const char *prefix, const char *path, char *out, size_t size)
+{
+    size_t used = (size_t)snprintf(out, size, "%s", prefix);
+    for (const char *c = path; *c != '\0'; c++) {
+        if (used + 3 > size)
+            tender_fail(TENDER_EXIT_ERROR, "the disk path is too long");
+        if (*c == ',')
+            out[used++] = ',';
+        out[used++] = *c;
+    }
+    out[used] = '\0';
+}
+
 int main(int argc, char **argv)
 {
     static struct tender_args args;
@@ -81,9 +126,7 @@ int main(int argc, char **argv)
         argc--;
     }
     tender_parse_args(argc, argv, "runner", &args);
-    if (args.device_count > 0)
-        tender_fail(TENDER_EXIT_ERROR, "%s: the rpi4 board attaches no devices (no GENET Ethernet or SD driver yet)",
-                    args.devices[0].name);
+    const char *disk = sd_card_file(&args);
     if (snprintf(kernel, sizeof kernel, "%s.boot/kernel8.img", args.image) >= (int)sizeof kernel)
         tender_fail(TENDER_EXIT_ERROR, "the image path is too long");
 
@@ -112,6 +155,21 @@ int main(int argc, char **argv)
     else
         snprintf(cmdline, sizeof cmdline, "%s", args.cmdline);
 
+    /* The disk is bind-mounted into the root for QEMU alone (runner_run), so its writes land in the file itself. */
+    static char drive[2 * RUNNER_PATH_SIZE + 64];
+    if (disk != NULL) {
+        if (qemu.root[0] != '\0') {
+            snprintf(disk_mount_point, sizeof disk_mount_point, "%s/sd.img", workdir);
+            FILE *placeholder = fopen(disk_mount_point, "wb");
+            if (placeholder == NULL || fclose(placeholder) != 0)
+                tender_fail(TENDER_EXIT_ERROR, "cannot create %s: %s", disk_mount_point, strerror(errno));
+            char inside_disk[RUNNER_PATH_SIZE + 32];
+            snprintf(inside_disk, sizeof inside_disk, "%s/sd.img", inside);
+            qemu_option_value("if=sd,format=raw,file=", inside_disk, drive, sizeof drive);
+        } else {
+            qemu_option_value("if=sd,format=raw,file=", disk, drive, sizeof drive);
+        }
+    }
     char kernel_inside[RUNNER_PATH_SIZE + 32], device_tree_inside[RUNNER_PATH_SIZE + 32];
     snprintf(kernel_inside, sizeof kernel_inside, "%s/kernel8.img", inside);
     snprintf(device_tree_inside, sizeof device_tree_inside, "%s/board.dtb", inside);
@@ -126,6 +184,10 @@ int main(int argc, char **argv)
                      "-no-reboot", "-kernel", kernel_inside, "-dtb", device_tree_inside, "-append", cmdline};
     for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
         qemu_argv[at++] = fixed[i];
+    if (disk != NULL) {
+        qemu_argv[at++] = "-drive";
+        qemu_argv[at++] = drive;
+    }
     qemu_argv[at] = NULL;
 
     if (print_command) {
@@ -134,9 +196,10 @@ int main(int argc, char **argv)
                 putchar(' ');
             print_shell_word(qemu_argv[i]);
         }
-        printf("  # the board ends with a reset; its last console line says the exit code (\"%sNNN\")\n",
-               RUNNER_EXIT_REPORT_PREFIX);
+        printf("  # the board ends with a reset; its last console line says the exit code (\"%sNNN\")%s\n",
+               RUNNER_EXIT_REPORT_PREFIX,
+               disk != NULL && qemu.root[0] != '\0' ? "; bind-mount the disk on sd.img in the root first" : "");
         return 0;
     }
-    return runner_run(qemu_argv);
+    return runner_run(qemu_argv, disk_mount_point[0] != '\0' ? disk : NULL, disk_mount_point);
 }

@@ -1,10 +1,12 @@
 /* run.c: runner_run: QEMU as a child whose console (its stdout) passes through the runner line by line, less the
  * board's exit report, which becomes the runner's exit code. */
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -43,7 +45,7 @@ static void forward(const char *line, size_t length, bool complete, int *code, b
     fflush(stdout);
 }
 
-int runner_run(char *const argv[])
+int runner_run(char *const argv[], const char *bind_from, const char *bind_to)
 {
     int console[2];
     if (pipe(console) != 0)
@@ -59,6 +61,12 @@ int runner_run(char *const argv[])
             _exit(TENDER_EXIT_ERROR);
         if (dup2(console[1], STDOUT_FILENO) < 0)
             _exit(TENDER_EXIT_ERROR);
+        /* A private mount namespace: the bind mount ends with QEMU and never shows on the host. */
+        if (bind_from != NULL && (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
+                                  mount(bind_from, bind_to, NULL, MS_BIND, NULL) != 0)) {
+            fprintf(stderr, "runner: cannot bind-mount %s into QEMU's root: %s\n", bind_from, strerror(errno));
+            _exit(TENDER_EXIT_ERROR);
+        }
         close(console[0]);
         close(console[1]);
         execv(argv[0], argv);

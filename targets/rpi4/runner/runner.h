@@ -33,8 +33,9 @@ const char *runner_find_qemu(struct qemu_raspi4b *found);
 const char *runner_write_device_tree(const char *path);
 
 /* Run `argv`, copying its output to ours except the board's exit report line, and return the guest's exit code
- * from that report, or TENDER_EXIT_ERROR (with a line saying why) when QEMU failed or the report is missing. */
-int runner_run(char *const argv[]);
+ * from that report, or TENDER_EXIT_ERROR (with a line saying why) when QEMU failed or the report is missing. With
+ * `bind_from`, QEMU runs in a mount namespace of its own where that file is bind-mounted on `bind_to`. */
+int runner_run(char *const argv[], const char *bind_from, const char *bind_to);
 
 /* Whether `line` (without its newline) is an exit report; sets `*code`. Pure, for the runner's tests. */
 bool runner_parse_exit_report(const char *line, size_t length, int *code);
