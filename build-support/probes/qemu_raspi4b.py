@@ -62,17 +62,20 @@ class Qemu:
 
 
 def _version_and_machine(argv_prefix: Sequence[str]) -> Optional[str]:
-    """The QEMU's version if it has -M raspi4b, else None."""
+    """The QEMU's version if it has -M raspi4b, else None. The board list first: on Debian 12 the machine's QEMU
+    lacks it, and one run of QEMU is all the probe then costs."""
     try:
-        version = subprocess.run(
-            [*argv_prefix, "--version"], capture_output=True, text=True, timeout=30, env={"PATH": _DEFAULT_PATH}
-        ).stdout.split()
         machines = subprocess.run(
             [*argv_prefix, "-M", "help"], capture_output=True, text=True, timeout=30, env={"PATH": _DEFAULT_PATH}
         ).stdout.split()
+        if MACHINE not in machines:
+            return None
+        version = subprocess.run(
+            [*argv_prefix, "--version"], capture_output=True, text=True, timeout=30, env={"PATH": _DEFAULT_PATH}
+        ).stdout.split()
     except (OSError, subprocess.TimeoutExpired):
         return None
-    if MACHINE not in machines or len(version) < 4 or version[:3] != ["QEMU", "emulator", "version"]:
+    if len(version) < 4 or version[:3] != ["QEMU", "emulator", "version"]:
         return None
     return version[3]
 
@@ -85,13 +88,26 @@ def native_qemu() -> Optional[Qemu]:
     return Qemu([qemu], "", version) if version else None
 
 
-def fixture_qemu() -> Optional[Qemu]:
-    root = fixture_dir()
-    if not os.path.exists(os.path.join(root, COMPLETE_STAMP)) or _which("chroot") is None:
+def _stamped_version(root: str) -> Optional[str]:
+    """The QEMU version the completion stamp recorded when the root was made and its QEMU checked, or None."""
+    try:
+        with open(os.path.join(root, COMPLETE_STAMP)) as stamp:
+            for line in stamp:
+                if line.startswith("qemu_version="):
+                    return line.split("=", 1)[1].strip() or None
+    except OSError:
         return None
-    prefix = [_which("chroot") or "chroot", root, "/usr/bin/qemu-system-aarch64"]
-    version = _version_and_machine(prefix) if os.geteuid() == 0 else None
-    return Qemu(prefix, root, version) if version else None
+    return None
+
+
+def fixture_qemu() -> Optional[Qemu]:
+    """The cached root's QEMU, if the root was made to the end (its stamp, written last, names the version)."""
+    root = fixture_dir()
+    version = _stamped_version(root)
+    chroot = _which("chroot")
+    if version is None or chroot is None or not os.path.exists(os.path.join(root, "usr/bin/qemu-system-aarch64")):
+        return None
+    return Qemu([chroot, root, "/usr/bin/qemu-system-aarch64"], root, version)
 
 
 def find() -> Optional[Qemu]:
@@ -136,8 +152,8 @@ def _run(argv: Sequence[str], log) -> None:
 
 
 def _inside(root: str, script: str) -> List[str]:
-    """Run `script` chrooted in `root`, with /proc mounted in a private mount namespace: the mount goes away with
-    the process, so a failure never leaves one behind on the host."""
+    """Run `script` chrooted in `root`, with /proc (and /dev/pts, for apt's log) mounted in a private mount
+    namespace: the mounts go away with the process, so a failure never leaves one behind on the host."""
     return [
         _which("unshare") or "unshare",
         "--mount",
@@ -145,7 +161,8 @@ def _inside(root: str, script: str) -> List[str]:
         "private",
         "sh",
         "-ec",
-        f'mount -t proc proc "{root}/proc"; exec chroot "{root}" sh -ec "$0"',
+        f'mount -t proc proc "{root}/proc"; mount -t devpts devpts "{root}/dev/pts" 2>/dev/null || true; '
+        f'exec chroot "{root}" sh -ec "$0"',
         script,
     ]
 
@@ -173,13 +190,16 @@ def create(log=lambda line: print(line, file=sys.stderr)) -> Qemu:
             + " >/dev/null && apt-get clean"
         )
         _run(_inside(building, install), log)
+        version = _version_and_machine(["chroot", building, "/usr/bin/qemu-system-aarch64"])
+        if version is None:
+            raise RuntimeError(f"{building} was made but its qemu-system-aarch64 has no -M {MACHINE}")
+        with open(os.path.join(building, COMPLETE_STAMP), "w") as stamp:
+            stamp.write(f"debootstrap {SUITE} {' '.join(PACKAGES)}\nqemu_version={version}\n")
         shutil.rmtree(root, ignore_errors=True)
         os.rename(building, root)
-        with open(os.path.join(root, COMPLETE_STAMP), "w") as stamp:
-            stamp.write(f"debootstrap {SUITE} {' '.join(PACKAGES)}\n")
         found = fixture_qemu()
         if found is None:
-            raise RuntimeError(f"{root} was made but its qemu-system-aarch64 has no -M {MACHINE}")
+            raise RuntimeError(f"{root} was made but cannot be used")
         log(f"made {root} with QEMU {found.version} in {time.monotonic() - started:.0f} s")
         return found
 

@@ -22,6 +22,19 @@ def test_a_root_without_its_completion_stamp_is_not_used(monkeypatch: pytest.Mon
     assert qemu_raspi4b.fixture_qemu() is None
 
 
+def test_a_completed_root_is_used_with_the_version_its_stamp_recorded(
+    monkeypatch: pytest.MonkeyPatch, tmp_path
+) -> None:
+    root = tmp_path / "root"
+    (root / "usr" / "bin").mkdir(parents=True)
+    (root / "usr" / "bin" / "qemu-system-aarch64").write_text("")
+    (root / qemu_raspi4b.COMPLETE_STAMP).write_text("debootstrap trixie qemu-system-arm\nqemu_version=10.0.2\n")
+    monkeypatch.setenv(qemu_raspi4b.ROOT_VARIABLE, str(root))
+    found = qemu_raspi4b.fixture_qemu()
+    assert found is not None and found.version == "10.0.2" and found.root == str(root)
+    assert found.command(["-M", "raspi4b"])[1:] == [str(root), "/usr/bin/qemu-system-aarch64", "-M", "raspi4b"]
+
+
 def test_remove_deletes_the_root_and_a_partial_one(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
     root = tmp_path / "root"
     for made in (root / "etc", tmp_path / "root.partial" / "etc"):

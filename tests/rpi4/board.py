@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from probes import qemu_raspi4b
-from probes.capabilities import require
+from probes.capabilities import missing, require
 
 RUNNER = "targets.rpi4.runner/runner"
 HELLO = "examples.hello/image.rpi4"
@@ -34,8 +34,12 @@ class Run:
 def qemu_ready() -> None:
     """Skip (or fail, where declared) without a raspi4b QEMU; make the cached Debian 13 root the first time on a
     machine whose own QEMU is older than 9."""
-    require("raspi4b", "rpi4 images boot in QEMU's raspi4b (QEMU >= 9)")
-    qemu_raspi4b.ensure()
+    purpose = "rpi4 images boot in QEMU's raspi4b (QEMU >= 9)"
+    require("raspi4b", purpose)
+    try:
+        qemu_raspi4b.ensure()
+    except (RuntimeError, OSError) as e:
+        missing("raspi4b", f"making the Debian 13 root with QEMU 10 failed: {e}", purpose)
 
 
 def run(image: str, *args: str, runner_args: Sequence[str] = (), timeout: float = 60) -> Run:
