@@ -82,3 +82,10 @@ def test_an_image_that_needs_random_refuses_to_start_without_the_rng() -> None:
     assert "-> random failed: lib/platform/devices:random" in result.stdout
     # It stopped before the start function: no line of random bytes.
     assert not any(re.fullmatch("[0-9a-f]{32}", line) for line in result.guest_lines), result.stdout
+
+
+def test_print_command_shows_the_qemu_command_with_the_boot_arguments() -> None:
+    result = run(HELLO, "--count=1", runner_args=["--print-command"])
+    assert result.returncode == 0, result.stderr
+    assert " -M raspi4b " in result.stdout and " -no-reboot " in result.stdout
+    assert re.search(r"-append 'rpi4\.wall_clock=[0-9]+ --count=1'", result.stdout), result.stdout

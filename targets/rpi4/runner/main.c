@@ -119,11 +119,14 @@ int main(int argc, char **argv)
     bool print_command = false;
 
     tender_set_name("runner");
-    if (argc > 1 && strcmp(argv[1], "--print-command") == 0) {
-        print_command = true;
-        argv[1] = argv[0];
-        argv++;
-        argc--;
+    /* --print-command may come anywhere among the options before the image; the rest are the tenders' options. */
+    for (int i = 1; i < argc && strncmp(argv[i], "--", 2) == 0 && strcmp(argv[i], "--") != 0; i++) {
+        if (strcmp(argv[i], "--print-command") == 0) {
+            print_command = true;
+            memmove(&argv[i], &argv[i + 1], (size_t)(argc - i) * sizeof argv[0]);
+            argc--;
+            break;
+        }
     }
     tender_parse_args(argc, argv, "runner", &args);
     const char *disk = sd_card_file(&args);
