@@ -68,7 +68,9 @@ _Noreturn void rpi4_fault_report(const struct rpi4_fault_frame *frame)
         rpi4_exit_code(PLATFORM_EXIT_ABORT);
     reporting = true;
 
-    rpi4_console_puts("\nrpi4: fault: ");
+    if (!rpi4_console_at_line_start())
+        rpi4_console_puts("\n");
+    rpi4_console_puts("rpi4: fault: ");
     rpi4_console_puts(frame->kind < 16 ? kinds[frame->kind] : "unknown vector");
     rpi4_console_puts(" exception, ESR ");
     rpi4_console_put_hex(esr);
