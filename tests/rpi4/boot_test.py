@@ -75,6 +75,15 @@ def test_code_is_not_writable() -> None:
     assert 0x80000 <= far < 0x100000, hex(far)
 
 
+def test_a_stack_overflow_faults_on_the_guard_page_and_is_reported() -> None:
+    result = run(MISBEHAVE, "--action=stack_overflow")
+    assert result.returncode == EXIT_ABORT, result.stdout + result.stderr
+    # A translation fault (data fault status 0b0001xx): the page below the boot stack is not mapped.
+    report = re.search(r"ESR (0x[0-9a-f]{16}) \(class 0x0+25, data abort\), FAR (0x[0-9a-f]{16})", result.stdout)
+    assert report, result.stdout
+    assert int(report.group(1), 16) & 0x3C == 0x04, report.group(1)
+
+
 def test_an_image_that_needs_random_refuses_to_start_without_the_rng() -> None:
     result = run(RANDOM_DRAW)
     assert result.returncode != 0
