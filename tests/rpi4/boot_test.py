@@ -15,7 +15,6 @@ def test_hello_prints_its_boot_arguments_and_exits_0() -> None:
     result = run(HELLO, "--message=Bonjour, le \\ monde", "--count=2")
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.guest_lines == ["Bonjour, le \\ monde"] * 2
-    assert NO_RNG in result.stdout
     # The runner gave the host's time: the board does not say that the wall clock starts at 1970.
     assert "1970" not in result.stdout
 
@@ -84,17 +83,14 @@ def test_a_stack_overflow_faults_on_the_guard_page_and_is_reported() -> None:
     assert int(report.group(1), 16) & 0x3C == 0x04, report.group(1)
 
 
-def test_an_image_that_needs_random_refuses_to_start_without_the_rng() -> None:
+def test_an_image_that_needs_random_gets_entropy_or_refuses_to_start() -> None:
     result = run(RANDOM_DRAW)
+    if NO_RNG not in result.stdout:
+        # A QEMU that models the RNG200 (10.0 does not).
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert any(re.fullmatch("[0-9a-f]{32}", line) for line in result.guest_lines), result.stdout
+        return
     assert result.returncode != 0
-    assert NO_RNG in result.stdout
     assert "-> random failed: lib/platform/devices:random" in result.stdout
     # It stopped before the start function: no line of random bytes.
     assert not any(re.fullmatch("[0-9a-f]{32}", line) for line in result.guest_lines), result.stdout
-
-
-def test_print_command_shows_the_qemu_command_with_the_boot_arguments() -> None:
-    result = run(HELLO, "--count=1", runner_args=["--print-command"])
-    assert result.returncode == 0, result.stderr
-    assert " -M raspi4b " in result.stdout and " -no-reboot " in result.stdout
-    assert re.search(r"-append 'rpi4\.wall_clock=[0-9]+ --count=1'", result.stdout), result.stdout
