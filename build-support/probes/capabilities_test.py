@@ -43,7 +43,8 @@ def test_declaring_other_capabilities_still_skips(kvm_missing: None, monkeypatch
 def test_unknown_declared_capability_is_an_error_naming_the_known_ones(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(capabilities.REQUIRE_VARIABLE, "kvm,tpu")
     with pytest.raises(
-        ValueError, match=r"\['tpu'\].*'kvm', 'mountns', 'netem', 'netns', 'nft', 'qemu', 'qemu_aarch64', 'raspi4b', 'tap'"
+        ValueError,
+        match=r"\['tpu'\].*'kvm', 'mountns', 'netem', 'netns', 'nft', 'qemu', 'qemu_aarch64', 'raspi4b', 'tap'",
     ):
         capabilities.declared()
 

@@ -8,6 +8,10 @@ import pytest
 from cli.checkout import make_checkout, run_pants
 
 HELLO_BUILD = "examples/hello/BUILD"
+# hello's list of ABIs as its BUILD file has it today (it grows with every ABI), so the case below replaces it whole.
+ABI_LINE = next(
+    line.strip() for line in Path(HELLO_BUILD).read_text().splitlines() if line.strip().startswith("abi=parametrize(")
+)
 
 
 @pytest.mark.parametrize(
@@ -19,7 +23,7 @@ HELLO_BUILD = "examples/hello/BUILD"
             "which is a `device` target, not an `implementation`",
         ),
         (
-            'abi=parametrize("unix", "hvt", "spt", "virtio", "virt_arm64"),',
+            ABI_LINE,
             'abi="nonesuch",',
             "asks for abi `nonesuch`, but no `abi` target has that name",
         ),

@@ -51,16 +51,17 @@ def test_unused_implementation_with_a_compile_error_fails_check_with_file_and_li
     assert run_goal(rule_runner, Check, "lib/unused::").exit_code == 1
     # Only the ABIs with the `freestanding` trait are tried, each its own partition.
     results = check_results(rule_runner, Address("lib/unused", target_name="console"))
-    # virt_arm64 is aarch64: the same library is compiled by the cross compiler there.
+    # virt_arm64 and rpi4 are aarch64: the same library is compiled by the cross compiler there.
     assert sorted(results) == [
         "abi hvt failed",
         "abi muen failed",
+        "abi rpi4 failed",
         "abi spt failed",
         "abi virt_arm64 failed",
         "abi virtio failed",
         "abi xen failed",
     ]
-    for abi in ("hvt", "muen", "spt", "virt_arm64", "virtio", "xen"):
+    for abi in ("hvt", "muen", "rpi4", "spt", "virt_arm64", "virtio", "xen"):
         output = results[f"abi {abi} failed"]
         assert output.startswith(f"0 of 1 targets compiled for abi {abi}.\n")
         assert "lib/unused/console.c:5:" in output and "undeclared_name" in output
@@ -76,6 +77,7 @@ def test_check_passes_on_the_repository_libraries() -> None:
         "abi host",
         "abi hvt",
         "abi muen",
+        "abi rpi4",
         "abi spt",
         "abi unix",
         "abi virt_arm64",
@@ -91,4 +93,4 @@ def test_c_library_is_checked_on_the_abis_with_its_traits_only() -> None:
     results = check_results(
         rule_runner, Address("lib/platform", target_name="platform"), Address("lib/dns", target_name="dns")
     )
-    assert sorted(results) == ["abi hvt", "abi muen", "abi spt", "abi virt_arm64", "abi virtio", "abi xen"]
+    assert sorted(results) == ["abi hvt", "abi muen", "abi rpi4", "abi spt", "abi virt_arm64", "abi virtio", "abi xen"]

@@ -23,7 +23,7 @@ from pants.engine.addresses import Address
 from pants.engine.fs import DigestContents
 from pants.engine.rules import QueryRule
 
-ABIS = ("host", "hvt", "muen", "spt", "unix", "virt_arm64", "virtio", "xen")
+ABIS = ("host", "hvt", "muen", "rpi4", "spt", "unix", "virt_arm64", "virtio", "xen")
 COMPILE_RULES = (
     QueryRule(CompiledTarget, [CompileTargetRequest]),
     QueryRule(AbiCompileSettings, [AbiCompileSettingsRequest]),
@@ -138,6 +138,6 @@ def test_abi_option_restricts_the_databases_and_names_unknown_abis() -> None:
     refused = run_goal(rule_runner, MirageCompileCommands, "--abi=hvtt", "examples/hello::")
     assert refused.exit_code == 1
     assert (
-        "no abi target is named hvtt (known ABIs: host, hvt, muen, spt, unix, virt_arm64, virtio, xen)"
+        "no abi target is named hvtt (known ABIs: host, hvt, muen, rpi4, spt, unix, virt_arm64, virtio, xen)"
         in refused.stderr
     )
