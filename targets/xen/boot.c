@@ -3,6 +3,7 @@
 #include <stdint.h>
 
 #include "lib/libc/boot.h"
+#include "lib/libc/thread_block_x86_64.h"
 #include "lib/platform/platform.h"
 #include "lib/platform/pvh_start_info.h"
 #include "targets/xen/bindings.h"
