@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Optional, Tuple
 
@@ -15,6 +16,7 @@ from mirage.target_types import (
     AbiArchitectureField,
     AbiCflagsField,
     AbiCompilerField,
+    AbiLdflagsField,
     AbiTraitsField,
     CLibraryAbiTraitsField,
     CLibraryTarget,
@@ -25,8 +27,9 @@ from mirage.target_types import (
 )
 from mirage.util_rules.crunch import CrunchSource, CrunchSourceRequest
 from mirage.util_rules.debian_library import DebianHeaders, DebianHeadersRequest
+from mirage.util_rules.host_link_inputs import HostLinkInputs, HostLinkInputsRequest
 from mirage.util_rules.prototypes import FunctorPrototype, FunctorPrototypeRequest
-from mirage.util_rules.toolchain import Toolchain, ToolchainRequest
+from mirage.util_rules.toolchain import REMOTE_CACHE_SPECULATION_DELAY_MS, Toolchain, ToolchainRequest
 from pants.core.util_rules.source_files import SourceFiles
 from pants.engine.addresses import Address
 from pants.engine.fs import Digest, DigestSubset, MergeDigests, PathGlobs
@@ -108,6 +111,14 @@ async def abi_compile_settings(request: AbiCompileSettingsRequest) -> AbiCompile
     traits = abi_traits(target[AbiTraitsField].value or (), architecture, owner)
     compiler = compiler_for(architecture, target[AbiCompilerField].value, owner)
     toolchain = await Get(Toolchain, ToolchainRequest(compiler, architecture))
+    if "hosted" in traits:
+        # A hosted compile reads the host C library's headers, which come with its static archive and start
+        # files: the identity of those keys the compiles too, so a libc update recompiles as well as relinks.
+        host_inputs = await Get(
+            HostLinkInputs,
+            HostLinkInputsRequest(toolchain, ldflags=tuple(target[AbiLdflagsField].value or ())),
+        )
+        toolchain = dataclasses.replace(toolchain, env=host_inputs.keyed_env(toolchain.env))
     return AbiCompileSettings(
         address=request.abi,
         toolchain=toolchain,
@@ -183,6 +194,7 @@ async def compile_c_source(request: CompileCSourceRequest) -> CompiledObject:
             env=settings.toolchain.env,
             description=f"Compile {request.source} for {request.owner} (abi {abi_name})",
             level=LogLevel.DEBUG,
+            remote_cache_speculation_delay_millis=REMOTE_CACHE_SPECULATION_DELAY_MS,
         ),
     )
     if result.exit_code != 0:

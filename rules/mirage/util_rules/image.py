@@ -84,11 +84,13 @@ def provenance_record(
     main_c_digest: str,
     debian_libraries: tuple = (),
     architecture: str = DEFAULT_ARCHITECTURE,
+    host_link_inputs: tuple = (),
 ) -> str:
     """What went into the image, in a stable order: enough to tell why two images differ.
 
     `compiled` maps each compiled target to the digest of its objects, which covers its sources and flags;
-    `debian_libraries` are the imported Debian static libraries linked in (package, version, archive digest).
+    `debian_libraries` are the imported Debian static libraries linked in (package, version, archive digest);
+    `host_link_inputs` the files the link read from the host (static libc, start files: path, digest, package).
     """
     record = {
         "unikernel": graph.unikernel,
@@ -112,6 +114,8 @@ def provenance_record(
     }
     if debian_libraries:
         record["debian_libraries"] = [library.provenance() for library in debian_libraries]
+    if host_link_inputs:
+        record["host_link_inputs"] = [f.provenance() for f in host_link_inputs]
     return json.dumps(record, indent=2, sort_keys=False) + "\n"
 
 
@@ -213,6 +217,7 @@ async def build_image(request: BuildImageRequest) -> BuiltImage:
         main_c_digest.fingerprint,
         linked.debian_libraries,
         linked.architecture,
+        linked.host_link_inputs.files,
     )
     image_name = request.file_name
     # Files the ABI's `package_extras` writer computes from the linked image (a Muen subject's specification).

@@ -3,6 +3,7 @@ static libraries they use, with the ABI's flags and linker script (its startup o
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass
 from typing import Optional, Tuple
@@ -25,7 +26,8 @@ from mirage.util_rules.debian_library import (
     ImportDebianLibraryRequest,
     ImportedDebianLibrary,
 )
-from mirage.util_rules.toolchain import Toolchain
+from mirage.util_rules.host_link_inputs import HostLinkInputs, HostLinkInputsRequest
+from mirage.util_rules.toolchain import REMOTE_CACHE_SPECULATION_DELAY_MS, Toolchain
 from pants.core.util_rules.source_files import SourceFiles
 from pants.engine.addresses import Address
 from pants.engine.fs import Digest, MergeDigests
@@ -83,6 +85,7 @@ async def link_image(request: LinkImageRequest) -> LinkedImage:
             env=request.toolchain.env,
             description=f"Link {request.owner}",
             level=LogLevel.DEBUG,
+            remote_cache_speculation_delay_millis=REMOTE_CACHE_SPECULATION_DELAY_MS,
         ),
     )
     if result.exit_code != 0:
@@ -136,6 +139,8 @@ class LinkedTargets:
     toolchain_fingerprint: str
     debian_libraries: Tuple[ImportedDebianLibrary, ...] = ()
     architecture: str = DEFAULT_ARCHITECTURE
+    # The host files the link read (static libc, start files, libraries named by `libraries`).
+    host_link_inputs: HostLinkInputs = HostLinkInputs(())
 
 
 def check_library_traits(library: ImportedDebianLibrary, settings: AbiCompileSettings, owner: str) -> None:
@@ -199,14 +204,19 @@ async def link_targets(request: LinkTargetsRequest) -> LinkedTargets:
             )
             for library in debian
         )
+    ldflags = tuple(abi.target[AbiLdflagsField].value or ())
+    host_inputs = await Get(
+        HostLinkInputs, HostLinkInputsRequest(settings.toolchain, ldflags=ldflags, libraries=request.libraries)
+    )
+    toolchain = dataclasses.replace(settings.toolchain, env=host_inputs.keyed_env(settings.toolchain.env))
     image = await Get(
         LinkedImage,
         LinkImageRequest(
             input_digest=link_input,
             objects=objects,
             linker_script=linker_script,
-            ldflags=tuple(abi.target[AbiLdflagsField].value or ()),
-            toolchain=settings.toolchain,
+            ldflags=ldflags,
+            toolchain=toolchain,
             output=request.output,
             owner=request.owner,
             libraries=request.libraries,
@@ -221,6 +231,7 @@ async def link_targets(request: LinkTargetsRequest) -> LinkedTargets:
         toolchain_fingerprint=settings.toolchain.fingerprint,
         architecture=settings.architecture,
         debian_libraries=tuple(debian),
+        host_link_inputs=host_inputs,
     )
 
 

@@ -15,6 +15,10 @@ from pants.util.frozendict import FrozenDict
 from pants.util.logging import LogLevel
 from pants.util.ordered_set import OrderedSet
 
+# With a remote cache to read, how long a compile or link waits for the cache's answer before it also starts
+# locally (Pants' default, 0, starts both at once): a hit then costs no local work, and a miss starts at once.
+REMOTE_CACHE_SPECULATION_DELAY_MS = 5000
+
 
 @dataclass(frozen=True)
 class ToolchainRequest:
