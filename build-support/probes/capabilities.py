@@ -201,12 +201,41 @@ def missing(capability: str, problem: str, purpose: str) -> None:
     pytest.skip(reason)
 
 
+def key_disagreement(capability: str, found: str) -> Optional[str]:
+    """Why the test's cache key (MIRAGE_HOST_CAPABILITIES, set by ./pants) does not say that this machine has
+    `capability` as `found` ("yes", "no" or QEMU's version), or None where it does.
+
+    A result is cached under that key: one obtained with a key that is missing or wrong would be reused where the
+    capability differs (a skip without KVM served as a pass on a machine with KVM).
+    """
+    exported = os.environ.get(SUMMARY_VARIABLE)
+    if exported is None:
+        return (
+            f"{SUMMARY_VARIABLE} is not set, so this result would be cached without what the machine can do: run "
+            "the tests through ./pants, which probes the machine and sets it"
+        )
+    recorded = dict(part.split("=", 1) for part in exported.split() if "=" in part).get(capability)
+    if recorded != found:
+        return (
+            f"the tests' cache key says {capability}={recorded or 'nothing'} ({SUMMARY_VARIABLE}), but this run "
+            f"finds {capability}={found}: run the tests again through ./pants, which probes the machine anew"
+        )
+    return None
+
+
 def require(capability: str, purpose: str) -> None:
-    """Skip or fail (see `missing`) unless this machine has `capability`."""
+    """Skip or fail (see `missing`) unless this machine has `capability`; fail where the tests' cache key says
+    otherwise than the probe (see `key_disagreement`)."""
+    import pytest  # only tests get here
+
     try:
         problem = PROBES[capability]()
     except (OSError, subprocess.SubprocessError) as e:
         problem = f"the probe itself failed: {e}"
+    found = (qemu_version() or "no") if capability == "qemu" else ("yes" if problem is None else "no")
+    disagreement = key_disagreement(capability, found)
+    if disagreement is not None:
+        pytest.fail(f"{purpose}: {disagreement}", pytrace=False)
     if problem is not None:
         missing(capability, problem, purpose)
 

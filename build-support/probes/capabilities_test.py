@@ -15,6 +15,8 @@ def _absent() -> str:
 @pytest.fixture
 def kvm_missing(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(capabilities.PROBES, "kvm", _absent)
+    # The key ./pants would have set on such a machine.
+    monkeypatch.setenv(capabilities.SUMMARY_VARIABLE, "kvm=no netns=yes")
 
 
 def test_missing_capability_skips_with_the_reason_where_not_declared(
@@ -69,6 +71,32 @@ def test_a_probe_that_cannot_run_counts_as_missing(monkeypatch: pytest.MonkeyPat
 
     monkeypatch.setitem(capabilities.PROBES, "netns", broken)
     monkeypatch.delenv(capabilities.REQUIRE_VARIABLE, raising=False)
+    monkeypatch.setenv(capabilities.SUMMARY_VARIABLE, "netns=no")
     assert "netns=no" in capabilities.summary().split()
     with pytest.raises(pytest.skip.Exception, match="the probe itself failed: unshare vanished"):
         capabilities.require("netns", "a namespace test")
+
+
+def test_a_result_is_never_obtained_under_a_key_that_lacks_what_the_test_found(
+    kvm_missing: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The key says KVM works but this run has none (or the key is missing): the test fails instead of skipping,
+    so no skip is cached under a key that a machine with KVM would look up."""
+    monkeypatch.delenv(capabilities.REQUIRE_VARIABLE, raising=False)
+    monkeypatch.setenv(capabilities.SUMMARY_VARIABLE, "kvm=yes netns=yes")
+    with pytest.raises(pytest.fail.Exception, match=r"cache key says kvm=yes .* but this run finds kvm=no"):
+        capabilities.require("kvm", "hvt needs KVM")
+    monkeypatch.delenv(capabilities.SUMMARY_VARIABLE)
+    with pytest.raises(pytest.fail.Exception, match="MIRAGE_HOST_CAPABILITIES is not set"):
+        capabilities.require("kvm", "hvt needs KVM")
+
+
+def test_the_key_carries_qemus_version_and_a_test_checks_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(capabilities, "qemu_version", lambda: "10.0.2")
+    monkeypatch.setitem(capabilities.PROBES, "qemu", lambda: None)
+    assert "qemu=10.0.2" in capabilities.summary().split()
+    monkeypatch.setenv(capabilities.SUMMARY_VARIABLE, "qemu=7.2.15")
+    with pytest.raises(pytest.fail.Exception, match=r"says qemu=7.2.15 .* finds qemu=10.0.2"):
+        capabilities.require("qemu", "virtio needs QEMU")
+    monkeypatch.setenv(capabilities.SUMMARY_VARIABLE, "qemu=10.0.2")
+    capabilities.require("qemu", "virtio needs QEMU")
