@@ -48,11 +48,12 @@ from pants.util.logging import LogLevel
 COMPILED_EXTENSIONS = (".c", ".S")
 
 # Flags every compile gets, before the ABI's own: sources are named by repository path (`#include
-# "devices/console.h"`), and nothing that depends on the sandbox's location or the time reaches the object.
+# "devices/console.h"`), and nothing that depends on the sandbox's location or the time reaches the object. Every
+# path gcc sees is relative and no ABI asks for debug info, so no object records the folder it was compiled in;
+# no flag relies on Pants putting the sandbox's path in for `{chroot}`, which it does not do on a remote worker.
 BASE_CFLAGS = (
     "-std=c11",
     "-I.",
-    "-ffile-prefix-map={chroot}=.",
     "-fno-ident",
     "-Wdate-time",
     "-Werror=date-time",
@@ -167,7 +168,7 @@ def compile_argv(
         (*PROTOTYPE_CHECK_CFLAGS, "-include", prototype_header) if prototype_header and source.endswith(".c") else ()
     )
     return (
-        settings.toolchain.compiler,
+        settings.toolchain.program,
         *BASE_CFLAGS,
         f"-frandom-seed={source}",
         *settings.cflags,

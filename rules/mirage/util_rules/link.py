@@ -70,7 +70,7 @@ async def link_image(request: LinkImageRequest) -> LinkedImage:
         FallibleProcessResult,
         Process(
             argv=(
-                request.toolchain.compiler,
+                request.toolchain.program,
                 *request.ldflags,
                 *script,
                 "-o",

@@ -36,6 +36,12 @@ class Toolchain:
     def fingerprint(self) -> str:
         return self.env["MIRAGE_TOOLCHAIN_FINGERPRINT"]
 
+    @property
+    def program(self) -> str:
+        """The compiler as compile and link argv name it: by name, found through the env's PATH (its folder comes
+        first there), so the command is the same on a machine, or a remote worker, whose gcc lives elsewhere."""
+        return os.path.basename(self.compiler)
+
 
 def reproducible_env(
     path_dirs: tuple[str, ...], fingerprint: str, architecture: str = DEFAULT_ARCHITECTURE
