@@ -10,7 +10,7 @@ from mirage.util_rules.host_program import BuildHostProgramRequest, BuiltHostPro
 from pants.core.goals.package import BuiltPackage, BuiltPackageArtifact, PackageFieldSet
 from pants.core.util_rules.environments import EnvironmentField, EnvironmentNameRequest
 from pants.engine.environment import EnvironmentName
-from pants.engine.fs import AddPrefix, Digest
+from pants.engine.fs import AddPrefix, CreateDigest, Digest, FileContent, MergeDigests
 from pants.engine.internals.selectors import Get
 from pants.engine.rules import collect_rules, rule
 from pants.engine.unions import UnionRule
@@ -36,8 +36,13 @@ async def package_host_program(field_set: HostProgramFieldSet) -> BuiltPackage:
         BuiltHostProgram,
         {BuildHostProgramRequest(field_set.address, file_name): BuildHostProgramRequest, environment: EnvironmentName},
     )
-    digest = await Get(Digest, AddPrefix(program.digest, folder)) if folder else program.digest
-    return BuiltPackage(digest, (BuiltPackageArtifact(relpath),))
+    provenance = await Get(
+        Digest, CreateDigest([FileContent(f"{file_name}.provenance.json", program.provenance.encode("utf-8"))])
+    )
+    merged = await Get(Digest, MergeDigests([program.digest, provenance]))
+    digest = await Get(Digest, AddPrefix(merged, folder)) if folder else merged
+    # The program first: `pants run` and the tests run the first artifact.
+    return BuiltPackage(digest, (BuiltPackageArtifact(relpath), BuiltPackageArtifact(f"{relpath}.provenance.json")))
 
 
 def rules():

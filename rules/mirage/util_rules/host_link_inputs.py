@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from typing import Tuple
 
 from mirage.util_rules.toolchain import Toolchain
-from pants.core.util_rules.system_binaries import BashBinary, BinaryPathRequest, BinaryPaths, BinaryPathTest
-from pants.engine.internals.selectors import Get, MultiGet
+from pants.core.util_rules.system_binaries import BashBinary
+from pants.engine.internals.selectors import Get
 from pants.engine.process import FallibleProcessResult, Process, ProcessCacheScope
 from pants.engine.rules import collect_rules, rule
 from pants.util.frozendict import FrozenDict
@@ -57,9 +57,9 @@ if command -v dpkg-query > /dev/null; then
 fi
 """
 
-# Programs the probe runs besides the compiler; dpkg-query is optional (a machine without dpkg keys by digest).
-_PROBE_TOOLS = ("sed", "sort", "readlink", "sha256sum", "tee")
-_OPTIONAL_PROBE_TOOLS = ("dpkg-query",)
+# Where the probe finds sed, sort, readlink, sha256sum, tee and, where there is one, dpkg-query (a machine without
+# dpkg keys its links by the files' digests alone).
+_SYSTEM_PATH = ("/usr/local/bin", "/usr/bin", "/bin")
 
 
 @dataclass(frozen=True)
@@ -125,24 +125,9 @@ class HostLinkInputsError(Exception):
 
 @rule(desc="Find the host files a link reads", level=LogLevel.DEBUG)
 async def find_host_link_inputs(request: HostLinkInputsRequest, bash: BashBinary) -> HostLinkInputs:
-    search_path = tuple(request.toolchain.env["PATH"].split(os.pathsep)) + (
-        "/usr/local/bin",
-        "/usr/bin",
-        "/bin",
-    )
-    tools = (*_PROBE_TOOLS, *_OPTIONAL_PROBE_TOOLS)
-    found = await MultiGet(
-        Get(BinaryPaths, BinaryPathRequest(binary_name=name, search_path=search_path, test=BinaryPathTest(["--help"])))
-        for name in tools
-    )
-    missing = [name for name, paths in zip(_PROBE_TOOLS, found) if paths.first_path is None]
-    if missing:
-        raise HostLinkInputsError(
-            f"Cannot find {', '.join(missing)} in {list(search_path)}: the probe of the host files a link reads "
-            "needs them (Debian: coreutils, sed)."
-        )
-    tool_dirs = OrderedSet(os.path.dirname(p.first_path.path) for p in found if p.first_path is not None)
-    path = os.pathsep.join(OrderedSet([*request.toolchain.env["PATH"].split(os.pathsep), *tool_dirs]))
+    # The probe's other tools (coreutils, sed, dpkg-query) come from the system's folders, after the toolchain's:
+    # it runs on this machine only, never from a cache, so their location is no part of any key.
+    path = os.pathsep.join(OrderedSet([*request.toolchain.env["PATH"].split(os.pathsep), *_SYSTEM_PATH]))
     result = await Get(
         FallibleProcessResult,
         Process(

@@ -4,6 +4,7 @@ and a host library that changes between two runs changes the link's key, so the 
 from __future__ import annotations
 
 import hashlib
+import json
 import subprocess
 from pathlib import Path
 from textwrap import dedent
@@ -39,6 +40,10 @@ def test_a_static_link_reads_the_host_libc_and_start_files_of_their_debian_packa
     assert freestanding.files == ()
 
 
+def digest_of(path: str) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
 def _archive(folder: Path, value: int) -> None:
     """`libfake.a` in `folder`, whose `fake_value()` returns `value`."""
     source = folder / "fake.c"
@@ -65,6 +70,7 @@ def test_a_changed_host_library_changes_the_link_key_and_relinks(tmp_path: Path)
     rule_runner = mirage_rule_runner(files, extra_rules=RULES)
     toolchain = rule_runner.request(Toolchain, [ToolchainRequest("gcc")])
     request = HostLinkInputsRequest(toolchain, ldflags=("-static", f"-L{library_folder}"), libraries=("fake",))
+    archive = str(library_folder / "libfake.a")
     target = rule_runner.get_target(Address("tools", target_name="prog"))
 
     def build_and_run() -> tuple:
@@ -72,10 +78,12 @@ def test_a_changed_host_library_changes_the_link_key_and_relinks(tmp_path: Path)
         built = rule_runner.request(BuiltPackage, [HostProgramFieldSet.create(target)])
         rule_runner.write_digest(built.digest)
         program = Path(rule_runner.build_root) / built.artifacts[0].relpath
+        # The provenance beside the program names the archive it was linked against, with its digest.
+        provenance = json.loads(Path(f"{program}.provenance.json").read_text())
+        assert {"path": archive, "sha256": digest_of(archive), "package": ""} in provenance["host_link_inputs"]
         return inputs, subprocess.run([str(program)], timeout=30).returncode
 
     before, first_exit = build_and_run()
-    archive = str(library_folder / "libfake.a")
     assert [f.path for f in before.files if f.path == archive] == [archive]
     assert first_exit == 41
 

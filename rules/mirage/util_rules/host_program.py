@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from mirage.target_types import CLibraryTarget, HostProgramAbiField, HostProgramLibrariesField
@@ -25,6 +26,21 @@ class BuildHostProgramRequest:
 class BuiltHostProgram:
     digest: Digest
     path: str
+    # What went into the program, as JSON: the provenance.json written beside it.
+    provenance: str = ""
+
+
+def host_program_provenance(address: str, abi: str, libraries: tuple, linked: LinkedTargets) -> str:
+    """The toolchain, each compiled target's digest and the host files the link read, in a stable order."""
+    record = {
+        "host_program": address,
+        "abi": abi,
+        "libraries": list(libraries),
+        "toolchain_fingerprint": linked.toolchain_fingerprint,
+        "objects": dict(sorted(linked.object_fingerprints)),
+        "host_link_inputs": [f.provenance() for f in linked.host_link_inputs.files],
+    }
+    return json.dumps(record, indent=2) + "\n"
 
 
 @rule(desc="Build a host program", level=LogLevel.DEBUG)
@@ -35,7 +51,9 @@ async def build_host_program(request: BuildHostProgramRequest) -> BuiltHostProgr
         Get(TransitiveTargets, TransitiveTargetsRequest([request.address])),
     )
     target = wrapped.target
-    abi_address = catalogue.addresses[catalogue.abi(target[HostProgramAbiField].value, target.address).address]
+    abi = catalogue.abi(target[HostProgramAbiField].value, target.address)
+    abi_address = catalogue.addresses[abi.address]
+    libraries = tuple(target[HostProgramLibrariesField].value or ())
     to_compile = sorted({request.address, *(t.address for t in closure.closure if isinstance(t, CLibraryTarget))})
     linked = await Get(
         LinkedTargets,
@@ -45,10 +63,14 @@ async def build_host_program(request: BuildHostProgramRequest) -> BuiltHostProgr
             extra_objects=(),
             output=request.file_name,
             owner=request.address.spec,
-            libraries=tuple(target[HostProgramLibrariesField].value or ()),
+            libraries=libraries,
         ),
     )
-    return BuiltHostProgram(digest=linked.image.digest, path=linked.image.path)
+    return BuiltHostProgram(
+        digest=linked.image.digest,
+        path=linked.image.path,
+        provenance=host_program_provenance(request.address.spec, abi.name, libraries, linked),
+    )
 
 
 def rules():
