@@ -1,139 +1,172 @@
-"""Two checkouts that differ in path, TZ, umask, locale and user (the second builds as nobody), Pants caches off:
-every artifact they package is byte-identical, and where one is not, diffoscope's report says how.
-
-What is built comes from the build itself, so an ABI added later is covered without editing this file: one image
-per ABI that `pants peek` shows a unikernel for (hello's where it has one), and every host program in
-targets/ (tenders, runners) outside test folders. Packaging every example twice from scratch takes minutes on two
-cores; MIRAGE_REPRODUCIBLE_TARGETS="examples:: targets::" (specs separated by spaces) builds all of them.
-"""
+"""Every artifact `pants package examples:: targets::` writes (each example for each of its ABIs, the tenders, the
+runner, and the files beside images) is byte-identical from two checkouts that differ in path, time zone, umask,
+locale and user, Pants' caches off and shared by neither; a difference is reported with diffoscope's output."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
+import re
+import resource
 import shutil
 import subprocess
 import tempfile
+import time
 from pathlib import Path
-from typing import Dict, Iterator, List, Mapping
+from typing import Dict, List, Mapping
 
 import pytest
-from cli.checkout import make_checkout, run_pants
+from cli.checkout import make_checkout
+from cli.other_user import bootstrap_paths, ensure_system_user, run_as_user
+from cli.reproducible import compare_trees, explain, tree_files
+from probes.capabilities import require
 
-NOBODY = 65534
-PREFERRED_UNIKERNEL = "examples/hello:image"
+# What is built: everything these folders package. A new ABI, example or host program is covered without editing
+# this test, and so is every file a package rule writes beside an image.
+PACKAGE_ARGS = (
+    "--no-local-cache",
+    "--no-remote-cache-read",
+    "--no-remote-cache-write",
+    "package",
+    "examples::",
+    "targets::",
+)
+BUILD_TIMEOUT_SECONDS = 900
+WROTE = re.compile(r"Wrote (dist/\S+)")
 
-
-def artifacts_to_build(checkout: Path) -> List[str]:
-    configured = os.environ.get("MIRAGE_REPRODUCIBLE_TARGETS", "").split()
-    if configured:
-        return configured
-    peeked = run_pants(checkout, ["--filter-target-type=unikernel,host_program,abi", "peek", "examples::", "targets::"])
-    targets = json.loads(peeked.stdout)
-    one_per_abi: Dict[str, str] = {}
-    unikernels = [t for t in targets if t["target_type"] == "unikernel"]
-    for unikernel in sorted(unikernels, key=lambda t: not t["address"].startswith(PREFERRED_UNIKERNEL)):
-        one_per_abi.setdefault(unikernel["abi"], unikernel["address"])
-    abis = {t["address"].rsplit(":", 1)[1] for t in targets if t["target_type"] == "abi"} - {"host"}
-    print(f"ABIs: {sorted(abis)}; an image for {sorted(one_per_abi)}; none for {sorted(abis - set(one_per_abi))}")
-    programs = [
-        t["address"]
-        for t in targets
-        if t["target_type"] == "host_program" and t["address"].startswith("targets/") and "/tests" not in t["address"]
-    ]
-    return sorted(one_per_abi.values()) + sorted(programs)
-
-
-def _package(checkout: Path, targets: List[str], env: Mapping[str, str], umask: int, user: int = 0) -> None:
-    """`./pants package` with the launcher, caches off, in `env` (nothing else of ours), under `umask` and `user`."""
-    argv = ["./pants", "--no-pantsd", "--no-dynamic-ui", "--no-local-cache", "--no-remote-cache-read", "package"]
-    prefix: List[str] = []
-    if user:
-        # An unprivileged uid that may still read root's bootstrap cache (Python 3.9, the Pants venv under /root);
-        # everything it writes, the checkout and its Pants caches, is its own.
-        prefix = ["setpriv", f"--reuid={user}", f"--regid={user}", "--clear-groups"]
-        prefix += ["--inh-caps=+dac_read_search", "--ambient-caps=+dac_read_search"]
-    result = subprocess.run(
-        [*prefix, *argv, *targets],
-        cwd=checkout,
-        env=dict(env),
-        capture_output=True,
-        text=True,
-        timeout=900,
-        preexec_fn=lambda: os.umask(umask),
-    )
-    if result.returncode != 0:
-        raise AssertionError(f"./pants package in {checkout} failed ({result.returncode}):\n{result.stderr[-5000:]}")
+# The two builds' surroundings: each line differs between them.
+FIRST_ENV = {"TZ": "UTC", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"}
+FIRST_UMASK = 0o022
+# UTC+12:45 (+13:45 in its summer), a quarter-hour offset far from UTC; Turkish, whose dotted and dotless i break
+# naive case folding.
+SECOND_ENV = {"TZ": "Pacific/Chatham", "LANG": "tr_TR.UTF-8", "LC_ALL": "tr_TR.UTF-8"}
+SECOND_UMASK = 0o077
 
 
-def _digests(dist: Path) -> Dict[str, str]:
-    return {
-        str(p.relative_to(dist)): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(dist.rglob("*"))
-        if p.is_file()
-    }
+def pants_env(home: str, extra: Mapping[str, str], caches: Path) -> Dict[str, str]:
+    """The launcher's environment: the caller's PATH, `extra`, and Pants caches of this build's own."""
+    env = {key: os.environ[key] for key in ("PATH", "PYENV_ROOT") if key in os.environ}
+    env.update(extra)
+    env["HOME"] = home
+    env["PANTS_LOCAL_STORE_DIR"] = str(caches / "lmdb_store")
+    env["PANTS_NAMED_CACHES_DIR"] = str(caches / "named_caches")
+    return env
 
 
-def _diffoscope(first: Path, second: Path) -> str:
-    if shutil.which("diffoscope") is None:
-        return "(diffoscope is not installed: Debian package diffoscope-minimal)"
-    report = subprocess.run(
-        ["diffoscope", "--text", "-", "--no-progress", str(first), str(second)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    return (report.stdout + report.stderr)[:20000]
+def written_files(stderr: str) -> List[str]:
+    """The files `pants package` says it wrote, relative to dist/."""
+    return sorted(name[len("dist/") :] for name in WROTE.findall(stderr))
 
 
-@pytest.fixture
-def unprivileged_folder() -> Iterator[Path]:
-    """A folder outside pytest's private tmp_path that nobody may enter, removed afterwards."""
-    folder = Path(tempfile.mkdtemp(prefix="mirage-reproducible-"))
-    folder.chmod(0o755)
-    try:
-        yield folder
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+def check_written(dist: Path, stderr: str) -> None:
+    """What the build said it wrote is exactly what its dist/ holds (nothing stale, nothing unannounced)."""
+    assert written_files(stderr) == sorted(tree_files(dist)), f"dist/ and Pants' output disagree:\n{stderr}"
 
 
-def test_every_artifact_builds_bit_for_bit_identical_across_checkouts(
-    tmp_path: Path, unprivileged_folder: Path
-) -> None:
+def children_cpu_seconds() -> float:
+    """CPU time of the waited-for child processes so far: what a build costs the suite, whatever the load."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def chown_tree(root: Path, uid: int, gid: int) -> None:
+    for parent, directories, files in os.walk(root):
+        for name in (parent, *(os.path.join(parent, entry) for entry in directories + files)):
+            os.chown(name, uid, gid, follow_symlinks=False)
+
+
+def locale_installed(name: str) -> bool:
+    listed = subprocess.run(["locale", "-a"], capture_output=True, text=True, check=True).stdout.split()
+    wanted = name.lower().replace("utf-8", "utf8")
+    return any(entry.lower() == wanted for entry in listed)
+
+
+def test_every_packaged_artifact_is_identical_across_path_tz_umask_locale_and_user(tmp_path: Path) -> None:
+    if os.geteuid() != 0:
+        pytest.skip("building as another user needs root (to create the user and switch to it)")
+    require("mountns", "the unprivileged build reads the launcher's bootstrap through a private mount namespace")
+    assert locale_installed(SECOND_ENV["LANG"]), "locales-all is missing: ./pants installs it (debian-packages.txt)"
+
+    # The first build: the test's user, a short path.
     first = make_checkout(tmp_path / "one")
-    targets = artifacts_to_build(first)
-    print(f"building {len(targets)} targets: {' '.join(targets)}")
-    base = {key: os.environ[key] for key in ("HOME", "PATH", "PYENV_ROOT") if key in os.environ}
-    _package(first, targets, {**base, "TZ": "UTC", "LC_ALL": "POSIX"}, umask=0o022)
+    started, started_cpu = time.monotonic(), children_cpu_seconds()
+    result = subprocess.run(
+        ["./pants", "--no-pantsd", "--no-dynamic-ui", *PACKAGE_ARGS],
+        cwd=first,
+        env=pants_env(os.environ["HOME"], FIRST_ENV, tmp_path / "first-caches"),
+        umask=FIRST_UMASK,
+        capture_output=True,
+        text=True,
+        timeout=BUILD_TIMEOUT_SECONDS,
+    )
+    first_seconds, first_cpu = time.monotonic() - started, children_cpu_seconds() - started_cpu
+    assert result.returncode == 0, f"the first build failed:\n{result.stderr}"
+    check_written(first / "dist", result.stderr)
 
-    second = make_checkout(unprivileged_folder / "a-longer" / "path-to" / "another-checkout")
-    second_env = {**base, "TZ": "Pacific/Chatham", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"}
-    user = 0
-    if os.geteuid() == 0 and shutil.which("setpriv"):
-        user = NOBODY
-        home = unprivileged_folder / "home"
+    # The second build: an unprivileged system user with a home and caches of its own, a longer path elsewhere.
+    uid, gid = ensure_system_user()
+    scratch = Path(tempfile.mkdtemp(prefix="mirage-reproducible-", dir="/tmp"))
+    try:
+        os.chown(scratch, uid, gid)
+        second = make_checkout(scratch / "a-longer" / "path-to" / "another-checkout")
+        home = scratch / "home"
         home.mkdir()
-        # The launcher's bootstrap (the Pants venv, the pex tool) is root's, linked into a cache folder of nobody's
-        # own, where the launcher keeps its stamps; nobody's Pants caches start empty in its HOME.
-        bootstrap = unprivileged_folder / "bootstrap"
-        bootstrap.mkdir()
-        root_bootstrap = Path(os.environ.get("HOME", "/root")) / ".cache" / "mirage-bootstrap"
-        subprocess.run(["chown", "-R", f"{NOBODY}:{NOBODY}", str(unprivileged_folder)], check=True)
-        for built in [*root_bootstrap.glob("venv-*"), *root_bootstrap.glob("pex-*")]:
-            (bootstrap / built.name).symlink_to(built)
-        second_env.update(HOME=str(home), MIRAGE_BOOTSTRAP_CACHE=str(bootstrap))
-    else:
-        print("the second build runs as this user: only root can start one as nobody (setpriv)")
-    _package(second, targets, second_env, umask=0o077, user=user)
+        for path in (scratch / "a-longer", home):
+            chown_tree(path, uid, gid)
+        # The launcher's venv and pex tool are shared (read-only), as a team shares an installed Pants; no cache is.
+        readable = bootstrap_paths(os.environ)
+        started, started_cpu = time.monotonic(), children_cpu_seconds()
+        result = run_as_user(
+            ["./pants", "--no-pantsd", "--no-dynamic-ui", *PACKAGE_ARGS],
+            uid=uid,
+            gid=gid,
+            cwd=second,
+            env=pants_env(str(home), {**SECOND_ENV, "MIRAGE_BOOTSTRAP_CACHE": str(readable[0])}, home / "caches"),
+            umask=SECOND_UMASK,
+            readable=readable,
+            staging=tmp_path / "staging",
+            timeout=BUILD_TIMEOUT_SECONDS,
+        )
+        second_seconds, second_cpu = time.monotonic() - started, children_cpu_seconds() - started_cpu
+        assert result.returncode == 0, f"the unprivileged build failed:\n{result.stderr}"
+        check_written(second / "dist", result.stderr)
 
-    one, two = _digests(first / "dist"), _digests(second / "dist")
-    assert one, "nothing was packaged"
-    print(f"{len(one)} files compared")
-    differing = sorted(name for name in one.keys() | two.keys() if one.get(name) != two.get(name))
-    reports = [
-        f"--- {name}\n"
-        + (_diffoscope(first / "dist" / name, second / "dist" / name) if name in one and name in two else "(missing)")
-        for name in differing
-    ]
-    assert not differing, "\n".join(reports)
+        comparison = compare_trees(first / "dist", second / "dist")
+        print(
+            f"{len(comparison.identical)} files identical, {len(comparison.differing)} differ; builds took"
+            f" {first_seconds:.0f} s and {second_seconds:.0f} s ({first_cpu:.0f} s and {second_cpu:.0f} s of CPU)"
+        )
+        assert comparison.same, explain(comparison, first / "dist", second / "dist")
+        assert comparison.identical, "the builds packaged nothing"
+    finally:
+        shutil.rmtree(scratch)
+
+
+def test_a_changed_byte_is_reported_with_diffoscopes_output(tmp_path: Path) -> None:
+    """The comparison itself, without a build: one flipped byte in a real ELF file (/bin/true) is found and
+    diffoscope's report names it, and a file only one side has is named too."""
+    first, second = tmp_path / "first", tmp_path / "second"
+    for root in (first, second):
+        (root / "examples.demo").mkdir(parents=True)
+        (root / "examples.demo" / "image.provenance.json").write_text('{"abi": "hvt", "keys": {}}\n')
+    image = bytearray(Path("/bin/true").read_bytes())
+    (first / "examples.demo" / "image.hvt").write_bytes(image)
+    image[len(image) // 2] ^= 0x01
+    (second / "examples.demo" / "image.hvt").write_bytes(image)
+    (second / "examples.demo" / "image.hvt.main.c").write_text("int main(void) { return 0; }\n")
+
+    comparison = compare_trees(first, second)
+    assert comparison.differing == ("examples.demo/image.hvt",)
+    assert comparison.only_second == ("examples.demo/image.hvt.main.c",)
+    assert comparison.identical == ("examples.demo/image.provenance.json",)
+    report = explain(comparison, first, second)
+    assert f"--- {first}/examples.demo/image.hvt" in report, report
+    assert f"+++ {second}/examples.demo/image.hvt" in report, report
+    assert "only in" in report and "image.hvt.main.c" in report
+
+
+def test_identical_trees_compare_the_same(tmp_path: Path) -> None:
+    for root in (tmp_path / "first", tmp_path / "second"):
+        (root / "sub").mkdir(parents=True)
+        (root / "sub" / "file").write_bytes(b"\x7fELF same bytes")
+    comparison = compare_trees(tmp_path / "first", tmp_path / "second")
+    assert comparison.same and comparison.identical == ("sub/file",)
