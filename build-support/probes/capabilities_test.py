@@ -92,7 +92,7 @@ def test_a_result_is_never_obtained_under_a_key_that_lacks_what_the_test_found(
 
 
 def test_the_key_carries_qemus_version_and_a_test_checks_it(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(capabilities, "qemu_version", lambda: "10.0.2")
+    monkeypatch.setattr(capabilities, "qemu_version", lambda program="qemu-system-x86_64": "10.0.2")
     monkeypatch.setitem(capabilities.PROBES, "qemu", lambda: None)
     assert "qemu=10.0.2" in capabilities.summary().split()
     monkeypatch.setenv(capabilities.SUMMARY_VARIABLE, "qemu=7.2.15")

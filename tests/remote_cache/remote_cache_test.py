@@ -119,7 +119,14 @@ def test_a_second_checkout_builds_everything_from_the_shared_cache(tmp_path: Pat
     assert len(hits) > 100, f"only {len(hits)} compile/link lookups: did B build the targets?"
     assert read_counters["remote_cache_read_errors"] == 0, warnings
     assert read_counters["remote_cache_requests_uncached"] == 0, warnings
-    assert read_counters["remote_cache_requests_cached"] == read_counters["remote_cache_requests"]
+    # Every compile and link lookup was a hit. A lookup for a process of another kind can lose its race to the
+    # local run (seen in CI: 291 lookups, 290 hits, 1 local first), which Pants counts apart.
+    assert read_counters["remote_cache_requests_cached"] >= len(hits), warnings
+    assert (
+        read_counters["remote_cache_requests_cached"]
+        + read_counters.get("remote_cache_speculation_local_completed_first", 0)
+        == read_counters["remote_cache_requests"]
+    ), warnings
     # What did run here are the per-run probes of the host (tools' --version, the files a link reads), which
     # are never cached: every one of them is a workunit above, so the counter agrees with the log.
     assert read_counters["local_execution_requests"] == len(ran_here)
