@@ -228,39 +228,37 @@ def require(capability: str, purpose: str) -> None:
     otherwise than the probe (see `key_disagreement`)."""
     import pytest  # only tests get here
 
-    try:
-        problem = PROBES[capability]()
-    except (OSError, subprocess.SubprocessError) as e:
-        problem = f"the probe itself failed: {e}"
-    found = (qemu_version() or "no") if capability == "qemu" else ("yes" if problem is None else "no")
-    disagreement = key_disagreement(capability, found)
+    problem = _probe(PROBES[capability])
+    disagreement = key_disagreement(capability, _key_value(capability, problem))
     if disagreement is not None:
         pytest.fail(f"{purpose}: {disagreement}", pytrace=False)
     if problem is not None:
         missing(capability, problem, purpose)
 
 
-def _has(probe: Callable[[], Optional[str]]) -> bool:
+def _key_value(name: str, problem: Optional[str]) -> str:
+    """What the cache key says of `name` (given its probe's answer): the QEMU version where one decides what a test
+    can do, else yes or no. Both the key (`summary`) and the check of it (`require`) use this one function."""
+    if name == "qemu":
+        return qemu_version() or "no"
+    if name == "qemu_aarch64":
+        return qemu_version("qemu-system-aarch64") or "no"
+    # raspi4b stays yes or no: "the Debian 13 root can be made" and "it is made" must key alike, since the first
+    # rpi4 test makes it while later ones run under the key ./pants computed before.
+    return "yes" if problem is None else "no"
+
+
+def _probe(probe: Callable[[], Optional[str]]) -> Optional[str]:
     # A probe that cannot even run (a hung unshare, a vanished binary) means the capability is missing here.
     try:
-        return probe() is None
-    except (OSError, subprocess.SubprocessError):
-        return False
+        return probe()
+    except (OSError, subprocess.SubprocessError) as e:
+        return f"the probe itself failed: {e}"
 
 
 def summary() -> str:
     """One line naming what this machine has: part of the tests' cache key through MIRAGE_HOST_CAPABILITIES."""
-    parts = []
-    for name, probe in PROBES.items():
-        if name == "qemu":
-            parts.append(f"qemu={qemu_version() or 'no'}")
-        elif name == "qemu_aarch64":
-            parts.append(f"qemu_aarch64={qemu_version('qemu-system-aarch64') or 'no'}")
-        elif name == "raspi4b":
-            parts.append(f"raspi4b={qemu_raspi4b.summary()}")
-        else:
-            parts.append(f"{name}={'yes' if _has(probe) else 'no'}")
-    return " ".join(parts)
+    return " ".join(f"{name}={_key_value(name, _probe(probe))}" for name, probe in PROBES.items())
 
 
 if __name__ == "__main__":

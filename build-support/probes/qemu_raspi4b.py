@@ -136,14 +136,6 @@ def problem() -> Optional[str]:
     return f"no QEMU >= 9 with -M raspi4b here and no Debian 13 root at {fixture_dir()}, and {cannot}"
 
 
-def summary() -> str:
-    """For the tests' cache key: the QEMU's version and where it is, "creatable", or "no"."""
-    found = find()
-    if found is not None:
-        return f"{found.version}-{'chroot' if found.root else 'native'}"
-    return "creatable" if creation_problem() is None else "no"
-
-
 def _run(argv: Sequence[str], log) -> None:
     log(f"$ {' '.join(argv)}")
     completed = subprocess.run(argv, env={"PATH": _DEFAULT_PATH, "LC_ALL": "C", "DEBIAN_FRONTEND": "noninteractive"})
