@@ -38,14 +38,19 @@ def nsd_secondary(primary_port: int, request: str) -> Iterator[tuple]:
         try:
             serial = dns.zone.from_file(ZONE_FILE, origin=ORIGIN).get_soa().serial
             deadline = time.monotonic() + 20
-            while True:
+            # NSD reloads after a transfer and may answer SERVFAIL ("zone configured but not loaded") from a server
+            # process for a moment after another one answered: wait for a run of authoritative answers, not one.
+            in_a_row = 0
+            while in_a_row < 10:
                 assert process.poll() is None, f"nsd exited: {process.stderr.read() if process.stderr else ''}"
                 try:
                     response = dns.query.udp(dns.message.make_query(ORIGIN, "SOA"), "127.0.0.1", port=port, timeout=0.3)
-                    if response.flags & dns.flags.AA and response.answer and response.answer[0][0].serial == serial:
-                        break
+                    loaded = (
+                        response.flags & dns.flags.AA and response.answer and response.answer[0][0].serial == serial
+                    )
+                    in_a_row = in_a_row + 1 if loaded else 0
                 except dns.exception.Timeout:
-                    pass
+                    in_a_row = 0
                 log = folder / "nsd.log"
                 assert time.monotonic() < deadline, "NSD did not take the zone within 20 s:\n" + (
                     log.read_text() if log.exists() else ""
