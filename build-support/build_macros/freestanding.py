@@ -14,10 +14,13 @@ def freestanding_settings(architecture="x86_64", dependencies=()):
     if architecture == "x86_64":
         # No red zone: interrupts and exceptions run on the guest's stack, below its stack pointer.
         architecture_cflags = ["-mno-red-zone"]
+        architecture_dependencies = []
     elif architecture == "aarch64":
         # Strict alignment: the board's code may run before the MMU makes RAM normal memory, where an unaligned
         # access faults; no outline atomics (their helpers ask the OS for CPU features through getauxval).
         architecture_cflags = ["-mstrict-align", "-mno-outline-atomics"]
+        # The board code every aarch64 ABI shares (lib/platform/aarch64/board.h).
+        architecture_dependencies = ["//lib/platform/aarch64"]
     else:
         # The abi's own field check names the known architectures; this keeps the prelude from guessing.
         raise ValueError(f"freestanding_settings(): no flags for architecture {architecture!r}")
@@ -48,5 +51,5 @@ def freestanding_settings(architecture="x86_64", dependencies=()):
             "//devices:stack": "//lib/tcpip:stack",
         },
         # What every freestanding image links: the mirage runtime, the platform's boot glue and our libc.
-        dependencies=["//lib/runtime", "//lib/platform", "//lib/libc", *dependencies],
+        dependencies=["//lib/runtime", "//lib/platform", "//lib/libc", *architecture_dependencies, *dependencies],
     )

@@ -2,8 +2,10 @@
  * slot (sdhci.c), and no network device (the Pi 4's GENET Ethernet has no driver here, and QEMU's raspi4b has no
  * network device). An image that names more refuses to boot, as a tender refuses one whose device is missing. */
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
+#include "lib/platform/aarch64/board.h"
 #include "lib/platform/device_model.h"
 #include "lib/platform/device_table.h"
 #include "lib/platform/transport.h"
@@ -18,12 +20,10 @@ extern const unsigned char __rpi4_manifest_note_start[], __rpi4_manifest_note_en
 
 static _Noreturn void refuse(const struct mirage_manifest_entry *device, const char *why)
 {
-    rpi4_console_puts("rpi4: the image needs the ");
-    rpi4_console_puts(mirage_device_type_name(device->type));
-    rpi4_console_puts(" device '");
-    rpi4_console_puts(device->name);
-    rpi4_console_puts("', and ");
-    rpi4_fail(why);
+    char message[200];
+    snprintf(message, sizeof message, "the image needs the %s device '%s', and %s",
+             mirage_device_type_name(device->type), device->name, why);
+    aarch64_fail(message);
 }
 
 void rpi4_devices_init(void)
@@ -39,7 +39,7 @@ void rpi4_devices_init(void)
         if (note->header.type != MIRAGE_NOTE_TYPE_MANIFEST ||
             mirage_manifest_check(&note->desc, size - sizeof(struct mirage_note_header), &entry) !=
                 MIRAGE_MANIFEST_VALID)
-            rpi4_fail("rpi4: the image's manifest note is malformed");
+            aarch64_fail("the image's manifest note is malformed");
         for (uint32_t i = 0; i < note->desc.count; i++) {
             const struct mirage_manifest_entry *device = &note->desc.entries[i];
             if (device->type == MIRAGE_DEVICE_NET)
@@ -60,11 +60,11 @@ platform_result_t transport_block_start(platform_handle_t handle, const struct m
     uint64_t capacity = 0;
     const char *problem = rpi4_sd_start(&capacity);
     if (problem != NULL) {
-        rpi4_console_puts("rpi4: the SD card for block device '");
-        rpi4_console_puts(device->name);
-        rpi4_console_puts("' cannot be used: ");
-        rpi4_console_puts(problem);
-        rpi4_console_puts("\n");
+        pl011_puts("rpi4: the SD card for block device '");
+        pl011_puts(device->name);
+        pl011_puts("' cannot be used: ");
+        pl011_puts(problem);
+        pl011_puts("\n");
         return PLATFORM_UNSPECIFIED;
     }
     struct mirage_boot_device described = *device;

@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "lib/platform/aarch64/board.h"
+#include "lib/platform/aarch64/mmio.h"
 #include "lib/platform/platform.h"
 #include "targets/rpi4/bcm2711.h"
 #include "targets/rpi4/bindings.h"
@@ -23,10 +25,10 @@ static bool rng_failed, rng_probed;
 
 static void rng_missing(const char *why)
 {
-    rpi4_console_puts("rpi4: ");
-    rpi4_console_puts(why);
-    rpi4_console_puts(": no entropy here; the stack canary comes from the clock and a random device will not "
-                      "connect\n");
+    pl011_puts("rpi4: ");
+    pl011_puts(why);
+    pl011_puts(": no entropy here; the stack canary comes from the clock and a random device will not "
+               "connect\n");
     rng_failed = true;
 }
 
@@ -37,7 +39,7 @@ static bool next_word(uint32_t *word)
         return false;
     if (!rng_probed) {
         rng_probed = true;
-        if (!rpi4_probe_read32(RNG_CTRL, &control)) {
+        if (!aarch64_probe_read32(RNG_CTRL, &control)) {
             rng_missing("no RNG200 answers at 0xfe104000 (QEMU's raspi4b models none)");
             return false;
         }

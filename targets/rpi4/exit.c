@@ -4,7 +4,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "lib/platform/device_model.h"
+#include "lib/platform/aarch64/board.h"
+#include "lib/platform/aarch64/mmio.h"
 #include "lib/platform/platform.h"
 #include "targets/rpi4/bcm2711.h"
 #include "targets/rpi4/bindings.h"
@@ -17,7 +18,6 @@
 #define PM_RSTC_WRCFG_FULL_RESET 0x20u
 #define PM_RSTS_PARTITION_HALT 0x555u /* partition 63, spread over the even bits 0-10 */
 #define PM_WDOG_TICKS 10u             /* about 150 us at the watchdog's 65.5 kHz */
-#define EXIT_CODE_MAX 255u
 
 static bool exit_reported;
 
@@ -29,16 +29,14 @@ static void report_exit(uint32_t code)
     if (exit_reported)
         return;
     exit_reported = true;
-    if (!rpi4_console_at_line_start())
-        rpi4_console_puts("\n");
-    rpi4_console_puts(RPI4_EXIT_REPORT_PREFIX);
-    rpi4_console_puts(digits);
+    if (!pl011_at_line_start())
+        pl011_puts("\n");
+    pl011_puts(RPI4_EXIT_REPORT_PREFIX);
+    pl011_puts(digits);
 }
 
-_Noreturn void rpi4_exit_code(uint32_t code)
+_Noreturn void aarch64_board_exit(uint32_t code)
 {
-    if (code > EXIT_CODE_MAX)
-        code = PLATFORM_EXIT_ABORT;
     report_exit(code);
     uint32_t status = mmio_read32(PM_RSTS);
     mmio_write32(PM_RSTS, PM_PASSWORD | status | PM_RSTS_PARTITION_HALT);
@@ -52,17 +50,5 @@ _Noreturn void rpi4_exit_code(uint32_t code)
 _Noreturn void platform_exit(int status)
 {
     /* The low 8 bits, as a process's exit status and the other ABIs keep them. */
-    rpi4_exit_code((uint32_t)status & 0xffu);
-}
-
-_Noreturn void platform_abort(void)
-{
-    rpi4_exit_code(PLATFORM_EXIT_ABORT);
-}
-
-_Noreturn void rpi4_fail(const char *message)
-{
-    rpi4_console_puts(message);
-    rpi4_console_puts("\n");
-    rpi4_exit_code(PLATFORM_EXIT_ABORT);
+    aarch64_exit((uint32_t)status & 0xffu);
 }

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/platform/aarch64/board.h"
+#include "lib/platform/aarch64/mmio.h"
 #include "lib/platform/platform.h"
 #include "targets/rpi4/bcm2711.h"
 #include "targets/rpi4/bindings.h"
@@ -174,7 +176,7 @@ const char *rpi4_sd_start(uint64_t *capacity)
     static const uint64_t controllers[] = {EMMC2_BASE, EMMC_BASE};
     card.base = 0;
     for (uint32_t i = 0; i < sizeof controllers / sizeof controllers[0] && card.base == 0; i++) {
-        if (rpi4_probe_read32(controllers[i] + SDHCI_PRESENT, &present) && (present & PRESENT_CARD_INSERTED))
+        if (aarch64_probe_read32(controllers[i] + SDHCI_PRESENT, &present) && (present & PRESENT_CARD_INSERTED))
             card.base = controllers[i];
     }
     if (card.base == 0)

@@ -10,7 +10,7 @@
 #define CNTHCTL_EL1_TIMER 0x3  /* EL1PCTEN, EL1PCEN: EL1 reads the physical counter and drives the physical timer */
 #define CPTR_EL2_NO_TRAPS 0x33ff
 #define CPACR_EL1_FPEN (3 << 20) /* FP and SIMD at EL1 (the compiler uses the SIMD registers) */
-#define SCTLR_EL1_MMU_OFF 0x30d00800 /* RES1 bits only: MMU, caches and alignment checks off until paging.c */
+#define SCTLR_EL1_MMU_OFF 0x30d00800 /* RES1 bits only: MMU, caches and alignment checks off until mmu.c */
 #define SPIN_TABLE_CORE1 0xe0
 
     .section .text.boot, "ax"
@@ -89,8 +89,8 @@ at_el1:
     adrp    x1, rpi4_boot_stack_top
     add     x1, x1, :lo12:rpi4_boot_stack_top
     mov     sp, x1
-    adrp    x1, rpi4_vectors
-    add     x1, x1, :lo12:rpi4_vectors
+    adrp    x1, aarch64_vectors
+    add     x1, x1, :lo12:aarch64_vectors
     msr     vbar_el1, x1
     /* BSS: 16-byte aligned at both ends by rpi4.ld. */
     adrp    x1, __bss_start
@@ -110,13 +110,14 @@ rpi4_park:
     wfi
     b       rpi4_park
 
-    /* The page below the stack stays unmapped (paging.c): an overflow faults and is reported. */
+    /* The page below the stack stays unmapped (lib/platform/aarch64/mmu.c): an overflow faults and is reported as
+     * one (fault.c), by these two symbols' names. */
     .section .bss.rpi4_boot_stack, "aw", %nobits
     .balign 4096
-    .global rpi4_boot_stack_guard
-rpi4_boot_stack_guard:
+    .global __stack_guard, __stack_bottom
+__stack_guard:
     .skip   4096
-rpi4_boot_stack:
+__stack_bottom:
     .skip   65536
 rpi4_boot_stack_top:
 

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "lib/platform/aarch64/board.h"
 #include "lib/platform/platform.h"
 #include "targets/virt_arm64/bindings.h"
 #include "targets/virt_arm64/virt_abi.h"
@@ -28,7 +29,7 @@ void virt_entropy_init(void)
     if (virtio_mmio_negotiate(&transport, VIRTIO_F_VERSION_1, 0) != VIRTIO_OK ||
         virtio_mmio_queue_setup(&transport, 0, &queue) != VIRTIO_OK || virtio_mmio_driver_ok(&transport) != VIRTIO_OK) {
         virtio_mmio_fail(&transport);
-        virt_console_puts("virt_arm64: the virtio-rng device did not start; no entropy\n");
+        pl011_puts("virt_arm64: the virtio-rng device did not start; no entropy\n");
         return;
     }
     present = true;

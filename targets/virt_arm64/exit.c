@@ -3,9 +3,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "lib/platform/device_model.h"
+#include "lib/platform/aarch64/board.h"
 #include "lib/platform/platform.h"
-#include "targets/virt_arm64/bindings.h"
 #include "targets/virt_arm64/virt_abi.h"
 #include "targets/virtio/virtio.h"
 
@@ -13,6 +12,8 @@
 #define SEMIHOSTING_SYS_EXIT 0x18u
 #define ADP_STOPPED_APPLICATION_EXIT UINT64_C(0x20026)
 #define PSCI_SYSTEM_OFF UINT64_C(0x84000008)
+
+_Static_assert(VIRT_EXIT_CODE_MAX == 255, "aarch64_board_exit takes codes up to 255");
 
 /* Set before the first semihosting call: a fault in it (semihosting off) must not start a second exit, and a fault
  * in PSCI must not loop through the fault report again. */
@@ -38,10 +39,8 @@ static _Noreturn void power_off(void)
         __asm__ __volatile__("wfi");
 }
 
-_Noreturn void virt_exit_code(uint32_t code)
+_Noreturn void aarch64_board_exit(uint32_t code)
 {
-    if (code > VIRT_EXIT_CODE_MAX)
-        code = PLATFORM_EXIT_ABORT;
     if (!exit_started) {
         exit_started = true;
         const char report[VIRT_EXIT_REPORT_SIZE + 1] = {
@@ -60,17 +59,5 @@ _Noreturn void platform_exit(int status)
     /* Frames sent just before exiting are queued, not yet announced to the device: announce them. */
     virtio_net_flush_all();
     /* The low 8 bits, as a process's exit status and the other ABIs keep them. */
-    virt_exit_code((uint32_t)status & 0xffu);
-}
-
-_Noreturn void platform_abort(void)
-{
-    virt_exit_code(PLATFORM_EXIT_ABORT);
-}
-
-_Noreturn void virt_fail(const char *message)
-{
-    virt_console_puts(message);
-    virt_console_puts("\n");
-    virt_exit_code(PLATFORM_EXIT_ABORT);
+    aarch64_exit((uint32_t)status & 0xffu);
 }

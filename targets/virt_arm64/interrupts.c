@@ -1,11 +1,12 @@
 /* interrupts.c: a virtio-mmio device's interrupt line on QEMU virt (transport i raises GIC interrupt 48 + i,
  * level-triggered): enabled at the GIC so it wakes `wfi`, and acknowledged at the device after each sleep, since no
- * handler runs to do it (gic.c). */
+ * handler runs to do it (lib/platform/aarch64/gicv2.c). */
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "lib/platform/aarch64/board.h"
+#include "lib/platform/aarch64/mmio.h"
 #include "targets/virt_arm64/bindings.h"
-#include "targets/virt_arm64/sysreg.h"
 #include "targets/virt_arm64/virt_abi.h"
 #include "targets/virtio/virtio.h"
 
@@ -30,7 +31,7 @@ bool virtio_interrupt_route(const struct virtio_mmio *transport)
     if (routed_count == VIRTIO_NET_DEVICES_MAX)
         return false;
     routed[routed_count++] = transport->base;
-    virt_gic_enable(VIRT_MMIO_FIRST_INTID + index);
+    gicv2_enable(VIRT_MMIO_FIRST_INTID + index);
     return true;
 }
 

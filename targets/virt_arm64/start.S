@@ -1,6 +1,7 @@
 /* start.S: the entry QEMU virt jumps to (EL1, or EL2 with virtualization=on, which is dropped): masks interrupts,
- * takes the exception stack (SP_EL1) and the boot stack (SP_EL0, where the unikernel runs, so a fault on its stack
- * still has a stack to report on), turns on FP/SIMD, installs the vectors, clears .bss and calls virt_boot(). */
+ * takes the boot stack on SP_EL0, where the unikernel runs (the shared vectors move to a fault stack of their own,
+ * so SP_EL1 is never used), turns on FP/SIMD, installs the vectors (lib/platform/aarch64/vectors.S), clears .bss
+ * and calls virt_boot(). */
 
 #define CURRENT_EL_EL2 (2 << 2)
 #define HCR_EL2_RW (1 << 31)   /* EL1 is AArch64 */
@@ -27,14 +28,12 @@ virt_start:
     msr elr_el2, x0
     eret
 1:
-    ldr x0, =virt_exception_stack_top
-    mov sp, x0
     msr spsel, #0
     ldr x0, =__stack_top
     mov sp, x0
     mov x0, #CPACR_FPEN
     msr cpacr_el1, x0
-    ldr x0, =virt_vectors
+    ldr x0, =aarch64_vectors
     msr vbar_el1, x0
     isb
     /* .bss ends on a page boundary and starts on an 8-byte one: clear it a word at a time. */
@@ -51,11 +50,5 @@ virt_start:
     wfi
     b 4b
     .size virt_start, . - virt_start
-
-    /* The exception stack (SP_EL1): the fault report runs on it, whatever state the boot stack is in. */
-    .section .bss.exception_stack, "aw", %nobits
-    .balign 16
-    .skip 16384
-virt_exception_stack_top:
 
     .section .note.GNU-stack, "", %progbits

@@ -8,11 +8,12 @@
 #define VIRT_ABI_VERSION 1
 
 /* QEMU virt's memory map (hw/arm/virt.c), the parts the guest touches. */
-#define VIRT_GICD_BASE 0x08000000u /* GICv2 distributor (the runner asks for gic-version=2) */
-#define VIRT_GICC_BASE 0x08010000u /* GICv2 CPU interface */
-#define VIRT_UART_BASE 0x09000000u /* PL011, the console */
-#define VIRT_RTC_BASE 0x09010000u  /* PL031, the wall clock's seconds */
-#define VIRT_MMIO_BASE 0x0a000000u /* virtio-mmio transport i at VIRT_MMIO_BASE + i * VIRT_MMIO_STRIDE */
+#define VIRT_GICD_BASE 0x08000000u   /* GICv2 distributor (the runner asks for gic-version=2) */
+#define VIRT_GICC_BASE 0x08010000u   /* GICv2 CPU interface */
+#define VIRT_UART_BASE 0x09000000u   /* PL011, the console */
+#define VIRT_UART_CLOCK_HZ 24000000u /* the PL011's reference clock (apb-pclk in QEMU's device tree) */
+#define VIRT_RTC_BASE 0x09010000u    /* PL031, the wall clock's seconds */
+#define VIRT_MMIO_BASE 0x0a000000u   /* virtio-mmio transport i at VIRT_MMIO_BASE + i * VIRT_MMIO_STRIDE */
 #define VIRT_MMIO_STRIDE 0x200u
 #define VIRT_MMIO_TRANSPORTS 32u
 #define VIRT_MMIO_FIRST_INTID 48u   /* transport i raises SPI 16 + i: GIC interrupt id 48 + i, level-triggered */

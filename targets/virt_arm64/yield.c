@@ -1,5 +1,6 @@
 /* yield.c: block until a deadline on the monotonic clock or until a virtio device has data: poll the devices, then
  * sleep on the virtual timer until the deadline or a net device's interrupt line (both wake `wfi`). */
+#include "lib/platform/aarch64/board.h"
 #include "lib/platform/device_table.h"
 #include "lib/platform/platform.h"
 #include "targets/virt_arm64/bindings.h"
@@ -31,7 +32,7 @@ bool platform_yield(uint64_t deadline, uint64_t *ready_set)
             if (!interrupts && deadline - now > DEVICE_POLL_NSECS)
                 wake = now + DEVICE_POLL_NSECS;
         }
-        virt_timer_sleep_until(wake);
+        aarch64_timer_sleep_until(wake);
         if (interrupts)
             virtio_net_interrupts_off();
     }

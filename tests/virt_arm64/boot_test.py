@@ -60,8 +60,8 @@ def test_a_fault_prints_esr_far_elr_and_the_registers_then_ends_with_126() -> No
     result = run(MISBEHAVE, "--action=fault")
     assert result.returncode == 126, result.stderr
     report = re.search(
-        r"virt_arm64: synchronous exception from EL1 on SP_EL0: ESR 0x([0-9a-f]+) \(class 0x25\), "
-        r"FAR 0x7fff00000000, ELR 0x4020[0-9a-f]{4}, SPSR 0x[0-9a-f]+\n",
+        r"virt_arm64: fault: synchronous exception from EL1 on SP_EL0: ESR 0x([0-9a-f]{16}) "
+        r"\(class 0x25, data abort\), FAR 0x00007fff00000000, ELR 0x00000000402[0-9a-f]{5}, SPSR 0x[0-9a-f]{16}\n",
         result.stdout,
     )
     assert report is not None, result.stdout

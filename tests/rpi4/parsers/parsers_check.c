@@ -1,13 +1,14 @@
-/* parsers_check.c: targets/rpi4/device_tree.c and boot_args.c on the build host, against device trees laid out as
- * QEMU and the firmware lay them out and against truncated, overlapping and unterminated ones, and boot command
- * lines with the firmware's words, escapes and bad wall clocks. Prints one TAP line per check; exits with the
- * failure count. Built by Pants as a host program and run by tests/rpi4/parsers_test.py. */
+/* parsers_check.c: the device tree reader the aarch64 boards share (lib/platform/aarch64/device_tree.c) and
+ * targets/rpi4/boot_args.c on the build host, against device trees laid out as QEMU and the firmware lay them out
+ * and against truncated, overlapping and unterminated ones, and boot command lines with the firmware's words,
+ * escapes and bad wall clocks. Prints one TAP line per check; exits with the failure count. Built by Pants as a
+ * host program and run by tests/rpi4/parsers_test.py. */
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "lib/platform/aarch64/device_tree.h"
 #include "targets/rpi4/boot_args.h"
-#include "targets/rpi4/device_tree.h"
 
 static int checks, failures;
 
@@ -48,11 +49,13 @@ static void set32(struct blob *blob, uint32_t offset, uint32_t value)
     blob->bytes[offset + 3] = (uint8_t)value;
 }
 
-/* A tree "/ { #size-cells; memory { }; <chosen_name> { bootargs = <bootargs>; }; }" with strings
- * "#size-cells\0bootargs\0". `bootargs_length` may cut the value's NUL off. */
-static void make_tree(struct blob *blob, const char *chosen_name, const char *bootargs, uint32_t bootargs_length)
+/* A tree "/ { #size-cells = <1>; memory { [reg = <0 base size>;] }; <chosen_name> { bootargs = <bootargs>; }; }"
+ * with strings "#size-cells\0bootargs\0reg". `bootargs_length` may cut the value's NUL off; `memory_size` 0 leaves
+ * the reg out. */
+static void make_tree(struct blob *blob, const char *chosen_name, const char *bootargs, uint32_t bootargs_length,
+                      uint32_t memory_base, uint32_t memory_size)
 {
-    static const char strings[] = "#size-cells\0bootargs";
+    static const char strings[] = "#size-cells\0bootargs\0reg";
     memset(blob, 0, sizeof *blob);
     blob->size = 40;
     put32(blob, 1);
@@ -63,6 +66,14 @@ static void make_tree(struct blob *blob, const char *chosen_name, const char *bo
     put32(blob, 1);
     put32(blob, 1);
     put_padded(blob, "memory", 7);
+    if (memory_size != 0) {
+        put32(blob, 3);
+        put32(blob, 12);
+        put32(blob, 21);
+        put32(blob, 0);
+        put32(blob, memory_base);
+        put32(blob, memory_size);
+    }
     put32(blob, 2);
     put32(blob, 1);
     put_padded(blob, chosen_name, (uint32_t)strlen(chosen_name) + 1);
@@ -91,40 +102,46 @@ static void make_tree(struct blob *blob, const char *chosen_name, const char *bo
 static void device_tree_checks(void)
 {
     struct blob blob;
-    const char *bootargs = NULL;
+    struct device_tree_boot boot;
     static const char line[] = "--count=2 rpi4.wall_clock=5";
 
-    make_tree(&blob, "chosen", line, sizeof line);
-    check(rpi4_device_tree_bootargs(blob.bytes, blob.size, &bootargs) == RPI4_DEVICE_TREE_FOUND &&
-              strcmp(bootargs, line) == 0,
+    make_tree(&blob, "chosen", line, sizeof line, 0, 0);
+    check(device_tree_read(blob.bytes, blob.size, &boot) == NULL && boot.bootargs != NULL &&
+              strcmp(boot.bootargs, line) == 0 && boot.memory_size == 0,
           "/chosen/bootargs is found past a sibling node and a NOP");
-    check(rpi4_device_tree_bootargs(blob.bytes, blob.size - 1, &bootargs) == RPI4_DEVICE_TREE_INVALID,
+    make_tree(&blob, "chosen", line, sizeof line, 0x40000000u, 0x8000000u);
+    check(device_tree_read(blob.bytes, blob.size, &boot) == NULL && boot.memory_base == 0x40000000u &&
+              boot.memory_size == 0x8000000u && boot.bootargs != NULL && strcmp(boot.bootargs, line) == 0,
+          "/memory's reg is read with the root's cell counts, and the boot arguments after it");
+    make_tree(&blob, "chosen", line, sizeof line, 0xffffffffu, 0x8000000u);
+    set32(&blob, 40 + 4 + 4 + 16 + 4 + 8 + 12, 0xffffffffu); /* the base's high cell */
+    check(device_tree_read(blob.bytes, blob.size, &boot) != NULL,
+          "a /memory range that runs past the end of the address space is refused");
+    make_tree(&blob, "chosen", line, sizeof line, 0, 0);
+    check(device_tree_read(blob.bytes, blob.size - 1, &boot) != NULL,
           "a tree longer than the bytes available is refused");
-    make_tree(&blob, "chosen2", line, sizeof line);
-    check(rpi4_device_tree_bootargs(blob.bytes, blob.size, &bootargs) == RPI4_DEVICE_TREE_NO_BOOTARGS,
+    make_tree(&blob, "chosen2", line, sizeof line, 0, 0);
+    check(device_tree_read(blob.bytes, blob.size, &boot) == NULL && boot.bootargs == NULL,
           "bootargs of another node is not the command line");
-    make_tree(&blob, "chosen", line, sizeof line - 1);
-    check(rpi4_device_tree_bootargs(blob.bytes, blob.size, &bootargs) == RPI4_DEVICE_TREE_INVALID,
-          "a bootargs value without its NUL is refused");
-    make_tree(&blob, "chosen", line, sizeof line);
+    make_tree(&blob, "chosen", line, sizeof line - 1, 0, 0);
+    check(device_tree_read(blob.bytes, blob.size, &boot) != NULL, "a bootargs value without its NUL is refused");
+    make_tree(&blob, "chosen", line, sizeof line, 0, 0);
     blob.bytes[0] = 0;
-    check(rpi4_device_tree_bootargs(blob.bytes, blob.size, &bootargs) == RPI4_DEVICE_TREE_INVALID,
-          "a blob without the magic is refused");
-    make_tree(&blob, "chosen", line, sizeof line);
+    check(device_tree_read(blob.bytes, blob.size, &boot) != NULL, "a blob without the magic is refused");
+    make_tree(&blob, "chosen", line, sizeof line, 0, 0);
     set32(&blob, 36, 0xfffffff0u);
-    check(rpi4_device_tree_bootargs(blob.bytes, blob.size, &bootargs) == RPI4_DEVICE_TREE_INVALID,
+    check(device_tree_read(blob.bytes, blob.size, &boot) != NULL,
           "a structure block past the end (offset + size overflowing 32 bits) is refused");
-    make_tree(&blob, "chosen", line, sizeof line);
+    make_tree(&blob, "chosen", line, sizeof line, 0, 0);
     set32(&blob, 40 + 4 + 4 + 4, 0x7fffffffu);
-    check(rpi4_device_tree_bootargs(blob.bytes, blob.size, &bootargs) == RPI4_DEVICE_TREE_INVALID,
+    check(device_tree_read(blob.bytes, blob.size, &boot) != NULL,
           "a property longer than the structure block is refused");
-    make_tree(&blob, "chosen", line, sizeof line);
+    make_tree(&blob, "chosen", line, sizeof line, 0, 0);
     set32(&blob, 40 + 4 + 4 + 4 + 4, 1000);
-    check(rpi4_device_tree_bootargs(blob.bytes, blob.size, &bootargs) == RPI4_DEVICE_TREE_INVALID,
+    check(device_tree_read(blob.bytes, blob.size, &boot) != NULL,
           "a property name outside the strings block is refused");
-    make_tree(&blob, "chosen", line, sizeof line);
-    check(rpi4_device_tree_bootargs(blob.bytes, 39, &bootargs) == RPI4_DEVICE_TREE_INVALID &&
-              rpi4_device_tree_bootargs(NULL, 0, &bootargs) == RPI4_DEVICE_TREE_INVALID,
+    make_tree(&blob, "chosen", line, sizeof line, 0, 0);
+    check(device_tree_read(blob.bytes, 39, &boot) != NULL && device_tree_read(NULL, 0, &boot) != NULL,
           "fewer bytes than a header, or none, are refused");
 }
 

@@ -1,6 +1,6 @@
-/* aarch64.h: the system registers and barriers the rpi4 board uses, as inline functions of the C it is written in. */
-#ifndef MIRAGE_TARGETS_RPI4_AARCH64_H
-#define MIRAGE_TARGETS_RPI4_AARCH64_H
+/* sysreg.h: reading and writing aarch64 system registers, and the barriers around them. */
+#ifndef MIRAGE_LIB_PLATFORM_AARCH64_SYSREG_H
+#define MIRAGE_LIB_PLATFORM_AARCH64_SYSREG_H
 
 #include <stdint.h>
 
