@@ -12,8 +12,6 @@
 void virtio_boot_cpl0(uint32_t start_info_paddr);
 /* Called by start.S at CPL 3 on the boot stack; never returns. */
 _Noreturn void virtio_start(void);
-/* Called by traps.S on the exception stack at CPL 0; prints the report and ends QEMU. */
-_Noreturn void virtio_fault_report(const struct virtio_trap_frame *frame);
 
 /* start_info.c: copy the command line and pick the heap from the PVH start info. Returns NULL or a message. */
 const char *virtio_start_info_read(uint32_t start_info_paddr);

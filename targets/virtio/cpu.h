@@ -10,7 +10,6 @@
 /* RFLAGS for the unikernel at CPL 3: IOPL 0 and IF = 0 (interrupts are taken only in the gate's hlt). */
 #define VIRTIO_USER_RFLAGS 0x0002
 
-#define VIRTIO_EXCEPTION_VECTORS 32
 #define VIRTIO_TIMER_VECTOR 0x40
 /* The virtio-mmio devices' interrupts, all on one vector (interrupts.c). */
 #define VIRTIO_DEVICE_VECTOR 0x41
@@ -24,7 +23,6 @@
 #define VIRTIO_GATE_HALT 3
 #define VIRTIO_GATE_LOAD_PAGE_TABLES 4
 #define VIRTIO_SPURIOUS_VECTOR 0xff
-#define VIRTIO_EXCEPTION_STUB_SIZE 16
 
 /* The page tables, one page-aligned block (paging.c). start.S builds the boot's map (PML4, PDPT and, without 1 GiB
  * pages, four page directories); paging.c builds the final one beside it (PML4, PDPT, four directories of 2 MiB
@@ -58,12 +56,6 @@
 extern uint8_t virtio_page_tables[];
 extern uint8_t virtio_stacks[];
 
-/* What an exception stub leaves on the exception stack (traps.S), lowest address first. */
-struct virtio_trap_frame {
-    uint64_t r15, r14, r13, r12, r11, r10, r9, r8, rbp, rdi, rsi, rdx, rcx, rbx, rax;
-    uint64_t vector, error;
-    uint64_t rip, cs, rflags, rsp, ss;
-};
 #endif
 
 #endif

@@ -4,6 +4,7 @@
 
 #include <stdint.h>
 
+#include "lib/platform/x86_64/traps.h"
 #include "targets/virtio/bindings.h"
 
 #define IDT_ENTRIES 256
@@ -37,7 +38,6 @@ struct descriptor_pointer {
 } __attribute__((packed));
 
 extern uint8_t virtio_gdt[];
-extern const uint8_t virtio_exception_stubs[];
 extern const uint8_t virtio_gate[], virtio_interrupt[], virtio_device_interrupt[], virtio_spurious_interrupt[];
 
 __attribute__((aligned(VIRTIO_PAGE_SIZE))) uint8_t virtio_stacks[VIRTIO_EXCEPTION_STACK_TOP];
@@ -76,9 +76,8 @@ void virtio_cpu_tables_init(void)
     descriptor[11] = (uint8_t)(tss_address >> 56);
     __asm__ __volatile__("ltr %w0" : : "r"(GDT_TSS));
 
-    for (unsigned vector = 0; vector < VIRTIO_EXCEPTION_VECTORS; vector++)
-        set_gate(vector, virtio_exception_stubs + vector * VIRTIO_EXCEPTION_STUB_SIZE, GATE_INTERRUPT_DPL0,
-                 EXCEPTION_IST);
+    for (unsigned vector = 0; vector < X86_EXCEPTION_VECTORS; vector++)
+        set_gate(vector, x86_exception_stubs + vector * X86_EXCEPTION_STUB_SIZE, GATE_INTERRUPT_DPL0, EXCEPTION_IST);
     /* Every other vector stays not present: only the timer and the devices' IOAPIC pins are unmasked, and a stray
      * interrupt is reported as the #NP fault it raises, naming its vector. Fewer gates also means less CPL 0 code
      * for PVM to emulate. */

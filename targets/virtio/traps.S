@@ -1,4 +1,5 @@
-/* traps.S: the exception stubs (vectors 0-31), the gate for CPL 3 and the interrupt handlers, all at CPL 0. */
+/* traps.S: the gate for CPL 3 and the interrupt handlers, all at CPL 0; the exception stubs are the shared ones
+ * (lib/platform/x86_64/traps.S). */
 #include "targets/virtio/cpu.h"
 
 #define LAPIC_EOI 0xfee000b0
@@ -6,74 +7,7 @@
 #define MMIO_INTERRUPT_STATUS 0x60
 #define MMIO_INTERRUPT_ACK 0x64
 
-    /* One 16-byte stub per vector: push a zero where the CPU pushes no error code, then the vector. */
-    .macro exception_stub vector, has_error
-    .balign VIRTIO_EXCEPTION_STUB_SIZE
-    .if \has_error == 0
-    pushq $0
-    .endif
-    pushq $\vector
-    jmp exception_common
-    .endm
-
     .section .text.virtio_traps, "ax", @progbits
-    .balign VIRTIO_EXCEPTION_STUB_SIZE
-    .globl virtio_exception_stubs
-virtio_exception_stubs:
-    exception_stub 0, 0
-    exception_stub 1, 0
-    exception_stub 2, 0
-    exception_stub 3, 0
-    exception_stub 4, 0
-    exception_stub 5, 0
-    exception_stub 6, 0
-    exception_stub 7, 0
-    exception_stub 8, 1
-    exception_stub 9, 0
-    exception_stub 10, 1
-    exception_stub 11, 1
-    exception_stub 12, 1
-    exception_stub 13, 1
-    exception_stub 14, 1
-    exception_stub 15, 0
-    exception_stub 16, 0
-    exception_stub 17, 1
-    exception_stub 18, 0
-    exception_stub 19, 0
-    exception_stub 20, 0
-    exception_stub 21, 1
-    exception_stub 22, 0
-    exception_stub 23, 0
-    exception_stub 24, 0
-    exception_stub 25, 0
-    exception_stub 26, 0
-    exception_stub 27, 0
-    exception_stub 28, 0
-    exception_stub 29, 1
-    exception_stub 30, 1
-    exception_stub 31, 0
-
-    /* Saves the general registers as struct virtio_trap_frame (cpu.h); the report never returns. */
-exception_common:
-    pushq %rax
-    pushq %rbx
-    pushq %rcx
-    pushq %rdx
-    pushq %rsi
-    pushq %rdi
-    pushq %rbp
-    pushq %r8
-    pushq %r9
-    pushq %r10
-    pushq %r11
-    pushq %r12
-    pushq %r13
-    pushq %r14
-    pushq %r15
-    movq %rsp, %rdi
-    andq $-16, %rsp
-    call virtio_fault_report
-    ud2
 
     /* `int3` from CPL 3 (cpu.h), interrupts off, on the TSS's stack; touches no register but its operands. The
      * halt's sti has a one-instruction shadow, so an interrupt already pending wakes the hlt rather than slip

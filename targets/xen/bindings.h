@@ -12,8 +12,6 @@
 #define XEN_BOOT_STACK_SIZE 0x40000
 /* Event channel upcalls arrive as this vector (HVM_PARAM_CALLBACK_IRQ), taken only while yield.c blocks. */
 #define XEN_UPCALL_VECTOR 0x40
-#define XEN_EXCEPTION_VECTORS 32
-#define XEN_EXCEPTION_STUB_SIZE 16
 
 #ifndef __ASSEMBLER__
 #include <stdbool.h>
@@ -25,15 +23,6 @@ extern uint8_t xen_boot_stack[];
 
 /* Called by start.S on the boot stack with the start info's physical address; never returns. */
 _Noreturn void xen_start(uint32_t start_info_paddr);
-
-/* What an exception stub leaves on the stack (traps.S), lowest address first. */
-struct xen_trap_frame {
-    uint64_t r15, r14, r13, r12, r11, r10, r9, r8, rbp, rdi, rsi, rdx, rcx, rbx, rax;
-    uint64_t vector, error;
-    uint64_t rip, cs, rflags, rsp, ss;
-};
-/* Called by traps.S; prints the report and crashes the domain. */
-_Noreturn void xen_fault_report(const struct xen_trap_frame *frame);
 
 /* cpu_tables.c: the IDT (exceptions, the upcall vector). */
 void xen_cpu_tables_init(void);

@@ -1,8 +1,9 @@
-/* cpu_tables.c: the IDT: the 32 exception vectors to traps.S's stubs, and Xen's upcall vector. Every other vector
- * stays not present, so a stray interrupt is reported as the #NP it raises. No TSS: the unikernel runs at CPL 0,
- * so interrupts stay on its stack (built with -mno-red-zone). */
+/* cpu_tables.c: the IDT: the 32 exception vectors to the shared stubs (lib/platform/x86_64), and Xen's upcall vector.
+ * Every other vector stays not present, so a stray interrupt is reported as the #NP it raises. No TSS: the unikernel
+ * runs at CPL 0, so interrupts stay on its stack (built with -mno-red-zone). */
 #include <stdint.h>
 
+#include "lib/platform/x86_64/traps.h"
 #include "lib/platform/x86_gdt.h"
 #include "targets/xen/bindings.h"
 
@@ -24,7 +25,7 @@ struct descriptor_pointer {
     uint64_t base;
 } __attribute__((packed));
 
-extern const uint8_t xen_exception_stubs[], xen_upcall[];
+extern const uint8_t xen_upcall[];
 
 static struct idt_gate idt[IDT_ENTRIES];
 
@@ -42,8 +43,8 @@ static void set_gate(unsigned vector, const void *handler)
 
 void xen_cpu_tables_init(void)
 {
-    for (unsigned vector = 0; vector < XEN_EXCEPTION_VECTORS; vector++)
-        set_gate(vector, xen_exception_stubs + vector * XEN_EXCEPTION_STUB_SIZE);
+    for (unsigned vector = 0; vector < X86_EXCEPTION_VECTORS; vector++)
+        set_gate(vector, x86_exception_stubs + vector * X86_EXCEPTION_STUB_SIZE);
     set_gate(XEN_UPCALL_VECTOR, xen_upcall);
     struct descriptor_pointer pointer = {.limit = sizeof idt - 1, .base = (uint64_t)(uintptr_t)idt};
     __asm__ __volatile__("lidt %0" : : "m"(pointer));
