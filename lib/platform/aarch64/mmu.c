@@ -7,6 +7,7 @@
  * 4 KiB granule, 39-bit addresses (T0SZ 25): a level 1 table of 1 GiB entries for the first 4 GiB; a GiB that is
  * not all RAM or all devices gets a level 2 table of 2 MiB blocks, and the 2 MiB blocks the image covers get
  * level 3 tables of pages. */
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -61,12 +62,13 @@ static uint64_t level2[GIGABYTES_MAPPED][ENTRIES] __attribute__((aligned(4096)))
 static uint64_t level3_image[IMAGE_BLOCKS_MAX][ENTRIES] __attribute__((aligned(4096)));
 
 /* Whether [start, start + size) lies inside [range_start, range_end). */
-static int inside(uint64_t start, uint64_t size, uint64_t range_start, uint64_t range_end)
+static bool inside(uint64_t start, uint64_t size, uint64_t range_start, uint64_t range_end)
 {
     return start >= range_start && start < range_end && range_end - start >= size;
 }
 
-static int overlaps(uint64_t start, uint64_t size, uint64_t range_start, uint64_t range_end)
+/* Whether [start, start + size) and [range_start, range_end) share an address. */
+static bool overlaps(uint64_t start, uint64_t size, uint64_t range_start, uint64_t range_end)
 {
     return start < range_end && range_start < start + size;
 }
@@ -125,7 +127,7 @@ const char *aarch64_mmu_init(const struct aarch64_memory_map *map)
 
     for (uint64_t gigabyte = 0; gigabyte < GIGABYTES_MAPPED; gigabyte++) {
         uint64_t address = gigabyte * BLOCK_1G;
-        int holds_image = overlaps(address, BLOCK_1G, image_first * BLOCK_2M, (image_first + image_blocks) * BLOCK_2M);
+        bool holds_image = overlaps(address, BLOCK_1G, image_first * BLOCK_2M, (image_first + image_blocks) * BLOCK_2M);
         if (!holds_image && inside(address, BLOCK_1G, map->ram_start, map->ram_end))
             level1[gigabyte] = address | DATA_BLOCK;
         else if (!holds_image && inside(address, BLOCK_1G, map->device_start, map->device_end))
