@@ -19,8 +19,10 @@ import socket
 import subprocess
 import sys
 import tempfile
+import time
 from contextlib import ExitStack
 from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
 from typing import Iterator, List, Sequence
 
 import pytest
@@ -167,6 +169,20 @@ def test_the_etag_is_the_build_time_digest_and_if_none_match_is_304(website: Web
     assert "Content-Type: image/png\r\n" in head, head
     assert website.status("-H", f"If-None-Match: {etag}", website.url("/images/logo.png")) == "304"
     assert website.status("-H", 'If-None-Match: "stale"', website.url("/images/logo.png")) == "200"
+
+
+def test_date_follows_the_hosts_clock_across_seconds(website: Website) -> None:
+    # hvt asks the host for the wall clock once a second and advances it with the TSC in between: answers
+    # spread over more than that must each carry the host's second (RFC 9110 6.6.1), give or take one.
+    for _ in range(4):
+        before = time.time()
+        head = website.curl("-I", website.url("/index.html")).stdout.decode()
+        after = time.time()
+        found = re.search(r"\r\nDate: ([^\r]+)\r\n", head)
+        assert found is not None, head
+        date = parsedate_to_datetime(found.group(1)).timestamp()
+        assert int(before) - 1 <= date <= after + 1, (found.group(1), before, after)
+        time.sleep(0.6)
 
 
 def test_ranges_are_206_and_past_the_end_416(website: Website) -> None:
