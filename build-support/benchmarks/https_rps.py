@@ -13,7 +13,7 @@ certificate and key of examples/website/credentials (www.example.test, RSA 2048,
 only and the one suite our server picks for OpenSSL's clients (ECDHE-RSA-AES256-GCM-SHA384 over X25519), no session
 tickets, HSTS added as ours adds it, `master_process off` (one process), `sendfile on`, no access log. Every server is
 pinned to one core and the clients to the other (taskset). Each row is one server, scheme and file: wrk -t1 keeps
---connections connections alive for --seconds on /index.html (497 octets) or /docs/large.txt (100
+--connections connections alive for --seconds on /docs/small.txt (1 KiB) or /docs/large.txt (100
 KiB); the handshake rows run `openssl s_time -new` (one connection at a time, each a full handshake without
 resumption and closed at once) for --seconds. Rounds measure every row once, ours and nginx's interleaved, in an
 order reversed on alternate rounds. Printed per row: the median and spread (min-max) over rounds of the rate, and of
@@ -68,7 +68,7 @@ from bench_support import (  # noqa: E402
 SITE = REPO / "examples/website/site"
 CREDENTIALS = REPO / "examples/website/credentials"
 NAME = "www.example.test"
-PATHS = ("/index.html", "/docs/large.txt")
+PATHS = ("/docs/small.txt", "/docs/large.txt")  # the 1 KB and 100 KB files of issue 12
 SUITE = "ECDHE-RSA-AES256-GCM-SHA384"
 GOALS = {"unix": ("http", 1.0), "hvt": ("https", 0.5)}  # issue 12: >= 1.0x nginx over HTTP on unix, 0.5x HTTPS on hvt
 
