@@ -132,25 +132,3 @@ bool muen_net_ready(uint64_t *ready_set)
             *ready_set |= UINT64_C(1) << handle;
     return *ready_set != 0;
 }
-
-/* No offloads: the other subject takes and gives whole frames of at most 1,514 bytes. */
-platform_result_t transport_net_receive_offload(platform_handle_t handle, const struct mirage_boot_device *device,
-                                                size_t *frame_max)
-{
-    (void)handle, (void)device, (void)frame_max;
-    return PLATFORM_UNSPECIFIED;
-}
-
-platform_result_t transport_net_transmit_offload(platform_handle_t handle, const struct mirage_boot_device *device,
-                                                 size_t *frame_max)
-{
-    (void)handle, (void)device, (void)frame_max;
-    return PLATFORM_UNSPECIFIED;
-}
-
-platform_result_t transport_net_send_segment(platform_handle_t handle, const struct mirage_boot_device *device,
-                                             const uint8_t *frame, size_t size, uint32_t segment_size)
-{
-    (void)handle, (void)device, (void)frame, (void)size, (void)segment_size;
-    return PLATFORM_INVALID;
-}

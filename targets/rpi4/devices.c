@@ -108,24 +108,3 @@ platform_result_t transport_net_receive(platform_handle_t handle, const struct m
     (void)handle, (void)device, (void)buf, (void)size, (void)read_size, (void)flags;
     return PLATFORM_UNSPECIFIED;
 }
-
-platform_result_t transport_net_receive_offload(platform_handle_t handle, const struct mirage_boot_device *device,
-                                                size_t *frame_max)
-{
-    (void)handle, (void)device, (void)frame_max;
-    return PLATFORM_UNSPECIFIED;
-}
-
-platform_result_t transport_net_transmit_offload(platform_handle_t handle, const struct mirage_boot_device *device,
-                                                 size_t *frame_max)
-{
-    (void)handle, (void)device, (void)frame_max;
-    return PLATFORM_UNSPECIFIED;
-}
-
-platform_result_t transport_net_send_segment(platform_handle_t handle, const struct mirage_boot_device *device,
-                                             const uint8_t *frame, size_t size, uint32_t segment_size)
-{
-    (void)handle, (void)device, (void)frame, (void)size, (void)segment_size;
-    return PLATFORM_UNSPECIFIED;
-}

@@ -1,5 +1,6 @@
 /* net.c: spt net transport: Ethernet frames read from and written to the tap file descriptor the tender opened
- * (non-blocking, no packet-information header). */
+ * (non-blocking, no packet-information header). The tap has no virtio-net header either, so no offload
+ * (lib/platform:net_no_offload). */
 #include "lib/platform/transport.h"
 #include "targets/spt/syscall.h"
 
@@ -36,35 +37,4 @@ platform_result_t transport_net_receive(platform_handle_t handle, const struct m
     *read_size = (size_t)got;
     *flags = 0; /* a plain tap: every checksum is the guest's to verify */
     return PLATFORM_OK;
-}
-
-/* The guest reads its tap itself, which was opened without a virtio-net header: no offload. */
-platform_result_t transport_net_receive_offload(platform_handle_t handle, const struct mirage_boot_device *device,
-                                                size_t *frame_max)
-{
-    (void)handle;
-    (void)device;
-    (void)frame_max;
-    return PLATFORM_UNSPECIFIED;
-}
-
-/* The guest writes its tap itself, which was opened without a virtio-net header: no offload. */
-platform_result_t transport_net_transmit_offload(platform_handle_t handle, const struct mirage_boot_device *device,
-                                                 size_t *frame_max)
-{
-    (void)handle;
-    (void)device;
-    (void)frame_max;
-    return PLATFORM_UNSPECIFIED;
-}
-
-platform_result_t transport_net_send_segment(platform_handle_t handle, const struct mirage_boot_device *device,
-                                             const uint8_t *frame, size_t size, uint32_t segment_size)
-{
-    (void)handle;
-    (void)device;
-    (void)frame;
-    (void)size;
-    (void)segment_size;
-    return PLATFORM_INVALID; /* transport_net_transmit_offload never said yes */
 }

@@ -47,35 +47,6 @@ platform_result_t transport_net_receive(platform_handle_t handle, const struct m
     return PLATFORM_UNSPECIFIED;
 }
 
-platform_result_t transport_net_receive_offload(platform_handle_t handle, const struct mirage_boot_device *device,
-                                                size_t *frame_max)
-{
-    (void)handle;
-    (void)device;
-    (void)frame_max;
-    return PLATFORM_UNSPECIFIED;
-}
-
-platform_result_t transport_net_transmit_offload(platform_handle_t handle, const struct mirage_boot_device *device,
-                                                 size_t *frame_max)
-{
-    (void)handle;
-    (void)device;
-    (void)frame_max;
-    return PLATFORM_UNSPECIFIED;
-}
-
-platform_result_t transport_net_send_segment(platform_handle_t handle, const struct mirage_boot_device *device,
-                                             const uint8_t *frame, size_t size, uint32_t segment_size)
-{
-    (void)handle;
-    (void)device;
-    (void)frame;
-    (void)size;
-    (void)segment_size;
-    return PLATFORM_UNSPECIFIED;
-}
-
 platform_result_t transport_block_read(platform_handle_t handle, const struct mirage_boot_device *device,
                                        uint64_t offset, uint8_t *buf, size_t size)
 {
