@@ -3,6 +3,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 /* The counts of this program's one run (a host test program, never a unikernel). */
 static unsigned checks_made, checks_failed;
@@ -63,4 +64,24 @@ int tap_run_groups(const char *program, const struct tap_group *groups, size_t c
 int tap_exit_status(void)
 {
     return checks_failed == 0 ? 0 : 1;
+}
+
+void tap_bail_out(const char *format, ...)
+{
+    printf("Bail out! ");
+    va_list args;
+    va_start(args, format);
+    vprintf(format, args);
+    va_end(args);
+    printf("\n");
+    fflush(stdout);
+    exit(1);
+}
+
+void *tap_alloc(size_t size, const char *what)
+{
+    void *memory = malloc(size);
+    if (memory == NULL)
+        tap_bail_out("no memory for %s (%zu bytes)", what, size);
+    return memory;
 }

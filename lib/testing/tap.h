@@ -30,6 +30,13 @@ struct tap_group {
  * group made its planned count, 1 otherwise. */
 int tap_run_groups(const char *program, const struct tap_group *groups, size_t count);
 
+/* Prints "Bail out! " and the printf-style reason, the TAP line for a run that cannot go on (a fixture could not be
+ * set up, not a check that failed), and exits with status 1. */
+__attribute__((__format__(__printf__, 1, 2), __noreturn__)) void tap_bail_out(const char *format, ...);
+
+/* malloc(size) for a fixture, or a bail-out naming `what` when there is no memory. */
+void *tap_alloc(size_t size, const char *what);
+
 /* The exit status after checks run outside groups: 0 when none failed. */
 int tap_exit_status(void);
 

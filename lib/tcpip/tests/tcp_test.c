@@ -138,7 +138,7 @@ static void app_init(struct app *app, struct tcp_core *core, size_t capacity)
     app->accept = true;
     app->read_data = true;
     app->received_cap = capacity;
-    app->received = capacity > 0 ? malloc(capacity) : NULL;
+    app->received = capacity > 0 ? tap_alloc(capacity, "an app's received bytes") : NULL;
 }
 
 static void app_free(struct app *app)
@@ -146,9 +146,34 @@ static void app_free(struct app *app)
     free(app->received);
 }
 
+/* sim_init, or a bail-out: a simulation that cannot be set up leaves nothing to check. */
+static void sim_start(struct sim *sim, const struct tcp_limits *limits, bool raw_second)
+{
+    int rc = sim_init(sim, limits, raw_second);
+    if (rc != 0)
+        tap_bail_out("the TCP simulation could not be set up (%d)", rc);
+}
+
+/* A simulation with app `client` on endpoint 0 and `server` on endpoint 1, each keeping what it reads up to its
+ * capacity; open_pair connects them. */
+static void pair_start(struct sim *sim, const struct tcp_limits *limits, struct app *client, size_t client_capacity,
+                       struct app *server, size_t server_capacity)
+{
+    sim_start(sim, limits, false);
+    app_init(client, &sim->endpoints[0].core, client_capacity);
+    app_init(server, &sim->endpoints[1].core, server_capacity);
+}
+
+static void pair_free(struct sim *sim, struct app *client, struct app *server)
+{
+    app_free(client);
+    app_free(server);
+    sim_free(sim);
+}
+
 static uint8_t *pattern(size_t len, uint32_t seed)
 {
-    uint8_t *bytes = malloc(len);
+    uint8_t *bytes = tap_alloc(len, "a pattern");
     uint32_t x = seed * 2654435761u + 1;
     for (size_t i = 0; i < len; i++) {
         x = x * 1103515245u + 12345u;
@@ -432,9 +457,7 @@ static void test_handshake_and_options(void)
     struct sim sim;
     struct tcp_limits limits = small_limits();
     struct app client, server;
-    sim_init(&sim, &limits, false);
-    app_init(&client, &sim.endpoints[0].core, 0);
-    app_init(&server, &sim.endpoints[1].core, 0);
+    pair_start(&sim, &limits, &client, 0, &server, 0);
     bool open = open_pair(&sim, &client, &server);
     tap_check(open && client.writable == 1 && server.accepted == 1 && client.conn->state == TCP_ESTABLISHED &&
                   server.conn->state == TCP_ESTABLISHED,
@@ -453,9 +476,7 @@ static void test_handshake_and_options(void)
                   "handshake: the SYN's round trip is the first RTT sample", "srtt %llu",
                   (unsigned long long)client.conn->rto.srtt_ns);
     }
-    app_free(&client);
-    app_free(&server);
-    sim_free(&sim);
+    pair_free(&sim, &client, &server);
 }
 
 /* Move `len` bytes each way (client -> server and back) with both sides closing after; returns true if both
@@ -490,7 +511,7 @@ static void test_bulk(void)
     struct sim sim;
     struct tcp_limits limits = small_limits();
     struct app client, server;
-    sim_init(&sim, &limits, false);
+    sim_start(&sim, &limits, false);
     bulk_both_ways(&sim, 300000, 5 * SECONDS, &client, &server, "data: 300 kB each way arrive intact, then EOF");
     tap_check(client.writable > 1 && sim.endpoints[0].core.counters.retransmits == 0,
               "data: writes beyond the 16 kB buffer get writable again (backpressure), nothing is resent",
@@ -503,9 +524,7 @@ static void test_bulk(void)
     uint32_t after = tcp_core_connections(&sim.endpoints[0].core) + tcp_core_connections(&sim.endpoints[1].core);
     tap_check(before == 2 && after == 0, "close: after 2 MSL no connection is left", "before %u after %u", before,
               after);
-    app_free(&client);
-    app_free(&server);
-    sim_free(&sim);
+    pair_free(&sim, &client, &server);
 }
 
 static uint64_t drop_period;
@@ -523,7 +542,7 @@ static void test_transmit_offload(void)
     struct sim sim;
     struct tcp_limits limits = offload_limits();
     struct app client, server;
-    sim_init(&sim, &limits, false);
+    sim_start(&sim, &limits, false);
     sim_offload(&sim, 0, SIM_OFFLOAD_MAX);
     sim_offload(&sim, 1, SIM_OFFLOAD_MAX);
     bulk_both_ways(&sim, 2000000, 10 * SECONDS, &client, &server,
@@ -548,12 +567,10 @@ static void test_transmit_offload(void)
     tap_check(client.conn->rto.has_sample && client.conn->rto.srtt_ns >= 2 * MS && client.conn->rto.srtt_ns < 45 * MS,
               "offload: the RTT is still measured from the first byte of a segment (2 ms link)", "srtt %llu",
               (unsigned long long)client.conn->rto.srtt_ns);
-    app_free(&client);
-    app_free(&server);
-    sim_free(&sim);
+    pair_free(&sim, &client, &server);
 
     /* Loss: every 13th piece dropped. Retransmissions, fast or by the timer, and probes go at one MSS. */
-    sim_init(&sim, &limits, false);
+    sim_start(&sim, &limits, false);
     sim_offload(&sim, 0, SIM_OFFLOAD_MAX);
     sim_offload(&sim, 1, SIM_OFFLOAD_MAX);
     drop_period = 13;
@@ -566,12 +583,10 @@ static void test_transmit_offload(void)
               "offload: lost bytes are sent again one MSS at a time, new data still in whole segments",
               "retransmits %llu offloaded %llu resent whole %llu", (unsigned long long)c->retransmits,
               (unsigned long long)c->segments_offloaded, (unsigned long long)o->resent);
-    app_free(&client);
-    app_free(&server);
-    sim_free(&sim);
+    pair_free(&sim, &client, &server);
 
     /* A link that refuses whole segments (an unresolved next hop): each goes at one MSS instead, at once. */
-    sim_init(&sim, &limits, false);
+    sim_start(&sim, &limits, false);
     sim_offload(&sim, 0, SIM_OFFLOAD_MAX);
     sim.endpoints[0].refuse = true;
     bulk_both_ways(&sim, 300000, 5 * SECONDS, &client, &server,
@@ -581,19 +596,15 @@ static void test_transmit_offload(void)
                   c->timeouts == 0,
               "offload: a refusal costs no retransmission and no timeout", "refused %llu retransmits %llu",
               (unsigned long long)sim.endpoints[0].offload.refused, (unsigned long long)c->retransmits);
-    app_free(&client);
-    app_free(&server);
-    sim_free(&sim);
+    pair_free(&sim, &client, &server);
 
     /* Without offload (endpoint 1 above, and every other test), no segment is handed down. */
-    sim_init(&sim, &limits, false);
+    sim_start(&sim, &limits, false);
     bulk_both_ways(&sim, 300000, 5 * SECONDS, &client, &server, "offload: off, 300 kB each way arrive intact");
     tap_check(sim.endpoints[0].offload.writes == 0 && sim.endpoints[0].core.counters.segments_offloaded == 0,
               "offload: off, every segment goes at the MSS", "writes %llu",
               (unsigned long long)sim.endpoints[0].offload.writes);
-    app_free(&client);
-    app_free(&server);
-    sim_free(&sim);
+    pair_free(&sim, &client, &server);
 }
 
 static void test_loss_and_reordering(void)
@@ -601,7 +612,7 @@ static void test_loss_and_reordering(void)
     struct sim sim;
     struct tcp_limits limits = small_limits();
     struct app client, server;
-    sim_init(&sim, &limits, false);
+    sim_start(&sim, &limits, false);
     drop_period = 13;
     sim.drop = drop_periodic;
     bulk_both_ways(&sim, 200000, 60 * SECONDS, &client, &server,
@@ -611,19 +622,15 @@ static void test_loss_and_reordering(void)
               "loss: holes are repaired by fast retransmit, later segments were kept for reassembly",
               "fast %llu ooo %llu", (unsigned long long)(a->fast_retransmits + b->fast_retransmits),
               (unsigned long long)(a->out_of_order + b->out_of_order));
-    app_free(&client);
-    app_free(&server);
-    sim_free(&sim);
+    pair_free(&sim, &client, &server);
 
-    sim_init(&sim, &limits, false);
+    sim_start(&sim, &limits, false);
     sim.reorder = true;
     sim.latency_ns = 5 * MS;
     bulk_both_ways(&sim, 200000, 20 * SECONDS, &client, &server, "reordering: 200 kB each way arrive intact");
     tap_check(sim.endpoints[0].core.counters.out_of_order + sim.endpoints[1].core.counters.out_of_order > 0,
               "reordering: segments that came early were parked, not dropped", "none parked");
-    app_free(&client);
-    app_free(&server);
-    sim_free(&sim);
+    pair_free(&sim, &client, &server);
 }
 
 static void test_close_sequences(void)
@@ -633,9 +640,7 @@ static void test_close_sequences(void)
     struct app client, server;
 
     /* Active close by the client, passive by the server (which closes when it reads EOF). */
-    sim_init(&sim, &limits, false);
-    app_init(&client, &sim.endpoints[0].core, 100);
-    app_init(&server, &sim.endpoints[1].core, 100);
+    pair_start(&sim, &limits, &client, 100, &server, 100);
     server.close_on_eof = true;
     open_pair(&sim, &client, &server);
     struct tcp_conn *client_conn = client.conn;
@@ -663,14 +668,10 @@ static void test_close_sequences(void)
     sim_run(&sim, 2 * SECONDS + 10 * MS);
     tap_check(tcp_core_connections(&sim.endpoints[0].core) == 0, "close: TIME_WAIT expires after 2 MSL", "%u left",
               tcp_core_connections(&sim.endpoints[0].core));
-    app_free(&client);
-    app_free(&server);
-    sim_free(&sim);
+    pair_free(&sim, &client, &server);
 
     /* FIN_WAIT_2: the peer acknowledges our FIN but keeps its side open and keeps sending (half-close). */
-    sim_init(&sim, &limits, false);
-    app_init(&client, &sim.endpoints[0].core, 100);
-    app_init(&server, &sim.endpoints[1].core, 100);
+    pair_start(&sim, &limits, &client, 100, &server, 100);
     open_pair(&sim, &client, &server);
     tcp_core_shutdown(&sim.endpoints[0].core, client.conn);
     sim_run(&sim, 10 * MS);
@@ -688,14 +689,10 @@ static void test_close_sequences(void)
     tap_check(client.eof && client.conn->state == TCP_TIME_WAIT && server.conn->state == TCP_CLOSED,
               "half-close: the second FIN ends it (TIME_WAIT, CLOSED)", "%s %s", tcp_state_name(client.conn->state),
               tcp_state_name(server.conn->state));
-    app_free(&client);
-    app_free(&server);
-    sim_free(&sim);
+    pair_free(&sim, &client, &server);
 
     /* Simultaneous close: both FINs cross, both sides go through CLOSING to TIME_WAIT. */
-    sim_init(&sim, &limits, false);
-    app_init(&client, &sim.endpoints[0].core, 100);
-    app_init(&server, &sim.endpoints[1].core, 100);
+    pair_start(&sim, &limits, &client, 100, &server, 100);
     open_pair(&sim, &client, &server);
     tcp_core_shutdown(&sim.endpoints[0].core, client.conn);
     tcp_core_shutdown(&sim.endpoints[1].core, server.conn);
@@ -706,14 +703,10 @@ static void test_close_sequences(void)
                   server.eof,
               "simultaneous close: CLOSING on both sides, then TIME_WAIT on both", "%s %s",
               tcp_state_name(client.conn->state), tcp_state_name(server.conn->state));
-    app_free(&client);
-    app_free(&server);
-    sim_free(&sim);
+    pair_free(&sim, &client, &server);
 
     /* Closing with unread bytes resets (RFC 9293 3.6). */
-    sim_init(&sim, &limits, false);
-    app_init(&client, &sim.endpoints[0].core, 100);
-    app_init(&server, &sim.endpoints[1].core, 100);
+    pair_start(&sim, &limits, &client, 100, &server, 100);
     server.read_data = false;
     open_pair(&sim, &client, &server);
     tcp_core_write(&sim.endpoints[0].core, client.conn, (const uint8_t *)"unread", 6);
@@ -725,9 +718,7 @@ static void test_close_sequences(void)
                   tcp_core_connections(&sim.endpoints[1].core) == 0,
               "close: with unread bytes it resets; the peer's flow fails with RESET", "failed %u error %d",
               client.failed, client.error);
-    app_free(&client);
-    app_free(&server);
-    sim_free(&sim);
+    pair_free(&sim, &client, &server);
 }
 
 /* An echo server with backpressure: reading pauses while an echo waits for room; at EOF it shuts down once the
@@ -827,7 +818,7 @@ static void test_random_loss_echo(void)
         struct sim sim;
         struct tcp_limits limits;
         tcp_limits_default(&limits);
-        sim_init(&sim, &limits, false);
+        sim_start(&sim, &limits, false);
         loss_state = seed;
         sim.drop = drop_random_5_percent;
         static struct echo_server server;
@@ -871,7 +862,7 @@ static void test_retransmission(void)
     struct sim sim;
     struct tcp_limits limits = small_limits();
     struct app client, server;
-    sim_init(&sim, &limits, false);
+    sim_start(&sim, &limits, false);
     sim.drop = drop_when_told;
     drop_all = false;
     app_init(&client, &sim.endpoints[0].core, 100);
@@ -911,12 +902,10 @@ static void test_retransmission(void)
     tap_check(client.failed == 1 && client.error == STACK_TCP_TIMED_OUT,
               "retransmission: after the retry limit the flow fails with TIMED_OUT", "failed %u error %d",
               client.failed, client.error);
-    app_free(&client);
-    app_free(&server);
-    sim_free(&sim);
+    pair_free(&sim, &client, &server);
 
     /* connect with every SYN lost, and connect to a closed port. */
-    sim_init(&sim, &limits, false);
+    sim_start(&sim, &limits, false);
     sim.drop = drop_when_told;
     drop_all = true;
     app_init(&client, &sim.endpoints[0].core, 0);
@@ -967,7 +956,7 @@ static void test_keepalive(void)
     struct sim sim;
     struct tcp_limits limits = small_limits();
     struct app client, server;
-    sim_init(&sim, &limits, false);
+    sim_start(&sim, &limits, false);
     sim.drop = drop_when_told;
     drop_all = false;
     app_init(&client, &sim.endpoints[0].core, 1000);
@@ -1036,14 +1025,10 @@ static void test_keepalive(void)
     rc = tcp_core_set_keepalive(core, client.conn, 1000, 200, 3);
     tap_check(rc == STACK_TCP_TIMED_OUT, "keep-alive: setting it on a failed flow returns the flow's error", "rc %d",
               rc);
-    app_free(&client);
-    app_free(&server);
-    sim_free(&sim);
+    pair_free(&sim, &client, &server);
 
     /* Turned off again: no probe. */
-    sim_init(&sim, &limits, false);
-    app_init(&client, &sim.endpoints[0].core, 100);
-    app_init(&server, &sim.endpoints[1].core, 100);
+    pair_start(&sim, &limits, &client, 100, &server, 100);
     open_pair(&sim, &client, &server);
     core = &sim.endpoints[0].core;
     rc = tcp_core_set_keepalive(core, client.conn, 1000, 200, 3);
@@ -1051,9 +1036,7 @@ static void test_keepalive(void)
     sim_run(&sim, 5 * SECONDS);
     tap_check(rc == 0 && off == 0 && core->counters.keepalive_probes == 0, "keep-alive: idle 0 turns them off again",
               "%llu probes", (unsigned long long)core->counters.keepalive_probes);
-    app_free(&client);
-    app_free(&server);
-    sim_free(&sim);
+    pair_free(&sim, &client, &server);
 }
 
 /* --- ICMP errors into TCP (RFC 1122 4.2.3.9, RFC 5927, RFC 1191) ------------------------------------------------ */
@@ -1084,7 +1067,7 @@ static void test_icmp_errors(void)
     struct app client, server;
 
     /* A connect whose SYNs are lost, and ICMP port unreachables about it. */
-    sim_init(&sim, &limits, false);
+    sim_start(&sim, &limits, false);
     sim.drop = drop_when_told;
     drop_all = true;
     app_init(&client, &sim.endpoints[0].core, 0);
@@ -1136,7 +1119,7 @@ static void test_icmp_errors(void)
     sim_free(&sim);
 
     /* Established: fragmentation needed lowers the segment size, and the bytes still arrive. */
-    sim_init(&sim, &limits, false);
+    sim_start(&sim, &limits, false);
     sim.drop = drop_when_told;
     drop_all = false;
     app_init(&client, &sim.endpoints[0].core, 100);
@@ -1186,9 +1169,7 @@ static void test_icmp_errors(void)
               "icmp: a time exceeded is soft: the connection goes on, and fails UNREACHABLE when it times out",
               "failed %u error %d", client.failed, client.error);
     free(data);
-    app_free(&client);
-    app_free(&server);
-    sim_free(&sim);
+    pair_free(&sim, &client, &server);
 }
 
 static void test_zero_window(void)
@@ -1197,9 +1178,7 @@ static void test_zero_window(void)
     struct tcp_limits limits = small_limits();
     limits.receive_buffer = 8192;
     struct app client, server;
-    sim_init(&sim, &limits, false);
-    app_init(&client, &sim.endpoints[0].core, 0);
-    app_init(&server, &sim.endpoints[1].core, 40000);
+    pair_start(&sim, &limits, &client, 0, &server, 40000);
     server.read_data = false;
     uint8_t *data = pattern(30000, 3);
     client.to_send = data;
@@ -1222,9 +1201,7 @@ static void test_zero_window(void)
     tap_check(server.received_len == 30000 && memcmp(server.received, data, 30000) == 0,
               "zero window: reading opens the window and the rest arrives", "received %zu", server.received_len);
     free(data);
-    app_free(&client);
-    app_free(&server);
-    sim_free(&sim);
+    pair_free(&sim, &client, &server);
 }
 
 /* --- against a scripted peer ------------------------------------------------------------------------------------ */
@@ -1238,7 +1215,7 @@ struct scripted {
 /* The scripted peer (port 5000) opens a connection to the core's listener on 80, offering SACK if `sack`. */
 static bool scripted_open_offering(struct scripted *s, const struct tcp_limits *limits, bool timestamps, bool sack)
 {
-    sim_init(&s->sim, limits, true);
+    sim_start(&s->sim, limits, true);
     app_init(&s->server, &s->sim.endpoints[0].core, 10000);
     tcp_core_listen(&s->sim.endpoints[0].core, 80, on_accept, &s->server);
     s->peer_seq = 1000;
@@ -1487,7 +1464,7 @@ static void test_ready_list_reuse(void)
     struct tcp_limits limits = small_limits();
     limits.connections_max = 3; /* the connect can only take the slot the close freed */
     limits.syn_backlog = 3;
-    sim_init(&sim, &limits, true);
+    sim_start(&sim, &limits, true);
     struct juggler j = {.core = &sim.endpoints[0].core, .peer_address = sim.endpoints[1].address};
     tcp_core_listen(j.core, 80, juggler_accept, &j);
     uint32_t peer_seq[3] = {100, 5000, 9000}, our_seq[3] = {0, 0, 0};
@@ -1638,7 +1615,7 @@ static void test_limits(void)
     struct tcp_limits two = small_limits();
     two.connections_max = 2;
     two.syn_backlog = 1;
-    sim_init(&sim, &two, true);
+    sim_start(&sim, &two, true);
     struct app client;
     app_init(&client, &sim.endpoints[0].core, 0);
     struct stack_tcp_peer to = {.address = sim.endpoints[1].address, .port = 80};
@@ -1657,18 +1634,14 @@ static void test_accept_handler_that_drops(void)
     struct sim sim;
     struct tcp_limits limits = small_limits();
     struct app client, server;
-    sim_init(&sim, &limits, false);
-    app_init(&client, &sim.endpoints[0].core, 100);
-    app_init(&server, &sim.endpoints[1].core, 100);
+    pair_start(&sim, &limits, &client, 100, &server, 100);
     server.accept = false;
     open_pair(&sim, &client, &server);
     sim_run(&sim, 10 * MS);
     tap_check(server.accepted == 1 && client.eof && client.conn->state == TCP_CLOSE_WAIT,
               "accept: a handler that closes the flow closes the connection in order", "eof %d state %s", client.eof,
               client.conn != NULL ? tcp_state_name(client.conn->state) : "none");
-    app_free(&client);
-    app_free(&server);
-    sim_free(&sim);
+    pair_free(&sim, &client, &server);
 }
 
 static void test_echo_many_connections(void)
@@ -1676,7 +1649,7 @@ static void test_echo_many_connections(void)
     struct sim sim;
     struct tcp_limits limits = small_limits();
     limits.connections_max = 16;
-    sim_init(&sim, &limits, false);
+    sim_start(&sim, &limits, false);
     struct app server;
     app_init(&server, &sim.endpoints[1].core, 0);
     server.echo = true;
@@ -1879,7 +1852,7 @@ static void test_sack_recovery(void)
     struct tcp_limits limits = small_limits();
     limits.send_buffer = 64 * 1024;
     struct app client, server;
-    sim_init(&sim, &limits, false);
+    sim_start(&sim, &limits, false);
     sim.latency_ns = 5 * MS;
     sim.drop = drop_chosen_data;
     data_segments_seen = 0;
@@ -1929,9 +1902,7 @@ static void test_sack_recovery(void)
     tap_check(resent == 3 && last - first < 10 * MS, "sack: the three retransmissions go within one round trip (10 ms)",
               "spread %llu us", (unsigned long long)((last - first) / 1000));
     free(data);
-    app_free(&client);
-    app_free(&server);
-    sim_free(&sim);
+    pair_free(&sim, &client, &server);
 }
 
 /* A peer that filled our window sends its bare ACKs with SEG.SEQ at the window's right edge. */
@@ -1969,7 +1940,7 @@ static uint64_t tail_loss_run(size_t len, uint32_t drop_a, uint32_t drop_b, uint
     struct tcp_limits limits = small_limits();
     limits.send_buffer = 64 * 1024;
     struct app client, server;
-    sim_init(&sim, &limits, false);
+    sim_start(&sim, &limits, false);
     sim.latency_ns = 5 * MS;
     sim.drop = drop_chosen_data;
     data_segments_seen = 0;
@@ -1991,9 +1962,7 @@ static uint64_t tail_loss_run(size_t len, uint32_t drop_a, uint32_t drop_b, uint
     *intact = server.received_len == len && memcmp(server.received, data, len) == 0;
     *out = sim.endpoints[0].core.counters;
     free(data);
-    app_free(&client);
-    app_free(&server);
-    sim_free(&sim);
+    pair_free(&sim, &client, &server);
     return took;
 }
 
