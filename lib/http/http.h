@@ -131,9 +131,11 @@ struct http_response {
     bool close; /* close the connection once the answer is sent */
 };
 
-/* Answers a request over `site` with `now` (POSIX seconds) as its Date. Returns false only when the header does not
- * fit in `out_size` octets (512 always do: the fields are at most about 300 octets besides the ETag, which must
- * be at most 200 and is left out when it is not a valid entity-tag). */
+/* Answers a request over `site` with `now` (POSIX seconds) as its Date: a file, 304, 206 or 416 for GET and HEAD;
+ * 301 to "<path>/" for a path without its trailing '/' whose "<path>/index.html" is a file; 404; 405 with Allow for
+ * another method HTTP defines, 501 for one it does not. Returns false only when the header does not fit in
+ * `out_size` octets (512 plus the request target always do: the fields are at most about 300 octets besides the
+ * ETag, which must be at most 200 and is left out when it is not a valid entity-tag, and a 301's Location). */
 bool http_respond(const struct http_site *site, const struct http_request *request, int64_t now, uint8_t *out,
                   size_t out_size, struct http_response *response);
 

@@ -1,6 +1,6 @@
 /* respond.c: the answer to a parsed request over the caller's read-only files (RFC 9110): GET and HEAD, 304, 206,
- * 416, 404, 405, a precompressed ".gz" variant, HSTS, the redirect to HTTPS, and the error answers to refused
- * requests. */
+ * 416, 404, 405 and 501, a folder named without its '/' sent to it, a precompressed ".gz" variant, HSTS, the
+ * redirect to HTTPS, and the error answers to refused requests. */
 #include "lib/http/http_internal.h"
 
 #include <string.h>
@@ -189,6 +189,99 @@ static bool if_range_allows(const struct http_request *request, const char *etag
     return strncmp(etag, "W/", 2) != 0 && h->value_length == length && memcmp(h->value, etag, length) == 0;
 }
 
+/* The path and query to redirect to: an origin-form target as it is (the parser admitted only visible ASCII, so
+ * it cannot break the header), an absolute-form one from the '/' or '?' after its authority; `*slash` says that a
+ * '/' must go before them (an empty path, or the asterisk-form, is the root). */
+static void redirect_path(const struct http_request *request, const char **path, size_t *length, bool *slash)
+{
+    const char *target = request->target;
+    size_t n = request->target_length;
+    *path = target;
+    *length = n;
+    *slash = false;
+    if (n > 0 && target[0] == '/') {
+        return;
+    }
+    for (size_t i = 0; i + 3 <= n; i++) {
+        if (memcmp(target + i, "://", 3) == 0) {
+            size_t j = i + 3;
+            while (j < n && target[j] != '/' && target[j] != '?') {
+                j++;
+            }
+            *path = target + j;
+            *length = n - j;
+            *slash = j == n || target[j] == '?';
+            return;
+        }
+    }
+    *length = 0;
+    *slash = true;
+}
+
+/* Whether a method this responder does not serve is one HTTP defines (RFC 9110 9.3, RFC 5789): 405 with Allow for
+ * those; any other is not implemented here at all (501, RFC 9110 15.6.2). Methods are case-sensitive. */
+static bool method_defined(const struct http_request *request)
+{
+    static const char *const defined[] = {"POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"};
+    for (size_t i = 0; i < sizeof defined / sizeof defined[0]; i++) {
+        size_t length = strlen(defined[i]);
+        if (request->method_length == length && memcmp(request->method_text, defined[i], length) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Whether `path` (normalised, no file) names a folder that has an index.html: a link to it without its trailing
+ * '/' is sent there, so the index's relative links resolve inside the folder, as web servers do. */
+static bool is_folder(const struct http_site *site, const char *path)
+{
+    static const char index[] = "/index.html";
+    char folder[HTTP_PATH_MAX + sizeof index];
+    size_t length = strlen(path);
+    struct http_file file;
+    if (length + sizeof index > sizeof folder) {
+        return false;
+    }
+    memcpy(folder, path, length);
+    memcpy(folder + length, index, sizeof index);
+    return site->lookup(site->context, folder, &file);
+}
+
+/* The request's target as the client wrote it (its escapes kept), split for a '/' to go between its path,
+ * target[0..*path_length), and the query after it, up to `*length`; false when the path is already a folder's
+ * form ("/docs/", or empty), where another '/' would send the client round in a circle. */
+static bool folder_target(const struct http_request *request, const char **target, size_t *path_length, size_t *length)
+{
+    bool slash;
+    redirect_path(request, target, length, &slash);
+    *path_length = 0;
+    while (*path_length < *length && (*target)[*path_length] != '?' && (*target)[*path_length] != '#') {
+        (*path_length)++;
+    }
+    return !slash && *path_length > 0 && (*target)[*path_length - 1] != '/';
+}
+
+/* 301 to the folder's form of the target: its path with '/' added before its query. */
+static bool respond_folder(const struct http_site *site, const char *target, size_t path_length, size_t length,
+                           bool head, bool close, bool keep_alive_said, int64_t now, uint8_t *out, size_t out_size,
+                           struct http_response *response)
+{
+    const char *body = plain_body(301);
+    size_t body_length = strlen(body);
+    struct writer w = {.out = out, .size = out_size};
+    put_start(&w, 301, now);
+    put(&w, "Location: ");
+    put_bytes(&w, target, path_length);
+    put(&w, "/");
+    put_bytes(&w, target + path_length, length - path_length);
+    put(&w, "\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ");
+    put_number(&w, body_length);
+    put(&w, "\r\n");
+    put_hsts(&w, site);
+    return finish(&w, 301, close, keep_alive_said, (const uint8_t *)body, head ? 0 : body_length, response);
+}
+
 bool http_respond(const struct http_site *site, const struct http_request *request, int64_t now, uint8_t *out,
                   size_t out_size, struct http_response *response)
 {
@@ -196,7 +289,8 @@ bool http_respond(const struct http_site *site, const struct http_request *reque
     bool keep_alive_said = request->keep_alive && request->version_minor == 0;
     bool head = request->method == HTTP_METHOD_HEAD;
     if (request->method == HTTP_METHOD_OTHER) {
-        return respond_plain(site, 405, false, close, keep_alive_said, now, out, out_size, response);
+        unsigned status = method_defined(request) ? 405 : 501;
+        return respond_plain(site, status, false, close, keep_alive_said, now, out, out_size, response);
     }
     char path[HTTP_PATH_MAX + 3];
     unsigned refusal = http_normalise_path(request->target, request->target_length, path);
@@ -205,6 +299,12 @@ bool http_respond(const struct http_site *site, const struct http_request *reque
     }
     struct http_file file;
     if (!site->lookup(site->context, path, &file)) {
+        const char *target;
+        size_t path_length, length;
+        if (folder_target(request, &target, &path_length, &length) && is_folder(site, path)) {
+            return respond_folder(site, target, path_length, length, head, close, keep_alive_said, now, out, out_size,
+                                  response);
+        }
         return respond_plain(site, 404, head, close, keep_alive_said, now, out, out_size, response);
     }
     const char *content_type = http_content_type(path);
@@ -313,35 +413,6 @@ bool http_authority_valid(const char *authority)
         }
     }
     return true;
-}
-
-/* The path and query to redirect to: an origin-form target as it is (the parser admitted only visible ASCII, so
- * it cannot break the header), an absolute-form one from the '/' or '?' after its authority; `*slash` says that a
- * '/' must go before them (an empty path, or the asterisk-form, is the root). */
-static void redirect_path(const struct http_request *request, const char **path, size_t *length, bool *slash)
-{
-    const char *target = request->target;
-    size_t n = request->target_length;
-    *path = target;
-    *length = n;
-    *slash = false;
-    if (n > 0 && target[0] == '/') {
-        return;
-    }
-    for (size_t i = 0; i + 3 <= n; i++) {
-        if (memcmp(target + i, "://", 3) == 0) {
-            size_t j = i + 3;
-            while (j < n && target[j] != '/' && target[j] != '?') {
-                j++;
-            }
-            *path = target + j;
-            *length = n - j;
-            *slash = j == n || target[j] == '?';
-            return;
-        }
-    }
-    *length = 0;
-    *slash = true;
 }
 
 bool http_respond_redirect(const char *authority, const struct http_request *request, int64_t now, uint8_t *out,

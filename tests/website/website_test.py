@@ -203,6 +203,16 @@ def test_a_missing_file_is_404_and_post_is_405(website: Website) -> None:
     assert b"\r\nAllow: GET, HEAD\r\n" in result.stdout, result.stdout
 
 
+def test_a_folder_named_without_its_slash_is_sent_to_it_and_unknown_methods_are_501(website: Website) -> None:
+    head = website.curl("-D", "-", "-o", "/dev/null", website.url("/docs?page=2")).stdout.decode()
+    assert head.startswith("HTTP/1.1 301 "), head
+    assert "\r\nLocation: /docs/?page=2\r\n" in head, head
+    followed = website.curl("-L", website.url("/docs"))
+    assert followed.stdout == file_bytes("/docs/index.html"), followed.stderr
+    assert website.status("-X", "BREW", website.url("/")) == "501"
+    assert website.status(website.url("/docs/index.html/")) == "404"
+
+
 def test_the_gzip_variant_goes_to_clients_that_take_it(website: Website) -> None:
     result = website.curl("--compressed", "-D", "-", website.url("/style.css"))
     head, _, body = result.stdout.partition(b"\r\n\r\n")

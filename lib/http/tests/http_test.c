@@ -468,6 +468,29 @@ static void responder_checks(void)
     answer("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\n\r\nhi");
     tap_check(response.status == 405 && has("\r\nAllow: GET, HEAD\r\n") && !response.close, "POST is 405 with Allow",
               "%s", answer_header);
+    answer("DELETE /index.html HTTP/1.1\r\nHost: h\r\n\r\n");
+    tap_check(response.status == 405 && has("\r\nAllow: GET, HEAD\r\n"), "DELETE, a method HTTP defines, is 405", "%s",
+              answer_header);
+    answer("BREW / HTTP/1.1\r\nHost: h\r\n\r\n");
+    tap_check(response.status == 501 && body_is("501 Not Implemented\n") && !has("Allow") && !response.close,
+              "a method HTTP does not define is 501, and the connection goes on", "%s", answer_header);
+    answer("get / HTTP/1.1\r\nHost: h\r\n\r\n");
+    tap_check(response.status == 501, "methods are case-sensitive: get is not GET", "%s", answer_header);
+    answer("GET /docs HTTP/1.1\r\nHost: h\r\n\r\n");
+    tap_check(response.status == 301 && has("\r\nLocation: /docs/\r\n") && body_is("301 Moved Permanently\n") &&
+                  !response.close,
+              "a folder named without its '/' is 301 to the folder", "%s", answer_header);
+    answer("GET /d%6Fcs?q=%20x HTTP/1.1\r\nHost: h\r\n\r\n");
+    tap_check(response.status == 301 && has("\r\nLocation: /d%6Fcs/?q=%20x\r\n"),
+              "the folder's Location keeps the target's escapes and its query", "%s", answer_header);
+    answer("HEAD http://h:8080/docs?x HTTP/1.1\r\nHost: h\r\n\r\n");
+    tap_check(response.status == 301 && has("\r\nLocation: /docs/?x\r\n") && response.body_length == 0,
+              "an absolute-form folder is sent to its path, and HEAD gets no body", "%s", answer_header);
+    answer("GET /style.css/ HTTP/1.1\r\nHost: h\r\n\r\n");
+    tap_check(response.status == 404, "a file named as a folder is 404, not a redirect", "%s", answer_header);
+    answer("GET /docs/. HTTP/1.1\r\nHost: h\r\n\r\n");
+    tap_check(response.status == 200 && body_is("<p>docs</p>\n"), "a folder named by '.' is its index", "%s",
+              answer_header);
     answer("GET /../x HTTP/1.1\r\nHost: h\r\n\r\n");
     tap_check(response.status == 400, "an escape above the root is 400", "%s", answer_header);
     answer("GET / HTTP/1.1\r\nHost: h\r\nIf-None-Match: \"x\", W/\"home-1\"\r\n\r\n");
@@ -550,7 +573,7 @@ static void responder_checks(void)
     tap_check(!http_respond(&test_site, &request, TEST_NOW, small, sizeof small, &response),
               "a header that does not fit is reported", "it fit in %zu", sizeof small);
 }
-enum { RESPONDER_CHECKS = 35 };
+enum { RESPONDER_CHECKS = 43 };
 
 /* --- HSTS and the redirect to HTTPS ---------------------------------------------------------------------------- */
 

@@ -67,7 +67,7 @@ static bool stream_serve(const uint8_t *data, size_t size, size_t read_size, str
                          size_t why_size)
 {
     static const unsigned refusals[] = {400, 413, 414, 431, 501, 505};
-    static const unsigned answers_allowed[] = {200, 206, 304, 400, 404, 405, 414, 416};
+    static const unsigned answers_allowed[] = {200, 206, 301, 304, 400, 404, 405, 414, 416, 501};
     struct http_parser parser;
     http_parser_init(&parser);
     static struct http_request request; /* large; one stream at a time */
