@@ -12,7 +12,7 @@ from mirage.graph.errors import MirageConfigError
 from mirage.graph.keys import KEY_DECLARATION_HELP, parse_key_declarations
 from mirage.graph.locations import location_of_address
 from mirage.graph.names import identifier_problem
-from mirage.util_rules.boot_files import BOOT_FORMATS, DEFAULT_BOOT_FORMAT
+from mirage.util_rules.package_files import entry_problem, mapping_problem, writers_help
 from pants.core.goals.package import OutputPathField
 from pants.core.util_rules.environments import EnvironmentField
 from pants.engine.addresses import Address, UnparsedAddressInputs
@@ -534,7 +534,7 @@ class AbiSourcesField(MultipleSourcesField):
         The ABI's startup sources (`.c`, `.S`, `.h`), which call `mirage_main(argc, argv)` (hosted ABIs) or
         `platform_main()` (freestanding ABIs, see lib/platform), and the file `linker_script` names, if any:
         the sources field owns every file of the target, so `--changed-since` and file arguments see the script.
-        The templates `boot_configs` names (`.j2`) are sources too.
+        The jinja2 templates `package_files` names (`.j2`) are sources too.
         """
     )
 
@@ -576,27 +576,34 @@ class AbiDefaultsField(DictStringToStringField):
     )
 
 
-class AbiBootConfigsField(DictStringToStringField):
-    alias = "boot_configs"
+class AbiPackageFilesField(DictStringToStringField):
+    alias = "package_files"
     help = softwrap(
-        """
-        Files `pants package` writes beside each image of this ABI, for the host that boots it: output suffix ->
-        jinja2 template among `sources`, for example `{".xl.cfg": "xl.cfg.j2"}` writes `image.xen.xl.cfg`. A
-        template sees `name` (a name for the guest, from the unikernel's address), `image` (the image's file
-        name), `abi`, `keys` (name, type and value of each key, by name) and `cmdline` (every key as a boot
-        argument, `--name=value`), and the filter `quoted` (a double-quoted string, backslash and quote escaped).
+        f"""
+        Files `pants package` writes beside each image of this ABI, for what boots it: suffix of the image's file
+        name -> writer. A writer is a jinja2 template among `sources` (`.j2`), which sees `name` (a name for the
+        guest, from the unikernel's address), `image` (the image's file name), `abi`, `keys` (name, type and value
+        of each key, by name) and `cmdline` (every key as a boot argument, `--name=value`), and the filter `quoted`
+        (a double-quoted string, backslash and quote escaped); or one of the plugin's writers, which compute their
+        files from the linked image: {writers_help()}. A suffix ending with `/` is a folder, for a writer of
+        several files. For example `{{".xl.cfg": "xl.cfg.j2"}}` writes `image.xen.xl.cfg`,
+        `{{".xml": "muen_subject"}}` writes `image.muen.xml` and `{{".boot/": "raspberry_pi_boot"}}` writes
+        `image.rpi4.boot/kernel8.img` and the rest. Unset: none.
         """
     )
 
     @classmethod
     def compute_value(cls, raw_value: Optional[Dict[str, str]], address: Address) -> Optional[FrozenDict[str, str]]:
         value = super().compute_value(raw_value, address)
-        for suffix, template in (value or {}).items():
-            if not re.fullmatch(r"\.[A-Za-z0-9_.-]{1,62}", suffix) or not template.endswith(".j2"):
+        for suffix, writer in (value or {}).items():
+            problem = entry_problem(suffix, writer)
+            if problem:
                 raise InvalidFieldException(
-                    f"The `{cls.alias}` field of {address} maps `{suffix}` to `{template}`: each entry maps a file "
-                    "suffix starting with `.` (letters, digits, `_`, `-`, `.`) to a `.j2` template in `sources`."
+                    f"The `{cls.alias}` field of {address} maps `{suffix}` to `{writer}`: {problem}."
                 )
+        problem = mapping_problem(value or {})
+        if problem:
+            raise InvalidFieldException(f"The `{cls.alias}` field of {address}: {problem}.")
         return value
 
 
@@ -640,20 +647,6 @@ class AbiLdflagsField(StringSequenceField):
     help = "Flags for linking an image on this ABI."
 
 
-class AbiBootFormatField(StringField):
-    alias = "boot_format"
-    default = DEFAULT_BOOT_FORMAT
-    valid_choices = BOOT_FORMATS
-    help = softwrap(
-        """
-        What a machine boots besides the image's ELF, written by `pants package` into `<image>.boot/`: nothing for
-        `elf` (tenders and QEMU load the ELF itself); for `raspberry-pi`, the files of a Raspberry Pi 4 SD card's
-        boot partition: `kernel8.img` (the ELF's loadable bytes as one raw binary from 0x80000, where the
-        firmware loads it), `config.txt` and `cmdline.txt`.
-        """
-    )
-
-
 class AbiRunnerField(StringField):
     alias = "runner"
     default = "exec"
@@ -664,17 +657,6 @@ class AbiRunnerField(StringField):
         runs `tender [--mem=...] [--net:NAME=TAP]... [--block:NAME=FILE]... IMAGE BOOT-ARGS...`; `none` refuses,
         for an ABI whose images boot only elsewhere (xen: on a Xen host; muen: in a Muen system), quoting the ABI's
         description.
-        """
-    )
-
-
-class AbiPackageExtrasField(StringField):
-    alias = "package_extras"
-    help = softwrap(
-        """
-        Files `pants package` writes beside each image of this ABI, computed from the linked image by a writer
-        of the plugin, named here: `muen_subject` writes `<image>.xml`, the Muen subject specification (its
-        memory regions from the image's segments, channels, events and entry point). Unset: none.
         """
     )
 
@@ -714,14 +696,12 @@ class AbiTarget(Target):
         AbiTraitsField,
         AbiArchitectureField,
         AbiDefaultsField,
-        AbiBootConfigsField,
+        AbiPackageFilesField,
         AbiCompilerField,
         AbiCflagsField,
         AbiLdflagsField,
-        AbiBootFormatField,
         AbiRunnerField,
         AbiTenderField,
-        AbiPackageExtrasField,
         AbiDependenciesField,
         EnvironmentField,
     )

@@ -80,9 +80,7 @@ async def package_unikernel(field_set: UnikernelFieldSet) -> BuiltPackage:
             BuiltPackageArtifact(relpath, extra_log_lines=(f"    abi {image.abi}",)),
             BuiltPackageArtifact(os.path.join(folder, image.main_c)),
             BuiltPackageArtifact(os.path.join(folder, image.provenance)),
-            *(BuiltPackageArtifact(os.path.join(folder, config)) for config in image.boot_configs),
-            *(BuiltPackageArtifact(os.path.join(folder, extra)) for extra in image.extras),
-            *(BuiltPackageArtifact(os.path.join(folder, path)) for path in image.boot_files),
+            *(BuiltPackageArtifact(os.path.join(folder, path)) for path in image.package_files),
         ),
     )
 

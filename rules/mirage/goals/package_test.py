@@ -14,9 +14,10 @@ from mirage.graph.errors import MirageConfigError, ResolutionError
 from mirage.testutil import mirage_rule_runner, package, repo_files
 from mirage.util_rules.compile import AbiTraitError, FunctorMismatchError
 from mirage.util_rules.link import LinkError
+from mirage.util_rules.package_files import PackageFilesError
 from pants.engine.addresses import Address
 from pants.engine.internals.scheduler import ExecutionError
-from pants.engine.target import InvalidFieldException
+from pants.engine.target import InvalidFieldException, InvalidTargetException
 from pants.testutil.rule_runner import engine_error
 
 HELLO = Address("examples/hello", target_name="image")
@@ -707,20 +708,20 @@ def test_two_netifs_are_two_manifest_entries_two_connect_calls_and_keys_per_inst
     assert "return router_start(&dev_console, &dev_inside, &dev_outside);" in main_c
 
 
-def _unix_with_boot_configs(boot_configs: str, template: str | None) -> dict:
+def _unix_with_package_files(package_files: str, template: str | None) -> dict:
     files = hello_files()
     unix_build = repo_files("targets/unix")["targets/unix/BUILD"]
     files["targets/unix/BUILD"] = unix_build.replace(
-        'sources=["start.c"],', f'sources=["start.c", "*.j2"],\n    boot_configs={boot_configs},', 1
+        'sources=["start.c"],', f'sources=["start.c", "*.j2"],\n    package_files={package_files},', 1
     )
     if template is not None:
         files["targets/unix/boot.cfg.j2"] = template
     return files
 
 
-def test_an_abi_s_boot_configs_are_written_beside_the_image_from_its_templates() -> None:
+def test_an_abi_s_package_files_are_written_beside_the_image_and_reported() -> None:
     template = "name = {{ name | quoted }}\nkernel = {{ image | quoted }}\ncmdline = {{ cmdline | quoted }}\n"
-    rule_runner = mirage_rule_runner(_unix_with_boot_configs('{".boot.cfg": "boot.cfg.j2"}', template))
+    rule_runner = mirage_rule_runner(_unix_with_package_files('{".boot.cfg": "boot.cfg.j2"}', template))
     built = package(rule_runner, HELLO)
     assert [a.relpath for a in built.artifacts][-1] == "examples.hello/image.unix.boot.cfg"
     rule_runner.write_digest(built.digest)
@@ -730,7 +731,31 @@ def test_an_abi_s_boot_configs_are_written_beside_the_image_from_its_templates()
         )
 
 
-def test_a_boot_config_template_missing_from_sources_is_an_error_naming_the_field() -> None:
-    rule_runner = mirage_rule_runner(_unix_with_boot_configs('{".boot.cfg": "absent.cfg.j2"}', None))
-    with engine_error(InvalidFieldException, contains="names `absent.cfg.j2`, which is not among its `sources`"):
+def test_a_package_files_template_missing_from_sources_is_an_error_naming_the_field_and_the_abi() -> None:
+    rule_runner = mirage_rule_runner(_unix_with_package_files('{".boot.cfg": "absent.cfg.j2"}', None))
+    with engine_error(
+        InvalidFieldException,
+        contains="The `package_files` field of targets/unix:unix maps `.boot.cfg` to `absent.cfg.j2`, which is not "
+        "among its `sources`: add it there.",
+    ):
+        package(rule_runner, HELLO)
+
+
+def test_an_unknown_package_files_writer_is_an_error_listing_the_writers() -> None:
+    rule_runner = mirage_rule_runner(_unix_with_package_files('{".boot/": "raspberry-pi"}', None))
+    with engine_error(
+        InvalidTargetException,
+        contains="targets/unix/BUILD:1: The `package_files` field of targets/unix:unix maps `.boot/` to "
+        "`raspberry-pi`: `raspberry-pi` is neither a jinja2 template (a `.j2` file among the abi's `sources`) nor one "
+        "of the plugin's writers: `muen_subject` (one file) writes the Muen subject specification",
+    ):
+        package(rule_runner, HELLO)
+
+
+def test_a_python_writer_refusing_the_image_names_the_unikernel_the_writer_and_the_file() -> None:
+    # A unix executable is no Muen subject: the writer runs on the linked image and says why it cannot.
+    rule_runner = mirage_rule_runner(_unix_with_package_files('{".xml": "muen_subject"}', None))
+    with engine_error(
+        PackageFilesError, contains="examples/hello:image: `muen_subject` cannot write `image.unix.xml`: "
+    ):
         package(rule_runner, HELLO)

@@ -8,19 +8,11 @@ from dataclasses import dataclass
 from typing import Tuple
 
 from mirage.architecture import DEFAULT_ARCHITECTURE
-from mirage.codegen.boot_config import BootConfigError, render_boot_config
 from mirage.codegen.main_c import render_main_c
 from mirage.graph.locations import location_of_address
 from mirage.graph.model import ResolvedGraph
 from mirage.sdk.sdk_rules import MirageSourcesRequest
-from mirage.target_types import (
-    AbiBootConfigsField,
-    AbiBootFormatField,
-    AbiPackageExtrasField,
-    CLibraryTarget,
-    DebianStaticLibraryTarget,
-)
-from mirage.util_rules.boot_files import boot_files
+from mirage.target_types import AbiPackageFilesField, CLibraryTarget, DebianStaticLibraryTarget
 from mirage.util_rules.compile import (
     AbiCompileSettings,
     AbiCompileSettingsRequest,
@@ -30,7 +22,12 @@ from mirage.util_rules.compile import (
     HeaderClosureRequest,
 )
 from mirage.util_rules.link import LinkedTargets, LinkTargetsRequest
-from mirage.util_rules.package_extras import WRITERS, write_package_extras
+from mirage.util_rules.package_files import (
+    TEMPLATE_EXTENSION,
+    ImageToPackage,
+    PackageFilesFieldError,
+    write_package_files,
+)
 from mirage.util_rules.prototypes import FunctorPrototype, FunctorPrototypeRequest
 from mirage.util_rules.resolution import ResolvedUnikernel, ResolveUnikernelRequest
 from pants.core.util_rules.source_files import SourceFiles
@@ -59,17 +56,15 @@ class BuildImageRequest:
 @dataclass(frozen=True)
 class BuiltImage:
     """The image, its generated main.c and its provenance record, at `<output>`, `.main.c`, `.provenance.json`,
-    the ABI's boot configurations (`boot_configs`) at `<output><suffix>`, the files its `package_extras`
-    writer put beside it (`extras`), and the files its `boot_format` boots it from, under `<output>.boot/`."""
+    and the files the ABI's `package_files` writers put beside it (`package_files`: `<output><suffix>`, or files
+    under `<output><suffix>` for a suffix that is a folder)."""
 
     digest: Digest
     image: str
     main_c: str
     provenance: str
     abi: str
-    boot_configs: Tuple[str, ...] = ()
-    extras: Tuple[str, ...] = ()
-    boot_files: Tuple[str, ...] = ()
+    package_files: Tuple[str, ...] = ()
 
 
 def generated_main_c_path(address: Address) -> str:
@@ -120,50 +115,53 @@ def provenance_record(
 
 
 @dataclass(frozen=True)
-class BootConfigsRequest:
+class PackageFilesRequest:
+    """Write the files the abi's `package_files` asks for beside the linked image `image` (a file of `digest`)."""
+
     unikernel: Address
     abi: Address
     image: str
+    digest: Digest
     graph: ResolvedGraph
 
 
 @dataclass(frozen=True)
-class BootConfigs:
+class PackageFiles:
     digest: Digest
     files: Tuple[str, ...]
 
 
-@rule(desc="Write an image's boot configurations", level=LogLevel.DEBUG)
-async def write_boot_configs(request: BootConfigsRequest) -> BootConfigs:
-    wrapped = await Get(WrappedTarget, WrappedTargetRequest(request.abi, description_of_origin="mirage boot configs"))
-    wanted = wrapped.target[AbiBootConfigsField].value or {}
+@rule(desc="Write the files an image's ABI puts beside it", level=LogLevel.DEBUG)
+async def write_files_beside_image(request: PackageFilesRequest) -> PackageFiles:
+    wrapped = await Get(WrappedTarget, WrappedTargetRequest(request.abi, description_of_origin="mirage package_files"))
+    wanted = wrapped.target[AbiPackageFilesField].value or {}
     if not wanted:
-        return BootConfigs(await Get(Digest, CreateDigest([])), ())
-    sources = await Get(SourceFiles, MirageSourcesRequest((wrapped.target,)))
-    contents = await Get(DigestContents, Digest, sources.snapshot.digest)
-    by_name = {os.path.relpath(c.path, request.abi.spec_path or "."): c.content for c in contents}
+        return PackageFiles(await Get(Digest, CreateDigest([])), ())
+    templates = {}
+    if any(writer.endswith(TEMPLATE_EXTENSION) for writer in wanted.values()):
+        sources = await Get(SourceFiles, MirageSourcesRequest((wrapped.target,)))
+        contents = await Get(DigestContents, Digest, sources.snapshot.digest)
+        templates = {
+            os.path.relpath(c.path, request.abi.spec_path or "."): c.content.decode("utf-8")
+            for c in contents
+            if c.path.endswith(TEMPLATE_EXTENSION)
+        }
+    image_contents = await Get(DigestContents, Digest, request.digest)
     folder, name = location_of_address(request.unikernel)
-    guest_name = "-".join(part for part in (*folder.split(os.sep), name) if part)
-    files = []
-    for suffix, template in sorted(wanted.items()):
-        if template not in by_name:
-            raise InvalidFieldException(
-                f"The `{AbiBootConfigsField.alias}` field of {request.abi} names `{template}`, which is not among "
-                "its `sources`: add it there."
-            )
-        try:
-            text = render_boot_config(
-                by_name[template].decode("utf-8"),
-                name=guest_name,
-                image=request.image,
-                abi=request.graph.abi,
-                keys=request.graph.keys,
-            )
-        except BootConfigError as e:
-            raise InvalidFieldException(f"{request.unikernel}: {request.abi}'s `{template}`: {e}") from e
-        files.append(FileContent(f"{request.image}{suffix}", text.encode("utf-8")))
-    digest = await Get(Digest, CreateDigest(files))
-    return BootConfigs(digest, tuple(f.path for f in files))
+    image = ImageToPackage(
+        file_name=request.image,
+        image=next(c.content for c in image_contents if c.path == request.image),
+        unikernel=request.unikernel.spec,
+        guest_name="-".join(part for part in (*folder.split(os.sep), name) if part),
+        abi=request.graph.abi,
+        keys=tuple(request.graph.keys),
+    )
+    try:
+        written = write_package_files(wanted, templates, image)
+    except PackageFilesFieldError as error:
+        raise InvalidFieldException(f"The `{AbiPackageFilesField.alias}` field of {request.abi} {error}.") from error
+    digest = await Get(Digest, CreateDigest([FileContent(path, content) for path, content in written]))
+    return PackageFiles(digest, tuple(path for path, _ in written))
 
 
 @rule(desc="Build a unikernel image", level=LogLevel.DEBUG)
@@ -220,50 +218,27 @@ async def build_image(request: BuildImageRequest) -> BuiltImage:
         linked.host_link_inputs.files,
     )
     image_name = request.file_name
-    # Files the ABI's `package_extras` writer computes from the linked image (a Muen subject's specification).
-    abi = await Get(WrappedTarget, WrappedTargetRequest(abi_address, description_of_origin="mirage package_extras"))
-    writer = abi.target[AbiPackageExtrasField].value
-    package_extras: tuple = ()
-    if writer:
-        if writer not in WRITERS:
-            raise InvalidFieldException(
-                f"The abi {abi_address} has package_extras={writer!r}; the plugin's writers are {sorted(WRITERS)}."
-            )
-        contents = await Get(DigestContents, Digest, linked.image.digest)
-        image = next(c.content for c in contents if c.path == linked.image.path)
-        package_extras = write_package_extras(writer, image_name, image, request.address.spec)
-    # The files a board boots the image from (a Raspberry Pi's kernel8.img, config.txt, cmdline.txt).
-    boot_format = abi.target[AbiBootFormatField].value
-    booted_from = {}
-    if boot_format != AbiBootFormatField.default:
-        linked_contents = await Get(DigestContents, Digest, linked.image.digest)
-        elf = next(f.content for f in linked_contents if f.path == linked.image.path)
-        booted_from = {
-            f"{image_name}.boot/{name}": content
-            for name, content in sorted(boot_files(boot_format, elf, request.address.spec).items())
-        }
     extras = await Get(
         Digest,
         CreateDigest(
             [
                 FileContent(f"{image_name}.main.c", main_c_text.encode("utf-8")),
                 FileContent(f"{image_name}.provenance.json", provenance.encode("utf-8")),
-                *(FileContent(name, content) for name, content in package_extras),
-                *(FileContent(path, content) for path, content in booted_from.items()),
             ]
         ),
     )
-    configs = await Get(BootConfigs, BootConfigsRequest(request.address, abi_address, image_name, resolved.graph))
-    digest = await Get(Digest, MergeDigests([linked.image.digest, extras, configs.digest]))
+    package_files = await Get(
+        PackageFiles,
+        PackageFilesRequest(request.address, abi_address, linked.image.path, linked.image.digest, resolved.graph),
+    )
+    digest = await Get(Digest, MergeDigests([linked.image.digest, extras, package_files.digest]))
     return BuiltImage(
         digest=digest,
         image=image_name,
         main_c=f"{image_name}.main.c",
         provenance=f"{image_name}.provenance.json",
         abi=resolved.graph.abi,
-        boot_configs=configs.files,
-        extras=tuple(name for name, _ in package_extras),
-        boot_files=tuple(booted_from),
+        package_files=package_files.files,
     )
 
 

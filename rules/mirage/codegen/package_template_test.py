@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import pytest
-from mirage.codegen.boot_config import BootConfigError, boot_command_line, quoted, render_boot_config
+from mirage.codegen.package_template import PackageTemplateError, boot_command_line, quoted, render_package_template
 from mirage.graph.model import ResolvedKey
 
 
@@ -16,13 +16,13 @@ def test_the_command_line_holds_every_key_in_name_order_with_spaces_kept() -> No
 
 def test_quoted_escapes_backslashes_and_quotes_and_refuses_control_characters() -> None:
     assert quoted('say "hi" \\ bye') == '"say \\"hi\\" \\\\ bye"'
-    with pytest.raises(BootConfigError, match="control character"):
+    with pytest.raises(PackageTemplateError, match="control character"):
         quoted("two\nlines")
 
 
 def test_a_template_sees_the_name_image_abi_and_keys() -> None:
     template = "name = {{ name | quoted }}\nkernel = {{ image | quoted }}\ncmdline = {{ cmdline | quoted }}\n"
-    text = render_boot_config(
+    text = render_package_template(
         template, name="examples-hello-image", image="image.xen", abi="xen", keys=[_key("message", "a b")]
     )
     assert text == 'name = "examples-hello-image"\nkernel = "image.xen"\ncmdline = "--message=a\\\\ b"\n'

@@ -7,7 +7,7 @@ import struct
 from typing import List, Tuple
 
 import pytest
-from mirage.util_rules.boot_files import BootFilesError, boot_files, raw_image
+from mirage.util_rules.raspberry_pi_boot import RaspberryPiBootError, raspberry_pi_boot_files, raw_image
 
 _PT_LOAD, _PT_NOTE = 1, 4
 
@@ -36,18 +36,17 @@ def test_segments_are_laid_out_from_the_load_address_with_gaps_zeroed_and_bss_le
             (_PT_LOAD, 0x81000, b"DATA", 0x10000),
         ]
     )
-    raw = raw_image(image, 0x80000, "//x:image")
+    raw = raw_image(image, 0x80000)
     assert len(raw) == 0x1004
     assert raw[:4] == b"TEXT" and raw[0x1000:] == b"DATA" and raw[4:0x1000] == bytes(0x1000 - 4)
 
 
 def test_the_raspberry_pi_folder_has_the_kernel_and_the_firmware_settings() -> None:
-    files = boot_files("raspberry-pi", elf([(_PT_LOAD, 0x80000, b"CODE", 4)]), "//x:image")
+    files = raspberry_pi_boot_files(elf([(_PT_LOAD, 0x80000, b"CODE", 4)]))
     assert sorted(files) == ["cmdline.txt", "config.txt", "kernel8.img"]
     assert files["kernel8.img"] == b"CODE"
     config = files["config.txt"].decode()
     assert "arm_64bit=1" in config.splitlines() and "kernel_address=0x80000" in config.splitlines()
-    assert boot_files("elf", b"", "//x:image") == {}
 
 
 @pytest.mark.parametrize(
@@ -62,5 +61,5 @@ def test_the_raspberry_pi_folder_has_the_kernel_and_the_firmware_settings() -> N
     ],
 )
 def test_images_a_loader_could_not_copy_are_refused(image: bytes, message: str) -> None:
-    with pytest.raises(BootFilesError, match=message):
-        boot_files("raspberry-pi", image, "//x:image")
+    with pytest.raises(RaspberryPiBootError, match=message):
+        raspberry_pi_boot_files(image)

@@ -1,5 +1,5 @@
-"""Boot configurations written beside an image (an ABI's `boot_configs`, such as Xen's `xl` file), rendered from
-the ABI's jinja2 templates with what the image was built with: its name, file, ABI and keys."""
+"""Files rendered beside an image from the jinja2 templates an abi's `package_files` names (such as Xen's `xl`
+configuration), with what the image was built with: its name, file, ABI and keys."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import jinja2
 from mirage.graph.model import ResolvedKey
 
 
-class BootConfigError(ValueError):
-    """A key value the configuration cannot hold."""
+class PackageTemplateError(ValueError):
+    """A key value the rendered file cannot hold."""
 
 
 def boot_argument(key: ResolvedKey) -> str:
@@ -29,11 +29,11 @@ def quoted(text: str) -> str:
     """`text` as a double-quoted string of the xl configuration syntax (and of most others): backslash and double
     quote escaped; control characters refused, since no such syntax agrees on them."""
     if any(ord(char) < 0x20 or ord(char) == 0x7F for char in text):
-        raise BootConfigError(f"a control character in {text!r} cannot go into a boot configuration")
+        raise PackageTemplateError(f"a control character in {text!r} cannot go into a file rendered from a template")
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def render_boot_config(template: str, *, name: str, image: str, abi: str, keys: Sequence[ResolvedKey]) -> str:
+def render_package_template(template: str, *, name: str, image: str, abi: str, keys: Sequence[ResolvedKey]) -> str:
     env = jinja2.Environment(
         trim_blocks=True,
         lstrip_blocks=True,
