@@ -27,6 +27,7 @@ from mirage.target_types import (
 )
 from mirage.util_rules.crunch import CrunchSource, CrunchSourceRequest
 from mirage.util_rules.debian_library import DebianHeaders, DebianHeadersRequest
+from mirage.util_rules.host_header_inputs import HostHeaderInputs, HostHeaderInputsRequest
 from mirage.util_rules.host_link_inputs import HostLinkInputs, HostLinkInputsRequest
 from mirage.util_rules.prototypes import FunctorPrototype, FunctorPrototypeRequest
 from mirage.util_rules.toolchain import REMOTE_CACHE_SPECULATION_DELAY_MS, Toolchain, ToolchainRequest
@@ -90,6 +91,8 @@ class AbiCompileSettings:
     toolchain: Toolchain
     cflags: Tuple[str, ...]
     traits: Tuple[str, ...] = ()
+    # A hosted ABI's system headers (their packages), which key its compiles; None when freestanding.
+    host_header_inputs: Optional[HostHeaderInputs] = None
 
     @property
     def architecture(self) -> str:
@@ -112,19 +115,22 @@ async def abi_compile_settings(request: AbiCompileSettingsRequest) -> AbiCompile
     traits = abi_traits(target[AbiTraitsField].value or (), architecture, owner)
     compiler = compiler_for(architecture, target[AbiCompilerField].value, owner)
     toolchain = await Get(Toolchain, ToolchainRequest(compiler, architecture))
+    header_inputs = None
     if "hosted" in traits:
-        # A hosted compile reads the host C library's headers, which come with its static archive and start
-        # files: the identity of those keys the compiles too, so a libc update recompiles as well as relinks.
-        host_inputs = await Get(
-            HostLinkInputs,
-            HostLinkInputsRequest(toolchain, ldflags=tuple(target[AbiLdflagsField].value or ())),
+        # A hosted compile reads system headers (glibc's, the kernel's, libraries'), outside the sandbox: their
+        # packages key the compiles, and so does the identity of the C library's archive and start files, so a
+        # header or libc update recompiles as well as relinks.
+        link_inputs, header_inputs = await MultiGet(
+            Get(HostLinkInputs, HostLinkInputsRequest(toolchain, ldflags=tuple(target[AbiLdflagsField].value or ()))),
+            Get(HostHeaderInputs, HostHeaderInputsRequest(toolchain)),
         )
-        toolchain = dataclasses.replace(toolchain, env=host_inputs.keyed_env(toolchain.env))
+        toolchain = dataclasses.replace(toolchain, env=header_inputs.keyed_env(link_inputs.keyed_env(toolchain.env)))
     return AbiCompileSettings(
         address=request.abi,
         toolchain=toolchain,
         cflags=tuple(target[AbiCflagsField].value or ()),
         traits=traits,
+        host_header_inputs=header_inputs,
     )
 
 

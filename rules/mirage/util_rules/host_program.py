@@ -31,7 +31,8 @@ class BuiltHostProgram:
 
 
 def host_program_provenance(address: str, abi: str, libraries: tuple, linked: LinkedTargets) -> str:
-    """The toolchain, each compiled target's digest and the host files the link read, in a stable order."""
+    """The toolchain, each compiled target's digest, the host files the link read and the system headers' packages,
+    in a stable order."""
     record = {
         "host_program": address,
         "abi": abi,
@@ -40,6 +41,8 @@ def host_program_provenance(address: str, abi: str, libraries: tuple, linked: Li
         "objects": dict(sorted(linked.object_fingerprints)),
         "host_link_inputs": [f.provenance() for f in linked.host_link_inputs.files],
     }
+    if linked.host_header_inputs is not None:
+        record["host_headers"] = linked.host_header_inputs.provenance()
     return json.dumps(record, indent=2) + "\n"
 
 

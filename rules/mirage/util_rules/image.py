@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
-from typing import Tuple
+from typing import Optional, Tuple
 
 from mirage.architecture import DEFAULT_ARCHITECTURE
 from mirage.codegen.main_c import render_main_c
@@ -21,6 +21,7 @@ from mirage.util_rules.compile import (
     HeaderClosure,
     HeaderClosureRequest,
 )
+from mirage.util_rules.host_header_inputs import HostHeaderInputs
 from mirage.util_rules.link import LinkedTargets, LinkTargetsRequest
 from mirage.util_rules.package_files import (
     TEMPLATE_EXTENSION,
@@ -80,12 +81,14 @@ def provenance_record(
     debian_libraries: tuple = (),
     architecture: str = DEFAULT_ARCHITECTURE,
     host_link_inputs: tuple = (),
+    host_header_inputs: Optional[HostHeaderInputs] = None,
 ) -> str:
     """What went into the image, in a stable order: enough to tell why two images differ.
 
     `compiled` maps each compiled target to the digest of its objects, which covers its sources and flags;
     `debian_libraries` are the imported Debian static libraries linked in (package, version, archive digest);
-    `host_link_inputs` the files the link read from the host (static libc, start files: path, digest, package).
+    `host_link_inputs` the files the link read from the host (static libc, start files: path, digest, package);
+    `host_header_inputs` a hosted ABI's system headers (their folders and packages).
     """
     record = {
         "unikernel": graph.unikernel,
@@ -111,6 +114,8 @@ def provenance_record(
         record["debian_libraries"] = [library.provenance() for library in debian_libraries]
     if host_link_inputs:
         record["host_link_inputs"] = [f.provenance() for f in host_link_inputs]
+    if host_header_inputs is not None:
+        record["host_headers"] = host_header_inputs.provenance()
     return json.dumps(record, indent=2, sort_keys=False) + "\n"
 
 
@@ -216,6 +221,7 @@ async def build_image(request: BuildImageRequest) -> BuiltImage:
         linked.debian_libraries,
         linked.architecture,
         linked.host_link_inputs.files,
+        linked.host_header_inputs,
     )
     image_name = request.file_name
     extras = await Get(

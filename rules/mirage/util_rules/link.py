@@ -26,6 +26,7 @@ from mirage.util_rules.debian_library import (
     ImportDebianLibraryRequest,
     ImportedDebianLibrary,
 )
+from mirage.util_rules.host_header_inputs import HostHeaderInputs
 from mirage.util_rules.host_link_inputs import HostLinkInputs, HostLinkInputsRequest
 from mirage.util_rules.toolchain import REMOTE_CACHE_SPECULATION_DELAY_MS, Toolchain
 from pants.core.util_rules.source_files import SourceFiles
@@ -141,6 +142,8 @@ class LinkedTargets:
     architecture: str = DEFAULT_ARCHITECTURE
     # The host files the link read (static libc, start files, libraries named by `libraries`).
     host_link_inputs: HostLinkInputs = HostLinkInputs(())
+    # A hosted ABI's system headers, by package, which its compiles were keyed by; None when freestanding.
+    host_header_inputs: Optional[HostHeaderInputs] = None
 
 
 def check_library_traits(library: ImportedDebianLibrary, settings: AbiCompileSettings, owner: str) -> None:
@@ -232,6 +235,7 @@ async def link_targets(request: LinkTargetsRequest) -> LinkedTargets:
         architecture=settings.architecture,
         debian_libraries=tuple(debian),
         host_link_inputs=host_inputs,
+        host_header_inputs=settings.host_header_inputs,
     )
 
 
