@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "lib/platform/aarch64/board.h"
@@ -24,8 +25,17 @@ static bool present;
 void virt_entropy_init(void)
 {
     uintptr_t base = (uintptr_t)VIRT_MMIO_BASE + (uintptr_t)VIRT_RNG_TRANSPORT * VIRT_MMIO_STRIDE;
-    if (!virtio_mmio_probe(base, &transport) || transport.device_id != VIRTIO_DEVICE_ID_ENTROPY)
+    if (!virtio_mmio_probe(base, &transport) || transport.device_id != VIRTIO_DEVICE_ID_ENTROPY) {
+        /* Said at boot, as the Pi 4 board says a missing RNG200: the connect that fails later names only the
+         * device, and this says why and what to add. */
+        char line[192];
+        snprintf(line, sizeof line,
+                 "virt_arm64: no virtio-rng device on virtio-mmio transport %u, so no entropy (the runner attaches "
+                 "one; by hand: -device virtio-rng-device,bus=virtio-mmio-bus.%u)\n",
+                 (unsigned)VIRT_RNG_TRANSPORT, (unsigned)VIRT_RNG_TRANSPORT);
+        pl011_puts(line);
         return;
+    }
     if (virtio_mmio_negotiate(&transport, VIRTIO_F_VERSION_1, 0) != VIRTIO_OK ||
         virtio_mmio_queue_setup(&transport, 0, &queue) != VIRTIO_OK || virtio_mmio_driver_ok(&transport) != VIRTIO_OK) {
         virtio_mmio_fail(&transport);

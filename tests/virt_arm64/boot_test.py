@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import re
 import resource
+import shlex
 import shutil
+import struct
 import subprocess
 import time
 
@@ -16,6 +18,8 @@ RUNNER = "targets.virtio.runner/runner"
 HELLO = "examples.hello/image.virt_arm64"
 DNS = "examples.dns/image.virt_arm64"
 MISBEHAVE = "tests.guests/misbehave.virt_arm64"
+RANDOM_DRAW = "tests.guests/random_draw.virt_arm64"
+EXIT_ABORT = 126
 
 
 def run(image: str, *args: str, runner_args: tuple = ()) -> subprocess.CompletedProcess:
@@ -66,6 +70,70 @@ def test_a_fault_prints_esr_far_elr_and_the_registers_then_ends_with_126() -> No
     )
     assert report is not None, result.stdout
     assert re.search(r"  x30 0x[0-9a-f]{16}  sp  0x[0-9a-f]{16}\n", result.stdout), result.stdout
+
+
+def fault_syndrome(stdout: str) -> tuple:
+    """The ESR and FAR of the fault report, as numbers."""
+    report = re.search(r"ESR (0x[0-9a-f]{16}) \(class 0x25, data abort\), FAR (0x[0-9a-f]{16})", stdout)
+    assert report, stdout
+    return int(report.group(1), 16), int(report.group(2), 16)
+
+
+def executable_ranges(image: str) -> list:
+    """[start, end) of each executable PT_LOAD segment of an ELF64 little-endian image."""
+    with open(image, "rb") as f:
+        elf = f.read()
+    assert elf[:4] == b"\x7fELF" and elf[4] == 2 and elf[5] == 1, image
+    (phoff,) = struct.unpack_from("<Q", elf, 0x20)
+    phentsize, phnum = struct.unpack_from("<HH", elf, 0x36)
+    ranges = []
+    for i in range(phnum):
+        kind, flags, _, vaddr, _, _, memsz, _ = struct.unpack_from("<IIQQQQQQ", elf, phoff + i * phentsize)
+        if kind == 1 and flags & 1:  # PT_LOAD, PF_X
+            ranges.append((vaddr, vaddr + memsz))
+    return ranges
+
+
+def test_a_stack_overflow_faults_on_the_guard_page_and_is_reported() -> None:
+    result = run(MISBEHAVE, "--action=stack_overflow")
+    assert result.returncode == EXIT_ABORT, result.stdout + result.stderr
+    esr, _ = fault_syndrome(result.stdout)
+    # A translation fault (data fault status 0b0001xx): the page below the boot stack is not mapped.
+    assert esr & 0x3C == 0x04, hex(esr)
+    assert "(stack overflow: the guard page below the boot stack)" in result.stdout, result.stdout
+
+
+def test_code_is_not_writable() -> None:
+    result = run(MISBEHAVE, "--action=write_code")
+    assert result.returncode == EXIT_ABORT, result.stdout + result.stderr
+    esr, far = fault_syndrome(result.stdout)
+    # A permission fault (data fault status 0b0011xx) on a write (WnR, bit 6) into the image's own text.
+    assert esr & 0x3C == 0x0C and esr & (1 << 6), hex(esr)
+    assert any(start <= far < end for start, end in executable_ranges(MISBEHAVE)), hex(far)
+
+
+def test_an_image_that_needs_random_refuses_to_start_without_virtio_rng_and_says_what_to_add() -> None:
+    attached = run(RANDOM_DRAW)
+    assert attached.returncode == 0, attached.stdout + attached.stderr
+    assert re.search(r"^[0-9a-f]{32}$", attached.stdout, re.M), attached.stdout
+    # QEMU started by hand from the runner's own command, without the virtio-rng device it adds.
+    printed = subprocess.run([RUNNER, "--print-command", RANDOM_DRAW], capture_output=True, text=True, timeout=30)
+    assert printed.returncode == 0, printed.stderr
+    command = shlex.split(printed.stdout.split("  #", 1)[0])
+    at = next(i for i, word in enumerate(command) if word.startswith("virtio-rng-device,"))
+    assert command[at - 1] == "-device", command
+    del command[at - 1 : at + 1]
+    by_hand = subprocess.run(
+        [*command, "-semihosting-config", "enable=on,target=native"], capture_output=True, text=True, timeout=60
+    )
+    assert by_hand.returncode != 0, by_hand.stdout
+    assert (
+        "virt_arm64: no virtio-rng device on virtio-mmio transport 31, so no entropy (the runner attaches one; by "
+        "hand: -device virtio-rng-device,bus=virtio-mmio-bus.31)" in by_hand.stdout
+    ), by_hand.stdout
+    assert "-> random failed: lib/platform/devices:random" in by_hand.stdout, by_hand.stdout
+    # It stopped before the start function: no line of random bytes.
+    assert not re.search(r"^[0-9a-f]{32}$", by_hand.stdout, re.M), by_hand.stdout
 
 
 def test_kvm_is_refused_for_an_aarch64_image_with_the_fix() -> None:
