@@ -58,9 +58,11 @@ void hvt_install_seccomp(const struct hvt_guest *guest)
             SCMP_A2(SCMP_CMP_EQ, (scmp_datum_t)HVT_TAP_OFFLOADS),
         };
         tender_seccomp_allow(filter, SCMP_SYS(ioctl), 3, offload, "TUNSETOFFLOAD (NET_RECEIVE_OFFLOAD)");
-        /* NET_EXCHANGE reads the tap's header apart from the frame, which goes straight into guest memory. */
+        /* NET_EXCHANGE reads and writes the tap's header apart from the frame, which goes straight into and out
+         * of guest memory. */
         struct scmp_arg_cmp on_tap = SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)device->host_fd);
         tender_seccomp_allow(filter, SCMP_SYS(readv), 1, &on_tap, "readv (NET_EXCHANGE)");
+        tender_seccomp_allow(filter, SCMP_SYS(writev), 1, &on_tap, "writev (NET_EXCHANGE)");
     }
 
     /* The context is never released: freeing it is no concern of a process that ends with the guest. */
