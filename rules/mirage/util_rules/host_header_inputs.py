@@ -12,18 +12,17 @@ compiled against another machine's headers.
 from __future__ import annotations
 
 import hashlib
-import os
 from dataclasses import dataclass
 from typing import Tuple
 
+from mirage.util_rules.host_probe import host_probe_process, probe_sections
 from mirage.util_rules.toolchain import Toolchain
 from pants.core.util_rules.system_binaries import BashBinary
 from pants.engine.internals.selectors import Get
-from pants.engine.process import FallibleProcessResult, Process, ProcessCacheScope
+from pants.engine.process import FallibleProcessResult
 from pants.engine.rules import collect_rules, rule
 from pants.util.frozendict import FrozenDict
 from pants.util.logging import LogLevel
-from pants.util.ordered_set import OrderedSet
 
 # The env variable of hosted compile processes that carries the identity: part of their cache key.
 HOST_HEADER_INPUTS_VARIABLE = "MIRAGE_HOST_HEADER_INPUTS"
@@ -61,9 +60,6 @@ for folder in "${unowned[@]}"; do
   find "$folder" -type f -print0 | sort -z | xargs -0 -r sha256sum
 done
 """
-
-# Where the probe finds sed, sort, find, sha256sum and, where there is one, dpkg-query.
-_SYSTEM_PATH = ("/usr/local/bin", "/usr/bin", "/bin")
 
 
 @dataclass(frozen=True)
@@ -103,20 +99,14 @@ class HostHeaderInputs:
 
 def parse_probe_output(stdout: str) -> HostHeaderInputs:
     """The probe's sections: folder lines, `<package>=<version>` lines, `<sha256>  <path>` lines."""
-    sections: dict = {"#folders": [], "#packages": [], "#unowned": []}
-    current = None
-    for line in stdout.splitlines():
-        if line in sections:
-            current = sections[line]
-        elif current is not None and line.strip():
-            current.append(line)
+    sections = probe_sections(stdout, ("folders", "packages", "unowned"))
     unowned = []
-    for line in sections["#unowned"]:
+    for line in sections["unowned"]:
         sha256, path = line.split("  ", 1)
         unowned.append((path, sha256))
     return HostHeaderInputs(
-        folders=tuple(sections["#folders"]),
-        packages=tuple(sorted(sections["#packages"])),
+        folders=tuple(sections["folders"]),
+        packages=tuple(sorted(sections["packages"])),
         unowned=tuple(sorted(unowned)),
     )
 
@@ -127,17 +117,14 @@ class HostHeaderInputsError(Exception):
 
 @rule(desc="Find the system headers a hosted compile may read", level=LogLevel.DEBUG)
 async def find_host_header_inputs(request: HostHeaderInputsRequest, bash: BashBinary) -> HostHeaderInputs:
-    # As for the link's host files: the probe's tools come from the system's folders after the toolchain's, and it
-    # runs on this machine in every session, never from a cache.
-    path = os.pathsep.join(OrderedSet([*request.toolchain.env["PATH"].split(os.pathsep), *_SYSTEM_PATH]))
     result = await Get(
         FallibleProcessResult,
-        Process(
-            argv=(bash.path, "-c", _PROBE_SCRIPT, "probe", request.toolchain.compiler),
-            env={**request.toolchain.env, "PATH": path},
-            description=f"Find the system headers {request.toolchain.compiler} compiles against",
-            level=LogLevel.DEBUG,
-            cache_scope=ProcessCacheScope.PER_SESSION,
+        host_probe_process(
+            bash.path,
+            request.toolchain,
+            _PROBE_SCRIPT,
+            (request.toolchain.compiler,),
+            f"Find the system headers {request.toolchain.compiler} compiles against",
         ),
     )
     if result.exit_code != 0:

@@ -9,18 +9,17 @@ image and a shared cache never serves an image linked against another machine's 
 from __future__ import annotations
 
 import hashlib
-import os
 from dataclasses import dataclass
 from typing import Tuple
 
+from mirage.util_rules.host_probe import host_probe_process, probe_sections
 from mirage.util_rules.toolchain import Toolchain
 from pants.core.util_rules.system_binaries import BashBinary
 from pants.engine.internals.selectors import Get
-from pants.engine.process import FallibleProcessResult, Process, ProcessCacheScope
+from pants.engine.process import FallibleProcessResult
 from pants.engine.rules import collect_rules, rule
 from pants.util.frozendict import FrozenDict
 from pants.util.logging import LogLevel
-from pants.util.ordered_set import OrderedSet
 
 # The env variable of link (and hosted compile) processes that carries the identity: part of their cache key.
 HOST_LINK_INPUTS_VARIABLE = "MIRAGE_HOST_LINK_INPUTS"
@@ -56,10 +55,6 @@ if command -v dpkg-query > /dev/null; then
   fi
 fi
 """
-
-# Where the probe finds sed, sort, readlink, sha256sum, tee and, where there is one, dpkg-query (a machine without
-# dpkg keys its links by the files' digests alone).
-_SYSTEM_PATH = ("/usr/local/bin", "/usr/bin", "/bin")
 
 
 @dataclass(frozen=True)
@@ -98,22 +93,16 @@ class HostLinkInputs:
 
 def parse_probe_output(stdout: str) -> HostLinkInputs:
     """The probe's sections: `<sha256>  <path>` lines, `<package>: <path>` lines, `<package>=<version>` lines."""
-    sections: dict = {"#digests": [], "#owners": [], "#versions": []}
-    current = None
-    for line in stdout.splitlines():
-        if line in sections:
-            current = sections[line]
-        elif current is not None and line.strip():
-            current.append(line)
-    versions = dict(line.split("=", 1) for line in sections["#versions"])
+    sections = probe_sections(stdout, ("digests", "owners", "versions"))
+    versions = dict(line.split("=", 1) for line in sections["versions"])
     owners = {}
-    for line in sections["#owners"]:
+    for line in sections["owners"]:
         package, path = line.split(": ", 1)
         # A path two packages share (a diversion) is listed `a, b: path`; the first owns the file.
         package = package.split(", ")[0]
         owners[path] = f"{package}={versions[package]}" if package in versions else ""
     files = []
-    for line in sections["#digests"]:
+    for line in sections["digests"]:
         sha256, path = line.split("  ", 1)
         files.append(HostLinkInput(path=path, sha256=sha256, package=owners.get(path, "")))
     return HostLinkInputs(tuple(sorted(files, key=lambda f: f.path)))
@@ -125,26 +114,14 @@ class HostLinkInputsError(Exception):
 
 @rule(desc="Find the host files a link reads", level=LogLevel.DEBUG)
 async def find_host_link_inputs(request: HostLinkInputsRequest, bash: BashBinary) -> HostLinkInputs:
-    # The probe's other tools (coreutils, sed, dpkg-query) come from the system's folders, after the toolchain's:
-    # it runs on this machine only, never from a cache, so their location is no part of any key.
-    path = os.pathsep.join(OrderedSet([*request.toolchain.env["PATH"].split(os.pathsep), *_SYSTEM_PATH]))
     result = await Get(
         FallibleProcessResult,
-        Process(
-            argv=(
-                bash.path,
-                "-c",
-                _PROBE_SCRIPT,
-                "probe",
-                request.toolchain.compiler,
-                *request.ldflags,
-                *(f"-l{library}" for library in request.libraries),
-            ),
-            env={**request.toolchain.env, "PATH": path},
-            description=f"Find the host files a link reads ({' '.join(request.ldflags)})",
-            level=LogLevel.DEBUG,
-            # The files live outside the sandbox, where Pants cannot watch them: look again in every run.
-            cache_scope=ProcessCacheScope.PER_SESSION,
+        host_probe_process(
+            bash.path,
+            request.toolchain,
+            _PROBE_SCRIPT,
+            (request.toolchain.compiler, *request.ldflags, *(f"-l{library}" for library in request.libraries)),
+            f"Find the host files a link reads ({' '.join(request.ldflags)})",
         ),
     )
     if result.exit_code != 0:
