@@ -7,7 +7,7 @@ import pkgutil
 import re
 from typing import Mapping
 
-import jinja2
+from mirage.codegen.jinja import strict_environment
 from mirage.codegen.main_c import c_string
 
 
@@ -25,10 +25,7 @@ def render_crunch_c(address_spec: str, files: Mapping[str, bytes]) -> str:
     the SHA-256 of its content (the kv device's digest, so no image hashes its files at boot)."""
     template_text = pkgutil.get_data(__name__, "templates/crunch.c.j2")
     assert template_text is not None, "the crunch template is missing from the plugin"
-    env = jinja2.Environment(
-        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, undefined=jinja2.StrictUndefined
-    )
-    env.filters["c_string"] = c_string
+    env = strict_environment(c_string=c_string)
     entries = [
         {
             "key": key,

@@ -10,6 +10,7 @@ import pkgutil
 from typing import Mapping, Sequence
 
 import jinja2
+from mirage.codegen.jinja import strict_environment
 from mirage.graph.model import Device, Instance, ResolvedGraph
 
 # enum mirage_device_type in lib/platform/image_notes.h.
@@ -31,15 +32,7 @@ def c_string(value: str) -> str:
 
 
 def _environment() -> jinja2.Environment:
-    env = jinja2.Environment(
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        undefined=jinja2.StrictUndefined,
-        autoescape=False,
-    )
-    env.filters["c_string"] = c_string
-    return env
+    return strict_environment(c_string=c_string)
 
 
 def render_main_c(graph: ResolvedGraph, devices: Mapping[str, Device], prototype_headers: Sequence[str]) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
-import jinja2
+from mirage.codegen.jinja import strict_environment
 from mirage.graph.model import ResolvedKey
 
 
@@ -34,14 +34,7 @@ def quoted(text: str) -> str:
 
 
 def render_package_template(template: str, *, name: str, image: str, abi: str, keys: Sequence[ResolvedKey]) -> str:
-    env = jinja2.Environment(
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        undefined=jinja2.StrictUndefined,
-        autoescape=False,
-    )
-    env.filters["quoted"] = quoted
+    env = strict_environment(quoted=quoted)
     return env.from_string(template).render(
         name=name,
         image=image,
