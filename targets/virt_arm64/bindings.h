@@ -9,9 +9,6 @@
 /* Called by start.S on the boot stack with the MMU off; never returns. */
 _Noreturn void virt_boot(void);
 
-/* interrupts.c: acknowledge, at each routed virtio device, the interrupt that woke the CPU, so its line drops. */
-void virt_interrupts_acknowledge(void);
-
 /* entropy.c: find the virtio-rng device the runner attaches (virt_abi.h); without it platform_entropy fails. */
 void virt_entropy_init(void);
 

@@ -1,6 +1,6 @@
 /* interrupts.c: a virtio-mmio device's interrupt line on QEMU virt (transport i raises GIC interrupt 48 + i,
- * level-triggered): enabled at the GIC so it wakes `wfi`, and acknowledged at the device after each sleep, since no
- * handler runs to do it (lib/platform/aarch64/gicv2.c). */
+ * level-triggered): enabled at the GIC so it wakes `wfi` in the timer's sleep, and acknowledged at the device after
+ * each sleep, since no handler runs to do it (lib/platform/aarch64/gicv2.c). */
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -35,11 +35,17 @@ bool virtio_interrupt_route(const struct virtio_mmio *transport)
     return true;
 }
 
-void virt_interrupts_acknowledge(void)
+void virtio_board_interrupts_acknowledge(void)
 {
     for (uint32_t i = 0; i < routed_count; i++) {
         uint32_t status = mmio_read32(routed[i] + MMIO_INTERRUPT_STATUS);
         if (status != 0)
             mmio_write32(routed[i] + MMIO_INTERRUPT_ACK, status);
     }
+}
+
+/* `wfi` wakes on the virtual timer's compare value or on any line enabled above. */
+void virtio_board_sleep_until(uint64_t deadline)
+{
+    aarch64_timer_sleep_until(deadline);
 }

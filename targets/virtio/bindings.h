@@ -44,10 +44,9 @@ uint64_t virtio_kvmclock_wall_at_boot(void);
 /* Busy-wait about `nsecs` on the PIT; the TSC ticks in exactly `nsecs`, or 0 without a working PIT. */
 uint64_t virtio_pit_measure_tsc(uint64_t nsecs);
 
-/* timer_cpl0.c and timer.c: the local APIC's one-shot timer, and sleeping with it. */
+/* timer_cpl0.c and timer.c: the local APIC's one-shot timer; sleeping with it is virtio_board_sleep_until. */
 void virtio_timer_init_cpl0(void);
 const char *virtio_timer_init(void);
-void virtio_timer_sleep_until(uint64_t deadline);
 
 /* console.c / exit.c, also used at CPL 0 by the fault report. */
 void virtio_console_puts(const char *text);

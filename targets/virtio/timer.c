@@ -3,6 +3,7 @@
 #include "lib/platform/platform.h"
 #include "targets/virtio/bindings.h"
 #include "targets/virtio/lapic.h"
+#include "targets/virtio/virtio.h"
 
 #define NSECS_PER_SEC UINT64_C(1000000000)
 #define CALIBRATION_NSECS UINT64_C(2000000)
@@ -27,7 +28,7 @@ const char *virtio_timer_init(void)
     return 0;
 }
 
-void virtio_timer_sleep_until(uint64_t deadline)
+void virtio_board_sleep_until(uint64_t deadline)
 {
     uint64_t now = platform_clock_monotonic();
     if (now >= deadline)

@@ -1,7 +1,7 @@
 /* virtio.h: the virtio device drivers, shared by every ABI on virtio-mmio (virtio on x86_64, virt_arm64 on
- * aarch64): the virtio-mmio transport, split virtqueues, virtio-net and virtio-blk, the calls the rest of an ABI
- * (yield) makes into the net driver, and the two the drivers need from the board (where a transport is, how its
- * interrupt is routed).
+ * aarch64): the virtio-mmio transport, split virtqueues, virtio-net and virtio-blk, the calls platform_yield
+ * (yield.c) makes into the net driver, and what they need from the board (where a transport is, how its interrupt
+ * is routed and acknowledged, how to sleep).
  *
  * Everything follows the OASIS virtio 1.1 specification, modern devices only (virtio-mmio version 2). The boot
  * code identity-maps memory, so a guest virtual address is the address the device uses; the drivers poll, and ask
@@ -195,7 +195,7 @@ bool virtio_net_has_frame(const struct virtio_net *net);
 bool virtio_net_can_interrupt(const struct virtio_net *net);
 bool virtio_net_interrupts(struct virtio_net *net, bool enable);
 
-/* ---- Calls for platform_yield (net.c) ---- */
+/* ---- Calls for platform_yield, yield.c (net.c) ---- */
 
 /* The acquired net handles with a received frame waiting (bit n = handle n), without blocking. */
 uint64_t virtio_net_ready_set(void);
@@ -215,6 +215,13 @@ bool virtio_interrupt_route(const struct virtio_mmio *transport);
 
 /* Where virtio-mmio transport `index` (manifest entry `index`'s) has its registers, or 0 past the last one. */
 uintptr_t virtio_board_transport_base(uint32_t index);
+
+/* Before net devices are asked to interrupt: acknowledge, at each routed transport, the interrupt raised since the
+ * last sleep, where no handler has done so, so its line drops and the next frame raises it again. */
+void virtio_board_interrupts_acknowledge(void);
+
+/* Sleep until the monotonic clock reaches `deadline` or a routed line wakes the CPU; it may return earlier. */
+void virtio_board_sleep_until(uint64_t deadline);
 
 /* ---- virtio-blk (virtio_blk.c) ---- */
 
