@@ -1,15 +1,12 @@
-/* cpu_tables.c: the stacks, the TSS and the IDT: exceptions on their own stack, the timer, the devices' interrupt
- * and the CPL 3 gate. */
+/* cpu_tables.c: the stacks, the TSS and the IDT's gates (the table is lib/platform/x86_64/idt.c): exceptions on
+ * their own stack, the timer, the devices' interrupt and the CPL 3 gate. */
 #include "targets/virtio/cpl0.h"
 
 #include <stdint.h>
 
-#include "lib/platform/x86_64/traps.h"
+#include "lib/platform/x86_64/idt.h"
 #include "targets/virtio/bindings.h"
 
-#define IDT_ENTRIES 256
-#define GATE_INTERRUPT_DPL0 0x8e
-#define GATE_INTERRUPT_DPL3 0xee
 #define EXCEPTION_IST 1
 
 struct tss {
@@ -22,40 +19,11 @@ struct tss {
     uint16_t io_map_base;
 } __attribute__((packed));
 
-struct idt_gate {
-    uint16_t offset_low;
-    uint16_t selector;
-    uint8_t ist;
-    uint8_t type;
-    uint16_t offset_middle;
-    uint32_t offset_high;
-    uint32_t reserved;
-};
-
-struct descriptor_pointer {
-    uint16_t limit;
-    uint64_t base;
-} __attribute__((packed));
-
 extern uint8_t virtio_gdt[];
 extern const uint8_t virtio_gate[], virtio_interrupt[], virtio_device_interrupt[], virtio_spurious_interrupt[];
 
 __attribute__((aligned(VIRTIO_PAGE_SIZE))) uint8_t virtio_stacks[VIRTIO_EXCEPTION_STACK_TOP];
 static struct tss tss;
-static struct idt_gate idt[IDT_ENTRIES];
-
-static void set_gate(unsigned vector, const void *handler, uint8_t type, uint8_t ist)
-{
-    uint64_t address = (uint64_t)(uintptr_t)handler;
-    idt[vector] = (struct idt_gate){
-        .offset_low = (uint16_t)address,
-        .selector = GDT_KERNEL_CODE,
-        .ist = ist,
-        .type = type,
-        .offset_middle = (uint16_t)(address >> 16),
-        .offset_high = (uint32_t)(address >> 32),
-    };
-}
 
 void virtio_cpu_tables_init(void)
 {
@@ -76,18 +44,15 @@ void virtio_cpu_tables_init(void)
     descriptor[11] = (uint8_t)(tss_address >> 56);
     __asm__ __volatile__("ltr %w0" : : "r"(GDT_TSS));
 
-    for (unsigned vector = 0; vector < X86_EXCEPTION_VECTORS; vector++)
-        set_gate(vector, x86_exception_stubs + vector * X86_EXCEPTION_STUB_SIZE, GATE_INTERRUPT_DPL0, EXCEPTION_IST);
+    x86_idt_set_exceptions(EXCEPTION_IST);
     /* Every other vector stays not present: only the timer and the devices' IOAPIC pins are unmasked, and a stray
      * interrupt is reported as the #NP fault it raises, naming its vector. Fewer gates also means less CPL 0 code
      * for PVM to emulate. */
-    set_gate(VIRTIO_TIMER_VECTOR, virtio_interrupt, GATE_INTERRUPT_DPL0, 0);
-    set_gate(VIRTIO_DEVICE_VECTOR, virtio_device_interrupt, GATE_INTERRUPT_DPL0, 0);
-    set_gate(VIRTIO_GATE_VECTOR, virtio_gate, GATE_INTERRUPT_DPL3, 0);
-    set_gate(VIRTIO_SPURIOUS_VECTOR, virtio_spurious_interrupt, GATE_INTERRUPT_DPL0, 0);
-
-    struct descriptor_pointer pointer = {.limit = sizeof idt - 1, .base = (uint64_t)(uintptr_t)idt};
-    __asm__ __volatile__("lidt %0" : : "m"(pointer));
+    x86_idt_set_gate(VIRTIO_TIMER_VECTOR, virtio_interrupt, X86_IDT_GATE_INTERRUPT_DPL0, 0);
+    x86_idt_set_gate(VIRTIO_DEVICE_VECTOR, virtio_device_interrupt, X86_IDT_GATE_INTERRUPT_DPL0, 0);
+    x86_idt_set_gate(VIRTIO_GATE_VECTOR, virtio_gate, X86_IDT_GATE_INTERRUPT_DPL3, 0);
+    x86_idt_set_gate(VIRTIO_SPURIOUS_VECTOR, virtio_spurious_interrupt, X86_IDT_GATE_INTERRUPT_DPL0, 0);
+    x86_idt_load();
 }
 
 bool virtio_is_guard_page(uintptr_t address)
