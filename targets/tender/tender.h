@@ -1,8 +1,10 @@
 /* tender.h: what the hvt and spt tenders share: argument parsing, checked ELF loading, the image's notes, and
- * attaching the manifest's devices to host resources. Host code (hosted C11, Linux). */
+ * attaching the manifest's devices to host resources; and what the QEMU runners (virtio, rpi4) use of it, with
+ * finding a host program. Host code (hosted C11, Linux). */
 #ifndef MIRAGE_TARGETS_TENDER_H
 #define MIRAGE_TARGETS_TENDER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -97,5 +99,9 @@ _Noreturn void tender_fail(int status, const char *format, ...) __attribute__((f
 
 /* Set the tender's name used as the prefix of tender_fail messages (argv[0]'s basename by default). */
 void tender_set_name(const char *name);
+
+/* Whether the executable `program` is in a directory of $PATH, or of the usual ones where $PATH is unset or empty
+ * (a Pants sandbox), and where: its path in `found` (`size` bytes; a longer one is passed over). */
+bool tender_find_program(const char *program, char *found, size_t size);
 
 #endif

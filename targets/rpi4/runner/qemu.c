@@ -8,28 +8,6 @@
 
 #include "targets/rpi4/runner/runner.h"
 
-/* A Pants sandbox runs us with an empty $PATH. */
-#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-
-static bool find_on_path(const char *program, char *found, size_t size)
-{
-    const char *path = getenv("PATH");
-    if (path == NULL || *path == '\0')
-        path = DEFAULT_PATH;
-    while (*path != '\0') {
-        size_t length = strcspn(path, ":");
-        if (length > 0 && length + strlen(program) + 2 <= size) {
-            snprintf(found, size, "%.*s/%s", (int)length, path, program);
-            if (access(found, X_OK) == 0)
-                return true;
-        }
-        path += length;
-        if (*path == ':')
-            path++;
-    }
-    return false;
-}
-
 /* Whether `qemu -M help` lists raspi4b. */
 static bool lists_raspi4b(const char *qemu)
 {
@@ -56,7 +34,7 @@ const char *runner_find_qemu(struct qemu_raspi4b *found)
     char stamp[RUNNER_PATH_SIZE + 32];
 
     found->root[0] = '\0';
-    if (find_on_path(RUNNER_QEMU, found->program, sizeof found->program) && lists_raspi4b(found->program))
+    if (tender_find_program(RUNNER_QEMU, found->program, sizeof found->program) && lists_raspi4b(found->program))
         return NULL;
 
     const char *root = getenv(RUNNER_FIXTURE_VARIABLE);
@@ -65,7 +43,7 @@ const char *runner_find_qemu(struct qemu_raspi4b *found)
     if (strlen(root) >= sizeof found->root)
         return "$" RUNNER_FIXTURE_VARIABLE " is too long";
     snprintf(stamp, sizeof stamp, "%s/%s", root, RUNNER_FIXTURE_STAMP);
-    if (access(stamp, F_OK) == 0 && find_on_path("chroot", found->program, sizeof found->program)) {
+    if (access(stamp, F_OK) == 0 && tender_find_program("chroot", found->program, sizeof found->program)) {
         snprintf(found->root, sizeof found->root, "%s", root);
         return NULL;
     }

@@ -16,7 +16,7 @@ int runner_run(enum runner_board board, struct qemu_command *command)
     char program[4096];
     int report[2];
 
-    if (!runner_find_qemu(qemu, program, sizeof program))
+    if (!tender_find_program(qemu, program, sizeof program))
         tender_fail(TENDER_EXIT_ERROR, "%s is not on PATH: install QEMU (the Debian package %s)", qemu,
                     runner_qemu_package(board));
     /* Both ends close on exec; the child clears that on the write end alone, so QEMU inherits only it. */

@@ -56,9 +56,6 @@ void runner_check_host_resources(const struct runner_options *options, const str
  * another netdev's id or type, and unless `allow_host_services`, those that serve host files or run host commands. */
 void runner_check_user_net(const char *device, const char *options, bool allow_host_services);
 
-/* Whether the program `qemu` is on $PATH (or in the usual directories when $PATH is empty), and where. */
-bool runner_find_qemu(const char *qemu, char *found, size_t size);
-
 /* The -sandbox argument for this QEMU (seccomp; spawn allowed only with `allow_spawn`) in `out`, or NULL with why
  * this QEMU or kernel cannot have it in `*why`. Reads whether QEMU links libseccomp, or where
  * its executable cannot tell, runs `qemu -sandbox ... -version` once. */

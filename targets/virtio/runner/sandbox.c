@@ -126,7 +126,7 @@ const char *runner_sandbox_argument(const char *qemu_name, bool allow_spawn, cha
         *why = "this kernel has no seccomp";
         return NULL;
     }
-    if (!runner_find_qemu(qemu_name, qemu, sizeof qemu)) {
+    if (!tender_find_program(qemu_name, qemu, sizeof qemu)) {
         *why = "QEMU is not on PATH";
         return NULL;
     }
