@@ -13,6 +13,7 @@
 #include "targets/muen/sinfo.h"
 #include "targets/muen/subject.h"
 #include "targets/muen/time_info.h"
+#include "tests/muen/parsed_region.h"
 
 /* --- subject info pages, written field by field at the offsets of the published layout ---------------------- */
 
@@ -232,73 +233,104 @@ static void sinfo_hostile_names(void)
     expect_fault("an unterminated name of 63 characters", MUEN_SINFO_BAD_NAME, 11);
 }
 
+/* One resource added to an honest page, as its twelfth (index 11), and the fault the parser must report there. */
+struct hostile_resource {
+    const char *what;
+    enum muen_sinfo_result expected;
+    uint32_t resource; /* MUEN_RESOURCE_*, or a kind the parser does not know */
+    const char *name;
+    uint8_t memory_kind, memory_flags, memory_content; /* a content of 0 is the builder's (fill) */
+    uint8_t number;                                    /* an event's or vector's */
+    uint64_t address, size;                            /* a region's, device memory's or I/O ports' */
+};
+
+static void add_hostile_resource(const struct hostile_resource *hostile)
+{
+    switch (hostile->resource) {
+    case MUEN_RESOURCE_MEMORY: {
+        uint8_t *data =
+            add_memory(hostile->name, hostile->memory_kind, hostile->memory_flags, hostile->address, hostile->size) +
+            72;
+        if (hostile->memory_content != 0)
+            data[1] = hostile->memory_content;
+        break;
+    }
+    case MUEN_RESOURCE_EVENT:
+    case MUEN_RESOURCE_VECTOR:
+        add_number(hostile->resource, hostile->name, hostile->number);
+        break;
+    case MUEN_RESOURCE_DEVICE_MEMORY:
+        add_devmem(hostile->name, hostile->address, hostile->size);
+        break;
+    case MUEN_RESOURCE_DEVICE_PORT:
+        add_devport(hostile->name, (uint16_t)hostile->address, (uint16_t)hostile->size);
+        break;
+    default:
+        next_resource(hostile->resource, hostile->name);
+        break;
+    }
+}
+
+static void expect_hostile_faults(const struct hostile_resource *hostile, size_t count)
+{
+    for (size_t i = 0; i < count; i++) {
+        honest_page();
+        add_hostile_resource(&hostile[i]);
+        expect_fault(hostile[i].what, hostile[i].expected, 11);
+    }
+}
+
+/* The fields of a memory region in a struct hostile_resource, in add_memory's order. */
+#define MEMORY(region_name, kind, flags, start, length)                                                                \
+    MUEN_RESOURCE_MEMORY, region_name, .memory_kind = (kind), .memory_flags = (flags), .address = (start),             \
+                                       .size = (length)
+
 static void sinfo_hostile_regions(void)
 {
-    honest_page();
-    add_memory("inside_text", MUEN_MEMORY_SUBJECT, MUEN_MEMORY_WRITABLE, 0x201000, 0x1000);
-    expect_fault("a region inside another", MUEN_SINFO_OVERLAP, 11);
-    honest_page();
-    add_memory("straddle", MUEN_MEMORY_SUBJECT, 0, 0x1ff000, 0x2000);
-    expect_fault("a region overlapping another's first page", MUEN_SINFO_OVERLAP, 11);
-    honest_page();
-    add_memory("over_mmio", MUEN_MEMORY_SUBJECT, 0, UINT64_C(0xd0010000), 0x1000);
-    expect_fault("memory over a device's MMIO", MUEN_SINFO_OVERLAP, 11);
-    honest_page();
-    add_memory("text", MUEN_MEMORY_SUBJECT, 0, 0x40000000, 0x1000);
-    expect_fault("two regions named alike", MUEN_SINFO_DUPLICATE_NAME, 11);
-    honest_page();
-    add_memory("odd", MUEN_MEMORY_SUBJECT, 0, 0x40000800, 0x1000);
-    expect_fault("an unaligned address", MUEN_SINFO_BAD_REGION, 11);
-    honest_page();
-    add_memory("odd", MUEN_MEMORY_SUBJECT, 0, 0x40000000, 0x1800);
-    expect_fault("a size of a page and a half", MUEN_SINFO_BAD_REGION, 11);
-    honest_page();
-    add_memory("empty", MUEN_MEMORY_SUBJECT, 0, 0x40000000, 0);
-    expect_fault("an empty region", MUEN_SINFO_BAD_REGION, 11);
-    honest_page();
-    add_memory("wraps", MUEN_MEMORY_SUBJECT, 0, UINT64_C(0xfffffffffffff000), 0x2000);
-    expect_fault("a region wrapping past 2^64", MUEN_SINFO_BAD_REGION, 11);
-    honest_page();
-    add_memory("high", MUEN_MEMORY_SUBJECT, 0, MUEN_ADDRESS_SPACE_END, 0x1000);
-    expect_fault("a region above the 47-bit address space", MUEN_SINFO_BAD_REGION, 11);
-    honest_page();
-    add_memory("across", MUEN_MEMORY_SUBJECT, 0, MUEN_ADDRESS_SPACE_END - 0x1000, 0x2000);
-    expect_fault("a region across the top of the address space", MUEN_SINFO_BAD_REGION, 11);
-    honest_page();
-    add_devmem("mmio_wraps", UINT64_C(0xfffffffffffff000), 0x1000);
-    expect_fault("device memory outside the address space", MUEN_SINFO_BAD_REGION, 11);
+    static const struct hostile_resource regions[] = {
+        {"a region inside another", MUEN_SINFO_OVERLAP,
+         MEMORY("inside_text", MUEN_MEMORY_SUBJECT, MUEN_MEMORY_WRITABLE, 0x201000, 0x1000)},
+        {"a region overlapping another's first page", MUEN_SINFO_OVERLAP,
+         MEMORY("straddle", MUEN_MEMORY_SUBJECT, 0, 0x1ff000, 0x2000)},
+        {"memory over a device's MMIO", MUEN_SINFO_OVERLAP,
+         MEMORY("over_mmio", MUEN_MEMORY_SUBJECT, 0, UINT64_C(0xd0010000), 0x1000)},
+        {"two regions named alike", MUEN_SINFO_DUPLICATE_NAME,
+         MEMORY("text", MUEN_MEMORY_SUBJECT, 0, 0x40000000, 0x1000)},
+        {"an unaligned address", MUEN_SINFO_BAD_REGION, MEMORY("odd", MUEN_MEMORY_SUBJECT, 0, 0x40000800, 0x1000)},
+        {"a size of a page and a half", MUEN_SINFO_BAD_REGION,
+         MEMORY("odd", MUEN_MEMORY_SUBJECT, 0, 0x40000000, 0x1800)},
+        {"an empty region", MUEN_SINFO_BAD_REGION, MEMORY("empty", MUEN_MEMORY_SUBJECT, 0, 0x40000000, 0)},
+        {"a region wrapping past 2^64", MUEN_SINFO_BAD_REGION,
+         MEMORY("wraps", MUEN_MEMORY_SUBJECT, 0, UINT64_C(0xfffffffffffff000), 0x2000)},
+        {"a region above the 47-bit address space", MUEN_SINFO_BAD_REGION,
+         MEMORY("high", MUEN_MEMORY_SUBJECT, 0, MUEN_ADDRESS_SPACE_END, 0x1000)},
+        {"a region across the top of the address space", MUEN_SINFO_BAD_REGION,
+         MEMORY("across", MUEN_MEMORY_SUBJECT, 0, MUEN_ADDRESS_SPACE_END - 0x1000, 0x2000)},
+        {"device memory outside the address space", MUEN_SINFO_BAD_REGION, MUEN_RESOURCE_DEVICE_MEMORY, "mmio_wraps",
+         .address = UINT64_C(0xfffffffffffff000), .size = 0x1000},
+    };
+    expect_hostile_faults(regions, sizeof regions / sizeof regions[0]);
 }
 
 static void sinfo_hostile_kinds(void)
 {
-    honest_page();
-    next_resource(7, "future");
-    expect_fault("an unknown resource kind", MUEN_SINFO_BAD_KIND, 11);
-    honest_page();
-    next_resource(MUEN_RESOURCE_NONE, "none");
-    expect_fault("an empty resource inside the count", MUEN_SINFO_BAD_KIND, 11);
-    honest_page();
-    add_memory("kind", MUEN_MEMORY_KIND_COUNT, 0, 0x40000000, 0x1000);
-    expect_fault("an unknown memory kind", MUEN_SINFO_BAD_KIND, 11);
-    honest_page();
-    add_memory("flags", MUEN_MEMORY_SUBJECT, 0x4, 0x40000000, 0x1000);
-    expect_fault("an unknown memory flag", MUEN_SINFO_BAD_KIND, 11);
-    honest_page();
-    add_memory("content", MUEN_MEMORY_SUBJECT, 0, 0x40000000, 0x1000)[72 + 1] = 3;
-    expect_fault("an unknown content kind", MUEN_SINFO_BAD_KIND, 11);
-    honest_page();
-    add_number(MUEN_RESOURCE_EVENT, "big", 64);
-    expect_fault("event number 64", MUEN_SINFO_BAD_NUMBER, 11);
-    honest_page();
-    add_number(MUEN_RESOURCE_EVENT, "exit", 2);
-    expect_fault("two events named alike", MUEN_SINFO_DUPLICATE_NAME, 11);
-    honest_page();
-    add_devport("past_end", 0xfff0, 0x20);
-    expect_fault("I/O ports past 65535", MUEN_SINFO_BAD_PORT, 11);
-    honest_page();
-    add_devport("no_ports", 0x60, 0);
-    expect_fault("an empty I/O port range", MUEN_SINFO_BAD_PORT, 11);
+    static const struct hostile_resource kinds[] = {
+        {"an unknown resource kind", MUEN_SINFO_BAD_KIND, 7, .name = "future"},
+        {"an empty resource inside the count", MUEN_SINFO_BAD_KIND, MUEN_RESOURCE_NONE, .name = "none"},
+        {"an unknown memory kind", MUEN_SINFO_BAD_KIND, MEMORY("kind", MUEN_MEMORY_KIND_COUNT, 0, 0x40000000, 0x1000)},
+        {"an unknown memory flag", MUEN_SINFO_BAD_KIND, MEMORY("flags", MUEN_MEMORY_SUBJECT, 0x4, 0x40000000, 0x1000)},
+        {"an unknown content kind", MUEN_SINFO_BAD_KIND, MEMORY("content", MUEN_MEMORY_SUBJECT, 0, 0x40000000, 0x1000),
+         .memory_content = 3},
+        {"event number 64", MUEN_SINFO_BAD_NUMBER, MUEN_RESOURCE_EVENT, "big", .number = 64},
+        {"two events named alike", MUEN_SINFO_DUPLICATE_NAME, MUEN_RESOURCE_EVENT, "exit", .number = 2},
+        {"I/O ports past 65535", MUEN_SINFO_BAD_PORT, MUEN_RESOURCE_DEVICE_PORT, "past_end", .address = 0xfff0,
+         .size = 0x20},
+        {"an empty I/O port range", MUEN_SINFO_BAD_PORT, MUEN_RESOURCE_DEVICE_PORT, "no_ports", .address = 0x60},
+    };
+    expect_hostile_faults(kinds, sizeof kinds / sizeof kinds[0]);
 }
+
+#undef MEMORY
 
 static bool name_ok(const char *name)
 {
@@ -344,16 +376,6 @@ static void sinfo_mutations(void)
 
 static _Alignas(4096) char cmdline_region[0x2000];
 
-static void add_parsed_region(const char *name, void *address, uint64_t size, uint8_t flags)
-{
-    struct muen_memory_region *region = &parsed.regions[parsed.region_count++];
-    snprintf(region->name, sizeof region->name, "%s", name);
-    region->address = (uint64_t)(uintptr_t)address;
-    region->size = size;
-    region->kind = MUEN_MEMORY_SUBJECT;
-    region->flags = flags;
-}
-
 static void subject_checks(void)
 {
     uint32_t at;
@@ -396,7 +418,7 @@ static void subject_checks(void)
     static const char arguments[] = "--count=2 --message=Hi";
     memset(cmdline_region, 'z', sizeof cmdline_region);
     memcpy(cmdline_region, arguments, sizeof arguments);
-    add_parsed_region("cmdline", cmdline_region, sizeof cmdline_region, 0);
+    parsed_region_add(&parsed, "cmdline", cmdline_region, sizeof cmdline_region, MUEN_MEMORY_SUBJECT, 0);
     tap_check(muen_subject_cmdline(&parsed, out, sizeof out) == NULL && strcmp(out, arguments) == 0,
               "the boot arguments up to their NUL", "'%s'", out);
     cmdline_region[sizeof arguments - 1] = '!';

@@ -13,6 +13,7 @@
 #include "targets/muen/bindings.h"
 #include "targets/muen/channel.h"
 #include "targets/muen/sinfo.h"
+#include "tests/muen/parsed_region.h"
 
 #define MUENNET_PROTOCOL UINT64_C(0x7ade5c549b08e814)
 #define ELEMENT_SIZE 1516u
@@ -58,16 +59,6 @@ static _Alignas(4096) uint8_t in_channel[CHANNEL_SIZE];
 static struct muen_sinfo sinfo;
 static struct mirage_boot_device service = {.name = "service", .type = MIRAGE_DEVICE_NET};
 
-static void add_channel(const char *name, void *address, uint64_t size, uint8_t flags)
-{
-    struct muen_memory_region *region = &sinfo.regions[sinfo.region_count++];
-    snprintf(region->name, sizeof region->name, "%s", name);
-    region->address = (uint64_t)(uintptr_t)address;
-    region->size = size;
-    region->kind = MUEN_MEMORY_SUBJECT_CHANNEL;
-    region->flags = flags;
-}
-
 /* An element as the other subject writes it: the frame's bytes, then its length (u16, little-endian). */
 static void peer_element(uint8_t element[ELEMENT_SIZE], uint8_t fill, uint16_t claimed_length)
 {
@@ -85,8 +76,8 @@ static void net_start(void)
     tap_check(transport_net_start(0, &service) == PLATFORM_UNSPECIFIED && strstr(console, "service") != NULL,
               "no channels: the device does not start, and the console names it", "%s", console);
 
-    add_channel("service|out", out_channel, 0x400, 0);
-    add_channel("service|in", in_channel, 0x400, 0);
+    parsed_region_add(&sinfo, "service|out", out_channel, 0x400, MUEN_MEMORY_SUBJECT_CHANNEL, 0);
+    parsed_region_add(&sinfo, "service|in", in_channel, 0x400, MUEN_MEMORY_SUBJECT_CHANNEL, 0);
     console_reset();
     tap_check(transport_net_start(0, &service) == PLATFORM_UNSPECIFIED && strstr(console, "not writable") != NULL,
               "a read-only out channel is refused", "%s", console);
