@@ -66,6 +66,58 @@ def guest_mac():
     neighbours = os.popen("ip neigh show %s dev tap0" % GUEST).read().split()
     return bytes.fromhex(neighbours[neighbours.index("lladdr") + 1].replace(":", ""))
 
+def tap_frames():
+    # A raw socket on the tap, and the Ethernet header of a frame to the guest (its MAC in the neighbour table).
+    raw = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))
+    raw.bind(("tap0", 0))
+    return raw, guest_mac() + raw.getsockname()[4] + b"\x08\x00"
+
+def established():
+    # A connection to the echo port that has echoed once: the socket and what came back.
+    s = socket.create_connection((GUEST, 7), timeout=10)
+    s.sendall(b"before")
+    return s, s.recv(100)
+
+def read_at_least(s, count):
+    received = b""
+    while len(received) < count:
+        chunk = s.recv(100)
+        if not chunk:
+            break
+        received += chunk
+    return received
+
+def read_to_end(s):
+    # Everything the guest sends until it closes its side.
+    received = b""
+    while True:
+        chunk = s.recv(100)
+        if not chunk:
+            return received
+        received += chunk
+
+def tap_counter(name):
+    with open("/sys/class/net/tap0/statistics/" + name) as f:
+        return int(f.read())
+
+def accept_guest(port):
+    # Linux as the server the guest connects to: its connection, the guest's address, and its hello line.
+    server = socket.socket()
+    server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    server.bind(("10.0.0.1", port))
+    server.listen(1)
+    server.settimeout(30)
+    print("listening", flush=True)
+    s, peer = server.accept()
+    s.settimeout(30)
+    hello = b""
+    while not hello.endswith(b"\n"):
+        chunk = s.recv(100)
+        if not chunk:
+            break
+        hello += chunk
+    return s, peer, hello
+
 command, args = sys.argv[1], json.loads(sys.argv[2])
 if command == "echo":
     print(json.dumps(echo(args["size"], timeout=args.get("timeout", 30))))
@@ -79,36 +131,20 @@ elif command == "sink":
         s.sendall(block[: min(left, len(block))])
         left -= min(left, len(block))
     s.shutdown(socket.SHUT_WR)
-    reply = b""
-    while True:
-        chunk = s.recv(100)
-        if not chunk:
-            break
-        reply += chunk
+    reply = read_to_end(s)
     print(json.dumps({"reply": reply.decode(), "seconds": time.monotonic() - start}))
 elif command == "sink_frames":
     # The sink's transfer, counting what the tap handed the guest: frames larger than the MTU arrived whole.
-    def tap_counter(name):
-        with open("/sys/class/net/tap0/statistics/" + name) as f:
-            return int(f.read())
     packets, octets = tap_counter("tx_packets"), tap_counter("tx_bytes")
     s = socket.create_connection((GUEST, 8), timeout=30)
     s.sendall(os.urandom(args["size"]))
     s.shutdown(socket.SHUT_WR)
-    reply = b""
-    while True:
-        chunk = s.recv(100)
-        if not chunk:
-            break
-        reply += chunk
+    reply = read_to_end(s)
     print(json.dumps({"reply": reply.decode(), "frames": tap_counter("tx_packets") - packets,
                       "bytes": tap_counter("tx_bytes") - octets}))
 elif command == "echo_frames":
     # The echo, counting what the guest wrote to the tap (one write of the tender or QEMU is one packet the tap
     # receives, however long): with transmit offload its segments leave whole, up to 64 KiB.
-    def tap_counter(name):
-        with open("/sys/class/net/tap0/statistics/" + name) as f:
-            return int(f.read())
     packets, octets = tap_counter("rx_packets"), tap_counter("rx_bytes")
     result = echo(args["size"])
     result.update(frames=tap_counter("rx_packets") - packets, bytes=tap_counter("rx_bytes") - octets)
@@ -116,11 +152,9 @@ elif command == "echo_frames":
 elif command == "checksums":
     # SYNs to the echo port written as frames on the tap, so the host vouches for no checksum: one with a wrong TCP
     # checksum must go unanswered, the same with the right one is answered with a SYN-ACK.
-    raw = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))
-    raw.bind(("tap0", 0))
-    raw.settimeout(0.1)
     socket.create_connection((GUEST, 7), timeout=10).close()  # the guest's MAC in the neighbour table
-    link = guest_mac() + raw.getsockname()[4] + b"\x08\x00"
+    raw, link = tap_frames()
+    raw.settimeout(0.1)
     host = "10.0.0.1"
     def answered(port, fix):
         raw.send(link + ipv4_packet(host, tcp_segment(host, port, 7, 1000, 0, 0x02, fix=fix)))
@@ -145,12 +179,7 @@ elif command == "sequential":
         message = b"connection %d" % i
         s.sendall(message)
         s.shutdown(socket.SHUT_WR)
-        back = b""
-        while True:
-            chunk = s.recv(100)
-            if not chunk:
-                break
-            back += chunk
+        back = read_to_end(s)
         s.close()
         good += back == message
     print(json.dumps({"good": good}))
@@ -168,73 +197,33 @@ elif command == "concurrent":
 elif command == "flood":
     # An established connection, then `count` SYNs from an on-link address nobody answers ARP for (so the guest's
     # SYN-ACKs go nowhere and every one stays half-open), then the connection must still echo.
-    s = socket.create_connection((GUEST, 7), timeout=10)
-    s.sendall(b"before")
-    before = s.recv(100)
-    raw = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))
-    raw.bind(("tap0", 0))
-    ours = raw.getsockname()[4]
-    link = guest_mac() + ours + b"\x08\x00"
+    s, before = established()
+    raw, link = tap_frames()
     spoofed = "10.0.0.77"
     for i in range(args["count"]):
         raw.send(link + ipv4_packet(spoofed, tcp_segment(spoofed, 20000 + i, 7, i * 7919, 0, 0x02)))
     time.sleep(0.5)
     s.sendall(b"after the flood")
-    after = b""
-    while len(after) < 15:
-        chunk = s.recv(100)
-        if not chunk:
-            break
-        after += chunk
+    after = read_at_least(s, 15)
     print(json.dumps({"before": before.decode(), "after": after.decode()}))
 elif command == "listen_for_guest":
     # Linux as the server the guest connects to: read its hello, send `size` bytes, half-close, read the echo.
-    server = socket.socket()
-    server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    server.bind(("10.0.0.1", args["port"]))
-    server.listen(1)
-    server.settimeout(30)
-    print("listening", flush=True)
-    s, peer = server.accept()
-    s.settimeout(30)
-    hello = b""
-    while not hello.endswith(b"\n"):
-        chunk = s.recv(100)
-        if not chunk:
-            break
-        hello += chunk
+    s, peer, hello = accept_guest(args["port"])
     data = os.urandom(args["size"])
     back = exchange(s, data, 30)
     print(json.dumps({"peer": list(peer), "hello": hello.decode(), "intact": back == data, "length": len(back)}))
 elif command == "hold_for_guest":
     # Linux as a server that takes the guest's connection, reads its hello, and then sends nothing, holding it.
-    server = socket.socket()
-    server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    server.bind(("10.0.0.1", args["port"]))
-    server.listen(1)
-    server.settimeout(30)
-    print("listening", flush=True)
-    s, peer = server.accept()
-    s.settimeout(30)
-    hello = b""
-    while not hello.endswith(b"\n"):
-        chunk = s.recv(100)
-        if not chunk:
-            break
-        hello += chunk
+    s, peer, hello = accept_guest(args["port"])
     print(json.dumps({"hello": hello.decode()}), flush=True)
     time.sleep(60)
 elif command == "malformed":
     # An established connection, then segments the RFCs say to drop or answer, from its own address: a data offset
     # below 5 and one past the segment, a truncated option, SYN+FIN, a bad checksum, an RST out of the window on the
     # connection's own 4-tuple (RFC 5961 3.2); the connection must still echo, and a new one must be served.
-    s = socket.create_connection((GUEST, 7), timeout=10)
-    s.sendall(b"before")
-    before = s.recv(100)
+    s, before = established()
     local_port = s.getsockname()[1]
-    raw = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))
-    raw.bind(("tap0", 0))
-    link = guest_mac() + raw.getsockname()[4] + b"\x08\x00"
+    raw, link = tap_frames()
     host = "10.0.0.1"
     segments = [
         tcp_segment(host, 40001, 7, 1000, 0, 0x02, offset=4),                         # data offset 4
@@ -251,12 +240,7 @@ elif command == "malformed":
         raw.send(link + ipv4_packet(host, segment))
     time.sleep(0.3)
     s.sendall(b"after the segments")
-    after = b""
-    while len(after) < 18:
-        chunk = s.recv(100)
-        if not chunk:
-            break
-        after += chunk
+    after = read_at_least(s, 18)
     fresh = echo(1000, timeout=10)
     print(json.dumps({"before": before.decode(), "after": after.decode(), "fresh": fresh["sent"] == fresh["received"]}))
 elif command == "held":
