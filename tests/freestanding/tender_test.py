@@ -34,6 +34,13 @@ def one_line(stderr: str) -> str:
     return lines[0]
 
 
+def refusal(abi: str, image_path: str, *tender_args: str) -> str:
+    """The one line the tender prints when it refuses to boot `image_path`, after checking it exits with 125."""
+    result = boot(abi, image_path, tender_args=tender_args)
+    assert result.returncode == TENDER_EXIT_ERROR, result.stdout + result.stderr
+    return one_line(result.stderr)
+
+
 @pytest.mark.parametrize("abi", ABIS)
 def test_guest_exit_code_passes_through(abi: str) -> None:
     require_abi(abi)
@@ -98,9 +105,7 @@ def test_block_device_writes_a_real_disk_file(abi: str, tmp_path: Path) -> None:
 @pytest.mark.parametrize("abi", ABIS)
 def test_manifest_device_without_a_host_resource_is_refused(abi: str) -> None:
     require_abi(abi)
-    result = boot(abi, image(BLOCK, abi))
-    assert result.returncode == TENDER_EXIT_ERROR
-    assert "storage" in one_line(result.stderr)
+    assert "storage" in refusal(abi, image(BLOCK, abi))
 
 
 @pytest.mark.parametrize("abi", ABIS)
@@ -108,17 +113,13 @@ def test_argument_for_a_device_the_manifest_lacks_is_refused(abi: str, tmp_path:
     require_abi(abi)
     disk = tmp_path / "disk.img"
     disk.write_bytes(b"\0" * 4096)
-    result = boot(abi, image(HELLO, abi), tender_args=[f"--block:storage={disk}"])
-    assert result.returncode == TENDER_EXIT_ERROR
-    assert "storage" in one_line(result.stderr)
+    assert "storage" in refusal(abi, image(HELLO, abi), f"--block:storage={disk}")
 
 
 @pytest.mark.parametrize("abi", ABIS)
 def test_missing_disk_file_is_refused(abi: str, tmp_path: Path) -> None:
     require_abi(abi)
-    result = boot(abi, image(BLOCK, abi), tender_args=[f"--block:storage={tmp_path / 'absent.img'}"])
-    assert result.returncode == TENDER_EXIT_ERROR
-    assert "absent.img" in one_line(result.stderr)
+    assert "absent.img" in refusal(abi, image(BLOCK, abi), f"--block:storage={tmp_path / 'absent.img'}")
 
 
 @pytest.mark.parametrize("abi", ABIS)
@@ -126,9 +127,8 @@ def test_writable_and_executable_segment_is_refused(abi: str, tmp_path: Path) ->
     require_abi(abi)
     bad = tmp_path / "wx.img"
     make_writable_and_executable(image(HELLO, abi), str(bad))
-    result = boot(abi, str(bad))
-    assert result.returncode == TENDER_EXIT_ERROR
-    assert "W+X" in one_line(result.stderr) or "writable and executable" in result.stderr
+    line = refusal(abi, str(bad))
+    assert "W+X" in line or "writable and executable" in line
 
 
 @pytest.mark.parametrize("abi", ABIS)
@@ -137,9 +137,7 @@ def test_truncated_image_is_refused(abi: str, cut: int, tmp_path: Path) -> None:
     require_abi(abi)
     bad = tmp_path / "truncated.img"
     bad.write_bytes(open(image(HELLO, abi), "rb").read()[:cut])
-    result = boot(abi, str(bad))
-    assert result.returncode == TENDER_EXIT_ERROR
-    assert str(bad) in one_line(result.stderr)
+    assert str(bad) in refusal(abi, str(bad))
 
 
 @pytest.mark.parametrize("abi", ABIS)
@@ -147,17 +145,13 @@ def test_image_built_for_another_abi_is_refused(abi: str) -> None:
     require_abi(abi)
     other = {"hvt": "spt", "spt": "hvt"}[abi]
     for wrong in (image(HELLO, other), image(HELLO, "unix")):
-        result = boot(abi, wrong)
-        assert result.returncode == TENDER_EXIT_ERROR
-        assert wrong in one_line(result.stderr)
+        assert wrong in refusal(abi, wrong)
 
 
 @pytest.mark.parametrize("abi", ABIS)
 def test_too_little_memory_is_refused(abi: str) -> None:
     require_abi(abi)
-    result = boot(abi, image(HELLO, abi), tender_args=["--mem=1"])
-    assert result.returncode == TENDER_EXIT_ERROR
-    assert "mem" in one_line(result.stderr).lower()
+    assert "mem" in refusal(abi, image(HELLO, abi), "--mem=1").lower()
 
 
 def test_hvt_without_usable_kvm_says_so_in_one_line() -> None:
@@ -182,9 +176,7 @@ def test_image_for_another_abi_version_is_refused(abi: str, tmp_path: Path) -> N
     require_abi(abi)
     bad = tmp_path / "version.img"
     patch_image(image(HELLO, abi), str(bad), ABI_NOTE, len(ABI_NOTE) + 4, 99)
-    result = boot(abi, str(bad))
-    assert result.returncode == TENDER_EXIT_ERROR
-    assert "version" in one_line(result.stderr)
+    assert "version" in refusal(abi, str(bad))
 
 
 @pytest.mark.parametrize("abi", ABIS)
@@ -192,9 +184,7 @@ def test_manifest_entry_of_unknown_type_is_refused(abi: str, tmp_path: Path) -> 
     require_abi(abi)
     bad = tmp_path / "manifest.img"
     patch_image(image(BLOCK, abi), str(bad), MANIFEST_NOTE, FIRST_ENTRY_TYPE, 99)
-    result = boot(abi, str(bad), tender_args=[f"--block:storage={tmp_path / 'disk.img'}"])
-    assert result.returncode == TENDER_EXIT_ERROR
-    line = one_line(result.stderr)
+    line = refusal(abi, str(bad), f"--block:storage={tmp_path / 'disk.img'}")
     assert "storage" in line and "99" in line
 
 
