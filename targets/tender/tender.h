@@ -1,6 +1,6 @@
 /* tender.h: what the hvt and spt tenders share: argument parsing, checked ELF loading, the image's notes, and
  * attaching the manifest's devices to host resources; and what the QEMU runners (virtio, rpi4) use of it, with
- * finding a host program. Host code (hosted C11, Linux). */
+ * finding a host program and printing a command line. Host code (hosted C11, Linux). */
 #ifndef MIRAGE_TARGETS_TENDER_H
 #define MIRAGE_TARGETS_TENDER_H
 
@@ -103,5 +103,9 @@ void tender_set_name(const char *name);
 /* Whether the executable `program` is in a directory of $PATH, or of the usual ones where $PATH is unset or empty
  * (a Pants sandbox), and where: its path in `found` (`size` bytes; a longer one is passed over). */
 bool tender_find_program(const char *program, char *found, size_t size);
+
+/* Print `word` on stdout as one shell word: as it is when it has only plain characters, else in single quotes, so a
+ * command line printed word by word can be pasted into a shell. */
+void tender_print_shell_word(const char *word);
 
 #endif

@@ -51,23 +51,6 @@ static void copy_kernel(const char *from, const char *to)
         tender_fail(TENDER_EXIT_ERROR, "cannot write %s: %s", to, strerror(errno));
 }
 
-static void print_shell_word(const char *word)
-{
-    if (*word != '\0' &&
-        strspn(word, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-+=/.,:@") == strlen(word)) {
-        fputs(word, stdout);
-        return;
-    }
-    putchar('\'');
-    for (const char *c = word; *c != '\0'; c++) {
-        if (*c == '\'')
-            fputs("'\\''", stdout);
-        else
-            putchar(*c);
-    }
-    putchar('\'');
-}
-
 /* The disk for the SD card: at most one block device, no network device; the file must be writable and a power of
  * two of at least 256 KiB (QEMU's SD card model refuses other sizes, and below 256 KiB it reports a capacity that
  * is not the file's). NULL without one. */
@@ -197,7 +180,7 @@ int main(int argc, char **argv)
         for (int i = 0; i < at; i++) {
             if (i > 0)
                 putchar(' ');
-            print_shell_word(qemu_argv[i]);
+            tender_print_shell_word(qemu_argv[i]);
         }
         printf("  # the board ends with a reset; its last console line says the exit code (\"%sNNN\")%s\n",
                RUNNER_EXIT_REPORT_PREFIX,

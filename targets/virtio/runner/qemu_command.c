@@ -189,34 +189,12 @@ void runner_add_exit_report(enum runner_board board, struct qemu_command *comman
     add(command, "isa-debugcon,iobase=0x%x,chardev=exitreport", VIRTIO_EXIT_REPORT_PORT);
 }
 
-/* Single quotes around anything but plain characters, so the line can be pasted into a shell. */
-static void print_shell_word(const char *word)
-{
-    bool plain = *word != '\0';
-    for (const char *c = word; *c != '\0'; c++) {
-        if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_=.,:/+@%", *c))
-            plain = false;
-    }
-    if (plain) {
-        fputs(word, stdout);
-        return;
-    }
-    putchar('\'');
-    for (const char *c = word; *c != '\0'; c++) {
-        if (*c == '\'')
-            fputs("'\\''", stdout);
-        else
-            putchar(*c);
-    }
-    putchar('\'');
-}
-
 void runner_print_command(enum runner_board board, const struct qemu_command *command, const char *sandbox_problem)
 {
     for (int i = 0; i < command->argc; i++) {
         if (i > 0)
             putchar(' ');
-        print_shell_word(command->argv[i]);
+        tender_print_shell_word(command->argv[i]);
     }
     /* A comment on the same line, so the line still pastes into a shell as one command. */
     if (board == RUNNER_BOARD_VIRT_ARM64)
