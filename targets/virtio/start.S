@@ -3,26 +3,13 @@
  * runs the CPL 0 half of boot (virtio_boot_cpl0) and then runs the unikernel at CPL 3: KVM hosts built on PVM
  * (nested virtualisation, as on our CI machines) emulate CPL 0 code one instruction at a time and without SSE,
  * but run CPL 3 code natively (targets/hvt/README.md). */
+#include "lib/platform/x86_64/long_mode.h"
 #include "targets/virtio/cpu.h"
 #include "targets/virtio/pvh_abi.h"
 
 #define XEN_ELFNOTE_PHYS32_ENTRY 18
 #define HVM_START_MAGIC 0x336ec578
 
-#define CR0_PE 0x1
-#define CR0_MP 0x2
-#define CR0_EM 0x4
-#define CR0_NE 0x20
-#define CR0_WP 0x10000
-#define CR0_PG 0x80000000
-#define CR4_PAE 0x20
-#define CR4_OSFXSR 0x200
-#define CR4_OSXMMEXCPT 0x400
-#define MSR_EFER 0xc0000080
-#define EFER_LME 0x100
-#define EFER_NXE 0x800
-#define CPUID_LM (1 << 29)
-#define CPUID_NX (1 << 20)
 #define CPUID_PAGE_1GB (1 << 26)
 
 #define PTE_TABLE 0x7 /* present, writable, user */
@@ -59,7 +46,7 @@ virtio_pvh_start:
     cpuid
     movl %edx, %ebp            /* CPUID.80000001H:EDX, for the NX and 1 GiB page bits below */
     movl $VIRTIO_EXIT_NO_LONG_MODE, %eax
-    testl $CPUID_LM, %edx
+    testl $X86_CPUID_LM, %edx
     jz early_exit
 
     /* .bss is not zeroed here: QEMU's ELF loader zero-fills every segment beyond its file size, as ELF requires,
@@ -94,24 +81,7 @@ virtio_pvh_start:
     jb 3b
 
 4:
-    movl %cr4, %eax
-    orl $(CR4_PAE | CR4_OSFXSR | CR4_OSXMMEXCPT), %eax
-    movl %eax, %cr4
-    movl $(virtio_page_tables + VIRTIO_PT_BOOT_PML4), %eax
-    movl %eax, %cr3
-    movl $MSR_EFER, %ecx
-    rdmsr
-    orl $EFER_LME, %eax
-    testl $CPUID_NX, %ebp
-    jz 3f
-    orl $EFER_NXE, %eax
-3:  wrmsr
-    movl %cr0, %eax
-    andl $~CR0_EM, %eax
-    orl $(CR0_PE | CR0_MP | CR0_NE | CR0_WP | CR0_PG), %eax
-    movl %eax, %cr0
-    lgdt virtio_boot_gdt_pointer
-    ljmp $GDT_KERNEL_CODE, $long_mode
+    x86_long_mode_enter virtio_page_tables + VIRTIO_PT_BOOT_PML4, virtio_boot_gdt_pointer, long_mode
 
     /* The exit code in %eax; QEMU exits with (code << 1) | 1. No exit report (pvh_abi.h): nothing can be printed
      * yet, and the runner knows these two codes. */
@@ -125,18 +95,7 @@ early_exit:
     .code64
     .type long_mode, @function
 long_mode:
-    movl $GDT_KERNEL_DATA, %eax
-    movl %eax, %ds
-    movl %eax, %es
-    movl %eax, %ss
-    xorl %eax, %eax
-    movl %eax, %fs
-    movl %eax, %gs
-    leaq virtio_stacks + VIRTIO_BOOT_STACK_TOP(%rip), %rsp
-    xorl %ebp, %ebp
-    fninit
-    movl %esi, %edi
-    call virtio_boot_cpl0
+    x86_long_mode_call virtio_stacks + VIRTIO_BOOT_STACK_TOP, virtio_boot_cpl0
 
     /* To CPL 3 on the same stack, interrupts off (they are taken only in the gate's hlt). */
     movq %rsp, %rax

@@ -1,22 +1,9 @@
 /* start.S: the PVH entry point. Xen enters xen_pvh_start in 32-bit protected mode, paging off, with %ebx = the
  * physical address of struct hvm_start_info. This file maps the first 4 GiB with 2 MiB pages (paging.c refines
  * the map), enters long mode with SSE on, and calls xen_start (boot.c) at CPL 0, where the unikernel stays. */
-#include "lib/platform/x86_gdt.h"
+#include "lib/platform/x86_64/long_mode.h"
 #include "targets/xen/bindings.h"
 
-#define CR0_EM 0x4
-#define CR0_MP 0x2
-#define CR0_NE 0x20
-#define CR0_WP 0x10000
-#define CR0_PG 0x80000000
-#define CR4_PAE 0x20
-#define CR4_OSFXSR 0x200
-#define CR4_OSXMMEXCPT 0x400
-#define MSR_EFER 0xc0000080
-#define EFER_LME 0x100
-#define EFER_NXE 0x800
-#define CPUID_LM (1 << 29)
-#define CPUID_NX (1 << 20)
 #define PTE_TABLE 0x3     /* present, writable */
 #define PTE_LARGE_RW 0x83 /* present, writable, 2 MiB */
 
@@ -34,7 +21,7 @@ xen_pvh_start:
     movl $0x80000001, %eax
     cpuid
     movl %edx, %ebp
-    testl $CPUID_LM, %edx
+    testl $X86_CPUID_LM, %edx
     jz 9f
 
     /* PML4[0] -> PDPT -> four page directories of 2 MiB pages: the first 4 GiB, identity. .bss is zero: Xen's
@@ -55,24 +42,7 @@ xen_pvh_start:
     cmpl $(4 * 512), %ecx
     jb 1b
 
-    movl %cr4, %eax
-    orl $(CR4_PAE | CR4_OSFXSR | CR4_OSXMMEXCPT), %eax
-    movl %eax, %cr4
-    movl $(xen_boot_page_tables + XEN_BOOT_PML4), %eax
-    movl %eax, %cr3
-    movl $MSR_EFER, %ecx
-    rdmsr
-    orl $EFER_LME, %eax
-    testl $CPUID_NX, %ebp
-    jz 1f
-    orl $EFER_NXE, %eax
-1:  wrmsr
-    movl %cr0, %eax
-    andl $~CR0_EM, %eax
-    orl $(CR0_MP | CR0_NE | CR0_WP | CR0_PG), %eax
-    movl %eax, %cr0
-    lgdt xen_gdt_pointer
-    ljmp $GDT_KERNEL_CODE, $long_mode
+    x86_long_mode_enter xen_boot_page_tables + XEN_BOOT_PML4, xen_gdt_pointer, long_mode
 
 9:  hlt
     jmp 9b
@@ -81,18 +51,7 @@ xen_pvh_start:
     .code64
     .type long_mode, @function
 long_mode:
-    movl $GDT_KERNEL_DATA, %eax
-    movl %eax, %ds
-    movl %eax, %es
-    movl %eax, %ss
-    xorl %eax, %eax
-    movl %eax, %fs
-    movl %eax, %gs
-    leaq xen_boot_stack + XEN_BOOT_STACK_SIZE(%rip), %rsp
-    xorl %ebp, %ebp
-    fninit
-    movl %esi, %edi
-    call xen_start
+    x86_long_mode_call xen_boot_stack + XEN_BOOT_STACK_SIZE, xen_start
     ud2
     .size long_mode, . - long_mode
 
