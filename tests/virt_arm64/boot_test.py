@@ -13,8 +13,8 @@ import time
 
 from dns_server.servers import free_udp_port
 from probes.capabilities import require
+from virtio.runner import RUNNER, dns_behind_port_forward
 
-RUNNER = "targets.virtio.runner/runner"
 HELLO = "examples.hello/image.virt_arm64"
 DNS = "examples.dns/image.virt_arm64"
 MISBEHAVE = "tests.guests/misbehave.virt_arm64"
@@ -147,22 +147,7 @@ def test_dns_answers_dig_through_a_user_network_port_forward() -> None:
     dig = shutil.which("dig")
     assert dig is not None, "dig is missing (build-support/bootstrap/debian-packages.txt lists bind9-dnsutils)"
     port = free_udp_port()
-    server = subprocess.Popen(
-        [
-            RUNNER,
-            f"--net:stack_netif=user:hostfwd=udp:127.0.0.1:{port}-:53",
-            DNS,
-            "--ipv4=10.0.2.15/24",
-            "--ipv4-gateway=10.0.2.2",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        assert server.stdout is not None
-        banner = server.stdout.readline()
-        assert banner.startswith("dns: serving example.org. ") and "on 10.0.2.15 port 53" in banner, banner
+    with dns_behind_port_forward(DNS, port) as server:
         deadline = time.monotonic() + 20
         while True:
             answer = subprocess.run(
@@ -176,6 +161,3 @@ def test_dns_answers_dig_through_a_user_network_port_forward() -> None:
             assert time.monotonic() < deadline, f"no answer through the port forward within 20 s: {answer.stdout}"
         assert sorted(answer.stdout.split()) == ["192.0.2.80", "192.0.2.81"]
         assert server.poll() is None
-    finally:
-        server.kill()
-        server.wait(timeout=10)

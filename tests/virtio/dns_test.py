@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 import time
 
 import dns.exception
@@ -11,7 +10,7 @@ import dns.query
 import dns.rcode
 import pytest
 from dns_server.servers import free_udp_port
-from virtio.runner import ACCELERATORS, RUNNER, require
+from virtio.runner import ACCELERATORS, dns_behind_port_forward, require
 
 DNS = "examples.dns/image.virtio"
 
@@ -20,23 +19,7 @@ DNS = "examples.dns/image.virtio"
 def test_dns_answers_through_a_user_network_port_forward(accel: str) -> None:
     require(accel)
     port = free_udp_port()
-    server = subprocess.Popen(
-        [
-            RUNNER,
-            f"--accel={accel}",
-            f"--net:stack_netif=user:hostfwd=udp:127.0.0.1:{port}-:53",
-            DNS,
-            "--ipv4=10.0.2.15/24",
-            "--ipv4-gateway=10.0.2.2",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        assert server.stdout is not None
-        banner = server.stdout.readline()
-        assert banner.startswith("dns: serving example.org. ") and "on 10.0.2.15 port 53" in banner, banner
+    with dns_behind_port_forward(DNS, port, runner_args=[f"--accel={accel}"]) as server:
         query = dns.message.make_query("www.example.org", "A")
         deadline = time.monotonic() + 20
         while True:
@@ -48,6 +31,3 @@ def test_dns_answers_through_a_user_network_port_forward(accel: str) -> None:
         assert response.rcode() == dns.rcode.NOERROR
         assert {rdata.to_text() for rrset in response.answer for rdata in rrset} == {"192.0.2.80", "192.0.2.81"}
         assert server.poll() is None
-    finally:
-        server.kill()
-        server.wait(timeout=10)

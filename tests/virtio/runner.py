@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import subprocess
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Iterator, Sequence
 
 from probes.capabilities import require as require_capability
 
@@ -49,3 +50,30 @@ def one_line(stderr: str) -> str:
     lines = [line for line in stderr.splitlines() if line.strip()]
     assert len(lines) == 1, f"expected one line of explanation, got:\n{stderr}"
     return lines[0]
+
+
+@contextmanager
+def dns_behind_port_forward(image: str, port: int, runner_args: Sequence[str] = ()) -> Iterator[subprocess.Popen]:
+    """The DNS example `image` booted by the runner on QEMU user networking, 10.0.2.15 forwarded from UDP
+    127.0.0.1:`port` to its port 53: yields the runner once the guest printed that it serves there; kills it after."""
+    server = subprocess.Popen(
+        [
+            RUNNER,
+            *runner_args,
+            f"--net:stack_netif=user:hostfwd=udp:127.0.0.1:{port}-:53",
+            image,
+            "--ipv4=10.0.2.15/24",
+            "--ipv4-gateway=10.0.2.2",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        assert server.stdout is not None
+        banner = server.stdout.readline()
+        assert banner.startswith("dns: serving example.org. ") and "on 10.0.2.15 port 53" in banner, banner
+        yield server
+    finally:
+        server.kill()
+        server.wait(timeout=10)
