@@ -862,11 +862,9 @@ static void test_retransmission(void)
     struct sim sim;
     struct tcp_limits limits = small_limits();
     struct app client, server;
-    sim_start(&sim, &limits, false);
+    pair_start(&sim, &limits, &client, 100, &server, 100);
     sim.drop = drop_when_told;
     drop_all = false;
-    app_init(&client, &sim.endpoints[0].core, 100);
-    app_init(&server, &sim.endpoints[1].core, 100);
     open_pair(&sim, &client, &server);
     drop_all = true;
     size_t first_log = sim.logged;
@@ -956,11 +954,9 @@ static void test_keepalive(void)
     struct sim sim;
     struct tcp_limits limits = small_limits();
     struct app client, server;
-    sim_start(&sim, &limits, false);
+    pair_start(&sim, &limits, &client, 1000, &server, 1000);
     sim.drop = drop_when_told;
     drop_all = false;
-    app_init(&client, &sim.endpoints[0].core, 1000);
-    app_init(&server, &sim.endpoints[1].core, 1000);
     open_pair(&sim, &client, &server);
     struct tcp_core *core = &sim.endpoints[0].core;
     size_t first = sim.logged;
@@ -1119,11 +1115,9 @@ static void test_icmp_errors(void)
     sim_free(&sim);
 
     /* Established: fragmentation needed lowers the segment size, and the bytes still arrive. */
-    sim_start(&sim, &limits, false);
+    pair_start(&sim, &limits, &client, 100, &server, 20000);
     sim.drop = drop_when_told;
     drop_all = false;
-    app_init(&client, &sim.endpoints[0].core, 100);
-    app_init(&server, &sim.endpoints[1].core, 20000);
     open_pair(&sim, &client, &server);
     core = &sim.endpoints[0].core;
     conn = client.conn;
@@ -1844,23 +1838,30 @@ static bool drop_chosen_data(struct sim *sim, uint64_t index, const struct sim_p
     return false;
 }
 
+/* A pair over a 10 ms round trip with a 64 KiB send buffer, the client's data segments number `drop_a`, `drop_b`
+ * and `drop_c` (0: none) losing their first transmission; the server keeps up to `len` bytes. */
+static void lossy_pair_start(struct sim *sim, struct tcp_limits *limits, struct app *client, struct app *server,
+                             size_t len, uint32_t drop_a, uint32_t drop_b, uint32_t drop_c)
+{
+    *limits = small_limits();
+    limits->send_buffer = 64 * 1024;
+    pair_start(sim, limits, client, 0, server, len);
+    sim->latency_ns = 5 * MS;
+    sim->drop = drop_chosen_data;
+    data_segments_seen = 0;
+    sack_drops[0] = drop_a, sack_drops[1] = drop_b, sack_drops[2] = drop_c;
+}
+
 /* Three segments lost from one window: their retransmissions go within one round trip (NewReno would take one
  * round trip each), and no timeout fires. */
 static void test_sack_recovery(void)
 {
     struct sim sim;
-    struct tcp_limits limits = small_limits();
-    limits.send_buffer = 64 * 1024;
+    struct tcp_limits limits;
     struct app client, server;
-    sim_start(&sim, &limits, false);
-    sim.latency_ns = 5 * MS;
-    sim.drop = drop_chosen_data;
-    data_segments_seen = 0;
-    sack_drops[0] = 30, sack_drops[1] = 33, sack_drops[2] = 36;
     size_t len = 200000;
+    lossy_pair_start(&sim, &limits, &client, &server, len, 30, 33, 36);
     uint8_t *data = pattern(len, 9);
-    app_init(&client, &sim.endpoints[0].core, 0);
-    app_init(&server, &sim.endpoints[1].core, len);
     client.to_send = data;
     client.to_send_len = len;
     bool open = open_pair(&sim, &client, &server);
@@ -1937,17 +1938,10 @@ static uint64_t tail_loss_run(size_t len, uint32_t drop_a, uint32_t drop_b, uint
                               bool *intact)
 {
     struct sim sim;
-    struct tcp_limits limits = small_limits();
-    limits.send_buffer = 64 * 1024;
+    struct tcp_limits limits;
     struct app client, server;
-    sim_start(&sim, &limits, false);
-    sim.latency_ns = 5 * MS;
-    sim.drop = drop_chosen_data;
-    data_segments_seen = 0;
-    sack_drops[0] = drop_a, sack_drops[1] = drop_b, sack_drops[2] = drop_c;
+    lossy_pair_start(&sim, &limits, &client, &server, len, drop_a, drop_b, drop_c);
     uint8_t *data = pattern(len, 11);
-    app_init(&client, &sim.endpoints[0].core, 0);
-    app_init(&server, &sim.endpoints[1].core, len);
     bool open = open_pair(&sim, &client, &server);
     uint64_t start = sim.now, took = UINT64_MAX;
     long wrote = open ? tcp_core_write(&sim.endpoints[0].core, client.conn, data, len) : -1;
