@@ -21,20 +21,6 @@ void http_chunked_init(struct http_chunked *chunked)
     *chunked = (struct http_chunked){.state = CHUNK_SIZE_FIRST};
 }
 
-static int hex_value(uint8_t c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
 static enum http_chunked_result chunked_refuse(unsigned *status, unsigned refusal)
 {
     *status = refusal;
@@ -67,7 +53,7 @@ enum http_chunked_result http_chunked_skip(struct http_chunked *chunked, const s
         switch (chunked->state) {
         case CHUNK_SIZE_FIRST:
         case CHUNK_SIZE: {
-            int digit = hex_value(c);
+            int digit = http_hex_value(c);
             if (digit >= 0) {
                 /* Past body_max (or 60 bits) the body is too large whatever follows. */
                 if (chunked->remaining > (limits->body_max - chunked->total) / 16 ||

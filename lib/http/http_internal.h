@@ -7,6 +7,9 @@
 /* tchar of RFC 9110 section 5.6.2: the characters of a token (methods, field names, codings). */
 bool http_is_tchar(uint8_t c);
 
+/* The value of a hex digit (chunk sizes, percent-encoding), or -1 for any other octet. */
+int http_hex_value(uint8_t c);
+
 /* Equal ignoring ASCII case, over `length` octets. */
 bool http_equal_nocase(const char *a, const char *b, size_t length);
 

@@ -1,20 +1,6 @@
 /* path.c: a request target into the normalised path the lookup sees, refusing escapes above the root. */
 #include "lib/http/http_internal.h"
 
-static int hex_digit(char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
 /* Starts the path after "scheme://authority" in absolute-form (RFC 9112 3.2.2), which a server must accept. */
 static size_t origin_start(const char *target, size_t length)
 {
@@ -57,8 +43,8 @@ unsigned http_normalise_path(const char *target, size_t length, char path[HTTP_P
     while (i < length && target[i] != '?' && target[i] != '#') {
         char c = target[i++];
         if (c == '%') {
-            int high = i + 1 < length ? hex_digit(target[i]) : -1;
-            int low = i + 1 < length ? hex_digit(target[i + 1]) : -1;
+            int high = i + 1 < length ? http_hex_value((uint8_t)target[i]) : -1;
+            int low = i + 1 < length ? http_hex_value((uint8_t)target[i + 1]) : -1;
             if (high < 0 || low < 0) {
                 return 400; /* a malformed escape */
             }
