@@ -14,6 +14,7 @@ from typing import Iterator, List
 
 import pytest
 from freestanding.boot import TENDERS, require_abi, running_in_background
+from inet_checksum import with_checksum
 from netns import TwoSidedNamespaces, two_sided_namespaces
 
 IMAGE = "examples.firewall/image"
@@ -92,14 +93,6 @@ def tcp(address, port, payload, timeout):
     except (socket.timeout, OSError) as error:
         return {"reply": None, "error": str(error)}
 
-def checksum(data):
-    if len(data) % 2:
-        data += b"\0"
-    total = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-    while total >> 16:
-        total = (total & 0xffff) + (total >> 16)
-    return ~total & 0xffff
-
 def ipv4(source, destination, payload, ihl=5, total=None, ttl=64, fragment=0x4000, good_checksum=True):
     header = struct.pack("!BBHHHBBH4s4s", 4 << 4 | ihl, 0, 20 + len(payload) if total is None else total, 7,
                          fragment, ttl, 17, 0, socket.inet_aton(source), socket.inet_aton(destination))
@@ -158,7 +151,7 @@ class Firewall:
         )
 
     def probe(self, namespace: str, command: str, **args: object) -> dict:
-        result = self.run(namespace, sys.executable, "-c", PROBE, command, json.dumps(args))
+        result = self.run(namespace, sys.executable, "-c", with_checksum(PROBE), command, json.dumps(args))
         assert result.returncode == 0, result.stderr
         return json.loads(result.stdout)
 

@@ -14,6 +14,7 @@ from typing import Iterator, List, Optional
 
 import pytest
 from freestanding.boot import TENDERS, require_abi, running_in_background
+from inet_checksum import with_checksum
 from netns import routed_peer_namespace, tap_namespace
 
 GUEST = "10.0.0.2"
@@ -29,14 +30,6 @@ PROBE = r"""
 import json, socket, struct, sys, time
 
 GUEST, HOST = "10.0.0.2", "10.0.0.1"
-
-def checksum(data):
-    if len(data) % 2:
-        data += b"\0"
-    total = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-    while total >> 16:
-        total = (total & 0xffff) + (total >> 16)
-    return ~total & 0xffff
 
 def ipv4_header(payload_len, protocol=17, flags_fragment=0x4000, ihl=5, total=None, fix_checksum=True, source=HOST):
     header = struct.pack("!BBHHHBBH4s4s", 4 << 4 | ihl, 0, 20 + payload_len if total is None else total, 1,
@@ -271,7 +264,7 @@ class Guest:
         )
 
     def probe(self, command: str, namespace: Optional[str] = None, **args: object) -> dict:
-        result = self.run(sys.executable, "-c", PROBE, command, json.dumps(args), namespace=namespace)
+        result = self.run(sys.executable, "-c", with_checksum(PROBE), command, json.dumps(args), namespace=namespace)
         assert result.returncode == 0, result.stderr
         return json.loads(result.stdout)
 

@@ -17,6 +17,7 @@ from typing import Any, Iterator, List, Sequence, Tuple
 
 import pytest
 from freestanding.boot import TENDERS, require_abi, running_in_background
+from inet_checksum import with_checksum
 from netns import tap_namespace
 from probes.capabilities import missing, require
 from stream_exchange import with_exchange
@@ -40,14 +41,6 @@ def echo(size, port=7, timeout=30):
     s.close()
     return {"sent": hashlib.sha256(data).hexdigest(), "received": hashlib.sha256(back).hexdigest(),
             "length": len(back), "seconds": time.monotonic() - start}
-
-def checksum(data):
-    if len(data) % 2:
-        data += b"\0"
-    total = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-    while total >> 16:
-        total = (total & 0xffff) + (total >> 16)
-    return ~total & 0xffff
 
 def tcp_segment(source, source_port, port, seq, ack, flags, offset=5, options=b"", payload=b"", fix=True):
     # `offset` is the data offset field as sent, whatever the options' length: malformed on purpose where asked.
@@ -288,7 +281,7 @@ class Guest:
         )
 
     def probe(self, command: str, **args: object) -> dict:
-        result = self.run(sys.executable, "-c", with_exchange(PROBE), command, json.dumps(args))
+        result = self.run(sys.executable, "-c", with_checksum(with_exchange(PROBE)), command, json.dumps(args))
         assert result.returncode == 0, result.stderr + self.output()
         return json.loads(result.stdout)
 
@@ -327,7 +320,16 @@ def booted(
         helper = None
         if before_boot:
             helper = subprocess.Popen(
-                ["ip", "netns", "exec", namespace, sys.executable, "-c", with_exchange(PROBE), *before_boot],
+                [
+                    "ip",
+                    "netns",
+                    "exec",
+                    namespace,
+                    sys.executable,
+                    "-c",
+                    with_checksum(with_exchange(PROBE)),
+                    *before_boot,
+                ],
                 stdout=subprocess.PIPE,
                 text=True,
             )
