@@ -15,7 +15,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
     (void)argc;
     (void)argv;
     char error[200];
-    zone = dns_zone_parse(test_zone_text, sizeof test_zone_text - 1, TEST_ZONE_ORIGIN, error, sizeof error);
+    zone = test_zone_parse(error, sizeof error);
     if (zone == NULL) {
         abort();
     }

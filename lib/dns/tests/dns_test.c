@@ -884,7 +884,7 @@ enum {
 static int run_all(void)
 {
     char error[200];
-    zone = dns_zone_parse(test_zone_text, sizeof test_zone_text - 1, TEST_ZONE_ORIGIN, error, sizeof error);
+    zone = test_zone_parse(error, sizeof error);
     if (zone == NULL) {
         printf("1..1\nnot ok 1 - the test zone parses: %s\n", error);
         return 1;
@@ -906,7 +906,7 @@ static int run_all(void)
 static int run_corpus(const char *directory)
 {
     char error[200];
-    zone = dns_zone_parse(test_zone_text, sizeof test_zone_text - 1, TEST_ZONE_ORIGIN, error, sizeof error);
+    zone = test_zone_parse(error, sizeof error);
     if (zone == NULL) {
         fprintf(stderr, "dns_test: the test zone does not parse: %s\n", error);
         return 2;

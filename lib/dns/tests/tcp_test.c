@@ -546,7 +546,7 @@ static void acl_checks(void)
 static int replay(const char *directory, bool frames)
 {
     char error[200];
-    zone = dns_zone_parse(test_zone_text, sizeof test_zone_text - 1, TEST_ZONE_ORIGIN, error, sizeof error);
+    zone = test_zone_parse(error, sizeof error);
     DIR *dir = opendir(directory);
     if (zone == NULL || dir == NULL) {
         fprintf(stderr, "tcp_test: cannot open the corpus directory %s\n", directory);
@@ -596,7 +596,7 @@ int main(int argc, char **argv)
         return 2;
     }
     char error[200];
-    zone = dns_zone_parse(test_zone_text, sizeof test_zone_text - 1, TEST_ZONE_ORIGIN, error, sizeof error);
+    zone = test_zone_parse(error, sizeof error);
     if (zone == NULL) {
         printf("1..1\nnot ok 1 - the test zone parses: %s\n", error);
         return 1;

@@ -4,6 +4,10 @@
 #ifndef MIRAGE_DNS_TEST_ZONE_H
 #define MIRAGE_DNS_TEST_ZONE_H
 
+#include <stddef.h>
+
+#include "lib/dns/dns.h"
+
 #define TEST_ZONE_ORIGIN "example.org."
 
 #define TEST_ZONE_BIG_A                                                                                                \
@@ -74,5 +78,11 @@ static const char test_zone_text[] = "; The test zone. Comments, blank lines and
 
 /* Distinct records in test_zone_text (the duplicate web A counts once). */
 #define TEST_ZONE_RECORDS 83
+
+/* The test zone parsed (dns_zone_free frees it), or NULL with the parser's message in `error`. */
+static inline struct dns_zone *test_zone_parse(char *error, size_t error_size)
+{
+    return dns_zone_parse(test_zone_text, sizeof test_zone_text - 1, TEST_ZONE_ORIGIN, error, error_size);
+}
 
 #endif
