@@ -10,7 +10,7 @@ import tempfile
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Iterator, Sequence, Tuple
+from typing import Callable, Iterator, Sequence, Tuple, TypeVar
 
 from probes.capabilities import require
 
@@ -44,12 +44,24 @@ class Boot:
     cpu_seconds: float
 
 
+T = TypeVar("T")
+
+
+def measured(call: Callable[[], T]) -> Tuple[T, float, float]:
+    """`call()`'s result, the wall-clock seconds it took, and the CPU seconds of the child processes it waited for
+    (a tender, a runner and its QEMU)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.monotonic()
+    result = call()
+    elapsed = time.monotonic() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return result, elapsed, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
 def boot(abi: str, image: str, *args: str, tender_args: Sequence[str] = (), timeout: float = 60) -> Boot:
     """Run `tender [tender_args] image [args]`; return what a user sees, and the CPU time it used."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    result = subprocess.run([TENDERS[abi], *tender_args, image, *args], capture_output=True, text=True, timeout=timeout)
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    command = [TENDERS[abi], *tender_args, image, *args]
+    result, _, cpu = measured(lambda: subprocess.run(command, capture_output=True, text=True, timeout=timeout))
     return Boot(result.returncode, result.stdout, result.stderr, cpu)
 
 

@@ -4,10 +4,9 @@ fault report, W^X, and the refusal to start an image that needs entropy the boar
 from __future__ import annotations
 
 import re
-import resource
-import time
 
 import pytest
+from freestanding.boot import measured
 from rpi4.board import EXIT_ABORT, HELLO, MISBEHAVE, NO_RNG, RANDOM_DRAW, run
 
 
@@ -26,12 +25,7 @@ def test_a_malformed_key_is_refused_with_the_usage_exit_code() -> None:
 
 
 def test_sleep_waits_in_wfi_on_the_timer_instead_of_spinning() -> None:
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.monotonic()
-    result = run(HELLO, "--count=3")
-    elapsed = time.monotonic() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    result, elapsed, cpu = measured(lambda: run(HELLO, "--count=3"))
     assert result.returncode == 0, result.stdout + result.stderr
     assert 2.0 <= elapsed < 10, f"two one-second sleeps took {elapsed:.2f} s"
     # A spinning board would keep QEMU's vCPU busy for the whole two seconds.

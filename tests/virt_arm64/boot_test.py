@@ -4,7 +4,6 @@ output, boot arguments, exit codes and sleeping, and the DNS server answering di
 from __future__ import annotations
 
 import re
-import resource
 import shlex
 import shutil
 import struct
@@ -12,6 +11,7 @@ import subprocess
 import time
 
 from dns_server.servers import free_udp_port
+from freestanding.boot import measured
 from probes.capabilities import require
 from virtio.runner import RUNNER, dns_behind_port_forward
 
@@ -41,12 +41,7 @@ def test_boot_arguments_arrive_whole_and_exit_codes_pass_through() -> None:
 
 
 def test_sleep_waits_in_wfi_instead_of_spinning() -> None:
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.monotonic()
-    result = run(HELLO, "--count=3")
-    elapsed = time.monotonic() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    result, elapsed, cpu = measured(lambda: run(HELLO, "--count=3"))
     assert result.returncode == 0, result.stderr
     assert 2.0 <= elapsed < 10, f"two one-second sleeps took {elapsed:.2f} s"
     # A guest spinning on the counter would keep TCG busy for about two seconds.

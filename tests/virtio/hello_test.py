@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from freestanding.boot import measured
 from virtio.runner import HELLO, require, run
 
 ACCELS = ["kvm", "tcg"]
@@ -28,15 +29,7 @@ def test_boot_arguments_with_spaces_and_backslashes_arrive_whole(accel: str) -> 
 @pytest.mark.parametrize("accel", ACCELS)
 def test_sleep_waits_on_the_timer_instead_of_spinning(accel: str) -> None:
     require(accel)
-    import resource
-    import time
-
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.monotonic()
-    result = run(HELLO, "--count=3", runner_args=[f"--accel={accel}"])
-    elapsed = time.monotonic() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    result, elapsed, cpu = measured(lambda: run(HELLO, "--count=3", runner_args=[f"--accel={accel}"]))
     assert result.returncode == 0, result.stderr
     assert 2.0 <= elapsed < 10, f"two one-second sleeps took {elapsed:.2f} s"
     # A spinning guest would burn about two seconds of CPU.
