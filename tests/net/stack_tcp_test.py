@@ -38,6 +38,14 @@ def replay(path: str) -> dict:
     return json.loads(result.stdout)
 
 
+def replay_input(directory: str, name: str, data: bytes) -> dict:
+    """Replay `data` as the input file `name` in `directory`."""
+    path = os.path.join(directory, name)
+    with open(path, "wb") as f:
+        f.write(data)
+    return replay(path)
+
+
 def segments(report: dict) -> List[Tuple[dict, bytes]]:
     """The TCP segments the guest sent, each checked as Linux would (addresses, checksum), with its fields."""
     found = []
@@ -104,6 +112,14 @@ def opening() -> bytes:
     return record(host_arp_request()) + record(ethernet(0x0800, ipv4(tcp(SYN, options=TCP_SYN_OPTIONS), protocol=6)), 1)
 
 
+def guest_syn_ack(directory: str) -> dict:
+    """The fields of the guest's SYN-ACK to opening()'s SYN: its ISN is the same in every replay, so a longer input
+    can acknowledge it."""
+    return [
+        fields for fields, _ in segments(replay_input(directory, "syn-only", opening())) if fields["flags"] == SYN | ACK
+    ][0]
+
+
 def connection(iss: int, message: bytes) -> bytes:
     """ARP, SYN, then 10 ms apart the handshake's ACK, data, and our FIN; the echo answers and closes."""
     ack = iss + 1
@@ -120,14 +136,8 @@ def connection(iss: int, message: bytes) -> bytes:
 def test_a_whole_connection_echoes_and_closes() -> None:
     message = b"hello over tcp"
     with tempfile.TemporaryDirectory() as directory:
-        first = os.path.join(directory, "syn-only")
-        with open(first, "wb") as f:
-            f.write(opening())
-        syn_ack = [fields for fields, _ in segments(replay(first)) if fields["flags"] == SYN | ACK][0]
-        whole = os.path.join(directory, "whole")
-        with open(whole, "wb") as f:
-            f.write(connection(syn_ack["seq"], message))
-        report = replay(whole)
+        syn_ack = guest_syn_ack(directory)
+        report = replay_input(directory, "whole", connection(syn_ack["seq"], message))
     assert report["tcp_accepted"] == 1 and report["tcp_echoed"] == len(message), report
     sent = segments(report)
     echoed = [(fields, payload) for fields, payload in sent if payload]
@@ -144,19 +154,14 @@ def test_an_unacknowledged_echo_is_sent_again_on_time() -> None:
     must run TCP's timers when they fall due, not at its 1 s housekeeping period."""
     message = b"never acknowledged"
     with tempfile.TemporaryDirectory() as directory:
-        first = os.path.join(directory, "syn-only")
-        with open(first, "wb") as f:
-            f.write(opening())
-        syn_ack = [fields for fields, _ in segments(replay(first)) if fields["flags"] == SYN | ACK][0]
-        ack = syn_ack["seq"] + 1
-        path = os.path.join(directory, "unacknowledged")
-        with open(path, "wb") as f:
-            f.write(
-                opening()
-                + record(ethernet(0x0800, ipv4(tcp(ACK, seq=1001, ack=ack), protocol=6)), 1)
-                + record(ethernet(0x0800, ipv4(tcp(ACK | PSH, seq=1001, ack=ack, payload=message), protocol=6)), 1)
-            )
-        report = replay(path)
+        ack = guest_syn_ack(directory)["seq"] + 1
+        report = replay_input(
+            directory,
+            "unacknowledged",
+            opening()
+            + record(ethernet(0x0800, ipv4(tcp(ACK, seq=1001, ack=ack), protocol=6)), 1)
+            + record(ethernet(0x0800, ipv4(tcp(ACK | PSH, seq=1001, ack=ack, payload=message), protocol=6)), 1),
+        )
     times = [
         at
         for at, (fields, payload) in zip(
@@ -177,14 +182,8 @@ def test_a_long_echo_is_handed_down_whole_and_cut_at_the_mss() -> None:
     echo, never acknowledged here, is sent again one MSS at a time."""
     message = bytes(range(256)) * 23 + bytes(112)
     with tempfile.TemporaryDirectory() as directory:
-        first = os.path.join(directory, "syn-only")
-        with open(first, "wb") as f:
-            f.write(opening())
-        syn_ack = [fields for fields, _ in segments(replay(first)) if fields["flags"] == SYN | ACK][0]
-        whole = os.path.join(directory, "whole")
-        with open(whole, "wb") as f:
-            f.write(connection(syn_ack["seq"], message))
-        report = replay(whole)
+        syn_ack = guest_syn_ack(directory)
+        report = replay_input(directory, "whole", connection(syn_ack["seq"], message))
     assert report["sane"] and report["tcp_echoed"] == len(message), report["problem"]
     sent = segments(report)  # each piece's checksum checked as Linux would
     first_seq = syn_ack["seq"] + 1
