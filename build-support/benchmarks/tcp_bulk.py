@@ -64,14 +64,14 @@ for _ in range(count):
 print(json.dumps({"seconds": time.monotonic() - started}))
 """
 
-# Linux's side: one thread, blocking sockets: reads each connection to its end into a 64 KiB buffer, then closes
-# it (the work of the echo image's sink, and of its echo port for a client that sends nothing).
+# Linux's side, `PYTHON_SERVER ADDRESS PORT`: one thread, blocking sockets: reads each connection to its end into a
+# 64 KiB buffer, then closes it (the work of the echo image's sink, and of its echo port for a client that sends
+# nothing).
 PYTHON_SERVER = r"""
 import socket, sys
-port = int(sys.argv[1])
 listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
 listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-listener.bind(("127.0.0.1", port))
+listener.bind((sys.argv[1], int(sys.argv[2])))
 listener.listen(128)
 print("ready", flush=True)
 buffer = bytearray(1 << 16)
@@ -123,7 +123,9 @@ def echo_image(kind: str) -> Callable[[int, int], subprocess.Popen]:
 
 
 def python_server(port: int, core: int) -> subprocess.Popen:
-    return subprocess.Popen(pinned(core, [sys.executable, "-c", PYTHON_SERVER, str(port)]), stdout=subprocess.DEVNULL)
+    return subprocess.Popen(
+        pinned(core, [sys.executable, "-c", PYTHON_SERVER, "127.0.0.1", str(port)]), stdout=subprocess.DEVNULL
+    )
 
 
 def socat_sink(port: int, core: int) -> subprocess.Popen:

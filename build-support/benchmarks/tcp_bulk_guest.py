@@ -110,7 +110,7 @@ from bench_support import (  # noqa: E402
 )
 from dns_qps import spread, started  # noqa: E402
 from probes.kvm import kvm_problem  # noqa: E402
-from tcp_bulk import BULK_CLIENT, CONNECT_CLIENT, reaped_children_seconds  # noqa: E402
+from tcp_bulk import BULK_CLIENT, CONNECT_CLIENT, PYTHON_SERVER, reaped_children_seconds  # noqa: E402
 
 ECHO_PORT, SINK_PORT = 7, 8  # the tcp_echo guest's: echo on `port`, the sink on `port + 1`
 LINUX_PORT = 5001
@@ -128,22 +128,6 @@ BOOTERS = {
 # tcp_bulk.py's bulk client, reading to the end whatever comes back: the guest's sink answers its byte count before
 # it closes, Linux's servers just close.
 GUEST_BULK_CLIENT = BULK_CLIENT.replace('assert client.recv(1) == b""', "while client.recv(1 << 16): pass")
-
-# Linux's server for both measurements: reads each connection to its end (64 KiB at a time), then closes it.
-PYTHON_SERVER = r"""
-import socket, sys
-listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-listener.bind((sys.argv[1], int(sys.argv[2])))
-listener.listen(128)
-print("ready", flush=True)
-buffer = bytearray(1 << 16)
-while True:
-    connection, _ = listener.accept()
-    with connection:
-        while connection.recv_into(buffer):
-            pass
-"""
 
 
 @dataclass
