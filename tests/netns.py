@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import os
 import subprocess
+import sys
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Iterator, List, Optional
@@ -39,6 +40,25 @@ def tap_namespace(purpose: str, host_address: Optional[str] = None) -> Iterator[
         yield name
     finally:
         subprocess.run(["ip", "netns", "del", name], check=False, capture_output=True, timeout=10)
+
+
+@contextmanager
+def ready_peer(namespace: str, script: str, *args: str) -> Iterator[subprocess.Popen]:
+    """`python3 -c script args` inside `namespace` (stdout and stderr piped, as text), yielded once its first line
+    is "ready"; killed after, also on failure. The test reads the rest with `communicate`."""
+    peer = subprocess.Popen(
+        ["ip", "netns", "exec", namespace, sys.executable, "-c", script, *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert peer.stdout is not None
+        assert peer.stdout.readline().strip() == "ready"
+        yield peer
+    finally:
+        peer.kill()
+        peer.wait(timeout=10)
 
 
 def _run_in(namespace: str, *command: str) -> None:

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import re
 import subprocess
-import sys
 from pathlib import Path
 from typing import Iterator
 
 import pytest
 from freestanding.boot import TENDER_EXIT_ABORT, TENDERS, require_abi
-from netns import tap_namespace
+from netns import ready_peer, tap_namespace
 
 GUEST = "tests.guests/hostile_hypercalls.hvt"
 PLATFORM_INVALID = 2
@@ -134,19 +133,9 @@ print(len(frame), "intact" if intact else "changed", flush=True)
 def test_netif_segment_leaves_whole(namespace: str, tmp_path: Path) -> None:
     # The platform's netif sends a 3-MSS segment through transmit offload: one frame of 4,434 bytes leaves the
     # tender (the host cuts it only if it forwards it on), its payload as the guest wrote it.
-    peer = subprocess.Popen(
-        ["ip", "netns", "exec", namespace, sys.executable, "-c", SEGMENT_PEER, "tap0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert peer.stdout is not None
-        assert peer.stdout.readline().strip() == "ready"
+    with ready_peer(namespace, SEGMENT_PEER, "tap0") as peer:
         result = run_guest(namespace, tmp_path / "disk.img", "netif_segment")
         out, err = peer.communicate(timeout=25)
-    finally:
-        peer.kill()
     assert (result.returncode, result.stderr) == (0, ""), result.stdout + result.stderr
     assert result.stdout == "hostile: netif_segment\nhostile: netif_segment answered 0\n"
     assert out.strip() == f"{14 + 20 + 20 + 3 * 1460} intact", err

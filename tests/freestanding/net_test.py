@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from typing import Iterator
 
 import pytest
 from freestanding.boot import TENDERS, require_abi
-from netns import tap_namespace
+from netns import ready_peer, tap_namespace
 
 # Runs inside the namespace: answer the guest's broadcasts with frames to its MAC for 1.5 s after the first, and
 # print what it sent. It answers more than once because the tap's queue starts up asynchronously when the tender
@@ -45,15 +44,7 @@ def namespace() -> Iterator[str]:
 @pytest.mark.parametrize("abi", ["hvt", "spt", "virtio"])
 def test_frames_cross_the_tender_both_ways(abi: str, namespace: str) -> None:
     require_abi(abi)
-    peer = subprocess.Popen(
-        ["ip", "netns", "exec", namespace, sys.executable, "-c", PEER, "tap0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert peer.stdout is not None
-        assert peer.stdout.readline().strip() == "ready"
+    with ready_peer(namespace, PEER, "tap0") as peer:
         guest = subprocess.run(
             ["ip", "netns", "exec", namespace, TENDERS[abi], "--net:service=tap0", f"tests.guests/net_ping.{abi}"],
             capture_output=True,
@@ -61,8 +52,6 @@ def test_frames_cross_the_tender_both_ways(abi: str, namespace: str) -> None:
             timeout=30,
         )
         out, err = peer.communicate(timeout=15)
-    finally:
-        peer.kill()
     assert guest.returncode == 0, f"guest: {guest.stdout}{guest.stderr}\npeer: {out}{err}"
     assert "net_ping: sent from" in guest.stdout and "mtu 1500" in guest.stdout
     assert "net_ping: got pong from the host" in guest.stdout
