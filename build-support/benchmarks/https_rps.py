@@ -160,15 +160,21 @@ def wait_and_check(endpoint: Endpoint) -> None:
             die(f"{endpoint.server} ({endpoint.env}) served {endpoint.url(path)} wrong")
 
 
-def wrk(client_cpu: Optional[int], endpoint: Endpoint, path: str, seconds: int, connections: int) -> float:
-    command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", endpoint.url(path)]
-    output = subprocess.run(
+def client_output(client_cpu: Optional[int], endpoint: Endpoint, command: List[str], seconds: int) -> str:
+    """The output of a load client `command` that runs for `seconds`, run where the endpoint's clients run (pinned to
+    `client_cpu`); it fails when the client does."""
+    return subprocess.run(
         pinned(client_cpu, [*endpoint.client_prefix, *command]),
         capture_output=True,
         text=True,
         timeout=seconds + 30,
         check=True,
     ).stdout
+
+
+def wrk(client_cpu: Optional[int], endpoint: Endpoint, path: str, seconds: int, connections: int) -> float:
+    command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", endpoint.url(path)]
+    output = client_output(client_cpu, endpoint, command, seconds)
     if "Non-2xx" in output or "Socket errors" in output:
         die(f"wrk saw errors on {endpoint.url(path)}:\n{output}")
     found = re.search(r"Requests/sec:\s+([0-9.]+)", output)
@@ -183,13 +189,7 @@ def handshakes(client_cpu: Optional[int], endpoint: Endpoint, seconds: int) -> T
     command = ["openssl", "s_time", "-connect", f"{endpoint.address}:{endpoint.port}", "-new", "-tls1_2"]
     command += ["-cipher", SUITE, "-time", str(seconds)]
     started = time.monotonic()
-    output = subprocess.run(
-        pinned(client_cpu, [*endpoint.client_prefix, *command]),
-        capture_output=True,
-        text=True,
-        timeout=seconds + 30,
-        check=True,
-    ).stdout
+    output = client_output(client_cpu, endpoint, command, seconds)
     elapsed = time.monotonic() - started
     found = re.search(r"(\d+) connections in [0-9.]+s", output)
     if found is None:
