@@ -15,7 +15,7 @@ import os
 import shutil
 import subprocess
 import sys
-from typing import Callable, Dict, FrozenSet, Optional
+from typing import Callable, Dict, FrozenSet, List, Optional
 
 from probes import qemu_raspi4b
 from probes.kvm import kvm_problem, kvm_xen_problem
@@ -117,24 +117,29 @@ def raspi4b_problem() -> Optional[str]:
     return qemu_raspi4b.problem()
 
 
+def _new_net_namespace_problem(program: str, package: str, args: List[str], failure: str) -> Optional[str]:
+    """Why `program args` fails in a network namespace of its own (so a probe never touches the host's rules or
+    interfaces), or None: the program or unshare(1) missing, or `failure` and what it printed."""
+    path = _which(program)
+    if path is None:
+        return f"{program}(8) is not installed (Debian package {package})"
+    unshare = _which("unshare")
+    if unshare is None:
+        return "unshare(1) is not installed (Debian package util-linux)"
+    probe = subprocess.run([unshare, "--net", path, *args], capture_output=True, text=True, timeout=10)
+    if probe.returncode != 0:
+        return f"{failure}: {probe.stderr.strip() or probe.returncode}"
+    return None
+
+
 def nft_problem() -> Optional[str]:
     """Why this process cannot add nftables rules in a network namespace (the loss tests drop packets at random
     with them, since the kernels seen here lack the netem qdisc), or None."""
     if os.geteuid() != 0:
         return "nftables rules need root"
-    nft = _which("nft")
-    if nft is None:
-        return "nft(8) is not installed (Debian package nftables)"
-    unshare = _which("unshare")
-    if unshare is None:
-        return "unshare(1) is not installed (Debian package util-linux)"
-    # In a namespace of its own, so the probe never touches the host's rules.
-    probe = subprocess.run(
-        [unshare, "--net", nft, "add", "table", "inet", "mirage_probe"], capture_output=True, text=True, timeout=10
+    return _new_net_namespace_problem(
+        "nft", "nftables", ["add", "table", "inet", "mirage_probe"], "nft cannot add a table in a new network namespace"
     )
-    if probe.returncode != 0:
-        return f"nft cannot add a table in a new network namespace: {probe.stderr.strip() or probe.returncode}"
-    return None
 
 
 def netem_problem() -> Optional[str]:
@@ -143,22 +148,13 @@ def netem_problem() -> Optional[str]:
     user-space relay in tests/echo/impaired_link.py does its work there."""
     if os.geteuid() != 0:
         return "netem qdiscs need root"
-    tc = _which("tc")
-    if tc is None:
-        return "tc(8) is not installed (Debian package iproute2)"
-    unshare = _which("unshare")
-    if unshare is None:
-        return "unshare(1) is not installed (Debian package util-linux)"
-    # On the loopback of a namespace of its own, so the probe never touches the host's interfaces.
-    probe = subprocess.run(
-        [unshare, "--net", tc, "qdisc", "add", "dev", "lo", "root", "netem", "delay", "1ms"],
-        capture_output=True,
-        text=True,
-        timeout=10,
+    # On the namespace's loopback.
+    return _new_net_namespace_problem(
+        "tc",
+        "iproute2",
+        ["qdisc", "add", "dev", "lo", "root", "netem", "delay", "1ms"],
+        "tc cannot add a netem qdisc (kernel without sch_netem?)",
     )
-    if probe.returncode != 0:
-        return f"tc cannot add a netem qdisc (kernel without sch_netem?): {probe.stderr.strip() or probe.returncode}"
-    return None
 
 
 PROBES: Dict[str, Callable[[], Optional[str]]] = {
