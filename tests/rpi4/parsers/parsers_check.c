@@ -8,16 +8,13 @@
 #include <string.h>
 
 #include "lib/platform/aarch64/device_tree.h"
+#include "lib/testing/tap.h"
 #include "targets/rpi4/boot_args.h"
 
-static int checks, failures;
-
+/* One TAP line per check (lib/testing/tap.h): a check's name says what failed. */
 static void check(int ok, const char *what)
 {
-    checks++;
-    if (!ok)
-        failures++;
-    printf("%s %d - %s\n", ok ? "ok" : "not ok", checks, what);
+    tap_check(ok != 0, what, "%s", "failed");
 }
 
 struct blob {
@@ -175,6 +172,6 @@ int main(void)
 {
     device_tree_checks();
     boot_args_checks();
-    printf("1..%d\n", checks);
-    return failures;
+    tap_plan(tap_count());
+    return tap_exit_status();
 }

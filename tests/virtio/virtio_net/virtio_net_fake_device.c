@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "lib/testing/tap.h"
 #include "targets/virtio/virtio.h"
 
 enum {
@@ -17,14 +18,10 @@ enum {
     FRAME_MAX = 14 + 65535,
 };
 
-static int checks, failures;
-
+/* One TAP line per check (lib/testing/tap.h): a check's name says what failed. */
 static void check(int ok, const char *what)
 {
-    checks++;
-    if (!ok)
-        failures++;
-    printf("%s %d - %s\n", ok ? "ok" : "not ok", checks, what);
+    tap_check(ok != 0, what, "%s", "failed");
 }
 
 /* ---- The transport, as a fake device that offers `offered` ---- */
@@ -281,6 +278,6 @@ int main(void)
     check(virtio_net_receive(plain_net, received, FRAME_MAX, &len, &flags) == PLATFORM_OK && len == 60 && flags == 0,
           "it still receives, with no flags");
 
-    printf("1..%d\n", checks);
-    return failures;
+    tap_plan(tap_count());
+    return tap_exit_status();
 }

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "lib/testing/tap.h"
 #include "targets/virtio/virtio.h"
 
 struct fake_desc {
@@ -25,14 +26,10 @@ struct fake_device {
     uint16_t seen_avail;
 };
 
-static int checks, failures;
-
+/* One TAP line per check (lib/testing/tap.h): a check's name says what failed. */
 static void check(int ok, const char *what)
 {
-    checks++;
-    if (!ok)
-        failures++;
-    printf("%s %d - %s\n", ok ? "ok" : "not ok", checks, what);
+    tap_check(ok != 0, what, "%s", "failed");
 }
 
 static struct fake_device attach(struct virtqueue *queue)
@@ -159,6 +156,6 @@ int main(void)
         claimed++;
     check(claimed == VIRTQUEUE_POOL_SIZE, "the static pool gives out exactly VIRTQUEUE_POOL_SIZE queues");
 
-    printf("1..%d\n", checks);
-    return failures;
+    tap_plan(tap_count());
+    return tap_exit_status();
 }
