@@ -119,11 +119,16 @@ def nsd_server() -> Iterator[int]:
             wait_until_answering(port, process)
             yield port
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
+            stop_nsd(process)
+
+
+def stop_nsd(process: subprocess.Popen) -> None:
+    """Let NSD end on SIGTERM (it writes its state), killing it if it takes longer than 10 s."""
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
 
 
 def wait_until_answering(port: int, process: subprocess.Popen) -> None:

@@ -22,7 +22,7 @@ import dns.rdatatype
 import dns.zone
 import pytest
 from dns_server.answers import VARIANTS, corpus, make_query, summary
-from dns_server.servers import ORIGIN, ZONE_FILE, free_port, nsd_server, unix_dns_server
+from dns_server.servers import ORIGIN, ZONE_FILE, free_port, nsd_server, stop_nsd, unix_dns_server
 from dns_tcp.secondary import STORAGE_ORDER, compare, secondary_config
 
 
@@ -58,11 +58,7 @@ def nsd_secondary(primary_port: int, request: str) -> Iterator[tuple]:
                 time.sleep(0.1)
             yield port, folder
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
+            stop_nsd(process)
 
 
 @pytest.fixture(scope="module")
