@@ -1,12 +1,15 @@
 /* test_zone.h: the zone the DNS checks, the corpus replay and the fuzzer answer from: every record type and
  * master-file feature, CNAME chains and loops, wildcards, an empty non-terminal, a delegation with glue, and
- * RRsets too large for 512 and for 1232 octets. */
+ * RRsets too large for 512 and for 1232 octets; and how the TAP programs and the fuzz targets load it. */
 #ifndef MIRAGE_DNS_TEST_ZONE_H
 #define MIRAGE_DNS_TEST_ZONE_H
 
 #include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
 
 #include "lib/dns/dns.h"
+#include "lib/testing/tap.h"
 
 #define TEST_ZONE_ORIGIN "example.org."
 
@@ -83,6 +86,33 @@ static const char test_zone_text[] = "; The test zone. Comments, blank lines and
 static inline struct dns_zone *test_zone_parse(char *error, size_t error_size)
 {
     return dns_zone_parse(test_zone_text, sizeof test_zone_text - 1, TEST_ZONE_ORIGIN, error, error_size);
+}
+
+/* A TAP program's run over the test zone: parse it into `*zone`, where the groups' checks read it, run `groups`
+ * (tap_run_groups, naming `program`), free it. A zone that does not parse is the run's one failing check. */
+static inline int test_zone_run_groups(const char *program, struct dns_zone **zone, const struct tap_group *groups,
+                                       size_t count)
+{
+    char error[200];
+    *zone = test_zone_parse(error, sizeof error);
+    if (*zone == NULL) {
+        printf("1..1\nnot ok 1 - the test zone parses: %s\n", error);
+        return 1;
+    }
+    int status = tap_run_groups(program, groups, count);
+    dns_zone_free(*zone);
+    return status;
+}
+
+/* The test zone for a libFuzzer target, parsed once as it starts: nothing can be fuzzed without it. */
+static inline struct dns_zone *test_zone_or_abort(void)
+{
+    char error[200];
+    struct dns_zone *zone = test_zone_parse(error, sizeof error);
+    if (zone == NULL) {
+        abort();
+    }
+    return zone;
 }
 
 #endif
