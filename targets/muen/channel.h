@@ -49,6 +49,20 @@ enum muen_channel_result {
     MUEN_CHANNEL_NULL_EPOCH_GIVEN,
 };
 
+/* What the writer and the reader both ask of a channel's region: 8-byte aligned, elements of at least a byte, and
+ * room for the header and one element. */
+static inline enum muen_channel_result muen_channel_region_check(const void *region, uint64_t region_size,
+                                                                 uint64_t element_size)
+{
+    if ((uintptr_t)region % 8 != 0)
+        return MUEN_CHANNEL_UNALIGNED;
+    if (element_size == 0)
+        return MUEN_CHANNEL_BAD_ELEMENT;
+    if (region_size < MUEN_CHANNEL_HEADER_SIZE || region_size - MUEN_CHANNEL_HEADER_SIZE < element_size)
+        return MUEN_CHANNEL_TOO_SMALL;
+    return MUEN_CHANNEL_OK;
+}
+
 /* Take the `region_size` bytes at `region` as a channel of `protocol` with elements of `element_size` bytes, and
  * activate it under `epoch` (not MUEN_CHANNEL_NULL_EPOCH): the header is written while the epoch is null, so no
  * reader sees a half-written one, and the data area is cleared. */

@@ -14,12 +14,9 @@ static inline uint64_t fetch(const uint64_t *field)
 enum muen_channel_result muen_channel_reader_init(struct muen_channel_reader *reader, const void *region,
                                                   uint64_t region_size, uint64_t protocol, uint64_t element_size)
 {
-    if ((uintptr_t)region % 8 != 0)
-        return MUEN_CHANNEL_UNALIGNED;
-    if (element_size == 0)
-        return MUEN_CHANNEL_BAD_ELEMENT;
-    if (region_size < MUEN_CHANNEL_HEADER_SIZE || region_size - MUEN_CHANNEL_HEADER_SIZE < element_size)
-        return MUEN_CHANNEL_TOO_SMALL;
+    enum muen_channel_result region_result = muen_channel_region_check(region, region_size, element_size);
+    if (region_result != MUEN_CHANNEL_OK)
+        return region_result;
     reader->header = region;
     reader->data = (const uint8_t *)region + MUEN_CHANNEL_HEADER_SIZE;
     reader->region_size = region_size;

@@ -20,12 +20,9 @@ enum muen_channel_result muen_channel_writer_init(struct muen_channel_writer *wr
                                                   uint64_t region_size, uint64_t protocol, uint64_t element_size,
                                                   uint64_t epoch)
 {
-    if ((uintptr_t)region % 8 != 0)
-        return MUEN_CHANNEL_UNALIGNED;
-    if (element_size == 0)
-        return MUEN_CHANNEL_BAD_ELEMENT;
-    if (region_size < MUEN_CHANNEL_HEADER_SIZE || region_size - MUEN_CHANNEL_HEADER_SIZE < element_size)
-        return MUEN_CHANNEL_TOO_SMALL;
+    enum muen_channel_result region_result = muen_channel_region_check(region, region_size, element_size);
+    if (region_result != MUEN_CHANNEL_OK)
+        return region_result;
     if (epoch == MUEN_CHANNEL_NULL_EPOCH)
         return MUEN_CHANNEL_NULL_EPOCH_GIVEN;
 
