@@ -12,7 +12,7 @@ import subprocess
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from typing import List
+from typing import List, Optional
 
 import pytest
 from echo.echo_server import IMAGE, EchoServer, echo_server, receive_all
@@ -20,9 +20,12 @@ from echo.echo_server import IMAGE, EchoServer, echo_server, receive_all
 TEN_MB = 10 * 1000 * 1000
 
 
-def echo_round_trip(server: EchoServer, payload: bytes) -> bytes:
-    """Send `payload` while reading its echo on another thread, half-close, and return all that came back."""
+def echo_round_trip(server: EchoServer, payload: bytes, opened: Optional[threading.Barrier] = None) -> bytes:
+    """Send `payload` while reading its echo on another thread, half-close, and return all that came back; with
+    `opened`, only once every connection that waits on it is open."""
     with socket.create_connection((server.address, server.tcp_echo_port), timeout=30) as client:
+        if opened is not None:
+            opened.wait(timeout=30)
         received: List[bytes] = []
         reader = threading.Thread(target=lambda: received.append(receive_all(client)))
         reader.start()
@@ -123,19 +126,9 @@ def test_a_hundred_concurrent_connections_each_get_their_own_bytes() -> None:
     with echo_server() as server:
         barrier = threading.Barrier(len(payloads))
 
-        def one(payload: bytes) -> bytes:
-            with socket.create_connection((server.address, server.tcp_echo_port), timeout=30) as client:
-                barrier.wait(timeout=30)  # all 100 are open before any sends
-                received: List[bytes] = []
-                reader = threading.Thread(target=lambda: received.append(receive_all(client)))
-                reader.start()
-                client.sendall(payload)
-                client.shutdown(socket.SHUT_WR)
-                reader.join(timeout=60)
-                return received[0]
-
+        # All 100 are open before any sends.
         with ThreadPoolExecutor(max_workers=len(payloads)) as pool:
-            echoed = list(pool.map(one, payloads))
+            echoed = list(pool.map(lambda payload: echo_round_trip(server, payload, barrier), payloads))
     assert [hashlib.sha256(e).digest() for e in echoed] == [hashlib.sha256(p).digest() for p in payloads]
 
 
