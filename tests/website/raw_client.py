@@ -72,17 +72,22 @@ def parse_answers(data: bytes, methods: List[str]) -> Tuple[List[Dict[str, objec
     return answers, data
 
 
+def read_to_close(s: socket.socket) -> bytes:
+    """All the server sends until it closes the connection."""
+    chunks = []
+    while True:
+        chunk = s.recv(1 << 16)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+
+
 def pipeline(host: str, port: int) -> Dict[str, object]:
     """Sends six requests in one segment, then reads until the server closes after the last."""
     with connect(host, port) as s:
         s.sendall(PIPELINED)
-        chunks = []
-        while True:
-            chunk = s.recv(1 << 16)
-            if not chunk:
-                break
-            chunks.append(chunk)
-    answers, rest = parse_answers(b"".join(chunks), PIPELINED_METHODS)
+        data = read_to_close(s)
+    answers, rest = parse_answers(data, PIPELINED_METHODS)
     return {"answers": answers, "left_over": len(rest)}
 
 
@@ -136,14 +141,9 @@ def get(host: str, port: int, name: str, path: str) -> Dict[str, object]:
         with socket.create_connection((host, port), timeout=10) as raw:
             with context.wrap_socket(raw, server_hostname=name) as s:
                 s.sendall(f"GET {path} HTTP/1.1\r\nHost: {name}\r\nConnection: close\r\n\r\n".encode())
-                chunks = []
-                while True:
-                    chunk = s.recv(1 << 16)
-                    if not chunk:
-                        break
-                    chunks.append(chunk)
+                data = read_to_close(s)
                 subject = dict(item[0] for item in s.getpeercert()["subject"])["commonName"]
-                answers, rest = parse_answers(b"".join(chunks), ["GET"])
+                answers, rest = parse_answers(data, ["GET"])
                 return {"subject": subject, "cipher": s.cipher()[0], "version": s.version(), **answers[0]}
     except ssl.SSLCertVerificationError as error:
         return {"refused": error.verify_message}
