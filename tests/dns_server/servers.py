@@ -9,7 +9,7 @@ import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, List, Tuple
+from typing import Iterator, List, Sequence, Tuple
 
 ZONE_FILE = "examples/dns/example.org.zone"
 ORIGIN = "example.org"
@@ -46,6 +46,21 @@ def collect_lines(process: subprocess.Popen, lines: List[str]) -> None:
     assert process.stdout is not None
     for line in process.stdout:
         lines.append(line)
+
+
+@contextmanager
+def serving_dns(command: Sequence[str], serving_on: str = "") -> Iterator[Tuple[subprocess.Popen, str]]:
+    """Start the DNS example by `command` (an image, its tender or runner, maybe under `ip netns exec`); yield it and
+    its banner once it printed that it serves example.org (`serving_on` in that line, where given); kill it after."""
+    server = subprocess.Popen(list(command), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        assert server.stdout is not None
+        banner = server.stdout.readline()
+        assert banner.startswith("dns: serving example.org. ") and serving_on in banner, banner
+        yield server, banner
+    finally:
+        server.kill()
+        server.wait(timeout=10)
 
 
 @contextmanager

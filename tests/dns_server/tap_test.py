@@ -9,6 +9,7 @@ import time
 from typing import Iterator, List
 
 import pytest
+from dns_server.servers import serving_dns
 from freestanding.boot import TENDERS, require_abi
 from netns import tap_namespace
 
@@ -41,16 +42,8 @@ def server_command(abi: str) -> List[str]:
 @pytest.mark.parametrize("abi", ["hvt", "spt", "virtio", "unix"])
 def test_dig_gets_answers_from_the_unikernel_on_a_tap(abi: str, namespace: str) -> None:
     require_abi(abi)
-    server = subprocess.Popen(
-        ["ip", "netns", "exec", namespace, *server_command(abi)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        assert server.stdout is not None
-        banner = server.stdout.readline()
-        assert banner.startswith("dns: serving example.org. ") and f"on {GUEST_ADDRESS} port 53" in banner, banner
+    command = ["ip", "netns", "exec", namespace, *server_command(abi)]
+    with serving_dns(command, serving_on=f"on {GUEST_ADDRESS} port 53") as (server, banner):
         deadline = time.monotonic() + 10
         while True:
             answer = dig(namespace, "www.example.org", "A", "+short")
@@ -67,6 +60,3 @@ def test_dig_gets_answers_from_the_unikernel_on_a_tap(abi: str, namespace: str) 
             over_tcp = dig(namespace, "+tcp", "large.example.org", "TXT")
             assert "ANSWER: 16," in over_tcp.stdout, over_tcp.stdout + over_tcp.stderr
         assert server.poll() is None
-    finally:
-        server.kill()
-        server.wait(timeout=10)

@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Iterator, Sequence
 
+from dns_server.servers import serving_dns
 from probes.capabilities import require as require_capability
 
 RUNNER = "targets.virtio.runner/runner"
@@ -56,24 +57,13 @@ def one_line(stderr: str) -> str:
 def dns_behind_port_forward(image: str, port: int, runner_args: Sequence[str] = ()) -> Iterator[subprocess.Popen]:
     """The DNS example `image` booted by the runner on QEMU user networking, 10.0.2.15 forwarded from UDP
     127.0.0.1:`port` to its port 53: yields the runner once the guest printed that it serves there; kills it after."""
-    server = subprocess.Popen(
-        [
-            RUNNER,
-            *runner_args,
-            f"--net:stack_netif=user:hostfwd=udp:127.0.0.1:{port}-:53",
-            image,
-            "--ipv4=10.0.2.15/24",
-            "--ipv4-gateway=10.0.2.2",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        assert server.stdout is not None
-        banner = server.stdout.readline()
-        assert banner.startswith("dns: serving example.org. ") and "on 10.0.2.15 port 53" in banner, banner
+    command = [
+        RUNNER,
+        *runner_args,
+        f"--net:stack_netif=user:hostfwd=udp:127.0.0.1:{port}-:53",
+        image,
+        "--ipv4=10.0.2.15/24",
+        "--ipv4-gateway=10.0.2.2",
+    ]
+    with serving_dns(command, serving_on="on 10.0.2.15 port 53") as (server, _):
         yield server
-    finally:
-        server.kill()
-        server.wait(timeout=10)

@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
+from dns_server.servers import serving_dns
 from netns import tap_namespace
 from virtio.runner import (
     ACCELERATORS,
@@ -253,25 +254,15 @@ def test_commas_in_a_tap_name_cannot_add_options() -> None:
         )
         assert printed.returncode == 0, printed.stderr
         assert " -netdev tap,id=net0,ifname=tp,,id=x,script=no,downscript=no " in printed.stdout
-        server = subprocess.Popen(
-            [*in_namespace, RUNNER, "--accel=tcg", f"--net:stack_netif=tap:{tap}", DNS, "--ipv4=10.0.0.2/24"],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        try:
-            assert server.stdout is not None
-            banner = server.stdout.readline()
-            assert banner.startswith("dns: serving example.org. "), banner
+        with serving_dns(
+            [*in_namespace, RUNNER, "--accel=tcg", f"--net:stack_netif=tap:{tap}", DNS, "--ipv4=10.0.0.2/24"]
+        ):
             links = subprocess.run(
                 [*in_namespace, "ip", "-o", "link", "show"], capture_output=True, text=True, timeout=10, check=True
             ).stdout
             # LOWER_UP: a process (QEMU) holds the tap; without one an up tap shows NO-CARRIER.
             assert re.search(r"^\d+: tp,id=x: <[A-Z_,]*LOWER_UP", links, re.MULTILINE), links
             assert not re.search(r"^\d+: tp:", links, re.MULTILINE), links
-        finally:
-            server.kill()
-            server.wait(timeout=10)
 
 
 # The sandbox.
