@@ -21,17 +21,14 @@ requests (or handshakes) per CPU-second of the server (user + system of its proc
 time included on hvt), each also as a ratio to nginx's figure of the same round. Bodies are checked (sha256, with
 curl --cacert) before anything is timed; wrk errors fail the run.
 
-Measured (2026-12-03, nproc 2, Debian 12.11, nginx 1.22.1, defaults: 3 rounds of 5 s, 10 connections; the machine
-shared with other work at load average 1.9-3.1; the whole table is in examples/website/README.md, "Speed"), the
-website's req/s as a ratio to nginx's, then its req per CPU-s as one:
-  unix https /index.html 1.57x, 1.67x   /docs/large.txt 1.12x, 1.13x   (62,615 and 6,098 req/s)
-  unix http  /index.html 2.99x, 2.87x   /docs/large.txt 1.10x, 0.93x
-  hvt  https /index.html 0.32x, 0.35x   /docs/large.txt 0.22x, 0.24x   (10,395 and 1,296 req/s; goal 0.5x missed)
-  hvt  http  /index.html 0.45x, 0.39x   /docs/large.txt 0.11x, 0.10x
-  handshakes/s unix 114 (0.40x), hvt 108 (0.47x); per CPU-s 214 and 201, 0.23x and 0.24x nginx's
-At load average 3-6 earlier the same day the rates halved and swung more; the per-CPU ratios stayed close.
-With transmit segmentation offload since (two before/after pairs at load average 6.5-13, examples/website/README.md):
-hvt https /docs/large.txt 0.35x -> 0.86x and 0.33x -> 0.64x, http 0.22x -> 0.40x and 0.10x -> 0.34x.
+Measured (2026-12-03, nproc 2, Debian 12.11, nginx 1.22.1, defaults: 3 rounds of 5 s, 10 connections, a quiet
+machine at load average 0.4-1.8; the whole table is in examples/website/README.md, "Speed"), the website's req/s as
+a ratio to nginx's, then its req per CPU-s as one:
+  unix https 1 KiB 1.47x, 1.53x   100 KiB 0.87x, 0.88x   (65,971 and 6,815 req/s)
+  unix http  1 KiB 2.15x, 2.26x   100 KiB 1.02x, 0.90x   (goal 1.0x met)
+  hvt  https 1 KiB 1.11x, 1.07x   100 KiB 0.72x, 0.72x   (44,116 and 4,495 req/s; goal 0.5x met)
+  hvt  http  1 KiB 1.25x, 1.23x   100 KiB 0.46x, 0.45x
+  handshakes/s unix 169 (0.43x), hvt 159 (0.40x); per CPU-s 0.22x and 0.19x nginx's
 """
 
 from __future__ import annotations
