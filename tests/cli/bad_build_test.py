@@ -1,17 +1,29 @@
-"""A wrong BUILD file ends in a message that names the target and the fix, never a Python traceback."""
+"""A wrong BUILD file ends in a message that names the target and the fix, never a Python traceback.
+
+Every case edits one checkout's examples/hello/BUILD and puts it back after; the checkout's one pantsd carries Pants'
+rule graphs from run to run (a fresh Pants would build them again, about 20 s of CPU each) and parses again the BUILD
+file that changed, as it does for a developer editing it.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Iterator
 
 import pytest
-from cli.checkout import make_checkout, run_pants
+from cli.checkout import make_checkout, pantsd, run_pants
 
 HELLO_BUILD = "examples/hello/BUILD"
 # hello's list of ABIs as its BUILD file has it today (it grows with every ABI), so the case below replaces it whole.
 ABI_LINE = next(
     line.strip() for line in Path(HELLO_BUILD).read_text().splitlines() if line.strip().startswith("abi=parametrize(")
 )
+
+
+@pytest.fixture(scope="module")
+def checkout(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    with pantsd(make_checkout(tmp_path_factory.mktemp("bad-build") / "repo")) as checkout:
+        yield checkout
 
 
 @pytest.mark.parametrize(
@@ -43,23 +55,26 @@ ABI_LINE = next(
     ids=["binding-to-device", "unknown-abi", "malformed-key", "start-function-mismatch", "unbound-kv"],
 )
 def test_bad_build_file_gives_a_clear_error_without_traceback(
-    tmp_path: Path, old: str, new: str, expected: str
+    checkout: Path, old: str, new: str, expected: str
 ) -> None:
-    checkout = make_checkout(tmp_path / "repo")
     build = checkout / HELLO_BUILD
     text = build.read_text()
     assert old in text
     build.write_text(text.replace(old, new))
-    result = run_pants(checkout, ["package", "examples/hello:image"], check=False)
+    try:
+        result = run_pants(checkout, ["package", "examples/hello:image"], check=False, daemon=True)
+    finally:
+        build.write_text(text)
     assert result.returncode != 0
     assert expected in result.stderr
     assert "Traceback" not in result.stderr
 
 
-def test_help_documents_every_target_type(tmp_path: Path) -> None:
-    checkout = make_checkout(tmp_path / "repo")
+def test_help_documents_every_target_type(checkout: Path) -> None:
     result = run_pants(
-        checkout, ["help", "unikernel", "device", "implementation", "abi", "c_library", "crunch", "host_program"]
+        checkout,
+        ["help", "unikernel", "device", "implementation", "abi", "c_library", "crunch", "host_program"],
+        daemon=True,
     )
     for alias, field in [
         ("unikernel", "bindings"),

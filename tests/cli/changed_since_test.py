@@ -1,19 +1,29 @@
-"""`--changed-since` sees the resolved graph: editing an implementation marks exactly the images that use it."""
+"""`--changed-since` sees the resolved graph: editing an implementation marks exactly the images that use it.
+
+Both runs go to the checkout's one pantsd, which builds Pants' rule graphs once and notices the edits between them.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Iterator
 
-from cli.checkout import git, make_checkout, run_pants
+import pytest
+from cli.checkout import git, make_checkout, pantsd, run_pants
 
 
 def changed_targets(checkout: Path) -> set:
-    result = run_pants(checkout, ["--changed-since=HEAD", "--changed-dependents=transitive", "list"])
+    result = run_pants(checkout, ["--changed-since=HEAD", "--changed-dependents=transitive", "list"], daemon=True)
     return set(result.stdout.split())
 
 
-def test_editing_an_implementation_marks_the_images_that_use_it(tmp_path: Path) -> None:
-    checkout = make_checkout(tmp_path / "repo")
+@pytest.fixture
+def checkout(tmp_path: Path) -> Iterator[Path]:
+    with pantsd(make_checkout(tmp_path / "repo")) as checkout:
+        yield checkout
+
+
+def test_editing_an_implementation_marks_the_images_that_use_it(checkout: Path) -> None:
     git(checkout, "init", "-q")
     git(checkout, "add", "-A")
     git(checkout, "commit", "-q", "-m", "base")

@@ -1,7 +1,10 @@
 """Resolution is local: a second crunch target, a second kv implementation and a second netif for every ABI in a
 new folder leave every existing image byte-identical (and still building), while the new folder's own unikernel
 uses them. Under a "the one candidate in the repository" rule the netif alone would break every freestanding image
-with a network interface, and a kv would reach any unikernel that asks for one."""
+with a network interface, and a kv would reach any unikernel that asks for one.
+
+Both builds go to the checkout's one pantsd: Pants' rule graphs are built once, and the second build sees the new
+folder as a developer's next command would."""
 
 from __future__ import annotations
 
@@ -10,9 +13,10 @@ import shutil
 import subprocess
 from pathlib import Path
 from textwrap import dedent
-from typing import Dict
+from typing import Dict, Iterator
 
-from cli.checkout import make_checkout, run_pants
+import pytest
+from cli.checkout import make_checkout, pantsd, run_pants
 
 NEWCOMER = {
     "teams/newcomer/BUILD": """\
@@ -157,7 +161,7 @@ NEWCOMER = {
 def package_everything(checkout: Path) -> Dict[str, str]:
     """`pants package ::` from an empty dist/; the sha256 of every file it wrote, by path under dist/."""
     shutil.rmtree(checkout / "dist", ignore_errors=True)
-    run_pants(checkout, ["package", "::"])
+    run_pants(checkout, ["package", "::"], daemon=True)
     dist = checkout / "dist"
     return {
         str(path.relative_to(dist)): hashlib.sha256(path.read_bytes()).hexdigest()
@@ -166,8 +170,13 @@ def package_everything(checkout: Path) -> Dict[str, str]:
     }
 
 
-def test_targets_added_in_a_new_folder_change_no_existing_image(tmp_path: Path) -> None:
-    checkout = make_checkout(tmp_path / "repo")
+@pytest.fixture
+def checkout(tmp_path: Path) -> Iterator[Path]:
+    with pantsd(make_checkout(tmp_path / "repo")) as checkout:
+        yield checkout
+
+
+def test_targets_added_in_a_new_folder_change_no_existing_image(checkout: Path) -> None:
     before = package_everything(checkout)
     assert "examples.dns/image.hvt" in before and "examples.hello/image.unix" in before
 
