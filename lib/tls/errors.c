@@ -130,3 +130,18 @@ const char *tls_error_name(int code, char *out, size_t out_size)
     snprintf(out, out_size, "BearSSL error %d", code);
     return out;
 }
+
+const char *tls_error_hint(int code, bool is_server)
+{
+    if (!is_server)
+        return NULL;
+    switch (code) {
+    case BR_ERR_SEND_FATAL_ALERT + 70: /* protocol_version */
+        return "the client offered no TLS 1.2, the only version this server speaks";
+    case BR_ERR_SEND_FATAL_ALERT + 40: /* handshake_failure */
+        return "the client offered no suite, curve or signature this server takes (TLS 1.2 ECDHE with AES-GCM, "
+               "ChaCha20-Poly1305 or AES-CBC; a client limited to TLS 1.3 offers none)";
+    default:
+        return NULL;
+    }
+}

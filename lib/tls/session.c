@@ -84,9 +84,11 @@ static const char *handshake_failure(struct tls_flow *flow, char *out, size_t ou
     if ((br_ssl_engine_current_state(engine) & BR_SSL_CLOSED) != 0) {
         char name[96];
         int code = br_ssl_engine_last_error(engine);
-        snprintf(out, out_size, "%s",
+        const char *hint = tls_error_hint(code, flow->is_server);
+        snprintf(out, out_size, "%s%s%s",
                  code == BR_ERR_OK ? "the peer closed the session (close_notify)"
-                                   : tls_error_name(code, name, sizeof(name)));
+                                   : tls_error_name(code, name, sizeof(name)),
+                 hint != NULL ? ": " : "", hint != NULL ? hint : "");
         return out;
     }
     if (flow->tcp_error != 0) {
@@ -131,7 +133,7 @@ static bool session_ended(struct tls_flow *flow)
 /* The handshake phase: on completion, hand the flow over (server: the accept handler; client: `writable`). */
 static void handshake_step(struct tls_flow *flow)
 {
-    char why[128], peer[32];
+    char why[320], peer[32];
     const char *failure = handshake_failure(flow, why, sizeof(why));
     if (failure != NULL) {
         tls_log(flow->state, "handshake with %s failed: %s", tls_peer_text(&flow->info.peer, peer, sizeof(peer)),

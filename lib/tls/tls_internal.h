@@ -92,6 +92,11 @@ bool tls_name_matches(const char *pattern, const char *name);
  * from BR_ERR_RECV_FATAL_ALERT and BR_ERR_SEND_FATAL_ALERT), written into `out`. */
 const char *tls_error_name(int code, char *out, size_t out_size);
 
+/* What a failed handshake's error most likely means to whoever runs the server, in plain words, for the errors a
+ * misconfigured or outdated client causes (an alert we sent because it offered nothing we take); NULL for the
+ * rest, whose name says enough. */
+const char *tls_error_hint(int code, bool is_server);
+
 /* --- sni.c: SNI-aware BearSSL policy and session cache (functions below) --------------------------------- */
 
 /* The policy handler that picks the chain by SNI and hands the rest to BearSSL's single-chain RSA or EC policy,

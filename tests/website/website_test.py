@@ -399,6 +399,21 @@ def test_openssl_s_client_sees_tls_1_2_and_an_ecdhe_aes_gcm_suite(website: Websi
     assert "Verification: OK" in out and f"subject=CN = {NAME}" in out, out
 
 
+def test_a_client_limited_to_tls_1_3_or_1_1_is_refused_and_the_log_says_why(website: Website) -> None:
+    address = f"{website.host}:{website.port}"
+    for version, why in (
+        ("-tls1_3", "the client offered no suite, curve or signature this server takes"),
+        ("-tls1_1", "the client offered no TLS 1.2, the only version this server speaks"),
+    ):
+        refused = website.run("openssl", "s_client", "-connect", address, "-servername", NAME, version, timeout=30)
+        assert refused.returncode != 0, refused.stdout
+        found = re.search(
+            rf"handshake with [\d.]+:\d+ failed: BR_ERR_SEND_FATAL_ALERT \w+ \(\d+\): {why}", website.output()
+        )
+        assert found, website.output()
+    website.still_serving()
+
+
 def test_sni_picks_the_certificate_and_python_checks_the_hostname(website: Website) -> None:
     result = website.client("names", NAME, "example.test", "other.example.test", "nobody.example.test")
     index = sha256("/index.html")
