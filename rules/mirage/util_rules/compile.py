@@ -16,7 +16,6 @@ from mirage.target_types import (
     AbiArchitectureField,
     AbiCflagsField,
     AbiCompilerField,
-    AbiLdflagsField,
     AbiTraitsField,
     CLibraryAbiTraitsField,
     CLibraryTarget,
@@ -28,7 +27,6 @@ from mirage.target_types import (
 from mirage.util_rules.crunch import CrunchSource, CrunchSourceRequest
 from mirage.util_rules.debian_library import DebianHeaders, DebianHeadersRequest
 from mirage.util_rules.host_header_inputs import HostHeaderInputs, HostHeaderInputsRequest
-from mirage.util_rules.host_link_inputs import HostLinkInputs, HostLinkInputsRequest
 from mirage.util_rules.prototypes import FunctorPrototype, FunctorPrototypeRequest
 from mirage.util_rules.toolchain import REMOTE_CACHE_SPECULATION_DELAY_MS, Toolchain, ToolchainRequest
 from pants.core.util_rules.source_files import SourceFiles
@@ -117,14 +115,11 @@ async def abi_compile_settings(request: AbiCompileSettingsRequest) -> AbiCompile
     toolchain = await Get(Toolchain, ToolchainRequest(compiler, architecture))
     header_inputs = None
     if "hosted" in traits:
-        # A hosted compile reads system headers (glibc's, the kernel's, libraries'), outside the sandbox: their
-        # packages key the compiles, and so does the identity of the C library's archive and start files, so a
-        # header or libc update recompiles as well as relinks.
-        link_inputs, header_inputs = await MultiGet(
-            Get(HostLinkInputs, HostLinkInputsRequest(toolchain, ldflags=tuple(target[AbiLdflagsField].value or ()))),
-            Get(HostHeaderInputs, HostHeaderInputsRequest(toolchain)),
-        )
-        toolchain = dataclasses.replace(toolchain, env=header_inputs.keyed_env(link_inputs.keyed_env(toolchain.env)))
+        # A hosted compile reads system headers (glibc's, the kernel's, libraries'), outside the sandbox: the packages
+        # that own them key the compiles, so a header update recompiles. What the link reads (libc.a, start files)
+        # keys the link alone (link.py).
+        header_inputs = await Get(HostHeaderInputs, HostHeaderInputsRequest(toolchain))
+        toolchain = dataclasses.replace(toolchain, env=header_inputs.keyed_env(toolchain.env))
     return AbiCompileSettings(
         address=request.abi,
         toolchain=toolchain,

@@ -21,7 +21,7 @@ from pants.engine.rules import collect_rules, rule
 from pants.util.frozendict import FrozenDict
 from pants.util.logging import LogLevel
 
-# The env variable of link (and hosted compile) processes that carries the identity: part of their cache key.
+# The env variable of link processes that carries the identity: part of their cache key.
 HOST_LINK_INPUTS_VARIABLE = "MIRAGE_HOST_LINK_INPUTS"
 
 # Links an empty program as the real link would, then prints, in sections, the digest of every host file the linker
